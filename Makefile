@@ -1,0 +1,143 @@
+# shualian -- one GNU Makefile for the library, the program, tests, benches.
+#
+#   make                 library (static + shared) and build/shualian
+#   make test            unit + differential tests (build/shualian-tests)
+#   make check           every test layer (scripts/check.sh): what CI runs
+#   make bench           all benchmarks (bench/)
+#   make SANITIZER=address test   ASan+UBSan build in build-asan/
+#   make fuzz            libFuzzer targets (clang) in build-fuzz/
+#   make install [PREFIX=/usr/local] [DESTDIR=]
+#   make clean
+#
+# Sources are discovered: every src/<module>/*.c goes into libshualian,
+# cli/*.c into the program, tests/unit/*.c into the test binary. Files named
+# *_avx2.c / *_avx512.c are compiled with those instruction sets enabled and
+# are only called after sl_cpu_features() says the CPU has them.
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+CC       ?= cc
+SANITIZER ?=
+XNNPACK  ?= 1
+
+ifeq ($(SANITIZER),address)
+  BUILD  ?= build-asan
+  SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  OPT    ?= -O1
+else ifeq ($(SANITIZER),thread)
+  BUILD  ?= build-tsan
+  SANFLAGS := -fsanitize=thread
+  OPT    ?= -O1
+else
+  BUILD  ?= build
+  SANFLAGS :=
+  OPT    ?= -O2
+endif
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
+            -Wformat=2 -Werror=implicit-function-declaration
+CFLAGS   ?= $(OPT) -g
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC \
+            -fvisibility=hidden -Iinclude -Isrc -MMD -MP \
+            -DSL_VERSION='"$(VERSION)"'
+LDFLAGS  ?=
+LIBS     := -ljpeg -lpng16 -lz -ljansson -lsodium -lpthread -lm
+ifeq ($(XNNPACK),1)
+  ALL_CFLAGS += -DSL_HAVE_XNNPACK=1
+  LIBS     += -lXNNPACK -lpthreadpool
+endif
+
+AVX2_FLAGS   := -mavx2 -mfma -mf16c
+AVX512_FLAGS := $(AVX2_FLAGS) -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni
+
+LIB_SRC  := $(sort $(wildcard src/*/*.c))
+ifneq ($(XNNPACK),1)
+  LIB_SRC := $(filter-out %_xnnpack.c,$(LIB_SRC))
+endif
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all lib test check bench install uninstall clean fuzz fuzz-run FORCE
+all: $(BUILD)/shualian $(BUILD)/libshualian.so $(BUILD)/shualian-tests
+
+lib: $(BUILD)/libshualian.a $(BUILD)/libshualian.so
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/%_avx2.o: %_avx2.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(AVX2_FLAGS) -c $< -o $@
+
+$(BUILD)/%_avx512.o: %_avx512.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(AVX512_FLAGS) -c $< -o $@
+
+$(BUILD)/libshualian.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libshualian.so: $(LIB_OBJ)
+	$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,-soname,libshualian.so.0 -o $@ $^ $(LIBS)
+
+$(BUILD)/shualian: $(CLI_OBJ) $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libshualian.a $(LIBS)
+
+# The test table is generated from every SL_TEST(module, name) in tests/unit.
+$(BUILD)/gen/tests.def: $(TEST_SRC)
+	@mkdir -p $(dir $@)
+	@grep -ho '^SL_TEST([a-z0-9_]*, *[a-z0-9_]*)' $(TEST_SRC) | \
+	  sed 's/^SL_TEST/SL_TEST_ENTRY/' > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/unit/main.o: $(BUILD)/gen/tests.def
+$(BUILD)/tests/unit/%.o: ALL_CFLAGS += -I$(BUILD)/gen -Itests/unit
+
+$(BUILD)/shualian-tests: $(TEST_OBJ) $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/libshualian.a $(LIBS)
+
+test: $(BUILD)/shualian-tests $(BUILD)/shualian
+	SL_ROOT=$(CURDIR) $(BUILD)/shualian-tests
+
+check:
+	scripts/check.sh
+
+bench: $(BUILD)/shualian
+	scripts/bench.sh
+
+# libFuzzer targets: one per tests/fuzz/fuzz_*.c, built with clang.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_LIB_SRC := $(filter-out %_xnnpack.c,$(LIB_SRC))
+fuzz: $(FUZZ_BIN)
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC)
+	@mkdir -p build-fuzz
+	clang -std=c17 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc -DSL_VERSION='"$(VERSION)"' \
+	  -fsanitize=fuzzer,address,undefined $(AVX512_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) \
+	  -ljpeg -lpng16 -lz -ljansson -lsodium -lpthread -lm
+
+install: $(BUILD)/shualian $(BUILD)/libshualian.a $(BUILD)/libshualian.so
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/include/shualian $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/shualian $(DESTDIR)$(PREFIX)/bin/shualian
+	install -m 644 $(BUILD)/libshualian.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libshualian.so $(DESTDIR)$(PREFIX)/lib/libshualian.so.$(VERSION)
+	ln -sf libshualian.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libshualian.so.0
+	ln -sf libshualian.so.0 $(DESTDIR)$(PREFIX)/lib/libshualian.so
+	install -m 644 include/shualian/*.h $(DESTDIR)$(PREFIX)/include/shualian/
+	install -m 644 man/shualian.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	  -e 's|@LIBS@|$(LIBS)|g' scripts/shualian.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/shualian.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/shualian $(DESTDIR)$(PREFIX)/lib/libshualian.* \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/shualian.pc $(DESTDIR)$(PREFIX)/share/man/man1/shualian.1
+	rm -rf $(DESTDIR)$(PREFIX)/include/shualian
+
+clean:
+	rm -rf build build-asan build-tsan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

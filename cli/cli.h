@@ -1,0 +1,54 @@
+/*
+ * cli.h -- shared pieces of the shualian program's subcommands.
+ *
+ * Every subcommand is `int cmd_<name>(int argc, char **argv)` registered in
+ * the table in main.c; argv[0] is the subcommand's own name. Each prints
+ * its result as JSON on stdout; on failure it prints
+ *   {"error":{"code":"<stable name>","status":<n>,"message":"..."}}
+ * on stdout, a one-line message on stderr, and exits with sl_cli_exit().
+ *
+ * Exit codes (documented in the man page and README):
+ *   0  success
+ *   1  the operation ran and the answer is negative (no match, not live,
+ *      no face, a failing test)
+ *   2  usage error (unknown option, missing argument)
+ *   3  input rejected (invalid, unsupported or over a limit)
+ *   4  not found, or an I/O error
+ *   5  other failure (out of memory, corrupt store, internal error)
+ */
+#ifndef SL_CLI_H
+#define SL_CLI_H
+
+#include <stdbool.h>
+
+#include "base/base.h"
+#include "base/json.h"
+
+enum {
+    SL_EXIT_OK = 0, SL_EXIT_NEGATIVE = 1, SL_EXIT_USAGE = 2,
+    SL_EXIT_INPUT = 3, SL_EXIT_IO = 4, SL_EXIT_OTHER = 5,
+};
+
+/* Maps a status to the exit code above. */
+int sl_cli_exit(int st);
+/* Prints the JSON error (stdout) and a message (stderr) for st; returns
+ * sl_cli_exit(st). 'what' names the command and operand ("img info x.jpg"). */
+int sl_cli_fail(int st, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prints "shualian <cmd>: <msg>" and a hint to use --help; returns 2. */
+int sl_cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* true if argv holds -h or --help. */
+bool sl_cli_wants_help(int argc, char **argv);
+/* Prints obj (pretty when stdout is a terminal) and drops the reference;
+ * returns 0, or 4 if stdout could not be written. */
+int sl_cli_print(json_t *obj);
+/* Parses a positive integer in [lo, hi]; false if not. */
+bool sl_cli_parse_long(const char *s, long lo, long hi, long *out);
+bool sl_cli_parse_double(const char *s, double *out);
+
+/* Subcommands (cli/cmd_*.c). */
+int cmd_version(int argc, char **argv);
+int cmd_img(int argc, char **argv);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * main.c -- the shualian program: dispatch to subcommands (cli.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    { "img",     cmd_img,     "image files: info (decode, EXIF orientation, limits)" },
+    { "version", cmd_version, "print the version, CPU features and backends" },
+    { NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: shualian [--version] [--help] <command> [<args>]\n\n"
+               "commands:\n");
+    for (const struct command *c = commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "\nEach command takes --help. Output is JSON on stdout.\n"
+               "Exit codes: 0 ok, 1 negative answer, 2 usage error, 3 input "
+               "rejected,\n4 not found or I/O error, 5 other failure.\n");
+}
+
+int main(int argc, char **argv)
+{
+    sl_cpu_init();
+    if (argc < 2) {
+        usage(stderr);
+        return SL_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return SL_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+        return cmd_version(argc - 1, argv + 1);
+    for (const struct command *c = commands; c->name; c++)
+        if (strcmp(argv[1], c->name) == 0)
+            return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "shualian: '%s' is not a command. See 'shualian --help'.\n",
+            argv[1]);
+    return SL_EXIT_USAGE;
+}

@@ -1,0 +1,66 @@
+/*
+ * status.h -- the one status space of libshualian.
+ *
+ * 0 is success. Numbers are ABI: append, never renumber. An extended code
+ * is a primary code with detail in bits 8..15 (SL_ERR_IMG_TRUNCATED is an
+ * SL_ERR_INVALID); SL_STATUS_PRIMARY() recovers the primary code.
+ * sl_status_str() and sl_status_name() never return NULL and never allocate.
+ */
+#ifndef SHUALIAN_STATUS_H
+#define SHUALIAN_STATUS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define SL_API __attribute__((visibility("default")))
+#define SL_NODISCARD __attribute__((warn_unused_result))
+#else
+#define SL_API
+#define SL_NODISCARD
+#endif
+
+typedef enum sl_status {
+    SL_OK              = 0,  /* success                                        */
+    SL_ERR_NOMEM       = 1,  /* an allocation failed                           */
+    SL_ERR_INVALID     = 2,  /* caller input rejected: bad image, wrong shape  */
+    SL_ERR_IO          = 3,  /* file/socket/db error; errno kept in the log    */
+    SL_ERR_TOO_LARGE   = 4,  /* input exceeded a configured limit              */
+    SL_ERR_NOT_FOUND   = 5,  /* no such file/person/face/id                    */
+    SL_ERR_UNSUPPORTED = 6,  /* valid input we do not handle (op, format)      */
+    SL_ERR_STATE       = 7,  /* call not allowed now (used nonce, closed)      */
+    SL_ERR_CORRUPT     = 8,  /* stored data failed a checksum or format check  */
+    SL_ERR_INTERNAL    = 9,  /* a bug of ours: please report it                */
+    SL_ERR_DENIED      = 10, /* refused by policy (auth, consent, rate limit)  */
+    SL_ERR_EXPIRED     = 11, /* token, challenge or credential past its time   */
+    SL_NO_FACE         = 100,/* not an error: the image contains no face       */
+} sl_status;
+
+#define SL_STATUS_PRIMARY(st) ((st) & 0xff)
+
+/* Extended codes: image input (img/). */
+#define SL_ERR_IMG_EMPTY        (SL_ERR_INVALID   | (1 << 8))  /* zero bytes            */
+#define SL_ERR_IMG_FORMAT       (SL_ERR_UNSUPPORTED | (1 << 8))/* not JPEG/PNG (magic)  */
+#define SL_ERR_IMG_TRUNCATED    (SL_ERR_INVALID   | (2 << 8))  /* data ends early       */
+#define SL_ERR_IMG_CORRUPT      (SL_ERR_INVALID   | (3 << 8))  /* decoder rejected data */
+#define SL_ERR_IMG_DIMENSIONS   (SL_ERR_INVALID   | (4 << 8))  /* zero width or height  */
+#define SL_ERR_IMG_BYTES        (SL_ERR_TOO_LARGE | (1 << 8))  /* input over max bytes  */
+#define SL_ERR_IMG_WIDTH        (SL_ERR_TOO_LARGE | (2 << 8))  /* width over limit      */
+#define SL_ERR_IMG_HEIGHT       (SL_ERR_TOO_LARGE | (3 << 8))  /* height over limit     */
+#define SL_ERR_IMG_PIXELS       (SL_ERR_TOO_LARGE | (4 << 8))  /* w*h over limit (bomb) */
+
+/* Extended codes: models (nn/). */
+#define SL_ERR_MODEL_FORMAT     (SL_ERR_INVALID   | (16 << 8)) /* not a readable ONNX   */
+#define SL_ERR_MODEL_OP         (SL_ERR_UNSUPPORTED | (16 << 8))/* op/attr unsupported   */
+#define SL_ERR_MODEL_SHAPE      (SL_ERR_INVALID   | (17 << 8)) /* input shape mismatch  */
+
+/* A short English sentence for the code; never NULL. */
+SL_API const char *sl_status_str(int st);
+/* A stable snake_case name for the code, e.g. "img_truncated"; never NULL. */
+SL_API const char *sl_status_name(int st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

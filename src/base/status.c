@@ -1,0 +1,63 @@
+/*
+ * status.c -- names and messages for the status space (status.h).
+ */
+#include <stddef.h>
+
+#include "shualian/status.h"
+
+struct status_row {
+    int         code;
+    const char *name;      /* stable snake_case machine code */
+    const char *msg;       /* short English sentence          */
+};
+
+static const struct status_row rows[] = {
+    { SL_OK,                 "ok",                "success" },
+    { SL_ERR_NOMEM,          "nomem",             "out of memory" },
+    { SL_ERR_INVALID,        "invalid",           "invalid input" },
+    { SL_ERR_IO,             "io",                "input/output error" },
+    { SL_ERR_TOO_LARGE,      "too_large",         "input exceeds a configured limit" },
+    { SL_ERR_NOT_FOUND,      "not_found",         "not found" },
+    { SL_ERR_UNSUPPORTED,    "unsupported",       "not supported" },
+    { SL_ERR_STATE,          "state",             "operation not allowed in the current state" },
+    { SL_ERR_CORRUPT,        "corrupt",           "stored data is corrupt" },
+    { SL_ERR_INTERNAL,       "internal",          "internal error (a bug; please report it)" },
+    { SL_ERR_DENIED,         "denied",            "refused by policy" },
+    { SL_ERR_EXPIRED,        "expired",           "expired" },
+    { SL_NO_FACE,            "no_face",           "no face found in the image" },
+    { SL_ERR_IMG_EMPTY,      "img_empty",         "the image is empty (0 bytes)" },
+    { SL_ERR_IMG_FORMAT,     "img_format",        "not a JPEG or PNG image" },
+    { SL_ERR_IMG_TRUNCATED,  "img_truncated",     "the image data ends too early (truncated upload?)" },
+    { SL_ERR_IMG_CORRUPT,    "img_corrupt",       "the image data is corrupt" },
+    { SL_ERR_IMG_DIMENSIONS, "img_dimensions",    "the image has a zero width or height" },
+    { SL_ERR_IMG_BYTES,      "img_bytes",         "the image file is larger than allowed" },
+    { SL_ERR_IMG_WIDTH,      "img_width",         "the image is wider than allowed" },
+    { SL_ERR_IMG_HEIGHT,     "img_height",        "the image is taller than allowed" },
+    { SL_ERR_IMG_PIXELS,     "img_pixels",        "the image has more pixels than allowed" },
+    { SL_ERR_MODEL_FORMAT,   "model_format",      "the model file is not a readable ONNX model" },
+    { SL_ERR_MODEL_OP,       "model_op",          "the model uses an operator or attribute we do not support" },
+    { SL_ERR_MODEL_SHAPE,    "model_shape",       "the input does not have the shape the model expects" },
+};
+
+static const struct status_row *find(int st)
+{
+    for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        if (rows[i].code == st)
+            return &rows[i];
+    for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        if (rows[i].code == SL_STATUS_PRIMARY(st))
+            return &rows[i];
+    return NULL;
+}
+
+const char *sl_status_str(int st)
+{
+    const struct status_row *r = find(st);
+    return r ? r->msg : "unknown status code";
+}
+
+const char *sl_status_name(int st)
+{
+    const struct status_row *r = find(st);
+    return r ? r->name : "unknown";
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+make -s -j"$(nproc)" SANITIZER=address build-asan/shualian-tests build-asan/shualian
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+exec build-asan/shualian-tests
