@@ -1,0 +1,194 @@
+/*
+ * face.h -- the model-free parts of the face engine: geometry (68 -> 5
+ * points, similarity alignment), versioned embedding templates, score
+ * calibration and decisions, evaluation metrics and plots, quality reasons,
+ * passive-liveness decisions and active-liveness challenges.
+ *
+ * Nothing here runs a network or decodes an image: the pipeline feeds these
+ * functions with numbers measured elsewhere (landmarks, embeddings, scores,
+ * per-frame signals). All functions are reentrant; the only object with
+ * shared mutable state is the nonce registry, which locks internally.
+ *
+ * Conventions: outputs first; (pointer, length) pairs; functions that can
+ * fail return sl_status and leave outputs untouched on error unless said.
+ * Angles are degrees, times are Unix epoch milliseconds (int64_t), pixel
+ * coordinates have their origin at the top-left corner of the top-left
+ * pixel's centre (x right, y down), as the landmark model produces them.
+ */
+#ifndef SHUALIAN_FACE_H
+#define SHUALIAN_FACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shualian/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ============================ Geometry ==================================
+ * The 68 points follow the iBUG 300-W numbering (0-based): jaw 0..16,
+ * brows 17..26, nose 27..35, eyes 36..41 (subject's right eye, image left)
+ * and 42..47, outer lips 48..59, inner lips 60..67. */
+
+#define SL_FACE_LANDMARKS   68
+#define SL_FACE_POINTS5      5
+#define SL_FACE_ALIGN_SIZE 112      /* ArcFace crop side, pixels           */
+
+typedef struct sl_point2f {
+    float x, y;                     /* pixels, see the file comment         */
+} sl_point2f;
+
+/* Order of the 5 points: image-left eye, image-right eye, nose tip,
+ * image-left mouth corner, image-right mouth corner. */
+enum sl_face_pts5_rule {
+    /* The reference pipeline's choice (ort-pipeline anchor): eye centre =
+     * mean of the 4 lid points 37,38,40,41 / 43,44,46,47 (the corners are
+     * left out, they sit on the eye line anyway); nose = 30; mouth corners =
+     * mean(48,60) / mean(54,64). The default. */
+    SL_FACE_PTS5_PIPELINE = 0,
+    /* Eye centre = mean of all six points 36..41 / 42..47; nose = 30;
+     * mouth corners = 48 / 54 (outer corners only). */
+    SL_FACE_PTS5_MEAN6    = 1,
+};
+
+/* A 2-D affine map in row-major 2x3 form:
+ *   x' = m[0]*x + m[1]*y + m[2]
+ *   y' = m[3]*x + m[4]*y + m[5]                                           */
+typedef struct sl_affine {
+    double m[6];
+} sl_affine;
+
+/* The ArcFace reference points in the 112x112 crop (same order as above). */
+SL_API extern const sl_point2f sl_face_arcface_ref[SL_FACE_POINTS5];
+
+/* Reduces 68 landmarks to 5 points with the given rule. Keeps sub-pixel
+ * precision (means are computed in double). SL_ERR_INVALID for an unknown
+ * rule or a non-finite coordinate. */
+SL_API sl_status sl_face_points5(sl_point2f out[SL_FACE_POINTS5],
+                                 const sl_point2f lm68[SL_FACE_LANDMARKS],
+                                 enum sl_face_pts5_rule rule);
+
+/* Least-squares similarity (rotation, uniform scale, translation; no
+ * reflection) that maps src[i] onto dst[i], i < n, minimising the sum of
+ * squared distances -- Umeyama's estimate, in its closed 2-D form.
+ * *fwd maps src -> dst; *inv (may be NULL) maps dst -> src.
+ * SL_ERR_FACE_DEGENERATE when n < 2 or either point set has (almost) no
+ * spread, so the scale would be 0 or undefined; SL_ERR_INVALID for a
+ * non-finite coordinate. */
+SL_API sl_status sl_face_similarity(sl_affine *fwd, sl_affine *inv,
+                                    const sl_point2f *src,
+                                    const sl_point2f *dst, size_t n);
+
+/* The alignment for the 112x112 ArcFace crop from 5 image points.
+ * *img_to_crop maps image -> crop coordinates (use it to move points);
+ * *crop_to_img maps crop -> image and is what a warp needs: for every crop
+ * pixel (u, v) it gives the image position to sample (bilinear), as
+ * OpenCV's warpAffine with WARP_INVERSE_MAP does. Either may be NULL. */
+SL_API sl_status sl_face_align_matrix(sl_affine *img_to_crop,
+                                      sl_affine *crop_to_img,
+                                      const sl_point2f pts5[SL_FACE_POINTS5]);
+
+/* Inverse of an affine map; SL_ERR_FACE_DEGENERATE if it is singular. */
+SL_API sl_status sl_affine_invert(sl_affine *out, const sl_affine *a);
+SL_API sl_point2f sl_affine_apply(const sl_affine *a, sl_point2f p);
+/* Uniform scale and rotation of a similarity map: scale = |(m0, m3)|,
+ * rotation = atan2(m3, m0) in degrees; with y down a positive angle turns
+ * +x towards +y (clockwise on screen). */
+SL_API double sl_affine_scale(const sl_affine *a);
+SL_API double sl_affine_rotation_deg(const sl_affine *a);
+
+/* Distance between the two eye centres of a 5-point set, pixels. */
+SL_API double sl_face_interocular(const sl_point2f pts5[SL_FACE_POINTS5]);
+/* In-plane head roll from the eye line, degrees in (-180, 180]:
+ * atan2(y_right - y_left, x_right - x_left) with y down, so a positive
+ * roll means the image-right eye is lower (the head leans towards the
+ * image right, i.e. the subject's left shoulder). 0 when level. */
+SL_API double sl_face_roll_deg(const sl_point2f pts5[SL_FACE_POINTS5]);
+
+/* ============================ Templates =================================
+ * A template is one embedding tagged with the model that made it, so that
+ * templates of different models are refused instead of silently compared.
+ *
+ * Serialised form (little-endian, SL_FACE_TEMPLATE_HEADER bytes + payload
+ * + 4-byte CRC-32):
+ *    0  magic "SLFT"                        4 bytes
+ *    4  version (u16) = 1
+ *    6  element type (u8): 1 f32, 2 f16 (IEEE binary16), 3 i8
+ *    7  flags (u8): bit 0 = L2-normalised; other bits must be 0
+ *    8  dim (u16), 1..SL_FACE_TEMPLATE_MAX_DIM
+ *   10  reserved (u16) = 0
+ *   12  i8 scale (f32): value = q * scale; > 0 for i8, 0 otherwise
+ *   16  model id: SL_FACE_MODEL_ID_MAX bytes of printable ASCII, at least
+ *       one character, NUL-padded (no bytes after the first NUL)
+ *   64  payload: dim elements
+ *  ...  CRC-32 (zlib polynomial) of every byte before it (u32)
+ * Parsers reject any other version, unknown bits, trailing bytes and a
+ * wrong CRC. Writers never reuse a version number. */
+
+#define SL_FACE_TEMPLATE_MAGIC    "SLFT"
+#define SL_FACE_TEMPLATE_VERSION  1
+#define SL_FACE_TEMPLATE_HEADER   64
+#define SL_FACE_MODEL_ID_MAX      48      /* bytes, NUL padding included   */
+#define SL_FACE_TEMPLATE_MAX_DIM  1024
+#define SL_FACE_EMBED_DIM         512     /* fr_feature                    */
+
+enum sl_face_elem {
+    SL_FACE_ELEM_F32 = 1,
+    SL_FACE_ELEM_F16 = 2,
+    SL_FACE_ELEM_I8  = 3,
+};
+
+/* In memory the values are always f32 (decoded); elem is the storage type
+ * used when serialising. */
+typedef struct sl_face_template {
+    char     model_id[SL_FACE_MODEL_ID_MAX]; /* NUL-terminated             */
+    uint16_t dim;                            /* 1..SL_FACE_TEMPLATE_MAX_DIM */
+    uint8_t  elem;                           /* enum sl_face_elem           */
+    bool     l2norm;                         /* values have unit L2 norm    */
+    float    v[SL_FACE_TEMPLATE_MAX_DIM];    /* first dim are used          */
+} sl_face_template;
+
+/* Fills *out from an embedding (copied). normalise = true L2-normalises the
+ * copy and sets l2norm. SL_ERR_INVALID for a bad model id (empty, too
+ * long, not printable ASCII), dim out of range, unknown elem, a non-finite
+ * value, or a zero vector when normalise is asked. */
+SL_API sl_status sl_face_template_init(sl_face_template *out,
+                                       const char *model_id, uint8_t elem,
+                                       const float *emb, size_t dim,
+                                       bool normalise);
+/* Bytes sl_face_template_write() needs for this template. */
+SL_API size_t sl_face_template_size(const sl_face_template *t);
+/* Serialises t into buf (cap bytes); *len gets the size written.
+ * SL_ERR_TOO_LARGE if cap is too small; SL_ERR_INVALID if t is invalid.
+ * f16 rounds to nearest even; i8 uses a symmetric scale max|v|/127. */
+SL_API sl_status sl_face_template_write(uint8_t *buf, size_t cap,
+                                        size_t *len,
+                                        const sl_face_template *t);
+/* Parses exactly len bytes (borrowed). SL_ERR_FACE_TEMPLATE_FORMAT for any
+ * deviation from the format above. */
+SL_API sl_status sl_face_template_read(sl_face_template *out,
+                                       const uint8_t *buf, size_t len);
+/* Cosine similarity of two templates, in [-1, 1].
+ * SL_ERR_FACE_TEMPLATE_MISMATCH if the model ids or dims differ (element
+ * types may differ); SL_ERR_INVALID if a vector is zero. */
+SL_API sl_status sl_face_template_compare(double *cosine,
+                                          const sl_face_template *a,
+                                          const sl_face_template *b);
+
+/* Scales v (n floats) to unit L2 norm in place (computed in double).
+ * SL_ERR_INVALID for n == 0, a zero or non-finite vector. */
+SL_API sl_status sl_face_l2_normalise(float *v, size_t n);
+/* out = normalise(a + b): fuses the embeddings of an image and its mirror
+ * image. out may alias a or b. Errors as sl_face_l2_normalise. */
+SL_API sl_status sl_face_flip_fuse(float *out, const float *a,
+                                   const float *b, size_t n);
+/* Plain cosine of two vectors; 0 if either is zero. */
+SL_API double sl_face_cosine(const float *a, const float *b, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
