@@ -300,6 +300,104 @@ SL_API sl_status sl_plot_svg(char **out, size_t *len, enum sl_plot_kind kind,
                              const char *title, const sl_plot_curve *curves,
                              size_t ncurves);
 
+/* ============================ Messages ==================================
+ * Every reason below has a stable snake_case code and a message in Chinese
+ * and English that tells the citizen what to do. */
+
+enum sl_lang {
+    SL_LANG_ZH = 0,    /* simplified Chinese, UTF-8 */
+    SL_LANG_EN = 1,
+};
+
+/* ============================ Quality ===================================
+ * Measured values go in, the failed reasons come out, ordered by what the
+ * citizen should fix first (a face must be found and whole before its pose
+ * matters; lighting before sharpness, since a dark image also looks soft).
+ * The numeric values are stable (stored in audit records): append only. */
+
+enum sl_quality_reason {
+    SL_Q_NO_FACE           = 1,
+    SL_Q_SEVERAL_FACES     = 2,
+    SL_Q_LOW_RESOLUTION    = 3,
+    SL_Q_FACE_CUT_BY_BORDER = 4,
+    SL_Q_FACE_TOO_SMALL    = 5,
+    SL_Q_OFF_POSE_YAW      = 6,
+    SL_Q_OFF_POSE_PITCH    = 7,
+    SL_Q_OFF_POSE_ROLL     = 8,
+    SL_Q_EYES_CLOSED       = 9,
+    SL_Q_TOO_DARK          = 10,
+    SL_Q_OVER_EXPOSED      = 11,
+    SL_Q_LOW_CONTRAST      = 12,
+    SL_Q_BLURRED           = 13,
+};
+#define SL_Q_REASON_MAX 13   /* highest value; at most this many reasons */
+
+/* Measurements of one image and its main face. A float set to NAN means
+ * "not measured" and skips the reasons that need it (e.g. no eye model). */
+typedef struct sl_quality_meas {
+    int32_t image_w, image_h;   /* pixels                                   */
+    int32_t face_count;         /* faces the detector kept                  */
+    float   box_x0, box_y0;     /* main face box, image pixels, unclipped   */
+    float   box_x1, box_y1;     /*   (may extend past the image)            */
+    float   interocular_px;     /* eye-centre distance, image pixels        */
+    float   sharpness;          /* variance of the 3x3 Laplacian of the grey
+                                   112x112 aligned crop (0..255 scale)      */
+    float   luma_mean;          /* mean grey of the aligned crop, 0..255    */
+    float   luma_std;           /* its standard deviation, 0..255           */
+    float   yaw, pitch, roll;   /* degrees, 0 = frontal                     */
+    float   eye_open_left;      /* probability 0..1 that the eye is open    */
+    float   eye_open_right;
+} sl_quality_meas;
+
+typedef struct sl_quality_thresholds {
+    int32_t min_image_side;     /* low_resolution below (min of w, h)       */
+    int32_t max_faces;          /* several_faces above                      */
+    float   max_outside;        /* face_cut_by_border: box area fraction
+                                   outside the image above this             */
+    float   min_interocular_px; /* face_too_small below                     */
+    float   max_yaw, max_pitch, max_roll;   /* off_pose_*: |angle| above    */
+    float   min_eye_open;       /* an eye counts open at >= this            */
+    bool    both_eyes;          /* eyes_closed unless both open (else one)  */
+    float   min_luma, max_luma; /* too_dark / over_exposed                  */
+    float   min_luma_std;       /* low_contrast below                       */
+    float   min_sharpness;      /* blurred below                            */
+} sl_quality_thresholds;
+
+/* Presets: enrolment (a reference photo, stricter) and verification. The
+ * values are documented in docs/face.md; they are starting points chosen
+ * from the ArcFace crop geometry, not yet tuned on data. */
+SL_API sl_quality_thresholds sl_quality_preset_enrol(void);
+SL_API sl_quality_thresholds sl_quality_preset_verify(void);
+
+/* Writes the failed reasons into out (cap entries; SL_Q_REASON_MAX always
+ * suffices), most urgent first, and returns how many failed (which may be
+ * more than cap; only cap are written). 0 = acceptable. A face_count of 0
+ * gives exactly { SL_Q_NO_FACE }. */
+SL_API size_t sl_quality_check(enum sl_quality_reason *out, size_t cap,
+                               const sl_quality_meas *m,
+                               const sl_quality_thresholds *th);
+/* Measurement struct with every float NAN and counts 0. */
+SL_API sl_quality_meas sl_quality_meas_empty(void);
+
+/* "face_too_small" etc.; "unknown" for other values. Never NULL. */
+SL_API const char *sl_quality_reason_name(enum sl_quality_reason r);
+/* What to do, in the given language; never NULL. */
+SL_API const char *sl_quality_reason_msg(enum sl_quality_reason r,
+                                         enum sl_lang lang);
+/* Parses a name back; false if unknown. */
+SL_API bool sl_quality_reason_parse(const char *name,
+                                    enum sl_quality_reason *out);
+
+/* Quality helpers for the pipeline (all on 8-bit grey, row-major, stride
+ * in bytes). Variance of the 4-neighbour Laplacian over the interior
+ * pixels; mean and standard deviation of the grey values. SL_ERR_INVALID
+ * for w or h < 3 or a NULL image. */
+SL_API sl_status sl_quality_sharpness(double *var, const uint8_t *grey,
+                                      int32_t w, int32_t h, size_t stride);
+SL_API sl_status sl_quality_luma(double *mean, double *std,
+                                 const uint8_t *grey, int32_t w, int32_t h,
+                                 size_t stride);
+
 #ifdef __cplusplus
 }
 #endif
