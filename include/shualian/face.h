@@ -398,6 +398,252 @@ SL_API sl_status sl_quality_luma(double *mean, double *std,
                                  const uint8_t *grey, int32_t w, int32_t h,
                                  size_t stride);
 
+/* ============================ Liveness reasons ==========================
+ * Reasons shared by the passive decision and the active challenge; stable
+ * numbers (append only), snake_case names, zh/en messages. */
+
+enum sl_live_reason {
+    SL_LR_OK                 = 0,
+    SL_LR_NOT_DONE           = 1,   /* action not seen in its window         */
+    SL_LR_WRONG_ORDER        = 2,   /* seen, but before its window           */
+    SL_LR_TOO_LATE           = 3,   /* seen, but after its window            */
+    SL_LR_NO_FACE            = 4,   /* no face in the frames / the window    */
+    SL_LR_IDENTITY_SWITCH    = 5,   /* a frame's face is not the first one's */
+    SL_LR_SPOOF              = 6,   /* passive liveness says attack          */
+    SL_LR_UNDETERMINED       = 7,   /* passive liveness cannot judge         */
+    SL_LR_EXPIRED            = 8,   /* frames after expires_at only          */
+    SL_LR_DIGIT_MISSED       = 9,   /* a digit window without mouth cycle    */
+    SL_LR_DIGIT_EXTRA        = 10,  /* too many mouth cycles in a window     */
+    SL_LR_FRAME_GAP          = 11,  /* frames too far apart to follow        */
+    SL_LR_NO_CONTEXT         = 12,  /* passive: too little around the face   */
+    SL_LR_FACE_SMALL         = 13,  /* passive: face too small to judge      */
+};
+#define SL_LR_MAX 13
+
+SL_API const char *sl_live_reason_name(enum sl_live_reason r);    /* never NULL */
+SL_API const char *sl_live_reason_msg(enum sl_live_reason r, enum sl_lang lang);
+
+/* ============================ Passive liveness decision =================
+ * Three-way decision from the passive model's live score (0..1, higher =
+ * live), how much of the model's crop (the box scaled 2.7x about its
+ * centre) lies inside the image, and the face size. */
+
+enum sl_passive_verdict {
+    SL_PASSIVE_LIVE         = 0,
+    SL_PASSIVE_SPOOF        = 1,
+    SL_PASSIVE_UNDETERMINED = 2,
+};
+
+typedef struct sl_passive_thresholds {
+    float live_min;      /* score >= live_min: live                          */
+    float spoof_max;     /* score <= spoof_max: spoof; between: undetermined */
+    float min_context;   /* crop area fraction inside the image, 0..1        */
+    float min_face_px;   /* box side, image pixels                           */
+} sl_passive_thresholds;
+
+SL_API sl_passive_thresholds sl_passive_defaults(void);
+
+typedef struct sl_passive_decision {
+    enum sl_passive_verdict verdict;
+    enum sl_live_reason     reason;  /* OK, SPOOF, UNDETERMINED, NO_CONTEXT,
+                                        FACE_SMALL                          */
+    float                   score;
+} sl_passive_decision;
+
+/* score NAN (model not run) gives undetermined. Context and size are
+ * checked first: without them the score means nothing. */
+SL_API sl_passive_decision sl_passive_decide(float score, float context_ratio,
+                                             float face_px,
+                                             const sl_passive_thresholds *th);
+/* Fraction (0..1) of the box (x0,y0,x1,y1) scaled by 'scale' about its
+ * centre that lies inside a w x h image; 0 for an empty box. */
+SL_API float sl_face_context_ratio(float x0, float y0, float x1, float y1,
+                                   float scale, int32_t w, int32_t h);
+
+/* ============================ Active liveness ===========================
+ * A challenge is a single-use random nonce plus 2..4 distinct actions, each
+ * with an absolute time window (consecutive, after a lead-in that gives the
+ * frontal baseline), and an expiry. The server keeps the challenge; the
+ * client gets it to show the prompts and sends back frames; the pipeline
+ * turns frames into per-frame signals (sl_frame_signal) and
+ * sl_challenge_analyse() judges them. The nonce registry makes each nonce
+ * usable once.
+ *
+ * Sign conventions of the signals: yaw > 0 when the subject turns the head
+ * to their own left (the face points towards the image right), pitch > 0
+ * when the chin goes up. sl_liveness_cfg.yaw_sign / pitch_sign (+1 or -1)
+ * map a pose model's convention onto this one. */
+
+enum sl_action {
+    SL_ACT_BLINK       = 1,
+    SL_ACT_TURN_LEFT   = 2,   /* the subject's own left                     */
+    SL_ACT_TURN_RIGHT  = 3,
+    SL_ACT_NOD         = 4,
+    SL_ACT_OPEN_MOUTH  = 5,
+    SL_ACT_READ_DIGITS = 6,
+};
+#define SL_ACT_MAX 6
+
+#define SL_CHALLENGE_NONCE_BYTES   16
+#define SL_CHALLENGE_NONCE_TEXT    23   /* 22 base64url chars (no padding) + NUL */
+#define SL_CHALLENGE_MIN_STEPS      2
+#define SL_CHALLENGE_MAX_STEPS      4
+#define SL_CHALLENGE_MAX_DIGITS     8
+#define SL_CHALLENGE_MAX_FRAMES  4096
+
+SL_API const char *sl_action_name(enum sl_action a);    /* "blink"; never NULL */
+SL_API bool sl_action_parse(const char *name, enum sl_action *out);
+/* The prompt shown to the citizen ("请眨眼" / "please blink"). */
+SL_API const char *sl_action_prompt(enum sl_action a, enum sl_lang lang);
+
+typedef struct sl_challenge_step {
+    uint8_t  action;                 /* enum sl_action                      */
+    int64_t  start_ms, end_ms;       /* absolute window, end exclusive      */
+    uint8_t  n_digits;               /* read digits: 1..MAX_DIGITS, else 0  */
+    char     digits[SL_CHALLENGE_MAX_DIGITS + 1];    /* NUL-terminated     */
+    int32_t  digit_end_ms[SL_CHALLENGE_MAX_DIGITS];  /* digit i is shown
+                                        from start_ms + digit_end_ms[i-1]
+                                        (0 for i = 0) to start_ms +
+                                        digit_end_ms[i]; random lengths    */
+} sl_challenge_step;
+
+typedef struct sl_challenge {
+    uint8_t  nonce[SL_CHALLENGE_NONCE_BYTES];
+    char     nonce_text[SL_CHALLENGE_NONCE_TEXT];   /* base64url of nonce  */
+    int64_t  issued_at_ms, expires_at_ms;
+    uint32_t n_steps;                               /* 2..4                */
+    sl_challenge_step steps[SL_CHALLENGE_MAX_STEPS];
+} sl_challenge;
+
+typedef struct sl_challenge_opts {
+    uint32_t min_steps, max_steps;   /* 2 <= min <= max <= 4               */
+    uint32_t allowed;                /* bit (1 << action); 0 = all six     */
+    int32_t  lead_ms;                /* issue -> first window (baseline)   */
+    int32_t  step_ms;                /* window of each non-digit action    */
+    uint32_t n_digits;               /* read digits: 1..MAX_DIGITS         */
+    int32_t  digit_min_ms, digit_max_ms;  /* each digit shown this long    */
+    int32_t  digit_tail_ms;          /* after the last digit               */
+    int32_t  grace_ms;               /* last window end -> expiry          */
+} sl_challenge_opts;
+
+SL_API sl_challenge_opts sl_challenge_opts_default(void);
+
+/* A new challenge issued at now_ms with libsodium's CSPRNG: distinct
+ * actions in random order, random digits and digit lengths. SL_ERR_INVALID
+ * for inconsistent options; SL_ERR_INTERNAL if libsodium cannot start. */
+SL_API sl_status sl_challenge_new(sl_challenge *out,
+                                  const sl_challenge_opts *o, int64_t now_ms);
+/* Checks a challenge's invariants (after parsing one): steps ordered, in
+ * range, windows inside [issued_at, expires_at], digits valid, nonce_text
+ * matching nonce. SL_ERR_CHALLENGE_FORMAT if not. */
+SL_API sl_status sl_challenge_validate(const sl_challenge *c);
+/* nonce text <-> bytes; false on a malformed text. */
+SL_API bool sl_challenge_nonce_parse(uint8_t out[SL_CHALLENGE_NONCE_BYTES],
+                                     const char *text);
+
+/* One analysed video frame. A float NAN means not measured; such frames
+ * are skipped by the detectors that need the value. */
+typedef struct sl_frame_signal {
+    int64_t t_ms;             /* capture time, the server's clock, ms       */
+    bool    face;             /* a face was found; other fields valid only
+                                 when true                                  */
+    float   eye_open_left;    /* open probability 0..1 (image-left eye)     */
+    float   eye_open_right;
+    float   yaw, pitch, roll; /* degrees, conventions above                 */
+    float   mouth_open;       /* inner-lip gap / mouth width (see
+                                 sl_face_mouth_open_ratio)                  */
+    float   similarity;       /* embedding cosine to the reference frame;
+                                 required (finite) on face frames           */
+    float   live_score;       /* passive liveness 0..1, NAN = not run       */
+} sl_frame_signal;
+
+/* Mouth opening from 68 landmarks: mean of the three inner-lip gaps
+ * (61-67, 62-66, 63-65) divided by the mouth width (48-54). NAN when the
+ * width is 0. About 0 closed, 0.3-0.6 wide open. */
+SL_API float sl_face_mouth_open_ratio(const sl_point2f lm68[SL_FACE_LANDMARKS]);
+
+typedef struct sl_liveness_cfg {
+    float   eye_open, eye_closed;      /* mean open prob: hysteresis band   */
+    int32_t blink_max_ms;              /* last open -> next open, at most   */
+    float   turn_deg;                  /* yaw excursion from the baseline   */
+    float   nod_deg;                   /* downward pitch excursion          */
+    float   return_deg;                /* back within this of the baseline  */
+    float   mouth_open, mouth_closed;  /* open-mouth action hysteresis      */
+    float   speech_open, speech_closed;/* read-digits hysteresis (speech
+                                          opens the mouth less)             */
+    int32_t speech_lag_ms;             /* reading lags the shown digit      */
+    uint32_t max_cycles_per_digit;     /* mouth cycles allowed per digit    */
+    float   min_similarity;            /* identity: every face frame        */
+    uint32_t best_frames;              /* frames for the passive check      */
+    float   live_min, spoof_max;       /* passive score bands               */
+    int32_t max_gap_ms;                /* longest gap between frames        */
+    int8_t  yaw_sign, pitch_sign;      /* +1 or -1                          */
+} sl_liveness_cfg;
+
+SL_API sl_liveness_cfg sl_liveness_cfg_default(void);
+
+typedef struct sl_challenge_step_result {
+    uint8_t  action;          /* enum sl_action                             */
+    bool     pass;
+    uint8_t  reason;          /* enum sl_live_reason; SL_LR_OK if pass      */
+    int64_t  t_begin_ms;      /* span of the detected action, 0 if none     */
+    int64_t  t_end_ms;
+    uint8_t  digits_ok;       /* read digits: windows with a valid count    */
+} sl_challenge_step_result;
+
+#define SL_CHALLENGE_MAX_REASONS 8
+typedef struct sl_challenge_result {
+    bool     pass;                 /* every step passed, no overall reason  */
+    uint32_t n_steps;
+    sl_challenge_step_result steps[SL_CHALLENGE_MAX_STEPS];
+    uint32_t n_reasons;            /* overall reasons, enum sl_live_reason  */
+    uint8_t  reasons[SL_CHALLENGE_MAX_REASONS];
+    float    min_similarity;       /* over face frames; NAN if none         */
+    float    passive_score;        /* mean over the best frames; NAN if none*/
+    uint32_t frames_used;          /* frames in [issued_at, expires_at]     */
+    uint32_t face_frames;
+} sl_challenge_result;
+
+/* Judges frames f[0..n) (borrowed; t_ms strictly increasing) against the
+ * challenge. Returns SL_OK when the analysis ran -- *out says pass or fail
+ * with reasons -- or SL_ERR_CHALLENGE_FORMAT for a malformed challenge or
+ * frames (times not increasing, missing similarity on a face frame),
+ * SL_ERR_TOO_LARGE for n > SL_CHALLENGE_MAX_FRAMES. Does not touch the
+ * nonce registry: consume the nonce first. */
+SL_API sl_status sl_challenge_analyse(sl_challenge_result *out,
+                                      const sl_challenge *c,
+                                      const sl_frame_signal *f, size_t n,
+                                      const sl_liveness_cfg *cfg);
+
+/* "<reason>: <prompt>" for a failed step (just the prompt's reason text
+ * for a passed one), into buf (cap bytes, truncated, NUL-terminated).
+ * Returns buf. */
+SL_API const char *sl_challenge_step_msg(char *buf, size_t cap,
+                                         const sl_challenge_step_result *s,
+                                         enum sl_lang lang);
+
+/* ---- nonce registry: each issued nonce can be consumed once ----
+ * Thread-safe (one mutex); bounded: at most 'capacity' live nonces, expired
+ * ones are purged when room is needed. No allocation after creation. */
+typedef struct sl_nonce_registry sl_nonce_registry;
+
+SL_API sl_status sl_nonce_registry_new(sl_nonce_registry **out, size_t capacity);
+SL_API void      sl_nonce_registry_free(sl_nonce_registry *r);  /* NULL ok */
+/* Registers an issued nonce. SL_ERR_CHALLENGE_FULL when capacity live
+ * nonces are still unexpired; SL_ERR_INVALID if it is already there or
+ * already expired. */
+SL_API sl_status sl_nonce_registry_add(sl_nonce_registry *r,
+                                       const uint8_t nonce[SL_CHALLENGE_NONCE_BYTES],
+                                       int64_t expires_at_ms, int64_t now_ms);
+/* Uses a nonce: SL_OK the first time; then SL_ERR_CHALLENGE_USED;
+ * SL_ERR_CHALLENGE_EXPIRED after its expiry (it cannot be used later
+ * either); SL_ERR_CHALLENGE_UNKNOWN if never added (or purged). */
+SL_API sl_status sl_nonce_registry_consume(sl_nonce_registry *r,
+                                           const uint8_t nonce[SL_CHALLENGE_NONCE_BYTES],
+                                           int64_t now_ms);
+/* Entries held (live, used or expired but not yet purged). */
+SL_API size_t    sl_nonce_registry_count(sl_nonce_registry *r);
+
 #ifdef __cplusplus
 }
 #endif
