@@ -644,6 +644,109 @@ SL_API sl_status sl_nonce_registry_consume(sl_nonce_registry *r,
 /* Entries held (live, used or expired but not yet purged). */
 SL_API size_t    sl_nonce_registry_count(sl_nonce_registry *r);
 
+/* ============================ Calibration ===============================
+ * A calibration maps a cosine score to estimated FAR and FRR, measured on a
+ * labelled dev set (exactly what `shualian eval` computes), so a caller can
+ * ask for "FAR 1e-3" instead of a raw number. One table per comparison mode
+ * ("live" = live capture vs live capture / enrolment photo, "idphoto" =
+ * ID-card or registry photo vs live capture); a file holds up to
+ * SL_CALIB_MAX_TABLES tables of one model. File format: docs/calibration.md. */
+
+#define SL_CALIB_MAX_TABLES  4
+#define SL_CALIB_MAX_POINTS  4096
+#define SL_CALIB_MAX_TARGETS 8
+#define SL_CALIB_MODE_MAX    16      /* bytes incl. NUL; [a-z0-9_]+          */
+#define SL_CALIB_MAX_BYTES   (4u << 20)
+
+typedef struct sl_calib_target {
+    double   far;        /* the FAR asked for                                */
+    double   threshold;  /* lowest threshold with measured FAR <= far        */
+    double   frr;        /* measured FRR there                               */
+    uint64_t support;    /* impostor pairs allowed above it: floor(far * n);
+                            0 means the FAR is below what the set can show   */
+} sl_calib_target;
+
+typedef struct sl_calib_table {
+    char            mode[SL_CALIB_MODE_MAX];
+    uint64_t        n_genuine, n_impostor;   /* pairs measured              */
+    size_t          n;                       /* points, 2..MAX_POINTS       */
+    sl_roc_point   *pts;    /* ascending threshold; owned by the sl_calib    */
+    size_t          n_targets;
+    sl_calib_target targets[SL_CALIB_MAX_TARGETS];   /* FAR 1e-1 .. 1e-6     */
+} sl_calib_table;
+
+typedef struct sl_calib {
+    char           model_id[SL_FACE_MODEL_ID_MAX];   /* templates' model id  */
+    char           source[128];   /* free text: which data set, when        */
+    size_t         n_tables;
+    sl_calib_table tables[SL_CALIB_MAX_TABLES];
+} sl_calib;
+
+/* Zeroes *c and sets the model id and source (either may be NULL). */
+SL_API sl_status sl_calib_init(sl_calib *c, const char *model_id,
+                               const char *source);
+/* Frees the tables' points (c itself is the caller's); NULL ok. */
+SL_API void sl_calib_free(sl_calib *c);
+/* Builds the table for mode from genuine and impostor scores (borrowed)
+ * and adds it, replacing a table of the same mode. The ROC is thinned to
+ * at most ~2000 points; the targets are exact. SL_ERR_TOO_LARGE when
+ * SL_CALIB_MAX_TABLES modes are already there. */
+SL_API sl_status sl_calib_add(sl_calib *c, const char *mode,
+                              const float *genuine, size_t ng,
+                              const float *impostor, size_t ni);
+/* The table of a mode, or NULL. Borrowed from c. */
+SL_API const sl_calib_table *sl_calib_get(const sl_calib *c, const char *mode);
+
+/* JSON text of c in the documented format; the caller frees *out with
+ * sl_face_free(). */
+SL_API sl_status sl_calib_to_json(char **out, size_t *len, const sl_calib *c);
+/* Parses len bytes of JSON (strict: unknown versions, unsorted or
+ * inconsistent points are SL_ERR_FACE_CALIB_FORMAT). On SL_OK *out holds
+ * new tables; free with sl_calib_free(). */
+SL_API sl_status sl_calib_parse(sl_calib *out, const char *text, size_t len);
+SL_API sl_status sl_calib_save(const sl_calib *c, const char *path);
+SL_API sl_status sl_calib_load(sl_calib *out, const char *path);
+
+/* Lowest threshold whose estimated FAR <= far (0 < far < 1): the exact
+ * target when one was stored for that FAR, else from the table. *support
+ * (may be NULL) gets the target's support, or the table's estimate of it. */
+SL_API sl_status sl_calib_threshold_for_far(double *thr, uint64_t *support,
+                                            const sl_calib_table *t,
+                                            double far);
+/* FAR and FRR estimated at a threshold/score (linear between points). */
+SL_API void sl_calib_rates_at(double *far, double *frr,
+                              const sl_calib_table *t, double score);
+
+enum sl_threshold_kind {
+    SL_THRESHOLD_FAR = 0,   /* value is a target FAR, e.g. 1e-3            */
+    SL_THRESHOLD_RAW = 1,   /* value is a cosine threshold                 */
+};
+
+typedef struct sl_threshold_req {
+    enum sl_threshold_kind kind;
+    double                 value;
+} sl_threshold_req;
+
+typedef struct sl_face_decision {
+    bool   match;          /* score >= threshold                            */
+    double score;          /* cosine                                        */
+    double threshold;      /* the threshold applied                          */
+    double far_estimate;   /* estimated FAR at that threshold; NAN without a
+                              table                                         */
+    double frr_estimate;   /* likewise FRR                                   */
+} sl_face_decision;
+
+/* Decision for a score. t may be NULL only for a raw threshold.
+ * SL_ERR_INVALID for a non-finite score, FAR outside (0, 1) or a missing
+ * table. */
+SL_API sl_status sl_calib_decide(sl_face_decision *out,
+                                 const sl_calib_table *t, double score,
+                                 sl_threshold_req req);
+/* Parses a threshold request: "1e-3", "0.001" or "far:1e-3" ask for a
+ * FAR; "raw:0.3" gives a cosine threshold. SL_ERR_INVALID if malformed. */
+SL_API sl_status sl_threshold_req_parse(sl_threshold_req *out,
+                                        const char *text);
+
 #ifdef __cplusplus
 }
 #endif
