@@ -26,6 +26,48 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Float bits mapped so that unsigned order is numeric order. */
+static uint32_t float_key(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return (u & 0x80000000u) ? ~u : u | 0x80000000u;
+}
+
+static float key_float(uint32_t k)
+{
+    uint32_t u = (k & 0x80000000u) ? k & 0x7fffffffu : ~k;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* LSD radix sort, 3 passes of 11 bits: 15 M scores in ~0.2 s where qsort
+ * takes seconds. tmp has n entries. */
+static void radix_sort(uint32_t *a, uint32_t *tmp, size_t n)
+{
+    size_t count[2048];
+    for (int pass = 0; pass < 3; pass++) {
+        int shift = pass * 11;
+        memset(count, 0, sizeof(count));
+        for (size_t i = 0; i < n; i++)
+            count[(a[i] >> shift) & 2047]++;
+        size_t sum = 0;
+        for (size_t b = 0; b < 2048; b++) {
+            size_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(a[i] >> shift) & 2047]++] = a[i];
+        uint32_t *s = a;
+        a = tmp;
+        tmp = s;
+    }
+    /* three passes: the result is in the original tmp; copy back */
+    memcpy(tmp, a, n * sizeof(*a));
+}
+
 /* A sorted (ascending) copy of n finite scores; *out owned by the caller. */
 static sl_status sorted_copy(float **out, const float *in, size_t n)
 {
@@ -40,8 +82,24 @@ static sl_status sorted_copy(float **out, const float *in, size_t n)
     float *c = sl__malloc(bytes);
     if (!c)
         return SL_ERR_NOMEM;
-    memcpy(c, in, bytes);
-    qsort(c, n, sizeof(float), cmp_float);
+    if (n < 256) {
+        memcpy(c, in, bytes);
+        qsort(c, n, sizeof(float), cmp_float);
+        *out = c;
+        return SL_OK;
+    }
+    uint32_t *k = sl__malloc(bytes);
+    if (!k) {
+        sl__free(c);
+        return SL_ERR_NOMEM;
+    }
+    uint32_t *ck = (uint32_t *)(void *)c;
+    for (size_t i = 0; i < n; i++)
+        ck[i] = float_key(in[i]);
+    radix_sort(ck, k, n);
+    for (size_t i = 0; i < n; i++)
+        c[i] = key_float(ck[i]);
+    sl__free(k);
     *out = c;
     return SL_OK;
 }

@@ -196,3 +196,61 @@ SL_TEST(face, svg_plots)
     SL_CHECK_EQ(t, sl_plot_svg(&svg, &len, SL_PLOT_ROC, NULL, &bc, 1), SL_ERR_INVALID);
     sl_roc_free(&r);
 }
+
+static int cmp_f(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Large inputs take the radix-sort path: cross-check with brute force. */
+SL_TEST(face, metrics_brute_force_crosscheck)
+{
+    enum { NG = 3000, NI = 5000 };
+    static float g[NG], im[NI], sim[NI];
+    unsigned long long s = 777;
+    for (int i = 0; i < NG; i++)
+        g[i] = roundf(0.4f * sl_t_randf(&s) * 1000) / 1000 + 0.3f;  /* ties, negatives */
+    for (int i = 0; i < NI; i++)
+        im[i] = roundf(0.5f * sl_t_randf(&s) * 1000) / 1000;
+    im[7] = -0.0f;
+    im[8] = 0.0f;
+    memcpy(sim, im, sizeof(im));
+    qsort(sim, NI, sizeof(float), cmp_f);
+    double fars[] = { 1e-3, 1e-2, 0.1 }, tar[3], thr[3];
+    SL_CHECK_EQ(t, sl_metric_tar_at_far(tar, thr, fars, 3, g, NG, im, NI), SL_OK);
+    for (int k = 0; k < 3; k++) {
+        size_t allowed = (size_t)floor(fars[k] * NI + 1e-9);
+        float v = sim[NI - 1 - allowed];
+        size_t acc = 0, fa = 0;
+        for (int i = 0; i < NG; i++)
+            acc += g[i] > v;
+        for (int i = 0; i < NI; i++)
+            fa += im[i] >= thr[k];
+        SL_CHECK(t, fabs(tar[k] - (double)acc / NG) < 1e-12);
+        SL_CHECKF(t, fa <= allowed, "far %g: %zu accepted, %zu allowed", fars[k], fa, allowed);
+    }
+    /* every ROC point equals a brute-force count at its threshold */
+    sl_roc r;
+    SL_CHECK_EQ(t, sl_roc_compute(&r, g, NG, im, NI, 0), SL_OK);
+    bool ok = true;
+    for (size_t p = 1; p < r.n; p += 37) {
+        size_t fa = 0, fr = 0;
+        for (int i = 0; i < NI; i++)
+            fa += im[i] >= r.pts[p].threshold;
+        for (int i = 0; i < NG; i++)
+            fr += g[i] < r.pts[p].threshold;
+        ok &= fabs(r.pts[p].far - (double)fa / NI) < 1e-12 &&
+              fabs(r.pts[p].frr - (double)fr / NG) < 1e-12;
+    }
+    SL_CHECK(t, ok && r.n > 100);
+    sl_roc_free(&r);
+    /* AUC against the O(n^2) definition */
+    sl_pad_metrics m;
+    SL_CHECK_EQ(t, sl_metric_pad(&m, 0.3, g, 1000, im, 1000), SL_OK);
+    double u = 0;
+    for (int i = 0; i < 1000; i++)
+        for (int j = 0; j < 1000; j++)
+            u += g[i] > im[j] ? 1 : g[i] == im[j] ? 0.5 : 0;
+    SL_CHECK(t, fabs(m.auc - u / 1e6) < 1e-12);
+}
