@@ -469,10 +469,13 @@ SL_API float sl_face_context_ratio(float x0, float y0, float x1, float y1,
  * sl_challenge_analyse() judges them. The nonce registry makes each nonce
  * usable once.
  *
- * Sign conventions of the signals: yaw > 0 when the subject turns the head
- * to their own left (the face points towards the image right), pitch > 0
- * when the chin goes up. sl_liveness_cfg.yaw_sign / pitch_sign (+1 or -1)
- * map a pose model's convention onto this one. */
+ * Sign conventions of the signals are fr_pose's, measured on the sample
+ * photos (docs/face.md): yaw > 0 when the subject turns the head to their
+ * own RIGHT (in an unmirrored frame the face then points towards the image
+ * left), pitch > 0 when the chin goes up. Frames must not be mirrored (a
+ * selfie preview may be; what is analysed must not), or left and right
+ * swap. sl_liveness_cfg.yaw_sign / pitch_sign (+1 or -1) map another pose
+ * model's convention onto this one. */
 
 enum sl_action {
     SL_ACT_BLINK       = 1,
@@ -549,7 +552,7 @@ typedef struct sl_frame_signal {
                                  when true                                  */
     float   eye_open_left;    /* open probability 0..1 (image-left eye)     */
     float   eye_open_right;
-    float   yaw, pitch, roll; /* degrees, conventions above                 */
+    float   yaw, pitch, roll; /* degrees, fr_pose's conventions (above)     */
     float   mouth_open;       /* inner-lip gap / mouth width (see
                                  sl_face_mouth_open_ratio)                  */
     float   similarity;       /* embedding cosine to the reference frame;

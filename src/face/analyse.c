@@ -141,7 +141,7 @@ static bool detect_blink(const struct actx *a, size_t lo, size_t hi,
     return false;
 }
 
-/* dir = +1 for the subject's left, -1 for their right. */
+/* dir = +1 for the subject's right (positive yaw), -1 for their left. */
 static bool detect_turn(const struct actx *a, size_t lo, size_t hi, int dir,
                         struct span *sp)
 {
@@ -239,8 +239,8 @@ static bool detect(const struct actx *a, uint8_t action, size_t lo, size_t hi,
 {
     switch (action) {
     case SL_ACT_BLINK:      return detect_blink(a, lo, hi, sp);
-    case SL_ACT_TURN_LEFT:  return detect_turn(a, lo, hi, +1, sp);
-    case SL_ACT_TURN_RIGHT: return detect_turn(a, lo, hi, -1, sp);
+    case SL_ACT_TURN_LEFT:  return detect_turn(a, lo, hi, -1, sp);
+    case SL_ACT_TURN_RIGHT: return detect_turn(a, lo, hi, +1, sp);
     case SL_ACT_NOD:        return detect_nod(a, lo, hi, sp);
     case SL_ACT_OPEN_MOUTH:
         return mouth_cycles(a, lo, hi, a->cfg->mouth_open, a->cfg->mouth_closed,

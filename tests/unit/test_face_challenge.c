@@ -76,7 +76,7 @@ static void perform(struct seq *s, uint8_t a, int64_t t)
         case SL_ACT_TURN_LEFT:
         case SL_ACT_TURN_RIGHT:
             if (d >= 300 && d < 1200)
-                f->yaw = 1.5f + (a == SL_ACT_TURN_LEFT ? 32.0f : -32.0f);
+                f->yaw = 1.5f + (a == SL_ACT_TURN_LEFT ? -32.0f : 32.0f);   /* fr_pose */
             break;
         case SL_ACT_NOD:
             if (d >= 300 && d < 900)
@@ -328,7 +328,7 @@ SL_TEST(face, challenge_sign_convention)
     sl_challenge c = make_challenge(acts, 2);
     static struct seq s;
     neutral(&s, T0, c.expires_at_ms);
-    perform(&s, SL_ACT_TURN_LEFT, c.steps[0].start_ms);    /* yaw +32 */
+    perform(&s, SL_ACT_TURN_LEFT, c.steps[0].start_ms);    /* yaw -32 */
     perform(&s, SL_ACT_NOD, c.steps[1].start_ms);          /* pitch -18 */
     sl_liveness_cfg cfg = sl_liveness_cfg_default();
     sl_challenge_result r;
