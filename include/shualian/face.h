@@ -425,8 +425,9 @@ SL_API const char *sl_live_reason_msg(enum sl_live_reason r, enum sl_lang lang);
 
 /* ============================ Passive liveness decision =================
  * Three-way decision from the passive model's live score (0..1, higher =
- * live), how much of the model's crop (the box scaled 2.7x about its
- * centre) lies inside the image, and the face size. */
+ * live: fr_liveness softmax output 1 -- not 0 as the npm package reads it;
+ * measured in docs/face.md), how much of the model's crop (the box scaled
+ * 2.7x about its centre) lies inside the image, and the face size. */
 
 enum sl_passive_verdict {
     SL_PASSIVE_LIVE         = 0,
@@ -557,7 +558,8 @@ typedef struct sl_frame_signal {
                                  sl_face_mouth_open_ratio)                  */
     float   similarity;       /* embedding cosine to the reference frame;
                                  required (finite) on face frames           */
-    float   live_score;       /* passive liveness 0..1, NAN = not run       */
+    float   live_score;       /* passive liveness 0..1 (fr_liveness
+                                 softmax[1]), NAN = not run                 */
 } sl_frame_signal;
 
 /* Mouth opening from 68 landmarks: mean of the three inner-lip gaps
