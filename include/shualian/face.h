@@ -574,7 +574,8 @@ typedef struct sl_liveness_cfg {
     float   nod_deg;                   /* downward pitch excursion          */
     float   return_deg;                /* back within this of the baseline  */
     float   mouth_open, mouth_closed;  /* open-mouth action hysteresis      */
-    float   speech_open, speech_closed;/* read-digits hysteresis (speech
+    float   speech_open, speech_closed;/* read-digits hysteresis, added to
+                                          the resting mouth opening (speech
                                           opens the mouth less)             */
     int32_t speech_lag_ms;             /* reading lags the shown digit      */
     uint32_t max_cycles_per_digit;     /* mouth cycles allowed per digit    */

@@ -548,3 +548,30 @@ SL_TEST(face, liveness_tables_and_mouth)
     lm[54] = lm[48];
     SL_CHECK(t, isnan(sl_face_mouth_open_ratio(lm)));
 }
+
+SL_TEST(face, challenge_digits_with_parted_lips)
+{
+    /* lips parted at rest (0.12, like three of the sample faces): speech
+     * thresholds follow the resting opening, absolute ones would not close */
+    const uint8_t acts[] = { SL_ACT_READ_DIGITS, SL_ACT_OPEN_MOUTH };
+    sl_challenge c = make_challenge(acts, 2);
+    static struct seq s;
+    neutral(&s, T0, c.expires_at_ms);
+    for (size_t i = 0; i < s.n; i++)
+        s.f[i].mouth_open = 0.12f;
+    perform(&s, SL_ACT_READ_DIGITS, c.steps[0].start_ms);
+    perform(&s, SL_ACT_OPEN_MOUTH, c.steps[1].start_ms);
+    sl_challenge_result r = analyse(t, &c, &s);
+    SL_CHECKF(t, r.pass, "digits %s (%u ok), mouth %s", sl_live_reason_name(r.steps[0].reason),
+              r.steps[0].digits_ok, sl_live_reason_name(r.steps[1].reason));
+    /* a smile (0.22) is not an open mouth (0.35) */
+    neutral(&s, T0, c.expires_at_ms);
+    perform(&s, SL_ACT_READ_DIGITS, c.steps[0].start_ms);
+    for (size_t i = 0; i < s.n; i++) {
+        int64_t d = s.f[i].t_ms - c.steps[1].start_ms;
+        if (d >= 300 && d < 1200)
+            s.f[i].mouth_open = 0.22f;
+    }
+    r = analyse(t, &c, &s);
+    SL_CHECK(t, !r.pass && r.steps[0].pass && !r.steps[1].pass);
+}
