@@ -575,3 +575,18 @@ SL_TEST(face, challenge_digits_with_parted_lips)
     r = analyse(t, &c, &s);
     SL_CHECK(t, !r.pass && r.steps[0].pass && !r.steps[1].pass);
 }
+
+SL_TEST(face, challenge_time_bounds)
+{
+    const uint8_t acts[] = { SL_ACT_BLINK, SL_ACT_NOD };
+    sl_challenge c = make_challenge(acts, 2), bad = c;
+    SL_CHECK_EQ(t, sl_challenge_validate(&c), SL_OK);
+    bad.expires_at_ms = INT64_MAX;                 /* would overflow analysis */
+    SL_CHECK_EQ(t, sl_challenge_validate(&bad), SL_ERR_CHALLENGE_FORMAT);
+    bad = c;
+    bad.issued_at_ms = -5;
+    SL_CHECK_EQ(t, sl_challenge_validate(&bad), SL_ERR_CHALLENGE_FORMAT);
+    bad = c;
+    bad.expires_at_ms = c.issued_at_ms + 3600001;  /* longer than an hour */
+    SL_CHECK_EQ(t, sl_challenge_validate(&bad), SL_ERR_CHALLENGE_FORMAT);
+}
