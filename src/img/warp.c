@@ -115,10 +115,10 @@ sl_status sl_image_warp_affine(struct sl_image *dst, const struct sl_image *src,
                 memset(d, border, C);                  /* wholly outside */
                 continue;
             }
-            float fx0 = floorf(xs), fy0 = floorf(ys);
-            int x0 = (int)fx0, y0 = (int)fy0;
-            uint32_t wx = (uint32_t)lrintf((xs - fx0) * (float)WONE);
-            uint32_t wy = (uint32_t)lrintf((ys - fy0) * (float)WONE);
+            /* xs, ys > -1 here, so truncation of xs + 1 is floor + 1 */
+            int x0 = (int)(xs + 1.0f) - 1, y0 = (int)(ys + 1.0f) - 1;
+            uint32_t wx = (uint32_t)((xs - (float)x0) * (float)WONE + 0.5f);
+            uint32_t wy = (uint32_t)((ys - (float)y0) * (float)WONE + 0.5f);
             const uint8_t *p00, *p01, *p10, *p11;
             if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
                 p00 = src->data + (size_t)y0 * ss + (size_t)x0 * C;
