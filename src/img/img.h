@@ -74,6 +74,22 @@ void sl__vacc_c(float *acc, const uint8_t *row, size_t n, float wt, bool first);
 void sl__vacc_avx2(float *acc, const uint8_t *row, size_t n, float wt, bool first);
 void sl__vacc_avx512(float *acc, const uint8_t *row, size_t n, float wt, bool first);
 
+/* Warp internals: one destination row y of width w (img.h's contract of
+ * sl_image_warp_affine), and one pixel at source point (xs, ys). The
+ * weights are 11-bit fixed point (SL__WARP_WBITS) in every version. */
+#define SL__WARP_WBITS 11
+typedef void (*sl__warp_row_fn)(uint8_t *d, const struct sl_image *src,
+                                const float m[6], uint32_t y, uint32_t w,
+                                uint8_t border);
+void sl__warp_row_c(uint8_t *d, const struct sl_image *src, const float m[6],
+                    uint32_t y, uint32_t w, uint8_t border);
+void sl__warp_row_avx2(uint8_t *d, const struct sl_image *src, const float m[6],
+                       uint32_t y, uint32_t w, uint8_t border);
+void sl__warp_px(uint8_t *d, const struct sl_image *src, float xs, float ys,
+                 uint8_t border);
+/* The row kernel picked once from sl_cpu_features(). */
+sl__warp_row_fn sl__img_warp_row(void);
+
 /* Which kernel set sl_image_resize_into()/warp use: "avx512", "avx2" or
  * "c", picked once from sl_cpu_features(). */
 const char *sl__img_kernels_name(void);

@@ -33,6 +33,7 @@ static bool image_ok(const struct sl_image *img)
 /* ============================ Kernel choice ============================= */
 
 static sl__vacc_fn vacc = sl__vacc_c;
+static sl__warp_row_fn warp_row = sl__warp_row_c;
 static const char *kernels_name = "c";
 static pthread_once_t pick_once = PTHREAD_ONCE_INIT;
 
@@ -40,16 +41,24 @@ static void pick(void)
 {
     uint32_t f = sl_cpu_features();
 #if defined(__x86_64__)
-    if (f & SL_CPU_AVX512F) {
-        vacc = sl__vacc_avx512;
-        kernels_name = "avx512";
-    } else if (f & SL_CPU_AVX2) {
+    if (f & SL_CPU_AVX2) {
         vacc = sl__vacc_avx2;
+        warp_row = sl__warp_row_avx2;
         kernels_name = "avx2";
+    }
+    if (f & SL_CPU_AVX512F) {
+        vacc = sl__vacc_avx512;          /* warp stays AVX2 (gathers) */
+        kernels_name = "avx512";
     }
 #else
     (void)f;
 #endif
+}
+
+sl__warp_row_fn sl__img_warp_row(void)
+{
+    pthread_once(&pick_once, pick);
+    return warp_row;
 }
 
 const char *sl__img_kernels_name(void)

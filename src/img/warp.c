@@ -85,7 +85,7 @@ sl_status sl__image_warp_affine_ref(struct sl_image *dst, const struct sl_image 
 
 /* Blend of four samples with 11-bit weights wx, wy in 0..2048; the sum
  * is at most 255 * 2048 * 2048 < 2^30. */
-#define WBITS 11
+#define WBITS SL__WARP_WBITS
 #define WONE  (1u << WBITS)
 static inline uint8_t blend(uint32_t p00, uint32_t p01, uint32_t p10, uint32_t p11,
                             uint32_t wx, uint32_t wy)
@@ -96,50 +96,60 @@ static inline uint8_t blend(uint32_t p00, uint32_t p01, uint32_t p10, uint32_t p
                      (2 * WBITS));
 }
 
+void sl__warp_px(uint8_t *d, const struct sl_image *src, float xs, float ys,
+                 uint8_t border)
+{
+    const uint32_t C = src->channels;
+    const int W = (int)src->width, H = (int)src->height;
+    const size_t ss = src->stride;
+    const uint8_t bpx[3] = { border, border, border };
+    if (!(xs > -1.0f && ys > -1.0f && xs < (float)W && ys < (float)H)) {
+        memset(d, border, C);                          /* wholly outside */
+        return;
+    }
+    /* xs, ys > -1 here, so truncation of xs + 1 is floor + 1 */
+    int x0 = (int)(xs + 1.0f) - 1, y0 = (int)(ys + 1.0f) - 1;
+    uint32_t wx = (uint32_t)((xs - (float)x0) * (float)WONE + 0.5f);
+    uint32_t wy = (uint32_t)((ys - (float)y0) * (float)WONE + 0.5f);
+    const uint8_t *p00, *p01, *p10, *p11;
+    if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+        p00 = src->data + (size_t)y0 * ss + (size_t)x0 * C;
+        p01 = p00 + C;
+        p10 = p00 + ss;
+        p11 = p10 + C;
+    } else {
+        bool inx0 = x0 >= 0, inx1 = x0 + 1 < W;
+        bool iny0 = y0 >= 0, iny1 = y0 + 1 < H;
+        const uint8_t *r0 = src->data + (size_t)(iny0 ? y0 : 0) * ss;
+        const uint8_t *r1 = src->data + (size_t)(iny1 ? y0 + 1 : 0) * ss;
+        size_t c0 = (size_t)(inx0 ? x0 : 0) * C;
+        size_t c1 = (size_t)(inx1 ? x0 + 1 : 0) * C;
+        p00 = iny0 && inx0 ? r0 + c0 : bpx;
+        p01 = iny0 && inx1 ? r0 + c1 : bpx;
+        p10 = iny1 && inx0 ? r1 + c0 : bpx;
+        p11 = iny1 && inx1 ? r1 + c1 : bpx;
+    }
+    for (uint32_t c = 0; c < C; c++)
+        d[c] = blend(p00[c], p01[c], p10[c], p11[c], wx, wy);
+}
+
+void sl__warp_row_c(uint8_t *d, const struct sl_image *src, const float m[6],
+                    uint32_t y, uint32_t w, uint8_t border)
+{
+    const uint32_t C = src->channels;
+    float bx = m[1] * (float)y + m[2], by = m[4] * (float)y + m[5];
+    for (uint32_t x = 0; x < w; x++, d += C)
+        sl__warp_px(d, src, m[0] * (float)x + bx, m[3] * (float)x + by, border);
+}
+
 sl_status sl_image_warp_affine(struct sl_image *dst, const struct sl_image *src,
                                const float m[6], uint8_t border)
 {
     if (!image_ok(dst) || !image_ok(src) || dst->channels != src->channels ||
         !m || !matrix_ok(m))
         return SL_ERR_INVALID;
-    const uint32_t C = src->channels;
-    const int W = (int)src->width, H = (int)src->height;
-    const size_t ss = src->stride;
-    const uint8_t bpx[3] = { border, border, border };
-    for (uint32_t y = 0; y < dst->height; y++) {
-        uint8_t *d = dst->data + y * dst->stride;
-        float bx = m[1] * (float)y + m[2], by = m[4] * (float)y + m[5];
-        for (uint32_t x = 0; x < dst->width; x++, d += C) {
-            float xs = m[0] * (float)x + bx, ys = m[3] * (float)x + by;
-            if (!(xs > -1.0f && ys > -1.0f && xs < (float)W && ys < (float)H)) {
-                memset(d, border, C);                  /* wholly outside */
-                continue;
-            }
-            /* xs, ys > -1 here, so truncation of xs + 1 is floor + 1 */
-            int x0 = (int)(xs + 1.0f) - 1, y0 = (int)(ys + 1.0f) - 1;
-            uint32_t wx = (uint32_t)((xs - (float)x0) * (float)WONE + 0.5f);
-            uint32_t wy = (uint32_t)((ys - (float)y0) * (float)WONE + 0.5f);
-            const uint8_t *p00, *p01, *p10, *p11;
-            if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
-                p00 = src->data + (size_t)y0 * ss + (size_t)x0 * C;
-                p01 = p00 + C;
-                p10 = p00 + ss;
-                p11 = p10 + C;
-            } else {
-                bool inx0 = x0 >= 0, inx1 = x0 + 1 < W;
-                bool iny0 = y0 >= 0, iny1 = y0 + 1 < H;
-                const uint8_t *r0 = src->data + (size_t)(iny0 ? y0 : 0) * ss;
-                const uint8_t *r1 = src->data + (size_t)(iny1 ? y0 + 1 : 0) * ss;
-                size_t c0 = (size_t)(inx0 ? x0 : 0) * C;
-                size_t c1 = (size_t)(inx1 ? x0 + 1 : 0) * C;
-                p00 = iny0 && inx0 ? r0 + c0 : bpx;
-                p01 = iny0 && inx1 ? r0 + c1 : bpx;
-                p10 = iny1 && inx0 ? r1 + c0 : bpx;
-                p11 = iny1 && inx1 ? r1 + c1 : bpx;
-            }
-            for (uint32_t c = 0; c < C; c++)
-                d[c] = blend(p00[c], p01[c], p10[c], p11[c], wx, wy);
-        }
-    }
+    sl__warp_row_fn row = sl__img_warp_row();
+    for (uint32_t y = 0; y < dst->height; y++)
+        row(dst->data + y * dst->stride, src, m, y, dst->width, border);
     return SL_OK;
 }
