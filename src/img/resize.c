@@ -23,6 +23,10 @@
 
 #include "img.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 static bool image_ok(const struct sl_image *img)
 {
     return img && img->data && img->width > 0 && img->height > 0 &&
@@ -207,6 +211,25 @@ sl_status sl__image_resize_ref(struct sl_image *dst, const struct sl_image *src)
 
 static void hpass3(uint8_t *d, const float *acc, const struct sl__resize_axis *ax)
 {
+#if defined(__SSE2__)
+    /* one 4-float load per tap (R, G, B and the next sample, weighted but
+     * unused): acc has at least one float of padding after the row */
+    for (uint32_t i = 0; i < ax->n; i++) {
+        const float *w = ax->w + (size_t)i * ax->maxtaps;
+        const float *a = acc + (size_t)ax->start[i] * 3;
+        __m128 v = _mm_setzero_ps();
+        for (uint32_t k = 0; k < ax->count[i]; k++, a += 3)
+            v = _mm_add_ps(v, _mm_mul_ps(_mm_set1_ps(w[k]), _mm_loadu_ps(a)));
+        v = _mm_add_ps(v, _mm_set1_ps(0.5f));
+        __m128i q = _mm_cvttps_epi32(_mm_max_ps(v, _mm_setzero_ps()));
+        q = _mm_packs_epi32(q, q);
+        q = _mm_packus_epi16(q, q);
+        uint32_t px = (uint32_t)_mm_cvtsi128_si32(q);
+        d[3 * i] = (uint8_t)px;
+        d[3 * i + 1] = (uint8_t)(px >> 8);
+        d[3 * i + 2] = (uint8_t)(px >> 16);
+    }
+#else
     for (uint32_t i = 0; i < ax->n; i++) {
         const float *w = ax->w + (size_t)i * ax->maxtaps;
         const float *a = acc + (size_t)ax->start[i] * 3;
@@ -220,6 +243,7 @@ static void hpass3(uint8_t *d, const float *acc, const struct sl__resize_axis *a
         d[3 * i + 1] = to_u8(g);
         d[3 * i + 2] = to_u8(b);
     }
+#endif
 }
 
 static void hpass1(uint8_t *d, const float *acc, const struct sl__resize_axis *ax)
@@ -246,6 +270,7 @@ sl_status sl_image_resize_into(struct sl_image *dst, const struct sl_image *src)
                                 dst->height, n + 16);
     if (st != SL_OK)
         return st;
+    memset(sc.row + n, 0, 16 * sizeof(float));    /* padding read by hpass3 */
     for (uint32_t j = 0; j < dst->height; j++) {
         const float *wy = sc.y.w + (size_t)j * sc.y.maxtaps;
         const uint8_t *r = src->data + (size_t)sc.y.start[j] * src->stride;
