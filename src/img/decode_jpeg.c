@@ -14,6 +14,7 @@
  * All decoder state lives in one heap block, so nothing that longjmp
  * crosses needs to be volatile.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
@@ -115,6 +116,8 @@ static sl_status map_error(const struct jdec *d, const struct sl_image_limits *l
     switch (d->code) {
     case JERR_OUT_OF_MEMORY:
         return SL_ERR_NOMEM;
+    case JERR_NO_BACKING_STORE:
+        return SL_ERR_IMG_PIXELS;   /* needs more than the pixel limit allows */
     case JERR_EMPTY_IMAGE:      /* also raised for 0 components */
         return d->cinfo.image_width == 0 || d->cinfo.image_height == 0
                    ? SL_ERR_IMG_DIMENSIONS : SL_ERR_IMG_CORRUPT;
@@ -190,6 +193,13 @@ static sl_status run(struct jdec *d, const uint8_t *buf, size_t len,
         return map_error(d, lim);
     d->created = true;
     jpeg_create_decompress(c);
+    /* Bound libjpeg's whole-image buffers (progressive and multi-scan
+     * files keep every DCT coefficient: 2 bytes per sample, up to 3
+     * full-size components): past it libjpeg would need a backing store,
+     * which it does not have, and stops with JERR_NO_BACKING_STORE. */
+    uint64_t mem = lim->max_pixels > (1ull << 56) ? UINT64_MAX
+                   : lim->max_pixels * 8 + (32u << 20);
+    c->mem->max_memory_to_use = mem > (uint64_t)LONG_MAX ? LONG_MAX : (long)mem;
     d->src.init_source = src_init;
     d->src.fill_input_buffer = src_fill;
     d->src.skip_input_data = src_skip;
