@@ -90,8 +90,9 @@ void sl__warp_px(uint8_t *d, const struct sl_image *src, float xs, float ys,
 /* The row kernel picked once from sl_cpu_features(). */
 sl__warp_row_fn sl__img_warp_row(void);
 
-/* Which kernel set sl_image_resize_into()/warp use: "avx512", "avx2" or
- * "c", picked once from sl_cpu_features(). */
+/* Which kernel set sl_image_resize_into()/warp use: "avx512", "avx2", or
+ * the baseline ("sse2" on x86-64, "c" elsewhere), picked once from
+ * sl_cpu_features(). */
 const char *sl__img_kernels_name(void);
 
 #endif

@@ -38,7 +38,11 @@ static bool image_ok(const struct sl_image *img)
 
 static sl__vacc_fn vacc = sl__vacc_c;
 static sl__warp_row_fn warp_row = sl__warp_row_c;
+#if defined(__SSE2__)
+static const char *kernels_name = "sse2";     /* sl__vacc_c, hpass3 */
+#else
 static const char *kernels_name = "c";
+#endif
 static pthread_once_t pick_once = PTHREAD_ONCE_INIT;
 
 static void pick(void)
@@ -71,15 +75,33 @@ const char *sl__img_kernels_name(void)
     return kernels_name;
 }
 
+/* The baseline kernel: SSE2 on x86-64 (part of the base ISA, so always
+ * present), a plain loop elsewhere (-O2 does not vectorize it). */
 void sl__vacc_c(float *acc, const uint8_t *row, size_t n, float wt, bool first)
 {
-    if (first) {
-        for (size_t i = 0; i < n; i++)
-            acc[i] = wt * (float)row[i];
-    } else {
-        for (size_t i = 0; i < n; i++)
-            acc[i] += wt * (float)row[i];
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128 w = _mm_set1_ps(wt);
+    const __m128i z = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16) {
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(row + i));
+        __m128i lo = _mm_unpacklo_epi8(b, z), hi = _mm_unpackhi_epi8(b, z);
+        __m128 v[4] = {
+            _mm_cvtepi32_ps(_mm_unpacklo_epi16(lo, z)),
+            _mm_cvtepi32_ps(_mm_unpackhi_epi16(lo, z)),
+            _mm_cvtepi32_ps(_mm_unpacklo_epi16(hi, z)),
+            _mm_cvtepi32_ps(_mm_unpackhi_epi16(hi, z)),
+        };
+        for (int k = 0; k < 4; k++) {
+            __m128 p = _mm_mul_ps(w, v[k]);
+            if (!first)
+                p = _mm_add_ps(p, _mm_loadu_ps(acc + i + 4 * k));
+            _mm_storeu_ps(acc + i + 4 * k, p);
+        }
     }
+#endif
+    for (; i < n; i++)
+        acc[i] = first ? wt * (float)row[i] : acc[i] + wt * (float)row[i];
 }
 
 /* ============================ Tap tables ================================ */
