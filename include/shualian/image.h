@@ -160,8 +160,8 @@ SL_API void sl_image_bytes_free(uint8_t *p);
  * for destination x is (x + 0.5) * src_w / dst_w - 0.5, clamped); when
  * shrinking by more than 2x along an axis, that axis uses area averaging
  * (each destination pixel is the coverage-weighted mean of the source
- * pixels under it), which does not alias. No allocation for sizes whose
- * scratch fits on the stack (rows up to 8192 samples); otherwise one. */
+ * pixels under it), which does not alias. Allocates one scratch block per
+ * call (weight tables and a float row of src width * channels). */
 SL_API SL_NODISCARD sl_status sl_image_resize_into(struct sl_image *dst,
                                                    const struct sl_image *src);
 /* Same, into a new width x height image. */

@@ -133,6 +133,14 @@ sl_status sl_image_mean_std(const struct sl_image *src, double mean[3],
     return SL_OK;
 }
 
+/* Gray value times 1000: exact integers for the BT.601 weights. */
+static inline int64_t gray1000(const uint8_t *p, uint32_t channels)
+{
+    if (channels == 1)
+        return 1000 * (int64_t)p[0];
+    return 299 * (int64_t)p[0] + 587 * (int64_t)p[1] + 114 * (int64_t)p[2];
+}
+
 sl_status sl_image_laplacian_var(const struct sl_image *src, double *out)
 {
     if (!image_ok(src) || !out)
@@ -141,19 +149,15 @@ sl_status sl_image_laplacian_var(const struct sl_image *src, double *out)
     if (src->width < 3 || src->height < 3)
         return SL_OK;
     uint32_t C = src->channels;
-    /* Gray values scaled by 1000 (exact integers for the BT.601 weights). */
-    #define GRAY(p) (C == 1 ? 1000 * (int64_t)(p)[0] \
-                     : 299 * (int64_t)(p)[0] + 587 * (int64_t)(p)[1] + \
-                       114 * (int64_t)(p)[2])
     double sum = 0, sq = 0;
     for (uint32_t y = 1; y + 1 < src->height; y++) {
         const uint8_t *up = src->data + (y - 1) * src->stride;
         const uint8_t *r = up + src->stride, *dn = r + src->stride;
         double rs = 0, rq = 0;
         for (uint32_t x = 1; x + 1 < src->width; x++) {
-            int64_t l = GRAY(up + x * C) + GRAY(dn + x * C) +
-                        GRAY(r + (x - 1) * C) + GRAY(r + (x + 1) * C) -
-                        4 * GRAY(r + x * C);
+            int64_t l = gray1000(up + x * C, C) + gray1000(dn + x * C, C) +
+                        gray1000(r + (x - 1) * C, C) + gray1000(r + (x + 1) * C, C) -
+                        4 * gray1000(r + x * C, C);
             double v = (double)l / 1000.0;
             rs += v;
             rq += v * v;
@@ -161,7 +165,6 @@ sl_status sl_image_laplacian_var(const struct sl_image *src, double *out)
         sum += rs;
         sq += rq;
     }
-    #undef GRAY
     double n = (double)(src->width - 2) * (src->height - 2);
     double m = sum / n, var = sq / n - m * m;
     *out = var > 0 ? var : 0;
