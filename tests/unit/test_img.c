@@ -352,9 +352,12 @@ SL_TEST(img, huge_and_zero_dimensions)
         j[sof + 6] = (uint8_t)cases[i].h;
         j[sof + 7] = (uint8_t)(cases[i].w >> 8);
         j[sof + 8] = (uint8_t)cases[i].w;
+        calls = sl__alloc_calls();
         int st = dec(j, nj, 3, NULL);
         SL_CHECKF(t, st == cases[i].want, "jpeg %ux%u: got %s want %s", cases[i].w,
                   cases[i].h, sl_status_name(st), sl_status_name(cases[i].want));
+        /* only the decoder state block: no image buffer was made */
+        SL_CHECK_EQ(t, sl__alloc_calls() - calls, 1);
     }
     /* custom limits and the byte limit */
     struct sl_image_limits l = sl_image_limits_default();
