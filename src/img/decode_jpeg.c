@@ -6,7 +6,9 @@
  *   fake EOI, so a truncated file is reported as SL_ERR_IMG_TRUNCATED
  *   (libjpeg would only warn and return a grey-filled image);
  * - error_exit longjmps back here (never exit()); messages are never
- *   printed, warnings are only counted;
+ *   printed; warnings are counted, except "premature end of data segment"
+ *   (-> truncated) and "bad Huffman code" (-> corrupt), which stop the
+ *   decode instead of returning a partly grey image;
  * - width/height/pixel limits are checked after jpeg_read_header(), before
  *   jpeg_start_decompress() allocates anything proportional to the image;
  * - a progress monitor stops files with absurd scan counts (a known CPU
@@ -90,11 +92,21 @@ static void on_error(j_common_ptr c)
     longjmp(d->jb, 1);
 }
 
+/* Warnings are counted, except the two that mean the pixels are not the
+ * image: the scan's data ended before the scan did (a truncated file with
+ * an EOI glued on, or our fake EOI at a real truncation) and an invalid
+ * Huffman code. libjpeg would fill the rest with grey; we stop. */
 static void on_emit(j_common_ptr c, int level)
 {
     struct jdec *d = (struct jdec *)c;
-    if (level < 0)
-        d->warnings++;
+    if (level >= 0)
+        return;                                     /* trace messages */
+    d->warnings++;
+    int code = c->err->msg_code;
+    if (code == JWRN_HIT_MARKER || code == JWRN_HUFF_BAD_CODE) {
+        d->code = code;
+        longjmp(d->jb, 1);
+    }
 }
 
 static void on_output(j_common_ptr c)
@@ -132,6 +144,8 @@ static sl_status map_error(const struct jdec *d, const struct sl_image_limits *l
     case JERR_NOT_COMPILED:
     case JERR_ARITH_NOTIMPL:
         return d->eof ? SL_ERR_IMG_TRUNCATED : SL_ERR_IMG_UNSUPPORTED;
+    case JWRN_HIT_MARKER:
+        return SL_ERR_IMG_TRUNCATED;
     default:
         return d->eof ? SL_ERR_IMG_TRUNCATED : SL_ERR_IMG_CORRUPT;
     }

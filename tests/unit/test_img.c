@@ -214,6 +214,21 @@ SL_TEST(img, truncated_everywhere)
         }
     }
     SL_CHECK_EQ(t, bad, 0);
+    /* cut inside the entropy-coded data and an EOI glued on: libjpeg alone
+     * would return a partly grey image */
+    size_t sos = find_marker(j, nj, 0xda);
+    SL_CHECK(t, sos > 0);
+    uint8_t *g = malloc(nj + 2);
+    for (size_t cut = sos + 16; sos && cut + 2 < nj; cut++) {
+        memcpy(g, j, cut);
+        g[cut] = 0xff;
+        g[cut + 1] = 0xd9;
+        int st = dec(g, cut + 2, 3, NULL);
+        if (st != SL_ERR_IMG_TRUNCATED && bad++ < 3)
+            SL_CHECKF(t, false, "jpeg cut at %zu + EOI: %s", cut, sl_status_name(st));
+    }
+    free(g);
+    SL_CHECK_EQ(t, bad, 0);
 out:
     sl_image_bytes_free(j);
     sl_image_bytes_free(p);
