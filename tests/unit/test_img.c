@@ -290,9 +290,7 @@ SL_TEST(img, corrupt_headers)
     /* JPEG: 12-bit precision is a valid variant we do not decode */
     memcpy(c, j, nj);
     c[sof + 4] = 12;
-    int st = dec(c, nj, 3, NULL);
-    SL_CHECKF(t, st == SL_ERR_IMG_UNSUPPORTED || st == SL_ERR_IMG_CORRUPT,
-              "12-bit: %s", sl_status_name(st));
+    SL_CHECK_EQ(t, dec(c, nj, 3, NULL), SL_ERR_IMG_UNSUPPORTED);
     /* PNG: IHDR CRC wrong */
     memcpy(c, p, np);
     c[29] ^= 0x55;
