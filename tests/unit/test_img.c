@@ -239,13 +239,11 @@ SL_TEST(img, truncated_progressive_and_interlaced)
     unsigned long long seed = 7;
     struct sl_image *r = t_smooth_image(64, 48, 3, &seed);
     size_t nj, np;
-    uint8_t *j = t_jpeg_write(r->data, 64, 48, 3, true, false, 90, &nj);
-    /* the image's rows are strided: rewrite packed for the writers */
+    /* the image's rows are strided: pack them for the writers */
     uint8_t *packed = malloc(64 * 48 * 3);
     for (uint32_t y = 0; y < 48; y++)
         memcpy(packed + y * 64 * 3, r->data + y * r->stride, 64 * 3);
-    free(j);
-    j = t_jpeg_write(packed, 64, 48, 3, true, false, 90, &nj);
+    uint8_t *j = t_jpeg_write(packed, 64, 48, 3, true, false, 90, &nj);
     uint8_t *p = t_png_write(packed, 64 * 3, 64, 48, 8, PNG_COLOR_TYPE_RGB, true,
                              NULL, 0, NULL, 0, NULL, 0, &np);
     SL_CHECK(t, j && p);
