@@ -121,6 +121,23 @@ SL_TEST(img, decode_sample_photo)
     SL_CHECK_EQ(t, dec(b, n / 2, 3, NULL), SL_ERR_IMG_TRUNCATED);
     SL_CHECK_EQ(t, dec(b, n - 2, 3, NULL), SL_ERR_IMG_TRUNCATED);
     sl__free(b);
+    /* every test photo decodes, to RGB and to gray */
+    for (int i = 1; i <= 6; i++) {
+        snprintf(path, sizeof(path), "%s/sample%d.jpg", dir, i);
+        if (sl__read_file(path, 50u << 20, &b, &n) != SL_OK) {
+            SL_CHECKF(t, false, "cannot read %s", path);
+            continue;
+        }
+        for (int want = 1; want <= 3; want += 2) {
+            img = NULL;
+            int st = sl_image_decode(b, n, NULL, want, &img, &info);
+            SL_CHECKF(t, st == SL_OK && img->width == 1920 && img->height >= 1280 &&
+                             img->channels == (uint32_t)want && info.warnings == 0,
+                      "sample%d want %d: %s", i, want, sl_status_name(st));
+            sl_image_free(img);
+        }
+        sl__free(b);
+    }
 }
 
 SL_TEST(img, roundtrip_jpeg_png)
