@@ -1,0 +1,619 @@
+/*
+ * ref.c -- the plain-C kernels of every op (the oracle, the no-dependency
+ * build, the fallback of faster backends, and the evaluator of constant
+ * folding) and the `ref` backend built on them.
+ *
+ * Kernels work on PHYSICAL shapes (nn_int.h): Conv and pools see NHWC
+ * activations and OHWI weights; every other op is layout-agnostic and
+ * takes its axes already remapped by the layout pass. No kernel allocates.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "nn/nn_int.h"
+
+#define V(i) (&m->values[nd->in[i]])
+#define O(i) (&m->values[nd->out[i]])
+
+static size_t esize(const struct sl_nn_value *v)
+{
+    return v->dtype == SL_NN_I64 ? 8 : 4;
+}
+
+static inline float act_apply(const struct sl_nn_node *nd, float v)
+{
+    if (nd->act == SL_ACT_RELU)
+        return v > 0.0f ? v : 0.0f;
+    if (nd->act == SL_ACT_CLIP)
+        return v < nd->act_min ? nd->act_min : v > nd->act_max ? nd->act_max : v;
+    return v;
+}
+
+/* ============================ Conv / pools (NHWC) ======================= */
+static void conv_nhwc(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                      const float *x, const float *w, const float *b, float *y)
+{
+    const struct sl_nn_value *xv = V(0), *yv = O(0);
+    const struct sl_nn_conv_p *c = &nd->conv;
+    int64_t N = xv->dims[0], H = xv->dims[1], W = xv->dims[2], C = xv->dims[3];
+    int64_t OH = yv->dims[1], OW = yv->dims[2], M = yv->dims[3];
+    int64_t G = c->group, Cg = C / G, Mg = M / G;
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t oh = 0; oh < OH; oh++)
+            for (int64_t ow = 0; ow < OW; ow++) {
+                float *yp = y + ((n * OH + oh) * OW + ow) * M;
+                for (int64_t oc = 0; oc < M; oc++)
+                    yp[oc] = b ? b[oc] : 0.0f;
+                for (int64_t ky = 0; ky < c->kh; ky++) {
+                    int64_t ih = oh * c->sh - c->pt + ky * c->dh;
+                    if (ih < 0 || ih >= H)
+                        continue;
+                    for (int64_t kx = 0; kx < c->kw; kx++) {
+                        int64_t iw = ow * c->sw - c->pl + kx * c->dw;
+                        if (iw < 0 || iw >= W)
+                            continue;
+                        const float *xp = x + ((n * H + ih) * W + iw) * C;
+                        for (int64_t g = 0; g < G; g++)
+                            for (int64_t o = 0; o < Mg; o++) {
+                                int64_t oc = g * Mg + o;
+                                const float *wp = w + ((oc * c->kh + ky) * c->kw + kx) * Cg;
+                                const float *xg = xp + g * Cg;
+                                float acc = 0.0f;
+                                for (int64_t i = 0; i < Cg; i++)
+                                    acc += xg[i] * wp[i];
+                                yp[oc] += acc;
+                            }
+                    }
+                }
+                for (int64_t oc = 0; oc < M; oc++)
+                    yp[oc] = act_apply(nd, yp[oc]);
+            }
+}
+
+static void pool_nhwc(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                      const float *x, float *y)
+{
+    const struct sl_nn_value *xv = V(0), *yv = O(0);
+    const struct sl_nn_conv_p *c = &nd->conv;
+    int64_t N = xv->dims[0], H = xv->dims[1], W = xv->dims[2], C = xv->dims[3];
+    int64_t OH = yv->dims[1], OW = yv->dims[2];
+    bool mx = nd->op == SL_OP_MAXPOOL;
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t oh = 0; oh < OH; oh++)
+            for (int64_t ow = 0; ow < OW; ow++)
+                for (int64_t ch = 0; ch < C; ch++) {
+                    float acc = mx ? -INFINITY : 0.0f;
+                    int64_t cnt = 0;
+                    int64_t h0 = oh * c->sh - c->pt, w0 = ow * c->sw - c->pl;
+                    for (int64_t ky = 0; ky < c->kh; ky++) {
+                        int64_t ih = h0 + ky * c->dh;
+                        for (int64_t kx = 0; kx < c->kw; kx++) {
+                            int64_t iw = w0 + kx * c->dw;
+                            if (ih < 0 || ih >= H || iw < 0 || iw >= W) {
+                                /* padding counts only inside the padded area */
+                                if (!mx && c->count_include_pad &&
+                                    ih < H + c->pb && iw < W + c->pr)
+                                    cnt++;
+                                continue;
+                            }
+                            float v = x[((n * H + ih) * W + iw) * C + ch];
+                            if (mx)
+                                acc = v > acc ? v : acc;
+                            else
+                                acc += v;
+                            cnt++;
+                        }
+                    }
+                    y[((n * OH + oh) * OW + ow) * C + ch] =
+                        mx ? acc : cnt ? acc / (float)cnt : 0.0f;
+                }
+}
+
+static void gap_nhwc(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                     const float *x, float *y)
+{
+    const struct sl_nn_value *xv = V(0);
+    int64_t N = xv->dims[0], HW = xv->dims[1] * xv->dims[2], C = xv->dims[3];
+    for (int64_t n = 0; n < N; n++) {
+        float *yp = y + n * C;
+        for (int64_t ch = 0; ch < C; ch++)
+            yp[ch] = 0.0f;
+        for (int64_t p = 0; p < HW; p++)
+            for (int64_t ch = 0; ch < C; ch++)
+                yp[ch] += x[(n * HW + p) * C + ch];
+        for (int64_t ch = 0; ch < C; ch++)
+            yp[ch] /= (float)HW;
+    }
+}
+
+/* ============================ Broadcasting binary ======================= */
+static inline float bin_f(int op, float a, float b)
+{
+    switch (op) {
+    case SL_OP_ADD: return a + b;
+    case SL_OP_SUB: return a - b;
+    case SL_OP_MUL: return a * b;
+    case SL_OP_DIV: return a / b;
+    default:        return a >= 0.0f ? a : a * b;      /* PRelu */
+    }
+}
+
+static inline int64_t bin_i(int op, int64_t a, int64_t b)
+{
+    switch (op) {
+    case SL_OP_ADD: return (int64_t)((uint64_t)a + (uint64_t)b);
+    case SL_OP_SUB: return (int64_t)((uint64_t)a - (uint64_t)b);
+    case SL_OP_MUL: return (int64_t)((uint64_t)a * (uint64_t)b);
+    default:        return b == 0 || (a == INT64_MIN && b == -1) ? 0 : a / b;
+    }
+}
+
+static void binary(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                   const void *a, const void *b, void *y)
+{
+    const struct sl_nn_value *av = V(0), *bv = V(1), *yv = O(0);
+    int r = yv->rank;
+    int64_t sa[SL_NN_MAX_RANK], sb[SL_NN_MAX_RANK], idx[SL_NN_MAX_RANK] = { 0 };
+    int64_t ta = 1, tb = 1;
+    for (int i = r - 1; i >= 0; i--) {
+        int ia = i - (r - av->rank), ib = i - (r - bv->rank);
+        int64_t da = ia >= 0 ? av->dims[ia] : 1, db = ib >= 0 ? bv->dims[ib] : 1;
+        sa[i] = da == 1 ? 0 : ta;
+        sb[i] = db == 1 ? 0 : tb;
+        ta *= da;
+        tb *= db;
+    }
+    int64_t total = sl__nn_numel(yv);
+    if (total == 0)
+        return;
+    int64_t inner = r ? yv->dims[r - 1] : 1;
+    int64_t ia_s = r ? sa[r - 1] : 0, ib_s = r ? sb[r - 1] : 0;
+    bool isf = yv->dtype == SL_NN_F32;
+    for (int64_t done = 0; done < total; done += inner) {
+        int64_t oa = 0, ob = 0;
+        for (int i = 0; i < r - 1; i++) {
+            oa += idx[i] * sa[i];
+            ob += idx[i] * sb[i];
+        }
+        if (isf) {
+            const float *pa = (const float *)a + oa, *pb = (const float *)b + ob;
+            float *py = (float *)y + done;
+            for (int64_t k = 0; k < inner; k++)
+                py[k] = bin_f(nd->op, pa[k * ia_s], pb[k * ib_s]);
+        } else {
+            const int64_t *pa = (const int64_t *)a + oa, *pb = (const int64_t *)b + ob;
+            int64_t *py = (int64_t *)y + done;
+            for (int64_t k = 0; k < inner; k++)
+                py[k] = bin_i(nd->op, pa[k * ia_s], pb[k * ib_s]);
+        }
+        for (int i = r - 2; i >= 0; i--) {
+            if (++idx[i] < yv->dims[i])
+                break;
+            idx[i] = 0;
+        }
+    }
+}
+
+/* ============================ Dense ===================================== */
+static void gemm(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                 const float *a, const float *b, const float *cc, float *y)
+{
+    const struct sl_nn_value *yv = O(0);
+    int64_t M = yv->dims[0], N = yv->dims[1];
+    int64_t K = nd->trans_a ? V(0)->dims[0] : V(0)->dims[1];
+    int64_t cs0 = 0, cs1 = 0;
+    if (cc) {
+        const struct sl_nn_value *cv = V(2);
+        if (cv->rank == 2) {
+            cs0 = cv->dims[0] == 1 ? 0 : cv->dims[1];
+            cs1 = cv->dims[1] == 1 ? 0 : 1;
+        } else if (cv->rank == 1) {
+            cs1 = cv->dims[0] == 1 ? 0 : 1;
+        }
+    }
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) {
+            float acc = 0.0f;
+            for (int64_t k = 0; k < K; k++) {
+                float av = nd->trans_a ? a[k * M + i] : a[i * K + k];
+                float bv = nd->trans_b ? b[j * K + k] : b[k * N + j];
+                acc += av * bv;
+            }
+            float v = nd->alpha * acc;
+            if (cc)
+                v += nd->beta * cc[i * cs0 + j * cs1];
+            y[i * N + j] = act_apply(nd, v);
+        }
+}
+
+static void matmul(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                   const float *a, const float *b, float *y)
+{
+    const struct sl_nn_value *av = V(0), *bv = V(1);
+    int64_t K = bv->dims[0], N = bv->dims[1];
+    int64_t rows = sl__nn_numel(av) / (K ? K : 1);
+    for (int64_t i = 0; i < rows; i++) {
+        float *yp = y + i * N;
+        for (int64_t j = 0; j < N; j++)
+            yp[j] = 0.0f;
+        for (int64_t k = 0; k < K; k++) {
+            float x = a[i * K + k];
+            for (int64_t j = 0; j < N; j++)
+                yp[j] += x * b[k * N + j];
+        }
+    }
+}
+
+/* ============================ Data movement ============================= */
+static void concat(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                   void *const *ptrs)
+{
+    const struct sl_nn_value *yv = O(0);
+    size_t es = esize(yv);
+    int64_t outer = 1, inner = 1;
+    for (int i = 0; i < nd->axis; i++)
+        outer *= yv->dims[i];
+    for (int i = (int)nd->axis + 1; i < yv->rank; i++)
+        inner *= yv->dims[i];
+    uint8_t *y = ptrs[nd->nin];
+    size_t orow = (size_t)(yv->dims[nd->axis] * inner) * es;
+    size_t off = 0;
+    for (int k = 0; k < nd->nin; k++) {
+        size_t chunk = (size_t)(V(k)->dims[nd->axis] * inner) * es;
+        const uint8_t *x = ptrs[k];
+        for (int64_t o = 0; o < outer; o++)
+            memcpy(y + (size_t)o * orow + off, x + (size_t)o * chunk, chunk);
+        off += chunk;
+    }
+}
+
+static void split(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                  void *const *ptrs)
+{
+    const struct sl_nn_value *xv = V(0);
+    size_t es = esize(xv);
+    int64_t outer = 1, inner = 1;
+    for (int i = 0; i < nd->axis; i++)
+        outer *= xv->dims[i];
+    for (int i = (int)nd->axis + 1; i < xv->rank; i++)
+        inner *= xv->dims[i];
+    const uint8_t *x = ptrs[0];
+    size_t irow = (size_t)(xv->dims[nd->axis] * inner) * es;
+    size_t off = 0;
+    for (int k = 0; k < nd->nout; k++) {
+        size_t chunk = (size_t)(O(k)->dims[nd->axis] * inner) * es;
+        uint8_t *y = ptrs[nd->nin + k];
+        for (int64_t o = 0; o < outer; o++)
+            memcpy(y + (size_t)o * chunk, x + (size_t)o * irow + off, chunk);
+        off += chunk;
+    }
+}
+
+/* Generic strided copy: y[idx] = x[sum idx[i] * xs[i] + base] over y's dims. */
+static void strided_copy(const uint8_t *x, uint8_t *y, size_t es, int r,
+                         const int64_t *yd, const int64_t *xs, int64_t base)
+{
+    int64_t idx[SL_NN_MAX_RANK] = { 0 };
+    int64_t total = 1;
+    for (int i = 0; i < r; i++)
+        total *= yd[i];
+    if (total == 0)
+        return;
+    int64_t inner = r ? yd[r - 1] : 1, is = r ? xs[r - 1] : 0;
+    for (int64_t done = 0; done < total; done += inner) {
+        int64_t o = base;
+        for (int i = 0; i < r - 1; i++)
+            o += idx[i] * xs[i];
+        if (es == 4 && is == 1)
+            memcpy(y + (size_t)done * 4, x + (size_t)o * 4, (size_t)inner * 4);
+        else if (es == 4)
+            for (int64_t k = 0; k < inner; k++)
+                memcpy(y + (size_t)(done + k) * 4, x + (size_t)(o + k * is) * 4, 4);
+        else
+            for (int64_t k = 0; k < inner; k++)
+                memcpy(y + (size_t)(done + k) * 8, x + (size_t)(o + k * is) * 8, 8);
+        for (int i = r - 2; i >= 0; i--) {
+            if (++idx[i] < yd[i])
+                break;
+            idx[i] = 0;
+        }
+    }
+}
+
+static void contiguous_strides(const struct sl_nn_value *v, int64_t *s)
+{
+    int64_t t = 1;
+    for (int i = v->rank - 1; i >= 0; i--) {
+        s[i] = t;
+        t *= v->dims[i];
+    }
+}
+
+static void transpose(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                      const void *x, void *y)
+{
+    const struct sl_nn_value *xv = V(0), *yv = O(0);
+    int64_t xs[SL_NN_MAX_RANK], ps[SL_NN_MAX_RANK];
+    contiguous_strides(xv, xs);
+    for (int i = 0; i < yv->rank; i++)
+        ps[i] = xs[nd->list[i]];
+    strided_copy(x, y, esize(xv), yv->rank, yv->dims, ps, 0);
+}
+
+static void slice(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                  const void *x, void *y)
+{
+    const struct sl_nn_value *xv = V(0), *yv = O(0);
+    int64_t xs[SL_NN_MAX_RANK], base = 0;
+    contiguous_strides(xv, xs);
+    for (int i = 0; i < xv->rank; i++)
+        base += nd->list[i] * xs[i];
+    strided_copy(x, y, esize(xv), yv->rank, yv->dims, xs, base);
+}
+
+static void gather(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                   const void *x, const int64_t *ix, void *y)
+{
+    const struct sl_nn_value *xv = V(0), *iv = V(1);
+    size_t es = esize(xv);
+    int64_t outer = 1, inner = 1, ax = xv->dims[nd->axis];
+    for (int i = 0; i < nd->axis; i++)
+        outer *= xv->dims[i];
+    for (int i = (int)nd->axis + 1; i < xv->rank; i++)
+        inner *= xv->dims[i];
+    int64_t ni = sl__nn_numel(iv);
+    size_t chunk = (size_t)inner * es;
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t k = 0; k < ni; k++) {
+            int64_t j = ix[k] < 0 ? ix[k] + ax : ix[k];
+            if (j < 0 || j >= ax)
+                j = 0;                           /* checked at load */
+            memcpy((uint8_t *)y + (size_t)(o * ni + k) * chunk,
+                   (const uint8_t *)x + (size_t)(o * ax + j) * chunk, chunk);
+        }
+}
+
+static void pad(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                const float *x, float *y)
+{
+    const struct sl_nn_value *xv = V(0), *yv = O(0);
+    int r = yv->rank;
+    int64_t idx[SL_NN_MAX_RANK] = { 0 }, xs[SL_NN_MAX_RANK];
+    contiguous_strides(xv, xs);
+    int64_t total = sl__nn_numel(yv);
+    for (int64_t t = 0; t < total; t++) {
+        int64_t o = 0;
+        bool inside = true;
+        for (int i = 0; i < r; i++) {
+            int64_t s = idx[i] - nd->list[i];
+            if (s < 0 || s >= xv->dims[i]) {
+                if (nd->pad_mode == 0) {
+                    inside = false;
+                    break;
+                }
+                s = s < 0 ? 0 : xv->dims[i] - 1;
+            }
+            o += s * xs[i];
+        }
+        y[t] = inside ? x[o] : nd->alpha;
+        for (int i = r - 1; i >= 0; i--) {
+            if (++idx[i] < yv->dims[i])
+                break;
+            idx[i] = 0;
+        }
+    }
+}
+
+/* ============================ Reductions ================================ */
+static void reduce_mean(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                        const float *x, float *y)
+{
+    const struct sl_nn_value *xv = V(0), *yv = O(0);
+    int r = xv->rank;
+    bool red[SL_NN_MAX_RANK] = { false };
+    for (int i = 0; i < nd->nlist; i++)
+        red[nd->list[i]] = true;
+    /* output stride per input axis (0 for reduced axes) */
+    int64_t os[SL_NN_MAX_RANK], t = 1, cnt = 1;
+    for (int i = r - 1; i >= 0; i--) {
+        if (red[i]) {
+            os[i] = 0;
+            cnt *= xv->dims[i];
+        } else {
+            os[i] = t;
+            t *= xv->dims[i];
+        }
+    }
+    int64_t ny = sl__nn_numel(yv), nx = sl__nn_numel(xv);
+    for (int64_t k = 0; k < ny; k++)
+        y[k] = 0.0f;
+    int64_t idx[SL_NN_MAX_RANK] = { 0 };
+    for (int64_t k = 0; k < nx; k++) {
+        int64_t o = 0;
+        for (int i = 0; i < r; i++)
+            o += idx[i] * os[i];
+        y[o] += x[k];
+        for (int i = r - 1; i >= 0; i--) {
+            if (++idx[i] < xv->dims[i])
+                break;
+            idx[i] = 0;
+        }
+    }
+    for (int64_t k = 0; k < ny; k++)
+        y[k] /= (float)(cnt ? cnt : 1);
+}
+
+static void softmax(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                    const float *x, float *y)
+{
+    const struct sl_nn_value *xv = V(0);
+    int64_t outer = 1, inner = 1;
+    for (int i = 0; i < xv->rank; i++)
+        if (i < nd->axis)
+            outer *= xv->dims[i];
+        else
+            inner *= xv->dims[i];
+    for (int64_t o = 0; o < outer; o++) {
+        const float *xp = x + o * inner;
+        float *yp = y + o * inner;
+        float mx = -INFINITY, s = 0.0f;
+        for (int64_t k = 0; k < inner; k++)
+            mx = xp[k] > mx ? xp[k] : mx;
+        for (int64_t k = 0; k < inner; k++) {
+            yp[k] = expf(xp[k] - mx);
+            s += yp[k];
+        }
+        for (int64_t k = 0; k < inner; k++)
+            yp[k] /= s;
+    }
+}
+
+static void batchnorm(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                      void *const *p)
+{
+    const struct sl_nn_value *xv = V(0);
+    const float *x = p[0], *g = p[1], *b = p[2], *mu = p[3], *var = p[4];
+    float *y = p[nd->nin];
+    int64_t C = xv->dims[nd->axis], inner = 1, outer = 1;
+    for (int i = 0; i < xv->rank; i++)
+        if (i < nd->axis)
+            outer *= xv->dims[i];
+        else if (i > nd->axis)
+            inner *= xv->dims[i];
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t c = 0; c < C; c++) {
+            float s = g[c] / sqrtf(var[c] + nd->eps), t = b[c] - mu[c] * s;
+            int64_t base = (o * C + c) * inner;
+            for (int64_t k = 0; k < inner; k++)
+                y[base + k] = x[base + k] * s + t;
+        }
+}
+
+/* ============================ Dispatch ================================== */
+sl_status sl__nn_ref_run(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                         void *const *ptrs)
+{
+    void *y = ptrs[nd->nin];
+    int64_t n = nd->nout ? sl__nn_numel(O(0)) : 0;
+    switch (nd->op) {
+    case SL_OP_CONV:
+        conv_nhwc(m, nd, ptrs[0], ptrs[1], nd->nin > 2 ? ptrs[2] : NULL, y);
+        break;
+    case SL_OP_AVGPOOL: case SL_OP_MAXPOOL:
+        pool_nhwc(m, nd, ptrs[0], y);
+        break;
+    case SL_OP_GAP:
+        gap_nhwc(m, nd, ptrs[0], y);
+        break;
+    case SL_OP_BATCHNORM:
+        batchnorm(m, nd, ptrs);
+        break;
+    case SL_OP_RELU: {
+        const float *x = ptrs[0];
+        float *o = y;
+        for (int64_t i = 0; i < n; i++)
+            o[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    }
+    case SL_OP_CLIP: {
+        const float *x = ptrs[0];
+        float *o = y;
+        for (int64_t i = 0; i < n; i++)
+            o[i] = x[i] < nd->clip_min ? nd->clip_min : x[i] > nd->clip_max ? nd->clip_max : x[i];
+        break;
+    }
+    case SL_OP_TANH: case SL_OP_SIGMOID: case SL_OP_EXP: {
+        const float *x = ptrs[0];
+        float *o = y;
+        for (int64_t i = 0; i < n; i++)
+            o[i] = nd->op == SL_OP_TANH ? tanhf(x[i]) :
+                   nd->op == SL_OP_EXP ? expf(x[i]) : 1.0f / (1.0f + expf(-x[i]));
+        break;
+    }
+    case SL_OP_PRELU: case SL_OP_ADD: case SL_OP_SUB: case SL_OP_MUL: case SL_OP_DIV:
+        binary(m, nd, ptrs[0], ptrs[1], y);
+        break;
+    case SL_OP_SOFTMAX:
+        softmax(m, nd, ptrs[0], y);
+        break;
+    case SL_OP_MATMUL:
+        matmul(m, nd, ptrs[0], ptrs[1], y);
+        break;
+    case SL_OP_GEMM:
+        gemm(m, nd, ptrs[0], ptrs[1], nd->nin > 2 ? ptrs[2] : NULL, y);
+        break;
+    case SL_OP_CONCAT:
+        concat(m, nd, ptrs);
+        break;
+    case SL_OP_SPLIT:
+        split(m, nd, ptrs);
+        break;
+    case SL_OP_SLICE:
+        slice(m, nd, ptrs[0], y);
+        break;
+    case SL_OP_TRANSPOSE:
+        transpose(m, nd, ptrs[0], y);
+        break;
+    case SL_OP_RESHAPE: case SL_OP_FLATTEN: case SL_OP_SQUEEZE:
+    case SL_OP_UNSQUEEZE: case SL_OP_IDENTITY: case SL_OP_DROPOUT:
+        if (y != ptrs[0])
+            memmove(y, ptrs[0], sl__nn_nbytes(O(0)));
+        break;
+    case SL_OP_GATHER:
+        gather(m, nd, ptrs[0], ptrs[1], y);
+        break;
+    case SL_OP_REDUCEMEAN:
+        reduce_mean(m, nd, ptrs[0], y);
+        break;
+    case SL_OP_PAD:
+        pad(m, nd, ptrs[0], y);
+        break;
+    default:
+        return SL_ERR_INTERNAL;
+    }
+    return SL_OK;
+}
+
+/* ============================ The ref backend =========================== */
+static sl_status ref_open(void **ctx, int threads)
+{
+    (void)threads;
+    *ctx = NULL;
+    return SL_OK;
+}
+
+static void ref_close(void *ctx)
+{
+    (void)ctx;
+}
+
+static sl_status ref_prepare(void *ctx, const struct sl_nn_exec *x, int n, void **op)
+{
+    (void)ctx;
+    (void)x;
+    (void)n;
+    *op = NULL;
+    return SL_OK;
+}
+
+static sl_status ref_node_run(void *ctx, const struct sl_nn_exec *x, int n, void *op)
+{
+    (void)ctx;
+    (void)op;
+    const struct sl_nn_node *nd = &x->m->nodes[n];
+    void *ptrs[2 * SL_NN_MAX_NODE_IO + 2];
+    for (int i = 0; i < nd->nin; i++)
+        ptrs[i] = nd->in[i] >= 0 ? sl__nn_ptr(x, nd->in[i]) : NULL;
+    for (int o = 0; o < nd->nout; o++)
+        ptrs[nd->nin + o] = sl__nn_ptr(x, nd->out[o]);
+    return sl__nn_ref_run(x->m, nd, ptrs);
+}
+
+const struct sl_nn_backend_ops sl__nn_backend_ref = {
+    .name = "ref",
+    .open = ref_open,
+    .close = ref_close,
+    .node_prepare = ref_prepare,
+    .node_run = ref_node_run,
+    .node_free = NULL,
+};
