@@ -70,6 +70,8 @@ SL_API SL_NODISCARD sl_status sl_nn_session_new(sl_nn_session **out, const sl_nn
                                                 const char *backend, int threads);
 SL_API void sl_nn_session_free(sl_nn_session *s);
 SL_API const char *sl_nn_session_backend(const sl_nn_session *s);
+/* Backends built into this library: "ref" or "ref,xnnpack". */
+SL_API const char *sl_nn_backends(void);
 /* Runs once. inputs[i] holds in_counts[i] floats for input i; outputs[i]
  * receives out_counts[i] floats. Wrong counts: SL_ERR_MODEL_SHAPE. */
 SL_API SL_NODISCARD sl_status sl_nn_session_run(sl_nn_session *s,

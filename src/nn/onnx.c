@@ -839,13 +839,19 @@ static sl_status read_graph(struct sl_nn_model *m, struct pb g)
                 FAIL(SL_ERR_MODEL_FORMAT, "initializer without a name");
             if (sl__nn_value_find(m, name) >= 0)
                 FAIL(SL_ERR_MODEL_FORMAT, "initializer '%.128s' given twice", name);
-            /* rename the fresh value to the initializer's name */
-            sl__free(m->values[v].name);
-            m->values[v].name = NULL;
+            /* move the payload to a value carrying the initializer's name */
+            struct sl_nn_value tmp = m->values[v];
+            sl__free(tmp.name);
             m->nvalues--;
             int v2 = sl__nn_value_get(m, name);
-            if (v2 != v)
-                FAIL(SL_ERR_INTERNAL, "value table out of step");
+            if (v2 != v) {
+                sl__free(tmp.data);
+                FAIL(v2 < 0 ? SL_ERR_NOMEM : SL_ERR_INTERNAL, "cannot add initializer");
+            }
+            m->values[v].data = tmp.data;
+            m->values[v].dtype = tmp.dtype;
+            m->values[v].rank = tmp.rank;
+            memcpy(m->values[v].dims, tmp.dims, sizeof tmp.dims);
             sl__free(name);
             name = NULL;
         } else if (!pb_skip(&b, wt)) {
@@ -883,7 +889,7 @@ static sl_status read_graph(struct sl_nn_model *m, struct pb g)
                 if (val->is_input || val->producer >= 0)
                     FAIL(SL_ERR_MODEL_FORMAT, "input '%.128s' given twice", val->name);
                 if (dtype != 1)
-                    FAIL(SL_ERR_MODEL_OP, "input '%.128s': only float inputs are supported", val->name);
+                    continue;   /* unused non-float inputs are ignored; a use fails in topo_sort */
                 if (rank < 0)
                     FAIL(SL_ERR_MODEL_OP, "input '%.128s' has no shape", val->name);
                 val->is_input = true;

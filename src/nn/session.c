@@ -262,6 +262,15 @@ fail:
     return st;
 }
 
+const char *sl_nn_backends(void)
+{
+#ifdef SL_HAVE_XNNPACK
+    return "ref,xnnpack";
+#else
+    return "ref";
+#endif
+}
+
 const char *sl_nn_session_backend(const sl_nn_session *s)
 {
     return s->be->name;

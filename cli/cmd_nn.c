@@ -1,0 +1,317 @@
+/*
+ * cmd_nn.c -- `shualian nn ...`: the ONNX engine from the command line.
+ *
+ *   shualian nn info MODEL
+ *       ops with counts (in the file and after the passes), params, MACs,
+ *       arena bytes, weight bytes, inputs/outputs with shapes (JSON).
+ *   shualian nn run MODEL --input IN.bin --out DIR [--backend ref|xnnpack]
+ *                         [--threads N] [--repeat N]
+ *       IN.bin: the single input, raw little-endian float32, ONNX layout.
+ *       Writes DIR/<output name>.bin per output (same form). With --repeat
+ *       N it times N runs after 3 warm-up runs and prints
+ *       "median_ms=<x> p90_ms=<y>" on stderr (and the numbers in JSON).
+ *   shualian nn fma [--seconds S]      (hidden)
+ *       measures this core's FMA ceiling in GFLOP/s (bench reference).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "shualian/nn.h"
+
+static int usage(void)
+{
+    printf("usage: shualian nn info MODEL\n"
+           "       shualian nn run MODEL --input IN.bin --out DIR [--backend ref|xnnpack]\n"
+           "                       [--threads N] [--repeat N]\n");
+    return SL_EXIT_OK;
+}
+
+static json_t *shape_json(const int64_t *d, int r)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < r; i++)
+        json_array_append_new(a, json_integer(d[i]));
+    return a;
+}
+
+static json_t *io_json(const sl_nn_model *m, bool in)
+{
+    json_t *arr = json_array();
+    int n = in ? sl_nn_model_num_inputs(m) : sl_nn_model_num_outputs(m);
+    for (int i = 0; i < n; i++) {
+        int64_t d[8];
+        int r = in ? sl_nn_model_input_shape(m, i, d, 8) : sl_nn_model_output_shape(m, i, d, 8);
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(in ? sl_nn_model_input_name(m, i)
+                                                       : sl_nn_model_output_name(m, i)));
+        json_object_set_new(o, "shape", shape_json(d, r));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    if (argc != 2)
+        return sl_cli_usage_error("nn info", "expected one MODEL");
+    char err[256];
+    sl_nn_model *m = NULL;
+    sl_status st = sl_nn_model_load_file(&m, argv[1], err, sizeof err);
+    if (st)
+        return sl_cli_fail(st, "nn info", "%s", err);
+    struct sl_nn_stats s;
+    sl_nn_model_stats(m, &s);
+    json_t *o = json_object(), *ops = json_object(), *run = json_object();
+    for (int i = 0; i < s.nops; i++) {
+        if (s.op_count[i])
+            json_object_set_new(ops, s.op_name[i], json_integer(s.op_count[i]));
+        if (s.op_run[i])
+            json_object_set_new(run, s.op_name[i], json_integer(s.op_run[i]));
+    }
+    json_object_set_new(o, "model", json_string(argv[1]));
+    json_object_set_new(o, "ops", ops);
+    json_object_set_new(o, "ops_after_passes", run);
+    json_object_set_new(o, "nodes", json_integer(s.nodes_in_file));
+    json_object_set_new(o, "nodes_run", json_integer(s.nodes_run));
+    json_object_set_new(o, "params", json_integer((json_int_t)s.params));
+    json_object_set_new(o, "macs", json_integer((json_int_t)s.macs));
+    json_object_set_new(o, "arena_bytes", json_integer((json_int_t)s.arena_bytes));
+    json_object_set_new(o, "weight_bytes", json_integer((json_int_t)s.weight_bytes));
+    json_object_set_new(o, "backends", json_string(sl_nn_backends()));
+    json_object_set_new(o, "inputs", io_json(m, true));
+    json_object_set_new(o, "outputs", io_json(m, false));
+    sl_nn_model_free(m);
+    return sl_cli_print(o);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Output names become file names: keep [A-Za-z0-9._-], map the rest to _. */
+static void safe_name(char *out, size_t cap, const char *name)
+{
+    size_t k = 0;
+    for (; name[k] && k + 1 < cap; k++) {
+        char c = name[k];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        out[k] = ok ? c : '_';
+    }
+    out[k] = 0;
+    if (k == 0 || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+        snprintf(out, cap, "output");
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    const char *model = NULL, *input = NULL, *outdir = NULL, *backend = NULL;
+    long threads = 1, repeat = 0;
+    int rc = SL_EXIT_OTHER;
+    sl_nn_model *m = NULL;
+    sl_nn_session *s = NULL;
+    uint8_t *in = NULL;
+    float **outs = NULL;
+    size_t *ocount = NULL;
+    double *times = NULL;
+    char err[256];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--input") == 0 && v) {
+            input = v; i++;
+        } else if (strcmp(a, "--out") == 0 && v) {
+            outdir = v; i++;
+        } else if (strcmp(a, "--backend") == 0 && v) {
+            backend = v; i++;
+        } else if (strcmp(a, "--threads") == 0 && v) {
+            if (!sl_cli_parse_long(v, 1, 64, &threads))
+                return sl_cli_usage_error("nn run", "--threads takes 1..64");
+            i++;
+        } else if (strcmp(a, "--repeat") == 0 && v) {
+            if (!sl_cli_parse_long(v, 1, 100000, &repeat))
+                return sl_cli_usage_error("nn run", "--repeat takes 1..100000");
+            i++;
+        } else if (a[0] != '-' && !model) {
+            model = a;
+        } else {
+            return sl_cli_usage_error("nn run", "unknown or incomplete option '%s'", a);
+        }
+    }
+    if (!model || !input)
+        return sl_cli_usage_error("nn run", "MODEL and --input are required");
+    if (backend && strcmp(backend, "ref") != 0 && strcmp(backend, "xnnpack") != 0)
+        return sl_cli_usage_error("nn run", "--backend is ref or xnnpack");
+    sl_status st = sl_nn_model_load_file(&m, model, err, sizeof err);
+    if (st)
+        return sl_cli_fail(st, "nn run", "%s", err);
+    if (sl_nn_model_num_inputs(m) != 1) {
+        rc = sl_cli_fail(SL_ERR_UNSUPPORTED, "nn run", "model has %d inputs, the CLI takes one",
+                         sl_nn_model_num_inputs(m));
+        goto out;
+    }
+    st = sl_nn_session_new(&s, m, backend, (int)threads);
+    if (st) {
+        rc = sl_cli_fail(st, "nn run", "cannot create a %s session", backend ? backend : "default");
+        goto out;
+    }
+    size_t inlen = 0, want = sl_nn_model_input_size(m, 0);
+    st = sl__read_file(input, (size_t)1 << 30, &in, &inlen);
+    if (st) {
+        rc = sl_cli_fail(st, "nn run", "cannot read %s", input);
+        goto out;
+    }
+    if (inlen != want * sizeof(float)) {
+        rc = sl_cli_fail(SL_ERR_MODEL_SHAPE, "nn run",
+                         "input %s has %zu bytes, the model wants %zu floats (%zu bytes)",
+                         input, inlen, want, want * sizeof(float));
+        goto out;
+    }
+    int no = sl_nn_model_num_outputs(m);
+    outs = sl__calloc((size_t)no, sizeof *outs);
+    ocount = sl__calloc((size_t)no, sizeof *ocount);
+    if (!outs || !ocount)
+        goto nomem;
+    for (int i = 0; i < no; i++) {
+        ocount[i] = sl_nn_model_output_size(m, i);
+        outs[i] = sl__malloc(ocount[i] * sizeof(float) + 1);
+        if (!outs[i])
+            goto nomem;
+    }
+    const float *inp = (const float *)in;
+    st = sl_nn_session_run(s, &inp, &want, outs, ocount);
+    if (st) {
+        rc = sl_cli_fail(st, "nn run", "run failed");
+        goto out;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "model", json_string(model));
+    json_object_set_new(o, "backend", json_string(sl_nn_session_backend(s)));
+    json_object_set_new(o, "threads", json_integer(threads));
+    if (outdir) {
+        mkdir(outdir, 0777);
+        json_t *files = json_array();
+        for (int i = 0; i < no; i++) {
+            char nm[256], path[4096];
+            safe_name(nm, sizeof nm, sl_nn_model_output_name(m, i));
+            snprintf(path, sizeof path, "%s/%s.bin", outdir, nm);
+            st = sl__write_file(path, outs[i], ocount[i] * sizeof(float));
+            if (st) {
+                json_decref(files);
+                json_decref(o);
+                rc = sl_cli_fail(st, "nn run", "cannot write %s", path);
+                goto out;
+            }
+            json_array_append_new(files, json_string(path));
+        }
+        json_object_set_new(o, "files", files);
+    }
+    if (repeat > 0) {
+        times = sl__calloc((size_t)repeat, sizeof *times);
+        if (!times) {
+            json_decref(o);
+            goto nomem;
+        }
+        for (int w = 0; w < 3; w++)
+            if (sl_nn_session_run(s, &inp, &want, outs, ocount))
+                break;
+        uint64_t a0 = sl__alloc_calls();
+        for (long r = 0; r < repeat; r++) {
+            uint64_t t0 = sl_time_mono_ns();
+            st = sl_nn_session_run(s, &inp, &want, outs, ocount);
+            times[r] = (double)(sl_time_mono_ns() - t0) / 1e6;
+            if (st)
+                break;
+        }
+        uint64_t allocs = sl__alloc_calls() - a0;
+        qsort(times, (size_t)repeat, sizeof *times, cmp_double);
+        double med = times[repeat / 2], p90 = times[(repeat * 9) / 10 < repeat ? (repeat * 9) / 10 : repeat - 1];
+        if (repeat % 2 == 0)
+            med = (times[repeat / 2 - 1] + times[repeat / 2]) / 2;
+        json_object_set_new(o, "repeat", json_integer(repeat));
+        json_object_set_new(o, "median_ms", sl_json_real(med, 6));
+        json_object_set_new(o, "p90_ms", sl_json_real(p90, 6));
+        json_object_set_new(o, "allocs_per_run", json_real((double)allocs / (double)repeat));
+        fprintf(stderr, "median_ms=%.4f p90_ms=%.4f\n", med, p90);
+    }
+    rc = sl_cli_print(o);
+    goto out;
+nomem:
+    rc = sl_cli_fail(SL_ERR_NOMEM, "nn run", "out of memory");
+out:
+    if (outs)
+        for (int i = 0; i < sl_nn_model_num_outputs(m); i++)
+            sl__free(outs[i]);
+    sl__free(outs);
+    sl__free(ocount);
+    sl__free(times);
+    sl__free(in);
+    sl_nn_session_free(s);
+    sl_nn_model_free(m);
+    return rc;
+}
+
+/* FMA ceiling of one core: 12 independent accumulators of 8 lanes
+ * (AVX2+FMA when the compiler may use it; GCC vectorises the lanes). */
+typedef float v8 __attribute__((vector_size(32)));
+__attribute__((target("avx2,fma")))
+static double fma_gflops(double seconds)
+{
+    v8 acc[12], a, b;
+    for (int i = 0; i < 12; i++)
+        for (int k = 0; k < 8; k++)
+            acc[i][k] = (float)(i + k) * 1e-3f;
+    for (int k = 0; k < 8; k++) {
+        a[k] = 0.999999f;
+        b[k] = 1e-7f;
+    }
+    uint64_t iters = 0, t0 = sl_time_mono_ns(), t1;
+    do {
+        for (int r = 0; r < 100000; r++) {
+            for (int i = 0; i < 12; i++)
+                acc[i] = acc[i] * a + b;
+            __asm__ volatile("" : "+x"(a));
+        }
+        iters += 100000;
+        t1 = sl_time_mono_ns();
+    } while ((double)(t1 - t0) < seconds * 1e9);
+    float sink = 0;
+    for (int i = 0; i < 12; i++)
+        for (int k = 0; k < 8; k++)
+            sink += acc[i][k];
+    if (sink == 12345.0f)
+        fprintf(stderr, "!");
+    return (double)iters * 12 * 8 * 2 / ((double)(t1 - t0));
+}
+
+static int cmd_fma(int argc, char **argv)
+{
+    double sec = 1.0;
+    if (argc == 3 && strcmp(argv[1], "--seconds") == 0)
+        sl_cli_parse_double(argv[2], &sec);
+    if (!(sl_cpu_features() & SL_CPU_AVX2))
+        return sl_cli_fail(SL_ERR_UNSUPPORTED, "nn fma", "needs AVX2+FMA");
+    json_t *o = json_object();
+    json_object_set_new(o, "fma_gflops_per_core", sl_json_real(fma_gflops(sec), 5));
+    return sl_cli_print(o);
+}
+
+int cmd_nn(int argc, char **argv)
+{
+    if (argc < 2 || sl_cli_wants_help(argc, argv))
+        return usage();
+    if (strcmp(argv[1], "info") == 0)
+        return cmd_info(argc - 1, argv + 1);
+    if (strcmp(argv[1], "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "fma") == 0)
+        return cmd_fma(argc - 1, argv + 1);
+    return sl_cli_usage_error("nn", "unknown subcommand '%s'", argv[1]);
+}
