@@ -82,7 +82,7 @@ async function main() {
     const file = path.join(root, 'models', `${model}.onnx`);
     if (!fs.existsSync(file)) { console.log(`skip ${model}: no model file`); continue; }
     const sess = await ort.InferenceSession.create(file, {
-      intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+      intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
     const inName = sess.inputNames[0];
     const shape = sess.inputMetadata[0].shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
     const n = shape.reduce((a, b) => a * b, 1);
