@@ -22,12 +22,13 @@
 
 #include "cli.h"
 #include "shualian/nn.h"
+#include "nn/nn_int.h"     /* nn dump only: the planned graph */
 
 static int usage(void)
 {
     printf("usage: shualian nn info MODEL\n"
            "       shualian nn run MODEL --input IN.bin --out DIR [--backend ref|xnnpack]\n"
-           "                       [--threads N] [--repeat N]\n");
+           "                       [--threads N] [--repeat N [--profile]]\n");
     return SL_EXIT_OK;
 }
 
@@ -114,6 +115,7 @@ static int cmd_run(int argc, char **argv)
 {
     const char *model = NULL, *input = NULL, *outdir = NULL, *backend = NULL;
     long threads = 1, repeat = 0;
+    bool profile = false;
     int rc = SL_EXIT_OTHER;
     sl_nn_model *m = NULL;
     sl_nn_session *s = NULL;
@@ -139,6 +141,8 @@ static int cmd_run(int argc, char **argv)
             if (!sl_cli_parse_long(v, 1, 100000, &repeat))
                 return sl_cli_usage_error("nn run", "--repeat takes 1..100000");
             i++;
+        } else if (strcmp(a, "--profile") == 0) {
+            profile = true;
         } else if (a[0] != '-' && !model) {
             model = a;
         } else {
@@ -222,6 +226,8 @@ static int cmd_run(int argc, char **argv)
         for (int w = 0; w < 3; w++)
             if (sl_nn_session_run(s, &inp, &want, outs, ocount))
                 break;
+        if (profile)
+            sl_nn_session_set_profile(s, 1);
         uint64_t a0 = sl__alloc_calls();
         for (long r = 0; r < repeat; r++) {
             uint64_t t0 = sl_time_mono_ns();
@@ -240,6 +246,20 @@ static int cmd_run(int argc, char **argv)
         json_object_set_new(o, "p90_ms", sl_json_real(p90, 6));
         json_object_set_new(o, "allocs_per_run", json_real((double)allocs / (double)repeat));
         fprintf(stderr, "median_ms=%.4f p90_ms=%.4f\n", med, p90);
+        if (profile) {
+            json_t *pa = json_array();
+            const char *op, *node, *bk;
+            double ms;
+            for (int k = 0; sl_nn_session_profile_step(s, k, &op, &node, &bk, &ms); k++) {
+                json_t *e = json_object();
+                json_object_set_new(e, "op", json_string(op));
+                json_object_set_new(e, "node", json_string(node));
+                json_object_set_new(e, "backend", json_string(bk));
+                json_object_set_new(e, "ms", sl_json_real(ms / (double)repeat, 4));
+                json_array_append_new(pa, e);
+            }
+            json_object_set_new(o, "profile", pa);
+        }
     }
     rc = sl_cli_print(o);
     goto out;
@@ -323,6 +343,16 @@ int cmd_nn(int argc, char **argv)
         return cmd_info(argc - 1, argv + 1);
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "dump") == 0 && argc == 3) {
+        char err[256];
+        sl_nn_model *m = NULL;
+        sl_status st = sl_nn_model_load_file(&m, argv[2], err, sizeof err);
+        if (st)
+            return sl_cli_fail(st, "nn dump", "%s", err);
+        sl__nn_dump(m, stdout);
+        sl_nn_model_free(m);
+        return SL_EXIT_OK;
+    }
     if (strcmp(argv[1], "fma") == 0)
         return cmd_fma(argc - 1, argv + 1);
     return sl_cli_usage_error("nn", "unknown subcommand '%s'", argv[1]);

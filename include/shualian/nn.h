@@ -70,6 +70,12 @@ SL_API SL_NODISCARD sl_status sl_nn_session_new(sl_nn_session **out, const sl_nn
                                                 const char *backend, int threads);
 SL_API void sl_nn_session_free(sl_nn_session *s);
 SL_API const char *sl_nn_session_backend(const sl_nn_session *s);
+/* Profiling: when on, each run adds every step's wall time to a counter
+ * (no allocation). Step k: op type, node name, backend that ran it, and
+ * the accumulated milliseconds; false past the last step. */
+SL_API void sl_nn_session_set_profile(sl_nn_session *s, int on);
+SL_API int  sl_nn_session_profile_step(const sl_nn_session *s, int k, const char **op,
+                                       const char **node, const char **backend, double *ms);
 /* Backends built into this library: "ref" or "ref,xnnpack". */
 SL_API const char *sl_nn_backends(void);
 /* Runs once. inputs[i] holds in_counts[i] floats for input i; outputs[i]

@@ -25,6 +25,7 @@ static const char *const op_names[SL_OP_COUNT] = {
     "Transpose", "Reshape", "Flatten", "Shape",
     "Gather", "Unsqueeze", "Squeeze", "Constant",
     "ReduceMean", "Clip", "Identity", "Dropout",
+    "ChannelShuffle",
 };
 
 const char *sl__nn_op_name(int op)
@@ -34,7 +35,7 @@ const char *sl__nn_op_name(int op)
 
 int sl__nn_op_from_name(const char *s)
 {
-    for (int i = 0; i < SL_OP_COUNT; i++)
+    for (int i = 0; i < SL_OP_FIRST_INTERNAL; i++)
         if (strcmp(op_names[i], s) == 0)
             return i;
     return -1;
@@ -948,6 +949,33 @@ static int const_new(struct sl_nn_model *m, const char *hint, int rank, const in
 }
 
 /* ============================ BatchNorm folding ========================= */
+/* A BatchNormalization that cannot be folded keeps only scale and shift. */
+static sl_status bn_affine(struct sl_nn_model *m, int n)
+{
+    sl_status st = SL_OK;
+    struct sl_nn_node *bn = &m->nodes[n];
+    if (bn->nin == 3)
+        goto out;
+    int64_t C = m->values[bn->in[0]].dims[1];
+    int sc = const_new(m, "bn_scale", 1, &C);
+    int sh = sc >= 0 ? const_new(m, "bn_shift", 1, &C) : -1;
+    if (sh < 0)
+        FAIL(SL_ERR_NOMEM, "out of memory folding BatchNormalization");
+    bn = &m->nodes[n];
+    const float *g = m->values[bn->in[1]].data, *be = m->values[bn->in[2]].data;
+    const float *mu = m->values[bn->in[3]].data, *var = m->values[bn->in[4]].data;
+    float *ps = m->values[sc].data, *pt = m->values[sh].data;
+    for (int64_t c = 0; c < C; c++) {
+        ps[c] = g[c] / sqrtf(var[c] + bn->eps);
+        pt[c] = be[c] - mu[c] * ps[c];
+    }
+    bn->in[1] = sc;
+    bn->in[2] = sh;
+    bn->nin = 3;
+out:
+    return st;
+}
+
 static sl_status fold_bn(struct sl_nn_model *m)
 {
     sl_status st = SL_OK;
@@ -958,11 +986,13 @@ static sl_status fold_bn(struct sl_nn_model *m)
             continue;
         int x = bn->in[0];
         int p = m->values[x].producer;
-        if (p < 0 || single_consumer(m, x) != n)
+        if (p < 0 || single_consumer(m, x) != n || m->nodes[p].op != SL_OP_CONV ||
+            m->nodes[p].act != SL_ACT_NONE) {
+            if ((st = bn_affine(m, n)))
+                goto out;
             continue;
+        }
         struct sl_nn_node *cv = &m->nodes[p];
-        if (cv->op != SL_OP_CONV || cv->act != SL_ACT_NONE)
-            continue;
         const struct sl_nn_value *w = &m->values[cv->in[1]];
         int64_t oc = w->dims[0], per = sl__nn_numel(w) / oc;
         const float *g = m->values[bn->in[1]].data, *be = m->values[bn->in[2]].data;
@@ -1014,7 +1044,8 @@ static void fuse_acts(struct sl_nn_model *m)
         if (p < 0 || single_consumer(m, x) != n)
             continue;
         struct sl_nn_node *cv = &m->nodes[p];
-        if ((cv->op != SL_OP_CONV && cv->op != SL_OP_GEMM) || cv->act != SL_ACT_NONE)
+        if ((cv->op != SL_OP_CONV && cv->op != SL_OP_GEMM && cv->op != SL_OP_BATCHNORM) ||
+            cv->act != SL_ACT_NONE)
             continue;
         if (a->op == SL_OP_RELU) {
             cv->act = SL_ACT_RELU;
@@ -1029,6 +1060,59 @@ static void fuse_acts(struct sl_nn_model *m)
         m->values[x].producer = -1;
         cv->out[0] = a->out[0];
         a->dead = true;
+        count_uses(m);
+    }
+}
+
+/* ============================ Peepholes ================================= */
+/* Reshape [N,C,H,W]->[N,g,C/g,H,W], Transpose [0,2,1,3,4], Reshape back to
+ * [N,C,H,W] (ShuffleNet) becomes one ChannelShuffle, which the layout pass
+ * keeps in NHWC. A Pad of all zeros becomes an Identity (a view). */
+static void peepholes(struct sl_nn_model *m)
+{
+    count_uses(m);
+    for (int n = 0; n < m->nnodes; n++) {
+        struct sl_nn_node *r1 = &m->nodes[n];
+        if (r1->dead)
+            continue;
+        if (r1->op == SL_OP_PAD) {
+            bool zero = true;
+            for (int i = 0; i < r1->nlist; i++)
+                zero &= r1->list[i] == 0;
+            if (zero)
+                r1->op = SL_OP_IDENTITY;
+            continue;
+        }
+        if (r1->op != SL_OP_RESHAPE)
+            continue;
+        const struct sl_nn_value *x = &m->values[r1->in[0]], *v1 = &m->values[r1->out[0]];
+        if (x->rank != 4 || v1->rank != 5 || v1->dims[0] != x->dims[0] ||
+            v1->dims[1] * v1->dims[2] != x->dims[1] || v1->dims[3] != x->dims[2] ||
+            v1->dims[4] != x->dims[3])
+            continue;
+        int t = single_consumer(m, r1->out[0]);
+        if (t < 0 || m->nodes[t].op != SL_OP_TRANSPOSE)
+            continue;
+        static const int64_t want[5] = { 0, 2, 1, 3, 4 };
+        if (m->nodes[t].nlist != 5 || memcmp(m->nodes[t].list, want, sizeof want))
+            continue;
+        int r2 = single_consumer(m, m->nodes[t].out[0]);
+        if (r2 < 0 || m->nodes[r2].op != SL_OP_RESHAPE)
+            continue;
+        const struct sl_nn_value *v3 = &m->values[m->nodes[r2].out[0]];
+        if (v3->rank != 4 || memcmp(v3->dims, x->dims, sizeof(int64_t) * 4))
+            continue;
+        r1 = &m->nodes[n];
+        int64_t g = v1->dims[1];
+        int out = m->nodes[r2].out[0];
+        m->values[r1->out[0]].producer = -1;
+        r1->op = SL_OP_SHUFFLE;
+        r1->nlist = 1;
+        r1->list[0] = g;
+        r1->out[0] = out;
+        m->values[out].producer = n;
+        m->nodes[t].dead = true;
+        m->nodes[r2].dead = true;
         count_uses(m);
     }
 }
@@ -1168,6 +1252,9 @@ static sl_status layout(struct sl_nn_model *m)
         case SL_OP_BATCHNORM:
             out_nhwc = x->nhwc;
             nd->axis = x->nhwc ? 3 : 1;
+            break;
+        case SL_OP_SHUFFLE:
+            out_nhwc = x->nhwc;
             break;
         case SL_OP_PRELU: case SL_OP_ADD: case SL_OP_SUB: case SL_OP_MUL: case SL_OP_DIV: {
             bool any = false, ok = orank == 4;
@@ -1498,6 +1585,7 @@ sl_status sl__nn_prepare(struct sl_nn_model *m)
     if ((st = fold_bn(m)))
         return st;
     fuse_acts(m);
+    peepholes(m);
     if ((st = topo_sort(m)))
         return st;
     if ((st = layout(m)))
@@ -1505,4 +1593,38 @@ sl_status sl__nn_prepare(struct sl_nn_model *m)
     if ((st = remove_dead(m)))
         return st;
     return plan(m);
+}
+
+/* ============================ Debug dump ================================ */
+void sl__nn_dump(const struct sl_nn_model *m, FILE *f)
+{
+    for (int k = 0; k < m->norder; k++) {
+        const struct sl_nn_node *nd = &m->nodes[m->order[k]];
+        fprintf(f, "%-12s %-28.28s", sl__nn_op_name(nd->op), nd->name);
+        for (int i = 0; i < nd->nin; i++) {
+            if (nd->in[i] < 0)
+                continue;
+            const struct sl_nn_value *v = &m->values[nd->in[i]];
+            fprintf(f, " %s%.24s[", v->data ? "#" : "", v->name);
+            for (int d = 0; d < v->rank; d++)
+                fprintf(f, "%s%lld", d ? "," : "", (long long)v->dims[d]);
+            fprintf(f, "]%s", v->nhwc ? "h" : "");
+        }
+        fprintf(f, " ->");
+        for (int o = 0; o < nd->nout; o++) {
+            const struct sl_nn_value *v = &m->values[nd->out[o]];
+            fprintf(f, " %.24s[", v->name);
+            for (int d = 0; d < v->rank; d++)
+                fprintf(f, "%s%lld", d ? "," : "", (long long)v->dims[d]);
+            fprintf(f, "]%s%s", v->nhwc ? "h" : "", v->alias >= 0 ? " (view)" : "");
+        }
+        if (nd->op == SL_OP_TRANSPOSE || nd->op == SL_OP_REDUCEMEAN) {
+            fprintf(f, " list=");
+            for (int i = 0; i < nd->nlist; i++)
+                fprintf(f, "%s%lld", i ? "," : "", (long long)nd->list[i]);
+        }
+        if (nd->act)
+            fprintf(f, " act=%d", nd->act);
+        fprintf(f, "\n");
+    }
 }

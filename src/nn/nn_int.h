@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/base.h"
 
@@ -49,8 +50,13 @@ enum sl_nn_op {
     SL_OP_TRANSPOSE, SL_OP_RESHAPE, SL_OP_FLATTEN, SL_OP_SHAPE,
     SL_OP_GATHER, SL_OP_UNSQUEEZE, SL_OP_SQUEEZE, SL_OP_CONSTANT,
     SL_OP_REDUCEMEAN, SL_OP_CLIP, SL_OP_IDENTITY, SL_OP_DROPOUT,
+    /* engine-internal (never read from a file) */
+    SL_OP_SHUFFLE,      /* channel shuffle: list[0] = groups (ShuffleNet)  */
     SL_OP_COUNT
 };
+#define SL_OP_FIRST_INTERNAL SL_OP_SHUFFLE
+/* BatchNormalization after the passes has nin == 3: x, scale[C], shift[C]
+ * (precomputed), plus a fused activation. */
 
 /* Activation fused into a Conv/Gemm (applied to its output). */
 enum sl_nn_act { SL_ACT_NONE, SL_ACT_RELU, SL_ACT_CLIP, SL_ACT_PRELU };
@@ -145,6 +151,8 @@ size_t    sl__nn_nbytes(const struct sl_nn_value *v);
 /* All passes, in order, then the memory plan. */
 sl_status sl__nn_prepare(struct sl_nn_model *m);
 bool      sl__nn_node_is_view(const struct sl_nn_model *m, int n);
+/* One line per planned node on f (debugging, `shualian nn dump`). */
+void      sl__nn_dump(const struct sl_nn_model *m, FILE *f);
 
 /* ============================ Kernels (ref) =============================
  * Run one node on physical tensors. ptrs[i] are the node's input pointers

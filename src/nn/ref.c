@@ -329,9 +329,104 @@ static void contiguous_strides(const struct sl_nn_value *v, int64_t *s)
     }
 }
 
+/* 2-D transpose of a rows x cols matrix of es-byte elements, in tiles. */
+static void transpose2d(const uint8_t *x, uint8_t *y, size_t es, int64_t rows, int64_t cols)
+{
+    enum { T = 16 };
+    for (int64_t i0 = 0; i0 < rows; i0 += T)
+        for (int64_t j0 = 0; j0 < cols; j0 += T) {
+            int64_t i1 = SL_MIN(rows, i0 + T), j1 = SL_MIN(cols, j0 + T);
+            if (es == 4) {
+                const float *xf = (const float *)x;
+                float *yf = (float *)y;
+                for (int64_t i = i0; i < i1; i++)
+                    for (int64_t j = j0; j < j1; j++)
+                        yf[j * rows + i] = xf[i * cols + j];
+            } else {
+                for (int64_t i = i0; i < i1; i++)
+                    for (int64_t j = j0; j < j1; j++)
+                        memcpy(y + (size_t)(j * rows + i) * es, x + (size_t)(i * cols + j) * es, es);
+            }
+        }
+}
+
+/* Transpose after dropping size-1 axes and merging axes that stay
+ * adjacent: most layout conversions become a (batched) 2-D transpose. */
+static void transpose_dims(const void *x, void *y, size_t es, int r, const int64_t *xd,
+                           const int64_t *perm)
+{
+    int keep[SL_NN_MAX_RANK], nk = 0, map[SL_NN_MAX_RANK];
+    for (int i = 0; i < r; i++) {
+        map[i] = -1;
+        if (xd[i] != 1)
+            map[i] = nk, keep[nk++] = i;
+    }
+    /* output order of the kept input axes */
+    int po[SL_NN_MAX_RANK], np = 0;
+    for (int i = 0; i < r; i++)
+        if (map[perm[i]] >= 0)
+            po[np++] = map[perm[i]];
+    /* merge runs that are consecutive in both orders */
+    int64_t gd[SL_NN_MAX_RANK];          /* group sizes, indexed by group      */
+    int gstart[SL_NN_MAX_RANK], ng = 0;  /* first kept input axis of group     */
+    int gout[SL_NN_MAX_RANK];            /* output order of groups (by start)  */
+    for (int i = 0; i < np; i++) {
+        if (i > 0 && po[i] == po[i - 1] + 1) {
+            gd[ng - 1] *= xd[keep[po[i]]];
+            continue;
+        }
+        gstart[ng] = po[i];
+        gd[ng] = xd[keep[po[i]]];
+        gout[ng] = ng;
+        ng++;
+    }
+    /* input order of groups = sort by start */
+    int gin[SL_NN_MAX_RANK];
+    for (int i = 0; i < ng; i++)
+        gin[i] = i;
+    for (int i = 1; i < ng; i++)
+        for (int j = i; j > 0 && gstart[gin[j]] < gstart[gin[j - 1]]; j--) {
+            int t = gin[j]; gin[j] = gin[j - 1]; gin[j - 1] = t;
+        }
+    (void)gout;
+    if (ng <= 1) {
+        int64_t n = 1;
+        for (int i = 0; i < r; i++)
+            n *= xd[i];
+        memcpy(y, x, (size_t)n * es);
+        return;
+    }
+    if (ng == 2) {                       /* output = (g0, g1), input = (g1, g0) */
+        transpose2d(x, y, es, gd[gin[0]], gd[gin[1]]);
+        return;
+    }
+    if (ng == 3 && gin[0] == 0) {        /* batch, then a 2-D swap */
+        int64_t b = gd[0], rows = gd[gin[1]], cols = gd[gin[2]];
+        size_t mat = (size_t)(rows * cols) * es;
+        for (int64_t k = 0; k < b; k++)
+            transpose2d((const uint8_t *)x + k * mat, (uint8_t *)y + k * mat, es, rows, cols);
+        return;
+    }
+    /* generic: strides of the grouped input in output order */
+    int64_t in_stride[SL_NN_MAX_RANK], t = 1, od[SL_NN_MAX_RANK], os[SL_NN_MAX_RANK];
+    for (int i = ng - 1; i >= 0; i--) {
+        in_stride[gin[i]] = t;
+        t *= gd[gin[i]];
+    }
+    for (int i = 0; i < ng; i++) {
+        od[i] = gd[i];
+        os[i] = in_stride[i];
+    }
+    strided_copy(x, y, es, ng, od, os, 0);
+}
+
 static void transpose(const struct sl_nn_model *m, const struct sl_nn_node *nd,
                       const void *x, void *y)
 {
+    if (V(0)->rank <= SL_NN_MAX_RANK) {
+        transpose_dims(x, y, esize(V(0)), V(0)->rank, V(0)->dims, nd->list);
+        return;
+    }
     const struct sl_nn_value *xv = V(0), *yv = O(0);
     int64_t xs[SL_NN_MAX_RANK], ps[SL_NN_MAX_RANK];
     contiguous_strides(xv, xs);
@@ -378,6 +473,42 @@ static void pad(const struct sl_nn_model *m, const struct sl_nn_node *nd,
 {
     const struct sl_nn_value *xv = V(0), *yv = O(0);
     int r = yv->rank;
+    if (nd->pad_mode == 0 && r >= 1) {
+        /* rows of the last axis: fill, copy, fill */
+        int64_t idx[SL_NN_MAX_RANK] = { 0 }, xs2[SL_NN_MAX_RANK];
+        contiguous_strides(xv, xs2);
+        int64_t L = yv->dims[r - 1], lp = nd->list[r - 1], xl = xv->dims[r - 1];
+        int64_t rows = sl__nn_numel(yv) / (L ? L : 1);
+        for (int64_t row = 0; row < rows; row++) {
+            float *yr = y + row * L;
+            int64_t o = 0;
+            bool inside = true;
+            for (int i = 0; i < r - 1; i++) {
+                int64_t sidx = idx[i] - nd->list[i];
+                if (sidx < 0 || sidx >= xv->dims[i]) {
+                    inside = false;
+                    break;
+                }
+                o += sidx * xs2[i];
+            }
+            if (!inside) {
+                for (int64_t k = 0; k < L; k++)
+                    yr[k] = nd->alpha;
+            } else {
+                for (int64_t k = 0; k < lp; k++)
+                    yr[k] = nd->alpha;
+                memcpy(yr + lp, x + o, (size_t)xl * sizeof(float));
+                for (int64_t k = lp + xl; k < L; k++)
+                    yr[k] = nd->alpha;
+            }
+            for (int i = r - 2; i >= 0; i--) {
+                if (++idx[i] < yv->dims[i])
+                    break;
+                idx[i] = 0;
+            }
+        }
+        return;
+    }
     int64_t idx[SL_NN_MAX_RANK] = { 0 }, xs[SL_NN_MAX_RANK];
     contiguous_strides(xv, xs);
     int64_t total = sl__nn_numel(yv);
@@ -402,6 +533,29 @@ static void pad(const struct sl_nn_model *m, const struct sl_nn_node *nd,
             idx[i] = 0;
         }
     }
+}
+
+static void shuffle(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                    const float *x, float *y)
+{
+    const struct sl_nn_value *xv = V(0);
+    int64_t g = nd->list[0], C, outer, inner;
+    if (xv->nhwc) {
+        C = xv->dims[3];
+        outer = xv->dims[0] * xv->dims[1] * xv->dims[2];
+        inner = 1;
+    } else {
+        C = xv->dims[1];
+        outer = xv->dims[0];
+        inner = xv->dims[2] * xv->dims[3];
+    }
+    /* [outer, g, C/g, inner] -> [outer, C/g, g, inner] */
+    int64_t cg = C / g;
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t a = 0; a < cg; a++)
+            for (int64_t b = 0; b < g; b++)
+                memcpy(y + ((o * cg + a) * g + b) * inner, x + ((o * g + b) * cg + a) * inner,
+                       (size_t)inner * sizeof(float));
 }
 
 /* ============================ Reductions ================================ */
@@ -472,6 +626,23 @@ static void batchnorm(const struct sl_nn_model *m, const struct sl_nn_node *nd,
                       void *const *p)
 {
     const struct sl_nn_value *xv = V(0);
+    if (nd->nin == 3) {                          /* precomputed scale, shift */
+        const float *x = p[0], *sc = p[1], *sh = p[2];
+        float *y = p[3];
+        int64_t C = xv->dims[nd->axis], inner = 1, outer = 1;
+        for (int i = 0; i < xv->rank; i++)
+            if (i < nd->axis)
+                outer *= xv->dims[i];
+            else if (i > nd->axis)
+                inner *= xv->dims[i];
+        for (int64_t o = 0; o < outer; o++)
+            for (int64_t c = 0; c < C; c++) {
+                int64_t base = (o * C + c) * inner;
+                for (int64_t k = 0; k < inner; k++)
+                    y[base + k] = act_apply(nd, x[base + k] * sc[c] + sh[c]);
+            }
+        return;
+    }
     const float *x = p[0], *g = p[1], *b = p[2], *mu = p[3], *var = p[4];
     float *y = p[nd->nin];
     int64_t C = xv->dims[nd->axis], inner = 1, outer = 1;
@@ -567,6 +738,9 @@ sl_status sl__nn_ref_run(const struct sl_nn_model *m, const struct sl_nn_node *n
         break;
     case SL_OP_PAD:
         pad(m, nd, ptrs[0], y);
+        break;
+    case SL_OP_SHUFFLE:
+        shuffle(m, nd, ptrs[0], y);
         break;
     default:
         return SL_ERR_INTERNAL;

@@ -31,6 +31,8 @@ struct sl_nn_session {
     struct sl_nn_exec x;
     struct step *steps;
     int nsteps;
+    uint64_t *prof_ns;             /* per step, accumulated                  */
+    int profile;
 };
 
 /* ============================ Loading =================================== */
@@ -196,6 +198,7 @@ void sl_nn_session_free(sl_nn_session *s)
     if (s->be && s->ctx)
         s->be->close(s->ctx);
     sl__free(s->steps);
+    sl__free(s->prof_ns);
     sl__free(s->arena);
     sl__free(s);
 }
@@ -225,7 +228,8 @@ sl_status sl_nn_session_new(sl_nn_session **out, const sl_nn_model *m,
     s->m = m;
     s->arena = sl__aligned_alloc(64, (m->arena_bytes + 63) & ~(size_t)63);
     s->steps = sl__calloc((size_t)m->norder + 1, sizeof *s->steps);
-    if (!s->arena || !s->steps) {
+    s->prof_ns = sl__calloc((size_t)m->norder + 1, sizeof *s->prof_ns);
+    if (!s->arena || !s->steps || !s->prof_ns) {
         st = SL_ERR_NOMEM;
         goto fail;
     }
@@ -262,6 +266,25 @@ fail:
     return st;
 }
 
+void sl_nn_session_set_profile(sl_nn_session *s, int on)
+{
+    s->profile = on;
+    memset(s->prof_ns, 0, sizeof *s->prof_ns * (size_t)(s->nsteps + 1));
+}
+
+int sl_nn_session_profile_step(const sl_nn_session *s, int k, const char **op,
+                               const char **node, const char **backend, double *ms)
+{
+    if (k < 0 || k >= s->nsteps)
+        return 0;
+    const struct sl_nn_node *nd = &s->m->nodes[s->steps[k].node];
+    *op = sl__nn_op_name(nd->op);
+    *node = nd->name;
+    *backend = s->steps[k].be->name;
+    *ms = (double)s->prof_ns[k] / 1e6;
+    return 1;
+}
+
 const char *sl_nn_backends(void)
 {
 #ifdef SL_HAVE_XNNPACK
@@ -291,9 +314,12 @@ sl_status sl_nn_session_run(sl_nn_session *s, const float *const *inputs,
         memcpy(sl__nn_ptr(&s->x, m->inputs[i]), inputs[i], in_counts[i] * sizeof(float));
     for (int k = 0; k < s->nsteps; k++) {
         struct step *sp = &s->steps[k];
+        uint64_t t0 = s->profile ? sl_time_mono_ns() : 0;
         sl_status st = sp->be->node_run(sp->ctx, &s->x, sp->node, sp->op);
         if (st)
             return st;
+        if (s->profile)
+            s->prof_ns[k] += sl_time_mono_ns() - t0;
     }
     for (int i = 0; i < m->noutputs; i++)
         memcpy(outputs[i], sl__nn_ptr(&s->x, m->outputs[i]), out_counts[i] * sizeof(float));
