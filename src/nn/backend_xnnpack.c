@@ -54,9 +54,19 @@ struct xctx {
     pthreadpool_t tp;              /* NULL when single-threaded              */
 };
 
+/* Ops XNNPACK 2022 lacks but that are hot in the face models run as our
+ * own kernels here (AVX2 when the CPU has it, split over the same
+ * threadpool): BatchNormalization as scale/shift (+Relu), Tanh, Exp. */
+enum { XK_XNN, XK_AFFINE, XK_TANH, XK_EXP };
+
 struct xop {
     xnn_operator_t op;
     float *extra;                  /* owned: expanded slopes etc.            */
+    int kind;                      /* XK_*                                   */
+    const float *x, *sc, *sh;      /* own kernels: input, scale, shift       */
+    float *y;
+    size_t rows, C;                /* affine: rows of C; unary: rows of C    */
+    float lo, hi;                  /* affine: output range (fused act)       */
 };
 
 static sl_status xp_open(void **ctx, int threads)
@@ -179,6 +189,154 @@ static bool as_shuffle(const struct sl_nn_model *m, const struct sl_nn_node *nd,
     *ga = (size_t)v->dims[r - 2];
     *gb = (size_t)v->dims[r - 1];
     return *ga > 1 && *gb > 1;
+}
+
+/* ============================ Own kernels =============================== */
+#include <immintrin.h>
+
+static bool have_avx2(void)
+{
+    return (sl_cpu_features() & SL_CPU_AVX2) != 0;
+}
+
+static void affine_rows_scalar(const struct xop *o, size_t r0, size_t nr)
+{
+    size_t C = o->C;
+    for (size_t r = r0; r < r0 + nr; r++) {
+        const float *x = o->x + r * C;
+        float *y = o->y + r * C;
+        for (size_t c = 0; c < C; c++) {
+            float v = x[c] * o->sc[c] + o->sh[c];
+            v = v < o->lo ? o->lo : v;
+            y[c] = v > o->hi ? o->hi : v;
+        }
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void affine_rows_avx2(const struct xop *o, size_t r0, size_t nr)
+{
+    size_t C = o->C;
+    __m256 lo = _mm256_set1_ps(o->lo), hi = _mm256_set1_ps(o->hi);
+    for (size_t r = r0; r < r0 + nr; r++) {
+        const float *x = o->x + r * C;
+        float *y = o->y + r * C;
+        size_t c = 0;
+        for (; c + 8 <= C; c += 8) {
+            __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(x + c), _mm256_loadu_ps(o->sc + c),
+                                       _mm256_loadu_ps(o->sh + c));
+            _mm256_storeu_ps(y + c, _mm256_min_ps(_mm256_max_ps(v, lo), hi));
+        }
+        for (; c < C; c++) {
+            float v = x[c] * o->sc[c] + o->sh[c];
+            v = v < o->lo ? o->lo : v;
+            y[c] = v > o->hi ? o->hi : v;
+        }
+    }
+}
+
+/* exp(x) for x in [-87.3, 88.7]: Cephes' expf polynomial after range
+ * reduction x = n ln2 + r; about 1 ulp. Out of range: 0 / +inf. */
+__attribute__((target("avx2,fma")))
+static __m256 exp8(__m256 x)
+{
+    const __m256 hi = _mm256_set1_ps(88.3762626647949f), lo = _mm256_set1_ps(-87.3365447505531f);
+    __m256 big = _mm256_cmp_ps(x, hi, _CMP_GT_OQ), small = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+    x = _mm256_min_ps(_mm256_max_ps(x, lo), hi);
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500E-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507E-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073E-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894E-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459E-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201E-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    __m256 v = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+    v = _mm256_blendv_ps(v, _mm256_set1_ps(INFINITY), big);
+    return _mm256_blendv_ps(v, _mm256_setzero_ps(), small);
+}
+
+/* tanh: Cephes' odd polynomial for |x| < 0.625, else 1 - 2/(e^{2|x|}+1). */
+__attribute__((target("avx2,fma")))
+static __m256 tanh8(__m256 x)
+{
+    __m256 sign = _mm256_and_ps(x, _mm256_set1_ps(-0.0f));
+    __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+    __m256 z = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_set1_ps(-5.70498872745E-3f);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954E-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531E-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036E-1f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422E-1f));
+    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+    __m256 e = exp8(_mm256_min_ps(_mm256_add_ps(ax, ax), _mm256_set1_ps(40.0f)));
+    __m256 large = _mm256_sub_ps(_mm256_set1_ps(1.0f),
+                                 _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
+    large = _mm256_or_ps(large, sign);
+    return _mm256_blendv_ps(large, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
+}
+
+__attribute__((target("avx2,fma")))
+static void unary_avx2(const struct xop *o, size_t i0, size_t n)
+{
+    const float *x = o->x + i0;
+    float *y = o->y + i0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        _mm256_storeu_ps(y + i, o->kind == XK_TANH ? tanh8(v) : exp8(v));
+    }
+    if (i < n) {                                 /* tail through a buffer */
+        float buf[8] = { 0 };
+        memcpy(buf, x + i, (n - i) * sizeof(float));
+        __m256 v = _mm256_loadu_ps(buf);
+        _mm256_storeu_ps(buf, o->kind == XK_TANH ? tanh8(v) : exp8(v));
+        memcpy(y + i, buf, (n - i) * sizeof(float));
+    }
+}
+
+static void unary_scalar(const struct xop *o, size_t i0, size_t n)
+{
+    for (size_t i = i0; i < i0 + n; i++)
+        o->y[i] = o->kind == XK_TANH ? tanhf(o->x[i]) : expf(o->x[i]);
+}
+
+static void own_task(void *ctx, size_t start, size_t count)
+{
+    const struct xop *o = ctx;
+    bool v = have_avx2();
+    if (o->kind == XK_AFFINE)
+        (v ? affine_rows_avx2 : affine_rows_scalar)(o, start, count);
+    else
+        (v ? unary_avx2 : unary_scalar)(o, start, count);
+}
+
+static sl_status own_prepare(struct xop *o, const struct sl_nn_exec *x,
+                             const struct sl_nn_node *nd)
+{
+    const struct sl_nn_model *m = x->m;
+    const struct sl_nn_value *xv = &m->values[nd->in[0]];
+    o->x = sl__nn_ptr(x, nd->in[0]);
+    o->y = sl__nn_ptr(x, nd->out[0]);
+    if (nd->op == SL_OP_BATCHNORM) {
+        if (nd->nin != 3 || nd->axis != xv->rank - 1)
+            return SL_ERR_UNSUPPORTED;
+        o->kind = XK_AFFINE;
+        o->sc = m->values[nd->in[1]].data;
+        o->sh = m->values[nd->in[2]].data;
+        o->C = (size_t)xv->dims[xv->rank - 1];
+        o->rows = (size_t)(sl__nn_numel(xv) / (int64_t)o->C);
+        act_range(nd, &o->lo, &o->hi);
+        return SL_OK;
+    }
+    o->kind = nd->op == SL_OP_TANH ? XK_TANH : XK_EXP;
+    o->C = 1;
+    o->rows = (size_t)sl__nn_numel(xv);
+    return SL_OK;
 }
 
 static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void **opp)
@@ -355,6 +513,26 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
                                          sl__nn_ptr(x, nd->out[0]), tp);
         break;
     }
+    case SL_OP_BATCHNORM: case SL_OP_TANH: case SL_OP_EXP: {
+        sl_status st2 = own_prepare(o, x, nd);
+        if (st2) {
+            xp_free(NULL, o);
+            return st2;
+        }
+        *opp = o;
+        return SL_OK;
+    }
+    case SL_OP_SHUFFLE: {
+        if (!xv->nhwc)
+            goto unsupported;
+        size_t C = (size_t)xv->dims[3], g = (size_t)nd->list[0];
+        s = xnn_create_channel_shuffle_nc_x32(g, C / g, C, C, 0, &o->op);
+        if (!s)
+            s = xnn_setup_channel_shuffle_nc_x32(o->op, (size_t)(numel / (int64_t)C),
+                                                 sl__nn_ptr(x, nd->in[0]),
+                                                 sl__nn_ptr(x, nd->out[0]), tp);
+        break;
+    }
     case SL_OP_TRANSPOSE: {
         size_t outer, ga, gb;
         if (!as_shuffle(m, nd, &outer, &ga, &gb))
@@ -387,7 +565,16 @@ static sl_status xp_run(void *ctxp, const struct sl_nn_exec *x, int n, void *opp
     (void)n;
     struct xctx *ctx = ctxp;
     struct xop *o = opp;
-    return xs(xnn_run_operator(o->op, ctx->tp));
+    if (o->kind == XK_XNN)
+        return xs(xnn_run_operator(o->op, ctx->tp));
+    /* own kernels: tiles of rows (affine) or of elements (unary) */
+    size_t total = o->kind == XK_AFFINE ? o->rows : o->rows;
+    size_t per = o->kind == XK_AFFINE ? SL_MAX((size_t)1, 16384 / (o->C ? o->C : 1)) : 16384;
+    if (ctx->tp && total > per)
+        pthreadpool_parallelize_1d_tile_1d(ctx->tp, own_task, o, total, per, 0);
+    else
+        own_task(o, 0, total);
+    return SL_OK;
 }
 
 const struct sl_nn_backend_ops sl__nn_backend_xnnpack = {

@@ -333,6 +333,14 @@ static void contiguous_strides(const struct sl_nn_value *v, int64_t *s)
 static void transpose2d(const uint8_t *x, uint8_t *y, size_t es, int64_t rows, int64_t cols)
 {
     enum { T = 16 };
+    if (es == 4 && rows < 8) {           /* few rows (NCHW image -> NHWC) */
+        const float *xf = (const float *)x;
+        float *yf = (float *)y;
+        for (int64_t j = 0; j < cols; j++)
+            for (int64_t i = 0; i < rows; i++)
+                yf[j * rows + i] = xf[i * cols + j];
+        return;
+    }
     for (int64_t i0 = 0; i0 < rows; i0 += T)
         for (int64_t j0 = 0; j0 < cols; j0 += T) {
             int64_t i1 = SL_MIN(rows, i0 + T), j1 = SL_MIN(cols, j0 + T);
@@ -551,6 +559,11 @@ static void shuffle(const struct sl_nn_model *m, const struct sl_nn_node *nd,
     }
     /* [outer, g, C/g, inner] -> [outer, C/g, g, inner] */
     int64_t cg = C / g;
+    if (inner == 1) {
+        for (int64_t o = 0; o < outer; o++)
+            transpose2d((const uint8_t *)(x + o * C), (uint8_t *)(y + o * C), 4, g, cg);
+        return;
+    }
     for (int64_t o = 0; o < outer; o++)
         for (int64_t a = 0; a < cg; a++)
             for (int64_t b = 0; b < g; b++)
@@ -581,6 +594,37 @@ static void reduce_mean(const struct sl_nn_model *m, const struct sl_nn_node *nd
     int64_t ny = sl__nn_numel(yv), nx = sl__nn_numel(xv);
     for (int64_t k = 0; k < ny; k++)
         y[k] = 0.0f;
+    /* fast path: reduced axes form one run [outer, mid, inner] */
+    int first = -1, lastr = -1;
+    bool run = true;
+    for (int i = 0; i < r; i++)
+        if (red[i]) {
+            if (first < 0)
+                first = i;
+            else if (lastr != i - 1)
+                run = false;
+            lastr = i;
+        }
+    if (run && first >= 0) {
+        int64_t outer = 1, mid = 1, inner = 1;
+        for (int i = 0; i < r; i++)
+            if (i < first)
+                outer *= xv->dims[i];
+            else if (i <= lastr)
+                mid *= xv->dims[i];
+            else
+                inner *= xv->dims[i];
+        for (int64_t o = 0; o < outer; o++)
+            for (int64_t k = 0; k < mid; k++) {
+                const float *xp = x + (o * mid + k) * inner;
+                float *yp = y + o * inner;
+                for (int64_t i = 0; i < inner; i++)
+                    yp[i] += xp[i];
+            }
+        for (int64_t k = 0; k < ny; k++)
+            y[k] /= (float)(cnt ? cnt : 1);
+        return;
+    }
     int64_t idx[SL_NN_MAX_RANK] = { 0 };
     for (int64_t k = 0; k < nx; k++) {
         int64_t o = 0;
@@ -635,6 +679,20 @@ static void batchnorm(const struct sl_nn_model *m, const struct sl_nn_node *nd,
                 outer *= xv->dims[i];
             else if (i > nd->axis)
                 inner *= xv->dims[i];
+        if (inner == 1) {                        /* NHWC: channels innermost */
+            float lo = nd->act == SL_ACT_NONE ? -INFINITY : nd->act_min;
+            float hi = nd->act == SL_ACT_CLIP ? nd->act_max : INFINITY;
+            for (int64_t o = 0; o < outer; o++) {
+                const float *xp = x + o * C;
+                float *yp = y + o * C;
+                for (int64_t c = 0; c < C; c++) {
+                    float v = xp[c] * sc[c] + sh[c];
+                    v = v < lo ? lo : v;
+                    yp[c] = v > hi ? hi : v;
+                }
+            }
+            return;
+        }
         for (int64_t o = 0; o < outer; o++)
             for (int64_t c = 0; c < C; c++) {
                 int64_t base = (o * C + c) * inner;
