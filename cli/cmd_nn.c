@@ -10,6 +10,9 @@
  *       Writes DIR/<output name>.bin per output (same form). With --repeat
  *       N it times N runs after 3 warm-up runs and prints
  *       "median_ms=<x> p90_ms=<y>" on stderr (and the numbers in JSON).
+ *   shualian nn hold [--backend B] [--threads N] MODEL...   (hidden, bench)
+ *       holds one session per model, runs each once, prints peak RSS.
+ *   shualian nn dump MODEL             (hidden) the planned graph, one line a node.
  *   shualian nn fma [--seconds S]      (hidden)
  *       measures this core's FMA ceiling in GFLOP/s (bench reference).
  */
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -335,6 +339,82 @@ static int cmd_fma(int argc, char **argv)
     return sl_cli_print(o);
 }
 
+/* `nn hold [--backend B] [--threads N] MODEL...`: loads every model, opens
+ * one session each, runs each once (on zeros) and reports the process's
+ * peak resident memory (bench: ours vs ORT holding the same sessions). */
+static int cmd_hold(int argc, char **argv)
+{
+    const char *backend = NULL;
+    long threads = 1;
+    int rc = SL_EXIT_OK, nm = 0;
+    sl_nn_model *ms[32] = { NULL };
+    sl_nn_session *ss[32] = { NULL };
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long base_kb = ru.ru_maxrss;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc) {
+            backend = argv[++i];
+            continue;
+        }
+        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            if (!sl_cli_parse_long(argv[++i], 1, 64, &threads))
+                return sl_cli_usage_error("nn hold", "--threads takes 1..64");
+            continue;
+        }
+        if (nm >= 32)
+            return sl_cli_usage_error("nn hold", "at most 32 models");
+        char err[256];
+        sl_status st = sl_nn_model_load_file(&ms[nm], argv[i], err, sizeof err);
+        if (st) {
+            rc = sl_cli_fail(st, "nn hold", "%s", err);
+            goto out;
+        }
+        st = sl_nn_session_new(&ss[nm], ms[nm], backend, (int)threads);
+        nm++;
+        if (st) {
+            rc = sl_cli_fail(st, "nn hold", "cannot create a session for %s", argv[i]);
+            goto out;
+        }
+    }
+    for (int k = 0; k < nm; k++) {
+        size_t ni = sl_nn_model_input_size(ms[k], 0);
+        int no = sl_nn_model_num_outputs(ms[k]);
+        float *in = sl__calloc(ni, sizeof(float));
+        float *outs[64] = { NULL };
+        size_t oc[64];
+        bool ok = in && no <= 64;
+        for (int i = 0; ok && i < no; i++) {
+            oc[i] = sl_nn_model_output_size(ms[k], i);
+            outs[i] = sl__calloc(oc[i] + 1, sizeof(float));
+            ok = outs[i] != NULL;
+        }
+        const float *inp = in;
+        if (ok && sl_nn_session_run(ss[k], &inp, &ni, outs, oc))
+            ok = false;
+        for (int i = 0; i < no && i < 64; i++)
+            sl__free(outs[i]);
+        sl__free(in);
+        if (!ok) {
+            rc = sl_cli_fail(SL_ERR_INTERNAL, "nn hold", "run failed");
+            goto out;
+        }
+    }
+    getrusage(RUSAGE_SELF, &ru);
+    json_t *o = json_object();
+    json_object_set_new(o, "models", json_integer(nm));
+    json_object_set_new(o, "backend", json_string(nm ? sl_nn_session_backend(ss[0]) : "none"));
+    json_object_set_new(o, "start_rss_kb", json_integer(base_kb));
+    json_object_set_new(o, "peak_rss_kb", json_integer(ru.ru_maxrss));
+    rc = sl_cli_print(o);
+out:
+    for (int k = 0; k < 32; k++) {
+        sl_nn_session_free(ss[k]);
+        sl_nn_model_free(ms[k]);
+    }
+    return rc;
+}
+
 int cmd_nn(int argc, char **argv)
 {
     if (argc < 2 || sl_cli_wants_help(argc, argv))
@@ -353,6 +433,8 @@ int cmd_nn(int argc, char **argv)
         sl_nn_model_free(m);
         return SL_EXIT_OK;
     }
+    if (strcmp(argv[1], "hold") == 0)
+        return cmd_hold(argc - 1, argv + 1);
     if (strcmp(argv[1], "fma") == 0)
         return cmd_fma(argc - 1, argv + 1);
     return sl_cli_usage_error("nn", "unknown subcommand '%s'", argv[1]);

@@ -998,7 +998,8 @@ static sl_status fold_bn(struct sl_nn_model *m)
         const float *g = m->values[bn->in[1]].data, *be = m->values[bn->in[2]].data;
         const float *mu = m->values[bn->in[3]].data, *var = m->values[bn->in[4]].data;
         int64_t bd[1] = { oc };
-        int nw = const_new(m, "w_bn", w->rank, w->dims);
+        /* scale the weights in place when this conv is their only user */
+        int nw = w->nuses == 1 && !w->is_output ? cv->in[1] : const_new(m, "w_bn", w->rank, w->dims);
         int nb = nw >= 0 ? const_new(m, "b_bn", 1, bd) : -1;
         if (nb < 0)
             FAIL(SL_ERR_NOMEM, "out of memory folding BatchNormalization");
@@ -1161,7 +1162,23 @@ static int convert(struct sl_nn_model *m, int v, bool to_nhwc, int *conv, sl_sta
         dst->dims[i] = src->dims[nd->list[i]];
     dst->nhwc = to_nhwc;
     dst->producer = n;
-    if (src->data) {                             /* fold right away */
+    if (src->data && src->nuses <= 1 && !src->is_output) {
+        /* the only user switches to the converted copy: move, not copy */
+        dst->data = sl__malloc(sl__nn_nbytes(dst) ? sl__nn_nbytes(dst) : 1);
+        if (!dst->data) {
+            *st = SL_ERR_NOMEM;
+            return -1;
+        }
+        void *ptrs[2] = { src->data, dst->data };
+        *st = sl__nn_ref_run(m, nd, ptrs);
+        if (*st)
+            return -1;
+        sl__free(src->data);
+        src->data = NULL;
+        src->rank = -1;
+        dst->producer = -1;
+        m->nodes[n].dead = true;
+    } else if (src->data) {                      /* fold right away */
         dst->data = sl__malloc(sl__nn_nbytes(dst) ? sl__nn_nbytes(dst) : 1);
         if (!dst->data) {
             *st = SL_ERR_NOMEM;
@@ -1209,6 +1226,7 @@ static int const_to_nhwc4(struct sl_nn_model *m, int v, sl_status *st)
 static sl_status layout(struct sl_nn_model *m)
 {
     sl_status st = SL_OK;
+    count_uses(m);
     int cap = m->nvalues * 3 + 64;
     int *conv = sl__malloc(sizeof(int) * (size_t)cap);
     if (!conv)

@@ -107,6 +107,17 @@ static char *pb_strdup(struct pb s)
     return r;
 }
 
+/* Why pb_strdup failed: a bad name, or out of memory. */
+static sl_status strdup_err(struct pb s)
+{
+    size_t n = (size_t)(s.end - s.p);
+    return n > SL_NN_MAX_NAME || memchr(s.p, 0, n) ? SL_ERR_MODEL_FORMAT : SL_ERR_NOMEM;
+}
+
+/* Why a value/node could not be added: the limit, or out of memory. */
+#define TABLE_ERR(m) ((m)->nvalues >= SL_NN_MAX_VALUES || (m)->nnodes >= SL_NN_MAX_NODES ? \
+                      SL_ERR_TOO_LARGE : SL_ERR_NOMEM)
+
 static bool pb_streq(struct pb s, const char *lit)
 {
     size_t n = strlen(lit);
@@ -210,7 +221,7 @@ static sl_status read_tensor(struct sl_nn_model *m, struct pb b, int v,
             sl__free(name);
             name = pb_strdup(s);
             if (!name)
-                FAIL(SL_ERR_MODEL_FORMAT, "bad tensor name");
+                FAIL(strdup_err(s), "bad tensor name");
             break;
         case 9:
             if (wt != 2 || !pb_len(&b, &raw))
@@ -349,8 +360,11 @@ static sl_status read_value_info(struct sl_nn_model *m, struct pb b, char **name
         if (!pb_key(&b, &f, &wt))
             FAIL(SL_ERR_MODEL_FORMAT, "bad value info");
         if (f == 1 && wt == 2) {
-            if (!pb_len(&b, &s) || !(*name = (sl__free(*name), pb_strdup(s))))
+            if (!pb_len(&b, &s))
                 FAIL(SL_ERR_MODEL_FORMAT, "bad value info name");
+            sl__free(*name);
+            if (!(*name = pb_strdup(s)))
+                FAIL(strdup_err(s), "bad value info name");
         } else if (f == 2 && wt == 2) {          /* TypeProto */
             if (!pb_len(&b, &t))
                 FAIL(SL_ERR_MODEL_FORMAT, "bad type");
@@ -739,7 +753,7 @@ static sl_status read_node(struct sl_nn_model *m, struct pb b)
     if (name.p && name.end > name.p) {
         nm = pb_strdup(name);
         if (!nm)
-            FAIL(SL_ERR_MODEL_FORMAT, "bad node name");
+            FAIL(strdup_err(name), "bad node name");
     } else {
         char tmp[32];
         snprintf(tmp, sizeof tmp, "node%d", m->nnodes);
@@ -758,7 +772,7 @@ static sl_status read_node(struct sl_nn_model *m, struct pb b)
     int n = sl__nn_node_new(m, op, nin, nout);
     if (n < 0) {
         sl__free(nm);
-        FAIL(SL_ERR_TOO_LARGE, "too many nodes");
+        FAIL(TABLE_ERR(m), "too many nodes or out of memory");
     }
     struct sl_nn_node *nd = &m->nodes[n];
     nd->name = nm;
@@ -771,20 +785,20 @@ static sl_status read_node(struct sl_nn_model *m, struct pb b)
         }
         char *vn = pb_strdup(ins[i]);
         if (!vn)
-            FAIL(SL_ERR_MODEL_FORMAT, "bad input name");
+            FAIL(strdup_err(ins[i]), "bad input name");
         nd->in[i] = sl__nn_value_get(m, vn);
         sl__free(vn);
         if (nd->in[i] < 0)
-            FAIL(SL_ERR_TOO_LARGE, "too many values");
+            FAIL(TABLE_ERR(m), "too many values or out of memory");
     }
     for (int i = 0; i < nout; i++) {
         char *vn = pb_strdup(outs[i]);
         if (!vn)
-            FAIL(SL_ERR_MODEL_FORMAT, "bad output name");
+            FAIL(strdup_err(outs[i]), "bad output name");
         int v = ins[i].end == ins[i].p && 0 ? -1 : sl__nn_value_get(m, vn);
         sl__free(vn);
         if (v < 0)
-            FAIL(SL_ERR_TOO_LARGE, "too many values");
+            FAIL(TABLE_ERR(m), "too many values or out of memory");
         if (m->values[v].producer >= 0 || m->values[v].data || m->values[v].is_input)
             FAIL(SL_ERR_MODEL_FORMAT, "node '%.128s': value '%.128s' is produced twice",
                  nd->name, m->values[v].name);
@@ -831,7 +845,7 @@ static sl_status read_graph(struct sl_nn_model *m, struct pb g)
                 FAIL(SL_ERR_MODEL_FORMAT, "bad initializer");
             int v = sl__nn_value_new(m, "init");
             if (v < 0)
-                FAIL(SL_ERR_TOO_LARGE, "too many values");
+                FAIL(TABLE_ERR(m), "too many values or out of memory");
             st = read_tensor(m, s, v, &name);
             if (st)
                 goto out;
@@ -881,7 +895,7 @@ static sl_status read_graph(struct sl_nn_model *m, struct pb g)
             sl__free(name);
             name = NULL;
             if (v < 0)
-                FAIL(SL_ERR_TOO_LARGE, "too many values");
+                FAIL(TABLE_ERR(m), "too many values or out of memory");
             struct sl_nn_value *val = &m->values[v];
             if (f == 11) {
                 if (val->data)

@@ -42,26 +42,43 @@ static void set_err(char *err, size_t cap, const char *msg)
         snprintf(err, cap, "%s", msg);
 }
 
+/* Reads p (released with sl__free right after parsing when owned, so the
+ * file and the folded weights never peak together), then prepares. */
+static sl_status load(sl_nn_model **out, const void *p, size_t n, bool owned,
+                      char *err, size_t cap);
+
 sl_status sl_nn_model_load_mem(sl_nn_model **out, const void *p, size_t n,
                                char *err, size_t cap)
+{
+    return load(out, p, n, false, err, cap);
+}
+
+static sl_status load(sl_nn_model **out, const void *p, size_t n, bool owned,
+                      char *err, size_t cap)
 {
     sl_status st;
     struct sl_nn_model *m = NULL;
     *out = NULL;
     set_err(err, cap, "");
-    if (!p && n)
-        return SL_ERR_INVALID;
-    if (n > SL_NN_MAX_FILE_BYTES) {
-        set_err(err, cap, "model file too large");
-        return SL_ERR_TOO_LARGE;
+    if ((!p && n) || n > SL_NN_MAX_FILE_BYTES) {
+        if (owned)
+            sl__free((void *)p);
+        set_err(err, cap, n > SL_NN_MAX_FILE_BYTES ? "model file too large" : "no data");
+        return n > SL_NN_MAX_FILE_BYTES ? SL_ERR_TOO_LARGE : SL_ERR_INVALID;
     }
     m = sl__calloc(1, sizeof *m);
     if (!m) {
+        if (owned)
+            sl__free((void *)p);
         set_err(err, cap, "out of memory");
         return SL_ERR_NOMEM;
     }
     m->magic = SL_NN_MODEL_MAGIC;
     st = sl__nn_onnx_read(m, p, n);
+    if (owned) {
+        sl__free((void *)p);
+        owned = false;
+    }
     if (st)
         goto fail;
     st = sl__nn_prepare(m);
@@ -90,9 +107,7 @@ sl_status sl_nn_model_load_file(sl_nn_model **out, const char *path, char *err,
             snprintf(err, cap, "cannot read model %s: %s", path, sl_status_str(st));
         return st;
     }
-    st = sl_nn_model_load_mem(out, buf, len, err, cap);
-    sl__free(buf);
-    return st;
+    return load(out, buf, len, true, err, cap);
 }
 
 void sl_nn_model_free(sl_nn_model *m)
