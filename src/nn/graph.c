@@ -11,7 +11,9 @@
 #include "nn/nn_int.h"
 
 /* Error details are cut to fit m->err on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 #define FAIL(code, ...) \
     do { st = (code); snprintf(m->err, sizeof m->err, __VA_ARGS__); goto out; } while (0)
