@@ -52,6 +52,7 @@ static void init_xnn(void)
 /* ============================ Session state ============================= */
 struct xctx {
     pthreadpool_t tp;              /* NULL when single-threaded              */
+    uint32_t flags;                /* XNN_FLAG_YIELD_WORKERS with threads   */
 };
 
 /* Ops XNNPACK 2022 lacks but that are hot in the face models run as our
@@ -78,6 +79,12 @@ static sl_status xp_open(void **ctx, int threads)
     if (!c)
         return SL_ERR_NOMEM;
     if (threads > 1) {
+        /* workers sleep after each operator instead of spinning (like ORT
+         * with allow_spinning = 0): on a shared machine a spinning pool
+         * burns the other jobs' CPU and loses whole time slices when one
+         * worker is descheduled (measured: p90 130 ms -> 20 ms on
+         * fr_feature with 2 threads at load average 7) */
+        c->flags = XNN_FLAG_YIELD_WORKERS;
         c->tp = pthreadpool_create((size_t)threads);
         if (!c->tp) {
             sl__free(c);
@@ -136,7 +143,7 @@ static sl_status xs(enum xnn_status s)
 
 /* Binary op on physical shapes (numpy broadcasting). */
 static enum xnn_status binary(const struct sl_nn_exec *x, const struct sl_nn_node *nd,
-                              xnn_operator_t *op, pthreadpool_t tp)
+                              xnn_operator_t *op, pthreadpool_t tp, uint32_t fl)
 {
     const struct sl_nn_model *m = x->m;
     const struct sl_nn_value *a = &m->values[nd->in[0]], *b = &m->values[nd->in[1]];
@@ -153,19 +160,19 @@ static enum xnn_status binary(const struct sl_nn_exec *x, const struct sl_nn_nod
     float *py = sl__nn_ptr(x, nd->out[0]);
     switch (nd->op) {
     case SL_OP_ADD:
-        if ((s = xnn_create_add_nd_f32(lo, hi, 0, op)))
+        if ((s = xnn_create_add_nd_f32(lo, hi, fl, op)))
             return s;
         return xnn_setup_add_nd_f32(*op, ra, da, rb, db, pa, pb, py, tp);
     case SL_OP_SUB:
-        if ((s = xnn_create_subtract_nd_f32(lo, hi, 0, op)))
+        if ((s = xnn_create_subtract_nd_f32(lo, hi, fl, op)))
             return s;
         return xnn_setup_subtract_nd_f32(*op, ra, da, rb, db, pa, pb, py, tp);
     case SL_OP_MUL:
-        if ((s = xnn_create_multiply_nd_f32(lo, hi, 0, op)))
+        if ((s = xnn_create_multiply_nd_f32(lo, hi, fl, op)))
             return s;
         return xnn_setup_multiply_nd_f32(*op, ra, da, rb, db, pa, pb, py, tp);
     default:
-        if ((s = xnn_create_divide_nd_f32(lo, hi, 0, op)))
+        if ((s = xnn_create_divide_nd_f32(lo, hi, fl, op)))
             return s;
         return xnn_setup_divide_nd_f32(*op, ra, da, rb, db, pa, pb, py, tp);
     }
@@ -368,7 +375,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
             (uint32_t)c->pt, (uint32_t)c->pr, (uint32_t)c->pb, (uint32_t)c->pl,
             (uint32_t)c->kh, (uint32_t)c->kw, (uint32_t)c->sh, (uint32_t)c->sw,
             (uint32_t)c->dh, (uint32_t)c->dw, (uint32_t)G, C / G, M / G, C, M,
-            w->data, bias, lo, hi, 0, &o->op);
+            w->data, bias, lo, hi, ctx->flags, &o->op);
         if (s)
             break;
         s = xnn_setup_convolution2d_nhwc_f32(o->op, (size_t)xv->dims[0], (size_t)xv->dims[1],
@@ -393,7 +400,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
         }
         size_t batch = (size_t)(sl__nn_numel(xv) / (int64_t)K);
         s = xnn_create_fully_connected_nc_f32(K, N, K, N, w->data, bias, lo, hi,
-                                              tb ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS, &o->op);
+                                              (tb ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS) | ctx->flags, &o->op);
         if (s)
             break;
         s = xnn_setup_fully_connected_nc_f32(o->op, batch, sl__nn_ptr(x, nd->in[0]),
@@ -403,7 +410,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
     case SL_OP_ADD: case SL_OP_SUB: case SL_OP_MUL: case SL_OP_DIV:
         if (xv->rank > XNN_MAX_TENSOR_DIMS || m->values[nd->in[1]].dtype != SL_NN_F32)
             goto unsupported;
-        s = binary(x, nd, &o->op, tp);
+        s = binary(x, nd, &o->op, tp, ctx->flags);
         break;
     case SL_OP_PRELU: {
         const struct sl_nn_value *sv = &m->values[nd->in[1]];
@@ -423,7 +430,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
         }
         for (size_t i = 0; i < C; i++)
             o->extra[i] = ((const float *)sv->data)[ns == 1 ? 0 : i];
-        s = xnn_create_prelu_nc_f32(C, C, C, o->extra, 0, &o->op);
+        s = xnn_create_prelu_nc_f32(C, C, C, o->extra, ctx->flags, &o->op);
         if (s)
             break;
         s = xnn_setup_prelu_nc_f32(o->op, (size_t)numel / C, sl__nn_ptr(x, nd->in[0]),
@@ -433,14 +440,14 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
     case SL_OP_RELU: case SL_OP_CLIP: case SL_OP_SIGMOID: {
         size_t C = (size_t)(xv->rank ? xv->dims[xv->rank - 1] : 1);
         if (nd->op == SL_OP_SIGMOID) {
-            s = xnn_create_sigmoid_nc_f32(C, C, C, 0, &o->op);
+            s = xnn_create_sigmoid_nc_f32(C, C, C, ctx->flags, &o->op);
             if (!s)
                 s = xnn_setup_sigmoid_nc_f32(o->op, (size_t)numel / C, sl__nn_ptr(x, nd->in[0]),
                                              sl__nn_ptr(x, nd->out[0]), tp);
         } else {
             lo = nd->op == SL_OP_RELU ? 0.0f : nd->clip_min;
             hi = nd->op == SL_OP_RELU ? INFINITY : nd->clip_max;
-            s = xnn_create_clamp_nc_f32(C, C, C, lo, hi, 0, &o->op);
+            s = xnn_create_clamp_nc_f32(C, C, C, lo, hi, ctx->flags, &o->op);
             if (!s)
                 s = xnn_setup_clamp_nc_f32(o->op, (size_t)numel / C, sl__nn_ptr(x, nd->in[0]),
                                            sl__nn_ptr(x, nd->out[0]), tp);
@@ -449,7 +456,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
     }
     case SL_OP_GAP: {
         size_t C = (size_t)xv->dims[3];
-        s = xnn_create_global_average_pooling_nwc_f32(C, C, C, -INFINITY, INFINITY, 0, &o->op);
+        s = xnn_create_global_average_pooling_nwc_f32(C, C, C, -INFINITY, INFINITY, ctx->flags, &o->op);
         if (s)
             break;
         s = xnn_setup_global_average_pooling_nwc_f32(o->op, (size_t)xv->dims[0],
@@ -480,7 +487,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
                                                   (uint32_t)c->pl, (uint32_t)c->kh, (uint32_t)c->kw,
                                                   (uint32_t)c->sh, (uint32_t)c->sw,
                                                   (uint32_t)c->dh, (uint32_t)c->dw, C, C, C,
-                                                  -INFINITY, INFINITY, 0, &o->op);
+                                                  -INFINITY, INFINITY, ctx->flags, &o->op);
             if (!s)
                 s = xnn_setup_max_pooling2d_nhwc_f32(o->op, (size_t)xv->dims[0], (size_t)H,
                                                      (size_t)W, sl__nn_ptr(x, nd->in[0]),
@@ -492,7 +499,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
             s = xnn_create_average_pooling2d_nhwc_f32(0, 0, 0, 0, (uint32_t)c->kh,
                                                       (uint32_t)c->kw, (uint32_t)c->sh,
                                                       (uint32_t)c->sw, C, C, C,
-                                                      -INFINITY, INFINITY, 0, &o->op);
+                                                      -INFINITY, INFINITY, ctx->flags, &o->op);
             if (!s)
                 s = xnn_setup_average_pooling2d_nhwc_f32(o->op, (size_t)xv->dims[0], (size_t)H,
                                                          (size_t)W, sl__nn_ptr(x, nd->in[0]),
@@ -507,7 +514,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
                 outer *= xv->dims[i];
             else
                 inner *= xv->dims[i];
-        s = xnn_create_softmax_nc_f32((size_t)inner, (size_t)inner, (size_t)inner, 0, &o->op);
+        s = xnn_create_softmax_nc_f32((size_t)inner, (size_t)inner, (size_t)inner, ctx->flags, &o->op);
         if (!s)
             s = xnn_setup_softmax_nc_f32(o->op, (size_t)outer, sl__nn_ptr(x, nd->in[0]),
                                          sl__nn_ptr(x, nd->out[0]), tp);
@@ -526,7 +533,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
         if (!xv->nhwc)
             goto unsupported;
         size_t C = (size_t)xv->dims[3], g = (size_t)nd->list[0];
-        s = xnn_create_channel_shuffle_nc_x32(g, C / g, C, C, 0, &o->op);
+        s = xnn_create_channel_shuffle_nc_x32(g, C / g, C, C, ctx->flags, &o->op);
         if (!s)
             s = xnn_setup_channel_shuffle_nc_x32(o->op, (size_t)(numel / (int64_t)C),
                                                  sl__nn_ptr(x, nd->in[0]),
@@ -537,7 +544,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
         size_t outer, ga, gb;
         if (!as_shuffle(m, nd, &outer, &ga, &gb))
             goto unsupported;
-        s = xnn_create_channel_shuffle_nc_x32(ga, gb, ga * gb, ga * gb, 0, &o->op);
+        s = xnn_create_channel_shuffle_nc_x32(ga, gb, ga * gb, ga * gb, ctx->flags, &o->op);
         if (!s)
             s = xnn_setup_channel_shuffle_nc_x32(o->op, outer, sl__nn_ptr(x, nd->in[0]),
                                                  sl__nn_ptr(x, nd->out[0]), tp);
@@ -571,7 +578,8 @@ static sl_status xp_run(void *ctxp, const struct sl_nn_exec *x, int n, void *opp
     size_t total = o->kind == XK_AFFINE ? o->rows : o->rows;
     size_t per = o->kind == XK_AFFINE ? SL_MAX((size_t)1, 16384 / (o->C ? o->C : 1)) : 16384;
     if (ctx->tp && total > per)
-        pthreadpool_parallelize_1d_tile_1d(ctx->tp, own_task, o, total, per, 0);
+        pthreadpool_parallelize_1d_tile_1d(ctx->tp, own_task, o, total, per,
+                                           ctx->flags ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0);
     else
         own_task(o, 0, total);
     return SL_OK;
