@@ -58,7 +58,7 @@ struct xctx {
 /* Ops XNNPACK 2022 lacks but that are hot in the face models run as our
  * own kernels here (AVX2 when the CPU has it, split over the same
  * threadpool): BatchNormalization as scale/shift (+Relu), Tanh, Exp. */
-enum { XK_XNN, XK_AFFINE, XK_TANH, XK_EXP };
+enum { XK_XNN, XK_AFFINE, XK_TANH, XK_EXP, XK_SOFTMAX };
 
 struct xop {
     xnn_operator_t op;
@@ -312,11 +312,59 @@ static void unary_scalar(const struct xop *o, size_t i0, size_t n)
         o->y[i] = o->kind == XK_TANH ? tanhf(o->x[i]) : expf(o->x[i]);
 }
 
+/* Softmax over rows of a few values (fr_detect: 4420 rows of 2), where
+ * XNNPACK's per-row setup dominates: max, exp (vectorised over the
+ * whole tile), sum, scale. */
+__attribute__((target("avx2,fma")))
+static void softmax_rows_avx2(const struct xop *o, size_t r0, size_t nr)
+{
+    size_t C = o->C, n = nr * C;
+    const float *x = o->x + r0 * C;
+    float *y = o->y + r0 * C;
+    for (size_t r = 0; r < nr; r++) {
+        float mx = x[r * C];
+        for (size_t c = 1; c < C; c++)
+            mx = x[r * C + c] > mx ? x[r * C + c] : mx;
+        for (size_t c = 0; c < C; c++)
+            y[r * C + c] = x[r * C + c] - mx;
+    }
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, exp8(_mm256_loadu_ps(y + i)));
+    for (; i < n; i++)
+        y[i] = expf(y[i]);
+    for (size_t r = 0; r < nr; r++) {
+        float s = 0.0f;
+        for (size_t c = 0; c < C; c++)
+            s += y[r * C + c];
+        float inv = 1.0f / s;
+        for (size_t c = 0; c < C; c++)
+            y[r * C + c] *= inv;
+    }
+}
+
+static void softmax_rows_scalar(const struct xop *o, size_t r0, size_t nr)
+{
+    size_t C = o->C;
+    for (size_t r = r0; r < r0 + nr; r++) {
+        const float *x = o->x + r * C;
+        float *y = o->y + r * C, mx = x[0], s = 0.0f;
+        for (size_t c = 1; c < C; c++)
+            mx = x[c] > mx ? x[c] : mx;
+        for (size_t c = 0; c < C; c++)
+            s += y[c] = expf(x[c] - mx);
+        for (size_t c = 0; c < C; c++)
+            y[c] /= s;
+    }
+}
+
 static void own_task(void *ctx, size_t start, size_t count)
 {
     const struct xop *o = ctx;
     bool v = have_avx2();
-    if (o->kind == XK_AFFINE)
+    if (o->kind == XK_SOFTMAX)
+        (v ? softmax_rows_avx2 : softmax_rows_scalar)(o, start, count);
+    else if (o->kind == XK_AFFINE)
         (v ? affine_rows_avx2 : affine_rows_scalar)(o, start, count);
     else
         (v ? unary_avx2 : unary_scalar)(o, start, count);
@@ -338,6 +386,17 @@ static sl_status own_prepare(struct xop *o, const struct sl_nn_exec *x,
         o->C = (size_t)xv->dims[xv->rank - 1];
         o->rows = (size_t)(sl__nn_numel(xv) / (int64_t)o->C);
         act_range(nd, &o->lo, &o->hi);
+        return SL_OK;
+    }
+    if (nd->op == SL_OP_SOFTMAX) {
+        int64_t inner = 1;
+        for (int i = (int)nd->axis; i < xv->rank; i++)
+            inner *= xv->dims[i];
+        if (inner > 32)
+            return SL_ERR_UNSUPPORTED;           /* XNNPACK's softmax */
+        o->kind = XK_SOFTMAX;
+        o->C = (size_t)inner;
+        o->rows = (size_t)(sl__nn_numel(xv) / inner);
         return SL_OK;
     }
     o->kind = nd->op == SL_OP_TANH ? XK_TANH : XK_EXP;
@@ -508,6 +567,11 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
         break;
     }
     case SL_OP_SOFTMAX: {
+        if (own_prepare(o, x, nd) == SL_OK) {
+            *opp = o;
+            return SL_OK;
+        }
+        o->kind = XK_XNN;
         int64_t outer = 1, inner = 1;
         for (int i = 0; i < xv->rank; i++)
             if (i < nd->axis)
@@ -575,8 +639,9 @@ static sl_status xp_run(void *ctxp, const struct sl_nn_exec *x, int n, void *opp
     if (o->kind == XK_XNN)
         return xs(xnn_run_operator(o->op, ctx->tp));
     /* own kernels: tiles of rows (affine) or of elements (unary) */
-    size_t total = o->kind == XK_AFFINE ? o->rows : o->rows;
-    size_t per = o->kind == XK_AFFINE ? SL_MAX((size_t)1, 16384 / (o->C ? o->C : 1)) : 16384;
+    size_t total = o->rows;
+    size_t per = o->kind != XK_TANH && o->kind != XK_EXP ?
+                 SL_MAX((size_t)1, 16384 / (o->C ? o->C : 1)) : 16384;
     if (ctx->tp && total > per)
         pthreadpool_parallelize_1d_tile_1d(ctx->tp, own_task, o, total, per,
                                            ctx->flags ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0);
