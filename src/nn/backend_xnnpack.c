@@ -53,6 +53,8 @@ static void init_xnn(void)
 struct xctx {
     pthreadpool_t tp;              /* NULL when single-threaded              */
     uint32_t flags;                /* XNN_FLAG_YIELD_WORKERS with threads   */
+    bool serial;                   /* run on the calling thread only (set by
+                                      the session's adaptive policy)         */
 };
 
 /* Ops XNNPACK 2022 lacks but that are hot in the face models run as our
@@ -637,17 +639,23 @@ static sl_status xp_run(void *ctxp, const struct sl_nn_exec *x, int n, void *opp
     struct xctx *ctx = ctxp;
     struct xop *o = opp;
     if (o->kind == XK_XNN)
-        return xs(xnn_run_operator(o->op, ctx->tp));
+        return xs(xnn_run_operator(o->op, ctx->serial ? NULL : ctx->tp));
     /* own kernels: tiles of rows (affine) or of elements (unary) */
     size_t total = o->rows;
     size_t per = o->kind != XK_TANH && o->kind != XK_EXP ?
                  SL_MAX((size_t)1, 16384 / (o->C ? o->C : 1)) : 16384;
-    if (ctx->tp && total > per)
+    if (ctx->tp && !ctx->serial && total > per)
         pthreadpool_parallelize_1d_tile_1d(ctx->tp, own_task, o, total, per,
                                            ctx->flags ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0);
     else
         own_task(o, 0, total);
     return SL_OK;
+}
+
+static void xp_set_serial(void *ctxp, bool serial)
+{
+    struct xctx *ctx = ctxp;
+    ctx->serial = serial;
 }
 
 const struct sl_nn_backend_ops sl__nn_backend_xnnpack = {
@@ -657,4 +665,5 @@ const struct sl_nn_backend_ops sl__nn_backend_xnnpack = {
     .node_prepare = xp_prepare,
     .node_run = xp_run,
     .node_free = xp_free,
+    .set_serial = xp_set_serial,
 };
