@@ -60,7 +60,7 @@ struct xctx {
 /* Ops XNNPACK 2022 lacks but that are hot in the face models run as our
  * own kernels here (AVX2 when the CPU has it, split over the same
  * threadpool): BatchNormalization as scale/shift (+Relu), Tanh, Exp. */
-enum { XK_XNN, XK_AFFINE, XK_TANH, XK_EXP, XK_SOFTMAX };
+enum { XK_XNN, XK_AFFINE, XK_TANH, XK_EXP, XK_SOFTMAX, XK_GDW };
 
 struct xop {
     xnn_operator_t op;
@@ -360,10 +360,54 @@ static void softmax_rows_scalar(const struct xop *o, size_t r0, size_t nr)
     }
 }
 
+/* Global depthwise conv (kernel = whole input, no padding, 1x1 output:
+ * MobileFaceNet's GDConv 7x7x512, landmark's 4x4x512, liveness's 8x8x512).
+ * This XNNPACK has no depthwise kernel for 16/49/64 taps and falls back to
+ * 512 one-channel GEMMs (~1 GFLOP/s). Weights repacked tap-major [P][C]
+ * in extra, bias after them. rows = P taps, C channels. */
+static void gdw_scalar(const struct xop *o)
+{
+    size_t C = o->C, P = o->rows;
+    const float *w = o->extra, *b = o->extra + P * C;
+    for (size_t c = 0; c < C; c++)
+        o->y[c] = b[c];
+    for (size_t p = 0; p < P; p++)
+        for (size_t c = 0; c < C; c++)
+            o->y[c] += o->x[p * C + c] * w[p * C + c];
+    for (size_t c = 0; c < C; c++)
+        o->y[c] = o->y[c] < o->lo ? o->lo : o->y[c] > o->hi ? o->hi : o->y[c];
+}
+
+__attribute__((target("avx2,fma")))
+static void gdw_avx2(const struct xop *o)
+{
+    size_t C = o->C, P = o->rows, c = 0;
+    const float *w = o->extra, *b = o->extra + P * C;
+    __m256 lo = _mm256_set1_ps(o->lo), hi = _mm256_set1_ps(o->hi);
+    for (; c + 8 <= C; c += 8) {
+        __m256 acc = _mm256_loadu_ps(b + c);
+        for (size_t p = 0; p < P; p++)
+            acc = _mm256_fmadd_ps(_mm256_loadu_ps(o->x + p * C + c), _mm256_loadu_ps(w + p * C + c), acc);
+        _mm256_storeu_ps(o->y + c, _mm256_min_ps(_mm256_max_ps(acc, lo), hi));
+    }
+    for (; c < C; c++) {
+        float acc = b[c];
+        for (size_t p = 0; p < P; p++)
+            acc += o->x[p * C + c] * w[p * C + c];
+        o->y[c] = acc < o->lo ? o->lo : acc > o->hi ? o->hi : acc;
+    }
+}
+
 static void own_task(void *ctx, size_t start, size_t count)
 {
     const struct xop *o = ctx;
     bool v = have_avx2();
+    if (o->kind == XK_GDW) {
+        (void)start;
+        (void)count;
+        (v ? gdw_avx2 : gdw_scalar)(o);
+        return;
+    }
     if (o->kind == XK_SOFTMAX)
         (v ? softmax_rows_avx2 : softmax_rows_scalar)(o, start, count);
     else if (o->kind == XK_AFFINE)
@@ -429,6 +473,33 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
     switch (nd->op) {
     case SL_OP_CONV: {
         const struct sl_nn_conv_p *c = &nd->conv;
+        size_t GC = (size_t)xv->dims[3];
+        if (c->group == (int)GC && (size_t)yv->dims[3] == GC && xv->dims[0] == 1 &&
+            c->kh == xv->dims[1] && c->kw == xv->dims[2] && yv->dims[1] == 1 && yv->dims[2] == 1 &&
+            !c->pt && !c->pl && !c->pb && !c->pr && c->kh * c->kw > 9) {
+            size_t P = (size_t)c->kh * (size_t)c->kw;
+            const float *wsrc = m->values[nd->in[1]].data;
+            const float *bsrc = nd->nin > 2 && nd->in[2] >= 0 ? m->values[nd->in[2]].data : NULL;
+            o->extra = sl__aligned_alloc(64, (P + 1) * GC * sizeof(float));
+            if (!o->extra) {
+                xp_free(NULL, o);
+                return SL_ERR_NOMEM;
+            }
+            for (size_t ch = 0; ch < GC; ch++) {
+                for (size_t p = 0; p < P; p++)
+                    o->extra[p * GC + ch] = wsrc[ch * P + p];
+                o->extra[P * GC + ch] = bsrc ? bsrc[ch] : 0.0f;
+            }
+            o->kind = XK_GDW;
+            o->x = sl__nn_ptr(x, nd->in[0]);
+            o->y = sl__nn_ptr(x, nd->out[0]);
+            o->C = GC;
+            o->rows = P;
+            o->lo = lo;
+            o->hi = hi;
+            *opp = o;
+            return SL_OK;
+        }
         const struct sl_nn_value *w = &m->values[nd->in[1]];
         size_t C = (size_t)xv->dims[3], M = (size_t)yv->dims[3], G = (size_t)c->group;
         const float *bias = nd->nin > 2 && nd->in[2] >= 0 ? m->values[nd->in[2]].data : NULL;
