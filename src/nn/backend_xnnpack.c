@@ -586,6 +586,12 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
         }
         break;
     }
+    case SL_OP_REDUCEMEAN:
+        /* mean over H and W of an NHWC tensor = global average pooling */
+        if (!xv->nhwc || xv->rank != 4 || nd->nlist != 2 ||
+            !((nd->list[0] == 1 && nd->list[1] == 2) || (nd->list[0] == 2 && nd->list[1] == 1)))
+            goto unsupported;
+        /* fall through */
     case SL_OP_GAP: {
         size_t C = (size_t)xv->dims[3];
         s = xnn_create_global_average_pooling_nwc_f32(C, C, C, -INFINITY, INFINITY, ctx->flags, &o->op);

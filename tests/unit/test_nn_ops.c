@@ -812,6 +812,17 @@ SL_TEST(nn, op_softmax_reducemean_pad)
         mb_node(&mb, "ReduceMean", "x", "y", a);
         mb_output(&mb, "y");
         run_check(t, &mb, "reducemean hw", x, 60, yy, 4);
+        /* after an (identity) 1x1 conv the input is NHWC inside */
+        struct mb m2 = { 0 };
+        float eye[16] = { 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1 };
+        int64_t wd[4] = { 4, 4, 1, 1 };
+        mb_input(&m2, "x", 4, xd);
+        mb_init(&m2, "w", 4, wd, eye);
+        mb_node(&m2, "Conv", "x,w", "c", NULL);
+        const char *a2[] = { "ints:axes=2,3", "i:keepdims=1", NULL };
+        mb_node(&m2, "ReduceMean", "c", "y", a2);
+        mb_output(&m2, "y");
+        run_check(t, &m2, "conv+reducemean hw (nhwc)", x, 60, yy, 4);
     }
     /* Pad (opset 9): constant value, then edge */
     for (int mode = 0; mode < 2; mode++) {
