@@ -269,24 +269,27 @@ static __m256 exp8(__m256 x)
     return _mm256_blendv_ps(v, _mm256_setzero_ps(), small);
 }
 
-/* tanh: Cephes' odd polynomial for |x| < 0.625, else 1 - 2/(e^{2|x|}+1). */
+/* tanh: odd rational minimax approximation p(x)/q(x) on [-7.905, 7.905]
+ * (the form Eigen uses); measured max abs error 2.6e-7 against double
+ * tanh over [-20, 20] in steps of 1e-4; beyond the clamp tanh is +-1 in
+ * float. One division, no exp. */
 __attribute__((target("avx2,fma")))
 static __m256 tanh8(__m256 x)
 {
-    __m256 sign = _mm256_and_ps(x, _mm256_set1_ps(-0.0f));
-    __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
-    __m256 z = _mm256_mul_ps(x, x);
-    __m256 p = _mm256_set1_ps(-5.70498872745E-3f);
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954E-2f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531E-2f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036E-1f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422E-1f));
-    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
-    __m256 e = exp8(_mm256_min_ps(_mm256_add_ps(ax, ax), _mm256_set1_ps(40.0f)));
-    __m256 large = _mm256_sub_ps(_mm256_set1_ps(1.0f),
-                                 _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
-    large = _mm256_or_ps(large, sign);
-    return _mm256_blendv_ps(large, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
+    const __m256 lim = _mm256_set1_ps(7.90531110763549805f);
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_sub_ps(_mm256_setzero_ps(), lim)), lim);
+    __m256 x2 = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_fmadd_ps(x2, _mm256_set1_ps(-2.76076847742355e-16f), _mm256_set1_ps(2.00018790482477e-13f));
+    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-8.60467152213735e-11f));
+    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(5.12229709037114e-08f));
+    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(1.48572235717979e-05f));
+    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(6.37261928875436e-04f));
+    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(4.89352455891786e-03f));
+    p = _mm256_mul_ps(x, p);
+    __m256 q = _mm256_fmadd_ps(x2, _mm256_set1_ps(1.19825839466702e-06f), _mm256_set1_ps(1.18534705686654e-04f));
+    q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(2.26843463243900e-03f));
+    q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(4.89352518554385e-03f));
+    return _mm256_div_ps(p, q);
 }
 
 __attribute__((target("avx2,fma")))
