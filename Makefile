@@ -69,7 +69,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all lib test check bench install uninstall clean fuzz fuzz-targets
+.PHONY: all lib test check bench bench-nn install uninstall clean fuzz fuzz-targets
 all: $(BUILD)/shualian $(BUILD)/libshualian.so $(BUILD)/shualian-tests
 
 lib: $(BUILD)/libshualian.a $(BUILD)/libshualian.so
@@ -116,6 +116,10 @@ check:
 
 bench: $(BUILD)/shualian
 	scripts/bench.sh
+
+# ONNX engine vs onnxruntime-node; writes docs/BENCHMARKS.md section "nn".
+bench-nn: $(BUILD)/shualian
+	node bench/nn_bench.js --bin $(BUILD)/shualian --write
 
 # libFuzzer targets: one per tests/fuzz/fuzz_*.c, built by clang into
 # build-fuzz/ with the same per-file ISA rules and header dependencies.

@@ -52,5 +52,6 @@ int cmd_version(int argc, char **argv);
 int cmd_img(int argc, char **argv);
 int cmd_face(int argc, char **argv);
 int cmd_calib(int argc, char **argv);
+int cmd_nn(int argc, char **argv);
 
 #endif
