@@ -13,7 +13,9 @@ struct command {
 };
 
 static const struct command commands[] = {
+    { "bench",   cmd_bench,   "benchmarks: index (1:N search speed, recall, memory)" },
     { "img",     cmd_img,     "image files: info (decode, EXIF orientation, limits)" },
+    { "index",   cmd_index,   "1:N gallery: create, add, remove, search, stats, compact, verify" },
     { "version", cmd_version, "print the version, CPU features and backends" },
     { NULL, NULL, NULL },
 };
