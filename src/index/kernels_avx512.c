@@ -47,6 +47,27 @@ static void k_i8(const int8_t *codes, size_t pdim, size_t n, const int8_t *q,
     }
 }
 
+/* Sums of 16 vectors at once: element i of the result is the sum of a[i]
+ * (a transpose-and-add tree: 45 operations instead of 16 full reductions). */
+static inline __m512i hsum16(const __m512i *a)
+{
+    __m512i t[8], u[4], v[2];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i++)
+        t[i] = _mm512_add_epi32(_mm512_unpacklo_epi32(a[2 * i], a[2 * i + 1]),
+                                _mm512_unpackhi_epi32(a[2 * i], a[2 * i + 1]));
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++)
+        u[i] = _mm512_add_epi32(_mm512_unpacklo_epi64(t[2 * i], t[2 * i + 1]),
+                                _mm512_unpackhi_epi64(t[2 * i], t[2 * i + 1]));
+#pragma GCC unroll 2
+    for (int i = 0; i < 2; i++)
+        v[i] = _mm512_add_epi32(_mm512_shuffle_i32x4(u[2 * i], u[2 * i + 1], 0x88),
+                                _mm512_shuffle_i32x4(u[2 * i], u[2 * i + 1], 0xdd));
+    return _mm512_add_epi32(_mm512_shuffle_i32x4(v[0], v[1], 0x88),
+                            _mm512_shuffle_i32x4(v[0], v[1], 0xdd));
+}
+
 /* 4 rows x 4 queries per tile; rows/queries left over go one at a time. */
 static void k_i8_batch(const int8_t *codes, size_t pdim, size_t n,
                        const int8_t *q, const uint8_t *qu, size_t nq,
@@ -60,6 +81,7 @@ static void k_i8_batch(const int8_t *codes, size_t pdim, size_t n,
         for (; j + 4 <= nq; j += 4) {
             const uint8_t *u = qu + j * pdim;
             __m512i acc[16];
+#pragma GCC unroll 16
             for (int t = 0; t < 16; t++)
                 acc[t] = _mm512_setzero_si512();
             for (size_t i = 0; i < pdim; i += 64) {
@@ -67,6 +89,7 @@ static void k_i8_batch(const int8_t *codes, size_t pdim, size_t n,
                 __m512i c1 = _mm512_loadu_si512(c + pdim + i);
                 __m512i c2 = _mm512_loadu_si512(c + 2 * pdim + i);
                 __m512i c3 = _mm512_loadu_si512(c + 3 * pdim + i);
+#pragma GCC unroll 4
                 for (int b = 0; b < 4; b++) {
                     __m512i qv = _mm512_loadu_si512(u + (size_t)b * pdim + i);
                     acc[0 * 4 + b] = _mm512_dpbusd_epi32(acc[0 * 4 + b], qv, c0);
@@ -75,11 +98,25 @@ static void k_i8_batch(const int8_t *codes, size_t pdim, size_t n,
                     acc[3 * 4 + b] = _mm512_dpbusd_epi32(acc[3 * 4 + b], qv, c3);
                 }
             }
-            for (int a = 0; a < 4; a++)
-                for (int b = 0; b < 4; b++)
-                    out[(r + (size_t)a) * nq + j + (size_t)b] =
-                        i8_score(acc[a * 4 + b], vsum[r + (size_t)a],
-                                 scale[r + (size_t)a], qscale[j + (size_t)b]);
+            /* lane a of the result holds rows r+a x queries j..j+3 */
+            __m512i dots = hsum16(acc);
+            __m512i vs = _mm512_set_epi32(
+                vsum[r + 3], vsum[r + 3], vsum[r + 3], vsum[r + 3],
+                vsum[r + 2], vsum[r + 2], vsum[r + 2], vsum[r + 2],
+                vsum[r + 1], vsum[r + 1], vsum[r + 1], vsum[r + 1],
+                vsum[r], vsum[r], vsum[r], vsum[r]);
+            dots = _mm512_sub_epi32(dots, _mm512_slli_epi32(vs, 7));
+            __m512 sc = _mm512_set_ps(
+                scale[r + 3], scale[r + 3], scale[r + 3], scale[r + 3],
+                scale[r + 2], scale[r + 2], scale[r + 2], scale[r + 2],
+                scale[r + 1], scale[r + 1], scale[r + 1], scale[r + 1],
+                scale[r], scale[r], scale[r], scale[r]);
+            __m512 qsv = _mm512_broadcast_f32x4(_mm_loadu_ps(qscale + j));
+            __m512 f = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(dots), sc), qsv);
+            _mm_storeu_ps(out + r * nq + j, _mm512_extractf32x4_ps(f, 0));
+            _mm_storeu_ps(out + (r + 1) * nq + j, _mm512_extractf32x4_ps(f, 1));
+            _mm_storeu_ps(out + (r + 2) * nq + j, _mm512_extractf32x4_ps(f, 2));
+            _mm_storeu_ps(out + (r + 3) * nq + j, _mm512_extractf32x4_ps(f, 3));
         }
         for (; j < nq; j++)
             for (size_t a = 0; a < 4; a++)
@@ -160,6 +197,7 @@ static void k_f32_batch(const float *codes, size_t pdim, size_t n,
         for (; j + 4 <= nq; j += 4) {
             const float *u = q + j * pdim;
             __m512 acc[16];
+#pragma GCC unroll 16
             for (int t = 0; t < 16; t++)
                 acc[t] = _mm512_setzero_ps();
             for (size_t i = 0; i < pdim; i += 16) {
@@ -167,6 +205,7 @@ static void k_f32_batch(const float *codes, size_t pdim, size_t n,
                 __m512 c1 = _mm512_loadu_ps(c + pdim + i);
                 __m512 c2 = _mm512_loadu_ps(c + 2 * pdim + i);
                 __m512 c3 = _mm512_loadu_ps(c + 3 * pdim + i);
+#pragma GCC unroll 4
                 for (int b = 0; b < 4; b++) {
                     __m512 qv = _mm512_loadu_ps(u + (size_t)b * pdim + i);
                     acc[0 * 4 + b] = _mm512_fmadd_ps(qv, c0, acc[0 * 4 + b]);
@@ -175,7 +214,9 @@ static void k_f32_batch(const float *codes, size_t pdim, size_t n,
                     acc[3 * 4 + b] = _mm512_fmadd_ps(qv, c3, acc[3 * 4 + b]);
                 }
             }
+#pragma GCC unroll 4
             for (int a = 0; a < 4; a++)
+#pragma GCC unroll 4
                 for (int b = 0; b < 4; b++)
                     out[(r + (size_t)a) * nq + j + (size_t)b] =
                         _mm512_reduce_add_ps(acc[a * 4 + b]);
