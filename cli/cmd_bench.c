@@ -316,7 +316,7 @@ static int bench_index(int argc, char **argv)
 {
     long n = 100000, threads = 1;
     const char *kindname = "int8", *json_out = NULL, *fit = NULL, *dist = "fitted";
-    double thr = 0.45;
+    double thr = 0.5;
     long nprobe_arg = 0, nlist_arg = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--n") == 0 && i + 1 < argc) {
@@ -597,7 +597,7 @@ int cmd_bench(int argc, char **argv)
             printf("  %-8s %s\n", subs[i].name, subs[i].summary);
         printf("\nbench index --n N [--threads T] [--kind int8|fp16|fp32|ivf]\n"
                "            [--dist fitted|isotropic] [--fit REAL.f32] [--json OUT]\n"
-               "            [--threshold 0.45] [--nprobe P] [--nlist L]\n");
+               "            [--threshold 0.5] [--nprobe P] [--nlist L]\n");
         return argc < 2 ? SL_EXIT_USAGE : SL_EXIT_OK;
     }
     for (size_t i = 0; i < SL_ARRAY_LEN(subs); i++)

@@ -44,7 +44,14 @@ struct sl__ix_kernels {
                       const float *q, size_t nq, float *out);
     void (*f32_batch)(const float *codes, size_t pdim, size_t n,
                       const float *q, size_t nq, float *out);
+    /* Writes the positions i < n with s[i] > cut (above1) or s[i] > cut[i]
+     * (abovev) into idx, in order; returns how many. */
+    size_t (*above1)(const float *s, size_t n, float cut, uint32_t *idx);
+    size_t (*abovev)(const float *s, const float *cut, size_t n, uint32_t *idx);
 };
+size_t sl__ix_above1_ref(const float *s, size_t n, float cut, uint32_t *idx);
+size_t sl__ix_abovev_ref(const float *s, const float *cut, size_t n,
+                         uint32_t *idx);
 /* The plain-C references (always present) and the picked set. */
 const struct sl__ix_kernels *sl__ix_kernels_ref(void);
 const struct sl__ix_kernels *sl__ix_kernels_best(void);

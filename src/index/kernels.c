@@ -148,8 +148,28 @@ static void ref_f32_batch(const float *codes, size_t pdim, size_t n,
             ref_f32(codes + r * pdim, pdim, 1, q + j * pdim, &out[r * nq + j]);
 }
 
+size_t sl__ix_above1_ref(const float *s, size_t n, float cut, uint32_t *idx)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] > cut)
+            idx[m++] = (uint32_t)i;
+    return m;
+}
+
+size_t sl__ix_abovev_ref(const float *s, const float *cut, size_t n,
+                         uint32_t *idx)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] > cut[i])
+            idx[m++] = (uint32_t)i;
+    return m;
+}
+
 static const struct sl__ix_kernels ref_kernels = {
     "ref", ref_i8, ref_f16, ref_f32, ref_i8_batch, ref_f16_batch, ref_f32_batch,
+    sl__ix_above1_ref, sl__ix_abovev_ref,
 };
 
 const struct sl__ix_kernels *sl__ix_kernels_ref(void)

@@ -245,8 +245,49 @@ static void k_f16_batch(const uint16_t *codes, size_t pdim, size_t n,
 }
 #undef LD
 
+static size_t k_above1(const float *s, size_t n, float cut, uint32_t *idx)
+{
+    size_t m = 0, i = 0;
+    __m512 c = _mm512_set1_ps(cut);
+    __m512i pos = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                                    13, 14, 15);
+    for (; i + 16 <= n; i += 16) {
+        __mmask16 k = _mm512_cmp_ps_mask(_mm512_loadu_ps(s + i), c, _CMP_GT_OQ);
+        if (k) {
+            __m512i p = _mm512_add_epi32(pos, _mm512_set1_epi32((int)i));
+            _mm512_mask_compressstoreu_epi32(idx + m, k, p);
+            m += (size_t)__builtin_popcount(k);
+        }
+    }
+    for (; i < n; i++)
+        if (s[i] > cut)
+            idx[m++] = (uint32_t)i;
+    return m;
+}
+
+static size_t k_abovev(const float *s, const float *cut, size_t n, uint32_t *idx)
+{
+    size_t m = 0, i = 0;
+    __m512i pos = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                                    13, 14, 15);
+    for (; i + 16 <= n; i += 16) {
+        __mmask16 k = _mm512_cmp_ps_mask(_mm512_loadu_ps(s + i),
+                                         _mm512_loadu_ps(cut + i), _CMP_GT_OQ);
+        if (k) {
+            __m512i p = _mm512_add_epi32(pos, _mm512_set1_epi32((int)i));
+            _mm512_mask_compressstoreu_epi32(idx + m, k, p);
+            m += (size_t)__builtin_popcount(k);
+        }
+    }
+    for (; i < n; i++)
+        if (s[i] > cut[i])
+            idx[m++] = (uint32_t)i;
+    return m;
+}
+
 static const struct sl__ix_kernels kernels = {
     "avx512vnni", k_i8, k_f16, k_f32, k_i8_batch, k_f16_batch, k_f32_batch,
+    k_above1, k_abovev,
 };
 
 const struct sl__ix_kernels *sl__ix_kernels_avx512(void)

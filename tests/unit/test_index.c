@@ -147,6 +147,23 @@ static void check_kernels(struct sl_t *t, const struct sl__ix_kernels *k)
                     SL_CHECKF(t, fabsf(o1[i] - o2[i]) <= 1e-4f, "%s f32 batch", k->name);
             }
         }
+        /* the threshold scans */
+        float sv[77], cv[77];
+        uint32_t i1[77], i2[77];
+        for (size_t i = 0; i < 77; i++) {
+            sv[i] = sl_t_randf(&rs);
+            cv[i] = sl_t_randf(&rs);
+        }
+        for (size_t nn = 0; nn <= 77; nn += 11) {
+            size_t m1 = sl__ix_above1_ref(sv, nn, 0.3f, i1);
+            size_t m2 = k->above1(sv, nn, 0.3f, i2);
+            SL_CHECK_EQ(t, m1, m2);
+            SL_CHECK(t, memcmp(i1, i2, m1 * sizeof(uint32_t)) == 0);
+            m1 = sl__ix_abovev_ref(sv, cv, nn, i1);
+            m2 = k->abovev(sv, cv, nn, i2);
+            SL_CHECK_EQ(t, m1, m2);
+            SL_CHECK(t, memcmp(i1, i2, m1 * sizeof(uint32_t)) == 0);
+        }
         sl__free(c8);
         sl__free(c16);
         sl__free(c32);
