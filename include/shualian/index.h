@@ -73,7 +73,8 @@ struct sl_index_opts {
     uint32_t threads;      /* threads one search may use, 1..64 (1)          */
     uint32_t sync;         /* enum sl_index_sync                             */
     uint64_t ivf_min_rows; /* AUTO mode uses IVF at or above this many live
-                              rows (the measured crossover; docs/index.md)   */
+                              rows (the measured crossover; docs/index.md);
+                              sl_index_compact trains it there (0: never)   */
     uint32_t ivf_nlist;    /* lists when sl_index_ivf_train gets 0 (0: auto) */
     uint32_t ivf_nprobe;   /* default lists probed (0: auto)                 */
 };
@@ -172,7 +173,9 @@ SL_API SL_NODISCARD sl_status sl_index_search_batch(sl_index *ix,
 SL_API SL_NODISCARD sl_status sl_index_ivf_train(sl_index *ix,
                                                  uint32_t nlist);
 
-/* Writes a new snapshot without tombstones and empties the log. */
+/* Writes a new snapshot without tombstones and empties the log; trains
+ * the IVF when live rows >= ivf_min_rows and it is missing or the gallery
+ * has doubled since it was trained. */
 SL_API SL_NODISCARD sl_status sl_index_compact(sl_index *ix);
 /* Forces written log records to stable storage (for SYNC_NONE). */
 SL_API SL_NODISCARD sl_status sl_index_sync(sl_index *ix);

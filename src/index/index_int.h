@@ -148,6 +148,7 @@ struct sl_index {
     size_t               nwatch, capwatch;
     struct sl__ix_map    watchmap; /* id -> watch index                     */
     struct sl__ix_ivf   *ivf;    /* NULL until trained                     */
+    size_t               ivf_trained_rows; /* live rows at the last training */
 
     sl_index_watch_fn    hook;
     void                *hook_user;

@@ -656,6 +656,7 @@ static sl_status load_snapshot(sl_index *ix, const struct mapped *m,
         st = sl__ix_ivf_from_snapshot(ix, h.nlist, cent);
         if (st != SL_OK)
             return st;
+        ix->ivf_trained_rows = h.rows;
     }
     *seq = h.seq;
     return SL_OK;
