@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/index.sh -- the index benchmark table (`make bench-index`).
 # Runs `shualian bench index` for each configuration SL_BENCH_RUNS times
-# (default 2) and the FAISS peer (bench/peer, Debian libfaiss-dev) right
+# (default 2; int8 rows only, others once) and the FAISS peer (bench/peer, Debian libfaiss-dev) right
 # after each int8 single-thread run at the same N, then prints a markdown
 # table of medians over runs with the min..max spread.
 #   SL_BENCH_SIZES="100000 1000000 3000000"  SL_BENCH_OUT=bench/out
@@ -23,7 +23,9 @@ for n in $sizes; do
   [ "$n" -ge 3000000 ] && cfgs="int8:1:fitted int8:2:fitted ivf:1:fitted"
   for cfg in $cfgs; do
     IFS=: read -r kind t dist <<<"$cfg"
-    for r in $(seq 1 "$runs"); do
+    nr=1
+    [ "$kind" = int8 ] && nr=$runs          # the criteria rows: repeated
+    for r in $(seq 1 "$nr"); do
       f="$out/index-$n-$kind-t$t-$dist-r$r.json"
       build/shualian bench index --n "$n" --kind "$kind" --threads "$t" \
         --dist "$dist" --json "$f" >/dev/null
