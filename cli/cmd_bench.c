@@ -226,60 +226,6 @@ static void sample_of(const float *c, uint64_t seed, float *out)
         out[i] = cs * c[i] + sn * n[i];
 }
 
-/* ============================ Bandwidth ================================== */
-
-struct bwjob {
-    const uint64_t *p;
-    size_t n;
-    uint64_t sum;
-};
-
-static void *bw_main(void *arg)
-{
-    struct bwjob *j = arg;
-    uint64_t a = 0, b = 0, c = 0, d = 0;
-    for (size_t i = 0; i + 4 <= j->n; i += 4) {
-        a += j->p[i];
-        b ^= j->p[i + 1];
-        c += j->p[i + 2];
-        d ^= j->p[i + 3];
-    }
-    j->sum = a + b + c + d;
-    return NULL;
-}
-
-/* Best of 3 reads of a 1 GiB buffer with T threads, GB/s. */
-static double measure_bw(int T)
-{
-    size_t bytes = 1ull << 30, n = bytes / 8;
-    uint64_t *buf = sl__aligned_alloc(64, bytes);
-    if (!buf)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = i;
-    double best = 0;
-    for (int rep = 0; rep < 3; rep++) {
-        struct bwjob jobs[8];
-        pthread_t tid[8];
-        uint64_t t0 = sl_time_mono_ns();
-        for (int t = 0; t < T; t++) {
-            jobs[t].p = buf + (size_t)t * (n / (size_t)T);
-            jobs[t].n = n / (size_t)T;
-            if (t)
-                pthread_create(&tid[t], NULL, bw_main, &jobs[t]);
-        }
-        bw_main(&jobs[0]);
-        for (int t = 1; t < T; t++)
-            pthread_join(tid[t], NULL);
-        double s = (double)(sl_time_mono_ns() - t0) / 1e9;
-        volatile uint64_t sink = jobs[0].sum;
-        (void)sink;
-        best = fmax(best, (double)bytes / s / 1e9);
-    }
-    sl__free(buf);
-    return best;
-}
-
 static long rss_mb(void)
 {
     FILE *f = fopen("/proc/self/status", "r");
@@ -381,7 +327,7 @@ static int bench_index(int argc, char **argv)
     }
     fprintf(stderr, "bench index: n=%ld kind=%s threads=%ld dist=%s\n", n,
             kindname, threads, dist_desc);
-    double bw = measure_bw((int)threads);
+    double bw = sl_index_read_bandwidth((uint32_t)threads, 0);
 
     /* the gallery, plus an fp32 reference index for ground truth (<= 1M) */
     sl_index *ix, *ref = NULL;
@@ -523,11 +469,12 @@ static int bench_index(int argc, char **argv)
                                            o.kind == SL_INDEX_FP16 ? 2 : 4) * DIM + 8);
         double bound = bytes / (bw * 1e9) * 1e3;
         json_t *row = json_pack(
-            "{s:I,s:s,s:s,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+            "{s:I,s:s,s:s,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
             "s:I,s:I,s:o,s:o,s:o,s:i,s:i,s:s}",
             "n", (json_int_t)n, "kind", kindname, "dist", dist_desc,
             "threads", (int)threads,
             "lat_median_ms", sl_json_real(lat[NLAT / 2], 4),
+            "lat_min_ms", sl_json_real(lat[0], 4),
             "lat_p99_ms", sl_json_real(lat[NLAT * 99 / 100], 4),
             "batch64_ms", sl_json_real(b64, 4),
             "batch64_qps", sl_json_real(64.0 / b64 * 1e3, 4),
@@ -554,7 +501,7 @@ static int bench_index(int argc, char **argv)
                 (double)r1_out / NQ_OUT,
                 r10_tot ? (double)r10 / (double)r10_tot : 1,
                 (double)ident_ok / NQ_IN, (double)fp / NQ_OUT, bound, bw);
-        json_array_append(sweep, row);
+        json_array_append_new(sweep, json_copy(row));
         if (!best || (double)r1_in / NQ_IN >= 0.99)
             if (!best || json_real_value(json_object_get(best, "recall1")) < 0.99) {
                 json_decref(best);

@@ -196,6 +196,11 @@ struct sl_index_stats {
 SL_API SL_NODISCARD sl_status sl_index_stats(sl_index *ix,
                                              struct sl_index_stats *st);
 
+/* Diagnostic: memory read bandwidth in GB/s seen by the scan kernels,
+ * best of 3 passes over a buffer of 'bytes' (0: 1 GiB) read by 'threads'
+ * threads at once; 0 if the buffer cannot be allocated. */
+SL_API double sl_index_read_bandwidth(uint32_t threads, size_t bytes);
+
 /* Checks an index directory without changing it: *records valid log
  * records, *bad_bytes damaged log tail. SL_OK only if all is intact. */
 SL_API SL_NODISCARD sl_status sl_index_verify(const char *dir,

@@ -1436,3 +1436,62 @@ sl_status sl_index_ivf_train(sl_index *ix, uint32_t nlist)
     pthread_mutex_unlock(&ix->wlock);
     return st;
 }
+
+/* ============================ Bandwidth probe ============================ */
+
+struct bw_job {
+    const struct sl__ix_kernels *k;
+    const uint8_t *p;
+    size_t         n;
+    uint64_t       sink;
+};
+
+static void *bw_main(void *arg)
+{
+    struct bw_job *j = arg;
+    j->sink = j->k->read(j->p, j->n);
+    return NULL;
+}
+
+double sl_index_read_bandwidth(uint32_t threads, size_t bytes)
+{
+    if (!bytes)
+        bytes = (size_t)1 << 30;
+    threads = SL_CLAMP(threads, 1u, SL_INDEX_THREADS_MAX);
+    size_t per = (bytes / threads) & ~(size_t)((2u << 20) - 1);
+    if (!per)
+        return 0;
+    uint8_t *buf = sl__aligned_alloc(2u << 20, per * threads);
+    if (!buf)
+        return 0;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(buf, per * threads, MADV_HUGEPAGE);
+#endif
+    memset(buf, 1, per * threads);
+    const struct sl__ix_kernels *k = sl__ix_kernels_best();
+    double best = 0;
+    for (int rep = 0; rep < 3; rep++) {
+        struct bw_job jobs[SL_INDEX_THREADS_MAX];
+        pthread_t tid[SL_INDEX_THREADS_MAX];
+        bool started[SL_INDEX_THREADS_MAX] = { false };
+        uint64_t t0 = sl_time_mono_ns();
+        for (uint32_t t = 0; t < threads; t++) {
+            jobs[t] = (struct bw_job){ k, buf + t * per, per, 0 };
+            if (t && pthread_create(&tid[t], NULL, bw_main, &jobs[t]) == 0)
+                started[t] = true;
+        }
+        bw_main(&jobs[0]);
+        for (uint32_t t = 1; t < threads; t++) {
+            if (started[t])
+                pthread_join(tid[t], NULL);
+            else
+                bw_main(&jobs[t]);
+        }
+        double s = (double)(sl_time_mono_ns() - t0) / 1e9;
+        volatile uint64_t sink = jobs[0].sink;
+        (void)sink;
+        best = SL_MAX(best, (double)(per * threads) / s / 1e9);
+    }
+    sl__free(buf);
+    return best;
+}

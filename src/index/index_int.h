@@ -48,7 +48,11 @@ struct sl__ix_kernels {
      * (abovev) into idx, in order; returns how many. */
     size_t (*above1)(const float *s, size_t n, float cut, uint32_t *idx);
     size_t (*abovev)(const float *s, const float *cut, size_t n, uint32_t *idx);
+    /* Reads bytes (a multiple of 256) at p as fast as it can; returns a
+     * value that depends on every byte (the bandwidth probe). */
+    uint64_t (*read)(const void *p, size_t bytes);
 };
+uint64_t sl__ix_read_ref(const void *p, size_t bytes);
 size_t sl__ix_above1_ref(const float *s, size_t n, float cut, uint32_t *idx);
 size_t sl__ix_abovev_ref(const float *s, const float *cut, size_t n,
                          uint32_t *idx);

@@ -167,9 +167,22 @@ size_t sl__ix_abovev_ref(const float *s, const float *cut, size_t n,
     return m;
 }
 
+uint64_t sl__ix_read_ref(const void *p, size_t bytes)
+{
+    const uint64_t *q = p;
+    uint64_t a = 0, b = 0, c = 0, d = 0;
+    for (size_t i = 0; i < bytes / 8; i += 4) {
+        a ^= q[i];
+        b ^= q[i + 1];
+        c ^= q[i + 2];
+        d ^= q[i + 3];
+    }
+    return a ^ b ^ c ^ d;
+}
+
 static const struct sl__ix_kernels ref_kernels = {
     "ref", ref_i8, ref_f16, ref_f32, ref_i8_batch, ref_f16_batch, ref_f32_batch,
-    sl__ix_above1_ref, sl__ix_abovev_ref,
+    sl__ix_above1_ref, sl__ix_abovev_ref, sl__ix_read_ref,
 };
 
 const struct sl__ix_kernels *sl__ix_kernels_ref(void)

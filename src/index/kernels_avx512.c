@@ -285,9 +285,23 @@ static size_t k_abovev(const float *s, const float *cut, size_t n, uint32_t *idx
     return m;
 }
 
+static uint64_t k_read(const void *p, size_t bytes)
+{
+    const uint8_t *b = p;
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    for (size_t i = 0; i < bytes; i += 256) {
+        a0 = _mm512_xor_si512(a0, _mm512_loadu_si512(b + i));
+        a1 = _mm512_xor_si512(a1, _mm512_loadu_si512(b + i + 64));
+        a2 = _mm512_xor_si512(a2, _mm512_loadu_si512(b + i + 128));
+        a3 = _mm512_xor_si512(a3, _mm512_loadu_si512(b + i + 192));
+    }
+    a0 = _mm512_xor_si512(_mm512_xor_si512(a0, a1), _mm512_xor_si512(a2, a3));
+    return (uint64_t)_mm512_reduce_add_epi64(a0);
+}
+
 static const struct sl__ix_kernels kernels = {
     "avx512vnni", k_i8, k_f16, k_f32, k_i8_batch, k_f16_batch, k_f32_batch,
-    k_above1, k_abovev,
+    k_above1, k_abovev, k_read,
 };
 
 const struct sl__ix_kernels *sl__ix_kernels_avx512(void)

@@ -84,7 +84,7 @@ static void k_f32_batch(const float *codes, size_t pdim, size_t n,
 
 static const struct sl__ix_kernels kernels = {
     "neon", k_i8, k_f16, k_f32, k_i8_batch, k_f16_batch, k_f32_batch,
-    sl__ix_above1_ref, sl__ix_abovev_ref,
+    sl__ix_above1_ref, sl__ix_abovev_ref, sl__ix_read_ref,
 };
 
 const struct sl__ix_kernels *sl__ix_kernels_neon(void)
