@@ -299,7 +299,16 @@ static sl_status index_alloc(sl_index **out, const struct sl_index_opts *o)
                              o->kind == SL_INDEX_FP16 ? 2u : 4u);
     ix->kern = sl__ix_kernels_best();
     atomic_init(&ix->nwatchcoll, 0);
-    pthread_rwlock_init(&ix->swap_lock, NULL);
+    /* writer-preferring: a compact swap or IVF list growth waits for the
+     * searches in flight (one scan at most) and new searches queue behind
+     * it for that moment, so neither side starves */
+    pthread_rwlockattr_t ra;
+    pthread_rwlockattr_init(&ra);
+#if defined(__GLIBC__)
+    pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+    pthread_rwlock_init(&ix->swap_lock, &ra);
+    pthread_rwlockattr_destroy(&ra);
     pthread_rwlock_init(&ix->meta_lock, NULL);
     pthread_mutex_init(&ix->wlock, NULL);
     ix->store = sl__ix_store_new();
