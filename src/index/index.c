@@ -908,6 +908,22 @@ static void scan_ivf(struct part *t)
             uint32_t len = atomic_load_explicit(&l->len, memory_order_acquire);
             for (uint32_t b = 0; b < len; b += BLK_ROWS) {
                 uint32_t n = SL_MIN(BLK_ROWS, len - b);
+                uint32_t first = l->rows[b], last = l->rows[b + n - 1];
+                if (last - first == n - 1 &&
+                    (first >> SL__IX_CHUNK_SHIFT) == (last >> SL__IX_CHUNK_SHIFT)) {
+                    /* a contiguous run (rows laid out by list): stream it */
+                    const struct sl__ix_chunk *c = sl__ix_chunk_of(p->s, first);
+                    size_t off = first & (SL__IX_CHUNK_ROWS - 1);
+                    score_block(&sub, c->codes + off * ix->stride, c->scale + off,
+                                c->vsum + off, n);
+                    float cut = sub.cut[0];
+                    for (uint32_t i = 0; i < n; i++)
+                        if (t->scores[i] > cut) {
+                            consider(&sub, 0, first + i, t->scores[i]);
+                            cut = sub.cut[0];
+                        }
+                    continue;
+                }
                 for (uint32_t i = 0; i < n; i++) {
                     uint32_t row = l->rows[b + i];
                     if (i + 4 < n) {
@@ -1319,9 +1335,28 @@ static sl_status compact_memory(sl_index *ix)
         return st;
     size_t nrows = atomic_load(&old->nrows), out = 0;
     float *tmp = sl__aligned_alloc(64, ix->pdim * sizeof(float));
-    if (!tmp)
+    /* with an IVF, rows are laid out list by list (a counting sort on the
+     * list number; rows without one last), so each list is a contiguous
+     * run of rows that the IVF scan streams instead of gathering */
+    uint32_t nl = ix->ivf ? ix->ivf->nlist : 0;
+    size_t *start = sl__calloc((size_t)nl + 2, sizeof(size_t));
+    uint32_t *order = sl__malloc(SL_MAX(nrows, (size_t)1) * sizeof(uint32_t));
+    if (!tmp || !start || !order)
         goto fail;
     for (size_t r = 0; r < nrows; r++) {
+        const struct sl__ix_chunk *c = sl__ix_chunk_of(old, r);
+        uint32_t l = atomic_load(&c->list[r & (SL__IX_CHUNK_ROWS - 1)]);
+        start[(l < nl ? l : nl) + 1]++;
+    }
+    for (size_t l = 1; l <= nl + 1; l++)
+        start[l] += start[l - 1];
+    for (size_t r = 0; r < nrows; r++) {
+        const struct sl__ix_chunk *c = sl__ix_chunk_of(old, r);
+        uint32_t l = atomic_load(&c->list[r & (SL__IX_CHUNK_ROWS - 1)]);
+        order[start[l < nl ? l : nl]++] = (uint32_t)r;
+    }
+    for (size_t oi = 0; oi < nrows; oi++) {
+        size_t r = order[oi];
         struct sl__ix_chunk *c = sl__ix_chunk_of(old, r);
         size_t off = r & (SL__IX_CHUNK_ROWS - 1);
         if (atomic_load(&c->dead[off]))
@@ -1346,7 +1381,6 @@ static sl_status compact_memory(sl_index *ix)
     }
     atomic_store(&s->nrows, out);
     if (ix->ivf) {
-        uint32_t nl = ix->ivf->nlist;
         lists = sl__calloc(nl, sizeof(*lists));
         if (!lists)
             goto fail;
@@ -1387,6 +1421,8 @@ static sl_status compact_memory(sl_index *ix)
     sl__free(lists);
     sl__ix_store_free(old);
     sl__free(tmp);
+    sl__free(start);
+    sl__free(order);
     return SL_OK;
 
 fail:
@@ -1397,6 +1433,8 @@ fail:
     sl__ix_map_free(&map);
     sl__ix_store_free(s);
     sl__free(tmp);
+    sl__free(start);
+    sl__free(order);
     return st;
 }
 
@@ -1405,16 +1443,19 @@ sl_status sl_index_compact(sl_index *ix)
     if (!ix)
         return SL_ERR_INVALID;
     pthread_mutex_lock(&ix->wlock);
-    sl_status st = compact_memory(ix);
     /* the automatic IVF: trained (or retrained once the gallery doubled)
-     * when the live count reaches the measured crossover */
-    size_t live = atomic_load(&ix->store->nrows);
-    if (st == SL_OK && ix->opts.ivf_min_rows && live >= ix->opts.ivf_min_rows &&
+     * when the live count reaches the measured crossover; then the rows
+     * are compacted in list order */
+    sl_status st = SL_OK;
+    size_t live = atomic_load(&ix->store->nrows) - atomic_load(&ix->store->ndead);
+    if (ix->opts.ivf_min_rows && live >= ix->opts.ivf_min_rows &&
         (!ix->ivf || live >= 2 * ix->ivf_trained_rows)) {
         st = sl__ix_ivf_train(ix, 0);
         if (st == SL_OK)
             ix->ivf_trained_rows = live;
     }
+    if (st == SL_OK)
+        st = compact_memory(ix);
     if (st == SL_OK && ix->dir)
         st = sl__ix_persist_snapshot(ix);
     pthread_mutex_unlock(&ix->wlock);
@@ -1439,9 +1480,11 @@ sl_status sl_index_ivf_train(sl_index *ix, uint32_t nlist)
         return SL_ERR_INVALID;
     pthread_mutex_lock(&ix->wlock);
     sl_status st = sl__ix_ivf_train(ix, nlist);
-    if (st == SL_OK)
+    if (st == SL_OK) {
         ix->ivf_trained_rows = atomic_load(&ix->store->nrows) -
                                atomic_load(&ix->store->ndead);
+        st = compact_memory(ix);   /* rows in list order (memory only) */
+    }
     pthread_mutex_unlock(&ix->wlock);
     return st;
 }
