@@ -241,8 +241,15 @@ static void store_write_row(sl_index *ix, struct sl__ix_store *s, size_t row,
     size_t off = row & (SL__IX_CHUNK_ROWS - 1);
     uint8_t *code = c->codes + off * ix->stride;
     if (ix->kind == SL_INDEX_INT8) {
-        c->scale[off] = sl__ix_quantize(unit, ix->pdim, (int8_t *)code,
-                                        &c->vsum[off]);
+        float sc = sl__ix_quantize(unit, ix->pdim, (int8_t *)code, &c->vsum[off]);
+        /* scale so the dequantised row has unit length: scores stay cosines
+         * of the stored direction (never above 1) */
+        double ss = 0;
+        for (size_t i = 0; i < ix->pdim; i++) {
+            double v = ((const int8_t *)code)[i];
+            ss += v * v;
+        }
+        c->scale[off] = ss > 0 ? (float)(1.0 / sqrt(ss)) : sc;
     } else if (ix->kind == SL_INDEX_FP16) {
         for (size_t i = 0; i < ix->pdim; i++)
             ((uint16_t *)code)[i] = sl__ix_f32_to_f16(unit[i]);
