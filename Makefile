@@ -153,3 +153,7 @@ clean:
 	rm -rf build build-asan build-tsan build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
+
+# The index benchmark table (bench/index.sh; docs/BENCHMARKS.md "index").
+bench-index: $(BUILD)/shualian
+	bench/index.sh

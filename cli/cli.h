@@ -53,5 +53,7 @@ int cmd_img(int argc, char **argv);
 int cmd_face(int argc, char **argv);
 int cmd_calib(int argc, char **argv);
 int cmd_nn(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

@@ -18,6 +18,9 @@ static const struct command commands[] = {
     { "img",     cmd_img,     "image files: info, convert (decode, EXIF orientation, limits)" },
     { "img",     cmd_img,     "image files: info (decode, EXIF orientation, limits)" },
     { "nn",      cmd_nn,      "ONNX engine: info, run (backends ref, xnnpack), timing" },
+    { "bench",   cmd_bench,   "benchmarks: index (1:N search speed, recall, memory)" },
+    { "img",     cmd_img,     "image files: info (decode, EXIF orientation, limits)" },
+    { "index",   cmd_index,   "1:N gallery: create, add, remove, search, stats, compact, verify" },
     { "version", cmd_version, "print the version, CPU features and backends" },
     { NULL, NULL, NULL },
 };

@@ -68,6 +68,16 @@ typedef enum sl_status {
 #define SL_ERR_CHALLENGE_EXPIRED      (SL_ERR_EXPIRED | (48 << 8))    /* past expires_at   */
 #define SL_ERR_CHALLENGE_UNKNOWN      (SL_ERR_NOT_FOUND | (48 << 8))  /* never issued here */
 #define SL_ERR_CHALLENGE_FULL         (SL_ERR_TOO_LARGE | (48 << 8))  /* registry full     */
+/* Extended codes: the 1:N index (index/). */
+#define SL_ERR_INDEX_DIM        (SL_ERR_INVALID   | (32 << 8)) /* vector dim mismatch   */
+#define SL_ERR_INDEX_DUP        (SL_ERR_INVALID   | (33 << 8)) /* id already present    */
+#define SL_ERR_INDEX_VECTOR     (SL_ERR_INVALID   | (34 << 8)) /* zero/non-finite vector*/
+#define SL_ERR_INDEX_FORMAT     (SL_ERR_CORRUPT   | (32 << 8)) /* not an index file     */
+#define SL_ERR_INDEX_CHECKSUM   (SL_ERR_CORRUPT   | (33 << 8)) /* checksum mismatch     */
+#define SL_ERR_INDEX_TRUNCATED  (SL_ERR_CORRUPT   | (34 << 8)) /* snapshot cut short    */
+#define SL_ERR_INDEX_VERSION    (SL_ERR_UNSUPPORTED | (32 << 8))/* unknown file version */
+#define SL_ERR_INDEX_FULL       (SL_ERR_TOO_LARGE | (32 << 8)) /* row capacity reached  */
+#define SL_ERR_INDEX_EXISTS     (SL_ERR_STATE     | (32 << 8)) /* dir holds an index    */
 
 /* A short English sentence for the code; never NULL. */
 SL_API const char *sl_status_str(int st);

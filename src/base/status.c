@@ -47,6 +47,15 @@ static const struct status_row rows[] = {
     { SL_ERR_CHALLENGE_EXPIRED, "challenge_expired", "the challenge has expired" },
     { SL_ERR_CHALLENGE_UNKNOWN, "challenge_unknown", "the challenge nonce is unknown" },
     { SL_ERR_CHALLENGE_FULL, "challenge_registry_full", "too many open challenges" },
+    { SL_ERR_INDEX_DIM,      "index_dim",         "the vector does not have the index's dimension" },
+    { SL_ERR_INDEX_DUP,      "index_dup",         "the id is already in the index" },
+    { SL_ERR_INDEX_VECTOR,   "index_vector",      "the vector is zero or not finite" },
+    { SL_ERR_INDEX_FORMAT,   "index_format",      "not an index file (bad magic or header)" },
+    { SL_ERR_INDEX_CHECKSUM, "index_checksum",    "an index file failed its checksum" },
+    { SL_ERR_INDEX_TRUNCATED,"index_truncated",   "the index snapshot is cut short" },
+    { SL_ERR_INDEX_VERSION,  "index_version",     "the index file has a version we do not read" },
+    { SL_ERR_INDEX_FULL,     "index_full",        "the index reached its row capacity" },
+    { SL_ERR_INDEX_EXISTS,   "index_exists",      "the directory already holds an index" },
 };
 
 static const struct status_row *find(int st)

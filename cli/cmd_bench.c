@@ -1,0 +1,568 @@
+/*
+ * cmd_bench.c -- `shualian bench <what>`: benchmarks (not tests).
+ *
+ *   bench index --n N [--threads T] [--kind int8|fp16|fp32|ivf]
+ *               [--dist fitted|isotropic] [--fit REAL.f32] [--json OUT]
+ *
+ * Workload (docs/index.md): face-like templates. Identity centres are
+ * drawn from mean + low-rank covariance + isotropic residual: "fitted"
+ * estimates them from a file of real embeddings (--fit, raw float32 n x
+ * 512); without one it uses the documented stand-in (mean of norm 0.3,
+ * eigenvalues ~ 1/i on a random orthonormal basis, top 64 kept exactly,
+ * the rest as isotropic residual). "isotropic" draws random unit centres.
+ * A template and a query of one identity have cosine ~0.6-0.75. Queries:
+ * 1000 of gallery identities, 1000 of new identities.
+ *
+ * Other bench subcommands may be added to the table in cmd_bench().
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "shualian/index.h"
+
+#define DIM      512
+#define RANK     64
+#define NQ_IN    1000
+#define NQ_OUT   1000
+#define NLAT     200       /* single queries timed                         */
+
+/* ============================ Random numbers ============================= */
+
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static float unif(uint64_t *s)          /* [-1, 1) */
+{
+    return (float)((double)(rnd(s) >> 11) / 4503599627370496.0 - 1.0);
+}
+
+static float gauss(uint64_t *s)         /* approx N(0,1): sum of 3 uniforms */
+{
+    return (unif(s) + unif(s) + unif(s));
+}
+
+static void normalize(float *v, size_t n)
+{
+    double ss = 0;
+    for (size_t i = 0; i < n; i++)
+        ss += (double)v[i] * v[i];
+    float inv = (float)(1.0 / sqrt(ss));
+    for (size_t i = 0; i < n; i++)
+        v[i] *= inv;
+}
+
+/* ============================ Identity model ============================= */
+
+struct model {
+    bool  iso;
+    float mean[DIM];
+    float basis[RANK][DIM];   /* orthonormal rows                           */
+    float sd[RANK];           /* sqrt eigenvalue                            */
+    float res_sd;             /* isotropic residual per dim                 */
+};
+
+static void orthonormalize(float (*b)[DIM], size_t r)
+{
+    for (size_t i = 0; i < r; i++) {
+        for (size_t j = 0; j < i; j++) {
+            double d = 0;
+            for (size_t k = 0; k < DIM; k++)
+                d += (double)b[i][k] * b[j][k];
+            for (size_t k = 0; k < DIM; k++)
+                b[i][k] -= (float)d * b[j][k];
+        }
+        normalize(b[i], DIM);
+    }
+}
+
+static void model_standin(struct model *m, uint64_t seed)
+{
+    uint64_t s = seed;
+    for (size_t i = 0; i < DIM; i++)
+        m->mean[i] = gauss(&s);
+    normalize(m->mean, DIM);
+    for (size_t i = 0; i < DIM; i++)
+        m->mean[i] *= 0.3f;
+    for (size_t i = 0; i < RANK; i++)
+        for (size_t k = 0; k < DIM; k++)
+            m->basis[i][k] = gauss(&s);
+    orthonormalize(m->basis, RANK);
+    double h = 0;
+    for (size_t i = 1; i <= DIM; i++)
+        h += 1.0 / (double)i;
+    double total = 1.0 - 0.09, tail = 0;
+    for (size_t i = 1; i <= DIM; i++) {
+        double lam = total * (1.0 / (double)i) / h;
+        if (i <= RANK)
+            m->sd[i - 1] = (float)sqrt(lam);
+        else
+            tail += lam;
+    }
+    m->res_sd = (float)sqrt(tail / DIM);
+}
+
+/* Mean + top-RANK eigenpairs (subspace iteration) of real embeddings. */
+static sl_status model_fit(struct model *m, const char *path)
+{
+    uint8_t *buf;
+    size_t len;
+    sl_status st = sl__read_file(path, 4ull << 30, &buf, &len);
+    if (st != SL_OK)
+        return st;
+    size_t n = len / (DIM * sizeof(float));
+    if (n < 2 * RANK) {
+        sl__free(buf);
+        return SL_ERR_INVALID;
+    }
+    const float *x = (const float *)buf;
+    double *mean = calloc(DIM, sizeof(double));
+    double *cov = calloc((size_t)DIM * DIM, sizeof(double));
+    float *v = malloc(DIM * sizeof(float));
+    for (size_t r = 0; r < n; r++) {
+        memcpy(v, x + r * DIM, DIM * sizeof(float));
+        normalize(v, DIM);
+        for (size_t i = 0; i < DIM; i++)
+            mean[i] += v[i];
+    }
+    for (size_t i = 0; i < DIM; i++)
+        mean[i] /= (double)n;
+    for (size_t r = 0; r < n; r++) {
+        memcpy(v, x + r * DIM, DIM * sizeof(float));
+        normalize(v, DIM);
+        for (size_t i = 0; i < DIM; i++) {
+            double a = v[i] - mean[i];
+            for (size_t j = 0; j < DIM; j++)
+                cov[i * DIM + j] += a * (v[j] - mean[j]);
+        }
+    }
+    double trace = 0;
+    for (size_t i = 0; i < DIM; i++) {
+        m->mean[i] = (float)mean[i];
+        trace += cov[i * DIM + i] / (double)(n - 1);
+    }
+    uint64_t s = 99;
+    for (size_t i = 0; i < RANK; i++)
+        for (size_t k = 0; k < DIM; k++)
+            m->basis[i][k] = gauss(&s);
+    orthonormalize(m->basis, RANK);
+    static float tmp[RANK][DIM];
+    for (int it = 0; it < 30; it++) {
+        for (size_t i = 0; i < RANK; i++)
+            for (size_t a = 0; a < DIM; a++) {
+                double acc = 0;
+                for (size_t b = 0; b < DIM; b++)
+                    acc += cov[a * DIM + b] * m->basis[i][b];
+                tmp[i][a] = (float)(acc / (double)(n - 1));
+            }
+        memcpy(m->basis, tmp, sizeof(tmp));
+        orthonormalize(m->basis, RANK);
+    }
+    double top = 0;
+    for (size_t i = 0; i < RANK; i++) {
+        double rq = 0;
+        for (size_t a = 0; a < DIM; a++) {
+            double acc = 0;
+            for (size_t b = 0; b < DIM; b++)
+                acc += cov[a * DIM + b] * m->basis[i][b];
+            rq += acc * m->basis[i][a];
+        }
+        rq /= (double)(n - 1);
+        m->sd[i] = (float)sqrt(rq > 0 ? rq : 0);
+        top += rq;
+    }
+    m->res_sd = (float)sqrt(fmax(trace - top, 0) / DIM);
+    free(mean);
+    free(cov);
+    free(v);
+    sl__free(buf);
+    return SL_OK;
+}
+
+static void centre_of(const struct model *m, uint64_t ident, float *c)
+{
+    uint64_t s = ident * 0x9e3779b97f4a7c15ULL + 12345;
+    if (m->iso) {
+        for (size_t i = 0; i < DIM; i++)
+            c[i] = gauss(&s);
+        normalize(c, DIM);
+        return;
+    }
+    for (size_t i = 0; i < DIM; i++)
+        c[i] = m->mean[i] + m->res_sd * 1.732f * unif(&s);
+    for (size_t r = 0; r < RANK; r++) {
+        float z = m->sd[r] * gauss(&s);
+        const float *b = m->basis[r];
+        for (size_t i = 0; i < DIM; i++)
+            c[i] += z * b[i];
+    }
+    normalize(c, DIM);
+}
+
+/* A sample of the identity: cosine to the centre in [0.775, 0.866], so
+ * two samples have cosine ~0.6-0.75. */
+static void sample_of(const float *c, uint64_t seed, float *out)
+{
+    uint64_t s = seed * 0xbf58476d1ce4e5b9ULL + 7;
+    float n[DIM];
+    double d = 0;
+    for (size_t i = 0; i < DIM; i++) {
+        n[i] = unif(&s);
+        d += (double)n[i] * c[i];
+    }
+    for (size_t i = 0; i < DIM; i++)
+        n[i] -= (float)d * c[i];
+    normalize(n, DIM);
+    float cs = 0.775f + 0.091f * (unif(&s) + 1) / 2, sn = sqrtf(1 - cs * cs);
+    for (size_t i = 0; i < DIM; i++)
+        out[i] = cs * c[i] + sn * n[i];
+}
+
+static long rss_mb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb / 1024;
+}
+
+/* 1-minute load average: other work on the machine, for reading noise. */
+static double load1(void)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    double l = -1;
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ============================ bench index ================================ */
+
+struct qset {
+    float    *v;           /* nq x DIM                                     */
+    uint64_t *truth_id;    /* in-gallery: the identity's gallery id; 0 out */
+    size_t    nq;
+};
+
+static double now_ms(void)
+{
+    return (double)sl_time_mono_ns() / 1e6;
+}
+
+static int bench_index(int argc, char **argv)
+{
+    long n = 100000, threads = 1;
+    const char *kindname = "int8", *json_out = NULL, *fit = NULL, *dist = "fitted";
+    double thr = 0.5;
+    long nprobe_arg = 0, nlist_arg = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--n") == 0 && i + 1 < argc) {
+            if (!sl_cli_parse_long(argv[++i], 1000, 50000000, &n))
+                return sl_cli_usage_error("bench index", "bad --n");
+        } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            if (!sl_cli_parse_long(argv[++i], 1, 8, &threads))
+                return sl_cli_usage_error("bench index", "bad --threads");
+        } else if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc) {
+            kindname = argv[++i];
+        } else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
+            json_out = argv[++i];
+        } else if (strcmp(argv[i], "--fit") == 0 && i + 1 < argc) {
+            fit = argv[++i];
+        } else if (strcmp(argv[i], "--dist") == 0 && i + 1 < argc) {
+            dist = argv[++i];
+        } else if (strcmp(argv[i], "--threshold") == 0 && i + 1 < argc) {
+            if (!sl_cli_parse_double(argv[++i], &thr))
+                return sl_cli_usage_error("bench index", "bad --threshold");
+        } else if (strcmp(argv[i], "--nprobe") == 0 && i + 1 < argc) {
+            if (!sl_cli_parse_long(argv[++i], 1, 1024, &nprobe_arg))
+                return sl_cli_usage_error("bench index", "bad --nprobe");
+        } else if (strcmp(argv[i], "--nlist") == 0 && i + 1 < argc) {
+            if (!sl_cli_parse_long(argv[++i], 1, 1 << 20, &nlist_arg))
+                return sl_cli_usage_error("bench index", "bad --nlist");
+        } else {
+            return sl_cli_usage_error("bench index", "unexpected '%s'", argv[i]);
+        }
+    }
+    struct sl_index_opts o;
+    sl_index_opts_default(&o);
+    o.threads = (uint32_t)threads;
+    o.sync = SL_INDEX_SYNC_NONE;
+    bool ivf = strcmp(kindname, "ivf") == 0;
+    if (ivf || strcmp(kindname, "int8") == 0)
+        o.kind = SL_INDEX_INT8;
+    else if (strcmp(kindname, "fp16") == 0)
+        o.kind = SL_INDEX_FP16;
+    else if (strcmp(kindname, "fp32") == 0)
+        o.kind = SL_INDEX_FP32;
+    else
+        return sl_cli_usage_error("bench index", "bad --kind");
+    bool iso = strcmp(dist, "isotropic") == 0;
+    if (!iso && strcmp(dist, "fitted") != 0)
+        return sl_cli_usage_error("bench index", "bad --dist");
+
+    struct model *m = sl__calloc(1, sizeof(*m));
+    if (!m)
+        return sl_cli_fail(SL_ERR_NOMEM, "bench index", "model");
+    m->iso = iso;
+    const char *dist_desc = iso ? "isotropic" : "fitted-standin";
+    if (!iso && fit) {
+        sl_status st = model_fit(m, fit);
+        if (st != SL_OK) {
+            sl__free(m);
+            return sl_cli_fail(st, "bench index", "%s: need >= 128 raw float32 "
+                               "512-d embeddings", fit);
+        }
+        dist_desc = "fitted";
+    } else if (!iso) {
+        model_standin(m, 2024);
+    }
+    fprintf(stderr, "bench index: n=%ld kind=%s threads=%ld dist=%s\n", n,
+            kindname, threads, dist_desc);
+    double bw = sl_index_read_bandwidth((uint32_t)threads, 0);
+
+    /* the gallery, plus an fp32 reference index for ground truth (<= 1M) */
+    sl_index *ix, *ref = NULL;
+    sl_status st = sl_index_create(&ix, NULL, &o);
+    if (st != SL_OK)
+        return sl_cli_fail(st, "bench index", "create");
+    bool have_ref = o.kind != SL_INDEX_FP32 && n <= 1000000;
+    if (have_ref) {
+        struct sl_index_opts ro = o;
+        ro.kind = SL_INDEX_FP32;
+        st = sl_index_create(&ref, NULL, &ro);
+        if (st != SL_OK)
+            return sl_cli_fail(st, "bench index", "create ref");
+    }
+    size_t B = 8192;
+    float *vb = sl__malloc(B * DIM * sizeof(float)), c[DIM];
+    uint64_t *ids = sl__malloc(B * sizeof(uint64_t));
+    double add_ms = 0;
+    for (long b = 0; b < n; b += (long)B) {
+        size_t cnt = (size_t)SL_MIN((long)B, n - b);
+        for (size_t i = 0; i < cnt; i++) {
+            uint64_t ident = (uint64_t)b + i;
+            centre_of(m, ident, c);
+            sample_of(c, ident * 2, vb + i * DIM);
+            ids[i] = ident + 1;
+        }
+        size_t added;
+        double t0 = now_ms();
+        st = sl_index_add_batch(ix, ids, NULL, vb, cnt, DIM, &added);
+        add_ms += now_ms() - t0;
+        if (st == SL_OK && ref)
+            st = sl_index_add_batch(ref, ids, NULL, vb, cnt, DIM, &added);
+        if (st != SL_OK)
+            return sl_cli_fail(st, "bench index", "add");
+    }
+    double train_ms = 0;
+    if (ivf) {
+        double t0 = now_ms();
+        st = sl_index_ivf_train(ix, (uint32_t)nlist_arg);
+        train_ms = now_ms() - t0;
+        if (st != SL_OK)
+            return sl_cli_fail(st, "bench index", "ivf train");
+    }
+    struct sl_index_stats ss;
+    if (sl_index_stats(ix, &ss) != SL_OK)
+        return sl_cli_fail(SL_ERR_INTERNAL, "bench index", "stats");
+    long rss = rss_mb();
+
+    /* queries: fresh samples of gallery identities, and new identities */
+    struct qset qs;
+    qs.nq = NQ_IN + NQ_OUT;
+    qs.v = sl__malloc(qs.nq * DIM * sizeof(float));
+    qs.truth_id = sl__malloc(qs.nq * sizeof(uint64_t));
+    uint64_t rs = 77;
+    for (size_t j = 0; j < qs.nq; j++) {
+        uint64_t ident;
+        if (j < NQ_IN) {
+            ident = rnd(&rs) % (uint64_t)n;
+            qs.truth_id[j] = ident + 1;
+        } else {
+            ident = (uint64_t)n + 1000000 + j;
+            qs.truth_id[j] = 0;
+        }
+        centre_of(m, ident, c);
+        sample_of(c, ident * 2 + 1, qs.v + j * DIM);
+    }
+
+    /* ground truth: exact fp32 top-10 */
+    struct sl_index_query q;
+    sl_index_query_default(&q);
+    q.k = 10;
+    q.mode = SL_INDEX_EXACT;
+    struct sl_index_hit *gt = sl__malloc(qs.nq * 10 * sizeof(*gt));
+    struct sl_index_hit *res = sl__malloc(qs.nq * 10 * sizeof(*res));
+    size_t *gc = sl__malloc(qs.nq * sizeof(size_t)), *rc = sl__malloc(qs.nq * sizeof(size_t));
+    double t0 = now_ms();
+    st = sl_index_search_batch(have_ref ? ref : ix, &q, qs.v, qs.nq, DIM, gt, gc);
+    double gt_ms = now_ms() - t0;
+    if (st != SL_OK)
+        return sl_cli_fail(st, "bench index", "ground truth");
+    sl_index_free(ref);
+    fprintf(stderr, "  ground truth (%s) in %.0f ms\n",
+            have_ref ? "exact fp32" : "exact scan of the index", gt_ms);
+
+    json_t *sweep = json_array();
+    uint32_t probes[] = { 8, 16, 32, 64, 128 };
+    size_t nsweep = ivf && !nprobe_arg ? SL_ARRAY_LEN(probes) : 1;
+    json_t *best = NULL;
+    for (size_t si = 0; si < nsweep; si++) {
+        q.mode = ivf ? SL_INDEX_IVF : SL_INDEX_EXACT;
+        q.nprobe = ivf ? (nprobe_arg ? (uint32_t)nprobe_arg : probes[si]) : 0;
+        /* recall over all queries (batched) */
+        st = sl_index_search_batch(ix, &q, qs.v, qs.nq, DIM, res, rc);
+        if (st != SL_OK)
+            return sl_cli_fail(st, "bench index", "search");
+        size_t r1_in = 0, r1_out = 0, r10 = 0, r10_tot = 0, ident_ok = 0, fp = 0;
+        for (size_t j = 0; j < qs.nq; j++) {
+            bool same1 = rc[j] && gc[j] && res[j * 10].id == gt[j * 10].id;
+            if (j < NQ_IN)
+                r1_in += same1;
+            else
+                r1_out += same1;
+            for (size_t a = 0; a < gc[j]; a++) {
+                r10_tot++;
+                for (size_t b2 = 0; b2 < rc[j]; b2++)
+                    if (res[j * 10 + b2].id == gt[j * 10 + a].id) {
+                        r10++;
+                        break;
+                    }
+            }
+            bool above = rc[j] && res[j * 10].score >= thr;
+            if (j < NQ_IN)
+                ident_ok += above && res[j * 10].id == qs.truth_id[j];
+            else
+                fp += above;
+        }
+        /* single-query latency */
+        double lat[NLAT];
+        for (size_t i = 0; i < NLAT; i++) {
+            size_t j = i % 2 ? NQ_IN + i : i;
+            struct sl_index_hit h[10];
+            size_t nh;
+            double a = now_ms();
+            st = sl_index_search(ix, &q, qs.v + j * DIM, DIM, h, 10, &nh);
+            lat[i] = now_ms() - a;
+            if (st != SL_OK)
+                return sl_cli_fail(st, "bench index", "search");
+        }
+        qsort(lat, NLAT, sizeof(double), cmp_double);
+        /* batch of 64: best of 3 */
+        double b64 = 1e30;
+        for (int rep = 0; rep < 3; rep++) {
+            double a = now_ms();
+            st = sl_index_search_batch(ix, &q, qs.v + (size_t)rep * 64 * DIM, 64,
+                                       DIM, res, rc);
+            b64 = fmin(b64, now_ms() - a);
+        }
+        double bytes = (double)ss.live * ((o.kind == SL_INDEX_INT8 ? 1 :
+                                           o.kind == SL_INDEX_FP16 ? 2 : 4) * DIM + 8);
+        double bound = bytes / (bw * 1e9) * 1e3;
+        json_t *row = json_pack(
+            "{s:I,s:s,s:s,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+            "s:I,s:I,s:o,s:o,s:o,s:i,s:i,s:s}",
+            "n", (json_int_t)n, "kind", kindname, "dist", dist_desc,
+            "threads", (int)threads,
+            "lat_median_ms", sl_json_real(lat[NLAT / 2], 4),
+            "lat_min_ms", sl_json_real(lat[0], 4),
+            "lat_p99_ms", sl_json_real(lat[NLAT * 99 / 100], 4),
+            "batch64_ms", sl_json_real(b64, 4),
+            "batch64_qps", sl_json_real(64.0 / b64 * 1e3, 4),
+            "recall1", sl_json_real((double)r1_in / NQ_IN, 4),
+            "recall1_out", sl_json_real((double)r1_out / NQ_OUT, 4),
+            "recall10", sl_json_real(r10_tot ? (double)r10 / (double)r10_tot : 1, 4),
+            "rank1_ident", sl_json_real((double)ident_ok / NQ_IN, 4),
+            "fpr", sl_json_real((double)fp / NQ_OUT, 4),
+            "threshold", sl_json_real(thr, 3),
+            "bandwidth_gbs", sl_json_real(bw, 4),
+            "bound_ms", sl_json_real(ivf ? 0 : bound, 4),
+            "add_us_per_template", sl_json_real(add_ms * 1e3 / (double)n, 4),
+            "bytes_per_template", (json_int_t)ss.bytes_per_template,
+            "rss_mb", (json_int_t)rss,
+            "bw_fraction", sl_json_real(ivf ? 0 : bound / lat[NLAT / 2], 3),
+            "train_ms", sl_json_real(train_ms, 4),
+            "truth", json_string(have_ref ? "exact-fp32" : "exact-scan"),
+            "nprobe", (int)q.nprobe, "nlist", (int)ss.ivf_nlist,
+            "kernel", ss.kernel);
+        json_object_set_new(row, "load1", sl_json_real(load1(), 3));
+        fprintf(stderr, "  %s nprobe=%u: median %.2f ms p99 %.2f ms batch64 %.1f ms "
+                "recall@1 %.4f (out %.4f) @10 %.4f ident %.3f fpr %.3f "
+                "(bound %.2f ms at %.1f GB/s)\n", kindname, q.nprobe,
+                lat[NLAT / 2], lat[NLAT * 99 / 100], b64, (double)r1_in / NQ_IN,
+                (double)r1_out / NQ_OUT,
+                r10_tot ? (double)r10 / (double)r10_tot : 1,
+                (double)ident_ok / NQ_IN, (double)fp / NQ_OUT, bound, bw);
+        json_array_append_new(sweep, json_copy(row));
+        if (!best || (double)r1_in / NQ_IN >= 0.99)
+            if (!best || json_real_value(json_object_get(best, "recall1")) < 0.99) {
+                json_decref(best);
+                best = json_incref(row);
+            }
+        json_decref(row);
+    }
+    json_object_set_new(best, "sweep", sweep);
+    if (json_out) {
+        FILE *f = fopen(json_out, "w");
+        if (!f || sl_json_print(f, best, true) != SL_OK)
+            return sl_cli_fail(SL_ERR_IO, "bench index", "%s", json_out);
+        fclose(f);
+    }
+    sl_index_free(ix);
+    sl__free(vb);
+    sl__free(ids);
+    sl__free(qs.v);
+    sl__free(qs.truth_id);
+    sl__free(gt);
+    sl__free(res);
+    sl__free(gc);
+    sl__free(rc);
+    sl__free(m);
+    return sl_cli_print(best);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+        const char *summary;
+    } subs[] = {
+        { "index", bench_index, "1:N search: latency, batch, recall, bytes" },
+    };
+    if (argc < 2 || sl_cli_wants_help(argc, argv)) {
+        printf("usage: shualian bench <what> [options]\n\n");
+        for (size_t i = 0; i < SL_ARRAY_LEN(subs); i++)
+            printf("  %-8s %s\n", subs[i].name, subs[i].summary);
+        printf("\nbench index --n N [--threads T] [--kind int8|fp16|fp32|ivf]\n"
+               "            [--dist fitted|isotropic] [--fit REAL.f32] [--json OUT]\n"
+               "            [--threshold 0.5] [--nprobe P] [--nlist L]\n");
+        return argc < 2 ? SL_EXIT_USAGE : SL_EXIT_OK;
+    }
+    for (size_t i = 0; i < SL_ARRAY_LEN(subs); i++)
+        if (strcmp(argv[1], subs[i].name) == 0)
+            return subs[i].run(argc - 1, argv + 1);
+    return sl_cli_usage_error("bench", "unknown benchmark '%s'", argv[1]);
+}

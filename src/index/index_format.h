@@ -1,0 +1,110 @@
+/*
+ * index_format.h -- the on-disk index: a directory with two files.
+ * All integers little-endian; every struct below is written as is (x86-64
+ * and aarch64 are both little-endian; a big-endian host is rejected).
+ *
+ * dir/log -- append-only change log (version 1)
+ *     0  struct sl__ix_log_head (64 bytes):
+ *          magic "SLIXLOG1" (8), version u32, dim u32, kind u32, pad u32,
+ *          base_seq u64 (the snapshot seq this log continues),
+ *          created_ms i64, reserved [20], head_crc u32 (CRC32C of bytes 0..59)
+ *    64  records, each:
+ *          struct sl__ix_rec (24 bytes): magic u32 "LIXR", type u32,
+ *          len u32 (payload bytes), crc u32 (CRC32C of type, len, seq and
+ *          the payload), seq u64 (strictly increasing, > base_seq)
+ *          payload (len bytes), then zero padding to a multiple of 8
+ *        types: 1 ADD   { id u64, coll u32, dim u32, float[dim] unit vector }
+ *               2 DEL   { id u64 }
+ *               3 COLL  { coll u32, watch u32, thr f32, name[64] }
+ *               4 WATCH { id u64, level u32, pad u32, reason[128] }
+ *   A record is valid only if its header, payload and crc are complete and
+ *   match; replay stops at the first invalid record, logs a warning, and
+ *   truncates the file there (a torn tail from a crash mid-write).
+ *
+ * dir/snapshot -- the state at seq (version 1), written by compact
+ *     0  struct sl__ix_snap_head (128 bytes): magic "SLIXSNP1", version u32,
+ *        dim u32, kind u32, pdim u32, rows u64, seq u64, ncoll u32,
+ *        nwatch u32, nlist u32, pad u32, body_bytes u64, body_crc u32
+ *        (CRC32C of the body), head_crc u32 (CRC32C of bytes 0..123)
+ *   128  body, each section padded to 64 bytes:
+ *        ncoll x struct sl__ix_coll_rec (80 bytes)
+ *        nwatch x struct sl__ix_watch_rec (144 bytes)
+ *        rows x id u64 | rows x coll u16 | rows x scale f32 | rows x vsum i32
+ *        | rows x list u32 | rows x stride code bytes (int8: pdim, fp16:
+ *        2*pdim, fp32: 4*pdim; padding dims are zero)
+ *        nlist x pdim f32 IVF centroids (when nlist > 0)
+ *   A snapshot that fails any check is an error (SL_ERR_INDEX_*): it was
+ *   written to snapshot.tmp, fsync'd and renamed, so damage is not a crash.
+ *
+ * fsync policy: a log record is write()n in one call; with SYNC_ALWAYS it
+ * is fdatasync'd before the call that made it returns. compact writes
+ * snapshot.tmp, fsyncs it, renames it over snapshot, fsyncs the directory,
+ * then does the same for a fresh log (base_seq = snapshot seq); records
+ * with seq <= the snapshot's seq are skipped on replay, so a crash between
+ * the two renames loses nothing.
+ *
+ * Readers reject unknown versions; writers never reuse a version number.
+ */
+#ifndef SL_INDEX_FORMAT_H
+#define SL_INDEX_FORMAT_H
+
+#include <stdint.h>
+
+#define SL__IX_LOG_MAGIC   "SLIXLOG1"
+#define SL__IX_SNAP_MAGIC  "SLIXSNP1"
+#define SL__IX_REC_MAGIC   0x5258494cu        /* "LIXR" */
+#define SL__IX_VERSION     1u
+
+enum { SL__IX_REC_ADD = 1, SL__IX_REC_DEL = 2, SL__IX_REC_COLL = 3,
+       SL__IX_REC_WATCH = 4 };
+
+struct sl__ix_log_head {
+    char     magic[8];
+    uint32_t version, dim, kind, pad;
+    uint64_t base_seq;
+    int64_t  created_ms;
+    uint8_t  reserved[20];
+    uint32_t head_crc;
+};
+
+struct sl__ix_rec {
+    uint32_t magic, type, len, crc;
+    uint64_t seq;
+};
+
+struct sl__ix_rec_add_head {
+    uint64_t id;
+    uint32_t coll, dim;
+};
+
+struct sl__ix_coll_rec {
+    uint32_t coll, watch;
+    float    thr;
+    uint32_t pad;
+    char     name[64];
+};
+
+struct sl__ix_watch_rec {
+    uint64_t id;
+    uint32_t level, pad;
+    char     reason[128];
+};
+
+struct sl__ix_snap_head {
+    char     magic[8];
+    uint32_t version, dim, kind, pdim;
+    uint64_t rows, seq;
+    uint32_t ncoll, nwatch, nlist, pad;
+    uint64_t body_bytes;
+    uint8_t  reserved[56];
+    uint32_t body_crc, head_crc;
+};
+
+_Static_assert(sizeof(struct sl__ix_log_head) == 64, "log head is on-disk");
+_Static_assert(sizeof(struct sl__ix_rec) == 24, "record head is on-disk");
+_Static_assert(sizeof(struct sl__ix_rec_add_head) == 16, "add head is on-disk");
+_Static_assert(sizeof(struct sl__ix_coll_rec) == 80, "coll rec is on-disk");
+_Static_assert(sizeof(struct sl__ix_watch_rec) == 144, "watch rec is on-disk");
+_Static_assert(sizeof(struct sl__ix_snap_head) == 128, "snapshot head is on-disk");
+
+#endif
