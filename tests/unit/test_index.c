@@ -480,6 +480,132 @@ SL_TEST(index, int8_rank1_agreement)
     gal_free(&g);
 }
 
+/* Face-like (anisotropic) unit vectors: a shared mean of norm 0.3, a
+ * rank-16 component with variances ~ 1/i and an isotropic residual, the
+ * shape of the bench's fitted stand-in (cli/cmd_bench.c) in small. */
+static void aniso_make(unsigned long long *rs, float *v, size_t n, size_t dim)
+{
+    enum { RK = 16 };
+    unsigned long long ms = 4711;
+    float *mean = malloc(dim * sizeof(float)), *basis = malloc(RK * dim * sizeof(float));
+    rand_unit(&ms, mean, dim);
+    for (size_t r = 0; r < RK; r++)
+        rand_unit(&ms, basis + r * dim, dim);      /* near-orthogonal: enough */
+    for (size_t i = 0; i < n; i++) {
+        float *x = v + i * dim;
+        for (size_t d = 0; d < dim; d++)
+            x[d] = 0.3f * mean[d] + 0.25f * sl_t_randf(rs) / sqrtf((float)dim);
+        for (size_t r = 0; r < RK; r++) {
+            float z = 0.9f * (sl_t_randf(rs) + sl_t_randf(rs)) / sqrtf((float)(r + 1));
+            for (size_t d = 0; d < dim; d++)
+                x[d] += z * basis[r * dim + d];
+        }
+        double ss = 0;
+        for (size_t d = 0; d < dim; d++)
+            ss += (double)x[d] * x[d];
+        for (size_t d = 0; d < dim; d++)
+            x[d] = (float)(x[d] / sqrt(ss));
+    }
+    free(mean);
+    free(basis);
+}
+
+/* Batch search (tile and leftover paths: 33 and 64 queries) == one query at
+ * a time == the fp32 brute force over the stored rows, for k = 1, 10, 100,
+ * with and without threshold and collection filter, over tombstones, on
+ * isotropic and face-like data, 1 and 2 threads. The oracle any change to
+ * the exact scan (pruning, new kernels) has to keep passing. */
+static void batch_differential(struct sl_t *t, bool face_like)
+{
+    size_t n = 2000, dim = 512, nq = 64;
+    struct gal g;
+    gal_make(&g, n, dim, face_like ? 777 : 778);
+    unsigned long long rs = face_like ? 31 : 32;
+    if (face_like)
+        aniso_make(&rs, g.v, n, dim);
+    struct sl_index_opts o;
+    sl_index_opts_default(&o);
+    sl_index *ix;
+    SL_CHECK_EQ(t, sl_index_create(&ix, NULL, &o), SL_OK);
+    size_t added;
+    SL_CHECK_EQ(t, sl_index_add_batch(ix, g.ids, g.coll, g.v, n, dim, &added), SL_OK);
+    for (size_t i = 3; i < n; i += 5) {
+        SL_CHECK_EQ(t, sl_index_remove(ix, g.ids[i]), SL_OK);
+        g.dead[i] = true;
+    }
+    float *qs = malloc(nq * dim * sizeof(float));
+    if (face_like)
+        aniso_make(&rs, qs, nq, dim);               /* out of gallery    */
+    for (size_t j = 0; j < nq; j++) {
+        if (j % 3 == 0)
+            noisy(&rs, g.v + (j * 29 % n) * dim, qs + j * dim, dim, 0.7f);
+        else if (!face_like)
+            rand_unit(&rs, qs + j * dim, dim);
+    }
+    memcpy(qs + 5 * dim, g.v + 9 * dim, dim * sizeof(float));   /* exact copy */
+    uint32_t ks[3] = { 1, 10, 100 }, filt[2] = { 1, 3 };
+    struct sl_index_hit *hb = malloc(nq * 100 * sizeof(*hb)), h1[100], h2[100];
+    size_t *cnt = malloc(nq * sizeof(size_t));
+    int nbad = 0;
+    size_t cut_by_thr = 0;
+    for (int cfg = 0; cfg < 12; cfg++) {
+        struct sl_index_query qq;
+        sl_index_query_default(&qq);
+        qq.mode = SL_INDEX_EXACT;
+        qq.k = ks[cfg % 3];
+        if ((cfg / 3) & 1)
+            qq.threshold = face_like ? 0.55f : 0.15f;
+        if ((cfg / 3) & 2) {
+            qq.colls = filt;
+            qq.ncolls = 2;
+        }
+        qq.threads = (uint32_t)(1 + cfg % 2);
+        size_t nb = cfg % 2 ? 33 : nq;
+        SL_CHECK_EQ(t, sl_index_search_batch(ix, &qq, qs, nb, dim, hb, cnt), SL_OK);
+        for (size_t j = 0; j < nb; j++) {
+            size_t n1, n2;
+            SL_CHECK_EQ(t, sl_index_search(ix, &qq, qs + j * dim, dim, h1, 100, &n1), SL_OK);
+            n2 = brute(ix, &g, qs + j * dim, &qq, h2);
+            char what[96];
+            snprintf(what, sizeof(what), "%s cfg %d q %zu: batch vs single",
+                     face_like ? "face-like" : "isotropic", cfg, j);
+            int before = t->fails;
+            check_same(t, hb + j * qq.k, cnt[j], h1, n1, what);
+            snprintf(what, sizeof(what), "%s cfg %d q %zu: single vs brute",
+                     face_like ? "face-like" : "isotropic", cfg, j);
+            check_same(t, h1, n1, h2, n2, what);
+            for (size_t i = 0; i < n1; i++) {
+                uint32_t row;
+                bool live = sl__ix_map_get(&ix->map, h1[i].id, &row);
+                SL_CHECKF(t, live, "hit %llu is a tombstone", (unsigned long long)h1[i].id);
+            }
+            cut_by_thr += qq.threshold > 0 && cnt[j] < qq.k;
+            nbad += t->fails != before;
+            if (nbad > 3)
+                goto done;
+        }
+    }
+    /* the thresholds must actually cut some result lists short */
+    SL_CHECKF(t, cut_by_thr > 0, "threshold never cut a list (%zu)", cut_by_thr);
+    /* the exact copy finds itself first with score ~1 */
+    {
+        struct sl_index_query qq;
+        sl_index_query_default(&qq);
+        size_t n1;
+        SL_CHECK_EQ(t, sl_index_search(ix, &qq, qs + 5 * dim, dim, h1, 100, &n1), SL_OK);
+        SL_CHECK(t, n1 > 0 && h1[0].id == g.ids[9] && h1[0].score > 0.999f);
+    }
+done:
+    free(hb);
+    free(cnt);
+    free(qs);
+    sl_index_free(ix);
+    gal_free(&g);
+}
+
+SL_TEST(index, batch_differential_isotropic) { batch_differential(t, false); }
+SL_TEST(index, batch_differential_face_like) { batch_differential(t, true); }
+
 /* ============================ IVF ======================================== */
 
 SL_TEST(index, ivf_recall)
