@@ -1,0 +1,130 @@
+/*
+ * test_nn_wino.c -- Winograd F(4x4, 3x3) (src/nn/winograd.c and the
+ * AVX-512 kernel when the CPU has it) against the direct convolution
+ * formula written here: random shapes with odd sizes, every padding from
+ * 0 to 2 per side (partial tiles at the borders), channel counts that are
+ * not multiples of 16/32, fused Relu/Clip, work split over scratch slots.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "nn/winograd.h"
+#include "test.h"
+
+static uint64_t wrng = 0x9e3779b97f4a7c15ull;
+
+static float wrand(void)
+{
+    wrng ^= wrng << 13;
+    wrng ^= wrng >> 7;
+    wrng ^= wrng << 17;
+    return (float)((double)(wrng >> 11) / (double)(1ull << 53)) * 2.0f - 1.0f;
+}
+
+/* y[OH][OW][M] = clamp(bias + sum x[H][W][C] * w[M][3][3][C]) */
+static void direct(const float *x, const float *w, const float *b, float *y,
+                   int H, int W, int C, int M, int OH, int OW, int pt, int pl,
+                   float lo, float hi)
+{
+    for (int oy = 0; oy < OH; oy++)
+        for (int ox = 0; ox < OW; ox++)
+            for (int m = 0; m < M; m++) {
+                double acc = b ? b[m] : 0.0;
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++) {
+                        int iy = oy + i - pt, ix = ox + j - pl;
+                        if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                            continue;
+                        for (int c = 0; c < C; c++)
+                            acc += (double)x[((size_t)iy * (size_t)W + (size_t)ix) * (size_t)C + (size_t)c] *
+                                   w[(((size_t)m * 3 + (size_t)i) * 3 + (size_t)j) * (size_t)C + (size_t)c];
+                    }
+                float r = (float)acc;
+                r = r < lo ? lo : r > hi ? hi : r;
+                y[((size_t)oy * (size_t)OW + (size_t)ox) * (size_t)M + (size_t)m] = r;
+            }
+}
+
+/* One shape on one kernel with nslots workers: max |diff| / max |ref|.
+ * fp32 F(4x4,3x3) rounding is ~1e-5 of the output scale (measured up to
+ * 1.2e-5 here); the gate is 5e-5 (a wrong transform gives ~1). */
+static double run_case(struct sl_t *t, sl_nn_wino_fn fn, int H, int W, int C, int M,
+                       int pt, int pl, int pb, int pr, int act, int nslots)
+{
+    int OH = H + pt + pb - 2, OW = W + pl + pr - 2;
+    if (OH < 1 || OW < 1)
+        return 0.0;
+    size_t nx = (size_t)H * (size_t)W * (size_t)C, nw = (size_t)M * 9 * (size_t)C;
+    size_t ny = (size_t)OH * (size_t)OW * (size_t)M;
+    float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *b = malloc((size_t)M * sizeof *b);
+    float *y = malloc(ny * sizeof *y), *r = malloc(ny * sizeof *r);
+    double err = 1.0;
+    if (!x || !w || !b || !y || !r)
+        goto done;
+    float sc = 1.0f / sqrtf(9.0f * (float)C);
+    for (size_t i = 0; i < nx; i++)
+        x[i] = wrand();
+    for (size_t i = 0; i < nw; i++)
+        w[i] = wrand() * sc;
+    for (int i = 0; i < M; i++)
+        b[i] = wrand() * 0.1f;
+    float lo = act == 0 ? -INFINITY : act == 1 ? 0.0f : -0.25f;
+    float hi = act == 2 ? 0.5f : INFINITY;
+    direct(x, w, act ? b : NULL, r, H, W, C, M, OH, OW, pt, pl, lo, hi);
+    for (size_t i = 0; i < ny; i++)
+        y[i] = NAN;
+    struct sl_nn_wino wi;
+    sl_status st = sl__nn_wino_init(&wi, H, W, C, M, OH, OW, pt, pl, w, act ? b : NULL, lo, hi, nslots);
+    SL_CHECK_EQ(t, st, SL_OK);
+    if (st)
+        goto done;
+    for (int s = 0; s < nslots; s++)
+        fn(&wi, x, y, wi.nblocks * s / nslots, wi.nblocks * (s + 1) / nslots, s);
+    double md = 0.0, mr = 0.0;
+    bool finite = true;
+    for (size_t i = 0; i < ny; i++) {
+        finite = finite && isfinite(y[i]);
+        md = fmax(md, fabs((double)y[i] - r[i]));
+        mr = fmax(mr, fabs((double)r[i]));
+    }
+    err = mr > 0 ? md / mr : md;
+    SL_CHECKF(t, finite && err <= 5e-5, "H%d W%d C%d M%d pads %d,%d,%d,%d act %d: rel err %.3g",
+              H, W, C, M, pt, pl, pb, pr, act, err);
+    sl__nn_wino_free(&wi);
+done:
+    free(x);
+    free(w);
+    free(b);
+    free(y);
+    free(r);
+    return err;
+}
+
+SL_TEST(nn, winograd_vs_direct)
+{
+    sl_nn_wino_fn fns[2] = { sl__nn_wino_blocks_c, sl__nn_wino_pick() };
+    int nf = fns[1] == fns[0] ? 1 : 2;
+    for (int f = 0; f < nf; f++) {
+        for (int k = 0; k < 40; k++) {
+            int H = 1 + (int)((wrand() + 1.0f) * 7.0f), W = 1 + (int)((wrand() + 1.0f) * 9.0f);
+            int C = 1 + (int)((wrand() + 1.0f) * 20.0f), M = 1 + (int)((wrand() + 1.0f) * 24.0f);
+            int pt = k % 3, pl = (k / 3) % 3, pb = (k / 9) % 3, pr = (k + 1) % 3;
+            run_case(t, fns[f], H, W, C, M, pt, pl, pb, pr, k % 3, 1 + k % 3);
+        }
+        /* exact multiples, fr_expression's shape class, a channel tail */
+        run_case(t, fns[f], 16, 16, 32, 32, 1, 1, 1, 1, 1, 2);
+        run_case(t, fns[f], 9, 11, 17, 33, 1, 1, 1, 1, 0, 1);
+    }
+}
+
+/* fr_expression's 56x56x128 -> 32 with fan-in scaled random weights: the
+ * error that goes into docs/nn.md. */
+SL_TEST(nn, winograd_error_expression_shape)
+{
+    double e = run_case(t, sl__nn_wino_pick(), 56, 56, 128, 32, 1, 1, 1, 1, 0, 1);
+    fprintf(stderr, "  winograd F(4x4,3x3) 56x56x128->32: max |diff| / max |direct| = %.3g\n", e);
+    SL_CHECK(t, e <= 5e-5);
+}
