@@ -22,6 +22,7 @@
 #include <xnnpack.h>
 
 #include "nn/nn_int.h"
+#include "nn/pointwise.h"
 #include "nn/winograd.h"
 
 /* ============================ Initialisation ============================ */
@@ -62,7 +63,7 @@ struct xctx {
 /* Ops XNNPACK 2022 lacks but that are hot in the face models run as our
  * own kernels here (AVX2 when the CPU has it, split over the same
  * threadpool): BatchNormalization as scale/shift (+Relu), Tanh, Exp. */
-enum { XK_XNN, XK_AFFINE, XK_TANH, XK_EXP, XK_SOFTMAX, XK_GDW, XK_WINO };
+enum { XK_XNN, XK_AFFINE, XK_TANH, XK_EXP, XK_SOFTMAX, XK_GDW, XK_WINO, XK_PW };
 
 struct xop {
     xnn_operator_t op;
@@ -74,6 +75,8 @@ struct xop {
     float lo, hi;                  /* affine: output range (fused act)       */
     struct sl_nn_wino *wino;       /* owned: XK_WINO state (winograd.h)      */
     sl_nn_wino_fn wino_fn;
+    struct sl_nn_pw *pw;           /* owned: XK_PW state (pointwise.h)       */
+    sl_nn_pw_fn pw_fn;
 };
 
 static sl_status xp_open(void **ctx, int threads)
@@ -119,6 +122,10 @@ static void xp_free(void *ctx, void *p)
         return;
     if (o->op)
         xnn_delete_operator(o->op);
+    if (o->pw) {
+        sl__nn_pw_free(o->pw);
+        sl__free(o->pw);
+    }
     if (o->wino) {
         sl__nn_wino_free(o->wino);
         sl__free(o->wino);
@@ -513,6 +520,50 @@ static sl_status wino_prepare(struct xctx *ctx, const struct sl_nn_exec *x,
     return SL_OK;
 }
 
+/* 1x1 stride-1 unpadded dense conv = one GEMM with our AVX-512 12x32
+ * kernel (pointwise.h). SL_NN_PW=0 in the environment turns it off. */
+static bool pw_fits(const struct sl_nn_value *xv, const struct sl_nn_node *nd)
+{
+    const struct sl_nn_conv_p *c = &nd->conv;
+    const char *env = getenv("SL_NN_PW");
+    if (env && env[0] == '0')
+        return false;
+    return sl__nn_pw_pick() != sl__nn_pw_blocks_c && c->kh == 1 && c->kw == 1 &&
+           c->sh == 1 && c->sw == 1 && c->group == 1 && !c->pt && !c->pl && !c->pb && !c->pr &&
+           xv->dims[0] == 1 && nd->act != SL_ACT_PRELU;
+}
+
+static sl_status pw_prepare(const struct sl_nn_exec *x, const struct sl_nn_node *nd,
+                            struct xop *o, float lo, float hi)
+{
+    const struct sl_nn_model *m = x->m;
+    const struct sl_nn_value *xv = &m->values[nd->in[0]], *yv = &m->values[nd->out[0]];
+    const float *bias = nd->nin > 2 && nd->in[2] >= 0 ? m->values[nd->in[2]].data : NULL;
+    if (!m->values[nd->in[1]].data)
+        return SL_ERR_UNSUPPORTED;
+    o->pw = sl__calloc(1, sizeof *o->pw);
+    if (!o->pw)
+        return SL_ERR_NOMEM;
+    sl_status st = sl__nn_pw_init(o->pw, (int)(xv->dims[1] * xv->dims[2]), (int)xv->dims[3],
+                                  (int)yv->dims[3], m->values[nd->in[1]].data, bias, lo, hi);
+    if (st) {
+        sl__free(o->pw);
+        o->pw = NULL;
+        return st == SL_ERR_INVALID ? SL_ERR_UNSUPPORTED : st;
+    }
+    o->kind = XK_PW;
+    o->pw_fn = sl__nn_pw_pick();
+    o->x = sl__nn_ptr(x, nd->in[0]);
+    o->y = sl__nn_ptr(x, nd->out[0]);
+    return SL_OK;
+}
+
+static void pw_task(void *ctxp, size_t start, size_t count)
+{
+    const struct xop *o = ctxp;
+    o->pw_fn(o->pw, o->x, o->y, (int)start, (int)(start + count));
+}
+
 /* Worker i of n runs its share of the tile blocks with scratch slot i. */
 static void wino_task(void *ctxp, size_t i)
 {
@@ -574,6 +625,17 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
         }
         const struct sl_nn_value *w = &m->values[nd->in[1]];
         size_t C = (size_t)xv->dims[3], M = (size_t)yv->dims[3], G = (size_t)c->group;
+        if (pw_fits(xv, nd)) {
+            sl_status ps = pw_prepare(x, nd, o, lo, hi);
+            if (ps == SL_OK) {
+                *opp = o;
+                return SL_OK;
+            }
+            if (ps != SL_ERR_UNSUPPORTED) {
+                xp_free(NULL, o);
+                return ps;
+            }
+        }
         if (wino_fits(xv, yv, c)) {
             sl_status ws = wino_prepare(ctx, x, nd, o, lo, hi);
             if (ws == SL_OK) {
@@ -813,6 +875,16 @@ static sl_status xp_run(void *ctxp, const struct sl_nn_exec *x, int n, void *opp
     struct xop *o = opp;
     if (o->kind == XK_XNN)
         return xs(xnn_run_operator(o->op, ctx->serial ? NULL : ctx->tp));
+    if (o->kind == XK_PW) {
+        const struct sl_nn_pw *w = o->pw;
+        if (ctx->tp && !ctx->serial && w->nblocks > 1)
+            pthreadpool_parallelize_1d_tile_1d(ctx->tp, pw_task, o, (size_t)w->nblocks,
+                                               (size_t)SL_MAX(1, w->nblocks / 8),
+                                               ctx->flags ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0);
+        else
+            o->pw_fn(w, o->x, o->y, 0, w->nblocks);
+        return SL_OK;
+    }
     if (o->kind == XK_WINO) {
         const struct sl_nn_wino *w = o->wino;
         if (ctx->tp && !ctx->serial && w->nscratch > 1)

@@ -4,6 +4,7 @@
  * formula written here: random shapes with odd sizes, every padding from
  * 0 to 2 per side (partial tiles at the borders), channel counts that are
  * not multiples of 16/32, fused Relu/Clip, work split over scratch slots.
+ * Also the 1x1 conv GEMM (src/nn/pointwise.c, pointwise_avx512.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "nn/pointwise.h"
 #include "nn/winograd.h"
 #include "test.h"
 
@@ -127,4 +129,63 @@ SL_TEST(nn, winograd_error_expression_shape)
     double e = run_case(t, sl__nn_wino_pick(), 56, 56, 128, 32, 1, 1, 1, 1, 0, 1);
     fprintf(stderr, "  winograd F(4x4,3x3) 56x56x128->32: max |diff| / max |direct| = %.3g\n", e);
     SL_CHECK(t, e <= 5e-5);
+}
+
+/* ============================ 1x1 conv GEMM (pointwise.h) =============== */
+static void pw_case(struct sl_t *t, sl_nn_pw_fn fn, int P, int C, int M, int act, int split)
+{
+    size_t nx = (size_t)P * (size_t)C, nw = (size_t)M * (size_t)C, ny = (size_t)P * (size_t)M;
+    float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *b = malloc((size_t)M * sizeof *b);
+    float *y = malloc(ny * sizeof *y);
+    if (!x || !w || !b || !y)
+        goto done;
+    for (size_t i = 0; i < nx; i++)
+        x[i] = wrand();
+    for (size_t i = 0; i < nw; i++)
+        w[i] = wrand();
+    for (int i = 0; i < M; i++)
+        b[i] = wrand();
+    float lo = act == 0 ? -INFINITY : act == 1 ? 0.0f : -0.25f, hi = act == 2 ? 0.5f : INFINITY;
+    for (size_t i = 0; i < ny; i++)
+        y[i] = NAN;
+    struct sl_nn_pw pw;
+    sl_status st = sl__nn_pw_init(&pw, P, C, M, w, act ? b : NULL, lo, hi);
+    SL_CHECK_EQ(t, st, SL_OK);
+    if (st)
+        goto done;
+    for (int s = 0; s < split; s++)      /* blocks in pieces, last first */
+        fn(&pw, x, y, pw.nblocks * (split - 1 - s) / split, pw.nblocks * (split - s) / split);
+    double md = 0.0;
+    for (int r = 0; r < P; r++)
+        for (int m = 0; m < M; m++) {
+            double acc = act ? b[m] : 0.0;
+            for (int c = 0; c < C; c++)
+                acc += (double)x[(size_t)r * (size_t)C + (size_t)c] * w[(size_t)m * (size_t)C + (size_t)c];
+            float ref = (float)acc;
+            ref = ref < lo ? lo : ref > hi ? hi : ref;
+            double d = fabs((double)y[(size_t)r * (size_t)M + (size_t)m] - ref);
+            md = isfinite(y[(size_t)r * (size_t)M + (size_t)m]) ? fmax(md, d) : INFINITY;
+        }
+    SL_CHECKF(t, md <= 1e-5 * (double)C, "P%d C%d M%d act %d: max diff %.3g", P, C, M, act, md);
+    sl__nn_pw_free(&pw);
+done:
+    free(x);
+    free(w);
+    free(b);
+    free(y);
+}
+
+SL_TEST(nn, pointwise_gemm_vs_direct)
+{
+    sl_nn_pw_fn fns[2] = { sl__nn_pw_blocks_c, sl__nn_pw_pick() };
+    int nf = fns[1] == fns[0] ? 1 : 2;
+    for (int f = 0; f < nf; f++) {
+        for (int k = 0; k < 30; k++) {
+            int P = 1 + (int)((wrand() + 1.0f) * 40.0f), C = 1 + (int)((wrand() + 1.0f) * 40.0f);
+            int M = 1 + (int)((wrand() + 1.0f) * 50.0f);
+            pw_case(t, fns[f], P, C, M, k % 3, 1 + k % 3);
+        }
+        pw_case(t, fns[f], 48, 64, 64, 1, 2);          /* exact multiples */
+        pw_case(t, fns[f], 13, 5, 33, 0, 1);           /* one full block + tail */
+    }
 }
