@@ -42,7 +42,7 @@ sl_status sl__nn_wino_init(struct sl_nn_wino *w, int H, int W, int C, int M,
     w->nblocks = (w->ntiles + SL_NN_WINO_TB - 1) / SL_NN_WINO_TB;
     w->Mp = (M + 31) / 32 * 32;
     w->nscratch = nworkers;
-    w->scratch_floats = (size_t)36 * SL_NN_WINO_TB * ((size_t)C + (size_t)w->Mp) + 16;
+    w->scratch_floats = 36 * SL_NN_WINO_VS(C) + (size_t)36 * SL_NN_WINO_TB * (size_t)w->Mp + 16;
     size_t Mp = (size_t)w->Mp, Cs = (size_t)C;
     w->U = sl__aligned_alloc(64, 36 * Cs * Mp * sizeof(float));
     w->bias = sl__aligned_alloc(64, Mp * sizeof(float));
@@ -112,7 +112,7 @@ void sl__nn_wino_blocks_c(const struct sl_nn_wino *w, const float *x, float *y,
 {
     const size_t C = (size_t)w->C, Mp = (size_t)w->Mp, TB = SL_NN_WINO_TB;
     float *V = w->scratch + (size_t)slot * w->scratch_floats;
-    float *Z = V + 36 * TB * C;
+    float *Z = V + 36 * SL_NN_WINO_VS(C);
     for (int blk = b0; blk < b1; blk++) {
         int t0 = blk * SL_NN_WINO_TB;
         int nt = SL_MIN(SL_NN_WINO_TB, w->ntiles - t0);
@@ -131,12 +131,12 @@ void sl__nn_wino_blocks_c(const struct sl_nn_wino *w, const float *x, float *y,
                 for (int i = 0; i < 6; i++)
                     in_1d(tmp + i * 6, 1, v + i * 6, 1);  /* (B^T d) B: rows */
                 for (int p = 0; p < 36; p++)
-                    V[((size_t)p * TB + (size_t)t) * C + c] = v[p];
+                    V[(size_t)p * SL_NN_WINO_VS(C) + (size_t)t * C + c] = v[p];
             }
         }
         for (size_t p = 0; p < 36; p++)
             for (size_t t = 0; t < (size_t)nt; t++) {
-                const float *a = V + (p * TB + t) * C;
+                const float *a = V + p * SL_NN_WINO_VS(C) + t * C;
                 float *z = Z + (p * TB + t) * Mp;
                 for (size_t m = 0; m < Mp; m++)
                     z[m] = 0.0f;

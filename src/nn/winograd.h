@@ -22,6 +22,10 @@
 #include "base/base.h"
 
 #define SL_NN_WINO_TB 12            /* tiles per block = GEMM rows         */
+/* Floats between two transform positions of V: TB x C plus one cache line,
+ * so the 36 stores of one input transform do not all fall into two L1
+ * sets (TB x C x 4 bytes = 6 KiB for C = 128). */
+#define SL_NN_WINO_VS(C) ((size_t)SL_NN_WINO_TB * (size_t)(C) + 16)
 
 struct sl_nn_wino {
     int H, W, C, M;                 /* input H, W, channels; out channels  */
@@ -34,7 +38,7 @@ struct sl_nn_wino {
     float *bias;                    /* owned: [Mp]                         */
     int nscratch;                   /* workers                             */
     float *scratch;                 /* owned: nscratch x scratch_floats    */
-    size_t scratch_floats;          /* V[36][TB][C] + Z[36][TB][Mp]         */
+    size_t scratch_floats;          /* V[36][VS] + Z[36][TB][Mp]            */
 };
 
 /* Prepares w for input H x W x C, weights OHWI [M][3][3][C] (borrowed,

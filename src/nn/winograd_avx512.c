@@ -48,34 +48,37 @@ static inline __mmask16 tail_mask(size_t n)
 
 static void input_tile(const struct sl_nn_wino *w, const float *x, float *V, int t, int ti)
 {
-    const size_t C = (size_t)w->C;
+    const size_t C = (size_t)w->C, VS = SL_NN_WINO_VS(w->C);
     int iy0 = ti / w->tw * 4 - w->pt, ix0 = ti % w->tw * 4 - w->pl;
     bool inside = iy0 >= 0 && ix0 >= 0 && iy0 + 6 <= w->H && ix0 + 6 <= w->W;
+    /* rows of in-bounds pixels: [j0, j1) of each row, rows [i0, i1) */
+    int i0 = iy0 < 0 ? -iy0 : 0, i1 = SL_MIN(6, w->H - iy0);
+    int j0 = ix0 < 0 ? -ix0 : 0, j1 = SL_MIN(6, w->W - ix0);
     for (size_t c = 0; c < C; c += 16) {
         __mmask16 k = tail_mask(C - c);
-        __m512 d[36], tmp[36];
-        for (int i = 0; i < 6; i++) {
-            int iy = iy0 + i;
-            for (int j = 0; j < 6; j++) {
-                int ix = ix0 + j;
-                if (inside || (iy >= 0 && iy < w->H && ix >= 0 && ix < w->W))
-                    d[i * 6 + j] = _mm512_maskz_loadu_ps(k, x + ((size_t)iy * (size_t)w->W + (size_t)ix) * C + c);
-                else
-                    d[i * 6 + j] = _mm512_setzero_ps();
+        __m512 tmp[36];
+        for (int i = 0; i < 6; i++) {                   /* rows: d B */
+            __m512 d[6], r[6];
+            /* offset of pixel (i, 0): negative at a top/left border, where
+             * only the in-bounds pixels are loaded */
+            ptrdiff_t row = ((ptrdiff_t)(iy0 + i) * (ptrdiff_t)w->W + ix0) * (ptrdiff_t)C + (ptrdiff_t)c;
+            if (inside && k == 0xffff) {
+                for (int j = 0; j < 6; j++)
+                    d[j] = _mm512_loadu_ps(x + row + (ptrdiff_t)j * (ptrdiff_t)C);
+            } else {
+                for (int j = 0; j < 6; j++)
+                    d[j] = i >= i0 && i < i1 && j >= j0 && j < j1 ?
+                           _mm512_maskz_loadu_ps(k, x + row + (ptrdiff_t)j * (ptrdiff_t)C) : _mm512_setzero_ps();
             }
-        }
-        for (int j = 0; j < 6; j++) {                   /* columns: B^T d */
-            __m512 r[6];
-            IN_1D(d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j], r);
-            for (int i = 0; i < 6; i++)
-                tmp[i * 6 + j] = r[i];
-        }
-        for (int i = 0; i < 6; i++) {                   /* rows: (B^T d) B */
-            __m512 r[6];
-            const __m512 *q = tmp + i * 6;
-            IN_1D(q[0], q[1], q[2], q[3], q[4], q[5], r);
+            IN_1D(d[0], d[1], d[2], d[3], d[4], d[5], r);
             for (int j = 0; j < 6; j++)
-                _mm512_mask_storeu_ps(V + ((size_t)(i * 6 + j) * TB + (size_t)t) * C + c, k, r[j]);
+                tmp[i * 6 + j] = r[j];
+        }
+        for (int j = 0; j < 6; j++) {                   /* columns: B^T (d B) */
+            __m512 r[6];
+            IN_1D(tmp[j], tmp[6 + j], tmp[12 + j], tmp[18 + j], tmp[24 + j], tmp[30 + j], r);
+            for (int i = 0; i < 6; i++)
+                _mm512_mask_storeu_ps(V + (size_t)(i * 6 + j) * VS + (size_t)t * C + c, k, r[i]);
         }
     }
 }
@@ -85,7 +88,7 @@ static void gemm_block(const struct sl_nn_wino *w, const float *V, float *Z)
 {
     const size_t C = (size_t)w->C, Mp = (size_t)w->Mp;
     for (size_t p = 0; p < 36; p++) {
-        const float *A = V + p * TB * C;
+        const float *A = V + p * SL_NN_WINO_VS(C);
         const float *B = w->U + p * C * Mp;
         float *Zp = Z + p * TB * Mp;
         for (size_t j = 0; j < Mp; j += 32) {
@@ -150,7 +153,7 @@ void sl__nn_wino_blocks_avx512(const struct sl_nn_wino *w, const float *x, float
                                int b0, int b1, int slot)
 {
     float *V = w->scratch + (size_t)slot * w->scratch_floats;
-    float *Z = V + 36 * (size_t)TB * (size_t)w->C;
+    float *Z = V + 36 * SL_NN_WINO_VS(w->C);
     for (int blk = b0; blk < b1; blk++) {
         int t0 = blk * TB, nt = SL_MIN(TB, w->ntiles - t0);
         for (int t = 0; t < nt; t++)
