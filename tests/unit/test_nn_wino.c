@@ -4,7 +4,8 @@
  * formula written here: random shapes with odd sizes, every padding from
  * 0 to 2 per side (partial tiles at the borders), channel counts that are
  * not multiples of 16/32, fused Relu/Clip, work split over scratch slots.
- * Also the 1x1 conv GEMM (src/nn/pointwise.c, pointwise_avx512.c).
+ * Also the 1x1 conv GEMM (src/nn/pointwise.c, pointwise_avx512.c) and the
+ * depthwise 3x3 conv (src/nn/dwconv.c, dwconv_avx512.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "nn/dwconv.h"
 #include "nn/pointwise.h"
 #include "nn/winograd.h"
 #include "test.h"
@@ -188,4 +190,71 @@ SL_TEST(nn, pointwise_gemm_vs_direct)
         pw_case(t, fns[f], 48, 64, 64, 1, 2);          /* exact multiples */
         pw_case(t, fns[f], 13, 5, 33, 0, 1);           /* one full block + tail */
     }
+}
+
+/* ============================ Depthwise 3x3 (dwconv.h) ================== */
+static void dw_case(struct sl_t *t, sl_nn_dw_fn fn, int H, int W, int C, int s, int pt, int pl,
+                    int pb, int pr, int act)
+{
+    int OH = (H + pt + pb - 3) / s + 1, OW = (W + pl + pr - 3) / s + 1;
+    if (OH < 1 || OW < 1)
+        return;
+    size_t nx = (size_t)H * (size_t)W * (size_t)C, ny = (size_t)OH * (size_t)OW * (size_t)C;
+    float *x = malloc(nx * sizeof *x), *w = malloc((size_t)C * 9 * sizeof *w);
+    float *b = malloc((size_t)C * sizeof *b), *y = malloc(ny * sizeof *y);
+    if (!x || !w || !b || !y)
+        goto done;
+    for (size_t i = 0; i < nx; i++)
+        x[i] = wrand();
+    for (int i = 0; i < C * 9; i++)
+        w[i] = wrand();
+    for (int i = 0; i < C; i++)
+        b[i] = wrand();
+    float lo = act == 0 ? -INFINITY : act == 1 ? 0.0f : -0.25f, hi = act == 2 ? 0.5f : INFINITY;
+    struct sl_nn_dw d;
+    sl_status st = sl__nn_dw_init(&d, H, W, C, OH, OW, s, pt, pl, w, act ? b : NULL, lo, hi);
+    SL_CHECK_EQ(t, st, SL_OK);
+    if (st)
+        goto done;
+    for (size_t i = 0; i < ny; i++)
+        y[i] = NAN;
+    fn(&d, x, y, OH / 2, OH);                /* two row ranges */
+    fn(&d, x, y, 0, OH / 2);
+    double md = 0.0;
+    for (int oy = 0; oy < OH; oy++)
+        for (int ox = 0; ox < OW; ox++)
+            for (int c = 0; c < C; c++) {
+                double acc = act ? b[c] : 0.0;
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++) {
+                        int iy = oy * s - pt + i, ix = ox * s - pl + j;
+                        if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+                            acc += (double)x[((size_t)iy * (size_t)W + (size_t)ix) * (size_t)C + (size_t)c] *
+                                   w[c * 9 + i * 3 + j];
+                    }
+                float ref = (float)acc;
+                ref = ref < lo ? lo : ref > hi ? hi : ref;
+                float got = y[((size_t)oy * (size_t)OW + (size_t)ox) * (size_t)C + (size_t)c];
+                md = isfinite(got) ? fmax(md, fabs((double)got - ref)) : INFINITY;
+            }
+    SL_CHECKF(t, md <= 1e-5, "H%d W%d C%d s%d pads %d,%d,%d,%d act %d: max diff %.3g", H, W, C, s,
+              pt, pl, pb, pr, act, md);
+    sl__nn_dw_free(&d);
+done:
+    free(x);
+    free(w);
+    free(b);
+    free(y);
+}
+
+SL_TEST(nn, dwconv3x3_vs_direct)
+{
+    sl_nn_dw_fn fns[2] = { sl__nn_dw_rows_c, sl__nn_dw_pick() };
+    int nf = fns[1] == fns[0] ? 1 : 2;
+    for (int f = 0; f < nf; f++)
+        for (int k = 0; k < 40; k++) {
+            int H = 1 + (int)((wrand() + 1.0f) * 8.0f), W = 1 + (int)((wrand() + 1.0f) * 10.0f);
+            int C = 1 + (int)((wrand() + 1.0f) * 20.0f);
+            dw_case(t, fns[f], H, W, C, 1 + k % 2, k % 3, (k / 3) % 3, (k / 2) % 3, (k + 1) % 3, k % 3);
+        }
 }
