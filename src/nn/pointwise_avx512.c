@@ -51,6 +51,40 @@ static void tile(const struct sl_nn_pw *w, const float *A, size_t lda, const flo
 #undef ST
 }
 
+/* R-row variants (R = 4, 8) for the last, partial row block: a 7x7 map
+ * (49 rows) would otherwise compute 12 rows for its last 1. */
+#define TILE_SMALL(R)                                                              \
+static void tile##R(const struct sl_nn_pw *w, const float *A, size_t lda,         \
+                    const float *B, float *y, size_t ldy, size_t j)               \
+{                                                                                  \
+    const size_t C = (size_t)w->C;                                                 \
+    __m512 c0[R], c1[R];                                                           \
+    _Pragma("GCC unroll 8")                                                        \
+    for (int r = 0; r < R; r++)                                                    \
+        c0[r] = c1[r] = _mm512_setzero_ps();                                       \
+    for (size_t k = 0; k < C; k++, B += 32) {                                      \
+        __m512 b0 = _mm512_load_ps(B), b1 = _mm512_load_ps(B + 16);                \
+        _Pragma("GCC unroll 8")                                                    \
+        for (int r = 0; r < R; r++) {                                              \
+            __m512 a = _mm512_set1_ps(A[(size_t)r * lda + k]);                     \
+            c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);                                 \
+            c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);                                 \
+        }                                                                          \
+    }                                                                              \
+    const __m512 lo = _mm512_set1_ps(w->lo), hi = _mm512_set1_ps(w->hi);           \
+    const __m512 bb0 = _mm512_load_ps(w->bias + j), bb1 = _mm512_load_ps(w->bias + j + 16); \
+    __mmask16 k0 = mask_n((long)w->M - (long)j), k1 = mask_n((long)w->M - (long)j - 16); \
+    _Pragma("GCC unroll 8")                                                        \
+    for (int r = 0; r < R; r++) {                                                  \
+        _mm512_mask_storeu_ps(y + (size_t)r * ldy + j, k0,                         \
+            _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(c0[r], bb0), lo), hi));      \
+        _mm512_mask_storeu_ps(y + (size_t)r * ldy + j + 16, k1,                    \
+            _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(c1[r], bb1), lo), hi));      \
+    }                                                                              \
+}
+TILE_SMALL(4)
+TILE_SMALL(8)
+
 void sl__nn_pw_blocks_avx512(const struct sl_nn_pw *w, const float *x, float *y, int b0, int b1)
 {
     const size_t C = (size_t)w->C, M = (size_t)w->M, Mp = (size_t)w->Mp;
@@ -62,8 +96,14 @@ void sl__nn_pw_blocks_avx512(const struct sl_nn_pw *w, const float *x, float *y,
         } else {                         /* partial block via zero-padded scratch */
             float *ta = w->tail, *ty = w->tail + MR * C;
             memcpy(ta, x + r0 * C, nr * C * sizeof(float));
-            for (size_t j = 0; j < Mp; j += 32)
-                tile(w, ta, C, w->W + j * C, ty, M, j);
+            for (size_t j = 0; j < Mp; j += 32) {
+                if (nr <= 4)
+                    tile4(w, ta, C, w->W + j * C, ty, M, j);
+                else if (nr <= 8)
+                    tile8(w, ta, C, w->W + j * C, ty, M, j);
+                else
+                    tile(w, ta, C, w->W + j * C, ty, M, j);
+            }
             memcpy(y + r0 * M, ty, nr * M * sizeof(float));
         }
     }

@@ -189,6 +189,9 @@ SL_TEST(nn, pointwise_gemm_vs_direct)
         }
         pw_case(t, fns[f], 48, 64, 64, 1, 2);          /* exact multiples */
         pw_case(t, fns[f], 13, 5, 33, 0, 1);           /* one full block + tail */
+        for (int P = 13; P <= 23; P++)                 /* every tail 1..11 rows (4/8/12-row kernels) */
+            pw_case(t, fns[f], P, 24, 40, 1, 1);
+        pw_case(t, fns[f], 49, 64, 96, 2, 2);          /* 7x7 map: tail of 1 */
     }
 }
 
