@@ -14,6 +14,7 @@
  * SL_ERR_UNSUPPORTED and the session runs them on ref.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -21,6 +22,9 @@
 #include <xnnpack.h>
 
 #include "nn/nn_int.h"
+#include "nn/dwconv.h"
+#include "nn/pointwise.h"
+#include "nn/winograd.h"
 
 /* ============================ Initialisation ============================ */
 static void *xa_alloc(void *ctx, size_t n) { (void)ctx; return sl__malloc(n); }
@@ -60,7 +64,7 @@ struct xctx {
 /* Ops XNNPACK 2022 lacks but that are hot in the face models run as our
  * own kernels here (AVX2 when the CPU has it, split over the same
  * threadpool): BatchNormalization as scale/shift (+Relu), Tanh, Exp. */
-enum { XK_XNN, XK_AFFINE, XK_TANH, XK_EXP, XK_SOFTMAX, XK_GDW };
+enum { XK_XNN, XK_AFFINE, XK_TANH, XK_EXP, XK_SOFTMAX, XK_GDW, XK_WINO, XK_PW, XK_DW };
 
 struct xop {
     xnn_operator_t op;
@@ -70,6 +74,12 @@ struct xop {
     float *y;
     size_t rows, C;                /* affine: rows of C; unary: rows of C    */
     float lo, hi;                  /* affine: output range (fused act)       */
+    struct sl_nn_wino *wino;       /* owned: XK_WINO state (winograd.h)      */
+    sl_nn_wino_fn wino_fn;
+    struct sl_nn_pw *pw;           /* owned: XK_PW state (pointwise.h)       */
+    sl_nn_pw_fn pw_fn;
+    struct sl_nn_dw *dw;           /* owned: XK_DW state (dwconv.h)          */
+    sl_nn_dw_fn dw_fn;
 };
 
 static sl_status xp_open(void **ctx, int threads)
@@ -115,6 +125,18 @@ static void xp_free(void *ctx, void *p)
         return;
     if (o->op)
         xnn_delete_operator(o->op);
+    if (o->dw) {
+        sl__nn_dw_free(o->dw);
+        sl__free(o->dw);
+    }
+    if (o->pw) {
+        sl__nn_pw_free(o->pw);
+        sl__free(o->pw);
+    }
+    if (o->wino) {
+        sl__nn_wino_free(o->wino);
+        sl__free(o->wino);
+    }
     sl__free(o->extra);
     sl__free(o);
 }
@@ -454,6 +476,163 @@ static sl_status own_prepare(struct xop *o, const struct sl_nn_exec *x,
     return SL_OK;
 }
 
+/* Winograd F(4x4, 3x3) (winograd.h) for 3x3 stride-1 dense convs with
+ * enough channels; only where a SIMD kernel exists (the plain C one is
+ * the tests' oracle, slower than XNNPACK's direct conv). Channel
+ * thresholds measured on fr_expression's 56x56x128 -> 32 and smaller
+ * shapes (docs/nn.md). SL_NN_WINOGRAD=0 in the environment turns it off
+ * (A/B measurements). */
+#define WINO_MIN_C 32
+#define WINO_MIN_M 16
+#define WINO_MIN_TILES 36   /* 4x4 output tiles: 28x28 (49) wins 1.7x, 14x14
+                               (16) breaks even, 7x7 (4) loses 2.4x        */
+
+static bool wino_fits(const struct sl_nn_value *xv, const struct sl_nn_value *yv,
+                      const struct sl_nn_conv_p *c)
+{
+    const char *env = getenv("SL_NN_WINOGRAD");
+    if (env && env[0] == '0')
+        return false;
+    return sl__nn_wino_fast() && c->kh == 3 && c->kw == 3 && c->sh == 1 && c->sw == 1 &&
+           c->dh == 1 && c->dw == 1 && c->group == 1 && xv->dims[0] == 1 &&
+           c->pt <= 2 && c->pl <= 2 && xv->dims[3] >= WINO_MIN_C && yv->dims[3] >= WINO_MIN_M &&
+           ((yv->dims[1] + 3) / 4) * ((yv->dims[2] + 3) / 4) >= WINO_MIN_TILES;
+}
+
+static sl_status wino_prepare(struct xctx *ctx, const struct sl_nn_exec *x,
+                              const struct sl_nn_node *nd, struct xop *o, float lo, float hi)
+{
+    const struct sl_nn_model *m = x->m;
+    const struct sl_nn_value *xv = &m->values[nd->in[0]], *yv = &m->values[nd->out[0]];
+    const float *bias = nd->nin > 2 && nd->in[2] >= 0 ? m->values[nd->in[2]].data : NULL;
+    if (!m->values[nd->in[1]].data)
+        return SL_ERR_UNSUPPORTED;
+    o->wino = sl__calloc(1, sizeof *o->wino);
+    if (!o->wino)
+        return SL_ERR_NOMEM;
+    int workers = ctx->tp ? (int)pthreadpool_get_threads_count(ctx->tp) : 1;
+    sl_status st = sl__nn_wino_init(o->wino, (int)xv->dims[1], (int)xv->dims[2], (int)xv->dims[3],
+                                    (int)yv->dims[3], (int)yv->dims[1], (int)yv->dims[2],
+                                    nd->conv.pt, nd->conv.pl, m->values[nd->in[1]].data, bias,
+                                    lo, hi, workers);
+    if (st) {
+        sl__free(o->wino);
+        o->wino = NULL;
+        return st == SL_ERR_INVALID ? SL_ERR_UNSUPPORTED : st;
+    }
+    o->kind = XK_WINO;
+    o->wino_fn = sl__nn_wino_pick();
+    o->x = sl__nn_ptr(x, nd->in[0]);
+    o->y = sl__nn_ptr(x, nd->out[0]);
+    return SL_OK;
+}
+
+/* 1x1 stride-1 unpadded dense conv = one GEMM with our AVX-512 12x32
+ * kernel (pointwise.h). SL_NN_PW=0 in the environment turns it off. */
+static bool pw_fits(const struct sl_nn_value *xv, const struct sl_nn_node *nd)
+{
+    const struct sl_nn_conv_p *c = &nd->conv;
+    const char *env = getenv("SL_NN_PW");
+    if (env && env[0] == '0')
+        return false;
+    return sl__nn_pw_pick() != sl__nn_pw_blocks_c && c->kh == 1 && c->kw == 1 &&
+           c->sh == 1 && c->sw == 1 && c->group == 1 && !c->pt && !c->pl && !c->pb && !c->pr &&
+           xv->dims[0] == 1 && nd->act != SL_ACT_PRELU;
+}
+
+static sl_status pw_prepare(const struct sl_nn_exec *x, const struct sl_nn_node *nd,
+                            struct xop *o, float lo, float hi)
+{
+    const struct sl_nn_model *m = x->m;
+    const struct sl_nn_value *xv = &m->values[nd->in[0]], *yv = &m->values[nd->out[0]];
+    const float *bias = nd->nin > 2 && nd->in[2] >= 0 ? m->values[nd->in[2]].data : NULL;
+    if (!m->values[nd->in[1]].data)
+        return SL_ERR_UNSUPPORTED;
+    o->pw = sl__calloc(1, sizeof *o->pw);
+    if (!o->pw)
+        return SL_ERR_NOMEM;
+    sl_status st = sl__nn_pw_init(o->pw, (int)(xv->dims[1] * xv->dims[2]), (int)xv->dims[3],
+                                  (int)yv->dims[3], m->values[nd->in[1]].data, bias, lo, hi);
+    if (st) {
+        sl__free(o->pw);
+        o->pw = NULL;
+        return st == SL_ERR_INVALID ? SL_ERR_UNSUPPORTED : st;
+    }
+    o->kind = XK_PW;
+    o->pw_fn = sl__nn_pw_pick();
+    o->x = sl__nn_ptr(x, nd->in[0]);
+    o->y = sl__nn_ptr(x, nd->out[0]);
+    return SL_OK;
+}
+
+/* Depthwise 3x3, stride 1 or 2, with few channels (dwconv.h): measured
+ * against XNNPACK's depthwise conv on fr_detect (min of 3 alternating
+ * rounds): 120x160x16 0.82x, 60x80x32 0.40x, but 64 channels 1.0x and
+ * 128/256 channels 1.2-1.4x, hence the channel limit. SL_NN_DW=0 turns it
+ * off. */
+#define DW_MAX_C 32
+
+static bool dw_fits(const struct sl_nn_value *xv, const struct sl_nn_value *yv,
+                    const struct sl_nn_node *nd)
+{
+    const struct sl_nn_conv_p *c = &nd->conv;
+    const char *env = getenv("SL_NN_DW");
+    if (env && env[0] == '0')
+        return false;
+    return sl__nn_dw_pick() != sl__nn_dw_rows_c && c->kh == 3 && c->kw == 3 &&
+           c->sh == c->sw && (c->sh == 1 || c->sh == 2) && c->dh == 1 && c->dw == 1 &&
+           c->group == (int)xv->dims[3] && yv->dims[3] == xv->dims[3] && xv->dims[0] == 1 &&
+           xv->dims[3] <= DW_MAX_C && c->pt <= 2 && c->pl <= 2 && nd->act != SL_ACT_PRELU;
+}
+
+static sl_status dw_prepare(const struct sl_nn_exec *x, const struct sl_nn_node *nd,
+                            struct xop *o, float lo, float hi)
+{
+    const struct sl_nn_model *m = x->m;
+    const struct sl_nn_value *xv = &m->values[nd->in[0]], *yv = &m->values[nd->out[0]];
+    const float *bias = nd->nin > 2 && nd->in[2] >= 0 ? m->values[nd->in[2]].data : NULL;
+    if (!m->values[nd->in[1]].data)
+        return SL_ERR_UNSUPPORTED;
+    o->dw = sl__calloc(1, sizeof *o->dw);
+    if (!o->dw)
+        return SL_ERR_NOMEM;
+    sl_status st = sl__nn_dw_init(o->dw, (int)xv->dims[1], (int)xv->dims[2], (int)xv->dims[3],
+                                  (int)yv->dims[1], (int)yv->dims[2], nd->conv.sh, nd->conv.pt,
+                                  nd->conv.pl, m->values[nd->in[1]].data, bias, lo, hi);
+    if (st) {
+        sl__free(o->dw);
+        o->dw = NULL;
+        return st == SL_ERR_INVALID ? SL_ERR_UNSUPPORTED : st;
+    }
+    o->kind = XK_DW;
+    o->dw_fn = sl__nn_dw_pick();
+    o->x = sl__nn_ptr(x, nd->in[0]);
+    o->y = sl__nn_ptr(x, nd->out[0]);
+    return SL_OK;
+}
+
+static void dw_task(void *ctxp, size_t start, size_t count)
+{
+    const struct xop *o = ctxp;
+    o->dw_fn(o->dw, o->x, o->y, (int)start, (int)(start + count));
+}
+
+static void pw_task(void *ctxp, size_t start, size_t count)
+{
+    const struct xop *o = ctxp;
+    o->pw_fn(o->pw, o->x, o->y, (int)start, (int)(start + count));
+}
+
+/* Worker i of n runs its share of the tile blocks with scratch slot i. */
+static void wino_task(void *ctxp, size_t i)
+{
+    const struct xop *o = ctxp;
+    const struct sl_nn_wino *w = o->wino;
+    int n = w->nscratch, nb = w->nblocks;
+    int b0 = (int)((int64_t)nb * (int64_t)i / n), b1 = (int)((int64_t)nb * (int64_t)(i + 1) / n);
+    o->wino_fn(w, o->x, o->y, b0, b1, (int)i);
+}
+
 static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void **opp)
 {
     struct xctx *ctx = ctxp;
@@ -505,6 +684,39 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
         }
         const struct sl_nn_value *w = &m->values[nd->in[1]];
         size_t C = (size_t)xv->dims[3], M = (size_t)yv->dims[3], G = (size_t)c->group;
+        if (dw_fits(xv, yv, nd)) {
+            sl_status ds = dw_prepare(x, nd, o, lo, hi);
+            if (ds == SL_OK) {
+                *opp = o;
+                return SL_OK;
+            }
+            if (ds != SL_ERR_UNSUPPORTED) {
+                xp_free(NULL, o);
+                return ds;
+            }
+        }
+        if (pw_fits(xv, nd)) {
+            sl_status ps = pw_prepare(x, nd, o, lo, hi);
+            if (ps == SL_OK) {
+                *opp = o;
+                return SL_OK;
+            }
+            if (ps != SL_ERR_UNSUPPORTED) {
+                xp_free(NULL, o);
+                return ps;
+            }
+        }
+        if (wino_fits(xv, yv, c)) {
+            sl_status ws = wino_prepare(ctx, x, nd, o, lo, hi);
+            if (ws == SL_OK) {
+                *opp = o;
+                return SL_OK;
+            }
+            if (ws != SL_ERR_UNSUPPORTED) {
+                xp_free(NULL, o);
+                return ws;
+            }
+        }
         const float *bias = nd->nin > 2 && nd->in[2] >= 0 ? m->values[nd->in[2]].data : NULL;
         s = xnn_create_convolution2d_nhwc_f32(
             (uint32_t)c->pt, (uint32_t)c->pr, (uint32_t)c->pb, (uint32_t)c->pl,
@@ -733,6 +945,35 @@ static sl_status xp_run(void *ctxp, const struct sl_nn_exec *x, int n, void *opp
     struct xop *o = opp;
     if (o->kind == XK_XNN)
         return xs(xnn_run_operator(o->op, ctx->serial ? NULL : ctx->tp));
+    if (o->kind == XK_DW) {
+        const struct sl_nn_dw *d = o->dw;
+        if (ctx->tp && !ctx->serial && d->OH > 1)
+            pthreadpool_parallelize_1d_tile_1d(ctx->tp, dw_task, o, (size_t)d->OH,
+                                               (size_t)SL_MAX(1, d->OH / 8),
+                                               ctx->flags ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0);
+        else
+            o->dw_fn(d, o->x, o->y, 0, d->OH);
+        return SL_OK;
+    }
+    if (o->kind == XK_PW) {
+        const struct sl_nn_pw *w = o->pw;
+        if (ctx->tp && !ctx->serial && w->nblocks > 1)
+            pthreadpool_parallelize_1d_tile_1d(ctx->tp, pw_task, o, (size_t)w->nblocks,
+                                               (size_t)SL_MAX(1, w->nblocks / 8),
+                                               ctx->flags ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0);
+        else
+            o->pw_fn(w, o->x, o->y, 0, w->nblocks);
+        return SL_OK;
+    }
+    if (o->kind == XK_WINO) {
+        const struct sl_nn_wino *w = o->wino;
+        if (ctx->tp && !ctx->serial && w->nscratch > 1)
+            pthreadpool_parallelize_1d(ctx->tp, wino_task, o, (size_t)w->nscratch,
+                                       ctx->flags ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0);
+        else
+            o->wino_fn(w, o->x, o->y, 0, w->nblocks, 0);
+        return SL_OK;
+    }
     /* own kernels: tiles of rows (affine) or of elements (unary) */
     size_t total = o->rows;
     size_t per = o->kind != XK_TANH && o->kind != XK_EXP ?

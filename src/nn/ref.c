@@ -261,8 +261,17 @@ static void concat(const struct sl_nn_model *m, const struct sl_nn_node *nd,
     for (int k = 0; k < nd->nin; k++) {
         size_t chunk = (size_t)(V(k)->dims[nd->axis] * inner) * es;
         const uint8_t *x = ptrs[k];
-        for (int64_t o = 0; o < outer; o++)
-            memcpy(y + (size_t)o * orow + off, x + (size_t)o * chunk, chunk);
+        if (es == 4 && chunk <= 32) {            /* short rows: no memcpy call per row */
+            size_t n = chunk / 4, os = orow / 4;
+            const float *xf = (const float *)(const void *)x;
+            float *yf = (float *)(void *)(y + off);
+            for (int64_t o = 0; o < outer; o++)
+                for (size_t e = 0; e < n; e++)
+                    yf[(size_t)o * os + e] = xf[(size_t)o * n + e];
+        } else {
+            for (int64_t o = 0; o < outer; o++)
+                memcpy(y + (size_t)o * orow + off, x + (size_t)o * chunk, chunk);
+        }
         off += chunk;
     }
 }
@@ -304,7 +313,14 @@ static void strided_copy(const uint8_t *x, uint8_t *y, size_t es, int r,
         int64_t o = base;
         for (int i = 0; i < r - 1; i++)
             o += idx[i] * xs[i];
-        if (es == 4 && is == 1)
+        if (es == 4 && is == 1 && inner <= 8) {
+            /* short rows (fr_detect's Slice [1,4420,4] -> [1,4420,2]):
+             * a plain loop beats a memcpy call per row */
+            const float *xs4 = (const float *)(const void *)x + o;
+            float *ys4 = (float *)(void *)y + done;
+            for (int64_t k = 0; k < inner; k++)
+                ys4[k] = xs4[k];
+        } else if (es == 4 && is == 1)
             memcpy(y + (size_t)done * 4, x + (size_t)o * 4, (size_t)inner * 4);
         else if (es == 4)
             for (int64_t k = 0; k < inner; k++)
