@@ -15,13 +15,6 @@
 
 #include "img.h"
 
-static bool image_ok(const struct sl_image *img)
-{
-    return img && img->data && img->width > 0 && img->height > 0 &&
-           (img->channels == 1 || img->channels == 3) &&
-           img->stride >= (size_t)img->width * img->channels;
-}
-
 static size_t out_cap(const struct sl_image *img)
 {
     return (size_t)img->width * img->height * img->channels * 2 + (1u << 20);
@@ -121,7 +114,7 @@ static sl_status jenc_run(struct jenc *e, const struct sl_image *img, int qualit
 sl_status sl_image_encode_jpeg(const struct sl_image *img, int quality,
                                uint8_t **out, size_t *out_len)
 {
-    if (!image_ok(img) || !out || !out_len || quality < 0 || quality > 100)
+    if (!sl__image_ok(img) || !out || !out_len || quality < 0 || quality > 100)
         return SL_ERR_INVALID;
     struct jenc *e = sl__calloc(1, sizeof(*e));
     if (!e)
@@ -209,7 +202,7 @@ static sl_status penc_run(struct penc *e, const struct sl_image *img, int level)
 sl_status sl_image_encode_png(const struct sl_image *img, int level,
                               uint8_t **out, size_t *out_len)
 {
-    if (!image_ok(img) || !out || !out_len || level < -1 || level > 9)
+    if (!sl__image_ok(img) || !out || !out_len || level < -1 || level > 9)
         return SL_ERR_INVALID;
     struct penc *e = sl__calloc(1, sizeof(*e));
     if (!e)

@@ -34,6 +34,13 @@ sl_status sl_image_new(struct sl_image **out, uint32_t width, uint32_t height,
     return SL_OK;
 }
 
+bool sl__image_ok(const struct sl_image *img)
+{
+    return img && img->data && img->width > 0 && img->height > 0 &&
+           (img->channels == 1 || img->channels == 3) &&
+           img->stride >= (size_t)img->width * img->channels;
+}
+
 void sl_image_free(struct sl_image *img)
 {
     if (!img)

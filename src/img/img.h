@@ -13,6 +13,11 @@
 #include "base/base.h"
 #include "shualian/image.h"
 
+/* True when img is usable as a kernel source: pixels present, non-empty,
+ * 1 or 3 channels, stride covering a row. The one check every img entry
+ * point (crop, resize, warp, encode, ...) makes on its input image. */
+bool sl__image_ok(const struct sl_image *img);
+
 /* ============================ EXIF ======================================
  * Orientation (tag 0x0112 of IFD0) from a TIFF structure ("II*\0" or
  * "MM\0*" header first), bounds-checked, both byte orders. Returns 1..8,

@@ -6,13 +6,6 @@
 
 #include "img.h"
 
-static bool image_ok(const struct sl_image *img)
-{
-    return img && img->data && img->width > 0 && img->height > 0 &&
-           (img->channels == 1 || img->channels == 3) &&
-           img->stride >= (size_t)img->width * img->channels;
-}
-
 /* ============================ Colour ====================================
  * Weights in 16-bit fixed point, summing to 65536 (exact for white):
  * 0.299 -> 19595, 0.587 -> 38470, 0.114 -> 7471. */
@@ -32,7 +25,7 @@ void sl__rgb_to_gray_row(uint8_t *dst, const uint8_t *rgb, size_t n,
 sl_status sl_image_to_gray(struct sl_image **out, const struct sl_image *src,
                            enum sl_gray_weights w)
 {
-    if (!out || !image_ok(src) || (w != SL_GRAY_BT601 && w != SL_GRAY_BT601_BGR))
+    if (!out || !sl__image_ok(src) || (w != SL_GRAY_BT601 && w != SL_GRAY_BT601_BGR))
         return SL_ERR_INVALID;
     if (src->channels == 1)
         return sl_image_clone(out, src);
@@ -49,7 +42,7 @@ sl_status sl_image_to_gray(struct sl_image **out, const struct sl_image *src,
 
 sl_status sl_image_to_rgb(struct sl_image **out, const struct sl_image *src)
 {
-    if (!out || !image_ok(src))
+    if (!out || !sl__image_ok(src))
         return SL_ERR_INVALID;
     if (src->channels == 3)
         return sl_image_clone(out, src);
@@ -73,7 +66,7 @@ sl_status sl_image_crop(struct sl_image **out, const struct sl_image *src,
                         int32_t x, int32_t y, uint32_t width, uint32_t height,
                         uint8_t fill)
 {
-    if (!out || !image_ok(src))
+    if (!out || !sl__image_ok(src))
         return SL_ERR_INVALID;
     struct sl_image *d;
     sl_status st = sl_image_new(&d, width, height, src->channels);
@@ -105,7 +98,7 @@ sl_status sl_image_crop(struct sl_image **out, const struct sl_image *src,
 sl_status sl_image_mean_std(const struct sl_image *src, double mean[3],
                             double std[3])
 {
-    if (!image_ok(src) || !mean || !std)
+    if (!sl__image_ok(src) || !mean || !std)
         return SL_ERR_INVALID;
     uint32_t C = src->channels;
     uint64_t sum[3] = { 0 }, sq[3] = { 0 };
@@ -143,7 +136,7 @@ static inline int64_t gray1000(const uint8_t *p, uint32_t channels)
 
 sl_status sl_image_laplacian_var(const struct sl_image *src, double *out)
 {
-    if (!image_ok(src) || !out)
+    if (!sl__image_ok(src) || !out)
         return SL_ERR_INVALID;
     *out = 0;
     if (src->width < 3 || src->height < 3)

@@ -27,13 +27,6 @@
 #include <emmintrin.h>
 #endif
 
-static bool image_ok(const struct sl_image *img)
-{
-    return img && img->data && img->width > 0 && img->height > 0 &&
-           (img->channels == 1 || img->channels == 3) &&
-           img->stride >= (size_t)img->width * img->channels;
-}
-
 /* ============================ Kernel choice ============================= */
 
 static sl__vacc_fn vacc = sl__vacc_c;
@@ -198,7 +191,7 @@ static inline uint8_t to_u8(float v)
 
 sl_status sl__image_resize_ref(struct sl_image *dst, const struct sl_image *src)
 {
-    if (!image_ok(dst) || !image_ok(src) || dst->channels != src->channels)
+    if (!sl__image_ok(dst) || !sl__image_ok(src) || dst->channels != src->channels)
         return SL_ERR_INVALID;
     struct scratch sc;
     sl_status st = scratch_init(&sc, src->width, src->height, dst->width,
@@ -282,7 +275,7 @@ static void hpass1(uint8_t *d, const float *acc, const struct sl__resize_axis *a
 
 sl_status sl_image_resize_into(struct sl_image *dst, const struct sl_image *src)
 {
-    if (!image_ok(dst) || !image_ok(src) || dst->channels != src->channels)
+    if (!sl__image_ok(dst) || !sl__image_ok(src) || dst->channels != src->channels)
         return SL_ERR_INVALID;
     pthread_once(&pick_once, pick);
     uint32_t C = src->channels;
@@ -311,7 +304,7 @@ sl_status sl_image_resize_into(struct sl_image *dst, const struct sl_image *src)
 sl_status sl_image_resize(struct sl_image **out, const struct sl_image *src,
                           uint32_t width, uint32_t height)
 {
-    if (!out || !image_ok(src))
+    if (!out || !sl__image_ok(src))
         return SL_ERR_INVALID;
     struct sl_image *d;
     sl_status st = sl_image_new(&d, width, height, src->channels);

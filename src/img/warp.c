@@ -14,13 +14,6 @@
 
 #include "img.h"
 
-static bool image_ok(const struct sl_image *img)
-{
-    return img && img->data && img->width > 0 && img->height > 0 &&
-           (img->channels == 1 || img->channels == 3) &&
-           img->stride >= (size_t)img->width * img->channels;
-}
-
 static bool matrix_ok(const float m[6])
 {
     for (int i = 0; i < 6; i++)
@@ -52,7 +45,7 @@ sl_status sl_image_affine_invert(float out[6], const float m[6])
 sl_status sl__image_warp_affine_ref(struct sl_image *dst, const struct sl_image *src,
                                     const float m[6], uint8_t border)
 {
-    if (!image_ok(dst) || !image_ok(src) || dst->channels != src->channels ||
+    if (!sl__image_ok(dst) || !sl__image_ok(src) || dst->channels != src->channels ||
         !m || !matrix_ok(m))
         return SL_ERR_INVALID;
     uint32_t C = src->channels;
@@ -145,7 +138,7 @@ void sl__warp_row_c(uint8_t *d, const struct sl_image *src, const float m[6],
 sl_status sl_image_warp_affine(struct sl_image *dst, const struct sl_image *src,
                                const float m[6], uint8_t border)
 {
-    if (!image_ok(dst) || !image_ok(src) || dst->channels != src->channels ||
+    if (!sl__image_ok(dst) || !sl__image_ok(src) || dst->channels != src->channels ||
         !m || !matrix_ok(m))
         return SL_ERR_INVALID;
     sl__warp_row_fn row = sl__img_warp_row();
