@@ -245,16 +245,25 @@ static void matmul(const struct sl_nn_model *m, const struct sl_nn_node *nd,
 }
 
 /* ============================ Data movement ============================= */
+/* outer = product of v's dims before axis, inner = product after it. */
+static void around_axis(const struct sl_nn_value *v, int64_t axis,
+                        int64_t *outer, int64_t *inner)
+{
+    *outer = 1;
+    *inner = 1;
+    for (int i = 0; i < axis; i++)
+        *outer *= v->dims[i];
+    for (int i = (int)axis + 1; i < v->rank; i++)
+        *inner *= v->dims[i];
+}
+
 static void concat(const struct sl_nn_model *m, const struct sl_nn_node *nd,
                    void *const *ptrs)
 {
     const struct sl_nn_value *yv = O(0);
     size_t es = esize(yv);
-    int64_t outer = 1, inner = 1;
-    for (int i = 0; i < nd->axis; i++)
-        outer *= yv->dims[i];
-    for (int i = (int)nd->axis + 1; i < yv->rank; i++)
-        inner *= yv->dims[i];
+    int64_t outer, inner;
+    around_axis(yv, nd->axis, &outer, &inner);
     uint8_t *y = ptrs[nd->nin];
     size_t orow = (size_t)(yv->dims[nd->axis] * inner) * es;
     size_t off = 0;
@@ -281,11 +290,8 @@ static void split(const struct sl_nn_model *m, const struct sl_nn_node *nd,
 {
     const struct sl_nn_value *xv = V(0);
     size_t es = esize(xv);
-    int64_t outer = 1, inner = 1;
-    for (int i = 0; i < nd->axis; i++)
-        outer *= xv->dims[i];
-    for (int i = (int)nd->axis + 1; i < xv->rank; i++)
-        inner *= xv->dims[i];
+    int64_t outer, inner;
+    around_axis(xv, nd->axis, &outer, &inner);
     const uint8_t *x = ptrs[0];
     size_t irow = (size_t)(xv->dims[nd->axis] * inner) * es;
     size_t off = 0;
@@ -485,11 +491,8 @@ static void gather(const struct sl_nn_model *m, const struct sl_nn_node *nd,
 {
     const struct sl_nn_value *xv = V(0), *iv = V(1);
     size_t es = esize(xv);
-    int64_t outer = 1, inner = 1, ax = xv->dims[nd->axis];
-    for (int i = 0; i < nd->axis; i++)
-        outer *= xv->dims[i];
-    for (int i = (int)nd->axis + 1; i < xv->rank; i++)
-        inner *= xv->dims[i];
+    int64_t outer, inner, ax = xv->dims[nd->axis];
+    around_axis(xv, nd->axis, &outer, &inner);
     int64_t ni = sl__nn_numel(iv);
     size_t chunk = (size_t)inner * es;
     for (int64_t o = 0; o < outer; o++)
@@ -699,12 +702,8 @@ static void batchnorm(const struct sl_nn_model *m, const struct sl_nn_node *nd,
     if (nd->nin == 3) {                          /* precomputed scale, shift */
         const float *x = p[0], *sc = p[1], *sh = p[2];
         float *y = p[3];
-        int64_t C = xv->dims[nd->axis], inner = 1, outer = 1;
-        for (int i = 0; i < xv->rank; i++)
-            if (i < nd->axis)
-                outer *= xv->dims[i];
-            else if (i > nd->axis)
-                inner *= xv->dims[i];
+        int64_t C = xv->dims[nd->axis], inner, outer;
+        around_axis(xv, nd->axis, &outer, &inner);
         if (inner == 1) {                        /* NHWC: channels innermost */
             float lo = nd->act == SL_ACT_NONE ? -INFINITY : nd->act_min;
             float hi = nd->act == SL_ACT_CLIP ? nd->act_max : INFINITY;
@@ -729,12 +728,8 @@ static void batchnorm(const struct sl_nn_model *m, const struct sl_nn_node *nd,
     }
     const float *x = p[0], *g = p[1], *b = p[2], *mu = p[3], *var = p[4];
     float *y = p[nd->nin];
-    int64_t C = xv->dims[nd->axis], inner = 1, outer = 1;
-    for (int i = 0; i < xv->rank; i++)
-        if (i < nd->axis)
-            outer *= xv->dims[i];
-        else if (i > nd->axis)
-            inner *= xv->dims[i];
+    int64_t C = xv->dims[nd->axis], inner, outer;
+    around_axis(xv, nd->axis, &outer, &inner);
     for (int64_t o = 0; o < outer; o++)
         for (int64_t c = 0; c < C; c++) {
             float s = g[c] / sqrtf(var[c] + nd->eps), t = b[c] - mu[c] * s;
