@@ -188,6 +188,26 @@ static sl_status model_fit(struct model *m, const char *path)
     return SL_OK;
 }
 
+/* Sets up m for --dist (iso) and --fit (path or NULL): isotropic, the
+ * fitted stand-in, or a fit to real embeddings. *desc names what was set
+ * up, for the report. */
+static sl_status model_init(struct model *m, bool iso, const char *fit,
+                            const char **desc)
+{
+    m->iso = iso;
+    *desc = iso ? "isotropic" : "fitted-standin";
+    if (iso)
+        return SL_OK;
+    if (!fit) {
+        model_standin(m, 2024);
+        return SL_OK;
+    }
+    sl_status st = model_fit(m, fit);
+    if (st == SL_OK)
+        *desc = "fitted";
+    return st;
+}
+
 static void centre_of(const struct model *m, uint64_t ident, float *c)
 {
     uint64_t s = ident * 0x9e3779b97f4a7c15ULL + 12345;
@@ -326,18 +346,12 @@ static int bench_index(int argc, char **argv)
     struct model *m = sl__calloc(1, sizeof(*m));
     if (!m)
         return sl_cli_fail(SL_ERR_NOMEM, "bench index", "model");
-    m->iso = iso;
-    const char *dist_desc = iso ? "isotropic" : "fitted-standin";
-    if (!iso && fit) {
-        sl_status st = model_fit(m, fit);
-        if (st != SL_OK) {
-            sl__free(m);
-            return sl_cli_fail(st, "bench index", "%s: need >= 128 raw float32 "
-                               "512-d embeddings", fit);
-        }
-        dist_desc = "fitted";
-    } else if (!iso) {
-        model_standin(m, 2024);
+    const char *dist_desc;
+    sl_status mst = model_init(m, iso, fit, &dist_desc);
+    if (mst != SL_OK) {
+        sl__free(m);
+        return sl_cli_fail(mst, "bench index", "%s: need >= 128 raw float32 "
+                           "512-d embeddings", fit);
     }
     fprintf(stderr, "bench index: n=%ld kind=%s threads=%ld dist=%s\n", n,
             kindname, threads, dist_desc);
@@ -677,18 +691,12 @@ static int bench_prune(int argc, char **argv)
         rc = sl_cli_fail(SL_ERR_NOMEM, "bench index-prune", "%ld rows", n);
         goto out;
     }
-    m->iso = iso;
-    const char *dist_desc = iso ? "isotropic" : "fitted-standin";
-    if (!iso && fit) {
-        sl_status st = model_fit(m, fit);
-        if (st != SL_OK) {
-            rc = sl_cli_fail(st, "bench index-prune", "%s: need >= 128 raw "
-                             "float32 512-d embeddings", fit);
-            goto out;
-        }
-        dist_desc = "fitted";
-    } else if (!iso) {
-        model_standin(m, 2024);
+    const char *dist_desc;
+    sl_status mst = model_init(m, iso, fit, &dist_desc);
+    if (mst != SL_OK) {
+        rc = sl_cli_fail(mst, "bench index-prune", "%s: need >= 128 raw "
+                         "float32 512-d embeddings", fit);
+        goto out;
     }
     fprintf(stderr, "bench index-prune: n=%ld queries=%ld dist=%s\n", n, nq,
             dist_desc);
