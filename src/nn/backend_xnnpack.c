@@ -937,6 +937,22 @@ unsupported:
     return SL_ERR_UNSUPPORTED;
 }
 
+static uint32_t pool_flags(const struct xctx *ctx)
+{
+    return ctx->flags ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0;
+}
+
+/* Runs task over [0, n) in tiles of `tile` rows on the pool, or as one call
+ * on this thread when the context is serial or n fits one tile. */
+static void run_tiled(const struct xctx *ctx, pthreadpool_task_1d_tile_1d_t task,
+                      void *arg, size_t n, size_t tile)
+{
+    if (ctx->tp && !ctx->serial && n > tile)
+        pthreadpool_parallelize_1d_tile_1d(ctx->tp, task, arg, n, tile, pool_flags(ctx));
+    else
+        task(arg, 0, n);
+}
+
 static sl_status xp_run(void *ctxp, const struct sl_nn_exec *x, int n, void *opp)
 {
     (void)x;
@@ -946,43 +962,28 @@ static sl_status xp_run(void *ctxp, const struct sl_nn_exec *x, int n, void *opp
     if (o->kind == XK_XNN)
         return xs(xnn_run_operator(o->op, ctx->serial ? NULL : ctx->tp));
     if (o->kind == XK_DW) {
-        const struct sl_nn_dw *d = o->dw;
-        if (ctx->tp && !ctx->serial && d->OH > 1)
-            pthreadpool_parallelize_1d_tile_1d(ctx->tp, dw_task, o, (size_t)d->OH,
-                                               (size_t)SL_MAX(1, d->OH / 8),
-                                               ctx->flags ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0);
-        else
-            o->dw_fn(d, o->x, o->y, 0, d->OH);
+        size_t oh = (size_t)o->dw->OH;
+        run_tiled(ctx, dw_task, o, oh, SL_MAX((size_t)1, oh / 8));
         return SL_OK;
     }
     if (o->kind == XK_PW) {
-        const struct sl_nn_pw *w = o->pw;
-        if (ctx->tp && !ctx->serial && w->nblocks > 1)
-            pthreadpool_parallelize_1d_tile_1d(ctx->tp, pw_task, o, (size_t)w->nblocks,
-                                               (size_t)SL_MAX(1, w->nblocks / 8),
-                                               ctx->flags ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0);
-        else
-            o->pw_fn(w, o->x, o->y, 0, w->nblocks);
+        size_t nb = (size_t)o->pw->nblocks;
+        run_tiled(ctx, pw_task, o, nb, SL_MAX((size_t)1, nb / 8));
         return SL_OK;
     }
     if (o->kind == XK_WINO) {
         const struct sl_nn_wino *w = o->wino;
         if (ctx->tp && !ctx->serial && w->nscratch > 1)
             pthreadpool_parallelize_1d(ctx->tp, wino_task, o, (size_t)w->nscratch,
-                                       ctx->flags ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0);
+                                       pool_flags(ctx));
         else
             o->wino_fn(w, o->x, o->y, 0, w->nblocks, 0);
         return SL_OK;
     }
     /* own kernels: tiles of rows (affine) or of elements (unary) */
-    size_t total = o->rows;
     size_t per = o->kind != XK_TANH && o->kind != XK_EXP ?
                  SL_MAX((size_t)1, 16384 / (o->C ? o->C : 1)) : 16384;
-    if (ctx->tp && !ctx->serial && total > per)
-        pthreadpool_parallelize_1d_tile_1d(ctx->tp, own_task, o, total, per,
-                                           ctx->flags ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0);
-    else
-        own_task(o, 0, total);
+    run_tiled(ctx, own_task, o, o->rows, per);
     return SL_OK;
 }
 
