@@ -96,18 +96,28 @@ static bool hash_insert(struct sl_nn_model *m, int v)
     return true;
 }
 
+/* Makes room for one more element in an array of *cap elements of elem
+ * bytes that holds n: doubles it (64 the first time) when full. Returns the
+ * array, moved or not, or NULL (the old one kept, *cap unchanged). */
+static void *grow(void *arr, int n, int *cap, size_t elem)
+{
+    if (n < *cap)
+        return arr;
+    int c = *cap ? *cap * 2 : 64;
+    void *t = sl__realloc(arr, elem * (size_t)c);
+    if (t)
+        *cap = c;
+    return t;
+}
+
 static int value_add(struct sl_nn_model *m, const char *name, bool hashed)
 {
     if (m->nvalues >= SL_NN_MAX_VALUES)
         return -1;
-    if (m->nvalues == m->cap_values) {
-        int cap = m->cap_values ? m->cap_values * 2 : 64;
-        struct sl_nn_value *t = sl__realloc(m->values, sizeof *t * (size_t)cap);
-        if (!t)
-            return -1;
-        m->values = t;
-        m->cap_values = cap;
-    }
+    struct sl_nn_value *t = grow(m->values, m->nvalues, &m->cap_values, sizeof *t);
+    if (!t)
+        return -1;
+    m->values = t;
     struct sl_nn_value *v = &m->values[m->nvalues];
     memset(v, 0, sizeof *v);
     v->name = sl__strdup(name);
@@ -139,14 +149,10 @@ int sl__nn_node_new(struct sl_nn_model *m, int op, int nin, int nout)
 {
     if (m->nnodes >= SL_NN_MAX_NODES)
         return -1;
-    if (m->nnodes == m->cap_nodes) {
-        int cap = m->cap_nodes ? m->cap_nodes * 2 : 64;
-        struct sl_nn_node *t = sl__realloc(m->nodes, sizeof *t * (size_t)cap);
-        if (!t)
-            return -1;
-        m->nodes = t;
-        m->cap_nodes = cap;
-    }
+    struct sl_nn_node *t = grow(m->nodes, m->nnodes, &m->cap_nodes, sizeof *t);
+    if (!t)
+        return -1;
+    m->nodes = t;
     struct sl_nn_node *nd = &m->nodes[m->nnodes];
     memset(nd, 0, sizeof *nd);
     nd->op = op;
