@@ -11,70 +11,11 @@
 #include <zlib.h>
 
 #include "base/base.h"
+#include "base/half.h"
 #include "shualian/face.h"
 
 _Static_assert(SL_FACE_TEMPLATE_HEADER == 16 + SL_FACE_MODEL_ID_MAX,
                "template header layout");
-
-/* ---- IEEE binary16 <-> binary32, round to nearest even ---- */
-
-static uint16_t f32_to_f16(float f)
-{
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    uint32_t sign = (x >> 16) & 0x8000u;
-    uint32_t exp = (x >> 23) & 0xffu;
-    uint32_t man = x & 0x7fffffu;
-    if (exp == 0xff)                                   /* inf or nan */
-        return (uint16_t)(sign | 0x7c00u | (man ? 0x200u : 0));
-    int e = (int)exp - 127 + 15;
-    if (e >= 31)                                       /* overflow */
-        return (uint16_t)(sign | 0x7c00u);
-    if (e <= 0) {                                      /* subnormal / zero */
-        if (e < -10)
-            return (uint16_t)sign;
-        man |= 0x800000u;
-        int shift = 14 - e;
-        uint32_t h = man >> shift;
-        uint32_t rem = man & ((1u << shift) - 1);
-        uint32_t half = 1u << (shift - 1);
-        if (rem > half || (rem == half && (h & 1)))
-            h++;
-        return (uint16_t)(sign | h);
-    }
-    uint32_t h = ((uint32_t)e << 10) | (man >> 13);
-    uint32_t rem = man & 0x1fffu;
-    if (rem > 0x1000u || (rem == 0x1000u && (h & 1)))
-        h++;                                  /* may carry into the exponent */
-    return (uint16_t)(sign | h);
-}
-
-static float f16_to_f32(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t exp = (h >> 10) & 0x1fu;
-    uint32_t man = h & 0x3ffu;
-    uint32_t x;
-    if (exp == 0) {
-        if (man == 0) {
-            x = sign;
-        } else {                                       /* subnormal */
-            int e = -1;
-            do {
-                e++;
-                man <<= 1;
-            } while (!(man & 0x400u));
-            x = sign | ((uint32_t)(127 - 15 - e) << 23) | ((man & 0x3ffu) << 13);
-        }
-    } else if (exp == 31) {
-        x = sign | 0x7f800000u | (man << 13);
-    } else {
-        x = sign | ((exp - 15 + 127) << 23) | (man << 13);
-    }
-    float f;
-    memcpy(&f, &x, 4);
-    return f;
-}
 
 /* ---- little-endian helpers ---- */
 
@@ -263,7 +204,7 @@ sl_status sl_face_template_write(uint8_t *buf, size_t cap, size_t *len,
             p += 4;
             break;
         case SL_FACE_ELEM_F16:
-            put_u16(p, f32_to_f16(v));
+            put_u16(p, sl__f32_to_f16(v));
             p += 2;
             break;
         default: {
@@ -314,7 +255,7 @@ sl_status sl_face_template_read(sl_face_template *out, const uint8_t *buf,
         float v;
         switch (elem) {
         case SL_FACE_ELEM_F32: v = get_f32(p); p += 4; break;
-        case SL_FACE_ELEM_F16: v = f16_to_f32(get_u16(p)); p += 2; break;
+        case SL_FACE_ELEM_F16: v = sl__f16_to_f32(get_u16(p)); p += 2; break;
         default:               v = (float)(int8_t)*p++ * scale; break;
         }
         if (!isfinite(v))

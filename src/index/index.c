@@ -226,7 +226,7 @@ void sl__ix_row_f32(const sl_index *ix, const struct sl__ix_store *s,
             out[i] = (float)((const int8_t *)code)[i] * c->scale[off];
     } else if (ix->kind == SL_INDEX_FP16) {
         for (size_t i = 0; i < ix->pdim; i++)
-            out[i] = sl__ix_f16_to_f32(((const uint16_t *)code)[i]);
+            out[i] = sl__f16_to_f32(((const uint16_t *)code)[i]);
     } else {
         memcpy(out, code, ix->pdim * sizeof(float));
     }
@@ -252,7 +252,7 @@ static void store_write_row(sl_index *ix, struct sl__ix_store *s, size_t row,
         c->scale[off] = ss > 0 ? (float)(1.0 / sqrt(ss)) : sc;
     } else if (ix->kind == SL_INDEX_FP16) {
         for (size_t i = 0; i < ix->pdim; i++)
-            ((uint16_t *)code)[i] = sl__ix_f32_to_f16(unit[i]);
+            ((uint16_t *)code)[i] = sl__f32_to_f16(unit[i]);
         c->scale[off] = 1;
         c->vsum[off] = 0;
     } else {

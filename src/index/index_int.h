@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "base/base.h"
+#include "base/half.h"
 #include "shualian/index.h"
 
 #define SL__IX_CHUNK_SHIFT 14u
@@ -67,8 +68,6 @@ const struct sl__ix_kernels *sl__ix_kernels_avx512(void);
 const struct sl__ix_kernels *sl__ix_kernels_neon(void);
 #endif
 
-uint16_t sl__ix_f32_to_f16(float f);
-float    sl__ix_f16_to_f32(uint16_t h);
 /* Quantises v (pdim floats) to int8 in [-127,127]; returns the scale
  * (value = code * scale) and the code sum. */
 float sl__ix_quantize(const float *v, size_t pdim, int8_t *out, int32_t *sum);

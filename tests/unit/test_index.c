@@ -100,7 +100,7 @@ static void check_kernels(struct sl_t *t, const struct sl__ix_kernels *k)
             rand_unit(&rs, c32 + i * pd, pd);
             scale[i] = sl__ix_quantize(c32 + i * pd, pd, c8 + i * pd, &vsum[i]);
             for (size_t d = 0; d < pd; d++)
-                c16[i * pd + d] = sl__ix_f32_to_f16(c32[i * pd + d]);
+                c16[i * pd + d] = sl__f32_to_f16(c32[i * pd + d]);
         }
         /* extremes: every code at +-127 */
         for (size_t d = 0; d < pd; d++)
@@ -202,7 +202,7 @@ SL_TEST(index, half_float)
     float vals[] = { 0.0f, -0.0f, 1.0f, -2.5f, 65504.0f, 1e-5f, 6.1e-5f,
                      0.333333f, 1e9f, -1e-9f };
     for (size_t i = 0; i < SL_ARRAY_LEN(vals); i++) {
-        float back = sl__ix_f16_to_f32(sl__ix_f32_to_f16(vals[i]));
+        float back = sl__f16_to_f32(sl__f32_to_f16(vals[i]));
         float tol = fabsf(vals[i]) * 1e-3f + 1e-7f;
         if (vals[i] > 65504.0f)
             SL_CHECK(t, isinf(back));
@@ -211,7 +211,7 @@ SL_TEST(index, half_float)
     }
     /* every half round-trips exactly */
     for (uint32_t h = 0; h < 0x7c00; h++)
-        SL_CHECK_EQ(t, sl__ix_f32_to_f16(sl__ix_f16_to_f32((uint16_t)h)), h);
+        SL_CHECK_EQ(t, sl__f32_to_f16(sl__f16_to_f32((uint16_t)h)), h);
 }
 
 SL_TEST(index, id_map)
