@@ -260,6 +260,18 @@ static long rss_mb(void)
     return kb / 1024;
 }
 
+/* Writes obj, pretty-printed, to the file at path (the --json copy of a
+ * report). SL_ERR_IO when it cannot be created or written. */
+static sl_status write_json(const char *path, const json_t *obj)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return SL_ERR_IO;
+    sl_status st = sl_json_print(f, obj, true);
+    fclose(f);
+    return st == SL_OK ? SL_OK : SL_ERR_IO;
+}
+
 /* 1-minute load average: other work on the machine, for reading noise. */
 static double load1(void)
 {
@@ -539,12 +551,8 @@ static int bench_index(int argc, char **argv)
         json_decref(row);
     }
     json_object_set_new(best, "sweep", sweep);
-    if (json_out) {
-        FILE *f = fopen(json_out, "w");
-        if (!f || sl_json_print(f, best, true) != SL_OK)
-            return sl_cli_fail(SL_ERR_IO, "bench index", "%s", json_out);
-        fclose(f);
-    }
+    if (json_out && write_json(json_out, best) != SL_OK)
+        return sl_cli_fail(SL_ERR_IO, "bench index", "%s", json_out);
     sl_index_free(ix);
     sl__free(vb);
     sl__free(ids);
@@ -832,16 +840,10 @@ static int bench_prune(int argc, char **argv)
         "cascade_mac_fraction_k100", sl_json_real(casc[2] / (double)nq, 3),
         "cascade_mac_fraction_k10_running_cut", sl_json_real(casc_dyn / (double)nq, 3),
         "load1", sl_json_real(load1(), 3));
-    if (json_out) {
-        FILE *f = fopen(json_out, "w");
-        if (!f || sl_json_print(f, out, true) != SL_OK) {
-            if (f)
-                fclose(f);
-            json_decref(out);
-            rc = sl_cli_fail(SL_ERR_IO, "bench index-prune", "%s", json_out);
-            goto out;
-        }
-        fclose(f);
+    if (json_out && write_json(json_out, out) != SL_OK) {
+        json_decref(out);
+        rc = sl_cli_fail(SL_ERR_IO, "bench index-prune", "%s", json_out);
+        goto out;
     }
     rc = sl_cli_print(out);
 out:
