@@ -46,6 +46,8 @@ int sl_cli_print(json_t *obj);
 /* Parses a positive integer in [lo, hi]; false if not. */
 bool sl_cli_parse_long(const char *s, long lo, long hi, long *out);
 bool sl_cli_parse_double(const char *s, double *out);
+/* qsort comparator for doubles, ascending (timing medians). */
+int sl_cli_cmp_double(const void *a, const void *b);
 
 /* Subcommands (cli/cmd_*.c). */
 int cmd_version(int argc, char **argv);

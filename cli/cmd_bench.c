@@ -285,12 +285,6 @@ static double load1(void)
     return l;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* ============================ bench index ================================ */
 
 struct qset {
@@ -496,7 +490,7 @@ static int bench_index(int argc, char **argv)
             if (st != SL_OK)
                 return sl_cli_fail(st, "bench index", "search");
         }
-        qsort(lat, NLAT, sizeof(double), cmp_double);
+        qsort(lat, NLAT, sizeof(double), sl_cli_cmp_double);
         /* batch of 64: best of 3 */
         double b64 = 1e30;
         for (int rep = 0; rep < 3; rep++) {

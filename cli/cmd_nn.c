@@ -94,12 +94,6 @@ static int cmd_info(int argc, char **argv)
     return sl_cli_print(o);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Output names become file names: keep [A-Za-z0-9._-], map the rest to _. */
 static void safe_name(char *out, size_t cap, const char *name)
 {
@@ -241,7 +235,7 @@ static int cmd_run(int argc, char **argv)
                 break;
         }
         uint64_t allocs = sl__alloc_calls() - a0;
-        qsort(times, (size_t)repeat, sizeof *times, cmp_double);
+        qsort(times, (size_t)repeat, sizeof *times, sl_cli_cmp_double);
         double med = times[repeat / 2], p90 = times[(repeat * 9) / 10 < repeat ? (repeat * 9) / 10 : repeat - 1];
         if (repeat % 2 == 0)
             med = (times[repeat / 2 - 1] + times[repeat / 2]) / 2;

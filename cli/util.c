@@ -104,3 +104,9 @@ bool sl_cli_parse_double(const char *s, double *out)
     *out = v;
     return true;
 }
+
+int sl_cli_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
