@@ -49,6 +49,9 @@ typedef enum sl_status {
 #define SL_ERR_IMG_WIDTH        (SL_ERR_TOO_LARGE | (2 << 8))  /* width over limit      */
 #define SL_ERR_IMG_HEIGHT       (SL_ERR_TOO_LARGE | (3 << 8))  /* height over limit     */
 #define SL_ERR_IMG_PIXELS       (SL_ERR_TOO_LARGE | (4 << 8))  /* w*h over limit (bomb) */
+#define SL_ERR_IMG_UNSUPPORTED  (SL_ERR_UNSUPPORTED | (5 << 8))/* JPEG/PNG variant we do
+                                                                 not decode (12-bit,
+                                                                 odd colour space)   */
 
 /* Extended codes: models (nn/). */
 #define SL_ERR_MODEL_FORMAT     (SL_ERR_INVALID   | (16 << 8)) /* not a readable ONNX   */

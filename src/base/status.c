@@ -34,6 +34,7 @@ static const struct status_row rows[] = {
     { SL_ERR_IMG_WIDTH,      "img_width",         "the image is wider than allowed" },
     { SL_ERR_IMG_HEIGHT,     "img_height",        "the image is taller than allowed" },
     { SL_ERR_IMG_PIXELS,     "img_pixels",        "the image has more pixels than allowed" },
+    { SL_ERR_IMG_UNSUPPORTED, "img_unsupported",  "the image uses a JPEG/PNG variant we do not decode" },
     { SL_ERR_MODEL_FORMAT,   "model_format",      "the model file is not a readable ONNX model" },
     { SL_ERR_MODEL_OP,       "model_op",          "the model uses an operator or attribute we do not support" },
     { SL_ERR_MODEL_SHAPE,    "model_shape",       "the input does not have the shape the model expects" },
