@@ -50,5 +50,6 @@ bool sl_cli_parse_double(const char *s, double *out);
 /* Subcommands (cli/cmd_*.c). */
 int cmd_version(int argc, char **argv);
 int cmd_img(int argc, char **argv);
+int cmd_nn(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ struct command {
 
 static const struct command commands[] = {
     { "img",     cmd_img,     "image files: info (decode, EXIF orientation, limits)" },
+    { "nn",      cmd_nn,      "ONNX engine: info, run (backends ref, xnnpack), timing" },
     { "version", cmd_version, "print the version, CPU features and backends" },
     { NULL, NULL, NULL },
 };

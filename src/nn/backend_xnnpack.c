@@ -1,0 +1,587 @@
+/*
+ * backend_xnnpack.c -- the XNNPACK backend, through XNNPACK's operator API
+ * (the Debian 2022-02-16 snapshot). This is the only file that includes
+ * xnnpack.h: an upgrade of XNNPACK is a port of this file. Built only with
+ * XNNPACK=1 (SL_HAVE_XNNPACK).
+ *
+ * Each node gets one XNNPACK operator, created AND set up at session
+ * creation with the session arena's fixed pointers; a run is then just
+ * xnn_run_operator() per node: no allocation per inference. XNNPACK's own
+ * allocations go through sl__aligned_alloc (the xnn_allocator below), so
+ * sl__alloc_calls() sees them too: the tests check it does not move
+ * across a run. Ops XNNPACK lacks here (Tanh, Exp, Transpose other than a
+ * channel shuffle, Concat, Split, Slice, Pad with mode edge, ...) answer
+ * SL_ERR_UNSUPPORTED and the session runs them on ref.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <pthreadpool.h>
+#include <xnnpack.h>
+
+#include "nn/nn_int.h"
+
+/* ============================ Initialisation ============================ */
+static void *xa_alloc(void *ctx, size_t n) { (void)ctx; return sl__malloc(n); }
+static void *xa_realloc(void *ctx, void *p, size_t n) { (void)ctx; return sl__realloc(p, n); }
+static void xa_free(void *ctx, void *p) { (void)ctx; sl__free(p); }
+static void *xa_aligned(void *ctx, size_t al, size_t n)
+{
+    (void)ctx;
+    return sl__aligned_alloc(al < 64 ? 64 : al, n ? n : 1);
+}
+
+static const struct xnn_allocator xa = {
+    .context = NULL,
+    .allocate = xa_alloc,
+    .reallocate = xa_realloc,
+    .deallocate = xa_free,
+    .aligned_allocate = xa_aligned,
+    .aligned_deallocate = xa_free,
+};
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static enum xnn_status init_status = xnn_status_uninitialized;
+
+static void init_xnn(void)
+{
+    init_status = xnn_initialize(&xa);
+}
+
+/* ============================ Session state ============================= */
+struct xctx {
+    pthreadpool_t tp;              /* NULL when single-threaded              */
+};
+
+/* Ops XNNPACK 2022 lacks but that are hot in the face models run as our
+ * own kernels here (AVX2 when the CPU has it, split over the same
+ * threadpool): BatchNormalization as scale/shift (+Relu), Tanh, Exp. */
+enum { XK_XNN, XK_AFFINE, XK_TANH, XK_EXP };
+
+struct xop {
+    xnn_operator_t op;
+    float *extra;                  /* owned: expanded slopes etc.            */
+    int kind;                      /* XK_*                                   */
+    const float *x, *sc, *sh;      /* own kernels: input, scale, shift       */
+    float *y;
+    size_t rows, C;                /* affine: rows of C; unary: rows of C    */
+    float lo, hi;                  /* affine: output range (fused act)       */
+};
+
+static sl_status xp_open(void **ctx, int threads)
+{
+    pthread_once(&init_once, init_xnn);
+    if (init_status != xnn_status_success)
+        return SL_ERR_UNSUPPORTED;
+    struct xctx *c = sl__calloc(1, sizeof *c);
+    if (!c)
+        return SL_ERR_NOMEM;
+    if (threads > 1) {
+        c->tp = pthreadpool_create((size_t)threads);
+        if (!c->tp) {
+            sl__free(c);
+            return SL_ERR_NOMEM;
+        }
+    }
+    *ctx = c;
+    return SL_OK;
+}
+
+static void xp_close(void *ctx)
+{
+    struct xctx *c = ctx;
+    if (!c)
+        return;
+    if (c->tp)
+        pthreadpool_destroy(c->tp);
+    sl__free(c);
+}
+
+static void xp_free(void *ctx, void *p)
+{
+    (void)ctx;
+    struct xop *o = p;
+    if (!o)
+        return;
+    if (o->op)
+        xnn_delete_operator(o->op);
+    sl__free(o->extra);
+    sl__free(o);
+}
+
+static void act_range(const struct sl_nn_node *nd, float *lo, float *hi)
+{
+    *lo = -INFINITY;
+    *hi = INFINITY;
+    if (nd->act == SL_ACT_RELU) {
+        *lo = 0.0f;
+    } else if (nd->act == SL_ACT_CLIP) {
+        *lo = nd->act_min;
+        *hi = nd->act_max;
+    }
+}
+
+static sl_status xs(enum xnn_status s)
+{
+    switch (s) {
+    case xnn_status_success:          return SL_OK;
+    case xnn_status_out_of_memory:    return SL_ERR_NOMEM;
+    case xnn_status_unsupported_parameter:
+    case xnn_status_unsupported_hardware:
+    case xnn_status_invalid_parameter: return SL_ERR_UNSUPPORTED;
+    default:                          return SL_ERR_INTERNAL;
+    }
+}
+
+/* Binary op on physical shapes (numpy broadcasting). */
+static enum xnn_status binary(const struct sl_nn_exec *x, const struct sl_nn_node *nd,
+                              xnn_operator_t *op, pthreadpool_t tp)
+{
+    const struct sl_nn_model *m = x->m;
+    const struct sl_nn_value *a = &m->values[nd->in[0]], *b = &m->values[nd->in[1]];
+    size_t da[SL_NN_MAX_RANK], db[SL_NN_MAX_RANK];
+    size_t ra = a->rank ? (size_t)a->rank : 1, rb = b->rank ? (size_t)b->rank : 1;
+    da[0] = db[0] = 1;
+    for (int i = 0; i < a->rank; i++)
+        da[i] = (size_t)a->dims[i];
+    for (int i = 0; i < b->rank; i++)
+        db[i] = (size_t)b->dims[i];
+    float lo = -INFINITY, hi = INFINITY;
+    enum xnn_status s;
+    const float *pa = sl__nn_ptr(x, nd->in[0]), *pb = sl__nn_ptr(x, nd->in[1]);
+    float *py = sl__nn_ptr(x, nd->out[0]);
+    switch (nd->op) {
+    case SL_OP_ADD:
+        if ((s = xnn_create_add_nd_f32(lo, hi, 0, op)))
+            return s;
+        return xnn_setup_add_nd_f32(*op, ra, da, rb, db, pa, pb, py, tp);
+    case SL_OP_SUB:
+        if ((s = xnn_create_subtract_nd_f32(lo, hi, 0, op)))
+            return s;
+        return xnn_setup_subtract_nd_f32(*op, ra, da, rb, db, pa, pb, py, tp);
+    case SL_OP_MUL:
+        if ((s = xnn_create_multiply_nd_f32(lo, hi, 0, op)))
+            return s;
+        return xnn_setup_multiply_nd_f32(*op, ra, da, rb, db, pa, pb, py, tp);
+    default:
+        if ((s = xnn_create_divide_nd_f32(lo, hi, 0, op)))
+            return s;
+        return xnn_setup_divide_nd_f32(*op, ra, da, rb, db, pa, pb, py, tp);
+    }
+}
+
+/* A Transpose that swaps the last two non-trivial axes of [outer, a, b]:
+ * XNNPACK's channel shuffle (ShuffleNet). Returns true and the sizes. */
+static bool as_shuffle(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                       size_t *outer, size_t *ga, size_t *gb)
+{
+    const struct sl_nn_value *v = &m->values[nd->in[0]];
+    int r = v->rank;
+    if (r < 2 || nd->list[r - 1] != r - 2 || nd->list[r - 2] != r - 1)
+        return false;
+    for (int i = 0; i < r - 2; i++)
+        if (nd->list[i] != i)
+            return false;
+    *outer = 1;
+    for (int i = 0; i < r - 2; i++)
+        *outer *= (size_t)v->dims[i];
+    *ga = (size_t)v->dims[r - 2];
+    *gb = (size_t)v->dims[r - 1];
+    return *ga > 1 && *gb > 1;
+}
+
+/* ============================ Own kernels =============================== */
+#include <immintrin.h>
+
+static bool have_avx2(void)
+{
+    return (sl_cpu_features() & SL_CPU_AVX2) != 0;
+}
+
+static void affine_rows_scalar(const struct xop *o, size_t r0, size_t nr)
+{
+    size_t C = o->C;
+    for (size_t r = r0; r < r0 + nr; r++) {
+        const float *x = o->x + r * C;
+        float *y = o->y + r * C;
+        for (size_t c = 0; c < C; c++) {
+            float v = x[c] * o->sc[c] + o->sh[c];
+            v = v < o->lo ? o->lo : v;
+            y[c] = v > o->hi ? o->hi : v;
+        }
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void affine_rows_avx2(const struct xop *o, size_t r0, size_t nr)
+{
+    size_t C = o->C;
+    __m256 lo = _mm256_set1_ps(o->lo), hi = _mm256_set1_ps(o->hi);
+    for (size_t r = r0; r < r0 + nr; r++) {
+        const float *x = o->x + r * C;
+        float *y = o->y + r * C;
+        size_t c = 0;
+        for (; c + 8 <= C; c += 8) {
+            __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(x + c), _mm256_loadu_ps(o->sc + c),
+                                       _mm256_loadu_ps(o->sh + c));
+            _mm256_storeu_ps(y + c, _mm256_min_ps(_mm256_max_ps(v, lo), hi));
+        }
+        for (; c < C; c++) {
+            float v = x[c] * o->sc[c] + o->sh[c];
+            v = v < o->lo ? o->lo : v;
+            y[c] = v > o->hi ? o->hi : v;
+        }
+    }
+}
+
+/* exp(x) for x in [-87.3, 88.7]: Cephes' expf polynomial after range
+ * reduction x = n ln2 + r; about 1 ulp. Out of range: 0 / +inf. */
+__attribute__((target("avx2,fma")))
+static __m256 exp8(__m256 x)
+{
+    const __m256 hi = _mm256_set1_ps(88.3762626647949f), lo = _mm256_set1_ps(-87.3365447505531f);
+    __m256 big = _mm256_cmp_ps(x, hi, _CMP_GT_OQ), small = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+    x = _mm256_min_ps(_mm256_max_ps(x, lo), hi);
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500E-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507E-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073E-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894E-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459E-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201E-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    __m256 v = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+    v = _mm256_blendv_ps(v, _mm256_set1_ps(INFINITY), big);
+    return _mm256_blendv_ps(v, _mm256_setzero_ps(), small);
+}
+
+/* tanh: Cephes' odd polynomial for |x| < 0.625, else 1 - 2/(e^{2|x|}+1). */
+__attribute__((target("avx2,fma")))
+static __m256 tanh8(__m256 x)
+{
+    __m256 sign = _mm256_and_ps(x, _mm256_set1_ps(-0.0f));
+    __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+    __m256 z = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_set1_ps(-5.70498872745E-3f);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954E-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531E-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036E-1f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422E-1f));
+    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+    __m256 e = exp8(_mm256_min_ps(_mm256_add_ps(ax, ax), _mm256_set1_ps(40.0f)));
+    __m256 large = _mm256_sub_ps(_mm256_set1_ps(1.0f),
+                                 _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
+    large = _mm256_or_ps(large, sign);
+    return _mm256_blendv_ps(large, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
+}
+
+__attribute__((target("avx2,fma")))
+static void unary_avx2(const struct xop *o, size_t i0, size_t n)
+{
+    const float *x = o->x + i0;
+    float *y = o->y + i0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        _mm256_storeu_ps(y + i, o->kind == XK_TANH ? tanh8(v) : exp8(v));
+    }
+    if (i < n) {                                 /* tail through a buffer */
+        float buf[8] = { 0 };
+        memcpy(buf, x + i, (n - i) * sizeof(float));
+        __m256 v = _mm256_loadu_ps(buf);
+        _mm256_storeu_ps(buf, o->kind == XK_TANH ? tanh8(v) : exp8(v));
+        memcpy(y + i, buf, (n - i) * sizeof(float));
+    }
+}
+
+static void unary_scalar(const struct xop *o, size_t i0, size_t n)
+{
+    for (size_t i = i0; i < i0 + n; i++)
+        o->y[i] = o->kind == XK_TANH ? tanhf(o->x[i]) : expf(o->x[i]);
+}
+
+static void own_task(void *ctx, size_t start, size_t count)
+{
+    const struct xop *o = ctx;
+    bool v = have_avx2();
+    if (o->kind == XK_AFFINE)
+        (v ? affine_rows_avx2 : affine_rows_scalar)(o, start, count);
+    else
+        (v ? unary_avx2 : unary_scalar)(o, start, count);
+}
+
+static sl_status own_prepare(struct xop *o, const struct sl_nn_exec *x,
+                             const struct sl_nn_node *nd)
+{
+    const struct sl_nn_model *m = x->m;
+    const struct sl_nn_value *xv = &m->values[nd->in[0]];
+    o->x = sl__nn_ptr(x, nd->in[0]);
+    o->y = sl__nn_ptr(x, nd->out[0]);
+    if (nd->op == SL_OP_BATCHNORM) {
+        if (nd->nin != 3 || nd->axis != xv->rank - 1)
+            return SL_ERR_UNSUPPORTED;
+        o->kind = XK_AFFINE;
+        o->sc = m->values[nd->in[1]].data;
+        o->sh = m->values[nd->in[2]].data;
+        o->C = (size_t)xv->dims[xv->rank - 1];
+        o->rows = (size_t)(sl__nn_numel(xv) / (int64_t)o->C);
+        act_range(nd, &o->lo, &o->hi);
+        return SL_OK;
+    }
+    o->kind = nd->op == SL_OP_TANH ? XK_TANH : XK_EXP;
+    o->C = 1;
+    o->rows = (size_t)sl__nn_numel(xv);
+    return SL_OK;
+}
+
+static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void **opp)
+{
+    struct xctx *ctx = ctxp;
+    const struct sl_nn_model *m = x->m;
+    const struct sl_nn_node *nd = &m->nodes[n];
+    pthreadpool_t tp = ctx->tp;
+    enum xnn_status s = xnn_status_unsupported_parameter;
+    struct xop *o = sl__calloc(1, sizeof *o);
+    if (!o)
+        return SL_ERR_NOMEM;
+    *opp = NULL;
+    const struct sl_nn_value *xv = nd->nin > 0 && nd->in[0] >= 0 ? &m->values[nd->in[0]] : NULL;
+    const struct sl_nn_value *yv = &m->values[nd->out[0]];
+    float lo, hi;
+    act_range(nd, &lo, &hi);
+    int64_t numel = sl__nn_numel(yv);
+    if (!xv || xv->dtype != SL_NN_F32 || numel == 0)
+        goto unsupported;
+
+    switch (nd->op) {
+    case SL_OP_CONV: {
+        const struct sl_nn_conv_p *c = &nd->conv;
+        const struct sl_nn_value *w = &m->values[nd->in[1]];
+        size_t C = (size_t)xv->dims[3], M = (size_t)yv->dims[3], G = (size_t)c->group;
+        const float *bias = nd->nin > 2 && nd->in[2] >= 0 ? m->values[nd->in[2]].data : NULL;
+        s = xnn_create_convolution2d_nhwc_f32(
+            (uint32_t)c->pt, (uint32_t)c->pr, (uint32_t)c->pb, (uint32_t)c->pl,
+            (uint32_t)c->kh, (uint32_t)c->kw, (uint32_t)c->sh, (uint32_t)c->sw,
+            (uint32_t)c->dh, (uint32_t)c->dw, (uint32_t)G, C / G, M / G, C, M,
+            w->data, bias, lo, hi, 0, &o->op);
+        if (s)
+            break;
+        s = xnn_setup_convolution2d_nhwc_f32(o->op, (size_t)xv->dims[0], (size_t)xv->dims[1],
+                                             (size_t)xv->dims[2], sl__nn_ptr(x, nd->in[0]),
+                                             sl__nn_ptr(x, nd->out[0]), tp);
+        break;
+    }
+    case SL_OP_GEMM: case SL_OP_MATMUL: {
+        const struct sl_nn_value *w = &m->values[nd->in[1]];
+        if (!w->data || (nd->op == SL_OP_GEMM && (nd->trans_a || nd->alpha != 1.0f)))
+            goto unsupported;
+        bool tb = nd->op == SL_OP_GEMM && nd->trans_b;
+        size_t K = (size_t)(tb ? w->dims[1] : w->dims[0]);
+        size_t N = (size_t)(tb ? w->dims[0] : w->dims[1]);
+        const float *bias = NULL;
+        if (nd->op == SL_OP_GEMM && nd->nin > 2 && nd->in[2] >= 0) {
+            const struct sl_nn_value *cv = &m->values[nd->in[2]];
+            if (!cv->data || sl__nn_numel(cv) != (int64_t)N || nd->beta != 1.0f ||
+                (cv->rank == 2 && cv->dims[0] != 1))
+                goto unsupported;
+            bias = cv->data;
+        }
+        size_t batch = (size_t)(sl__nn_numel(xv) / (int64_t)K);
+        s = xnn_create_fully_connected_nc_f32(K, N, K, N, w->data, bias, lo, hi,
+                                              tb ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS, &o->op);
+        if (s)
+            break;
+        s = xnn_setup_fully_connected_nc_f32(o->op, batch, sl__nn_ptr(x, nd->in[0]),
+                                             sl__nn_ptr(x, nd->out[0]), tp);
+        break;
+    }
+    case SL_OP_ADD: case SL_OP_SUB: case SL_OP_MUL: case SL_OP_DIV:
+        if (xv->rank > XNN_MAX_TENSOR_DIMS || m->values[nd->in[1]].dtype != SL_NN_F32)
+            goto unsupported;
+        s = binary(x, nd, &o->op, tp);
+        break;
+    case SL_OP_PRELU: {
+        const struct sl_nn_value *sv = &m->values[nd->in[1]];
+        size_t C = (size_t)xv->dims[xv->rank - 1];
+        int64_t ns = sl__nn_numel(sv);
+        if (!sv->data)
+            goto unsupported;
+        /* slopes must vary along the last axis only (or be one value) */
+        if (ns != 1) {
+            if (ns != (int64_t)C || sv->rank < 1 || sv->dims[sv->rank - 1] != (int64_t)C)
+                goto unsupported;
+        }
+        o->extra = sl__aligned_alloc(64, C * sizeof(float) + 64);
+        if (!o->extra) {
+            xp_free(NULL, o);
+            return SL_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < C; i++)
+            o->extra[i] = ((const float *)sv->data)[ns == 1 ? 0 : i];
+        s = xnn_create_prelu_nc_f32(C, C, C, o->extra, 0, &o->op);
+        if (s)
+            break;
+        s = xnn_setup_prelu_nc_f32(o->op, (size_t)numel / C, sl__nn_ptr(x, nd->in[0]),
+                                   sl__nn_ptr(x, nd->out[0]), tp);
+        break;
+    }
+    case SL_OP_RELU: case SL_OP_CLIP: case SL_OP_SIGMOID: {
+        size_t C = (size_t)(xv->rank ? xv->dims[xv->rank - 1] : 1);
+        if (nd->op == SL_OP_SIGMOID) {
+            s = xnn_create_sigmoid_nc_f32(C, C, C, 0, &o->op);
+            if (!s)
+                s = xnn_setup_sigmoid_nc_f32(o->op, (size_t)numel / C, sl__nn_ptr(x, nd->in[0]),
+                                             sl__nn_ptr(x, nd->out[0]), tp);
+        } else {
+            lo = nd->op == SL_OP_RELU ? 0.0f : nd->clip_min;
+            hi = nd->op == SL_OP_RELU ? INFINITY : nd->clip_max;
+            s = xnn_create_clamp_nc_f32(C, C, C, lo, hi, 0, &o->op);
+            if (!s)
+                s = xnn_setup_clamp_nc_f32(o->op, (size_t)numel / C, sl__nn_ptr(x, nd->in[0]),
+                                           sl__nn_ptr(x, nd->out[0]), tp);
+        }
+        break;
+    }
+    case SL_OP_GAP: {
+        size_t C = (size_t)xv->dims[3];
+        s = xnn_create_global_average_pooling_nwc_f32(C, C, C, -INFINITY, INFINITY, 0, &o->op);
+        if (s)
+            break;
+        s = xnn_setup_global_average_pooling_nwc_f32(o->op, (size_t)xv->dims[0],
+                                                     (size_t)(xv->dims[1] * xv->dims[2]),
+                                                     sl__nn_ptr(x, nd->in[0]),
+                                                     sl__nn_ptr(x, nd->out[0]), tp);
+        break;
+    }
+    case SL_OP_MAXPOOL: case SL_OP_AVGPOOL: {
+        const struct sl_nn_conv_p *c = &nd->conv;
+        size_t C = (size_t)xv->dims[3];
+        int64_t H = xv->dims[1], W = xv->dims[2];
+        int64_t ekh = (int64_t)(c->kh - 1) * c->dh + 1, ekw = (int64_t)(c->kw - 1) * c->dw + 1;
+        int64_t pb = c->pb, pr = c->pr;
+        /* ceil_mode: extra bottom/right padding gives XNNPACK's floor
+         * formula the same output size (max pool ignores padding). */
+        while ((H + c->pt + pb - ekh) / c->sh + 1 < yv->dims[1])
+            pb++;
+        while ((W + c->pl + pr - ekw) / c->sw + 1 < yv->dims[2])
+            pr++;
+        if ((H + c->pt + pb - ekh) / c->sh + 1 != yv->dims[1] ||
+            (W + c->pl + pr - ekw) / c->sw + 1 != yv->dims[2])
+            goto unsupported;
+        if (nd->op == SL_OP_MAXPOOL) {
+            if (c->kh * c->kw < 2)
+                goto unsupported;
+            s = xnn_create_max_pooling2d_nhwc_f32((uint32_t)c->pt, (uint32_t)pr, (uint32_t)pb,
+                                                  (uint32_t)c->pl, (uint32_t)c->kh, (uint32_t)c->kw,
+                                                  (uint32_t)c->sh, (uint32_t)c->sw,
+                                                  (uint32_t)c->dh, (uint32_t)c->dw, C, C, C,
+                                                  -INFINITY, INFINITY, 0, &o->op);
+            if (!s)
+                s = xnn_setup_max_pooling2d_nhwc_f32(o->op, (size_t)xv->dims[0], (size_t)H,
+                                                     (size_t)W, sl__nn_ptr(x, nd->in[0]),
+                                                     sl__nn_ptr(x, nd->out[0]), tp);
+        } else {
+            /* padding would change the divisor's meaning: only unpadded */
+            if (c->pt || c->pl || pb || pr || c->dh != 1 || c->dw != 1 || c->kh * c->kw < 2)
+                goto unsupported;
+            s = xnn_create_average_pooling2d_nhwc_f32(0, 0, 0, 0, (uint32_t)c->kh,
+                                                      (uint32_t)c->kw, (uint32_t)c->sh,
+                                                      (uint32_t)c->sw, C, C, C,
+                                                      -INFINITY, INFINITY, 0, &o->op);
+            if (!s)
+                s = xnn_setup_average_pooling2d_nhwc_f32(o->op, (size_t)xv->dims[0], (size_t)H,
+                                                         (size_t)W, sl__nn_ptr(x, nd->in[0]),
+                                                         sl__nn_ptr(x, nd->out[0]), tp);
+        }
+        break;
+    }
+    case SL_OP_SOFTMAX: {
+        int64_t outer = 1, inner = 1;
+        for (int i = 0; i < xv->rank; i++)
+            if (i < nd->axis)
+                outer *= xv->dims[i];
+            else
+                inner *= xv->dims[i];
+        s = xnn_create_softmax_nc_f32((size_t)inner, (size_t)inner, (size_t)inner, 0, &o->op);
+        if (!s)
+            s = xnn_setup_softmax_nc_f32(o->op, (size_t)outer, sl__nn_ptr(x, nd->in[0]),
+                                         sl__nn_ptr(x, nd->out[0]), tp);
+        break;
+    }
+    case SL_OP_BATCHNORM: case SL_OP_TANH: case SL_OP_EXP: {
+        sl_status st2 = own_prepare(o, x, nd);
+        if (st2) {
+            xp_free(NULL, o);
+            return st2;
+        }
+        *opp = o;
+        return SL_OK;
+    }
+    case SL_OP_SHUFFLE: {
+        if (!xv->nhwc)
+            goto unsupported;
+        size_t C = (size_t)xv->dims[3], g = (size_t)nd->list[0];
+        s = xnn_create_channel_shuffle_nc_x32(g, C / g, C, C, 0, &o->op);
+        if (!s)
+            s = xnn_setup_channel_shuffle_nc_x32(o->op, (size_t)(numel / (int64_t)C),
+                                                 sl__nn_ptr(x, nd->in[0]),
+                                                 sl__nn_ptr(x, nd->out[0]), tp);
+        break;
+    }
+    case SL_OP_TRANSPOSE: {
+        size_t outer, ga, gb;
+        if (!as_shuffle(m, nd, &outer, &ga, &gb))
+            goto unsupported;
+        s = xnn_create_channel_shuffle_nc_x32(ga, gb, ga * gb, ga * gb, 0, &o->op);
+        if (!s)
+            s = xnn_setup_channel_shuffle_nc_x32(o->op, outer, sl__nn_ptr(x, nd->in[0]),
+                                                 sl__nn_ptr(x, nd->out[0]), tp);
+        break;
+    }
+    default:
+        goto unsupported;
+    }
+    if (s == xnn_status_success) {
+        *opp = o;
+        return SL_OK;
+    }
+    if (s != xnn_status_unsupported_parameter && s != xnn_status_invalid_parameter) {
+        xp_free(NULL, o);
+        return xs(s);
+    }
+unsupported:
+    xp_free(NULL, o);
+    return SL_ERR_UNSUPPORTED;
+}
+
+static sl_status xp_run(void *ctxp, const struct sl_nn_exec *x, int n, void *opp)
+{
+    (void)x;
+    (void)n;
+    struct xctx *ctx = ctxp;
+    struct xop *o = opp;
+    if (o->kind == XK_XNN)
+        return xs(xnn_run_operator(o->op, ctx->tp));
+    /* own kernels: tiles of rows (affine) or of elements (unary) */
+    size_t total = o->kind == XK_AFFINE ? o->rows : o->rows;
+    size_t per = o->kind == XK_AFFINE ? SL_MAX((size_t)1, 16384 / (o->C ? o->C : 1)) : 16384;
+    if (ctx->tp && total > per)
+        pthreadpool_parallelize_1d_tile_1d(ctx->tp, own_task, o, total, per, 0);
+    else
+        own_task(o, 0, total);
+    return SL_OK;
+}
+
+const struct sl_nn_backend_ops sl__nn_backend_xnnpack = {
+    .name = "xnnpack",
+    .open = xp_open,
+    .close = xp_close,
+    .node_prepare = xp_prepare,
+    .node_run = xp_run,
+    .node_free = xp_free,
+};
