@@ -51,5 +51,7 @@ bool sl_cli_parse_double(const char *s, double *out);
 int cmd_version(int argc, char **argv);
 int cmd_img(int argc, char **argv);
 int cmd_nn(int argc, char **argv);
+int cmd_face(int argc, char **argv);
+int cmd_calib(int argc, char **argv);
 
 #endif

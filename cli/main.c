@@ -13,6 +13,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+    { "calib",   cmd_calib,   "calibration tables: build from scores, query thresholds" },
+    { "face",    cmd_face,    "face engine: challenge new|check (active liveness)" },
     { "img",     cmd_img,     "image files: info (decode, EXIF orientation, limits)" },
     { "nn",      cmd_nn,      "ONNX engine: info, run (backends ref, xnnpack), timing" },
     { "version", cmd_version, "print the version, CPU features and backends" },

@@ -58,6 +58,17 @@ typedef enum sl_status {
 #define SL_ERR_MODEL_OP         (SL_ERR_UNSUPPORTED | (16 << 8))/* op/attr unsupported   */
 #define SL_ERR_MODEL_SHAPE      (SL_ERR_INVALID   | (17 << 8)) /* input shape mismatch  */
 
+/* Extended codes: face engine (face/), details 48..63. */
+#define SL_ERR_FACE_TEMPLATE_MISMATCH (SL_ERR_INVALID | (48 << 8))    /* other model/dim   */
+#define SL_ERR_FACE_TEMPLATE_FORMAT   (SL_ERR_CORRUPT | (48 << 8))    /* bad template bytes*/
+#define SL_ERR_FACE_DEGENERATE        (SL_ERR_INVALID | (49 << 8))    /* points collapse   */
+#define SL_ERR_FACE_CALIB_FORMAT      (SL_ERR_INVALID | (50 << 8))    /* bad calib file    */
+#define SL_ERR_CHALLENGE_FORMAT       (SL_ERR_INVALID | (51 << 8))    /* bad challenge/sig */
+#define SL_ERR_CHALLENGE_USED         (SL_ERR_STATE   | (48 << 8))    /* nonce replayed    */
+#define SL_ERR_CHALLENGE_EXPIRED      (SL_ERR_EXPIRED | (48 << 8))    /* past expires_at   */
+#define SL_ERR_CHALLENGE_UNKNOWN      (SL_ERR_NOT_FOUND | (48 << 8))  /* never issued here */
+#define SL_ERR_CHALLENGE_FULL         (SL_ERR_TOO_LARGE | (48 << 8))  /* registry full     */
+
 /* A short English sentence for the code; never NULL. */
 SL_API const char *sl_status_str(int st);
 /* A stable snake_case name for the code, e.g. "img_truncated"; never NULL. */

@@ -38,6 +38,15 @@ static const struct status_row rows[] = {
     { SL_ERR_MODEL_FORMAT,   "model_format",      "the model file is not a readable ONNX model" },
     { SL_ERR_MODEL_OP,       "model_op",          "the model uses an operator or attribute we do not support" },
     { SL_ERR_MODEL_SHAPE,    "model_shape",       "the input does not have the shape the model expects" },
+    { SL_ERR_FACE_TEMPLATE_MISMATCH, "face_template_mismatch", "the templates come from different models or dimensions" },
+    { SL_ERR_FACE_TEMPLATE_FORMAT, "face_template_format", "the face template is not in a readable format" },
+    { SL_ERR_FACE_DEGENERATE, "face_degenerate_points", "the face points are degenerate (all equal or collinear)" },
+    { SL_ERR_FACE_CALIB_FORMAT, "face_calib_format", "the calibration file is not in the expected format" },
+    { SL_ERR_CHALLENGE_FORMAT, "challenge_format", "the challenge or frame-signal data is malformed" },
+    { SL_ERR_CHALLENGE_USED, "challenge_used", "the challenge nonce has already been used" },
+    { SL_ERR_CHALLENGE_EXPIRED, "challenge_expired", "the challenge has expired" },
+    { SL_ERR_CHALLENGE_UNKNOWN, "challenge_unknown", "the challenge nonce is unknown" },
+    { SL_ERR_CHALLENGE_FULL, "challenge_registry_full", "too many open challenges" },
 };
 
 static const struct status_row *find(int st)

@@ -1,0 +1,467 @@
+/*
+ * calib.c -- calibration tables (score -> estimated FAR/FRR), their JSON
+ * file, threshold queries and the 1:1 decision.
+ *
+ * Built once per model and data set by `shualian eval` / `shualian calib
+ * build`; loaded once at start; queried per verification (a binary search
+ * over at most SL_CALIB_MAX_POINTS points). The file is trusted no more
+ * than any input: the parser checks every field and the ordering.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "base/json.h"
+#include "shualian/face.h"
+
+#define CALIB_FORMAT  "shualian-calibration"
+#define CALIB_VERSION 1
+#define CALIB_ROC_POINTS 1024
+
+static const double std_fars[] = { 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6 };
+
+static bool mode_ok(const char *m)
+{
+    size_t n = m ? strnlen(m, SL_CALIB_MODE_MAX) : 0;
+    if (n == 0 || n >= SL_CALIB_MODE_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((m[i] >= 'a' && m[i] <= 'z') || (m[i] >= '0' && m[i] <= '9') || m[i] == '_'))
+            return false;
+    return true;
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+sl_status sl_calib_init(sl_calib *c, const char *model_id, const char *source)
+{
+    if (!c)
+        return SL_ERR_INVALID;
+    memset(c, 0, sizeof(*c));
+    if (model_id && strlen(model_id) >= sizeof(c->model_id))
+        return SL_ERR_INVALID;
+    copy_str(c->model_id, sizeof(c->model_id), model_id);
+    copy_str(c->source, sizeof(c->source), source);
+    return SL_OK;
+}
+
+void sl_calib_free(sl_calib *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_tables; i++) {
+        sl__free(c->tables[i].pts);
+        c->tables[i].pts = NULL;
+        c->tables[i].n = 0;
+    }
+    c->n_tables = 0;
+}
+
+const sl_calib_table *sl_calib_get(const sl_calib *c, const char *mode)
+{
+    for (size_t i = 0; c && mode && i < c->n_tables; i++)
+        if (strcmp(c->tables[i].mode, mode) == 0)
+            return &c->tables[i];
+    return NULL;
+}
+
+sl_status sl_calib_add(sl_calib *c, const char *mode, const float *genuine,
+                       size_t ng, const float *impostor, size_t ni)
+{
+    if (!c || !mode_ok(mode))
+        return SL_ERR_INVALID;
+    size_t slot = c->n_tables;
+    for (size_t i = 0; i < c->n_tables; i++)
+        if (strcmp(c->tables[i].mode, mode) == 0)
+            slot = i;
+    if (slot == SL_CALIB_MAX_TABLES)
+        return SL_ERR_TOO_LARGE;
+
+    sl_calib_table t;
+    memset(&t, 0, sizeof(t));
+    copy_str(t.mode, sizeof(t.mode), mode);
+    t.n_genuine = ng;
+    t.n_impostor = ni;
+    sl_roc roc;
+    sl_status st = sl_roc_compute(&roc, genuine, ng, impostor, ni, CALIB_ROC_POINTS);
+    if (st != SL_OK)
+        return st;
+    /* drop the (+inf, 0, 1) point, reverse to ascending thresholds */
+    t.n = roc.n - 1;
+    if (t.n < 1 || t.n > SL_CALIB_MAX_POINTS) {
+        st = t.n < 1 ? SL_ERR_INVALID : SL_ERR_INTERNAL;
+        goto out_free_roc;
+    }
+    t.pts = sl__malloc(t.n * sizeof(*t.pts));
+    if (!t.pts) {
+        st = SL_ERR_NOMEM;
+        goto out_free_roc;
+    }
+    for (size_t i = 0; i < t.n; i++)
+        t.pts[i] = roc.pts[roc.n - 1 - i];
+
+    double tar[SL_ARRAY_LEN(std_fars)], thr[SL_ARRAY_LEN(std_fars)];
+    st = sl_metric_tar_at_far(tar, thr, std_fars, SL_ARRAY_LEN(std_fars),
+                              genuine, ng, impostor, ni);
+    if (st != SL_OK)
+        goto out_free_pts;
+    for (size_t k = 0; k < SL_ARRAY_LEN(std_fars); k++)
+        t.targets[t.n_targets++] = (sl_calib_target){
+            std_fars[k], thr[k], 1 - tar[k],
+            (uint64_t)floor(std_fars[k] * (double)ni + 1e-9) };
+
+    if (slot < c->n_tables)
+        sl__free(c->tables[slot].pts);
+    else
+        c->n_tables++;
+    c->tables[slot] = t;
+    t.pts = NULL;
+    st = SL_OK;
+out_free_pts:
+    sl__free(t.pts);
+out_free_roc:
+    sl_roc_free(&roc);
+    return st;
+}
+
+/* ---- queries ---- */
+
+sl_status sl_calib_threshold_for_far(double *thr, uint64_t *support,
+                                     const sl_calib_table *t, double far)
+{
+    if (!thr || !t || !t->pts || t->n == 0 || !(far > 0 && far < 1))
+        return SL_ERR_INVALID;
+    for (size_t k = 0; k < t->n_targets; k++)
+        if (fabs(t->targets[k].far - far) <= 1e-9 * far) {
+            *thr = t->targets[k].threshold;
+            if (support)
+                *support = t->targets[k].support;
+            return SL_OK;
+        }
+    /* far falls as the threshold rises: first point with far <= target */
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->pts[mid].far > far)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *thr = lo < t->n ? t->pts[lo].threshold
+                     : nextafter(t->pts[t->n - 1].threshold, INFINITY);
+    if (support)
+        *support = (uint64_t)floor(far * (double)t->n_impostor + 1e-9);
+    return SL_OK;
+}
+
+void sl_calib_rates_at(double *far, double *frr, const sl_calib_table *t,
+                       double score)
+{
+    double a = NAN, b = NAN;
+    if (t && t->pts && t->n > 0 && !isnan(score)) {
+        const sl_roc_point *p = t->pts;
+        if (score <= p[0].threshold) {
+            a = score < p[0].threshold ? 1.0 : p[0].far;
+            b = score < p[0].threshold ? 0.0 : p[0].frr;
+        } else if (score >= p[t->n - 1].threshold) {
+            a = score > p[t->n - 1].threshold ? 0.0 : p[t->n - 1].far;
+            b = score > p[t->n - 1].threshold ? 1.0 : p[t->n - 1].frr;
+            /* above every score: nothing is accepted */
+        } else {
+            size_t lo = 0, hi = t->n - 1;           /* p[lo] <= s < p[hi] */
+            while (hi - lo > 1) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (p[mid].threshold <= score)
+                    lo = mid;
+                else
+                    hi = mid;
+            }
+            double w = (score - p[lo].threshold) / (p[hi].threshold - p[lo].threshold);
+            a = p[lo].far + w * (p[hi].far - p[lo].far);
+            b = p[lo].frr + w * (p[hi].frr - p[lo].frr);
+        }
+    }
+    if (far)
+        *far = a;
+    if (frr)
+        *frr = b;
+}
+
+sl_status sl_calib_decide(sl_face_decision *out, const sl_calib_table *t,
+                          double score, sl_threshold_req req)
+{
+    if (!out || !isfinite(score) || !isfinite(req.value))
+        return SL_ERR_INVALID;
+    double thr;
+    if (req.kind == SL_THRESHOLD_FAR) {
+        sl_status st = sl_calib_threshold_for_far(&thr, NULL, t, req.value);
+        if (st != SL_OK)
+            return st;
+    } else if (req.kind == SL_THRESHOLD_RAW) {
+        thr = req.value;
+    } else {
+        return SL_ERR_INVALID;
+    }
+    sl_face_decision d = { score >= thr, score, thr, NAN, NAN };
+    if (t)
+        sl_calib_rates_at(&d.far_estimate, &d.frr_estimate, t, thr);
+    *out = d;
+    return SL_OK;
+}
+
+sl_status sl_threshold_req_parse(sl_threshold_req *out, const char *text)
+{
+    if (!out || !text)
+        return SL_ERR_INVALID;
+    enum sl_threshold_kind kind = SL_THRESHOLD_FAR;
+    if (strncmp(text, "far:", 4) == 0) {
+        text += 4;
+    } else if (strncmp(text, "raw:", 4) == 0) {
+        kind = SL_THRESHOLD_RAW;
+        text += 4;
+    }
+    char *end;
+    double v = strtod(text, &end);
+    if (end == text || *end || !isfinite(v))
+        return SL_ERR_INVALID;
+    if (kind == SL_THRESHOLD_FAR ? !(v > 0 && v < 1) : !(v >= -1 && v <= 1))
+        return SL_ERR_INVALID;
+    out->kind = kind;
+    out->value = v;
+    return SL_OK;
+}
+
+/* ---- JSON ---- */
+
+static json_t *num(double v)
+{
+    return sl_json_real(v, 9);
+}
+
+static json_t *table_json(const sl_calib_table *t)
+{
+    json_t *o = json_object(), *targets = json_array(), *pts = json_array();
+    if (!o || !targets || !pts)
+        goto out_fail;
+    for (size_t k = 0; k < t->n_targets; k++) {
+        const sl_calib_target *g = &t->targets[k];
+        json_t *e = json_pack("{s:o, s:o, s:o, s:I}", "far", num(g->far),
+                              "threshold", num(g->threshold), "frr", num(g->frr),
+                              "support", (json_int_t)g->support);
+        if (!e || json_array_append_new(targets, e))
+            goto out_fail;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        json_t *e = json_pack("[o, o, o]", num(t->pts[i].threshold),
+                              num(t->pts[i].far), num(t->pts[i].frr));
+        if (!e || json_array_append_new(pts, e))
+            goto out_fail;
+    }
+    if (json_object_set_new(o, "mode", json_string(t->mode)) ||
+        json_object_set_new(o, "genuine", json_integer((json_int_t)t->n_genuine)) ||
+        json_object_set_new(o, "impostor", json_integer((json_int_t)t->n_impostor)))
+        goto out_fail;
+    /* set_new steals the value even when it fails */
+    int bad = json_object_set_new(o, "targets", targets);
+    targets = NULL;
+    if (bad)
+        goto out_fail;
+    bad = json_object_set_new(o, "points", pts);
+    pts = NULL;
+    if (bad)
+        goto out_fail;
+    return o;
+out_fail:
+    json_decref(pts);
+    json_decref(targets);
+    json_decref(o);
+    return NULL;
+}
+
+sl_status sl_calib_to_json(char **out, size_t *len, const sl_calib *c)
+{
+    if (!out || !len || !c || c->n_tables == 0)
+        return SL_ERR_INVALID;
+    sl_status st = SL_ERR_NOMEM;
+    json_t *root = json_object(), *tables = json_array();
+    if (!root || !tables)
+        goto out_free;
+    for (size_t i = 0; i < c->n_tables; i++) {
+        json_t *t = table_json(&c->tables[i]);
+        if (!t || json_array_append_new(tables, t))
+            goto out_free;
+    }
+    if (json_object_set_new(root, "format", json_string(CALIB_FORMAT)) ||
+        json_object_set_new(root, "version", json_integer(CALIB_VERSION)) ||
+        json_object_set_new(root, "model", json_string(c->model_id)) ||
+        json_object_set_new(root, "source", json_string(c->source)))
+        goto out_free;
+    if (json_object_set(root, "tables", tables))
+        goto out_free;
+    char *text = json_dumps(root, JSON_INDENT(1) | JSON_COMPACT |
+                                  JSON_REAL_PRECISION(9) | JSON_PRESERVE_ORDER);
+    if (!text)
+        goto out_free;
+    size_t n = strlen(text);
+    char *copy = sl__malloc(n + 2);
+    if (copy) {
+        memcpy(copy, text, n);
+        copy[n] = '\n';
+        copy[n + 1] = 0;
+        *out = copy;
+        *len = n + 1;
+        st = SL_OK;
+    }
+    free(text);
+out_free:
+    json_decref(tables);
+    json_decref(root);
+    return st;
+}
+
+static bool get_num(const json_t *v, double *out)
+{
+    if (!json_is_number(v))
+        return false;
+    *out = json_number_value(v);
+    return isfinite(*out);
+}
+
+static bool get_count(const json_t *obj, const char *key, uint64_t *out)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return false;
+    *out = (uint64_t)json_integer_value(v);
+    return true;
+}
+
+static bool rate_ok(double r) { return r >= 0 && r <= 1; }
+
+static sl_status parse_table(sl_calib_table *t, const json_t *o)
+{
+    const json_t *pts = json_object_get(o, "points");
+    const json_t *targets = json_object_get(o, "targets");
+    const char *mode = json_string_value(json_object_get(o, "mode"));
+    memset(t, 0, sizeof(*t));
+    if (!json_is_object(o) || !mode_ok(mode) || !json_is_array(pts) ||
+        json_array_size(pts) < 1 || json_array_size(pts) > SL_CALIB_MAX_POINTS ||
+        (targets && (!json_is_array(targets) ||
+                     json_array_size(targets) > SL_CALIB_MAX_TARGETS)) ||
+        !get_count(o, "genuine", &t->n_genuine) || t->n_genuine == 0 ||
+        !get_count(o, "impostor", &t->n_impostor) || t->n_impostor == 0)
+        return SL_ERR_FACE_CALIB_FORMAT;
+    copy_str(t->mode, sizeof(t->mode), mode);
+    for (size_t k = 0; targets && k < json_array_size(targets); k++) {
+        const json_t *e = json_array_get(targets, k);
+        sl_calib_target *g = &t->targets[k];
+        if (!json_is_object(e) || !get_num(json_object_get(e, "far"), &g->far) ||
+            !get_num(json_object_get(e, "threshold"), &g->threshold) ||
+            !get_num(json_object_get(e, "frr"), &g->frr) ||
+            !get_count(e, "support", &g->support) ||
+            !(g->far > 0 && g->far <= 1) || !rate_ok(g->frr))
+            return SL_ERR_FACE_CALIB_FORMAT;
+        t->n_targets++;
+    }
+    size_t n = json_array_size(pts);
+    sl_roc_point *p = sl__malloc(n * sizeof(*p));
+    if (!p)
+        return SL_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = json_array_get(pts, i);
+        if (!json_is_array(e) || json_array_size(e) != 3 ||
+            !get_num(json_array_get(e, 0), &p[i].threshold) ||
+            !get_num(json_array_get(e, 1), &p[i].far) ||
+            !get_num(json_array_get(e, 2), &p[i].frr) ||
+            !rate_ok(p[i].far) || !rate_ok(p[i].frr) ||
+            (i > 0 && (p[i].threshold <= p[i - 1].threshold ||
+                       p[i].far > p[i - 1].far || p[i].frr < p[i - 1].frr))) {
+            sl__free(p);
+            return SL_ERR_FACE_CALIB_FORMAT;
+        }
+    }
+    t->pts = p;
+    t->n = n;
+    return SL_OK;
+}
+
+sl_status sl_calib_parse(sl_calib *out, const char *text, size_t len)
+{
+    if (!out || !text)
+        return SL_ERR_INVALID;
+    if (len > SL_CALIB_MAX_BYTES)
+        return SL_ERR_TOO_LARGE;
+    char err[128];
+    json_t *root = sl_json_parse(text, len, err, sizeof(err));
+    if (!root)
+        return SL_ERR_FACE_CALIB_FORMAT;
+    sl_status st = SL_ERR_FACE_CALIB_FORMAT;
+    sl_calib c;
+    memset(&c, 0, sizeof(c));
+    const json_t *tables = json_object_get(root, "tables");
+    const char *model = json_string_value(json_object_get(root, "model"));
+    const char *source = json_string_value(json_object_get(root, "source"));
+    const char *format = json_string_value(json_object_get(root, "format"));
+    json_t *ver = json_object_get(root, "version");
+    if (!format || strcmp(format, CALIB_FORMAT) != 0 || !json_is_integer(ver) ||
+        json_integer_value(ver) != CALIB_VERSION || !model ||
+        strlen(model) >= sizeof(c.model_id) || !json_is_array(tables) ||
+        json_array_size(tables) < 1 || json_array_size(tables) > SL_CALIB_MAX_TABLES)
+        goto out_free;
+    copy_str(c.model_id, sizeof(c.model_id), model);
+    copy_str(c.source, sizeof(c.source), source);
+    for (size_t i = 0; i < json_array_size(tables); i++) {
+        sl_calib_table t;
+        st = parse_table(&t, json_array_get(tables, i));
+        if (st != SL_OK)
+            goto out_free;
+        c.tables[c.n_tables++] = t;
+        for (size_t j = 0; j + 1 < c.n_tables; j++)
+            if (strcmp(c.tables[j].mode, t.mode) == 0) {
+                st = SL_ERR_FACE_CALIB_FORMAT;
+                goto out_free;
+            }
+    }
+    *out = c;
+    c.n_tables = 0;
+    st = SL_OK;
+out_free:
+    sl_calib_free(&c);
+    json_decref(root);
+    return st;
+}
+
+sl_status sl_calib_save(const sl_calib *c, const char *path)
+{
+    char *text;
+    size_t len;
+    if (!path)
+        return SL_ERR_INVALID;
+    sl_status st = sl_calib_to_json(&text, &len, c);
+    if (st != SL_OK)
+        return st;
+    st = sl__write_file(path, text, len);
+    sl__free(text);
+    return st;
+}
+
+sl_status sl_calib_load(sl_calib *out, const char *path)
+{
+    uint8_t *text;
+    size_t len;
+    if (!out || !path)
+        return SL_ERR_INVALID;
+    sl_status st = sl__read_file(path, SL_CALIB_MAX_BYTES, &text, &len);
+    if (st != SL_OK)
+        return st;
+    st = sl_calib_parse(out, (const char *)text, len);
+    sl__free(text);
+    return st;
+}
