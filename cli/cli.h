@@ -53,5 +53,13 @@ int cmd_img(int argc, char **argv);
 int cmd_nn(int argc, char **argv);
 int cmd_face(int argc, char **argv);
 int cmd_calib(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+/* face engine subcommands (cmd_face_engine.c), rows of cmd_face.c's table */
+int sl_cli_face_detect(int argc, char **argv);
+int sl_cli_face_landmarks(int argc, char **argv);
+int sl_cli_face_embed(int argc, char **argv);
+int sl_cli_face_quality(int argc, char **argv);
+int sl_cli_face_live(int argc, char **argv);
+int sl_cli_face_verify(int argc, char **argv);
 
 #endif

@@ -247,6 +247,12 @@ static int face_challenge(int argc, char **argv)
  * here when the engine is wired. */
 static const struct face_sub face_subs[] = {
     { "challenge", face_challenge, "active-liveness challenges: new, check" },
+    { "detect",    sl_cli_face_detect,    "find faces: boxes, scores, 5 points" },
+    { "embed",     sl_cli_face_embed,     "512-d embedding / template of the main face" },
+    { "landmarks", sl_cli_face_landmarks, "68 landmarks of the main face (--all: every face)" },
+    { "live",      sl_cli_face_live,      "passive liveness: live / spoof / cannot judge" },
+    { "quality",   sl_cli_face_quality,   "quality reasons with zh/en messages" },
+    { "verify",    sl_cli_face_verify,    "1:1: are A and B the same person (exit 0 yes, 1 no)" },
     { NULL, NULL, NULL },
 };
 

@@ -47,6 +47,9 @@ static const struct status_row rows[] = {
     { SL_ERR_CHALLENGE_EXPIRED, "challenge_expired", "the challenge has expired" },
     { SL_ERR_CHALLENGE_UNKNOWN, "challenge_unknown", "the challenge nonce is unknown" },
     { SL_ERR_CHALLENGE_FULL, "challenge_registry_full", "too many open challenges" },
+    { SL_ERR_FACE_MODELS_MISSING, "face_models_missing", "a face model file is missing (see --models / SL_MODELS)" },
+    { SL_ERR_FACE_MODEL_SHAPE, "face_model_shape", "a face model does not have the expected inputs or outputs" },
+    { SL_ERR_FACE_MODEL_NOT_LOADED, "face_model_not_loaded", "the face model needed for this step is not loaded" },
 };
 
 static const struct status_row *find(int st)

@@ -1,0 +1,568 @@
+/*
+ * cmd_face_engine.c -- the model-backed `shualian face` subcommands:
+ * detect, landmarks, embed, quality, live, verify (rows in cmd_face.c's
+ * table), and the image-sequence mode of `face challenge check`.
+ *
+ * Every subcommand loads the models it needs (./models, --models DIR or
+ * $SL_MODELS), runs the engine (engine.h) and prints JSON. --annotate
+ * OUT.png draws the boxes (green: acceptable, red: a reason failed) and the
+ * landmarks into a copy of the image.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "face/face_json.h"
+#include "shualian/engine.h"
+#include "shualian/face.h"
+#include "shualian/image.h"
+
+#define FE_IMAGE_MAX_BYTES SL_IMAGE_DEFAULT_MAX_BYTES
+#define FE_MAX_FACES 32
+
+struct fe_opts {
+    const char    *models, *backend, *annotate, *preset, *threshold, *calib;
+    const char    *template_out, *mode;
+    sl_face_config cfg;
+    bool           all;
+    const char    *pos[8];
+    int            npos;
+};
+
+static void fe_help_common(void)
+{
+    printf("\ncommon options:\n"
+           "  --models DIR        model folder (default ./models or $SL_MODELS)\n"
+           "  --backend NAME      nn backend: ref or xnnpack\n"
+           "  --annotate OUT.png  draw boxes and landmarks into a copy of the image\n"
+           "  --no-flip           embed without flip fusion (faster, less accurate)\n"
+           "  --feature-rgb       R,G,B planes into the embedding model (default B,G,R)\n"
+           "  --det-fit letterbox|squash   --nms iou|package   --det-score X\n"
+           "  --nms-iou X         --no-pad   --min-face PX   --refine N\n"
+           "  --live-bgr          --live-class N   --live-scale X\n");
+}
+
+/* Parses options common to the subcommands; positional arguments go to
+ * o->pos. Returns -1 when fine, else the exit code to return. */
+static int fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd)
+{
+    memset(o, 0, sizeof(*o));
+    o->cfg = sl_face_config_default();
+    o->preset = "verify";
+    o->threshold = "far:1e-3";
+    o->mode = "live";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        double d;
+        long n;
+        if (a[0] != '-' || strcmp(a, "-") == 0) {
+            if (o->npos >= (int)SL_ARRAY_LEN(o->pos))
+                return sl_cli_usage_error(cmd, "too many arguments");
+            o->pos[o->npos++] = a;
+            continue;
+        }
+        /* flags without a value */
+        if (strcmp(a, "--no-flip") == 0) { o->cfg.flip = false; continue; }
+        if (strcmp(a, "--flip") == 0) { o->cfg.flip = true; continue; }
+        if (strcmp(a, "--feature-rgb") == 0) { o->cfg.feature_bgr = false; continue; }
+        if (strcmp(a, "--no-pad") == 0) { o->cfg.det_pad = false; continue; }
+        if (strcmp(a, "--live-bgr") == 0) { o->cfg.live_bgr = true; continue; }
+        if (strcmp(a, "--live-rgb") == 0) { o->cfg.live_bgr = false; continue; }
+        if (strcmp(a, "--all") == 0) { o->all = true; continue; }
+        if (!v)
+            return sl_cli_usage_error(cmd, "missing value after %s", a);
+        i++;
+        if (strcmp(a, "--models") == 0) o->models = v;
+        else if (strcmp(a, "--backend") == 0) o->backend = v;
+        else if (strcmp(a, "--annotate") == 0) o->annotate = v;
+        else if (strcmp(a, "--preset") == 0 &&
+                 (strcmp(v, "enrol") == 0 || strcmp(v, "verify") == 0)) o->preset = v;
+        else if (strcmp(a, "--threshold") == 0) o->threshold = v;
+        else if (strcmp(a, "--calib") == 0) o->calib = v;
+        else if (strcmp(a, "--mode") == 0) o->mode = v;
+        else if (strcmp(a, "--template") == 0) o->template_out = v;
+        else if (strcmp(a, "--det-fit") == 0 && strcmp(v, "letterbox") == 0)
+            o->cfg.det_fit = SL_DET_LETTERBOX;
+        else if (strcmp(a, "--det-fit") == 0 && strcmp(v, "squash") == 0)
+            o->cfg.det_fit = SL_DET_SQUASH;
+        else if (strcmp(a, "--nms") == 0 && strcmp(v, "iou") == 0)
+            o->cfg.nms = SL_NMS_IOU;
+        else if (strcmp(a, "--nms") == 0 && strcmp(v, "package") == 0)
+            o->cfg.nms = SL_NMS_PACKAGE;
+        else if (strcmp(a, "--det-score") == 0 && sl_cli_parse_double(v, &d) && d > 0 && d < 1)
+            o->cfg.det_score = (float)d;
+        else if (strcmp(a, "--nms-iou") == 0 && sl_cli_parse_double(v, &d) && d > 0 && d <= 1)
+            o->cfg.nms_iou = (float)d;
+        else if (strcmp(a, "--min-face") == 0 && sl_cli_parse_double(v, &d) && d >= 0)
+            o->cfg.min_face_px = (float)d;
+        else if (strcmp(a, "--refine") == 0 && sl_cli_parse_long(v, 0, 3, &n))
+            o->cfg.refine = (uint8_t)n;
+        else if (strcmp(a, "--live-class") == 0 && sl_cli_parse_long(v, 0, 2, &n))
+            o->cfg.live_class = (uint8_t)n;
+        else if (strcmp(a, "--live-scale") == 0 && sl_cli_parse_double(v, &d) && d >= 1 && d <= 8)
+            o->cfg.live_scale = (float)d;
+        else
+            return sl_cli_usage_error(cmd, "bad option or value: %s %s", a, v);
+    }
+    return -1;
+}
+
+static int fe_engine(sl_face_engine **e, sl_face_session **s, const struct fe_opts *o,
+                     uint32_t models, const char *cmd)
+{
+    char err[512] = "";
+    sl_face_engine_opts eo = { o->models, models, o->backend, 1 };
+    sl_status st = sl_face_engine_new(e, &eo, err, sizeof(err));
+    if (st != SL_OK)
+        return sl_cli_fail(st, cmd, "%s", err[0] ? err : sl_status_str(st));
+    if ((st = sl_face_session_new(s, *e)) != SL_OK) {
+        sl_face_engine_free(*e);
+        *e = NULL;
+        return sl_cli_fail(st, cmd, "cannot create the engine session");
+    }
+    return -1;
+}
+
+static int fe_load(struct sl_image **img, const char *path, const char *cmd)
+{
+    uint8_t *buf;
+    size_t len;
+    sl_status st = sl__read_file(path, FE_IMAGE_MAX_BYTES, &buf, &len);
+    if (st != SL_OK)
+        return sl_cli_fail(st, cmd, "cannot read %s", path);
+    st = sl_image_decode(buf, len, NULL, 3, img, NULL);
+    sl__free(buf);
+    if (st != SL_OK)
+        return sl_cli_fail(st, cmd, "%s: %s", path, sl_status_str(st));
+    return -1;
+}
+
+/* ---- drawing ---- */
+
+static void put_px(struct sl_image *im, long x, long y, const uint8_t c[3])
+{
+    if (x < 0 || y < 0 || x >= (long)im->width || y >= (long)im->height)
+        return;
+    uint8_t *p = im->data + (size_t)y * im->stride + (size_t)x * 3;
+    p[0] = c[0];
+    p[1] = c[1];
+    p[2] = c[2];
+}
+
+static void draw_box(struct sl_image *im, const sl_face_box *b, const uint8_t c[3], int t)
+{
+    long x0 = lround(b->x0), y0 = lround(b->y0), x1 = lround(b->x1), y1 = lround(b->y1);
+    for (int k = 0; k < t; k++) {
+        for (long x = x0 - k; x <= x1 + k; x++) {
+            put_px(im, x, y0 - k, c);
+            put_px(im, x, y1 + k, c);
+        }
+        for (long y = y0 - k; y <= y1 + k; y++) {
+            put_px(im, x0 - k, y, c);
+            put_px(im, x1 + k, y, c);
+        }
+    }
+}
+
+static void draw_dot(struct sl_image *im, sl_point2f p, const uint8_t c[3], int r)
+{
+    long cx = lround(p.x), cy = lround(p.y);
+    for (long y = -r; y <= r; y++)
+        for (long x = -r; x <= r; x++)
+            if (x * x + y * y <= r * r)
+                put_px(im, cx + x, cy + y, c);
+}
+
+/* Draws results (ok[i]: green, else red) into a copy and writes a PNG. */
+static sl_status fe_annotate(const char *path, const struct sl_image *img,
+                             const sl_face_result *r, size_t n, const bool *ok,
+                             const sl_face_box *extra, size_t nextra)
+{
+    if (!path)
+        return SL_OK;
+    struct sl_image *im = NULL;
+    sl_status st = sl_image_clone(&im, img);
+    if (st != SL_OK)
+        return st;
+    static const uint8_t green[3] = { 40, 220, 60 }, red[3] = { 230, 40, 40 };
+    static const uint8_t yellow[3] = { 250, 220, 0 }, blue[3] = { 60, 140, 255 };
+    int t = (int)SL_MAX(2u, SL_MAX(im->width, im->height) / 400);
+    for (size_t i = 0; i < nextra; i++)
+        draw_box(im, &extra[i], blue, t);
+    for (size_t i = 0; i < n; i++) {
+        draw_box(im, &r[i].box, ok && !ok[i] ? red : green, t);
+        int rad = (int)SL_MAX(1.0f, (r[i].box.x1 - r[i].box.x0) / 120);
+        for (int k = 0; k < SL_FACE_LANDMARKS; k++)
+            draw_dot(im, r[i].lm[k], yellow, rad);
+        for (int k = 0; k < SL_FACE_POINTS5; k++)
+            draw_dot(im, r[i].pts5[k], red, rad + 1);
+    }
+    uint8_t *png;
+    size_t len;
+    if ((st = sl_image_encode_png(im, 6, &png, &len)) == SL_OK) {
+        st = sl__write_file(path, png, len);
+        sl_image_bytes_free(png);
+    }
+    sl_image_free(im);
+    return st;
+}
+
+/* ---- JSON pieces ---- */
+
+static json_t *box_json(const sl_face_box *b)
+{
+    return json_pack("[o,o,o,o]", sl_json_real(b->x0, 6), sl_json_real(b->y0, 6),
+                     sl_json_real(b->x1, 6), sl_json_real(b->y1, 6));
+}
+
+static json_t *points_json(const sl_point2f *p, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < n; i++)
+        json_array_append_new(a, json_pack("[o,o]", sl_json_real(p[i].x, 6),
+                                           sl_json_real(p[i].y, 6)));
+    return a;
+}
+
+static json_t *face_json(const sl_face_result *r, bool lm68)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "box", box_json(&r->box));
+    json_object_set_new(o, "score", sl_json_real(r->box.score, 5));
+    json_object_set_new(o, "points5", points_json(r->pts5, SL_FACE_POINTS5));
+    if (lm68)
+        json_object_set_new(o, "landmarks", points_json(r->lm, SL_FACE_LANDMARKS));
+    json_object_set_new(o, "interocular", sl_json_real(r->interocular, 5));
+    if (isfinite(r->yaw)) {
+        json_object_set_new(o, "yaw", sl_json_real(r->yaw, 4));
+        json_object_set_new(o, "pitch", sl_json_real(r->pitch, 4));
+        json_object_set_new(o, "roll", sl_json_real(r->roll, 4));
+    }
+    if (isfinite(r->eye_open[0]))
+        json_object_set_new(o, "eye_open", json_pack("[o,o]", sl_json_real(r->eye_open[0], 4),
+                                                     sl_json_real(r->eye_open[1], 4)));
+    if (isfinite(r->mouth_open))
+        json_object_set_new(o, "mouth_open", sl_json_real(r->mouth_open, 4));
+    if (isfinite(r->age))
+        json_object_set_new(o, "age", sl_json_real(r->age, 4));
+    if (isfinite(r->male)) {
+        json_object_set_new(o, "male", sl_json_real(r->male, 4));
+        json_object_set_new(o, "gender", json_string(r->male >= 0.5f ? "male" : "female"));
+    }
+    if (isfinite(r->live_score))
+        json_object_set_new(o, "live_score", sl_json_real(r->live_score, 5));
+    return o;
+}
+
+static json_t *quality_json(const struct sl_image *img, const sl_face_result *r,
+                            size_t found, const char *preset, bool *pass)
+{
+    sl_quality_meas m = sl_face_quality_meas(img, found ? r : NULL, found);
+    sl_quality_thresholds th = strcmp(preset, "enrol") == 0 ? sl_quality_preset_enrol()
+                                                            : sl_quality_preset_verify();
+    enum sl_quality_reason rs[SL_Q_REASON_MAX];
+    size_t n = sl_quality_check(rs, SL_ARRAY_LEN(rs), &m, &th);
+    *pass = n == 0;
+    json_t *meas = json_pack("{s:i, s:i, s:I}", "image_w", m.image_w, "image_h", m.image_h,
+                             "face_count", (json_int_t)m.face_count);
+    if (meas && found) {
+        json_object_set_new(meas, "interocular_px", sl_json_real(m.interocular_px, 5));
+        json_object_set_new(meas, "sharpness", sl_json_real(m.sharpness, 5));
+        json_object_set_new(meas, "luma_mean", sl_json_real(m.luma_mean, 5));
+        json_object_set_new(meas, "luma_std", sl_json_real(m.luma_std, 5));
+        json_object_set_new(meas, "yaw", sl_json_real(m.yaw, 4));
+        json_object_set_new(meas, "pitch", sl_json_real(m.pitch, 4));
+        json_object_set_new(meas, "roll", sl_json_real(m.roll, 4));
+        json_object_set_new(meas, "eye_open_left", sl_json_real(m.eye_open_left, 4));
+        json_object_set_new(meas, "eye_open_right", sl_json_real(m.eye_open_right, 4));
+    }
+    return json_pack("{s:s, s:b, s:o, s:o}", "preset", preset, "pass", n == 0,
+                     "reasons", sl_quality_reasons_to_json(rs, SL_MIN(n, SL_ARRAY_LEN(rs))),
+                     "measurements", meas);
+}
+
+/* ---- subcommands ---- */
+
+enum fe_kind { FE_DETECT, FE_LANDMARKS, FE_EMBED, FE_QUALITY, FE_LIVE };
+
+static const char *const fe_usage[] = {
+    "usage: shualian face detect IMAGE [--all] [options]\n\n"
+    "Finds faces (largest first): boxes, scores and the 5 alignment points.\n",
+    "usage: shualian face landmarks IMAGE [--all] [options]\n\n"
+    "68 landmarks (sub-pixel) and the 5 points of the main face (--all: every face).\n",
+    "usage: shualian face embed IMAGE [--template OUT.slft] [options]\n\n"
+    "512-d L2-normalised embedding of the main face; --template writes it as a\n"
+    "versioned template (SLFT v1, f32).\n",
+    "usage: shualian face quality IMAGE [--preset verify|enrol] [options]\n\n"
+    "Measures the main face (size, sharpness, light, pose, eyes, border, face count)\n"
+    "and lists the failed reasons with zh/en messages. Exit 0 acceptable, 1 not.\n",
+    "usage: shualian face live IMAGE [options]\n\n"
+    "Passive liveness of the main face: live / spoof / cannot judge, with the score.\n"
+    "Exit 0 live, 1 otherwise. Read docs/face.md for what this model can and cannot do.\n",
+};
+
+static int fe_run(enum fe_kind kind, int argc, char **argv, const char *cmd)
+{
+    if (sl_cli_wants_help(argc, argv)) {
+        fputs(fe_usage[kind], stdout);
+        fe_help_common();
+        return SL_EXIT_OK;
+    }
+    struct fe_opts o;
+    int rc = fe_parse(&o, argc, argv, cmd);
+    if (rc >= 0)
+        return rc;
+    if (o.npos != 1)
+        return sl_cli_usage_error(cmd, "one image file is expected");
+    static const uint32_t models[] = {
+        SL_FM_BIT(SL_FM_DETECT) | SL_FM_BIT(SL_FM_LANDMARK),
+        SL_FM_BIT(SL_FM_DETECT) | SL_FM_BIT(SL_FM_LANDMARK),
+        SL_FM_CORE,
+        SL_FM_BIT(SL_FM_DETECT) | SL_FM_BIT(SL_FM_LANDMARK) | SL_FM_BIT(SL_FM_POSE) |
+            SL_FM_BIT(SL_FM_EYE),
+        SL_FM_BIT(SL_FM_DETECT) | SL_FM_BIT(SL_FM_LANDMARK) | SL_FM_BIT(SL_FM_LIVENESS),
+    };
+    static const uint32_t what[] = {
+        0, 0, SL_FACE_DO_EMBED,
+        SL_FACE_DO_QUALITY | SL_FACE_DO_POSE | SL_FACE_DO_EYES,
+        SL_FACE_DO_LIVENESS,
+    };
+    sl_face_engine *e = NULL;
+    sl_face_session *s = NULL;
+    struct sl_image *img = NULL;
+    sl_face_result *res = NULL;
+    json_t *out = NULL;
+    if ((rc = fe_load(&img, o.pos[0], cmd)) >= 0)
+        goto out;
+    if ((rc = fe_engine(&e, &s, &o, models[kind], cmd)) >= 0)
+        goto out;
+    if (!(res = sl__calloc(FE_MAX_FACES, sizeof(*res)))) {
+        rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
+        goto out;
+    }
+    size_t n = 0, found = 0;
+    uint32_t w = what[kind] | (o.all && kind <= FE_LANDMARKS ? SL_FACE_DO_ALL_FACES : 0);
+    if (kind == FE_DETECT)
+        w |= SL_FACE_DO_ALL_FACES;
+    sl_status st = sl_face_process(s, img, &o.cfg, w, res, FE_MAX_FACES, &n, &found);
+    if (st != SL_OK && st != SL_NO_FACE) {
+        rc = sl_cli_fail(st, cmd, "%s: %s", o.pos[0], sl_status_str(st));
+        goto out;
+    }
+    out = json_pack("{s:s, s:i, s:i, s:I}", "image", o.pos[0], "width", (int)img->width,
+                    "height", (int)img->height, "face_count", (json_int_t)found);
+    if (!out) {
+        rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
+        goto out;
+    }
+    bool ok = found > 0;
+    if (kind == FE_DETECT || kind == FE_LANDMARKS) {
+        json_t *fa = json_array();
+        for (size_t i = 0; fa && i < n; i++)
+            json_array_append_new(fa, face_json(&res[i], kind == FE_LANDMARKS));
+        json_object_set_new(out, "faces", fa);
+    } else if (found) {
+        json_object_set_new(out, "face", face_json(&res[0], false));
+    }
+    if (kind == FE_EMBED && found) {
+        json_t *ea = json_array();
+        for (int i = 0; ea && i < SL_FACE_EMBED_DIM; i++)
+            json_array_append_new(ea, sl_json_real(res[0].emb[i], 7));
+        json_object_set_new(out, "embedding", ea);
+        json_object_set_new(out, "model_id", json_string(SL_FACE_ENGINE_MODEL_ID));
+        json_object_set_new(out, "flip_fusion", json_boolean(o.cfg.flip));
+        if (o.template_out) {
+            sl_face_template *t = sl__malloc(sizeof(*t));
+            uint8_t buf[SL_FACE_TEMPLATE_HEADER + 4 * SL_FACE_TEMPLATE_MAX_DIM + 4];
+            size_t len = 0;
+            st = t ? sl_face_template_init(t, SL_FACE_ENGINE_MODEL_ID, SL_FACE_ELEM_F32,
+                                           res[0].emb, SL_FACE_EMBED_DIM, true)
+                   : SL_ERR_NOMEM;
+            if (st == SL_OK)
+                st = sl_face_template_write(buf, sizeof(buf), &len, t);
+            sl__free(t);
+            if (st == SL_OK)
+                st = sl__write_file(o.template_out, buf, len);
+            if (st != SL_OK) {
+                rc = sl_cli_fail(st, cmd, "cannot write template %s", o.template_out);
+                goto out;
+            }
+            json_object_set_new(out, "template", json_string(o.template_out));
+        }
+    }
+    if (kind == FE_QUALITY) {
+        json_object_set_new(out, "quality", quality_json(img, res, found, o.preset, &ok));
+    }
+    if (kind == FE_LIVE) {
+        sl_passive_thresholds th = sl_passive_defaults();
+        sl_passive_decision d = found
+            ? sl_passive_decide(res[0].live_score, res[0].live_context,
+                                res[0].box.y1 - res[0].box.y0, &th)
+            : (sl_passive_decision){ SL_PASSIVE_UNDETERMINED, SL_LR_NO_FACE, NAN };
+        static const char *const verdicts[] = { "live", "spoof", "undetermined" };
+        ok = d.verdict == SL_PASSIVE_LIVE;
+        json_object_set_new(out, "verdict", json_string(verdicts[d.verdict]));
+        json_object_set_new(out, "reason", json_pack("{s:s, s:s, s:s}",
+                            "code", sl_live_reason_name(d.reason),
+                            "zh", sl_live_reason_msg(d.reason, SL_LANG_ZH),
+                            "en", sl_live_reason_msg(d.reason, SL_LANG_EN)));
+        json_object_set_new(out, "score", sl_json_real(d.score, 5));
+        if (found) {
+            json_object_set_new(out, "context", sl_json_real(res[0].live_context, 4));
+            json_object_set_new(out, "probs", json_pack("[o,o,o]",
+                                sl_json_real(res[0].live_probs[0], 5),
+                                sl_json_real(res[0].live_probs[1], 5),
+                                sl_json_real(res[0].live_probs[2], 5)));
+        }
+    }
+    bool okv[FE_MAX_FACES];
+    for (size_t i = 0; i < n; i++)
+        okv[i] = i == 0 ? ok : true;
+    if ((st = fe_annotate(o.annotate, img, res, n, okv, NULL, 0)) != SL_OK) {
+        rc = sl_cli_fail(st, cmd, "cannot write %s", o.annotate);
+        goto out;
+    }
+    rc = sl_cli_print(out);
+    out = NULL;
+    if (rc == SL_EXIT_OK && (!found || (!ok && (kind == FE_QUALITY || kind == FE_LIVE))))
+        rc = SL_EXIT_NEGATIVE;
+out:
+    json_decref(out);
+    sl__free(res);
+    sl_image_free(img);
+    sl_face_session_free(s);
+    sl_face_engine_free(e);
+    return rc;
+}
+
+int sl_cli_face_detect(int argc, char **argv) { return fe_run(FE_DETECT, argc, argv, "face detect"); }
+int sl_cli_face_landmarks(int argc, char **argv) { return fe_run(FE_LANDMARKS, argc, argv, "face landmarks"); }
+int sl_cli_face_embed(int argc, char **argv) { return fe_run(FE_EMBED, argc, argv, "face embed"); }
+int sl_cli_face_quality(int argc, char **argv) { return fe_run(FE_QUALITY, argc, argv, "face quality"); }
+int sl_cli_face_live(int argc, char **argv) { return fe_run(FE_LIVE, argc, argv, "face live"); }
+
+/* ---- verify ---- */
+
+int sl_cli_face_verify(int argc, char **argv)
+{
+    const char *cmd = "face verify";
+    if (sl_cli_wants_help(argc, argv)) {
+        printf("usage: shualian face verify A.jpg B.jpg [--threshold far:1e-3|raw:0.35]\n"
+               "         [--calib FILE] [--mode live] [--preset verify|enrol] [options]\n\n"
+               "1:1 comparison of the main faces of two images: decision, cosine score,\n"
+               "the threshold for the asked FAR (from the calibration table measured on\n"
+               "the dev set; --calib, $SL_CALIB or the shipped table), the estimated\n"
+               "FAR/FRR there, and the quality of both images. Exit 0 match, 1 no match\n"
+               "(or no face).\n");
+        fe_help_common();
+        return SL_EXIT_OK;
+    }
+    struct fe_opts o;
+    int rc = fe_parse(&o, argc, argv, cmd);
+    if (rc >= 0)
+        return rc;
+    if (o.npos != 2)
+        return sl_cli_usage_error(cmd, "two image files are expected");
+    sl_threshold_req req;
+    if (sl_threshold_req_parse(&req, o.threshold) != SL_OK)
+        return sl_cli_usage_error(cmd, "bad --threshold '%s' (far:1e-3 or raw:0.35)",
+                                  o.threshold);
+    sl_face_engine *e = NULL;
+    sl_face_session *s = NULL;
+    struct sl_image *img[2] = { NULL, NULL };
+    sl_face_result *res = NULL;
+    json_t *out = NULL, *q[2] = { NULL, NULL };
+    sl_calib cal;
+    bool have_cal = false;
+    for (int k = 0; k < 2; k++)
+        if ((rc = fe_load(&img[k], o.pos[k], cmd)) >= 0)
+            goto out;
+    sl_status st = sl_face_calib_load_default(&cal, o.calib);
+    if (st != SL_OK) {
+        rc = sl_cli_fail(st, cmd, "cannot load calibration %s", o.calib ? o.calib : "");
+        goto out;
+    }
+    have_cal = true;
+    const sl_calib_table *tab = sl_calib_get(&cal, o.mode);
+    if (!tab && req.kind == SL_THRESHOLD_FAR) {
+        rc = sl_cli_fail(SL_ERR_NOT_FOUND, cmd, "no calibration table for mode '%s'", o.mode);
+        goto out;
+    }
+    if ((rc = fe_engine(&e, &s, &o, SL_FM_CORE | SL_FM_BIT(SL_FM_POSE) | SL_FM_BIT(SL_FM_EYE),
+                        cmd)) >= 0)
+        goto out;
+    if (!(res = sl__calloc(2, sizeof(*res)))) {
+        rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
+        goto out;
+    }
+    size_t found[2] = { 0, 0 };
+    for (int k = 0; k < 2; k++) {
+        size_t n = 0;
+        st = sl_face_process(s, img[k], &o.cfg,
+                             SL_FACE_DO_EMBED | SL_FACE_DO_QUALITY | SL_FACE_DO_POSE |
+                             SL_FACE_DO_EYES, &res[k], 1, &n, &found[k]);
+        if (st != SL_OK && st != SL_NO_FACE) {
+            rc = sl_cli_fail(st, cmd, "%s: %s", o.pos[k], sl_status_str(st));
+            goto out;
+        }
+        bool pass;
+        q[k] = quality_json(img[k], &res[k], found[k], o.preset, &pass);
+        json_object_set_new(q[k], "image", json_string(o.pos[k]));
+        json_object_set_new(q[k], "face_count", json_integer((json_int_t)found[k]));
+        if (found[k])
+            json_object_set_new(q[k], "box", box_json(&res[k].box));
+    }
+    if (!found[0] || !found[1]) {
+        out = json_pack("{s:b, s:n, s:s, s:o, s:o}", "match", 0, "score", "reason", "no_face",
+                        "a", q[0], "b", q[1]);
+        q[0] = q[1] = NULL;
+        rc = sl_cli_print(out);
+        out = NULL;
+        if (rc == SL_EXIT_OK)
+            rc = SL_EXIT_NEGATIVE;
+        goto out;
+    }
+    double cosv = sl_face_cosine(res[0].emb, res[1].emb, SL_FACE_EMBED_DIM);
+    sl_face_decision d;
+    if ((st = sl_calib_decide(&d, tab, cosv, req)) != SL_OK) {
+        rc = sl_cli_fail(st, cmd, "cannot decide (threshold request %s)", o.threshold);
+        goto out;
+    }
+    out = json_pack("{s:b, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o}",
+                    "match", d.match, "score", sl_json_real(d.score, 6),
+                    "threshold", sl_json_real(d.threshold, 6),
+                    "far_estimate", sl_json_real(d.far_estimate, 4),
+                    "frr_estimate", sl_json_real(d.frr_estimate, 4),
+                    "request", o.threshold, "mode", o.mode,
+                    "calibration", cal.source, "a", q[0], "b", q[1]);
+    q[0] = q[1] = NULL;
+    if (o.annotate) {
+        /* side by side is not needed: annotate A */
+        bool okv[1] = { d.match };
+        if ((st = fe_annotate(o.annotate, img[0], &res[0], 1, okv, NULL, 0)) != SL_OK) {
+            rc = sl_cli_fail(st, cmd, "cannot write %s", o.annotate);
+            goto out;
+        }
+    }
+    rc = sl_cli_print(out);
+    out = NULL;
+    if (rc == SL_EXIT_OK && !d.match)
+        rc = SL_EXIT_NEGATIVE;
+out:
+    json_decref(q[0]);
+    json_decref(q[1]);
+    json_decref(out);
+    if (have_cal)
+        sl_calib_free(&cal);
+    sl__free(res);
+    sl_image_free(img[0]);
+    sl_image_free(img[1]);
+    sl_face_session_free(s);
+    sl_face_engine_free(e);
+    return rc;
+}
