@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "face_opts.h"
 #include "face/face_json.h"
 #include "shualian/engine.h"
 #include "shualian/face.h"
@@ -21,94 +22,6 @@
 
 #define FE_IMAGE_MAX_BYTES SL_IMAGE_DEFAULT_MAX_BYTES
 #define FE_MAX_FACES 32
-
-struct fe_opts {
-    const char    *models, *backend, *annotate, *preset, *threshold, *calib;
-    const char    *template_out, *mode;
-    sl_face_config cfg;
-    bool           all;
-    const char    *pos[8];
-    int            npos;
-};
-
-static void fe_help_common(void)
-{
-    printf("\ncommon options:\n"
-           "  --models DIR        model folder (default ./models or $SL_MODELS)\n"
-           "  --backend NAME      nn backend: ref or xnnpack\n"
-           "  --annotate OUT.png  draw boxes and landmarks into a copy of the image\n"
-           "  --no-flip           embed without flip fusion (faster, less accurate)\n"
-           "  --feature-rgb       R,G,B planes into the embedding model (default B,G,R)\n"
-           "  --det-fit letterbox|squash   --nms iou|package   --det-score X\n"
-           "  --nms-iou X         --no-pad   --min-face PX   --refine N\n"
-           "  --live-bgr          --live-class N   --live-scale X\n");
-}
-
-/* Parses options common to the subcommands; positional arguments go to
- * o->pos. Returns -1 when fine, else the exit code to return. */
-static int fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd)
-{
-    memset(o, 0, sizeof(*o));
-    o->cfg = sl_face_config_default();
-    o->preset = "verify";
-    o->threshold = "far:1e-3";
-    o->mode = "live";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        double d;
-        long n;
-        if (a[0] != '-' || strcmp(a, "-") == 0) {
-            if (o->npos >= (int)SL_ARRAY_LEN(o->pos))
-                return sl_cli_usage_error(cmd, "too many arguments");
-            o->pos[o->npos++] = a;
-            continue;
-        }
-        /* flags without a value */
-        if (strcmp(a, "--no-flip") == 0) { o->cfg.flip = false; continue; }
-        if (strcmp(a, "--flip") == 0) { o->cfg.flip = true; continue; }
-        if (strcmp(a, "--feature-rgb") == 0) { o->cfg.feature_bgr = false; continue; }
-        if (strcmp(a, "--no-pad") == 0) { o->cfg.det_pad = false; continue; }
-        if (strcmp(a, "--live-bgr") == 0) { o->cfg.live_bgr = true; continue; }
-        if (strcmp(a, "--live-rgb") == 0) { o->cfg.live_bgr = false; continue; }
-        if (strcmp(a, "--all") == 0) { o->all = true; continue; }
-        if (!v)
-            return sl_cli_usage_error(cmd, "missing value after %s", a);
-        i++;
-        if (strcmp(a, "--models") == 0) o->models = v;
-        else if (strcmp(a, "--backend") == 0) o->backend = v;
-        else if (strcmp(a, "--annotate") == 0) o->annotate = v;
-        else if (strcmp(a, "--preset") == 0 &&
-                 (strcmp(v, "enrol") == 0 || strcmp(v, "verify") == 0)) o->preset = v;
-        else if (strcmp(a, "--threshold") == 0) o->threshold = v;
-        else if (strcmp(a, "--calib") == 0) o->calib = v;
-        else if (strcmp(a, "--mode") == 0) o->mode = v;
-        else if (strcmp(a, "--template") == 0) o->template_out = v;
-        else if (strcmp(a, "--det-fit") == 0 && strcmp(v, "letterbox") == 0)
-            o->cfg.det_fit = SL_DET_LETTERBOX;
-        else if (strcmp(a, "--det-fit") == 0 && strcmp(v, "squash") == 0)
-            o->cfg.det_fit = SL_DET_SQUASH;
-        else if (strcmp(a, "--nms") == 0 && strcmp(v, "iou") == 0)
-            o->cfg.nms = SL_NMS_IOU;
-        else if (strcmp(a, "--nms") == 0 && strcmp(v, "package") == 0)
-            o->cfg.nms = SL_NMS_PACKAGE;
-        else if (strcmp(a, "--det-score") == 0 && sl_cli_parse_double(v, &d) && d > 0 && d < 1)
-            o->cfg.det_score = (float)d;
-        else if (strcmp(a, "--nms-iou") == 0 && sl_cli_parse_double(v, &d) && d > 0 && d <= 1)
-            o->cfg.nms_iou = (float)d;
-        else if (strcmp(a, "--min-face") == 0 && sl_cli_parse_double(v, &d) && d >= 0)
-            o->cfg.min_face_px = (float)d;
-        else if (strcmp(a, "--refine") == 0 && sl_cli_parse_long(v, 0, 3, &n))
-            o->cfg.refine = (uint8_t)n;
-        else if (strcmp(a, "--live-class") == 0 && sl_cli_parse_long(v, 0, 2, &n))
-            o->cfg.live_class = (uint8_t)n;
-        else if (strcmp(a, "--live-scale") == 0 && sl_cli_parse_double(v, &d) && d >= 1 && d <= 8)
-            o->cfg.live_scale = (float)d;
-        else
-            return sl_cli_usage_error(cmd, "bad option or value: %s %s", a, v);
-    }
-    return -1;
-}
 
 static int fe_engine(sl_face_engine **e, sl_face_session **s, const struct fe_opts *o,
                      uint32_t models, const char *cmd)
@@ -310,11 +223,11 @@ static int fe_run(enum fe_kind kind, int argc, char **argv, const char *cmd)
 {
     if (sl_cli_wants_help(argc, argv)) {
         fputs(fe_usage[kind], stdout);
-        fe_help_common();
+        sl_cli_fe_help();
         return SL_EXIT_OK;
     }
     struct fe_opts o;
-    int rc = fe_parse(&o, argc, argv, cmd);
+    int rc = sl_cli_fe_parse(&o, argc, argv, cmd);
     if (rc >= 0)
         return rc;
     if (o.npos != 1)
@@ -459,11 +372,11 @@ int sl_cli_face_verify(int argc, char **argv)
                "the dev set; --calib, $SL_CALIB or the shipped table), the estimated\n"
                "FAR/FRR there, and the quality of both images. Exit 0 match, 1 no match\n"
                "(or no face).\n");
-        fe_help_common();
+        sl_cli_fe_help();
         return SL_EXIT_OK;
     }
     struct fe_opts o;
-    int rc = fe_parse(&o, argc, argv, cmd);
+    int rc = sl_cli_fe_parse(&o, argc, argv, cmd);
     if (rc >= 0)
         return rc;
     if (o.npos != 2)
