@@ -195,8 +195,8 @@ static uint64_t cfg_hash(const sl_face_config *c)
     uint32_t v = EV_PIPELINE_VER;
     h = fnv1a(h, &v, sizeof(v));
     float f[4] = { c->det_score, c->nms_iou, c->min_face_px, c->live_scale };
-    uint8_t b[8] = { c->det_fit, c->nms, c->det_pad, c->flip, c->feature_bgr, c->refine,
-                     c->live_bgr, c->live_class };
+    uint8_t b[9] = { c->det_fit, c->nms, c->det_pad, c->flip, c->feature_bgr, c->refine,
+                     c->live_bgr, c->live_class, c->antialias };
     h = fnv1a(h, f, sizeof(f));
     return fnv1a(h, b, sizeof(b));
 }
@@ -501,6 +501,7 @@ int cmd_eval(int argc, char **argv)
         "det_pad", o.cfg.det_pad, "flip", o.cfg.flip, "feature_bgr", o.cfg.feature_bgr,
         "det_score", (double)o.cfg.det_score, "nms_iou", (double)o.cfg.nms_iou,
         "refine", (int)o.cfg.refine));
+    json_object_set_new(json_object_get(res, "config"), "antialias", json_boolean(o.cfg.antialias));
     sl_eval_print_summary(stderr, res);
     if (o.json_out) {
         char *text = json_dumps(res, JSON_INDENT(1) | JSON_SORT_KEYS);

@@ -19,7 +19,7 @@ void sl_cli_fe_help(void)
            "  --feature-rgb       R,G,B planes into the embedding model (default B,G,R)\n"
            "  --det-fit letterbox|squash   --nms iou|package   --det-score X\n"
            "  --nms-iou X         --no-pad   --min-face PX   --refine N\n"
-           "  --live-bgr          --live-class N   --live-scale X\n");
+           "  --live-bgr|--live-rgb   --live-class N   --live-scale X   --no-antialias\n");
 }
 
 /* Parses options common to the subcommands; positional arguments go to
@@ -52,6 +52,7 @@ int sl_cli_fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd)
         if (strcmp(a, "--live-bgr") == 0) { o->cfg.live_bgr = true; continue; }
         if (strcmp(a, "--live-rgb") == 0) { o->cfg.live_bgr = false; continue; }
         if (strcmp(a, "--all") == 0) { o->all = true; continue; }
+        if (strcmp(a, "--no-antialias") == 0) { o->cfg.antialias = false; continue; }
         if (!v)
             return sl_cli_usage_error(cmd, "missing value after %s", a);
         i++;

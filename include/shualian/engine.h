@@ -108,6 +108,9 @@ typedef struct sl_face_config {
     bool     live_bgr;       /* channel order into fr_liveness                 */
     float    live_scale;     /* liveness crop: box scaled about its centre     */
     uint8_t  live_class;     /* output index that means "real"                  */
+    bool     antialias;      /* area-average large shrinks before the bilinear
+                                sampling of detector input, landmark crop and
+                                alignment (off: the package's single bilinear) */
 } sl_face_config;
 
 /* The measured defaults (docs/face.md). */
@@ -160,8 +163,10 @@ SL_API SL_NODISCARD sl_status sl_face_liveness(sl_face_session *s,
                                                float *score, float probs[3],
                                                float *context);
 
-/* Head pose (fr_pose, Hopenet bins), degrees: yaw, pitch, roll as the model
- * reports them (signs: docs/face.md). */
+/* Head pose (fr_pose, Hopenet bins), degrees, in face.h's conventions:
+ * yaw > 0 when the subject turns to their own left, pitch > 0 chin up,
+ * roll > 0 when the image-right eye is lower (the model's yaw is negated;
+ * measurements in docs/face.md). */
 SL_API SL_NODISCARD sl_status sl_face_pose(sl_face_session *s,
                                            const struct sl_image *img,
                                            const sl_face_box *box, float ypr[3]);

@@ -38,7 +38,7 @@ sl_face_config sl_face_config_default(void)
         .det_score = 0.6f, .nms_iou = 0.3f, .det_fit = SL_DET_LETTERBOX,
         .nms = SL_NMS_IOU, .det_pad = true, .min_face_px = 20.0f,
         .max_faces = 16, .flip = true, .feature_bgr = true, .refine = 0,
-        .live_bgr = false, .live_scale = 2.7f, .live_class = 0,
+        .live_bgr = true, .live_scale = 2.7f, .live_class = 1, .antialias = true,
     };
 }
 
@@ -178,7 +178,8 @@ sl_status sl__face_run(sl_face_session *s, enum sl_face_model m)
 /* ---- image -> tensor helpers ---- */
 
 sl_status sl__face_sample(struct sl_image *dst, const struct sl_image *src,
-                          double x0, double y0, double x1, double y1, uint8_t fill)
+                          double x0, double y0, double x1, double y1, uint8_t fill,
+                          bool antialias)
 {
     if (!dst || !src || !(x1 > x0) || !(y1 > y0) || dst->channels != src->channels ||
         !isfinite(x0) || !isfinite(y0) || !isfinite(x1) || !isfinite(y1))
@@ -186,7 +187,7 @@ sl_status sl__face_sample(struct sl_image *dst, const struct sl_image *src,
     double sx = (x1 - x0) / dst->width, sy = (y1 - y0) / dst->height;
     if (fabs(x0) > 1e6 || fabs(y0) > 1e6 || fabs(x1) > 1e6 || fabs(y1) > 1e6)
         return SL_ERR_INVALID;
-    if (sx <= 1.5 && sy <= 1.5) {
+    if (!antialias || (sx <= 1.5 && sy <= 1.5)) {
         float m[6] = { (float)sx, 0, (float)(x0 + 0.5 * sx - 0.5),
                        0, (float)sy, (float)(y0 + 0.5 * sy - 0.5) };
         return sl_image_warp_affine(dst, src, m, fill);
@@ -362,7 +363,7 @@ static sl_status detect_region(sl_face_session *s, const struct sl_image *img,
     }
     if ((st = sl_image_new(&v, ow, oh, 3)) != SL_OK)
         goto out;
-    if ((st = sl__face_sample(v, src, r[0], r[1], r[2], r[3], 127)) != SL_OK)
+    if ((st = sl__face_sample(v, src, r[0], r[1], r[2], r[3], 127, cfg->antialias)) != SL_OK)
         goto out;
     /* planes B,G,R, (v - 127) / 128; the letterbox margin is 0 */
     float *in = s->in[SL_FM_DETECT];
@@ -451,13 +452,13 @@ sl_status sl_face_detect(sl_face_session *s, const struct sl_image *img,
 /* ---- landmarks ---- */
 
 static sl_status landmarks_in(sl_face_session *s, const struct sl_image *img,
-                              const double r[4], sl_point2f lm[SL_FACE_LANDMARKS])
+                              const double r[4], bool aa, sl_point2f lm[SL_FACE_LANDMARKS])
 {
     struct sl_image *c = NULL;
     sl_status st = sl_image_new(&c, 64, 64, img->channels);
     if (st != SL_OK)
         return st;
-    if ((st = sl__face_sample(c, img, r[0], r[1], r[2], r[3], 0)) != SL_OK)
+    if ((st = sl__face_sample(c, img, r[0], r[1], r[2], r[3], 0, aa)) != SL_OK)
         goto out;
     if (!s->in[SL_FM_LANDMARK]) {
         st = SL_ERR_FACE_MODEL_NOT_LOADED;
@@ -494,7 +495,7 @@ sl_status sl_face_landmarks(sl_face_session *s, const struct sl_image *img,
         cfg = &d;
     double r[4];
     sl__face_square(r, box);
-    sl_status st = landmarks_in(s, img, r, lm68);
+    sl_status st = landmarks_in(s, img, r, cfg->antialias, lm68);
     for (int k = 0; st == SL_OK && k < cfg->refine; k++) {
         /* re-centre the square on the landmarks' centre, same side */
         double mx = 0, my = 0;
@@ -511,7 +512,7 @@ sl_status sl_face_landmarks(sl_face_session *s, const struct sl_image *img,
         (void)dy;
         double nr[4] = { mx - side / 2, my - side / 2 - 0.07 * side,
                          mx + side / 2, my + side / 2 - 0.07 * side };
-        st = landmarks_in(s, img, nr, lm68);
+        st = landmarks_in(s, img, nr, cfg->antialias, lm68);
         memcpy(r, nr, sizeof(r));
     }
     return st;
@@ -522,6 +523,12 @@ sl_status sl_face_landmarks(sl_face_session *s, const struct sl_image *img,
 sl_status sl_face_align(struct sl_image *crop, const struct sl_image *img,
                         const sl_point2f pts5[SL_FACE_POINTS5])
 {
+    return sl__face_align_ex(crop, img, pts5, true);
+}
+
+sl_status sl__face_align_ex(struct sl_image *crop, const struct sl_image *img,
+                            const sl_point2f pts5[SL_FACE_POINTS5], bool antialias)
+{
     if (!crop || !img || !pts5 || crop->width != SL_FACE_ALIGN_SIZE ||
         crop->height != SL_FACE_ALIGN_SIZE || crop->channels != img->channels)
         return SL_ERR_INVALID;
@@ -531,7 +538,7 @@ sl_status sl_face_align(struct sl_image *crop, const struct sl_image *img,
         return st;
     double k = sl_affine_scale(&c2i);     /* image pixels per crop pixel */
     const double *m = c2i.m;
-    if (k <= 1.5) {
+    if (!antialias || k <= 1.5) {
         float mf[6];
         for (int i = 0; i < 6; i++)
             mf[i] = (float)m[i];
@@ -560,7 +567,7 @@ sl_status sl_face_align(struct sl_image *crop, const struct sl_image *img,
     struct sl_image *t = NULL;
     if ((st = sl_image_new(&t, nw, nh, img->channels)) != SL_OK)
         return st;
-    st = sl__face_sample(t, img, rx0, ry0, rx1, ry1, 0);
+    st = sl__face_sample(t, img, rx0, ry0, rx1, ry1, 0, true);
     if (st == SL_OK) {
         double fx = (rx1 - rx0) / nw, fy = (ry1 - ry0) / nh;
         float mf[6] = {

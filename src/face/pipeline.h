@@ -40,11 +40,15 @@ sl_status sl__face_run(sl_face_session *s, enum sl_face_model m);
 
 /* Samples the rectangle [x0, x1) x [y0, y1) of src (edge coordinates, may
  * extend past the image: 'fill' there) into dst (made by the caller, same
- * channel count), stretching to dst's size. Shrinks by more than 1.5x use
- * area averaging (crop + resize), the rest a bilinear warp. */
+ * channel count), stretching to dst's size. With antialias, shrinks by more
+ * than 1.5x use area averaging (crop + resize); the rest is a bilinear warp. */
 sl_status sl__face_sample(struct sl_image *dst, const struct sl_image *src,
                           double x0, double y0, double x1, double y1,
-                          uint8_t fill);
+                          uint8_t fill, bool antialias);
+/* sl_face_align with the pre-shrink switchable (antialias false: one
+ * bilinear warp whatever the scale, as the npm package). */
+sl_status sl__face_align_ex(struct sl_image *crop, const struct sl_image *img,
+                            const sl_point2f pts5[SL_FACE_POINTS5], bool antialias);
 
 /* Writes an RGB (or grey) image as 3 float planes: plane k takes channel
  * order[k] (0 R, 1 G, 2 B) as (v - mean[k]) * scale[k]. */
