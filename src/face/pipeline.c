@@ -483,6 +483,61 @@ out:
     return st;
 }
 
+static sl_status warp_aa(struct sl_image *dst, const struct sl_image *img, const double m[6],
+                         bool antialias);
+
+/* Where the detector's square box sits, on average, in the 112x112 ArcFace
+ * frame (centre, side; measured on 315 dev faces with 5-point alignment). */
+#define PL_CANON_CX   55.94
+#define PL_CANON_CY   62.95
+#define PL_CANON_SIDE 114.7
+
+/* Second landmark pass: the landmark model sees the face de-rotated and
+ * scaled by the similarity fitted to the first pass's 5 points, framed as
+ * the detector's average box would frame an upright face. */
+static sl_status landmarks_aligned(sl_face_session *s, const struct sl_image *img, bool aa,
+                                   sl_point2f lm[SL_FACE_LANDMARKS])
+{
+    sl_point2f p5[SL_FACE_POINTS5];
+    sl_affine c2i;
+    sl_status st = sl_face_points5(p5, lm, SL_FACE_PTS5_PIPELINE);
+    if (st == SL_OK)
+        st = sl_face_align_matrix(NULL, &c2i, p5);
+    if (st != SL_OK)
+        return st;
+    /* 64x64 crop pixel (u, v) -> ArcFace frame -> image */
+    const double k = PL_CANON_SIDE / 64, ox = PL_CANON_CX - PL_CANON_SIDE / 2 + 0.5 * k - 0.5;
+    const double oy = PL_CANON_CY - PL_CANON_SIDE / 2 + 0.5 * k - 0.5;
+    const double *c = c2i.m;
+    double m[6] = { c[0] * k, c[1] * k, c[0] * ox + c[1] * oy + c[2],
+                    c[3] * k, c[4] * k, c[3] * ox + c[4] * oy + c[5] };
+    struct sl_image *cr = NULL;
+    if ((st = sl_image_new(&cr, 64, 64, img->channels)) != SL_OK)
+        return st;
+    if ((st = warp_aa(cr, img, m, aa)) != SL_OK)
+        goto out;
+    if (!s->in[SL_FM_LANDMARK]) {
+        st = SL_ERR_FACE_MODEL_NOT_LOADED;
+        goto out;
+    }
+    sl__face_grey_plane(s->in[SL_FM_LANDMARK], cr, 0.114f, 0.587f, 0.299f, 1.0f / 256.0f);
+    if ((st = sl__face_run(s, SL_FM_LANDMARK)) != SL_OK)
+        goto out;
+    const float *o = s->out[SL_FM_LANDMARK][0];
+    for (int i = 0; i < SL_FACE_LANDMARKS; i++) {
+        double u = o[2 * i] * 64 - 0.5, v = o[2 * i + 1] * 64 - 0.5;
+        lm[i].x = (float)(m[0] * u + m[1] * v + m[2]);
+        lm[i].y = (float)(m[3] * u + m[4] * v + m[5]);
+        if (!isfinite(lm[i].x) || !isfinite(lm[i].y)) {
+            st = SL_ERR_INTERNAL;
+            goto out;
+        }
+    }
+out:
+    sl_image_free(cr);
+    return st;
+}
+
 sl_status sl_face_landmarks(sl_face_session *s, const struct sl_image *img,
                             const sl_face_box *box, const sl_face_config *cfg,
                             sl_point2f lm68[SL_FACE_LANDMARKS])
@@ -496,25 +551,8 @@ sl_status sl_face_landmarks(sl_face_session *s, const struct sl_image *img,
     double r[4];
     sl__face_square(r, box);
     sl_status st = landmarks_in(s, img, r, cfg->antialias, lm68);
-    for (int k = 0; st == SL_OK && k < cfg->refine; k++) {
-        /* re-centre the square on the landmarks' centre, same side */
-        double mx = 0, my = 0;
-        for (int i = 0; i < SL_FACE_LANDMARKS; i++) {
-            mx += lm68[i].x + 0.5;
-            my += lm68[i].y + 0.5;
-        }
-        mx /= SL_FACE_LANDMARKS;
-        my /= SL_FACE_LANDMARKS;
-        double side = r[2] - r[0], ocx = (r[0] + r[2]) / 2, ocy = (r[1] + r[3]) / 2;
-        /* keep the detector box's offset of the landmark centre */
-        double dx = mx - ocx, dy = my - ocy;
-        (void)dx;
-        (void)dy;
-        double nr[4] = { mx - side / 2, my - side / 2 - 0.07 * side,
-                         mx + side / 2, my + side / 2 - 0.07 * side };
-        st = landmarks_in(s, img, nr, cfg->antialias, lm68);
-        memcpy(r, nr, sizeof(r));
-    }
+    for (int k = 0; st == SL_OK && k < cfg->refine; k++)
+        st = landmarks_aligned(s, img, cfg->antialias, lm68);
     return st;
 }
 
@@ -524,6 +562,54 @@ sl_status sl_face_align(struct sl_image *crop, const struct sl_image *img,
                         const sl_point2f pts5[SL_FACE_POINTS5])
 {
     return sl__face_align_ex(crop, img, pts5, true);
+}
+
+/* Warps img into dst with m (dst -> image, centre coordinates); when the
+ * map shrinks by more than 1.5x (and antialias), the region under dst is
+ * first shrunk by area averaging so the bilinear warp does not alias. */
+static sl_status warp_aa(struct sl_image *dst, const struct sl_image *img, const double m[6],
+                         bool antialias)
+{
+    double k = hypot(m[0], m[3]);          /* image pixels per dst pixel */
+    if (!antialias || k <= 1.5) {
+        float mf[6];
+        for (int i = 0; i < 6; i++)
+            mf[i] = (float)m[i];
+        return sl_image_warp_affine(dst, img, mf, 0);
+    }
+    const double W = dst->width, H = dst->height;
+    const double u[4] = { -0.5, W - 0.5, -0.5, W - 0.5 }, v[4] = { -0.5, -0.5, H - 0.5, H - 0.5 };
+    double rx0 = 1e300, ry0 = 1e300, rx1 = -1e300, ry1 = -1e300;
+    for (int i = 0; i < 4; i++) {
+        double xs = m[0] * u[i] + m[1] * v[i] + m[2], ys = m[3] * u[i] + m[4] * v[i] + m[5];
+        rx0 = SL_MIN(rx0, xs);
+        rx1 = SL_MAX(rx1, xs);
+        ry0 = SL_MIN(ry0, ys);
+        ry1 = SL_MAX(ry1, ys);
+    }
+    rx0 = floor(rx0) - 2;
+    ry0 = floor(ry0) - 2;
+    rx1 = ceil(rx1) + 3;
+    ry1 = ceil(ry1) + 3;
+    if (!(rx1 - rx0 < 1e5) || !(ry1 - ry0 < 1e5))
+        return SL_ERR_INVALID;
+    uint32_t nw = (uint32_t)SL_MAX(1.0, ceil((rx1 - rx0) / k));
+    uint32_t nh = (uint32_t)SL_MAX(1.0, ceil((ry1 - ry0) / k));
+    struct sl_image *t = NULL;
+    sl_status st = sl_image_new(&t, nw, nh, img->channels);
+    if (st != SL_OK)
+        return st;
+    st = sl__face_sample(t, img, rx0, ry0, rx1, ry1, 0, true);
+    if (st == SL_OK) {
+        double fx = (rx1 - rx0) / nw, fy = (ry1 - ry0) / nh;
+        float mf[6] = {
+            (float)(m[0] / fx), (float)(m[1] / fx), (float)((m[2] - rx0 + 0.5) / fx - 0.5),
+            (float)(m[3] / fy), (float)(m[4] / fy), (float)((m[5] - ry0 + 0.5) / fy - 0.5),
+        };
+        st = sl_image_warp_affine(dst, t, mf, 0);
+    }
+    sl_image_free(t);
+    return st;
 }
 
 sl_status sl__face_align_ex(struct sl_image *crop, const struct sl_image *img,
@@ -536,48 +622,7 @@ sl_status sl__face_align_ex(struct sl_image *crop, const struct sl_image *img,
     sl_status st = sl_face_align_matrix(NULL, &c2i, pts5);
     if (st != SL_OK)
         return st;
-    double k = sl_affine_scale(&c2i);     /* image pixels per crop pixel */
-    const double *m = c2i.m;
-    if (!antialias || k <= 1.5) {
-        float mf[6];
-        for (int i = 0; i < 6; i++)
-            mf[i] = (float)m[i];
-        return sl_image_warp_affine(crop, img, mf, 0);
-    }
-    /* shrink the region under the crop by ~k with area averaging first */
-    double xs[4], ys[4];
-    const double u[4] = { -0.5, 111.5, -0.5, 111.5 }, v[4] = { -0.5, -0.5, 111.5, 111.5 };
-    double rx0 = 1e300, ry0 = 1e300, rx1 = -1e300, ry1 = -1e300;
-    for (int i = 0; i < 4; i++) {
-        xs[i] = m[0] * u[i] + m[1] * v[i] + m[2];
-        ys[i] = m[3] * u[i] + m[4] * v[i] + m[5];
-        rx0 = SL_MIN(rx0, xs[i]);
-        rx1 = SL_MAX(rx1, xs[i]);
-        ry0 = SL_MIN(ry0, ys[i]);
-        ry1 = SL_MAX(ry1, ys[i]);
-    }
-    rx0 = floor(rx0) - 2;
-    ry0 = floor(ry0) - 2;
-    rx1 = ceil(rx1) + 3;
-    ry1 = ceil(ry1) + 3;
-    if (rx1 - rx0 > 1e5 || ry1 - ry0 > 1e5)
-        return SL_ERR_INVALID;
-    uint32_t nw = (uint32_t)SL_MAX(1.0, ceil((rx1 - rx0) / k));
-    uint32_t nh = (uint32_t)SL_MAX(1.0, ceil((ry1 - ry0) / k));
-    struct sl_image *t = NULL;
-    if ((st = sl_image_new(&t, nw, nh, img->channels)) != SL_OK)
-        return st;
-    st = sl__face_sample(t, img, rx0, ry0, rx1, ry1, 0, true);
-    if (st == SL_OK) {
-        double fx = (rx1 - rx0) / nw, fy = (ry1 - ry0) / nh;
-        float mf[6] = {
-            (float)(m[0] / fx), (float)(m[1] / fx), (float)((m[2] - rx0 + 0.5) / fx - 0.5),
-            (float)(m[3] / fy), (float)(m[4] / fy), (float)((m[5] - ry0 + 0.5) / fy - 0.5),
-        };
-        st = sl_image_warp_affine(crop, t, mf, 0);
-    }
-    sl_image_free(t);
-    return st;
+    return warp_aa(crop, img, c2i.m, antialias);
 }
 
 /* ---- embedding ---- */

@@ -329,10 +329,21 @@ sl_quality_meas sl_face_quality_meas(const struct sl_image *img, const sl_face_r
     m.face_count = (int32_t)face_count;
     if (!r || face_count == 0)
         return m;
+    /* the face's extent: the detector box (which stops at the image edge)
+     * joined with the 68 landmarks, which the landmark model places where
+     * the jaw and brows would be even past the edge */
     m.box_x0 = r->box.x0;
     m.box_y0 = r->box.y0;
     m.box_x1 = r->box.x1;
     m.box_y1 = r->box.y1;
+    for (int i = 0; i < SL_FACE_LANDMARKS; i++) {
+        if (!isfinite(r->lm[i].x) || !isfinite(r->lm[i].y))
+            continue;
+        m.box_x0 = SL_MIN(m.box_x0, r->lm[i].x);
+        m.box_y0 = SL_MIN(m.box_y0, r->lm[i].y);
+        m.box_x1 = SL_MAX(m.box_x1, r->lm[i].x);
+        m.box_y1 = SL_MAX(m.box_y1, r->lm[i].y);
+    }
     m.interocular_px = r->interocular;
     m.sharpness = r->sharpness;
     m.luma_mean = r->luma_mean;
