@@ -430,3 +430,158 @@ SL_TEST(face_pipeline, calibration_loads)
     sl_calib_free(&c);
     SL_CHECK(t, sl_face_calib_load_default(&c, "/nonexistent.json") != SL_OK);
 }
+
+/* ---- active liveness on real photos ----
+ * One person's photos ordered by the measured yaw make a head-turn
+ * sequence: frontal photos for the lead-in and between the actions, photos
+ * turned >= 25 degrees for the turn (a mirrored copy gives the opposite
+ * turn). The analysis must pass it, and fail it with the turns swapped. */
+
+#define TURN_MAX 40
+
+struct turn_frame {
+    sl_frame_signal f;
+    float           emb[SL_FACE_EMBED_DIM];
+    char            path[1200];
+};
+
+static bool signal_of(sl_face_session *s, const char *path, bool mirror, struct turn_frame *tf)
+{
+    uint8_t *buf;
+    size_t len;
+    if (sl__read_file(path, 16u << 20, &buf, &len) != SL_OK)
+        return false;
+    struct sl_image *img = NULL;
+    sl_status st = sl_image_decode(buf, len, NULL, 3, &img, NULL);
+    sl__free(buf);
+    if (st != SL_OK)
+        return false;
+    if (mirror) {
+        for (uint32_t y = 0; y < img->height; y++) {
+            uint8_t *r = img->data + y * img->stride;
+            for (uint32_t a = 0, b = img->width - 1; a < b; a++, b--)
+                for (int c = 0; c < 3; c++) {
+                    uint8_t tmp = r[3 * a + c];
+                    r[3 * a + c] = r[3 * b + c];
+                    r[3 * b + c] = tmp;
+                }
+        }
+    }
+    st = sl_face_frame_signal(s, img, NULL, 0, NULL, tf->emb, &tf->f);
+    sl_image_free(img);
+    return st == SL_OK && tf->f.face;
+}
+
+/* Frames for challenge c: frontal except a turn (sign +1: the subject's
+ * left, yaw > 0) in each step's window; swap inverts every turn. */
+static size_t build_turns(sl_frame_signal *out, size_t cap, const sl_challenge *c,
+                          const struct turn_frame *front, size_t nf,
+                          const struct turn_frame *left, const struct turn_frame *right,
+                          bool swap)
+{
+    size_t n = 0, k = 0;
+    for (int64_t t = c->issued_at_ms + 100; t < c->expires_at_ms - 100 && n < cap; t += 200) {
+        const struct turn_frame *src = &front[k++ % nf];
+        for (uint32_t i = 0; i < c->n_steps; i++) {
+            const sl_challenge_step *st = &c->steps[i];
+            int64_t mid0 = st->start_ms + (st->end_ms - st->start_ms) / 3;
+            int64_t mid1 = st->start_ms + 2 * (st->end_ms - st->start_ms) / 3;
+            if (t >= mid0 && t < mid1) {
+                bool want_left = (st->action == SL_ACT_TURN_LEFT) != swap;
+                src = want_left ? left : right;
+            }
+        }
+        out[n] = src->f;
+        out[n].t_ms = t;
+        n++;
+    }
+    return n;
+}
+
+SL_TEST(face_pipeline, active_turns_on_real_photos)
+{
+    const char *faces = sl_t_faces_dir();
+    if (!faces) {
+        sl_t_skip(t, "../shared/faces not present");
+        return;
+    }
+    sl_face_engine *e = engine(t);
+    if (!e)
+        return;
+    sl_face_session *s = NULL;
+    SL_CHECK_EQ(t, sl_face_session_new(&s, e), SL_OK);
+    struct turn_frame *v = sl__calloc(TURN_MAX, sizeof(*v));
+    sl_frame_signal *fr = sl__calloc(256, sizeof(*fr));
+    if (!v || !fr)
+        goto out;
+    /* Madonna: 28 photos, several turned both ways */
+    size_t nv = 0;
+    for (int k = 1; k <= 1030 && nv < TURN_MAX; k++) {
+        char p[1200];
+        snprintf(p, sizeof(p), "%s/dev/Madonna/%d.jpg", faces, k);
+        FILE *f = fopen(p, "rb");
+        if (!f)
+            continue;
+        fclose(f);
+        if (signal_of(s, p, false, &v[nv])) {
+            snprintf(v[nv].path, sizeof(v[nv].path), "%s", p);
+            nv++;
+        }
+    }
+    SL_CHECKF(t, nv >= 20, "only %zu Madonna photos with a face", nv);
+    /* reference: the most frontal photo; keep photos that look like it */
+    size_t ref = 0;
+    for (size_t i = 1; i < nv; i++)
+        if (fabsf(v[i].f.yaw) < fabsf(v[ref].f.yaw))
+            ref = i;
+    static struct turn_frame front[TURN_MAX], left, right;
+    size_t nf = 0;
+    bool have_l = false, have_r = false;
+    for (size_t i = 0; i < nv; i++) {
+        v[i].f.similarity = (float)sl_face_cosine(v[ref].emb, v[i].emb, SL_FACE_EMBED_DIM);
+        if (v[i].f.similarity < 0.5f)
+            continue;
+        if (fabsf(v[i].f.yaw) < 8 && fabsf(v[i].f.pitch) < 12)
+            front[nf++] = v[i];
+        if (fabsf(v[i].f.yaw) >= 25 && (!have_r || fabsf(v[i].f.yaw) > fabsf(right.f.yaw))) {
+            right = v[i];
+            have_r = true;
+        }
+    }
+    /* the most turned photo and its mirror image: one turn each way */
+    if (have_r && signal_of(s, right.path, true, &left)) {
+        left.f.similarity = (float)sl_face_cosine(v[ref].emb, left.emb, SL_FACE_EMBED_DIM);
+        SL_CHECKF(t, fabsf(right.f.yaw + left.f.yaw) < 8,
+                  "mirror: yaw %.1f -> %.1f", right.f.yaw, left.f.yaw);
+        have_l = true;
+        if (right.f.yaw > 0) {
+            struct turn_frame tmp = left;
+            left = right;
+            right = tmp;
+        }
+    }
+    SL_CHECKF(t, nf >= 2 && have_l && have_r, "frontal %zu, left %d, right %d", nf, have_l,
+              have_r);
+    if (nf < 2 || !have_l || !have_r)
+        goto out;
+    sl_challenge_opts o = sl_challenge_opts_default();
+    o.min_steps = o.max_steps = 2;
+    o.allowed = (1u << SL_ACT_TURN_LEFT) | (1u << SL_ACT_TURN_RIGHT);
+    sl_challenge c;
+    SL_CHECK_EQ(t, sl_challenge_new(&c, &o, 1700000000000), SL_OK);
+    sl_liveness_cfg cfg = sl_liveness_cfg_default();
+    cfg.live_min = cfg.spoof_max = 0;          /* news photos: judge the turns only */
+    sl_challenge_result r;
+    size_t n = build_turns(fr, 256, &c, front, nf, &left, &right, false);
+    SL_CHECK_EQ(t, sl_challenge_analyse(&r, &c, fr, n, &cfg), SL_OK);
+    SL_CHECKF(t, r.pass, "turn sequence from real photos should pass (step0 reason %u, "
+              "step1 reason %u, overall %u reasons)", r.steps[0].reason, r.steps[1].reason,
+              r.n_reasons);
+    n = build_turns(fr, 256, &c, front, nf, &left, &right, true);
+    SL_CHECK_EQ(t, sl_challenge_analyse(&r, &c, fr, n, &cfg), SL_OK);
+    SL_CHECK(t, !r.pass);
+out:
+    sl__free(fr);
+    sl__free(v);
+    sl_face_session_free(s);
+}
