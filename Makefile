@@ -60,7 +60,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all lib test check bench install uninstall clean fuzz fuzz-run FORCE
+.PHONY: all lib test check bench bench-face install uninstall clean fuzz fuzz-run FORCE
 all: $(BUILD)/shualian $(BUILD)/libshualian.so $(BUILD)/shualian-tests
 
 lib: $(BUILD)/libshualian.a $(BUILD)/libshualian.so
@@ -107,6 +107,9 @@ check:
 
 bench: $(BUILD)/shualian
 	scripts/bench.sh
+
+bench-face: $(BUILD)/shualian
+	bench/face.sh
 
 # libFuzzer targets: one per tests/fuzz/fuzz_*.c, built with clang.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))

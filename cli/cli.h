@@ -61,5 +61,6 @@ int sl_cli_face_embed(int argc, char **argv);
 int sl_cli_face_quality(int argc, char **argv);
 int sl_cli_face_live(int argc, char **argv);
 int sl_cli_face_verify(int argc, char **argv);
+int sl_cli_face_bench(int argc, char **argv);
 
 #endif

@@ -247,6 +247,7 @@ static int face_challenge(int argc, char **argv)
  * here when the engine is wired. */
 static const struct face_sub face_subs[] = {
     { "challenge", face_challenge, "active-liveness challenges: new, check" },
+    { "bench",     sl_cli_face_bench,     "time the largest-face pipeline (one thread)" },
     { "detect",    sl_cli_face_detect,    "find faces: boxes, scores, 5 points" },
     { "embed",     sl_cli_face_embed,     "512-d embedding / template of the main face" },
     { "landmarks", sl_cli_face_landmarks, "68 landmarks of the main face (--all: every face)" },

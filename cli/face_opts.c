@@ -91,7 +91,7 @@ int sl_cli_fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd)
             o->cfg.nms_iou = (float)d;
         else if (strcmp(a, "--min-face") == 0 && sl_cli_parse_double(v, &d) && d >= 0)
             o->cfg.min_face_px = (float)d;
-        else if (strcmp(a, "--refine") == 0 && sl_cli_parse_long(v, 0, 3, &n))
+        else if (strcmp(a, "--refine") == 0 && sl_cli_parse_long(v, 0, 2, &n))
             o->cfg.refine = (uint8_t)n;
         else if (strcmp(a, "--live-class") == 0 && sl_cli_parse_long(v, 0, 2, &n))
             o->cfg.live_class = (uint8_t)n;

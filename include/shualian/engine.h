@@ -104,7 +104,9 @@ typedef struct sl_face_config {
     uint32_t max_faces;      /* detections kept, largest first (16)            */
     bool     flip;           /* flip fusion: embed the mirrored crop too       */
     bool     feature_bgr;    /* B,G,R planes into fr_feature (measured better) */
-    uint8_t  refine;         /* landmark passes on the landmark-derived box    */
+    uint8_t  refine;         /* second landmark pass: 0 none, 1 on the square
+                                re-centred on the first pass's landmarks,
+                                2 on the de-rotated similarity crop           */
     bool     live_bgr;       /* channel order into fr_liveness                 */
     float    live_scale;     /* liveness crop: box scaled about its centre     */
     uint8_t  live_class;     /* output index that means "real"                  */

@@ -199,6 +199,14 @@ sl_status sl__face_sample(struct sl_image *dst, const struct sl_image *src,
         ix1 = ix0 + 1;
     if (iy1 <= iy0)
         iy1 = iy0 + 1;
+    if (ix0 >= 0 && iy0 >= 0 && ix1 <= (int32_t)src->width && iy1 <= (int32_t)src->height) {
+        /* inside the image: resize from a view, no copy */
+        struct sl_image view = {
+            (uint32_t)(ix1 - ix0), (uint32_t)(iy1 - iy0), src->channels, src->stride,
+            src->data + (size_t)iy0 * src->stride + (size_t)ix0 * src->channels,
+        };
+        return sl_image_resize_into(dst, &view);
+    }
     struct sl_image *c = NULL;
     sl_status st = sl_image_crop(&c, src, ix0, iy0, (uint32_t)(ix1 - ix0),
                                  (uint32_t)(iy1 - iy0), fill);
@@ -551,8 +559,24 @@ sl_status sl_face_landmarks(sl_face_session *s, const struct sl_image *img,
     double r[4];
     sl__face_square(r, box);
     sl_status st = landmarks_in(s, img, r, cfg->antialias, lm68);
-    for (int k = 0; st == SL_OK && k < cfg->refine; k++)
+    if (st == SL_OK && cfg->refine == 1) {
+        /* re-centre the square on the landmarks' mean, same side, with the
+         * detector's usual offset (the mean sits ~7 % of the side below the
+         * box centre) */
+        double mx = 0, my = 0;
+        for (int i = 0; i < SL_FACE_LANDMARKS; i++) {
+            mx += lm68[i].x + 0.5;
+            my += lm68[i].y + 0.5;
+        }
+        mx /= SL_FACE_LANDMARKS;
+        my /= SL_FACE_LANDMARKS;
+        double side = r[2] - r[0];
+        double nr[4] = { mx - side / 2, my - side / 2 - 0.07 * side,
+                         mx + side / 2, my + side / 2 - 0.07 * side };
+        st = landmarks_in(s, img, nr, cfg->antialias, lm68);
+    } else if (st == SL_OK && cfg->refine == 2) {
         st = landmarks_aligned(s, img, cfg->antialias, lm68);
+    }
     return st;
 }
 
