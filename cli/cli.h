@@ -62,5 +62,11 @@ int sl_cli_face_quality(int argc, char **argv);
 int sl_cli_face_live(int argc, char **argv);
 int sl_cli_face_verify(int argc, char **argv);
 int sl_cli_face_bench(int argc, char **argv);
+/* Per-frame signals for `face challenge check --frames LIST` (lines
+ * "t_ms<TAB>image"); the first face frame is the identity reference.
+ * Returns -1 when fine, else the exit code (error already printed). */
+struct sl_frame_signal;
+int sl_cli_face_frames(const char *list, const char *models, struct sl_frame_signal *out,
+                       size_t cap, size_t *n, const char *cmd);
 
 #endif

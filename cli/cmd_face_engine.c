@@ -651,3 +651,74 @@ out:
     sl_face_engine_free(e);
     return rc;
 }
+
+/* ---- per-frame signals from image files (face challenge check --frames) ---- */
+
+int sl_cli_face_frames(const char *list, const char *models, sl_frame_signal *out,
+                       size_t cap, size_t *n, const char *cmd)
+{
+    uint8_t *text;
+    size_t len;
+    sl_status st = sl__read_file(list, 4u << 20, &text, &len);
+    if (st != SL_OK)
+        return sl_cli_fail(st, cmd, "cannot read %s", list);
+    struct fe_opts o;
+    char *fake[1] = { (char *)cmd };
+    (void)sl_cli_fe_parse(&o, 1, fake, cmd);
+    o.models = models;
+    sl_face_engine *e = NULL;
+    sl_face_session *s = NULL;
+    float *ref = NULL;
+    int rc = fe_engine(&e, &s, &o, SL_FM_ALL, cmd);
+    if (rc >= 0)
+        goto out;
+    if (!(ref = sl__malloc(SL_FACE_EMBED_DIM * sizeof(float)))) {
+        rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
+        goto out;
+    }
+    bool have_ref = false;
+    *n = 0;
+    char *save = NULL;
+    for (char *line = strtok_r((char *)text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        while (*line == ' ' || *line == '\t')
+            line++;
+        if (!*line || *line == '#')
+            continue;
+        char *end;
+        long long t_ms = strtoll(line, &end, 10);
+        if (end == line || (*end != '\t' && *end != ' ')) {
+            rc = sl_cli_fail(SL_ERR_CHALLENGE_FORMAT, cmd,
+                             "%s: each line is 't_ms<TAB>image path'", list);
+            goto out;
+        }
+        while (*end == '\t' || *end == ' ')
+            end++;
+        char *cr = strchr(end, '\r');
+        if (cr)
+            *cr = 0;
+        if (*n >= cap) {
+            rc = sl_cli_fail(SL_ERR_TOO_LARGE, cmd, "more than %zu frames", cap);
+            goto out;
+        }
+        struct sl_image *img = NULL;
+        if ((rc = fe_load(&img, end, cmd)) >= 0)
+            goto out;
+        st = sl_face_frame_signal(s, img, &o.cfg, (int64_t)t_ms, have_ref ? ref : NULL,
+                                  have_ref ? NULL : ref, &out[*n]);
+        sl_image_free(img);
+        if (st != SL_OK) {
+            rc = sl_cli_fail(st, cmd, "%s: %s", end, sl_status_str(st));
+            goto out;
+        }
+        have_ref |= out[*n].face;
+        (*n)++;
+    }
+    rc = -1;
+out:
+    sl__free(ref);
+    sl__free(text);
+    sl_face_session_free(s);
+    sl_face_engine_free(e);
+    return rc;
+}
