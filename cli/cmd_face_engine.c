@@ -398,7 +398,9 @@ int sl_cli_face_verify(int argc, char **argv)
             goto out;
     sl_status st = sl_face_calib_load_default(&cal, o.calib);
     if (st != SL_OK) {
-        rc = sl_cli_fail(st, cmd, "cannot load calibration %s", o.calib ? o.calib : "");
+        const char *which = o.calib ? o.calib : getenv("SL_CALIB");
+        rc = sl_cli_fail(st, cmd, "cannot load calibration %s",
+                         which ? which : "(share/shualian/face-calib.json or built-in)");
         goto out;
     }
     have_cal = true;

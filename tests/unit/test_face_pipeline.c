@@ -328,7 +328,7 @@ SL_TEST(face_pipeline, quality_reasons_from_images)
         m[5] = (float)(cy - m[3] * cx - m[4] * cy);
         SL_CHECK_EQ(t, sl_image_warp_affine(rot, p, m, 0), SL_OK);
         n = reasons_of(s, rot, rs, &r);
-        SL_CHECKF(t, has_reason(rs, n, SL_Q_OFF_POSE_ROLL) || has_reason(rs, n, SL_Q_NO_FACE),
+        SL_CHECKF(t, has_reason(rs, n, SL_Q_OFF_POSE_ROLL),
                   "rotated: off_pose_roll missing (%zu, first %s)", n,
                   n ? sl_quality_reason_name(rs[0]) : "-");
         if (n && has_reason(rs, n, SL_Q_OFF_POSE_ROLL))
