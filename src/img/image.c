@@ -129,28 +129,44 @@ sl_status sl__image_orient(struct sl_image **out, const struct sl_image *src,
         return st;
     const uint8_t *row0 = src->data, *rowl = src->data + (size_t)(H - 1) * src->stride;
     ptrdiff_t sstride = (ptrdiff_t)src->stride, c = (ptrdiff_t)C;
-    for (uint32_t yd = 0; yd < d->height; yd++) {
-        uint8_t *drow = d->data + yd * d->stride;
-        const uint8_t *p;       /* stored pixel shown at (0, yd)  */
-        ptrdiff_t step;         /* pointer step for xd + 1        */
-        switch (o) {
-        case 2: p = row0 + yd * src->stride + (W - 1) * c; step = -c; break;
-        case 3: p = rowl - yd * src->stride + (W - 1) * c; step = -c; break;
-        case 4: p = rowl - yd * src->stride; step = c; break;
-        case 5: p = row0 + yd * c; step = sstride; break;
-        case 6: p = rowl + yd * c; step = -sstride; break;
-        case 7: p = rowl + (W - 1 - yd) * c; step = -sstride; break;
-        default: p = row0 + (W - 1 - yd) * c; step = sstride; break;  /* 8 */
-        }
-        if (C == 3) {
-            for (uint32_t xd = 0; xd < d->width; xd++, p += step) {
-                drow[3 * xd] = p[0];
-                drow[3 * xd + 1] = p[1];
-                drow[3 * xd + 2] = p[2];
+    ptrdiff_t step;                 /* source pointer step for xd + 1 */
+    switch (o) {
+    case 2: case 3: step = -c; break;
+    case 4: step = c; break;
+    case 5: case 8: step = sstride; break;
+    default: step = -sstride; break;                       /* 6, 7 */
+    }
+    /* 64x64 tiles: for 5..8 a destination row walks a source column, so
+     * without tiling every pixel would touch a new cache line */
+    const uint32_t T = 64;
+    for (uint32_t ty = 0; ty < d->height; ty += T) {
+        uint32_t yend = SL_MIN(ty + T, d->height);
+        for (uint32_t tx = 0; tx < d->width; tx += T) {
+            uint32_t xend = SL_MIN(tx + T, d->width);
+            for (uint32_t yd = ty; yd < yend; yd++) {
+                const uint8_t *p;   /* stored pixel shown at (0, yd) */
+                switch (o) {
+                case 2: p = row0 + yd * src->stride + (W - 1) * c; break;
+                case 3: p = rowl - yd * src->stride + (W - 1) * c; break;
+                case 4: p = rowl - yd * src->stride; break;
+                case 5: p = row0 + yd * c; break;
+                case 6: p = rowl + yd * c; break;
+                case 7: p = rowl + (W - 1 - yd) * c; break;
+                default: p = row0 + (W - 1 - yd) * c; break;   /* 8 */
+                }
+                p += (ptrdiff_t)tx * step;
+                uint8_t *drow = d->data + yd * d->stride;
+                if (C == 3) {
+                    for (uint32_t xd = tx; xd < xend; xd++, p += step) {
+                        drow[3 * xd] = p[0];
+                        drow[3 * xd + 1] = p[1];
+                        drow[3 * xd + 2] = p[2];
+                    }
+                } else {
+                    for (uint32_t xd = tx; xd < xend; xd++, p += step)
+                        drow[xd] = p[0];
+                }
             }
-        } else {
-            for (uint32_t xd = 0; xd < d->width; xd++, p += step)
-                drow[xd] = p[0];
         }
     }
     *out = d;

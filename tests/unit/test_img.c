@@ -121,6 +121,23 @@ SL_TEST(img, decode_sample_photo)
     SL_CHECK_EQ(t, dec(b, n / 2, 3, NULL), SL_ERR_IMG_TRUNCATED);
     SL_CHECK_EQ(t, dec(b, n - 2, 3, NULL), SL_ERR_IMG_TRUNCATED);
     sl__free(b);
+    /* every test photo decodes, to RGB and to gray */
+    for (int i = 1; i <= 6; i++) {
+        snprintf(path, sizeof(path), "%s/sample%d.jpg", dir, i);
+        if (sl__read_file(path, 50u << 20, &b, &n) != SL_OK) {
+            SL_CHECKF(t, false, "cannot read %s", path);
+            continue;
+        }
+        for (int want = 1; want <= 3; want += 2) {
+            img = NULL;
+            int st = sl_image_decode(b, n, NULL, want, &img, &info);
+            SL_CHECKF(t, st == SL_OK && img->width == 1920 && img->height >= 1280 &&
+                             img->channels == (uint32_t)want && info.warnings == 0,
+                      "sample%d want %d: %s", i, want, sl_status_name(st));
+            sl_image_free(img);
+        }
+        sl__free(b);
+    }
 }
 
 SL_TEST(img, roundtrip_jpeg_png)
@@ -239,13 +256,11 @@ SL_TEST(img, truncated_progressive_and_interlaced)
     unsigned long long seed = 7;
     struct sl_image *r = t_smooth_image(64, 48, 3, &seed);
     size_t nj, np;
-    uint8_t *j = t_jpeg_write(r->data, 64, 48, 3, true, false, 90, &nj);
-    /* the image's rows are strided: rewrite packed for the writers */
+    /* the image's rows are strided: pack them for the writers */
     uint8_t *packed = malloc(64 * 48 * 3);
     for (uint32_t y = 0; y < 48; y++)
         memcpy(packed + y * 64 * 3, r->data + y * r->stride, 64 * 3);
-    free(j);
-    j = t_jpeg_write(packed, 64, 48, 3, true, false, 90, &nj);
+    uint8_t *j = t_jpeg_write(packed, 64, 48, 3, true, false, 90, &nj);
     uint8_t *p = t_png_write(packed, 64 * 3, 64, 48, 8, PNG_COLOR_TYPE_RGB, true,
                              NULL, 0, NULL, 0, NULL, 0, &np);
     SL_CHECK(t, j && p);
@@ -290,9 +305,7 @@ SL_TEST(img, corrupt_headers)
     /* JPEG: 12-bit precision is a valid variant we do not decode */
     memcpy(c, j, nj);
     c[sof + 4] = 12;
-    int st = dec(c, nj, 3, NULL);
-    SL_CHECKF(t, st == SL_ERR_IMG_UNSUPPORTED || st == SL_ERR_IMG_CORRUPT,
-              "12-bit: %s", sl_status_name(st));
+    SL_CHECK_EQ(t, dec(c, nj, 3, NULL), SL_ERR_IMG_UNSUPPORTED);
     /* PNG: IHDR CRC wrong */
     memcpy(c, p, np);
     c[29] ^= 0x55;
@@ -550,13 +563,10 @@ SL_TEST(img, jpeg_gray_cmyk_ycck_progressive)
     b = t_jpeg_write(rgb, W, H, 3, true, false, 95, &n);
     SL_CHECK_EQ(t, sl_image_decode(b, n, NULL, 3, &img, &info), SL_OK);
     SL_CHECK(t, info.progressive);
-    uint8_t *b2;
-    size_t n2;
     struct sl_image *base = NULL;
     free(b);
-    b = t_jpeg_write(rgb, W, H, 3, false, false, 95, &n2);
-    b2 = b;
-    SL_CHECK_EQ(t, sl_image_decode(b2, n2, NULL, 3, &base, &info), SL_OK);
+    b = t_jpeg_write(rgb, W, H, 3, false, false, 95, &n);
+    SL_CHECK_EQ(t, sl_image_decode(b, n, NULL, 3, &base, &info), SL_OK);
     SL_CHECK(t, !info.progressive);
     SL_CHECK(t, t_max_diff(img, base) <= 8);   /* same data, other coding */
     sl_image_free(base);

@@ -378,3 +378,39 @@ SL_TEST(img_ops, warp_row_kernels_exact)
     }
     SL_CHECK_EQ(t, diffs, 0);
 }
+
+/* Large enough to cross the 64x64 tiles: every pixel against the EXIF
+ * table written out per orientation. */
+SL_TEST(img_ops, orient_every_pixel)
+{
+    unsigned long long seed = 12;
+    const uint32_t W = 150, H = 70;
+    for (uint32_t c = 1; c <= 3; c += 2) {
+        struct sl_image *s = t_random_image(W, H, c, &seed);
+        for (uint32_t o = 1; o <= 8; o++) {
+            struct sl_image *d = NULL;
+            SL_CHECK_EQ(t, sl__image_orient(&d, s, o), SL_OK);
+            if (!d)
+                continue;
+            long bad = 0;
+            for (uint32_t yd = 0; yd < d->height; yd++)
+                for (uint32_t xd = 0; xd < d->width; xd++) {
+                    uint32_t xs, ys;
+                    switch (o) {
+                    case 1: xs = xd; ys = yd; break;
+                    case 2: xs = W - 1 - xd; ys = yd; break;
+                    case 3: xs = W - 1 - xd; ys = H - 1 - yd; break;
+                    case 4: xs = xd; ys = H - 1 - yd; break;
+                    case 5: xs = yd; ys = xd; break;
+                    case 6: xs = yd; ys = H - 1 - xd; break;
+                    case 7: xs = W - 1 - yd; ys = H - 1 - xd; break;
+                    default: xs = W - 1 - yd; ys = xd; break;
+                    }
+                    bad += memcmp(t_px(d, xd, yd), t_px(s, xs, ys), c) != 0;
+                }
+            SL_CHECKF(t, bad == 0, "orientation %u c=%u: %ld pixels wrong", o, c, bad);
+            sl_image_free(d);
+        }
+        sl_image_free(s);
+    }
+}
