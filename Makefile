@@ -60,7 +60,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all lib test check bench bench-face install uninstall clean fuzz fuzz-run FORCE
+.PHONY: all lib test check bench bench-nn bench-face install uninstall clean fuzz fuzz-run FORCE
 all: $(BUILD)/shualian $(BUILD)/libshualian.so $(BUILD)/shualian-tests
 
 lib: $(BUILD)/libshualian.a $(BUILD)/libshualian.so
@@ -108,6 +108,12 @@ check:
 bench: $(BUILD)/shualian
 	scripts/bench.sh
 
+# ONNX engine vs onnxruntime-node; writes docs/BENCHMARKS.md section "nn".
+bench-nn: $(BUILD)/shualian
+	node bench/nn_bench.js --bin $(BUILD)/shualian --write
+
+# Face pipeline vs the npm package's processing on onnxruntime-node;
+# writes docs/BENCHMARKS.md section "face".
 bench-face: $(BUILD)/shualian
 	bench/face.sh
 

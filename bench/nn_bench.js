@@ -132,8 +132,9 @@ async function main() {
   fs.rmSync(tmp, { recursive: true, force: true });
 
   const cpu = os.cpus()[0].model;
+  const load = os.loadavg().map((x) => x.toFixed(1)).join(' / ');
   let md = `## nn\n\n`;
-  md += `Measured ${new Date().toISOString()} on ${cpu} (${os.cpus().length} cores, shared with other jobs), ` +
+  md += `Measured ${new Date().toISOString()} on ${cpu} (${os.cpus().length} cores, shared with other jobs; load average at the end ${load}), ` +
         `by \`make bench-nn\` (bench/nn_bench.js). Batch 1, real input (tests/data/sample1.jpg resized), ` +
         `${runs} timed runs after warm-up, best median of ${rounds} alternating rounds; ORT ` +
         `onnxruntime-node with intra_op_num_threads = N, inter_op 1, spinning disabled. ` +

@@ -52,12 +52,15 @@ static void init_xnn(void)
 /* ============================ Session state ============================= */
 struct xctx {
     pthreadpool_t tp;              /* NULL when single-threaded              */
+    uint32_t flags;                /* XNN_FLAG_YIELD_WORKERS with threads   */
+    bool serial;                   /* run on the calling thread only (set by
+                                      the session's adaptive policy)         */
 };
 
 /* Ops XNNPACK 2022 lacks but that are hot in the face models run as our
  * own kernels here (AVX2 when the CPU has it, split over the same
  * threadpool): BatchNormalization as scale/shift (+Relu), Tanh, Exp. */
-enum { XK_XNN, XK_AFFINE, XK_TANH, XK_EXP };
+enum { XK_XNN, XK_AFFINE, XK_TANH, XK_EXP, XK_SOFTMAX };
 
 struct xop {
     xnn_operator_t op;
@@ -78,6 +81,12 @@ static sl_status xp_open(void **ctx, int threads)
     if (!c)
         return SL_ERR_NOMEM;
     if (threads > 1) {
+        /* workers sleep after each operator instead of spinning (like ORT
+         * with allow_spinning = 0): on a shared machine a spinning pool
+         * burns the other jobs' CPU and loses whole time slices when one
+         * worker is descheduled (measured: p90 130 ms -> 20 ms on
+         * fr_feature with 2 threads at load average 7) */
+        c->flags = XNN_FLAG_YIELD_WORKERS;
         c->tp = pthreadpool_create((size_t)threads);
         if (!c->tp) {
             sl__free(c);
@@ -136,7 +145,7 @@ static sl_status xs(enum xnn_status s)
 
 /* Binary op on physical shapes (numpy broadcasting). */
 static enum xnn_status binary(const struct sl_nn_exec *x, const struct sl_nn_node *nd,
-                              xnn_operator_t *op, pthreadpool_t tp)
+                              xnn_operator_t *op, pthreadpool_t tp, uint32_t fl)
 {
     const struct sl_nn_model *m = x->m;
     const struct sl_nn_value *a = &m->values[nd->in[0]], *b = &m->values[nd->in[1]];
@@ -153,19 +162,19 @@ static enum xnn_status binary(const struct sl_nn_exec *x, const struct sl_nn_nod
     float *py = sl__nn_ptr(x, nd->out[0]);
     switch (nd->op) {
     case SL_OP_ADD:
-        if ((s = xnn_create_add_nd_f32(lo, hi, 0, op)))
+        if ((s = xnn_create_add_nd_f32(lo, hi, fl, op)))
             return s;
         return xnn_setup_add_nd_f32(*op, ra, da, rb, db, pa, pb, py, tp);
     case SL_OP_SUB:
-        if ((s = xnn_create_subtract_nd_f32(lo, hi, 0, op)))
+        if ((s = xnn_create_subtract_nd_f32(lo, hi, fl, op)))
             return s;
         return xnn_setup_subtract_nd_f32(*op, ra, da, rb, db, pa, pb, py, tp);
     case SL_OP_MUL:
-        if ((s = xnn_create_multiply_nd_f32(lo, hi, 0, op)))
+        if ((s = xnn_create_multiply_nd_f32(lo, hi, fl, op)))
             return s;
         return xnn_setup_multiply_nd_f32(*op, ra, da, rb, db, pa, pb, py, tp);
     default:
-        if ((s = xnn_create_divide_nd_f32(lo, hi, 0, op)))
+        if ((s = xnn_create_divide_nd_f32(lo, hi, fl, op)))
             return s;
         return xnn_setup_divide_nd_f32(*op, ra, da, rb, db, pa, pb, py, tp);
     }
@@ -305,11 +314,59 @@ static void unary_scalar(const struct xop *o, size_t i0, size_t n)
         o->y[i] = o->kind == XK_TANH ? tanhf(o->x[i]) : expf(o->x[i]);
 }
 
+/* Softmax over rows of a few values (fr_detect: 4420 rows of 2), where
+ * XNNPACK's per-row setup dominates: max, exp (vectorised over the
+ * whole tile), sum, scale. */
+__attribute__((target("avx2,fma")))
+static void softmax_rows_avx2(const struct xop *o, size_t r0, size_t nr)
+{
+    size_t C = o->C, n = nr * C;
+    const float *x = o->x + r0 * C;
+    float *y = o->y + r0 * C;
+    for (size_t r = 0; r < nr; r++) {
+        float mx = x[r * C];
+        for (size_t c = 1; c < C; c++)
+            mx = x[r * C + c] > mx ? x[r * C + c] : mx;
+        for (size_t c = 0; c < C; c++)
+            y[r * C + c] = x[r * C + c] - mx;
+    }
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, exp8(_mm256_loadu_ps(y + i)));
+    for (; i < n; i++)
+        y[i] = expf(y[i]);
+    for (size_t r = 0; r < nr; r++) {
+        float s = 0.0f;
+        for (size_t c = 0; c < C; c++)
+            s += y[r * C + c];
+        float inv = 1.0f / s;
+        for (size_t c = 0; c < C; c++)
+            y[r * C + c] *= inv;
+    }
+}
+
+static void softmax_rows_scalar(const struct xop *o, size_t r0, size_t nr)
+{
+    size_t C = o->C;
+    for (size_t r = r0; r < r0 + nr; r++) {
+        const float *x = o->x + r * C;
+        float *y = o->y + r * C, mx = x[0], s = 0.0f;
+        for (size_t c = 1; c < C; c++)
+            mx = x[c] > mx ? x[c] : mx;
+        for (size_t c = 0; c < C; c++)
+            s += y[c] = expf(x[c] - mx);
+        for (size_t c = 0; c < C; c++)
+            y[c] /= s;
+    }
+}
+
 static void own_task(void *ctx, size_t start, size_t count)
 {
     const struct xop *o = ctx;
     bool v = have_avx2();
-    if (o->kind == XK_AFFINE)
+    if (o->kind == XK_SOFTMAX)
+        (v ? softmax_rows_avx2 : softmax_rows_scalar)(o, start, count);
+    else if (o->kind == XK_AFFINE)
         (v ? affine_rows_avx2 : affine_rows_scalar)(o, start, count);
     else
         (v ? unary_avx2 : unary_scalar)(o, start, count);
@@ -331,6 +388,17 @@ static sl_status own_prepare(struct xop *o, const struct sl_nn_exec *x,
         o->C = (size_t)xv->dims[xv->rank - 1];
         o->rows = (size_t)(sl__nn_numel(xv) / (int64_t)o->C);
         act_range(nd, &o->lo, &o->hi);
+        return SL_OK;
+    }
+    if (nd->op == SL_OP_SOFTMAX) {
+        int64_t inner = 1;
+        for (int i = (int)nd->axis; i < xv->rank; i++)
+            inner *= xv->dims[i];
+        if (inner > 32)
+            return SL_ERR_UNSUPPORTED;           /* XNNPACK's softmax */
+        o->kind = XK_SOFTMAX;
+        o->C = (size_t)inner;
+        o->rows = (size_t)(sl__nn_numel(xv) / inner);
         return SL_OK;
     }
     o->kind = nd->op == SL_OP_TANH ? XK_TANH : XK_EXP;
@@ -368,7 +436,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
             (uint32_t)c->pt, (uint32_t)c->pr, (uint32_t)c->pb, (uint32_t)c->pl,
             (uint32_t)c->kh, (uint32_t)c->kw, (uint32_t)c->sh, (uint32_t)c->sw,
             (uint32_t)c->dh, (uint32_t)c->dw, (uint32_t)G, C / G, M / G, C, M,
-            w->data, bias, lo, hi, 0, &o->op);
+            w->data, bias, lo, hi, ctx->flags, &o->op);
         if (s)
             break;
         s = xnn_setup_convolution2d_nhwc_f32(o->op, (size_t)xv->dims[0], (size_t)xv->dims[1],
@@ -393,7 +461,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
         }
         size_t batch = (size_t)(sl__nn_numel(xv) / (int64_t)K);
         s = xnn_create_fully_connected_nc_f32(K, N, K, N, w->data, bias, lo, hi,
-                                              tb ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS, &o->op);
+                                              (tb ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS) | ctx->flags, &o->op);
         if (s)
             break;
         s = xnn_setup_fully_connected_nc_f32(o->op, batch, sl__nn_ptr(x, nd->in[0]),
@@ -403,7 +471,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
     case SL_OP_ADD: case SL_OP_SUB: case SL_OP_MUL: case SL_OP_DIV:
         if (xv->rank > XNN_MAX_TENSOR_DIMS || m->values[nd->in[1]].dtype != SL_NN_F32)
             goto unsupported;
-        s = binary(x, nd, &o->op, tp);
+        s = binary(x, nd, &o->op, tp, ctx->flags);
         break;
     case SL_OP_PRELU: {
         const struct sl_nn_value *sv = &m->values[nd->in[1]];
@@ -423,7 +491,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
         }
         for (size_t i = 0; i < C; i++)
             o->extra[i] = ((const float *)sv->data)[ns == 1 ? 0 : i];
-        s = xnn_create_prelu_nc_f32(C, C, C, o->extra, 0, &o->op);
+        s = xnn_create_prelu_nc_f32(C, C, C, o->extra, ctx->flags, &o->op);
         if (s)
             break;
         s = xnn_setup_prelu_nc_f32(o->op, (size_t)numel / C, sl__nn_ptr(x, nd->in[0]),
@@ -433,14 +501,14 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
     case SL_OP_RELU: case SL_OP_CLIP: case SL_OP_SIGMOID: {
         size_t C = (size_t)(xv->rank ? xv->dims[xv->rank - 1] : 1);
         if (nd->op == SL_OP_SIGMOID) {
-            s = xnn_create_sigmoid_nc_f32(C, C, C, 0, &o->op);
+            s = xnn_create_sigmoid_nc_f32(C, C, C, ctx->flags, &o->op);
             if (!s)
                 s = xnn_setup_sigmoid_nc_f32(o->op, (size_t)numel / C, sl__nn_ptr(x, nd->in[0]),
                                              sl__nn_ptr(x, nd->out[0]), tp);
         } else {
             lo = nd->op == SL_OP_RELU ? 0.0f : nd->clip_min;
             hi = nd->op == SL_OP_RELU ? INFINITY : nd->clip_max;
-            s = xnn_create_clamp_nc_f32(C, C, C, lo, hi, 0, &o->op);
+            s = xnn_create_clamp_nc_f32(C, C, C, lo, hi, ctx->flags, &o->op);
             if (!s)
                 s = xnn_setup_clamp_nc_f32(o->op, (size_t)numel / C, sl__nn_ptr(x, nd->in[0]),
                                            sl__nn_ptr(x, nd->out[0]), tp);
@@ -449,7 +517,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
     }
     case SL_OP_GAP: {
         size_t C = (size_t)xv->dims[3];
-        s = xnn_create_global_average_pooling_nwc_f32(C, C, C, -INFINITY, INFINITY, 0, &o->op);
+        s = xnn_create_global_average_pooling_nwc_f32(C, C, C, -INFINITY, INFINITY, ctx->flags, &o->op);
         if (s)
             break;
         s = xnn_setup_global_average_pooling_nwc_f32(o->op, (size_t)xv->dims[0],
@@ -480,7 +548,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
                                                   (uint32_t)c->pl, (uint32_t)c->kh, (uint32_t)c->kw,
                                                   (uint32_t)c->sh, (uint32_t)c->sw,
                                                   (uint32_t)c->dh, (uint32_t)c->dw, C, C, C,
-                                                  -INFINITY, INFINITY, 0, &o->op);
+                                                  -INFINITY, INFINITY, ctx->flags, &o->op);
             if (!s)
                 s = xnn_setup_max_pooling2d_nhwc_f32(o->op, (size_t)xv->dims[0], (size_t)H,
                                                      (size_t)W, sl__nn_ptr(x, nd->in[0]),
@@ -492,7 +560,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
             s = xnn_create_average_pooling2d_nhwc_f32(0, 0, 0, 0, (uint32_t)c->kh,
                                                       (uint32_t)c->kw, (uint32_t)c->sh,
                                                       (uint32_t)c->sw, C, C, C,
-                                                      -INFINITY, INFINITY, 0, &o->op);
+                                                      -INFINITY, INFINITY, ctx->flags, &o->op);
             if (!s)
                 s = xnn_setup_average_pooling2d_nhwc_f32(o->op, (size_t)xv->dims[0], (size_t)H,
                                                          (size_t)W, sl__nn_ptr(x, nd->in[0]),
@@ -501,13 +569,18 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
         break;
     }
     case SL_OP_SOFTMAX: {
+        if (own_prepare(o, x, nd) == SL_OK) {
+            *opp = o;
+            return SL_OK;
+        }
+        o->kind = XK_XNN;
         int64_t outer = 1, inner = 1;
         for (int i = 0; i < xv->rank; i++)
             if (i < nd->axis)
                 outer *= xv->dims[i];
             else
                 inner *= xv->dims[i];
-        s = xnn_create_softmax_nc_f32((size_t)inner, (size_t)inner, (size_t)inner, 0, &o->op);
+        s = xnn_create_softmax_nc_f32((size_t)inner, (size_t)inner, (size_t)inner, ctx->flags, &o->op);
         if (!s)
             s = xnn_setup_softmax_nc_f32(o->op, (size_t)outer, sl__nn_ptr(x, nd->in[0]),
                                          sl__nn_ptr(x, nd->out[0]), tp);
@@ -526,7 +599,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
         if (!xv->nhwc)
             goto unsupported;
         size_t C = (size_t)xv->dims[3], g = (size_t)nd->list[0];
-        s = xnn_create_channel_shuffle_nc_x32(g, C / g, C, C, 0, &o->op);
+        s = xnn_create_channel_shuffle_nc_x32(g, C / g, C, C, ctx->flags, &o->op);
         if (!s)
             s = xnn_setup_channel_shuffle_nc_x32(o->op, (size_t)(numel / (int64_t)C),
                                                  sl__nn_ptr(x, nd->in[0]),
@@ -537,7 +610,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
         size_t outer, ga, gb;
         if (!as_shuffle(m, nd, &outer, &ga, &gb))
             goto unsupported;
-        s = xnn_create_channel_shuffle_nc_x32(ga, gb, ga * gb, ga * gb, 0, &o->op);
+        s = xnn_create_channel_shuffle_nc_x32(ga, gb, ga * gb, ga * gb, ctx->flags, &o->op);
         if (!s)
             s = xnn_setup_channel_shuffle_nc_x32(o->op, outer, sl__nn_ptr(x, nd->in[0]),
                                                  sl__nn_ptr(x, nd->out[0]), tp);
@@ -566,15 +639,23 @@ static sl_status xp_run(void *ctxp, const struct sl_nn_exec *x, int n, void *opp
     struct xctx *ctx = ctxp;
     struct xop *o = opp;
     if (o->kind == XK_XNN)
-        return xs(xnn_run_operator(o->op, ctx->tp));
+        return xs(xnn_run_operator(o->op, ctx->serial ? NULL : ctx->tp));
     /* own kernels: tiles of rows (affine) or of elements (unary) */
-    size_t total = o->kind == XK_AFFINE ? o->rows : o->rows;
-    size_t per = o->kind == XK_AFFINE ? SL_MAX((size_t)1, 16384 / (o->C ? o->C : 1)) : 16384;
-    if (ctx->tp && total > per)
-        pthreadpool_parallelize_1d_tile_1d(ctx->tp, own_task, o, total, per, 0);
+    size_t total = o->rows;
+    size_t per = o->kind != XK_TANH && o->kind != XK_EXP ?
+                 SL_MAX((size_t)1, 16384 / (o->C ? o->C : 1)) : 16384;
+    if (ctx->tp && !ctx->serial && total > per)
+        pthreadpool_parallelize_1d_tile_1d(ctx->tp, own_task, o, total, per,
+                                           ctx->flags ? PTHREADPOOL_FLAG_YIELD_WORKERS : 0);
     else
         own_task(o, 0, total);
     return SL_OK;
+}
+
+static void xp_set_serial(void *ctxp, bool serial)
+{
+    struct xctx *ctx = ctxp;
+    ctx->serial = serial;
 }
 
 const struct sl_nn_backend_ops sl__nn_backend_xnnpack = {
@@ -584,4 +665,5 @@ const struct sl_nn_backend_ops sl__nn_backend_xnnpack = {
     .node_prepare = xp_prepare,
     .node_run = xp_run,
     .node_free = xp_free,
+    .set_serial = xp_set_serial,
 };

@@ -11,7 +11,9 @@
 #include "nn/nn_int.h"
 
 /* Error details are cut to fit m->err on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 #define FAIL(code, ...) \
     do { st = (code); snprintf(m->err, sizeof m->err, __VA_ARGS__); goto out; } while (0)
@@ -1566,8 +1568,8 @@ static sl_status plan(struct sl_nn_model *m)
     for (int v = 0; v < nv; v++)
         if (m->values[v].alias >= 0)
             m->values[v].offset = m->values[root_of(m, v)].offset;
-    if (total > ((size_t)4 << 30))
-        FAIL(SL_ERR_TOO_LARGE, "activations need %zu bytes (limit 4 GiB)", total);
+    if (total > ((size_t)1 << 30))
+        FAIL(SL_ERR_TOO_LARGE, "activations need %zu bytes (limit 1 GiB)", total);
     /* XNNPACK reads up to 16 bytes past a tensor: keep a tail. */
     m->arena_bytes = total + 64;
     m->weight_bytes = 0;
@@ -1585,7 +1587,7 @@ out:
 sl_status sl__nn_prepare(struct sl_nn_model *m)
 {
     sl_status st;
-    size_t budget = (size_t)1 << 30;
+    size_t budget = (size_t)64 << 20;      /* folded constants (shape chains) */
     for (int i = 0; i < m->noutputs; i++)
         if (m->values[m->outputs[i]].data || m->values[m->outputs[i]].is_input) {
             snprintf(m->err, sizeof m->err, "output '%.128s' is a constant or an input",

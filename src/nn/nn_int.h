@@ -184,6 +184,9 @@ struct sl_nn_backend_ops {
     sl_status (*node_run)(void *ctx, const struct sl_nn_exec *x, int n,
                           void *op);
     void      (*node_free)(void *ctx, void *op);       /* optional: NULL    */
+    /* Run the next runs on the calling thread only (true) or on the
+     * session's threads (false). Optional: NULL = always threaded. */
+    void      (*set_serial)(void *ctx, bool serial);
 };
 extern const struct sl_nn_backend_ops sl__nn_backend_ref;
 #ifdef SL_HAVE_XNNPACK

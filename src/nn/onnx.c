@@ -19,7 +19,9 @@
 #include "nn/nn_int.h"
 
 /* Error details are cut to fit m->err on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 /* ============================ Wire format =============================== */
 struct pb {

@@ -13,7 +13,9 @@
 #include "nn/nn_int.h"
 
 /* Error details are cut to fit m->err on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 #include "shualian/nn.h"
 
 struct step {
@@ -33,7 +35,17 @@ struct sl_nn_session {
     int nsteps;
     uint64_t *prof_ns;             /* per step, accumulated                  */
     int profile;
+    /* Adaptive threading (threads > 1): on a machine shared with other
+     * jobs a thread pool can be slower than one thread (every operator
+     * waits for a descheduled worker). Every ADAPT_PERIOD runs the first
+     * ADAPT_PROBE runs alternate pooled/serial; the mode with the lower
+     * minimum time is kept until the next probe. */
+    uint64_t runs;
+    uint64_t best_ns[2];           /* [0] pooled, [1] serial (probe minima) */
+    bool serial;
 };
+#define ADAPT_PERIOD 64
+#define ADAPT_PROBE  8
 
 /* ============================ Loading =================================== */
 static void set_err(char *err, size_t cap, const char *msg)
@@ -327,6 +339,18 @@ sl_status sl_nn_session_run(sl_nn_session *s, const float *const *inputs,
             return SL_ERR_MODEL_SHAPE;
     for (int i = 0; i < m->ninputs; i++)
         memcpy(sl__nn_ptr(&s->x, m->inputs[i]), inputs[i], in_counts[i] * sizeof(float));
+    bool adapt = s->x.threads > 1 && s->be->set_serial;
+    uint64_t phase = s->runs % ADAPT_PERIOD, start = 0;
+    if (adapt) {
+        if (phase == 0)
+            s->best_ns[0] = s->best_ns[1] = UINT64_MAX;
+        if (phase < ADAPT_PROBE)
+            s->be->set_serial(s->ctx, phase & 1);
+        else if (phase == ADAPT_PROBE)
+            s->be->set_serial(s->ctx, s->serial = s->best_ns[1] < s->best_ns[0]);
+        start = sl_time_mono_ns();
+    }
+    s->runs++;
     for (int k = 0; k < s->nsteps; k++) {
         struct step *sp = &s->steps[k];
         uint64_t t0 = s->profile ? sl_time_mono_ns() : 0;
@@ -335,6 +359,11 @@ sl_status sl_nn_session_run(sl_nn_session *s, const float *const *inputs,
             return st;
         if (s->profile)
             s->prof_ns[k] += sl_time_mono_ns() - t0;
+    }
+    if (adapt && phase < ADAPT_PROBE) {
+        uint64_t dt = sl_time_mono_ns() - start;
+        if (dt < s->best_ns[phase & 1])
+            s->best_ns[phase & 1] = dt;
     }
     for (int i = 0; i < m->noutputs; i++)
         memcpy(outputs[i], sl__nn_ptr(&s->x, m->outputs[i]), out_counts[i] * sizeof(float));
