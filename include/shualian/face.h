@@ -425,8 +425,9 @@ SL_API const char *sl_live_reason_msg(enum sl_live_reason r, enum sl_lang lang);
 
 /* ============================ Passive liveness decision =================
  * Three-way decision from the passive model's live score (0..1, higher =
- * live), how much of the model's crop (the box scaled 2.7x about its
- * centre) lies inside the image, and the face size. */
+ * live: fr_liveness softmax output 1 -- not 0 as the npm package reads it;
+ * measured in docs/face.md), how much of the model's crop (the box scaled
+ * 2.7x about its centre) lies inside the image, and the face size. */
 
 enum sl_passive_verdict {
     SL_PASSIVE_LIVE         = 0,
@@ -469,10 +470,13 @@ SL_API float sl_face_context_ratio(float x0, float y0, float x1, float y1,
  * sl_challenge_analyse() judges them. The nonce registry makes each nonce
  * usable once.
  *
- * Sign conventions of the signals: yaw > 0 when the subject turns the head
- * to their own left (the face points towards the image right), pitch > 0
- * when the chin goes up. sl_liveness_cfg.yaw_sign / pitch_sign (+1 or -1)
- * map a pose model's convention onto this one. */
+ * Sign conventions of the signals are fr_pose's, measured on the sample
+ * photos (docs/face.md): yaw > 0 when the subject turns the head to their
+ * own RIGHT (in an unmirrored frame the face then points towards the image
+ * left), pitch > 0 when the chin goes up. Frames must not be mirrored (a
+ * selfie preview may be; what is analysed must not), or left and right
+ * swap. sl_liveness_cfg.yaw_sign / pitch_sign (+1 or -1) map another pose
+ * model's convention onto this one. */
 
 enum sl_action {
     SL_ACT_BLINK       = 1,
@@ -549,12 +553,13 @@ typedef struct sl_frame_signal {
                                  when true                                  */
     float   eye_open_left;    /* open probability 0..1 (image-left eye)     */
     float   eye_open_right;
-    float   yaw, pitch, roll; /* degrees, conventions above                 */
+    float   yaw, pitch, roll; /* degrees, fr_pose's conventions (above)     */
     float   mouth_open;       /* inner-lip gap / mouth width (see
                                  sl_face_mouth_open_ratio)                  */
     float   similarity;       /* embedding cosine to the reference frame;
                                  required (finite) on face frames           */
-    float   live_score;       /* passive liveness 0..1, NAN = not run       */
+    float   live_score;       /* passive liveness 0..1 (fr_liveness
+                                 softmax[1]), NAN = not run                 */
 } sl_frame_signal;
 
 /* Mouth opening from 68 landmarks: mean of the three inner-lip gaps
@@ -569,7 +574,8 @@ typedef struct sl_liveness_cfg {
     float   nod_deg;                   /* downward pitch excursion          */
     float   return_deg;                /* back within this of the baseline  */
     float   mouth_open, mouth_closed;  /* open-mouth action hysteresis      */
-    float   speech_open, speech_closed;/* read-digits hysteresis (speech
+    float   speech_open, speech_closed;/* read-digits hysteresis, added to
+                                          the resting mouth opening (speech
                                           opens the mouth less)             */
     int32_t speech_lag_ms;             /* reading lags the shown digit      */
     uint32_t max_cycles_per_digit;     /* mouth cycles allowed per digit    */
@@ -746,6 +752,87 @@ SL_API sl_status sl_calib_decide(sl_face_decision *out,
  * FAR; "raw:0.3" gives a cosine threshold. SL_ERR_INVALID if malformed. */
 SL_API sl_status sl_threshold_req_parse(sl_threshold_req *out,
                                         const char *text);
+
+/* ============================ Model output decoding =====================
+ * The arithmetic between the networks (shared/anchors/ort-pipeline.md):
+ * detector post-processing, crop rectangles for the other models, and
+ * decoding of landmark and pose outputs. Boxes are corner form in image
+ * pixels. */
+
+typedef struct sl_face_box {
+    float x0, y0, x1, y1;   /* corners, pixels                               */
+    float score;            /* detector score (0 when not from a detector)   */
+} sl_face_box;
+
+enum sl_nms_mode {
+    /* The npm package's NMS: candidates ordered by bottom edge y1
+     * ascending; keep the first, drop every other box whose intersection
+     * (+1 pixel convention) divided by *its own* area is >= thr; repeat.
+     * The kept box of a cluster is the one with the smallest y1. */
+    SL_NMS_PACKAGE = 0,
+    /* Conventional: by score descending, drop IoU >= thr. */
+    SL_NMS_IOU     = 1,
+};
+
+typedef struct sl_detect_cfg {
+    float            score_min;   /* keep scores >= this (0.65)             */
+    uint32_t         top_k;       /* best candidates into NMS (750)         */
+    enum sl_nms_mode nms;         /* SL_NMS_PACKAGE                         */
+    float            nms_thr;     /* 0.4                                    */
+    int32_t          in_w, in_h;  /* network input size, NMS units (320x240)*/
+    bool             square;      /* side = box height, same centre (true)  */
+    bool             clip;        /* clip to [0, W-1] x [0, H-1] (true)     */
+} sl_detect_cfg;
+
+SL_API sl_detect_cfg sl_detect_cfg_default(void);
+
+/* Indices of the boxes NMS keeps (in keep order), at most cap; returns how
+ * many were kept. Boxes with a non-positive width or height are dropped.
+ * At most SL_NMS_MAX_BOXES boxes are considered (the first ones). */
+#define SL_NMS_MAX_BOXES 1024
+SL_API size_t sl_face_nms(size_t *keep, size_t cap, const sl_face_box *boxes,
+                          size_t n, enum sl_nms_mode mode, float thr);
+
+/* Detector outputs -> face boxes in image pixels, sorted by score
+ * (descending). scores is n x 2 (column 1 = face), boxes n x 4 corner form
+ * in 0..1 of the network input. *n_out gets the count written (<= cap).
+ * SL_ERR_INVALID for bad sizes or config. */
+SL_API sl_status sl_face_detect_decode(sl_face_box *out, size_t cap,
+                                       size_t *n_out, const float *scores,
+                                       const float *boxes, size_t n,
+                                       int32_t img_w, int32_t img_h,
+                                       const sl_detect_cfg *cfg);
+
+/* Clips a box to [0, w-1] x [0, h-1]. */
+SL_API sl_face_box sl_face_box_clip(sl_face_box b, int32_t w, int32_t h);
+
+/* The crop of the liveness (scale 2.7) and age/gender (1.4) models: the box
+ * scaled about its centre, the scale first reduced so the crop fits the
+ * image ((W-1)/bw, (H-1)/bh), then shifted to lie inside [0, W-1] x
+ * [0, H-1]. SL_ERR_INVALID for an empty box or image. */
+SL_API sl_status sl_face_crop_scaled(sl_face_box *out, const sl_face_box *box,
+                                     float scale, int32_t w, int32_t h);
+/* The head-pose crop: the box enlarged by a quarter of its width/height on
+ * each side, clipped to the image (the package shifts instead; clipping is
+ * the reference's deviation, ort-pipeline.md item 6). */
+SL_API sl_status sl_face_crop_pose(sl_face_box *out, const sl_face_box *box,
+                                   int32_t w, int32_t h);
+/* The eye-state crop for eye 0 (image-left, points 36..41) or 1 (42..47):
+ * centre = mean of the 4 lid points, side = 1.6 x the corner distance in x,
+ * square, clipped. SL_ERR_INVALID if the side is < 2 px. */
+SL_API sl_status sl_face_crop_eye(sl_face_box *out,
+                                  const sl_point2f lm68[SL_FACE_LANDMARKS],
+                                  int eye, int32_t w, int32_t h);
+
+/* Landmark network output (136 floats, x0 y0 x1 y1 ... in 0..1 of the
+ * crop) -> image points, sub-pixel (no truncation). */
+SL_API sl_status sl_face_landmarks_decode(sl_point2f out[SL_FACE_LANDMARKS],
+                                          const float raw[2 * SL_FACE_LANDMARKS],
+                                          const sl_face_box *crop);
+/* Numerically stable softmax of n logits into out (may alias in). */
+SL_API void sl_face_softmax(float *out, const float *in, size_t n);
+/* Head-pose angle from 66 bin logits: 3 * sum(p_i * i) - 99 degrees. */
+SL_API float sl_face_pose_decode(const float logits[66]);
 
 #ifdef __cplusplus
 }

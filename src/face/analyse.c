@@ -17,14 +17,17 @@
  *               back within return_deg
  *   nod         pitch relative to the baseline: near it -> down by at least
  *               nod_deg -> up again by at least nod_deg from the lowest point
- *   open mouth  mouth ratio: closed -> open -> closed
- *   read digits the same cycle with the lower speech thresholds; each cycle
+ *   open mouth  mouth ratio: closed -> open -> closed (closed also means
+ *               within 0.05 of the resting mouth, for parted lips)
+ *   read digits the same cycle with speech thresholds taken above the
+ *               person's resting mouth opening (lips at rest are 0.00-0.11
+ *               on the sample faces, so absolute values would miss); each cycle
  *               is placed by its peak time, shifted back by speech_lag_ms,
  *               into the window of the digit then on screen; every digit
  *               needs 1..max_cycles_per_digit cycles
- * The baseline is the median yaw/pitch of the face frames between issue and
- * the first window (the lead-in), or of all face frames if the lead-in has
- * fewer than 3.
+ * The baselines (yaw, pitch, resting mouth) are medians over the face
+ * frames between issue and the first window (the lead-in), or over all face
+ * frames if the lead-in has fewer than 3.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -39,7 +42,7 @@ sl_liveness_cfg sl_liveness_cfg_default(void)
         .eye_open = 0.6f, .eye_closed = 0.35f, .blink_max_ms = 1000,
         .turn_deg = 20, .nod_deg = 12, .return_deg = 10,
         .mouth_open = 0.35f, .mouth_closed = 0.15f,
-        .speech_open = 0.18f, .speech_closed = 0.08f, .speech_lag_ms = 300,
+        .speech_open = 0.10f, .speech_closed = 0.04f, .speech_lag_ms = 300,
         .max_cycles_per_digit = 1, .min_similarity = 0.45f, .best_frames = 3,
         .live_min = 0.6f, .spoof_max = 0.3f, .max_gap_ms = 500,
         .yaw_sign = 1, .pitch_sign = 1,
@@ -65,6 +68,7 @@ struct actx {
     size_t                 n;
     const sl_liveness_cfg *cfg;
     float                  yaw0, pitch0;   /* frontal baseline */
+    float                  mouth0;         /* resting mouth opening */
 };
 
 struct span {
@@ -141,7 +145,7 @@ static bool detect_blink(const struct actx *a, size_t lo, size_t hi,
     return false;
 }
 
-/* dir = +1 for the subject's left, -1 for their right. */
+/* dir = +1 for the subject's right (positive yaw), -1 for their left. */
 static bool detect_turn(const struct actx *a, size_t lo, size_t hi, int dir,
                         struct span *sp)
 {
@@ -239,16 +243,16 @@ static bool detect(const struct actx *a, uint8_t action, size_t lo, size_t hi,
 {
     switch (action) {
     case SL_ACT_BLINK:      return detect_blink(a, lo, hi, sp);
-    case SL_ACT_TURN_LEFT:  return detect_turn(a, lo, hi, +1, sp);
-    case SL_ACT_TURN_RIGHT: return detect_turn(a, lo, hi, -1, sp);
+    case SL_ACT_TURN_LEFT:  return detect_turn(a, lo, hi, -1, sp);
+    case SL_ACT_TURN_RIGHT: return detect_turn(a, lo, hi, +1, sp);
     case SL_ACT_NOD:        return detect_nod(a, lo, hi, sp);
     case SL_ACT_OPEN_MOUTH:
-        return mouth_cycles(a, lo, hi, a->cfg->mouth_open, a->cfg->mouth_closed,
-                            sp, 1) > 0;
+        return mouth_cycles(a, lo, hi, a->cfg->mouth_open,
+                            SL_MAX(a->cfg->mouth_closed, a->mouth0 + 0.05f), sp, 1) > 0;
     case SL_ACT_READ_DIGITS:
         /* outside its own window "done" means any speech-like cycle */
-        return mouth_cycles(a, lo, hi, a->cfg->speech_open,
-                            a->cfg->speech_closed, sp, 1) > 0;
+        return mouth_cycles(a, lo, hi, a->mouth0 + a->cfg->speech_open,
+                            a->mouth0 + a->cfg->speech_closed, sp, 1) > 0;
     default:
         return false;
     }
@@ -259,8 +263,9 @@ static void judge_digits(const struct actx *a, const sl_challenge_step *st,
                          size_t lo, size_t hi, sl_challenge_step_result *r)
 {
     struct span cyc[64];
-    size_t nc = mouth_cycles(a, lo, hi, a->cfg->speech_open,
-                             a->cfg->speech_closed, cyc, SL_ARRAY_LEN(cyc));
+    size_t nc = mouth_cycles(a, lo, hi, a->mouth0 + a->cfg->speech_open,
+                             a->mouth0 + a->cfg->speech_closed, cyc,
+                             SL_ARRAY_LEN(cyc));
     nc = SL_MIN(nc, SL_ARRAY_LEN(cyc));
     bool missed = false, extra = false;
     uint8_t ok = 0;
@@ -295,7 +300,7 @@ static int cmp_float(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-/* Median of the finite yaw (which = 0) or pitch (1) of face frames in
+/* Median of the finite yaw (which = 0), pitch (1) or mouth (2) of face frames in
  * [lo, hi); *n gets the count; 0 if none. Uses a bounded sample. */
 static float median_pose(const struct actx *a, size_t lo, size_t hi, int which,
                          size_t *n)
@@ -305,7 +310,8 @@ static float median_pose(const struct actx *a, size_t lo, size_t hi, int which,
     for (size_t i = lo; i < hi; i++) {
         if (!a->f[i].face)
             continue;
-        float x = which ? a->f[i].pitch : a->f[i].yaw;
+        float x = which == 0 ? a->f[i].yaw : which == 1 ? a->f[i].pitch
+                                                        : a->f[i].mouth_open;
         if (isfinite(x))
             v[k++] = x;
     }
@@ -386,7 +392,7 @@ sl_status sl_challenge_analyse(sl_challenge_result *out, const sl_challenge *c,
     r.n_steps = c->n_steps;
     r.min_similarity = NAN;
     r.passive_score = NAN;
-    struct actx a = { f, n, cfg, 0, 0 };
+    struct actx a = { f, n, cfg, 0, 0, 0 };
     size_t u0 = first_at(&a, c->issued_at_ms);
     size_t u1 = first_at(&a, c->expires_at_ms + 1);     /* used: [u0, u1) */
     r.frames_used = (uint32_t)(u1 - u0);
@@ -413,13 +419,17 @@ sl_status sl_challenge_analyse(sl_challenge_result *out, const sl_challenge *c,
     }
 
     /* frontal baseline */
-    size_t lead_end = first_at(&a, c->steps[0].start_ms), ny, np;
+    size_t lead_end = first_at(&a, c->steps[0].start_ms), ny, np, nm;
     a.yaw0 = median_pose(&a, u0, lead_end, 0, &ny);
     a.pitch0 = median_pose(&a, u0, lead_end, 1, &np);
     if (ny < 3)
         a.yaw0 = median_pose(&a, u0, u1, 0, &ny);
     if (np < 3)
         a.pitch0 = median_pose(&a, u0, u1, 1, &np);
+    a.mouth0 = median_pose(&a, u0, lead_end, 2, &nm);
+    if (nm < 3)
+        a.mouth0 = median_pose(&a, u0, u1, 2, &nm);
+    a.mouth0 = SL_CLAMP(a.mouth0, 0.0f, 0.2f);
 
     /* steps */
     for (uint32_t k = 0; k < c->n_steps; k++) {

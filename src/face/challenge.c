@@ -130,8 +130,13 @@ sl_status sl_challenge_new(sl_challenge *out, const sl_challenge_opts *o,
 
 sl_status sl_challenge_validate(const sl_challenge *c)
 {
+    /* times: epoch ms below 2^50 (year ~37,600), at most an hour long, so
+     * no arithmetic on them can overflow */
     if (!c || c->n_steps < SL_CHALLENGE_MIN_STEPS ||
-        c->n_steps > SL_CHALLENGE_MAX_STEPS || c->issued_at_ms < 0)
+        c->n_steps > SL_CHALLENGE_MAX_STEPS || c->issued_at_ms < 0 ||
+        c->issued_at_ms > ((int64_t)1 << 50) ||
+        c->expires_at_ms < c->issued_at_ms ||
+        c->expires_at_ms - c->issued_at_ms > 3600000)
         return SL_ERR_CHALLENGE_FORMAT;
     uint8_t nonce[SL_CHALLENGE_NONCE_BYTES];
     if (memchr(c->nonce_text, 0, sizeof(c->nonce_text)) == NULL ||

@@ -448,7 +448,8 @@ static sl_status eval_all_pairs(struct run *r, char *err, size_t errcap)
     double t[3], th[3], eer = 0, eer_t = 0, rank1 = 0;
     size_t probes = 0;
     bool have_pairs = false, have_rank1 = false;
-    if (m >= 2) {
+    json_object_set_new(r->res, "all_pairs_skipped", json_boolean(m > SL_EVAL_ALL_PAIRS_MAX));
+    if (m >= 2 && m <= SL_EVAL_ALL_PAIRS_MAX) {
         st = sl_metric_all_pairs(&gen, &ng, &imp, &ni, e, m, dim, lab);
         if (st != SL_OK)
             goto out;

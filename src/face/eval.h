@@ -42,6 +42,11 @@ typedef struct sl_eval_opts {
     size_t      max_images;   /* refuse trees with more; 0 = 200,000          */
 } sl_eval_opts;
 
+/* All pairs and rank-1 are O(n^2): above this many images with a face they
+ * are skipped ("all_pairs_skipped": true; 20,000 images = 2e8 pairs, 800 MB
+ * of scores). */
+#define SL_EVAL_ALL_PAIRS_MAX 20000
+
 /* Runs the evaluation. On SL_OK *out is a new JSON object with at least:
  * images, no_face, lfw_accuracy (mean over folds), tar_at_far ({"1e-2",
  * "1e-3","1e-4"}), eer, rank1, and with PAD apcer, bpcer, acer, auc; keys

@@ -16,8 +16,8 @@ function perform(action, start, step) {
   for (const f of frames) {
     const d = f.t_ms - start;
     if (action === 'blink' && d >= 300 && d < 450) f.eye_open_left = f.eye_open_right = 0.05;
-    if (action === 'turn_left' && d >= 300 && d < 1200) f.yaw = 30;
-    if (action === 'turn_right' && d >= 300 && d < 1200) f.yaw = -30;
+    if (action === 'turn_left' && d >= 300 && d < 1200) f.yaw = -30;   // fr_pose: left < 0
+    if (action === 'turn_right' && d >= 300 && d < 1200) f.yaw = 30;
     if (action === 'nod' && d >= 300 && d < 900) f.pitch = -20;
     if (action === 'open_mouth' && d >= 300 && d < 1200) f.mouth_open = 0.55;
     if (action === 'read_digits') {

@@ -76,7 +76,7 @@ static void perform(struct seq *s, uint8_t a, int64_t t)
         case SL_ACT_TURN_LEFT:
         case SL_ACT_TURN_RIGHT:
             if (d >= 300 && d < 1200)
-                f->yaw = 1.5f + (a == SL_ACT_TURN_LEFT ? 32.0f : -32.0f);
+                f->yaw = 1.5f + (a == SL_ACT_TURN_LEFT ? -32.0f : 32.0f);   /* fr_pose */
             break;
         case SL_ACT_NOD:
             if (d >= 300 && d < 900)
@@ -328,7 +328,7 @@ SL_TEST(face, challenge_sign_convention)
     sl_challenge c = make_challenge(acts, 2);
     static struct seq s;
     neutral(&s, T0, c.expires_at_ms);
-    perform(&s, SL_ACT_TURN_LEFT, c.steps[0].start_ms);    /* yaw +32 */
+    perform(&s, SL_ACT_TURN_LEFT, c.steps[0].start_ms);    /* yaw -32 */
     perform(&s, SL_ACT_NOD, c.steps[1].start_ms);          /* pitch -18 */
     sl_liveness_cfg cfg = sl_liveness_cfg_default();
     sl_challenge_result r;
@@ -547,4 +547,46 @@ SL_TEST(face, liveness_tables_and_mouth)
     SL_CHECK(t, fabsf(sl_face_mouth_open_ratio(lm) - (10 + 16 + 10) / 3.0f / 40) < 1e-6f);
     lm[54] = lm[48];
     SL_CHECK(t, isnan(sl_face_mouth_open_ratio(lm)));
+}
+
+SL_TEST(face, challenge_digits_with_parted_lips)
+{
+    /* lips parted at rest (0.12, like three of the sample faces): speech
+     * thresholds follow the resting opening, absolute ones would not close */
+    const uint8_t acts[] = { SL_ACT_READ_DIGITS, SL_ACT_OPEN_MOUTH };
+    sl_challenge c = make_challenge(acts, 2);
+    static struct seq s;
+    neutral(&s, T0, c.expires_at_ms);
+    for (size_t i = 0; i < s.n; i++)
+        s.f[i].mouth_open = 0.12f;
+    perform(&s, SL_ACT_READ_DIGITS, c.steps[0].start_ms);
+    perform(&s, SL_ACT_OPEN_MOUTH, c.steps[1].start_ms);
+    sl_challenge_result r = analyse(t, &c, &s);
+    SL_CHECKF(t, r.pass, "digits %s (%u ok), mouth %s", sl_live_reason_name(r.steps[0].reason),
+              r.steps[0].digits_ok, sl_live_reason_name(r.steps[1].reason));
+    /* a smile (0.22) is not an open mouth (0.35) */
+    neutral(&s, T0, c.expires_at_ms);
+    perform(&s, SL_ACT_READ_DIGITS, c.steps[0].start_ms);
+    for (size_t i = 0; i < s.n; i++) {
+        int64_t d = s.f[i].t_ms - c.steps[1].start_ms;
+        if (d >= 300 && d < 1200)
+            s.f[i].mouth_open = 0.22f;
+    }
+    r = analyse(t, &c, &s);
+    SL_CHECK(t, !r.pass && r.steps[0].pass && !r.steps[1].pass);
+}
+
+SL_TEST(face, challenge_time_bounds)
+{
+    const uint8_t acts[] = { SL_ACT_BLINK, SL_ACT_NOD };
+    sl_challenge c = make_challenge(acts, 2), bad = c;
+    SL_CHECK_EQ(t, sl_challenge_validate(&c), SL_OK);
+    bad.expires_at_ms = INT64_MAX;                 /* would overflow analysis */
+    SL_CHECK_EQ(t, sl_challenge_validate(&bad), SL_ERR_CHALLENGE_FORMAT);
+    bad = c;
+    bad.issued_at_ms = -5;
+    SL_CHECK_EQ(t, sl_challenge_validate(&bad), SL_ERR_CHALLENGE_FORMAT);
+    bad = c;
+    bad.expires_at_ms = c.issued_at_ms + 3600001;  /* longer than an hour */
+    SL_CHECK_EQ(t, sl_challenge_validate(&bad), SL_ERR_CHALLENGE_FORMAT);
 }
