@@ -87,17 +87,13 @@ enum sl_face_det_fit {
     SL_DET_LETTERBOX = 0,    /* keep the aspect ratio, pad to 320x240 (default) */
     SL_DET_SQUASH    = 1,    /* stretch to 320x240 (the npm package)            */
 };
-enum sl_face_nms {
-    SL_NMS_IOU     = 0,      /* score-ordered IoU NMS (default)                 */
-    SL_NMS_PACKAGE = 1,      /* the package's: bottom-edge order, overlap over
-                                the other box's own area                        */
-};
 
 typedef struct sl_face_config {
     float    det_score;      /* detector score threshold (0.6)                 */
     float    nms_iou;        /* overlap threshold for NMS (0.3; package 0.4)   */
     uint8_t  det_fit;        /* enum sl_face_det_fit                            */
-    uint8_t  nms;            /* enum sl_face_nms                                */
+    uint8_t  nms;            /* enum sl_nms_mode (face.h): SL_NMS_IOU (default)
+                                or SL_NMS_PACKAGE                               */
     bool     det_pad;        /* retry on a padded canvas when no face is found
                                 (tight crops, ID photos)                        */
     float    min_face_px;    /* smallest box side kept, image pixels (20)      */
@@ -120,11 +116,7 @@ SL_API sl_face_config sl_face_config_default(void);
 
 /* ============================ Stages ==================================== */
 
-typedef struct sl_face_box {
-    float x0, y0, x1, y1;    /* detector box, image pixels (may extend past
-                                the image edge by the padding it was found in) */
-    float score;             /* detector confidence 0..1                        */
-} sl_face_box;
+/* Boxes are face.h's sl_face_box (corners in image pixels, score). */
 
 /* Finds faces: up to cap boxes into out, largest (area) first; *n gets the
  * number written. SL_OK also when no face is found (*n = 0). */
@@ -165,10 +157,10 @@ SL_API SL_NODISCARD sl_status sl_face_liveness(sl_face_session *s,
                                                float *score, float probs[3],
                                                float *context);
 
-/* Head pose (fr_pose, Hopenet bins), degrees, in face.h's conventions:
- * yaw > 0 when the subject turns to their own left, pitch > 0 chin up,
- * roll > 0 when the image-right eye is lower (the model's yaw is negated;
- * measurements in docs/face.md). */
+/* Head pose (fr_pose, Hopenet bins), degrees, in fr_pose's own conventions,
+ * which face.h's challenge signals use: yaw > 0 when the subject turns to
+ * their own right, pitch > 0 chin up, roll > 0 when the image-right eye is
+ * lower (measured: docs/face.md). */
 SL_API SL_NODISCARD sl_status sl_face_pose(sl_face_session *s,
                                            const struct sl_image *img,
                                            const sl_face_box *box, float ypr[3]);

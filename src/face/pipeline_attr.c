@@ -112,12 +112,11 @@ sl_status sl_face_pose(sl_face_session *s, const struct sl_image *img,
             e += p[i] * i;
         ypr[k] = (float)(3 * e - 99);
     }
-    /* fr_pose's yaw grows when the subject turns to their own right
-     * (measured: r = -0.62 against the nose offset from the eye midpoint on
-     * 40 dev faces); face.h wants yaw > 0 for a turn to their own left.
-     * Pitch (r = -0.85 against the nose's relative drop, i.e. > 0 = chin
-     * up) and roll (r = +0.80 against the eye line) already agree. */
-    ypr[0] = -ypr[0];
+    /* fr_pose's signs are kept (face.h adopts them): yaw grows when the
+     * subject turns to their own right (r = -0.62 against the nose offset
+     * towards the image right on 40 dev faces), pitch > 0 chin up (r = -0.85
+     * against the nose's relative drop), roll agrees with the eye line
+     * (r = +0.80). */
     return SL_OK;
 }
 

@@ -473,7 +473,8 @@ static bool signal_of(sl_face_session *s, const char *path, bool mirror, struct 
 }
 
 /* Frames for challenge c: frontal except a turn (sign +1: the subject's
- * left, yaw > 0) in each step's window; swap inverts every turn. */
+ * left, yaw < 0 in fr_pose's convention) in each step's window; swap
+ * inverts every turn. */
 static size_t build_turns(sl_frame_signal *out, size_t cap, const sl_challenge *c,
                           const struct turn_frame *front, size_t nf,
                           const struct turn_frame *left, const struct turn_frame *right,
@@ -554,7 +555,7 @@ SL_TEST(face_pipeline, active_turns_on_real_photos)
         SL_CHECKF(t, fabsf(right.f.yaw + left.f.yaw) < 8,
                   "mirror: yaw %.1f -> %.1f", right.f.yaw, left.f.yaw);
         have_l = true;
-        if (right.f.yaw > 0) {
+        if (right.f.yaw < 0) {                 /* fr_pose: yaw > 0 = own right */
             struct turn_frame tmp = left;
             left = right;
             right = tmp;
