@@ -38,7 +38,7 @@ sl_face_config sl_face_config_default(void)
         .det_score = 0.6f, .nms_iou = 0.3f, .det_fit = SL_DET_LETTERBOX,
         .nms = SL_NMS_IOU, .det_pad = true, .min_face_px = 20.0f,
         .max_faces = 16, .flip = false, .feature_bgr = true, .refine = 1,
-        .live_bgr = true, .live_scale = 2.7f, .live_class = 1, .antialias = true,
+        .live_bgr = false, .live_scale = 2.7f, .live_class = 1, .antialias = true,
     };
 }
 
