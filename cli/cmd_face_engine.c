@@ -205,8 +205,9 @@ static json_t *quality_json(const struct sl_image *img, const sl_face_result *r,
 enum fe_kind { FE_DETECT, FE_LANDMARKS, FE_EMBED, FE_QUALITY, FE_LIVE };
 
 static const char *const fe_usage[] = {
-    "usage: shualian face detect IMAGE [--all] [options]\n\n"
-    "Finds faces (largest first): boxes, scores and the 5 alignment points.\n",
+    "usage: shualian face detect IMAGE [--attributes] [options]\n\n"
+    "Finds faces (largest first): boxes, scores and the 5 alignment points;\n"
+    "--attributes adds age, gender (SSR-Net), head pose and eye state per face.\n",
     "usage: shualian face landmarks IMAGE [--all] [options]\n\n"
     "68 landmarks (sub-pixel) and the 5 points of the main face (--all: every face).\n",
     "usage: shualian face embed IMAGE [--template OUT.slft] [options]\n\n"
@@ -253,7 +254,11 @@ static int fe_run(enum fe_kind kind, int argc, char **argv, const char *cmd)
     json_t *out = NULL;
     if ((rc = fe_load(&img, o.pos[0], cmd)) >= 0)
         goto out;
-    if ((rc = fe_engine(&e, &s, &o, models[kind], cmd)) >= 0)
+    uint32_t mods = models[kind];
+    if (kind == FE_DETECT && o.attributes)
+        mods |= SL_FM_BIT(SL_FM_AGE) | SL_FM_BIT(SL_FM_GENDER) | SL_FM_BIT(SL_FM_POSE) |
+                SL_FM_BIT(SL_FM_EYE);
+    if ((rc = fe_engine(&e, &s, &o, mods, cmd)) >= 0)
         goto out;
     if (!(res = sl__calloc(FE_MAX_FACES, sizeof(*res)))) {
         rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
@@ -262,7 +267,8 @@ static int fe_run(enum fe_kind kind, int argc, char **argv, const char *cmd)
     size_t n = 0, found = 0;
     uint32_t w = what[kind] | (o.all && kind <= FE_LANDMARKS ? SL_FACE_DO_ALL_FACES : 0);
     if (kind == FE_DETECT)
-        w |= SL_FACE_DO_ALL_FACES;
+        w |= SL_FACE_DO_ALL_FACES |
+             (o.attributes ? SL_FACE_DO_AGE | SL_FACE_DO_POSE | SL_FACE_DO_EYES : 0);
     sl_status st = sl_face_process(s, img, &o.cfg, w, res, FE_MAX_FACES, &n, &found);
     if (st != SL_OK && st != SL_NO_FACE) {
         rc = sl_cli_fail(st, cmd, "%s: %s", o.pos[0], sl_status_str(st));

@@ -52,6 +52,7 @@ int sl_cli_fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd)
         if (strcmp(a, "--live-bgr") == 0) { o->cfg.live_bgr = true; continue; }
         if (strcmp(a, "--live-rgb") == 0) { o->cfg.live_bgr = false; continue; }
         if (strcmp(a, "--all") == 0) { o->all = true; continue; }
+        if (strcmp(a, "--attributes") == 0) { o->attributes = true; continue; }
         if (strcmp(a, "--no-antialias") == 0) { o->cfg.antialias = false; continue; }
         if (!v)
             return sl_cli_usage_error(cmd, "missing value after %s", a);

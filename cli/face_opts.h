@@ -11,7 +11,7 @@ struct fe_opts {
     const char    *models, *backend, *annotate, *preset, *threshold, *calib;
     const char    *template_out, *mode;
     sl_face_config cfg;
-    bool           all;
+    bool           all, attributes;
     /* shualian eval */
     const char    *faces, *pairs, *pad, *json_out, *plot, *roc, *cache, *calib_out;
     long           threads;

@@ -46,6 +46,9 @@ done
 out=$($S face landmarks $D/sample1.jpg)
 n=$(jq '.faces[0].landmarks | length' <<<"$out" 2>/dev/null)
 [ "$n" = 68 ] && ok "landmarks: 68 points" || bad "landmarks: got '$n' points"
+out=$($S face detect $D/sample6.jpg --attributes)
+jq -e '[.faces[] | .gender == "female" and .age > 15 and .age < 60 and (.yaw|type=="number") and (.eye_open|length==2)] | all and length == 4' <<<"$out" >/dev/null \
+  && ok "attributes: 4 women, plausible ages, pose and eyes" || bad "attributes: $(jq -c '[.faces[] | [.gender, .age]]' <<<"$out")"
 expect "annotate writes a PNG" 0 '' -- $S face detect $D/sample5.jpg --annotate "$tmp/a.png"
 [ "$(head -c 4 "$tmp/a.png" | tail -c 3)" = PNG ] && ok "annotation is a PNG" || bad "annotation is not a PNG"
 
