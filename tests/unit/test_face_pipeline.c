@@ -586,3 +586,64 @@ out:
     sl__free(v);
     sl_face_session_free(s);
 }
+
+/* Garbage boxes and points into every stage: codes, never a crash (run
+ * under ASan by the 20-asan suite). */
+SL_TEST(face_pipeline, stages_survive_garbage)
+{
+    sl_face_engine *e = engine(t);
+    if (!e)
+        return;
+    sl_face_session *s = NULL;
+    SL_CHECK_EQ(t, sl_face_session_new(&s, e), SL_OK);
+    struct sl_image *img = NULL, *grey = NULL, *crop = NULL;
+    SL_CHECK_EQ(t, sl_image_new(&img, 97, 61, 3), SL_OK);
+    SL_CHECK_EQ(t, sl_image_new(&grey, 40, 300, 1), SL_OK);
+    SL_CHECK_EQ(t, sl_image_new(&crop, 112, 112, 3), SL_OK);
+    if (!img || !grey || !crop || !s)
+        goto out;
+    memset(img->data, 90, img->stride * img->height);
+    memset(grey->data, 200, grey->stride * grey->height);
+    unsigned long long seed = 42;
+    static const float special[] = { 0, -1, 1e9f, -1e9f, 1e30f, NAN, INFINITY, 0.5f, 60, 5000 };
+    size_t bad = 0;
+    for (int it = 0; it < 150; it++) {
+        sl_face_box b;
+        float *f = &b.x0;
+        for (int k = 0; k < 4; k++)
+            f[k] = it % 3 ? 150 * sl_t_randf(&seed) + 40
+                          : special[(size_t)(sl_t_rand(&seed) % SL_ARRAY_LEN(special))];
+        b.score = 1;
+        sl_point2f lm[SL_FACE_LANDMARKS], p5[SL_FACE_POINTS5];
+        for (int k = 0; k < SL_FACE_LANDMARKS; k++) {
+            lm[k].x = it % 4 ? 100 * sl_t_randf(&seed) : special[k % SL_ARRAY_LEN(special)];
+            lm[k].y = 100 * sl_t_randf(&seed);
+        }
+        for (int k = 0; k < SL_FACE_POINTS5; k++)
+            p5[k] = lm[k * 7];
+        const struct sl_image *im = it % 2 ? img : grey;
+        float sc, ypr[3], open[2], age, male;
+        sl_status st[6] = {
+            sl_face_landmarks(s, im, &b, NULL, lm),
+            sl_face_liveness(s, im, &b, NULL, &sc, NULL, NULL),
+            sl_face_pose(s, im, &b, ypr),
+            sl_face_eyes(s, im, lm, open),
+            sl_face_age_gender(s, im, &b, &age, &male),
+            sl_face_align(crop, img, p5),
+        };
+        for (int k = 0; k < 6; k++)
+            bad += SL_STATUS_PRIMARY(st[k]) != SL_OK && SL_STATUS_PRIMARY(st[k]) != SL_ERR_INVALID;
+    }
+    SL_CHECKF(t, bad == 0, "%zu unexpected codes", bad);
+    size_t n = 99;
+    sl_face_box out[4];
+    SL_CHECK_EQ(t, sl_face_detect(s, grey, NULL, out, 4, &n), SL_OK);
+    SL_CHECK_EQ(t, n, 0);
+    sl_face_result r;
+    SL_CHECK_EQ(t, sl_face_process(s, img, NULL, SL_FACE_DO_EMBED, &r, 1, &n, NULL), SL_NO_FACE);
+out:
+    sl_image_free(crop);
+    sl_image_free(grey);
+    sl_image_free(img);
+    sl_face_session_free(s);
+}
