@@ -48,6 +48,8 @@ struct ev {
     const sl_face_config *cfg;
     atomic_size_t   next, done, noface;
     uint64_t        cfg_hash;
+    const sl_quality_thresholds *quality;   /* NULL: no quality gate        */
+    atomic_size_t   q_reason[SL_Q_REASON_MAX + 1];   /* rejections by reason */
 };
 
 static bool is_image(const char *name)
@@ -277,8 +279,12 @@ static sl_status ev_cache_save(const struct ev *e, const char *path)
 
 /* ---- embedding ---- */
 
+/* Embeds (emb) or scores (live) the main face of a file. With a quality
+ * gate (q), a face that fails it counts as not found: it would have been
+ * refused at capture. The first failed reason is counted in qr. */
 static sl_status embed_file(sl_face_session *s, const sl_face_config *cfg, const char *path,
-                            float *emb, float *live)
+                            float *emb, float *live, const sl_quality_thresholds *q,
+                            atomic_size_t *qr)
 {
     uint8_t *buf;
     size_t len;
@@ -291,10 +297,20 @@ static sl_status embed_file(sl_face_session *s, const sl_face_config *cfg, const
     if (st != SL_OK)
         return st;
     sl_face_result *r = sl__malloc(sizeof(*r));
-    size_t n = 0;
-    st = r ? sl_face_process(s, img, cfg, emb ? SL_FACE_DO_EMBED : SL_FACE_DO_LIVENESS,
-                             r, 1, &n, NULL)
-           : SL_ERR_NOMEM;
+    size_t n = 0, found = 0;
+    uint32_t what = emb ? SL_FACE_DO_EMBED : SL_FACE_DO_LIVENESS;
+    if (q)
+        what |= SL_FACE_DO_QUALITY | SL_FACE_DO_POSE | SL_FACE_DO_EYES;
+    st = r ? sl_face_process(s, img, cfg, what, r, 1, &n, &found) : SL_ERR_NOMEM;
+    if (st == SL_OK && q) {
+        sl_quality_meas m = sl_face_quality_meas(img, r, found);
+        enum sl_quality_reason rs[SL_Q_REASON_MAX];
+        if (sl_quality_check(rs, SL_ARRAY_LEN(rs), &m, q) > 0) {
+            if (qr && rs[0] <= SL_Q_REASON_MAX)
+                atomic_fetch_add(&qr[rs[0]], 1);
+            st = SL_NO_FACE;
+        }
+    }
     if (st == SL_OK && emb)
         memcpy(emb, r->emb, SL_FACE_EMBED_DIM * sizeof(float));
     if (st == SL_OK && live)
@@ -322,7 +338,7 @@ static void *worker_main(void *arg)
         struct ev_item *it = &e->v[i];
         if (it->state != EV_PENDING)
             continue;
-        sl_status st = embed_file(w->s, e->cfg, it->path, it->emb, NULL);
+        sl_status st = embed_file(w->s, e->cfg, it->path, it->emb, NULL, e->quality, e->q_reason);
         it->state = st == SL_OK ? EV_OK : st == SL_NO_FACE ? EV_NOFACE : EV_FAILED;
         if (st == SL_NO_FACE)
             atomic_fetch_add(&e->noface, 1);
@@ -412,13 +428,13 @@ static sl_status cb_embed(void *ctx, const char *path, float *out, size_t dim)
     }
     if (it && it->state == EV_NOFACE)
         return SL_NO_FACE;
-    return embed_file(e->main_s, e->cfg, canon, out, NULL);
+    return embed_file(e->main_s, e->cfg, canon, out, NULL, e->quality, e->q_reason);
 }
 
 static sl_status cb_live(void *ctx, const char *path, float *score)
 {
     struct ev *e = ctx;
-    return embed_file(e->main_s, e->cfg, path, NULL, score);
+    return embed_file(e->main_s, e->cfg, path, NULL, score, NULL, NULL);
 }
 
 int cmd_eval(int argc, char **argv)
@@ -427,12 +443,16 @@ int cmd_eval(int argc, char **argv)
     if (sl_cli_wants_help(argc, argv)) {
         printf("usage: shualian eval --faces DIR [--pairs FILE] [--pad DIR] [--json OUT.json]\n"
                "         [--plot DET.svg] [--roc ROC.svg] [--threads N] [--cache FILE]\n"
-               "         [--calib-out FILE] [--pad-threshold X] [engine options]\n\n"
+               "         [--calib-out FILE] [--pad-threshold X] [--quality verify|enrol]\n"
+               "         [engine options]\n\n"
                "Evaluates the face engine: LFW pairs protocol (k-fold over the folds of\n"
                "the pairs file), all-pairs ROC over <faces>/<identity>/<images> (TAR at\n"
                "FAR 1e-2/1e-3/1e-4, EER), rank-1 identification, PAD metrics on\n"
                "<pad>/{real,spoof}. Progress and a summary go to stderr, JSON to stdout.\n"
-               "--cache keeps embeddings keyed by path, size, mtime and configuration.\n");
+               "--cache keeps embeddings keyed by path, size, mtime and configuration.\n"
+               "--quality verify|enrol [--quality-min-side PX]: images whose main face\n"
+               "fails the quality preset count as no face (refused at capture); the\n"
+               "first failed reason of each is counted in quality_rejected.\n");
         sl_cli_fe_help();
         return SL_EXIT_OK;
     }
@@ -448,9 +468,22 @@ int cmd_eval(int argc, char **argv)
     memset(&e, 0, sizeof(e));
     e.cfg = &o.cfg;
     e.cfg_hash = cfg_hash(&o.cfg);
+    sl_quality_thresholds qth;
+    if (o.quality_gate) {
+        qth = strcmp(o.quality_gate, "enrol") == 0 ? sl_quality_preset_enrol()
+                                                   : sl_quality_preset_verify();
+        if (o.quality_min_side >= 0)
+            qth.min_image_side = (int32_t)o.quality_min_side;
+        e.quality = &qth;
+        char key[64];
+        int kl = snprintf(key, sizeof(key), "quality:%s:%ld", o.quality_gate,
+                          o.quality_min_side);
+        e.cfg_hash = fnv1a(e.cfg_hash, key, (size_t)kl);
+    }
     json_t *res = NULL;
     char err[512] = "";
     uint32_t models = (o.faces || o.pairs ? SL_FM_CORE : 0) |
+                      (o.quality_gate ? SL_FM_BIT(SL_FM_POSE) | SL_FM_BIT(SL_FM_EYE) : 0) |
                       (o.pad ? SL_FM_BIT(SL_FM_DETECT) | SL_FM_BIT(SL_FM_LANDMARK) |
                                SL_FM_BIT(SL_FM_LIVENESS) : 0);
     sl_face_engine_opts eo = { o.models, models, o.backend, 1 };
@@ -502,6 +535,15 @@ int cmd_eval(int argc, char **argv)
         "det_score", (double)o.cfg.det_score, "nms_iou", (double)o.cfg.nms_iou,
         "refine", (int)o.cfg.refine));
     json_object_set_new(json_object_get(res, "config"), "antialias", json_boolean(o.cfg.antialias));
+    if (e.quality) {
+        json_t *qj = json_object();
+        for (int k = 1; qj && k <= SL_Q_REASON_MAX; k++)
+            if (atomic_load(&e.q_reason[k]))
+                json_object_set_new(qj, sl_quality_reason_name((enum sl_quality_reason)k),
+                                    json_integer((json_int_t)atomic_load(&e.q_reason[k])));
+        json_object_set_new(res, "quality_gate", json_string(o.quality_gate));
+        json_object_set_new(res, "quality_rejected", qj);
+    }
     sl_eval_print_summary(stderr, res);
     if (o.json_out) {
         char *text = json_dumps(res, JSON_INDENT(1) | JSON_SORT_KEYS);

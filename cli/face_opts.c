@@ -31,7 +31,8 @@ int sl_cli_fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd)
     o->preset = "verify";
     o->threshold = "far:1e-3";
     o->mode = "live";
-    o->threads = 1;
+    o->threads = 2;
+    o->quality_min_side = -1;
     o->pad_threshold = NAN;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -74,6 +75,10 @@ int sl_cli_fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd)
         else if (strcmp(a, "--roc") == 0) o->roc = v;
         else if (strcmp(a, "--cache") == 0) o->cache = v;
         else if (strcmp(a, "--calib-out") == 0) o->calib_out = v;
+        else if (strcmp(a, "--quality") == 0 &&
+                 (strcmp(v, "enrol") == 0 || strcmp(v, "verify") == 0)) o->quality_gate = v;
+        else if (strcmp(a, "--quality-min-side") == 0 && sl_cli_parse_long(v, 0, 100000, &n))
+            o->quality_min_side = n;
         else if (strcmp(a, "--threads") == 0 && sl_cli_parse_long(v, 1, 64, &n))
             o->threads = n;
         else if (strcmp(a, "--pad-threshold") == 0 && sl_cli_parse_double(v, &d) && d >= 0 && d <= 1)

@@ -14,7 +14,8 @@ struct fe_opts {
     bool           all, attributes;
     /* shualian eval */
     const char    *faces, *pairs, *pad, *json_out, *plot, *roc, *cache, *calib_out;
-    long           threads;
+    long           threads, quality_min_side;
+    const char    *quality_gate;
     double         pad_threshold;
     const char    *pos[8];
     int            npos;

@@ -116,6 +116,9 @@ grep -q '<svg' "$tmp/det.svg" 2>/dev/null && ok "eval writes the DET plot" || ba
 out2=$($S eval --faces "$tmp/tree" --threads 1 --cache "$tmp/cache" 2>"$tmp/err2")
 grep -q 'from the cache' "$tmp/err2" && [ "$(jq .eer <<<"$out")" = "$(jq .eer <<<"$out2")" ] \
   && ok "eval cache gives the same result" || bad "eval cache"
+out=$($S eval --faces "$tmp/tree" --quality enrol 2>/dev/null)
+jq -e '.quality_gate == "enrol" and .no_face == 4 and .quality_rejected.low_resolution == 2' <<<"$out" >/dev/null \
+  && ok "eval --quality enrol rejects all 4 (2 for low_resolution)" || bad "eval --quality: $(jq -c '{no_face, quality_rejected}' <<<"$out")"
 expect "eval without inputs is a usage error" 2 '' -- $S eval
 
 echo "$pass passed, $fail failed, $skip skipped"
