@@ -372,13 +372,14 @@ int sl_cli_face_verify(int argc, char **argv)
 {
     const char *cmd = "face verify";
     if (sl_cli_wants_help(argc, argv)) {
-        printf("usage: shualian face verify A.jpg B.jpg [--threshold far:1e-3|raw:0.35]\n"
+        printf("usage: shualian face verify A B [--threshold far:1e-3|raw:0.35]\n"
                "         [--calib FILE] [--mode live] [--preset verify|enrol] [options]\n\n"
                "1:1 comparison of the main faces of two images: decision, cosine score,\n"
                "the threshold for the asked FAR (from the calibration table measured on\n"
                "the dev set; --calib, $SL_CALIB or the shipped table), the estimated\n"
                "FAR/FRR there, and the quality of both images. Exit 0 match, 1 no match\n"
-               "(or no face).\n");
+               "(or no face). A or B may be a stored template (face embed --template)\n"
+               "instead of an image, e.g. the registry photo's.\n");
         sl_cli_fe_help();
         return SL_EXIT_OK;
     }
@@ -397,11 +398,29 @@ int sl_cli_face_verify(int argc, char **argv)
     struct sl_image *img[2] = { NULL, NULL };
     sl_face_result *res = NULL;
     json_t *out = NULL, *q[2] = { NULL, NULL };
+    sl_face_template *tpl[2] = { NULL, NULL };
     sl_calib cal;
     bool have_cal = false;
-    for (int k = 0; k < 2; k++)
+    /* an operand may be a stored template (SLFT) instead of an image */
+    for (int k = 0; k < 2; k++) {
+        uint8_t *buf;
+        size_t len;
+        sl_status rs = sl__read_file(o.pos[k], FE_IMAGE_MAX_BYTES, &buf, &len);
+        if (rs == SL_OK && len >= 4 && memcmp(buf, SL_FACE_TEMPLATE_MAGIC, 4) == 0) {
+            tpl[k] = sl__malloc(sizeof(*tpl[k]));
+            rs = tpl[k] ? sl_face_template_read(tpl[k], buf, len) : SL_ERR_NOMEM;
+            sl__free(buf);
+            if (rs != SL_OK) {
+                rc = sl_cli_fail(rs, cmd, "%s: not a readable template", o.pos[k]);
+                goto out;
+            }
+            continue;
+        }
+        if (rs == SL_OK)
+            sl__free(buf);
         if ((rc = fe_load(&img[k], o.pos[k], cmd)) >= 0)
             goto out;
+    }
     sl_status st = sl_face_calib_load_default(&cal, o.calib);
     if (st != SL_OK) {
         const char *which = o.calib ? o.calib : getenv("SL_CALIB");
@@ -425,6 +444,23 @@ int sl_cli_face_verify(int argc, char **argv)
     size_t found[2] = { 0, 0 };
     for (int k = 0; k < 2; k++) {
         size_t n = 0;
+        if (tpl[k]) {
+            sl_face_template mine;
+            if (tpl[k]->dim != SL_FACE_EMBED_DIM ||
+                sl_face_template_init(&mine, SL_FACE_ENGINE_MODEL_ID, SL_FACE_ELEM_F32,
+                                      tpl[k]->v, tpl[k]->dim, true) != SL_OK ||
+                strcmp(tpl[k]->model_id, SL_FACE_ENGINE_MODEL_ID) != 0) {
+                rc = sl_cli_fail(SL_ERR_FACE_TEMPLATE_MISMATCH, cmd,
+                                 "%s: template of model '%s', this engine makes '%s'",
+                                 o.pos[k], tpl[k]->model_id, SL_FACE_ENGINE_MODEL_ID);
+                goto out;
+            }
+            memcpy(res[k].emb, mine.v, sizeof(res[k].emb));
+            found[k] = 1;
+            q[k] = json_pack("{s:s, s:s}", "template", o.pos[k], "model_id",
+                             tpl[k]->model_id);
+            continue;
+        }
         st = sl_face_process(s, img[k], &o.cfg,
                              SL_FACE_DO_EMBED | SL_FACE_DO_QUALITY | SL_FACE_DO_POSE |
                              SL_FACE_DO_EYES, &res[k], 1, &n, &found[k]);
@@ -463,7 +499,7 @@ int sl_cli_face_verify(int argc, char **argv)
                     "request", o.threshold, "mode", o.mode,
                     "calibration", cal.source, "a", q[0], "b", q[1]);
     q[0] = q[1] = NULL;
-    if (o.annotate) {
+    if (o.annotate && img[0]) {
         /* side by side is not needed: annotate A */
         bool okv[1] = { d.match };
         if ((st = fe_annotate(o.annotate, img[0], &res[0], 1, okv, NULL, 0)) != SL_OK) {
@@ -476,6 +512,8 @@ int sl_cli_face_verify(int argc, char **argv)
     if (rc == SL_EXIT_OK && !d.match)
         rc = SL_EXIT_NEGATIVE;
 out:
+    sl__free(tpl[0]);
+    sl__free(tpl[1]);
     json_decref(q[0]);
     json_decref(q[1]);
     json_decref(out);
