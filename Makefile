@@ -93,6 +93,9 @@ $(BUILD)/gen/tests.def: $(TEST_SRC)
 	@grep -ho '^SL_TEST([a-z0-9_]*, *[a-z0-9_]*)' $(TEST_SRC) | \
 	  sed 's/^SL_TEST/SL_TEST_ENTRY/' > $@.tmp && mv $@.tmp $@
 
+# where the installed face calibration table is looked up (pipeline_calib.c)
+$(BUILD)/src/face/pipeline_calib.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
+
 $(BUILD)/tests/unit/main.o: $(BUILD)/gen/tests.def
 $(BUILD)/tests/unit/%.o: ALL_CFLAGS += -I$(BUILD)/gen -Itests/unit
 
@@ -137,6 +140,8 @@ install: $(BUILD)/shualian $(BUILD)/libshualian.a $(BUILD)/libshualian.so
 	ln -sf libshualian.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libshualian.so.0
 	ln -sf libshualian.so.0 $(DESTDIR)$(PREFIX)/lib/libshualian.so
 	install -m 644 include/shualian/*.h $(DESTDIR)$(PREFIX)/include/shualian/
+	install -d $(DESTDIR)$(PREFIX)/share/shualian
+	install -m 644 share/shualian/face-calib.json $(DESTDIR)$(PREFIX)/share/shualian/
 	install -m 644 man/shualian.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	  -e 's|@LIBS@|$(LIBS)|g' scripts/shualian.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/shualian.pc
@@ -144,7 +149,7 @@ install: $(BUILD)/shualian $(BUILD)/libshualian.a $(BUILD)/libshualian.so
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/shualian $(DESTDIR)$(PREFIX)/lib/libshualian.* \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/shualian.pc $(DESTDIR)$(PREFIX)/share/man/man1/shualian.1
-	rm -rf $(DESTDIR)$(PREFIX)/include/shualian
+	rm -rf $(DESTDIR)$(PREFIX)/include/shualian $(DESTDIR)$(PREFIX)/share/shualian
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz
