@@ -295,12 +295,6 @@ static int cmp_score_desc(const void *a, const void *b)
     return x > y ? -1 : x < y;
 }
 
-static int cmp_y1_asc(const void *a, const void *b)
-{
-    float x = ((const sl_face_box *)a)->y1, y = ((const sl_face_box *)b)->y1;
-    return x < y ? -1 : x > y;
-}
-
 static double box_area(const sl_face_box *b)
 {
     return SL_MAX(0.0, (double)b->x1 - b->x0) * SL_MAX(0.0, (double)b->y1 - b->y0);
@@ -312,14 +306,8 @@ static int cmp_area_desc(const void *a, const void *b)
     return x > y ? -1 : x < y;
 }
 
-static double inter_area(const sl_face_box *a, const sl_face_box *b)
-{
-    double w = SL_MIN(a->x1, b->x1) - SL_MAX(a->x0, b->x0);
-    double h = SL_MIN(a->y1, b->y1) - SL_MAX(a->y0, b->y0);
-    return w > 0 && h > 0 ? w * h : 0;
-}
-
-/* NMS over c[0..n) in place; returns the count kept. */
+/* NMS over c[0..n) in place (face.h's sl_face_nms, best 750 by score
+ * first, as the package); returns the count kept. */
 static size_t nms(sl_face_box *c, size_t n, const sl_face_config *cfg)
 {
     if (n == 0)
@@ -327,23 +315,14 @@ static size_t nms(sl_face_box *c, size_t n, const sl_face_config *cfg)
     qsort(c, n, sizeof(*c), cmp_score_desc);
     if (n > 750)
         n = 750;
-    if (cfg->nms == SL_NMS_PACKAGE)
-        qsort(c, n, sizeof(*c), cmp_y1_asc);
-    size_t kept = 0;
-    for (size_t i = 0; i < n; i++) {
-        bool drop = false;
-        for (size_t k = 0; k < kept && !drop; k++) {
-            double in = inter_area(&c[k], &c[i]);
-            if (cfg->nms == SL_NMS_PACKAGE)
-                drop = box_area(&c[i]) > 0 && in / box_area(&c[i]) >= cfg->nms_iou;
-            else {
-                double u = box_area(&c[k]) + box_area(&c[i]) - in;
-                drop = u > 0 && in / u > cfg->nms_iou;
-            }
-        }
-        if (!drop)
-            c[kept++] = c[i];
-    }
+    size_t keep[750];
+    size_t kept = sl_face_nms(keep, SL_ARRAY_LEN(keep), c, n,
+                              cfg->nms == SL_NMS_PACKAGE ? SL_NMS_PACKAGE : SL_NMS_IOU,
+                              cfg->nms_iou);
+    sl_face_box tmp[750];
+    for (size_t i = 0; i < kept; i++)
+        tmp[i] = c[keep[i]];
+    memcpy(c, tmp, kept * sizeof(*c));
     return kept;
 }
 
