@@ -197,8 +197,8 @@ static uint64_t cfg_hash(const sl_face_config *c)
     uint32_t v = EV_PIPELINE_VER;
     h = fnv1a(h, &v, sizeof(v));
     float f[4] = { c->det_score, c->nms_iou, c->min_face_px, c->live_scale };
-    uint8_t b[9] = { c->det_fit, c->nms, c->det_pad, c->flip, c->feature_bgr, c->refine,
-                     c->live_bgr, c->live_class, c->antialias };
+    uint8_t b[10] = { c->det_fit, c->nms, c->det_pad, c->flip, c->feature_bgr, c->refine,
+                      c->live_bgr, c->live_class, c->antialias, c->pts5 };
     h = fnv1a(h, f, sizeof(f));
     return fnv1a(h, b, sizeof(b));
 }

@@ -621,7 +621,7 @@ int sl_cli_face_bench(int argc, char **argv)
                 break;
             }
             if ((st = sl_face_landmarks(s, img, &r.box, &o.cfg, r.lm)) == SL_OK)
-                st = sl_face_points5(r.pts5, r.lm, SL_FACE_PTS5_PIPELINE);
+                st = sl_face_points5(r.pts5, r.lm, (enum sl_face_pts5_rule)o.cfg.pts5);
             c2 = sl_time_mono_ns();
             if (st == SL_OK)
                 st = sl_face_align(crop, img, r.pts5);

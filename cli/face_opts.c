@@ -19,7 +19,9 @@ void sl_cli_fe_help(void)
            "  --feature-rgb       R,G,B planes into the embedding model (default B,G,R)\n"
            "  --det-fit letterbox|squash   --nms iou|package   --det-score X\n"
            "  --nms-iou X         --no-pad   --min-face PX   --refine N\n"
-           "  --live-bgr|--live-rgb   --live-class N   --live-scale X   --no-antialias\n");
+           "  --live-bgr|--live-rgb   --live-class N   --live-scale X   --no-antialias\n"
+           "  --pts5 pipeline|mean6   5-point rule for the alignment\n"
+           "  --pts5 pipeline|mean6   5-point rule for the alignment\n");
 }
 
 /* Parses options common to the subcommands; positional arguments go to
@@ -99,6 +101,10 @@ int sl_cli_fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd)
             o->cfg.min_face_px = (float)d;
         else if (strcmp(a, "--refine") == 0 && sl_cli_parse_long(v, 0, 2, &n))
             o->cfg.refine = (uint8_t)n;
+        else if (strcmp(a, "--pts5") == 0 && strcmp(v, "pipeline") == 0)
+            o->cfg.pts5 = SL_FACE_PTS5_PIPELINE;
+        else if (strcmp(a, "--pts5") == 0 && strcmp(v, "mean6") == 0)
+            o->cfg.pts5 = SL_FACE_PTS5_MEAN6;
         else if (strcmp(a, "--live-class") == 0 && sl_cli_parse_long(v, 0, 2, &n))
             o->cfg.live_class = (uint8_t)n;
         else if (strcmp(a, "--live-scale") == 0 && sl_cli_parse_double(v, &d) && d >= 1 && d <= 8)

@@ -106,6 +106,7 @@ typedef struct sl_face_config {
     bool     live_bgr;       /* channel order into fr_liveness                 */
     float    live_scale;     /* liveness crop: box scaled about its centre     */
     uint8_t  live_class;     /* output index that means "real"                  */
+    uint8_t  pts5;           /* enum sl_face_pts5_rule for the alignment      */
     bool     antialias;      /* area-average large shrinks before the bilinear
                                 sampling of detector input, landmark crop and
                                 alignment (off: the package's single bilinear) */

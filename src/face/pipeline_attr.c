@@ -223,7 +223,7 @@ static sl_status analyse_one(sl_face_session *s, const struct sl_image *img,
     sl_status st = sl_face_landmarks(s, img, &r->box, cfg, r->lm);
     if (st != SL_OK)
         return st;
-    if ((st = sl_face_points5(r->pts5, r->lm, SL_FACE_PTS5_PIPELINE)) != SL_OK)
+    if ((st = sl_face_points5(r->pts5, r->lm, (enum sl_face_pts5_rule)cfg->pts5)) != SL_OK)
         return st;
     r->interocular = (float)sl_face_interocular(r->pts5);
     r->mouth_open = sl_face_mouth_open_ratio(r->lm);
