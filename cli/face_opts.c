@@ -20,7 +20,6 @@ void sl_cli_fe_help(void)
            "  --det-fit letterbox|squash   --nms iou|package   --det-score X\n"
            "  --nms-iou X         --no-pad   --min-face PX   --refine N\n"
            "  --live-bgr|--live-rgb   --live-class N   --live-scale X   --no-antialias\n"
-           "  --pts5 pipeline|mean6   5-point rule for the alignment\n"
            "  --pts5 pipeline|mean6   5-point rule for the alignment\n");
 }
 
