@@ -15,7 +15,7 @@ void sl_cli_fe_help(void)
            "  --models DIR        model folder (default ./models or $SL_MODELS)\n"
            "  --backend NAME      nn backend: ref or xnnpack\n"
            "  --annotate OUT.png  draw boxes and landmarks into a copy of the image\n"
-           "  --no-flip           embed without flip fusion (faster, less accurate)\n"
+           "  --flip | --no-flip  flip fusion: also embed the mirrored crop (2x time; off)\n"
            "  --feature-rgb       R,G,B planes into the embedding model (default B,G,R)\n"
            "  --det-fit letterbox|squash   --nms iou|package   --det-score X\n"
            "  --nms-iou X         --no-pad   --min-face PX   --refine N\n"
