@@ -110,6 +110,37 @@ printf 'x\t%s\n' "$tmp/p1.jpg" >"$tmp/badframes.tsv"
 expect "challenge check --frames: malformed list" 3 '"code":"challenge_format"' -- \
   $S face challenge check --challenge "$tmp/c.json" --frames "$tmp/badframes.tsv"
 
+# active challenge from real photos (../shared/faces): one person's frontal
+# photos for the baseline, a photo turned to her own right (fr_pose yaw
+# +29) and its mirror image (yaw -35) for the turns, placed in the windows
+F=${SL_FACES:-${SL_ROOT:-.}/../shared/faces}
+if [ -d "$F/dev/Madonna" ]; then
+  M=$F/dev/Madonna
+  convert "$M/1011.jpg" -flop "$tmp/m_left.jpg"
+  $S face challenge new --now 1700000000000 --actions turn_left,turn_right --min-steps 2 --max-steps 2 >"$tmp/ct.json"
+  mk_frames() {   # $1 = image for turn_left, $2 = image for turn_right
+    local front=("$M/1.jpg" "$M/1001.jpg" "$M/3.jpg" "$M/1004.jpg") k=0
+    local t0 t1; t0=$(jq .issued_at "$tmp/ct.json"); t1=$(jq .expires_at "$tmp/ct.json")
+    for ((t = t0 + 100; t < t1 - 100; t += 200)); do
+      img=${front[$((k % 4))]}; k=$((k + 1))
+      while read -r act a b; do
+        if [ "$t" -ge $((a + (b - a) / 3)) ] && [ "$t" -lt $((a + 2 * (b - a) / 3)) ]; then
+          [ "$act" = turn_left ] && img=$1 || img=$2
+        fi
+      done < <(jq -r '.steps[] | "\(.action) \(.start) \(.end)"' "$tmp/ct.json")
+      printf '%s\t%s\n' "$t" "$img"
+    done
+  }
+  mk_frames "$tmp/m_left.jpg" "$M/1011.jpg" >"$tmp/turns.tsv"
+  expect "challenge --frames: real photos turning as asked pass" 0 '"pass":true' -- \
+    $S face challenge check --challenge "$tmp/ct.json" --frames "$tmp/turns.tsv" --live-min 0 --spoof-max 0
+  mk_frames "$M/1011.jpg" "$tmp/m_left.jpg" >"$tmp/turns2.tsv"
+  expect "challenge --frames: the opposite turns fail" 1 '"pass":false' -- \
+    $S face challenge check --challenge "$tmp/ct.json" --frames "$tmp/turns2.tsv" --live-min 0 --spoof-max 0
+else
+  skip=$((skip + 1)); echo "skip challenge from real photos: $F/dev not present"
+fi
+
 # eval on a tiny tree: 2 people x 2 crops
 mkdir -p "$tmp/tree/a" "$tmp/tree/b"
 cp "$tmp/p1.jpg" "$tmp/tree/a/1.jpg"; cp "$tmp/p2.jpg" "$tmp/tree/a/2.jpg"
