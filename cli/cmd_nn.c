@@ -339,6 +339,28 @@ static int cmd_fma(int argc, char **argv)
     return sl_cli_print(o);
 }
 
+/* Peak resident set of this process image in KiB: VmHWM from
+ * /proc/self/status (getrusage's ru_maxrss keeps the parent's peak across
+ * fork+exec on Linux, so a child of a big process would report that). */
+static long peak_rss_kb(void)
+{
+    long kb = -1;
+    char line[256];
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f) {
+        while (fgets(line, sizeof line, f))
+            if (strncmp(line, "VmHWM:", 6) == 0)
+                kb = strtol(line + 6, NULL, 10);
+        fclose(f);
+    }
+    if (kb < 0) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        kb = ru.ru_maxrss;
+    }
+    return kb;
+}
+
 /* `nn hold [--backend B] [--threads N] MODEL...`: loads every model, opens
  * one session each, runs each once (on zeros) and reports the process's
  * peak resident memory (bench: ours vs ORT holding the same sessions). */
@@ -349,9 +371,7 @@ static int cmd_hold(int argc, char **argv)
     int rc = SL_EXIT_OK, nm = 0;
     sl_nn_model *ms[32] = { NULL };
     sl_nn_session *ss[32] = { NULL };
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    long base_kb = ru.ru_maxrss;
+    long base_kb = peak_rss_kb();
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc) {
             backend = argv[++i];
@@ -400,12 +420,11 @@ static int cmd_hold(int argc, char **argv)
             goto out;
         }
     }
-    getrusage(RUSAGE_SELF, &ru);
     json_t *o = json_object();
     json_object_set_new(o, "models", json_integer(nm));
     json_object_set_new(o, "backend", json_string(nm ? sl_nn_session_backend(ss[0]) : "none"));
     json_object_set_new(o, "start_rss_kb", json_integer(base_kb));
-    json_object_set_new(o, "peak_rss_kb", json_integer(ru.ru_maxrss));
+    json_object_set_new(o, "peak_rss_kb", json_integer(peak_rss_kb()));
     rc = sl_cli_print(o);
 out:
     for (int k = 0; k < 32; k++) {

@@ -333,6 +333,16 @@ static void contiguous_strides(const struct sl_nn_value *v, int64_t *s)
 static void transpose2d(const uint8_t *x, uint8_t *y, size_t es, int64_t rows, int64_t cols)
 {
     enum { T = 16 };
+    if (es == 4 && rows == 3) {          /* RGB planes -> interleaved */
+        const float *r = (const float *)x, *g = r + cols, *b = g + cols;
+        float *yf = (float *)y;
+        for (int64_t j = 0; j < cols; j++) {
+            yf[3 * j] = r[j];
+            yf[3 * j + 1] = g[j];
+            yf[3 * j + 2] = b[j];
+        }
+        return;
+    }
     if (es == 4 && rows < 8) {           /* few rows (NCHW image -> NHWC) */
         const float *xf = (const float *)x;
         float *yf = (float *)y;

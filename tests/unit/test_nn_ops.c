@@ -311,6 +311,9 @@ SL_TEST(nn, op_conv)
     conv_case(t, &rs, 4, 7, 7, 6, 2, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, true, true);    /* grouped */
     conv_case(t, &rs, 8, 6, 5, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, false, true);   /* depthwise */
     conv_case(t, &rs, 8, 6, 5, 16, 8, 3, 3, 2, 1, 1, 1, 1, 0, 1, 0, true, false);  /* dw x2 */
+    conv_case(t, &rs, 16, 7, 9, 16, 16, 3, 3, 2, 2, 1, 1, 1, 0, 1, 1, true, true); /* dw s2 */
+    conv_case(t, &rs, 24, 5, 6, 24, 24, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, false, true);/* dw no pad */
+    conv_case(t, &rs, 8, 1, 1, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, false, true);   /* dw 1x1 img */
     conv_case(t, &rs, 5, 8, 8, 4, 1, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, false, true);   /* dilation */
     conv_case(t, &rs, 3, 4, 4, 5, 1, 2, 2, 1, 1, 1, 1, 3, 3, 3, 3, false, true);   /* pads > kernel */
     conv_case(t, &rs, 3, 9, 9, 4, 1, 1, 1, 3, 3, 1, 1, 0, 0, 0, 0, false, true);   /* stride > kernel */
