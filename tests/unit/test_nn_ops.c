@@ -314,6 +314,8 @@ SL_TEST(nn, op_conv)
     conv_case(t, &rs, 16, 7, 9, 16, 16, 3, 3, 2, 2, 1, 1, 1, 0, 1, 1, true, true); /* dw s2 */
     conv_case(t, &rs, 24, 5, 6, 24, 24, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, false, true);/* dw no pad */
     conv_case(t, &rs, 8, 1, 1, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, false, true);   /* dw 1x1 img */
+    conv_case(t, &rs, 20, 7, 7, 20, 20, 7, 7, 1, 1, 1, 1, 0, 0, 0, 0, false, true);/* GDConv */
+    conv_case(t, &rs, 16, 4, 4, 16, 16, 4, 4, 1, 1, 1, 1, 0, 0, 0, 0, true, false);/* GDConv */
     conv_case(t, &rs, 5, 8, 8, 4, 1, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, false, true);   /* dilation */
     conv_case(t, &rs, 3, 4, 4, 5, 1, 2, 2, 1, 1, 1, 1, 3, 3, 3, 3, false, true);   /* pads > kernel */
     conv_case(t, &rs, 3, 9, 9, 4, 1, 1, 1, 3, 3, 1, 1, 0, 0, 0, 0, false, true);   /* stride > kernel */
@@ -810,6 +812,17 @@ SL_TEST(nn, op_softmax_reducemean_pad)
         mb_node(&mb, "ReduceMean", "x", "y", a);
         mb_output(&mb, "y");
         run_check(t, &mb, "reducemean hw", x, 60, yy, 4);
+        /* after an (identity) 1x1 conv the input is NHWC inside */
+        struct mb m2 = { 0 };
+        float eye[16] = { 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1 };
+        int64_t wd[4] = { 4, 4, 1, 1 };
+        mb_input(&m2, "x", 4, xd);
+        mb_init(&m2, "w", 4, wd, eye);
+        mb_node(&m2, "Conv", "x,w", "c", NULL);
+        const char *a2[] = { "ints:axes=2,3", "i:keepdims=1", NULL };
+        mb_node(&m2, "ReduceMean", "c", "y", a2);
+        mb_output(&m2, "y");
+        run_check(t, &m2, "conv+reducemean hw (nhwc)", x, 60, yy, 4);
     }
     /* Pad (opset 9): constant value, then edge */
     for (int mode = 0; mode < 2; mode++) {
