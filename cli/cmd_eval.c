@@ -5,8 +5,8 @@
  * Embedding is the slow part (~25-40 ms per image), so every image named by
  * the face tree and the pairs file is embedded up front by --threads
  * workers (one engine session each; the models are shared), optionally
- * reusing a cache file keyed by canonical path, size, mtime and the
- * pipeline configuration. The driver's embedder callback then only looks
+ * reusing a cache file keyed by canonical path, size, mtime, the pipeline
+ * configuration, the program binary and the model files. The driver's embedder callback then only looks
  * the result up.
  */
 #include <dirent.h>
@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "face/eval.h"
@@ -191,9 +192,38 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-static uint64_t cfg_hash(const sl_face_config *c)
+/* Size and mtime of a file into the hash (nothing if it cannot be read). */
+static uint64_t hash_file_stamp(uint64_t h, const char *path)
+{
+    struct stat sb;
+    if (path && stat(path, &sb) == 0) {
+        int64_t v[2] = { (int64_t)sb.st_size,
+                         (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec };
+        h = fnv1a(h, v, sizeof(v));
+    }
+    return h;
+}
+
+/* The cache is valid for one program build, one set of model files and one
+ * pipeline configuration: a rebuilt engine or new models re-embed. */
+static uint64_t cfg_hash(const sl_face_config *c, const char *models_dir)
 {
     uint64_t h = 1469598103934665603ull;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        h = hash_file_stamp(h, exe);
+    }
+    const char *dir = models_dir && *models_dir ? models_dir : getenv("SL_MODELS");
+    if (!dir || !*dir)
+        dir = "models";
+    static const char *const m[] = { "detect", "landmark", "feature", "liveness", "pose", "eye" };
+    for (size_t i = 0; i < SL_ARRAY_LEN(m); i++) {
+        char p[PATH_MAX];
+        snprintf(p, sizeof(p), "%s/fr_%s.onnx", dir, m[i]);
+        h = hash_file_stamp(h, p);
+    }
     uint32_t v = EV_PIPELINE_VER;
     h = fnv1a(h, &v, sizeof(v));
     float f[4] = { c->det_score, c->nms_iou, c->min_face_px, c->live_scale };
@@ -449,7 +479,8 @@ int cmd_eval(int argc, char **argv)
                "the pairs file), all-pairs ROC over <faces>/<identity>/<images> (TAR at\n"
                "FAR 1e-2/1e-3/1e-4, EER), rank-1 identification, PAD metrics on\n"
                "<pad>/{real,spoof}. Progress and a summary go to stderr, JSON to stdout.\n"
-               "--cache keeps embeddings keyed by path, size, mtime and configuration.\n"
+               "--cache keeps embeddings keyed by path, size, mtime, configuration,\n"
+               "program build and model files.\n"
                "--quality verify|enrol [--quality-min-side PX]: images whose main face\n"
                "fails the quality preset count as no face (refused at capture); the\n"
                "first failed reason of each is counted in quality_rejected.\n");
@@ -467,7 +498,7 @@ int cmd_eval(int argc, char **argv)
     struct ev e;
     memset(&e, 0, sizeof(e));
     e.cfg = &o.cfg;
-    e.cfg_hash = cfg_hash(&o.cfg);
+    e.cfg_hash = cfg_hash(&o.cfg, o.models);
     sl_quality_thresholds qth;
     if (o.quality_gate) {
         qth = strcmp(o.quality_gate, "enrol") == 0 ? sl_quality_preset_enrol()
