@@ -69,7 +69,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all lib test check bench bench-nn install uninstall clean fuzz fuzz-targets
+.PHONY: all lib test check bench bench-img bench-nn bench-index bench-face install uninstall clean fuzz fuzz-targets
 all: $(BUILD)/shualian $(BUILD)/libshualian.so $(BUILD)/shualian-tests
 
 lib: $(BUILD)/libshualian.a $(BUILD)/libshualian.so
@@ -102,6 +102,9 @@ $(BUILD)/gen/tests.def: $(TEST_SRC)
 	@grep -ho '^SL_TEST([a-z0-9_]*, *[a-z0-9_]*)' $(TEST_SRC) | \
 	  sed 's/^SL_TEST/SL_TEST_ENTRY/' > $@.tmp && mv $@.tmp $@
 
+# where the installed face calibration table is looked up (pipeline_calib.c)
+$(BUILD)/src/face/pipeline_calib.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
+
 $(BUILD)/tests/unit/main.o: $(BUILD)/gen/tests.def
 $(BUILD)/tests/unit/%.o: ALL_CFLAGS += -I$(BUILD)/gen -Itests/unit
 
@@ -114,12 +117,20 @@ test: $(BUILD)/shualian-tests $(BUILD)/shualian
 check:
 	scripts/check.sh
 
-bench: $(BUILD)/shualian
-	scripts/bench.sh
+# Benchmarks (bench/): each writes its section of docs/BENCHMARKS.md.
+bench: bench-img bench-nn bench-index bench-face
+
+bench-img: $(BUILD)/shualian
+	bench/img.sh
 
 # ONNX engine vs onnxruntime-node; writes docs/BENCHMARKS.md section "nn".
 bench-nn: $(BUILD)/shualian
 	node bench/nn_bench.js --bin $(BUILD)/shualian --write
+
+# Face pipeline vs the npm package's processing on onnxruntime-node;
+# writes docs/BENCHMARKS.md section "face".
+bench-face: $(BUILD)/shualian
+	bench/face.sh
 
 # libFuzzer targets: one per tests/fuzz/fuzz_*.c, built by clang into
 # build-fuzz/ with the same per-file ISA rules and header dependencies.
@@ -140,6 +151,8 @@ install: $(BUILD)/shualian $(BUILD)/libshualian.a $(BUILD)/libshualian.so
 	ln -sf libshualian.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libshualian.so.0
 	ln -sf libshualian.so.0 $(DESTDIR)$(PREFIX)/lib/libshualian.so
 	install -m 644 include/shualian/*.h $(DESTDIR)$(PREFIX)/include/shualian/
+	install -d $(DESTDIR)$(PREFIX)/share/shualian
+	install -m 644 share/shualian/face-calib.json $(DESTDIR)$(PREFIX)/share/shualian/
 	install -m 644 man/shualian.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	  -e 's|@LIBS@|$(LIBS)|g' scripts/shualian.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/shualian.pc
@@ -147,7 +160,7 @@ install: $(BUILD)/shualian $(BUILD)/libshualian.a $(BUILD)/libshualian.so
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/shualian $(DESTDIR)$(PREFIX)/lib/libshualian.* \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/shualian.pc $(DESTDIR)$(PREFIX)/share/man/man1/shualian.1
-	rm -rf $(DESTDIR)$(PREFIX)/include/shualian
+	rm -rf $(DESTDIR)$(PREFIX)/include/shualian $(DESTDIR)$(PREFIX)/share/shualian
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz

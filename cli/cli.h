@@ -52,10 +52,26 @@ int sl_cli_cmp_double(const void *a, const void *b);
 /* Subcommands (cli/cmd_*.c). */
 int cmd_version(int argc, char **argv);
 int cmd_img(int argc, char **argv);
+int cmd_nn(int argc, char **argv);
 int cmd_face(int argc, char **argv);
 int cmd_calib(int argc, char **argv);
 int cmd_nn(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+/* face engine subcommands (cmd_face_engine.c), rows of cmd_face.c's table */
+int sl_cli_face_detect(int argc, char **argv);
+int sl_cli_face_landmarks(int argc, char **argv);
+int sl_cli_face_embed(int argc, char **argv);
+int sl_cli_face_quality(int argc, char **argv);
+int sl_cli_face_live(int argc, char **argv);
+int sl_cli_face_verify(int argc, char **argv);
+int sl_cli_face_bench(int argc, char **argv);
+/* Per-frame signals for `face challenge check --frames LIST` (lines
+ * "t_ms<TAB>image"); the first face frame is the identity reference.
+ * Returns -1 when fine, else the exit code (error already printed). */
+struct sl_frame_signal;
+int sl_cli_face_frames(const char *list, const char *models, struct sl_frame_signal *out,
+                       size_t cap, size_t *n, const char *cmd);
 
 #endif

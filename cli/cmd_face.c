@@ -140,7 +140,8 @@ static int challenge_check(int argc, char **argv)
 {
     const char *cmd = "face challenge check";
     if (sl_cli_wants_help(argc, argv)) {
-        printf("usage: shualian face challenge check --challenge C.json --signals S.json\n"
+        printf("usage: shualian face challenge check --challenge C.json\n"
+               "         (--signals S.json | --frames LIST [--models DIR])\n"
                "         [--min-similarity X] [--live-min X] [--spoof-max X]\n"
                "         [--turn-deg D] [--nod-deg D] [--yaw-sign 1|-1] [--pitch-sign 1|-1]\n"
                "         [--max-cycles-per-digit N]\n\n"
@@ -148,10 +149,13 @@ static int challenge_check(int argc, char **argv)
                "\"eye_open_left\",\"eye_open_right\",\"yaw\",\"pitch\",\"roll\",\"mouth_open\",\n"
                "\"similarity\",\"live_score\"}]}) against a challenge. Exit 0 when it\n"
                "passes, 1 when it fails (reasons in the JSON). The nonce is not\n"
-               "consumed here: a one-shot process has no registry.\n");
+               "consumed here: a one-shot process has no registry.\n"
+               "--frames LIST: lines 't_ms<TAB>image file'; the signals are measured\n"
+               "from the images by the engine (eyes, pose, mouth, identity to the first\n"
+               "face frame, passive score).\n");
         return SL_EXIT_OK;
     }
-    const char *cpath = NULL, *spath = NULL;
+    const char *cpath = NULL, *spath = NULL, *fpath = NULL, *models = NULL;
     sl_liveness_cfg cfg = sl_liveness_cfg_default();
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -161,18 +165,22 @@ static int challenge_check(int argc, char **argv)
             cpath = v;
         else if (strcmp(a, "--signals") == 0)
             spath = v;
+        else if (strcmp(a, "--frames") == 0)
+            fpath = v;
+        else if (strcmp(a, "--models") == 0)
+            models = v;
         else if (!set_cfg(&cfg, a, v))
             return sl_cli_usage_error(cmd, "bad option or value: %s %s", a, v);
     }
-    if (!cpath || !spath)
-        return sl_cli_usage_error(cmd, "--challenge and --signals are required");
+    if (!cpath || !spath == !fpath)
+        return sl_cli_usage_error(cmd, "--challenge and one of --signals, --frames are required");
 
     int rc = SL_EXIT_OTHER;
     sl_frame_signal *frames = NULL;
     json_t *cj = NULL, *sj = NULL;
     if (!(cj = read_json(cmd, cpath, &rc)))
         goto out;
-    if (!(sj = read_json(cmd, spath, &rc)))
+    if (spath && !(sj = read_json(cmd, spath, &rc)))
         goto out;
     sl_challenge c;
     sl_status st = sl_challenge_from_json(&c, cj);
@@ -186,7 +194,13 @@ static int challenge_check(int argc, char **argv)
         goto out;
     }
     size_t n = 0;
-    st = sl_frames_from_json(frames, SL_CHALLENGE_MAX_FRAMES, &n, sj);
+    if (fpath) {
+        if ((rc = sl_cli_face_frames(fpath, models, frames, SL_CHALLENGE_MAX_FRAMES, &n, cmd)) >= 0)
+            goto out;
+        st = SL_OK;
+    } else {
+        st = sl_frames_from_json(frames, SL_CHALLENGE_MAX_FRAMES, &n, sj);
+    }
     if (st != SL_OK) {
         rc = sl_cli_fail(st, cmd, "%s: frames are malformed or more than %d",
                          spath, SL_CHALLENGE_MAX_FRAMES);
@@ -247,6 +261,13 @@ static int face_challenge(int argc, char **argv)
  * here when the engine is wired. */
 static const struct face_sub face_subs[] = {
     { "challenge", face_challenge, "active-liveness challenges: new, check" },
+    { "bench",     sl_cli_face_bench,     "time the largest-face pipeline (one thread)" },
+    { "detect",    sl_cli_face_detect,    "find faces: boxes, scores, 5 points" },
+    { "embed",     sl_cli_face_embed,     "512-d embedding / template of the main face" },
+    { "landmarks", sl_cli_face_landmarks, "68 landmarks of the main face (--all: every face)" },
+    { "live",      sl_cli_face_live,      "passive liveness: live / spoof / cannot judge" },
+    { "quality",   sl_cli_face_quality,   "quality reasons with zh/en messages" },
+    { "verify",    sl_cli_face_verify,    "1:1: are A and B the same person (exit 0 yes, 1 no)" },
     { NULL, NULL, NULL },
 };
 

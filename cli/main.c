@@ -14,6 +14,7 @@ struct command {
 
 static const struct command commands[] = {
     { "calib",   cmd_calib,   "calibration tables: build from scores, query thresholds" },
+    { "eval",    cmd_eval,    "evaluate the face engine: LFW pairs, ROC, rank-1, PAD" },
     { "face",    cmd_face,    "face engine: challenge new|check (active liveness)" },
     { "img",     cmd_img,     "image files: info, convert (decode, EXIF orientation, limits)" },
     { "img",     cmd_img,     "image files: info (decode, EXIF orientation, limits)" },

@@ -79,6 +79,11 @@ typedef enum sl_status {
 #define SL_ERR_INDEX_FULL       (SL_ERR_TOO_LARGE | (32 << 8)) /* row capacity reached  */
 #define SL_ERR_INDEX_EXISTS     (SL_ERR_STATE     | (32 << 8)) /* dir holds an index    */
 
+/* Extended codes: face engine pipeline (face/pipeline*), details 64..79. */
+#define SL_ERR_FACE_MODELS_MISSING    (SL_ERR_NOT_FOUND | (64 << 8))  /* model file absent */
+#define SL_ERR_FACE_MODEL_SHAPE       (SL_ERR_INVALID | (64 << 8))    /* unexpected I/O    */
+#define SL_ERR_FACE_MODEL_NOT_LOADED  (SL_ERR_STATE | (64 << 8))      /* model not loaded  */
+
 /* A short English sentence for the code; never NULL. */
 SL_API const char *sl_status_str(int st);
 /* A stable snake_case name for the code, e.g. "img_truncated"; never NULL. */
