@@ -28,6 +28,8 @@ PKGS=(
   libmicrohttpd-dev libsqlite3-dev libpq-dev postgresql
   libqrencode-dev libzbar-dev
   imagemagick                           # test images made at test time
+  jq python3                            # test and bench scripts read JSON
+  libfaiss-dev                          # the FAISS peer in bench/index.sh
   nodejs npm                            # test/bench tools only (onnxruntime-node)
 )
 if [ "${SL_SETUP_SKIP_APT:-0}" != 1 ]; then
