@@ -2,21 +2,7 @@
 # Black-box tests of `shualian face challenge` and `shualian calib` (no models
 # needed): challenges judged on synthetic signals, calibration round trip.
 set -uo pipefail
-make -s -j2 build/shualian >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
-S=build/shualian
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0 skip=0
-ok()   { pass=$((pass + 1)); echo "ok   $1"; }
-bad()  { fail=$((fail + 1)); echo "FAIL $1"; }
-# expect NAME WANT_EXIT GREP_PATTERN -- command...
-expect() {
-  local name=$1 want=$2 pat=$3; shift 4
-  local out rc
-  out=$("$@" 2>"$tmp/err"); rc=$?
-  if [ "$rc" = "$want" ] && { [ -z "$pat" ] || grep -q -- "$pat" <<<"$out"; }; then ok "$name"
-  else bad "$name (exit $rc, want $want; pattern '$pat')"; echo "$out" | head -c 600; echo; cat "$tmp/err"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 T0=1700000000000
 expect "challenge new prints a challenge" 0 '"nonce":"' -- $S face challenge new --now $T0
