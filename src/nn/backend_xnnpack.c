@@ -482,6 +482,14 @@ static sl_status own_prepare(struct xop *o, const struct sl_nn_exec *x,
  * thresholds measured on fr_expression's 56x56x128 -> 32 and smaller
  * shapes (docs/nn.md). SL_NN_WINOGRAD=0 in the environment turns it off
  * (A/B measurements). */
+/* true if the environment switches one of our own kernels off for A/B runs
+ * (SL_NN_WINOGRAD=0, SL_NN_PW=0, SL_NN_DW=0); read at session setup only. */
+static bool own_kernel_off(const char *name)
+{
+    const char *env = getenv(name);
+    return env && env[0] == '0';
+}
+
 #define WINO_MIN_C 32
 #define WINO_MIN_M 16
 #define WINO_MIN_TILES 36   /* 4x4 output tiles: 28x28 (49) wins 1.7x, 14x14
@@ -490,8 +498,7 @@ static sl_status own_prepare(struct xop *o, const struct sl_nn_exec *x,
 static bool wino_fits(const struct sl_nn_value *xv, const struct sl_nn_value *yv,
                       const struct sl_nn_conv_p *c)
 {
-    const char *env = getenv("SL_NN_WINOGRAD");
-    if (env && env[0] == '0')
+    if (own_kernel_off("SL_NN_WINOGRAD"))
         return false;
     return sl__nn_wino_fast() && c->kh == 3 && c->kw == 3 && c->sh == 1 && c->sw == 1 &&
            c->dh == 1 && c->dw == 1 && c->group == 1 && xv->dims[0] == 1 &&
@@ -532,8 +539,7 @@ static sl_status wino_prepare(struct xctx *ctx, const struct sl_nn_exec *x,
 static bool pw_fits(const struct sl_nn_value *xv, const struct sl_nn_node *nd)
 {
     const struct sl_nn_conv_p *c = &nd->conv;
-    const char *env = getenv("SL_NN_PW");
-    if (env && env[0] == '0')
+    if (own_kernel_off("SL_NN_PW"))
         return false;
     return sl__nn_pw_pick() != sl__nn_pw_blocks_c && c->kh == 1 && c->kw == 1 &&
            c->sh == 1 && c->sw == 1 && c->group == 1 && !c->pt && !c->pl && !c->pb && !c->pr &&
@@ -576,8 +582,7 @@ static bool dw_fits(const struct sl_nn_value *xv, const struct sl_nn_value *yv,
                     const struct sl_nn_node *nd)
 {
     const struct sl_nn_conv_p *c = &nd->conv;
-    const char *env = getenv("SL_NN_DW");
-    if (env && env[0] == '0')
+    if (own_kernel_off("SL_NN_DW"))
         return false;
     return sl__nn_dw_pick() != sl__nn_dw_rows_c && c->kh == 3 && c->kw == 3 &&
            c->sh == c->sw && (c->sh == 1 || c->sh == 2) && c->dh == 1 && c->dw == 1 &&
