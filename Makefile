@@ -65,7 +65,7 @@ ifneq ($(XNNPACK),1)
 endif
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/calendar_data.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
@@ -101,6 +101,19 @@ $(BUILD)/gen/tests.def: $(TEST_SRC)
 	@mkdir -p $(dir $@)
 	@grep -ho '^SL_TEST([a-z0-9_]*, *[a-z0-9_]*)' $(TEST_SRC) | \
 	  sed 's/^SL_TEST/SL_TEST_ENTRY/' > $@.tmp && mv $@.tmp $@
+
+# The shipped working-day calendar, compiled in (sl_calendar_builtin).
+$(BUILD)/gen/calendar_data.c: share/shualian/calendar-cn.txt
+	@mkdir -p $(dir $@)
+	@{ echo '/* Generated from $< by the Makefile. */'; \
+	   echo '#include <stddef.h>'; \
+	   echo 'const char sl__calendar_cn[] = {'; \
+	   od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	   echo '0 };'; \
+	   echo 'const size_t sl__calendar_cn_len = sizeof sl__calendar_cn - 1;'; } > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/calendar_data.o: $(BUILD)/gen/calendar_data.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # where the installed face calibration table is looked up (pipeline_calib.c)
 $(BUILD)/src/face/pipeline_calib.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
@@ -152,7 +165,7 @@ install: $(BUILD)/shualian $(BUILD)/libshualian.a $(BUILD)/libshualian.so
 	ln -sf libshualian.so.0 $(DESTDIR)$(PREFIX)/lib/libshualian.so
 	install -m 644 include/shualian/*.h $(DESTDIR)$(PREFIX)/include/shualian/
 	install -d $(DESTDIR)$(PREFIX)/share/shualian
-	install -m 644 share/shualian/face-calib.json $(DESTDIR)$(PREFIX)/share/shualian/
+	install -m 644 share/shualian/face-calib.json share/shualian/calendar-cn.txt $(DESTDIR)$(PREFIX)/share/shualian/
 	install -m 644 man/shualian.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	  -e 's|@LIBS@|$(LIBS)|g' scripts/shualian.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/shualian.pc

@@ -84,6 +84,10 @@ typedef enum sl_status {
 #define SL_ERR_FACE_MODEL_SHAPE       (SL_ERR_INVALID | (64 << 8))    /* unexpected I/O    */
 #define SL_ERR_FACE_MODEL_NOT_LOADED  (SL_ERR_STATE | (64 << 8))      /* model not loaded  */
 
+/* Extended codes: gov (service matters, calendar), details 160..191. */
+#define SL_ERR_CAL_FORMAT   (SL_ERR_INVALID     | (160 << 8)) /* bad calendar file   */
+#define SL_ERR_CAL_RANGE    (SL_ERR_UNSUPPORTED | (160 << 8)) /* year has no notice  */
+
 /* A short English sentence for the code; never NULL. */
 SL_API const char *sl_status_str(int st);
 /* A stable snake_case name for the code, e.g. "img_truncated"; never NULL. */

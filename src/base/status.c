@@ -56,6 +56,8 @@ static const struct status_row rows[] = {
     { SL_ERR_INDEX_VERSION,  "index_version",     "the index file has a version we do not read" },
     { SL_ERR_INDEX_FULL,     "index_full",        "the index reached its row capacity" },
     { SL_ERR_INDEX_EXISTS,   "index_exists",      "the directory already holds an index" },
+    { SL_ERR_CAL_FORMAT,     "calendar_format",   "the working-day calendar file is malformed" },
+    { SL_ERR_CAL_RANGE,      "calendar_range",    "the date lies in a year the working-day calendar has no notice for" },
     { SL_ERR_FACE_MODELS_MISSING, "face_models_missing", "a face model file is missing (see --models / SL_MODELS)" },
     { SL_ERR_FACE_MODEL_SHAPE, "face_model_shape", "a face model does not have the expected inputs or outputs" },
     { SL_ERR_FACE_MODEL_NOT_LOADED, "face_model_not_loaded", "the face model needed for this step is not loaded" },
