@@ -88,6 +88,15 @@ typedef enum sl_status {
 #define SL_ERR_CAL_FORMAT   (SL_ERR_INVALID     | (160 << 8)) /* bad calendar file   */
 #define SL_ERR_CAL_RANGE    (SL_ERR_UNSUPPORTED | (160 << 8)) /* year has no notice  */
 
+/* Extended codes: id (identity documents, registry), details 192..223. */
+#define SL_ERR_ID_TYPE        (SL_ERR_INVALID | (192 << 8)) /* unknown ID type     */
+#define SL_ERR_ID_LENGTH      (SL_ERR_INVALID | (193 << 8)) /* wrong length        */
+#define SL_ERR_ID_CHARS       (SL_ERR_INVALID | (194 << 8)) /* bad characters      */
+#define SL_ERR_ID_REGION      (SL_ERR_INVALID | (195 << 8)) /* no such region code */
+#define SL_ERR_ID_BIRTH_DATE  (SL_ERR_INVALID | (196 << 8)) /* impossible birth day*/
+#define SL_ERR_ID_CHECK_DIGIT (SL_ERR_INVALID | (197 << 8)) /* check char mismatch */
+#define SL_ERR_ID_FORMAT      (SL_ERR_INVALID | (198 << 8)) /* wrong prefix/shape  */
+
 /* A short English sentence for the code; never NULL. */
 SL_API const char *sl_status_str(int st);
 /* A stable snake_case name for the code, e.g. "img_truncated"; never NULL. */
