@@ -116,7 +116,7 @@ $(BUILD)/gen/calendar_data.o: $(BUILD)/gen/calendar_data.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # where the installed face calibration table is looked up (pipeline_calib.c)
-$(BUILD)/src/face/pipeline_calib.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
+$(BUILD)/src/face/pipeline_calib.o $(BUILD)/cli/cmd_matters.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
 
 $(BUILD)/tests/unit/main.o: $(BUILD)/gen/tests.def
 $(BUILD)/tests/unit/%.o: ALL_CFLAGS += -I$(BUILD)/gen -Itests/unit
@@ -166,6 +166,8 @@ install: $(BUILD)/shualian $(BUILD)/libshualian.a $(BUILD)/libshualian.so
 	install -m 644 include/shualian/*.h $(DESTDIR)$(PREFIX)/include/shualian/
 	install -d $(DESTDIR)$(PREFIX)/share/shualian
 	install -m 644 share/shualian/face-calib.json share/shualian/calendar-cn.txt $(DESTDIR)$(PREFIX)/share/shualian/
+	install -d $(DESTDIR)$(PREFIX)/share/shualian/matters
+	install -m 644 share/shualian/matters/*.json $(DESTDIR)$(PREFIX)/share/shualian/matters/
 	install -m 644 man/shualian.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	  -e 's|@LIBS@|$(LIBS)|g' scripts/shualian.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/shualian.pc

@@ -87,6 +87,9 @@ typedef enum sl_status {
 /* Extended codes: gov (service matters, calendar), details 160..191. */
 #define SL_ERR_CAL_FORMAT   (SL_ERR_INVALID     | (160 << 8)) /* bad calendar file   */
 #define SL_ERR_CAL_RANGE    (SL_ERR_UNSUPPORTED | (160 << 8)) /* year has no notice  */
+#define SL_ERR_RULES_FORMAT (SL_ERR_INVALID     | (161 << 8)) /* bad eligibility rule*/
+#define SL_ERR_MATTER_FORMAT (SL_ERR_INVALID    | (162 << 8)) /* bad catalogue entry */
+#define SL_ERR_MATTER_UNKNOWN (SL_ERR_NOT_FOUND | (160 << 8)) /* no such matter code */
 
 /* Extended codes: id (identity documents, registry), details 192..223. */
 #define SL_ERR_ID_TYPE        (SL_ERR_INVALID | (192 << 8)) /* unknown ID type     */
