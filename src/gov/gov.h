@@ -80,4 +80,30 @@ bool sl__shared_field_known(const char *source, const char *field);
 /* Electronic licence types that can replace a material. */
 bool sl__licence_type_known(const char *type);
 
+/* ------------------------ application states --------------------------- *
+ * draft -> awaiting_auth -> submitted -> accepted (受理, receipt) ->
+ * [on_hold (挂起) ->] in_review -> approved | returned | rejected;
+ * returned -> in_review (resubmitted); approved -> completed (办结) ->
+ * collected. The applicant may withdraw until a decision. Final states:
+ * rejected, collected, withdrawn. */
+enum sl_app_state {
+    SL_APP_DRAFT, SL_APP_AWAITING_AUTH, SL_APP_SUBMITTED, SL_APP_ACCEPTED,
+    SL_APP_ON_HOLD, SL_APP_IN_REVIEW, SL_APP_RETURNED, SL_APP_APPROVED,
+    SL_APP_REJECTED, SL_APP_COMPLETED, SL_APP_COLLECTED, SL_APP_WITHDRAWN,
+    SL_APP_N_STATES
+};
+enum sl_app_actor { SL_ACTOR_APPLICANT, SL_ACTOR_CLERK, SL_ACTOR_REVIEWER, SL_ACTOR_SYSTEM,
+                    SL_ACTOR_N };
+
+const char *sl__app_state_name(enum sl_app_state s);
+int  sl__app_state_parse(const char *name);            /* -1 if unknown */
+/* What the applicant reads for a state: what happens next (static). */
+void sl__app_state_text(enum sl_app_state s, const char **zh, const char **en);
+bool sl__app_state_final(enum sl_app_state s);
+/* The one transition table. SL_ERR_APP_TRANSITION (event not allowed in
+ * that state) or SL_ERR_APP_FORBIDDEN (allowed, but not for this actor);
+ * why (if not NULL) says what is allowed instead. */
+sl_status sl__app_transition(enum sl_app_state from, const char *event, enum sl_app_actor actor,
+                             enum sl_app_state *to, char *why, size_t cap);
+
 #endif

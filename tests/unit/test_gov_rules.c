@@ -242,3 +242,72 @@ SL_TEST(gov, catalogue_malformed)
     bad_matter(t, "\"version\": 1,", "\"version\": 1,,", "m.json: ");
     bad_matter(t, "\"auth\": [{\"who\": \"applicant\"", "\"auth\": [{\"who\": \"bystander\"", "auth[0].who");
 }
+
+SL_TEST(gov, application_states)
+{
+    enum sl_app_state s = SL_APP_DRAFT;
+    char why[256];
+    /* the seed 000 补证 path: hold, review, approve, complete, collect */
+    struct { const char *ev; enum sl_app_actor who; enum sl_app_state want; } path[] = {
+        { "request_auth", SL_ACTOR_CLERK, SL_APP_AWAITING_AUTH },
+        { "submit", SL_ACTOR_CLERK, SL_APP_SUBMITTED },
+        { "accept", SL_ACTOR_CLERK, SL_APP_ACCEPTED },
+        { "hold", SL_ACTOR_SYSTEM, SL_APP_ON_HOLD },
+        { "release", SL_ACTOR_SYSTEM, SL_APP_IN_REVIEW },
+        { "return", SL_ACTOR_REVIEWER, SL_APP_RETURNED },
+        { "resubmit", SL_ACTOR_APPLICANT, SL_APP_IN_REVIEW },
+        { "approve", SL_ACTOR_REVIEWER, SL_APP_APPROVED },
+        { "complete", SL_ACTOR_CLERK, SL_APP_COMPLETED },
+        { "collect", SL_ACTOR_APPLICANT, SL_APP_COLLECTED },
+    };
+    for (size_t i = 0; i < sizeof path / sizeof path[0]; i++) {
+        enum sl_app_state to;
+        SL_CHECKF(t, sl__app_transition(s, path[i].ev, path[i].who, &to, why, sizeof why) == SL_OK,
+                  "%s from %s: %s", path[i].ev, sl__app_state_name(s), why);
+        SL_CHECK_EQ(t, to, path[i].want);
+        s = to;
+    }
+    SL_CHECK(t, sl__app_state_final(s));
+    /* every (state, event) pair outside the table is refused */
+    const char *events[] = { "request_auth", "submit", "accept", "reject", "hold", "review",
+                             "release", "approve", "return", "resubmit", "complete", "collect",
+                             "withdraw" };
+    int allowed = 0, refused = 0;
+    for (int st = 0; st < SL_APP_N_STATES; st++)
+        for (size_t e = 0; e < sizeof events / sizeof events[0]; e++) {
+            enum sl_app_state to;
+            sl_status r = sl__app_transition(st, events[e], SL_ACTOR_SYSTEM, &to, why, sizeof why);
+            sl_status r2 = sl__app_transition(st, events[e], SL_ACTOR_CLERK, &to, why, sizeof why);
+            sl_status r3 = sl__app_transition(st, events[e], SL_ACTOR_APPLICANT, &to, why, sizeof why);
+            sl_status r4 = sl__app_transition(st, events[e], SL_ACTOR_REVIEWER, &to, why, sizeof why);
+            if (r == SL_OK || r2 == SL_OK || r3 == SL_OK || r4 == SL_OK)
+                allowed++;
+            else
+                refused += r == SL_ERR_APP_TRANSITION;
+            if (sl__app_state_final(st))
+                SL_CHECKF(t, r == SL_ERR_APP_TRANSITION && r2 == SL_ERR_APP_TRANSITION,
+                          "%s left final state %s", events[e], sl__app_state_name(st));
+        }
+    SL_CHECK_EQ(t, allowed, 20);
+    SL_CHECK_EQ(t, refused + allowed, SL_APP_N_STATES * 13);
+    /* the refusals say what to do */
+    enum sl_app_state to;
+    SL_CHECK(t, sl__app_transition(SL_APP_ON_HOLD, "approve", SL_ACTOR_REVIEWER, &to, why, sizeof why)
+                == SL_ERR_APP_TRANSITION);
+    SL_CHECKF(t, strstr(why, "allowed now: release, withdraw") != NULL, "%s", why);
+    SL_CHECK(t, sl__app_transition(SL_APP_IN_REVIEW, "approve", SL_ACTOR_APPLICANT, &to, why, sizeof why)
+                == SL_ERR_APP_FORBIDDEN);
+    SL_CHECK(t, sl__app_transition(SL_APP_ON_HOLD, "release", SL_ACTOR_CLERK, &to, why, sizeof why)
+                == SL_ERR_APP_FORBIDDEN);
+    SL_CHECK(t, sl__app_transition(SL_APP_DRAFT, "teleport", SL_ACTOR_CLERK, &to, why, sizeof why)
+                == SL_ERR_APP_TRANSITION);
+    SL_CHECK(t, sl__app_transition(SL_APP_COLLECTED, "withdraw", SL_ACTOR_APPLICANT, &to, why, sizeof why)
+                == SL_ERR_APP_TRANSITION);
+    SL_CHECKF(t, strstr(why, "is closed") != NULL, "%s", why);
+    for (int st = 0; st < SL_APP_N_STATES; st++) {
+        const char *zh, *en;
+        sl__app_state_text(st, &zh, &en);
+        SL_CHECK(t, zh[0] && en[0]);
+        SL_CHECK_EQ(t, sl__app_state_parse(sl__app_state_name(st)), st);
+    }
+}
