@@ -92,6 +92,8 @@ typedef enum sl_status {
 #define SL_ERR_MATTER_UNKNOWN (SL_ERR_NOT_FOUND | (160 << 8)) /* no such matter code */
 #define SL_ERR_APP_TRANSITION (SL_ERR_STATE     | (160 << 8)) /* illegal transition  */
 #define SL_ERR_APP_FORBIDDEN  (SL_ERR_DENIED    | (160 << 8)) /* not this actor's    */
+#define SL_ERR_EXCHANGE_SOURCE (SL_ERR_INVALID  | (163 << 8)) /* unknown source/field*/
+#define SL_ERR_EXCHANGE_FORMAT (SL_ERR_CORRUPT  | (160 << 8)) /* bad shared-data file*/
 
 /* Extended codes: id (identity documents, registry), details 192..223. */
 #define SL_ERR_ID_TYPE        (SL_ERR_INVALID | (192 << 8)) /* unknown ID type     */

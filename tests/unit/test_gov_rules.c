@@ -311,3 +311,73 @@ SL_TEST(gov, application_states)
         SL_CHECK_EQ(t, sl__app_state_parse(sl__app_state_name(st)), st);
     }
 }
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "gov/exchange.h"
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+SL_TEST(gov, exchange_files)
+{
+    char dir[] = "/tmp/sl-exchange-XXXXXX";
+    SL_CHECK(t, mkdtemp(dir) != NULL);
+    write_text(dir, "land_property.json",
+               "{\"records\": {\"11010519491231002X\": [{\"cert_no\": \"A1\", \"usage\": \"residential\", \"owners\": [\"x\"]},"
+               " {\"cert_no\": \"A2\", \"usage\": \"shop\"}]}}");
+    write_text(dir, "civil_marriage.json",
+               "{\"records\": {\"11010519491231002X\": {\"status\": \"married\", \"spouse_name\": \"王某\", \"spouse_id_number\": \"440524188001010014\"}}}");
+    char err[300] = "";
+    struct sl__exchange *x = NULL;
+    SL_CHECKF(t, sl__exchange_open_files(dir, err, sizeof err, &x) == SL_OK, "%s", err);
+    json_t *fields = json_pack("[s,s,s]", "count", "cert_no", "usage"), *r = NULL;
+    SL_CHECK(t, sl__exchange_fetch(x, "land_property", "11010519491231002X", fields, &r) == SL_OK);
+    SL_CHECK_EQ(t, json_integer_value(json_object_get(r, "count")), 2);
+    SL_CHECK(t, strcmp(json_string_value(json_object_get(r, "cert_no")), "A1") == 0);
+    SL_CHECK(t, json_object_get(r, "owners") == NULL);          /* not asked for: not returned */
+    json_decref(r);
+    /* no record: an empty answer, count 0 */
+    SL_CHECK(t, sl__exchange_fetch(x, "land_property", "440524188001010014", fields, &r) == SL_OK);
+    SL_CHECK_EQ(t, json_integer_value(json_object_get(r, "count")), 0);
+    SL_CHECK_EQ(t, json_object_size(r), 1);
+    json_decref(r);
+    json_decref(fields);
+    /* only the named fields of the marriage record */
+    fields = json_pack("[s]", "status");
+    SL_CHECK(t, sl__exchange_fetch(x, "civil_marriage", "11010519491231002X", fields, &r) == SL_OK);
+    SL_CHECK_EQ(t, json_object_size(r), 1);
+    json_decref(r);
+    json_decref(fields);
+    /* unknown source / field refused */
+    fields = json_pack("[s]", "spouse_blood_type");
+    SL_CHECK(t, sl__exchange_fetch(x, "civil_marriage", "11010519491231002X", fields, &r) == SL_ERR_EXCHANGE_SOURCE);
+    SL_CHECK(t, sl__exchange_fetch(x, "tax", "11010519491231002X", fields, &r) == SL_ERR_EXCHANGE_SOURCE);
+    json_decref(fields);
+    sl__exchange_free(x);
+    /* a file for an unknown source, or a malformed one, is refused at open */
+    write_text(dir, "tax.json", "{\"records\": {}}");
+    SL_CHECK(t, sl__exchange_open_files(dir, err, sizeof err, &x) == SL_ERR_EXCHANGE_SOURCE);
+    SL_CHECKF(t, strstr(err, "tax.json") != NULL, "%s", err);
+    char p[512];
+    snprintf(p, sizeof p, "%s/tax.json", dir);
+    unlink(p);
+    write_text(dir, "civil_death.json", "{\"records\": [1, 2]}");
+    SL_CHECK(t, sl__exchange_open_files(dir, err, sizeof err, &x) == SL_ERR_EXCHANGE_FORMAT);
+    SL_CHECKF(t, strstr(err, "civil_death.json") != NULL, "%s", err);
+    const char *names[] = { "civil_death.json", "civil_marriage.json", "land_property.json" };
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
