@@ -94,6 +94,7 @@ typedef enum sl_status {
 #define SL_ERR_APP_FORBIDDEN  (SL_ERR_DENIED    | (160 << 8)) /* not this actor's    */
 #define SL_ERR_EXCHANGE_SOURCE (SL_ERR_INVALID  | (163 << 8)) /* unknown source/field*/
 #define SL_ERR_EXCHANGE_FORMAT (SL_ERR_CORRUPT  | (160 << 8)) /* bad shared-data file*/
+#define SL_ERR_LICENCE_ID     (SL_ERR_INVALID   | (164 << 8)) /* bad GB/T 36904 id   */
 
 /* Extended codes: id (identity documents, registry), details 192..223. */
 #define SL_ERR_ID_TYPE        (SL_ERR_INVALID | (192 << 8)) /* unknown ID type     */

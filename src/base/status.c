@@ -65,6 +65,7 @@ static const struct status_row rows[] = {
     { SL_ERR_APP_FORBIDDEN,  "application_forbidden", "that step of the application is not yours to take" },
     { SL_ERR_EXCHANGE_SOURCE, "exchange_source",  "no such shared-data source or field" },
     { SL_ERR_EXCHANGE_FORMAT, "exchange_format",  "a shared-data file is malformed" },
+    { SL_ERR_LICENCE_ID,     "licence_id",        "the electronic licence identifier is malformed or its check character is wrong" },
     { SL_ERR_ID_TYPE,        "id_type",           "unknown identity document type" },
     { SL_ERR_ID_LENGTH,      "id_length",         "the document number has the wrong length" },
     { SL_ERR_ID_CHARS,       "id_characters",     "the document number contains characters it cannot hold" },

@@ -80,6 +80,23 @@ bool sl__shared_field_known(const char *source, const char *field);
 /* Electronic licence types that can replace a material. */
 bool sl__licence_type_known(const char *type);
 
+/* ------------------------ licence identifiers ---------------------------
+ * GB/T 36904 electronic licence identifiers (licence_id.c documents the
+ * layout and the check rules). */
+#define SL_LICENCE_ID_MAX 128u
+struct sl__licence_id {
+    char id[SL_LICENCE_ID_MAX];
+    char type[24], issuer[20], serial[48], version[8];
+};
+/* ISO 7064 MOD 37,36 check character over 0-9 A-Z (0 for other input). */
+char sl__iso7064_37_36(const char *s);
+/* GB 32100 unified social credit code check character of 17 characters. */
+char sl__uscc_check_char(const char *first17);
+/* SL_ERR_LICENCE_ID with "part: what is wrong" in why. */
+sl_status sl__licence_id_parse(const char *id, struct sl__licence_id *out, char *why, size_t cap);
+sl_status sl__licence_id_make(const char *type, const char *issuer, const char *serial,
+                              unsigned version, char out[SL_LICENCE_ID_MAX]);
+
 /* ------------------------ application states --------------------------- *
  * draft -> awaiting_auth -> submitted -> accepted (受理, receipt) ->
  * [on_hold (挂起) ->] in_review -> approved | returned | rejected;

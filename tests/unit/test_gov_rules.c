@@ -381,3 +381,44 @@ SL_TEST(gov, exchange_files)
     }
     rmdir(dir);
 }
+
+SL_TEST(gov, licence_identifiers)
+{
+    /* ISO 7064's own example for MOD 37,36 and GB 32100 codes */
+    SL_CHECK_EQ(t, sl__iso7064_37_36("A12425GABC1234002"), 'M');
+    SL_CHECK_EQ(t, sl__uscc_check_char("91350100M000100Y4"), '3');
+    SL_CHECK_EQ(t, sl__uscc_check_char("91110108551385082"), 'Q');
+    SL_CHECK_EQ(t, sl__uscc_check_char("9111010855138508I"), 0);   /* I is not in the set */
+    char id[SL_LICENCE_ID_MAX], why[200];
+    SL_CHECK(t, sl__licence_id_make("1001", "91350100M000100Y43", "2026A000123", 1, id) == SL_OK);
+    struct sl__licence_id p;
+    SL_CHECKF(t, sl__licence_id_parse(id, &p, why, sizeof why) == SL_OK, "%s: %s", id, why);
+    SL_CHECK(t, strcmp(p.issuer, "91350100M000100Y43") == 0 && strcmp(p.serial, "2026A000123") == 0);
+    /* every single-character change in the serial or version is caught */
+    size_t n = strlen(id), caught = 0, tried = 0;
+    for (size_t i = strlen("1.2.156.3005.2.1001.91350100M000100Y43."); i + 2 < n; i++) {
+        if (id[i] == '.')
+            continue;
+        char m[SL_LICENCE_ID_MAX];
+        memcpy(m, id, n + 1);
+        m[i] = m[i] == '7' ? '8' : '7';
+        tried++;
+        caught += sl__licence_id_parse(m, NULL, why, sizeof why) == SL_ERR_LICENCE_ID;
+    }
+    SL_CHECK_EQ(t, caught, tried);
+    struct { const char *id, *want; } bad[] = {
+        { "1.2.156.3005.1.1001.91350100M000100Y43.X1.1.0", "prefix" },
+        { "1.2.156.3005.2.1001.91350100M000100Y43.X1.1", "format" },
+        { "1.2.156.3005.2.10A1.91350100M000100Y43.X1.1.0", "type" },
+        { "1.2.156.3005.2.1001.91350100M000100Y44.X1.1.0", "issuer: the unified social credit code's check" },
+        { "1.2.156.3005.2.1001.9135010OM000100Y43.X1.1.0", "issuer" },
+        { "1.2.156.3005.2.1001.91350100M000100Y43.x1.1.0", "serial" },
+        { "1.2.156.3005.2.1001.91350100M000100Y43.X1.12345.0", "version" },
+        { "", "length" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        SL_CHECK(t, sl__licence_id_parse(bad[i].id, NULL, why, sizeof why) == SL_ERR_LICENCE_ID);
+        SL_CHECKF(t, strncmp(why, bad[i].want, strlen(bad[i].want)) == 0, "%s: '%s', want '%s'",
+                  bad[i].id, why, bad[i].want);
+    }
+}
