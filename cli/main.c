@@ -17,10 +17,8 @@ static const struct command commands[] = {
     { "eval",    cmd_eval,    "evaluate the face engine: LFW pairs, ROC, rank-1, PAD" },
     { "face",    cmd_face,    "face engine: challenge new|check (active liveness)" },
     { "img",     cmd_img,     "image files: info, convert (decode, EXIF orientation, limits)" },
-    { "img",     cmd_img,     "image files: info (decode, EXIF orientation, limits)" },
     { "nn",      cmd_nn,      "ONNX engine: info, run (backends ref, xnnpack), timing" },
     { "bench",   cmd_bench,   "benchmarks: index (1:N search speed, recall, memory)" },
-    { "img",     cmd_img,     "image files: info (decode, EXIF orientation, limits)" },
     { "index",   cmd_index,   "1:N gallery: create, add, remove, search, stats, compact, verify" },
     { "version", cmd_version, "print the version, CPU features and backends" },
     { NULL, NULL, NULL },
@@ -42,7 +40,7 @@ int main(int argc, char **argv)
     sl_cpu_init();
     if (argc < 2) {
         usage(stderr);
-        return SL_EXIT_USAGE;
+        return sl_cli_usage_error("", "a command is needed");
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
@@ -54,7 +52,5 @@ int main(int argc, char **argv)
     for (const struct command *c = commands; c->name; c++)
         if (strcmp(argv[1], c->name) == 0)
             return c->run(argc - 1, argv + 1);
-    fprintf(stderr, "shualian: '%s' is not a command. See 'shualian --help'.\n",
-            argv[1]);
-    return SL_EXIT_USAGE;
+    return sl_cli_usage_error("", "'%s' is not a command", argv[1]);
 }
