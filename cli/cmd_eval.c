@@ -146,7 +146,9 @@ static sl_status ev_pairs(struct ev *e, const char *pairs, char *err, size_t err
         int nf = 0;
         for (char *tok = strtok_r(p, "\t\r", &s2); tok && nf < 4; tok = strtok_r(NULL, "\t\r", &s2))
             f[nf++] = tok;
-        if (nf < 3 || f[0][0] == '#')
+        /* what the driver skips (header, comments, malformed lines: it
+         * reports those with their line number) */
+        if (nf != 4 || f[0][0] == '#' || (line == 1 && strcmp(f[0], "lfw_fold") == 0))
             continue;
         for (int k = 1; k <= 2 && st == SL_OK; k++) {
             char full[PATH_MAX];
@@ -483,7 +485,7 @@ static void cb_progress(void *ctx, const char *what, size_t done, size_t total,
                         size_t noface, bool final)
 {
     struct ev_progress *ep = ctx;
-    if (ep->what != what)
+    if (!ep->what || strcmp(ep->what, what) != 0)
         sl_cli_progress_init(&ep->p, what);
     ep->what = what;
     sl_cli_progress_update(&ep->p, done, total, noface, final);

@@ -149,6 +149,10 @@ if [ $have_img = 1 ] && [ $have_models = 1 ]; then
   mkdir -p "$tmp/faces/a" "$tmp/faces/b" "$tmp/empty"
   cp tests/data/sample1.jpg "$tmp/faces/a/1.jpg"; cp tests/data/sample2.jpg "$tmp/faces/a/2.jpg"
   cp tests/data/sample3.jpg "$tmp/faces/b/1.jpg"; cp tests/data/sample4.jpg "$tmp/faces/b/2.jpg"
+  printf 'lfw_fold\tpath1\tpath2\tsame_person\n1\ta/1.jpg\ta/2.jpg\t1\n2\tb/1.jpg\tb/2.jpg\t1\n' \
+    >"$tmp/faces/good.tsv"
+  jqexpect "eval: a pairs file with its header line runs" 0 '.pairs == 2' -- \
+    $S eval --pairs "$tmp/faces/good.tsv" --threads 1
   printf '1\ta/1.jpg\ta/2.jpg\t1\n1\ta/1.jpg\tb/9.jpg\t0\n' >"$tmp/faces/pairs.tsv"
   jqexpect "eval: a missing pair image is an error naming it" 4 \
     '.error.code == "not_found" and (.error.message | test("b/9.jpg"))' -- \
