@@ -57,6 +57,9 @@ int sl_cli_read_fail(const char *cmd, const char *path, sl_status st, size_t max
 sl_status sl_cli_check_writable(const char *path);
 /* true if argv holds -h or --help (before a "--"). */
 bool sl_cli_wants_help(int argc, char **argv);
+/* true if option a is one of the space-separated names ("--in --out"): lets
+ * a parser say "unknown option --x" rather than "missing value after --x". */
+bool sl_cli_opt_known(const char *a, const char *names);
 /* Prints obj (pretty when stdout is a terminal) and drops the reference;
  * returns 0, or 4 if stdout could not be written. */
 int sl_cli_print(json_t *obj);

@@ -106,6 +106,8 @@ static int calib_build(int argc, char **argv)
             append = true;
             continue;
         }
+        if (!sl_cli_opt_known(a, "--genuine --impostor --out --mode --model --source"))
+            return sl_cli_usage_error(cmd, "unknown option %s", a);
         if (i + 1 >= argc)
             return sl_cli_usage_error(cmd, "missing value after %s", a);
         const char *v = argv[++i];
@@ -207,6 +209,8 @@ static int calib_query(int argc, char **argv)
     const char *thr_s = "1e-3";
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!sl_cli_opt_known(a, "--calib --mode --far --score --threshold"))
+            return sl_cli_usage_error(cmd, "unknown option %s", a);
         if (!v)
             return sl_cli_usage_error(cmd, "missing value after %s", a);
         if (strcmp(a, "--calib") == 0) path = v;

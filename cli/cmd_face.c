@@ -59,6 +59,9 @@ static int challenge_new(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long n;
+        if (!sl_cli_opt_known(a, "--min-steps --max-steps --digits --step-ms --lead-ms "
+                                 "--now --actions"))
+            return sl_cli_usage_error(cmd, "unknown option %s", a);
         if (!v)
             return sl_cli_usage_error(cmd, "missing value after %s", a);
         i++;
@@ -160,6 +163,10 @@ static int challenge_check(int argc, char **argv)
     sl_liveness_cfg cfg = sl_liveness_cfg_default();
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!sl_cli_opt_known(a, "--challenge --signals --frames --models --min-similarity "
+                                 "--live-min --spoof-max --turn-deg --nod-deg --yaw-sign "
+                                 "--pitch-sign --max-cycles-per-digit"))
+            return sl_cli_usage_error(cmd, "unknown option %s", a);
         if (!v)
             return sl_cli_usage_error(cmd, "missing value after %s", a);
         if (strcmp(a, "--challenge") == 0)

@@ -45,6 +45,9 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct img_opts *o
             o->gray = true;
             continue;
         }
+        if (!sl_cli_opt_known(a, "--max-bytes --max-width --max-height --max-pixels "
+                                 "--quality --runs --resize"))
+            return sl_cli_usage_error(cmd, "unknown option %s", a);
         if (i + 1 >= argc)
             return sl_cli_usage_error(cmd, "option %s needs a value", a);
         const char *val = argv[++i];

@@ -140,6 +140,17 @@ bool sl_cli_wants_help(int argc, char **argv)
     return false;
 }
 
+bool sl_cli_opt_known(const char *a, const char *names)
+{
+    size_t n = strlen(a);
+    if (n == 0)
+        return false;
+    for (const char *p = names; (p = strstr(p, a)) != NULL; p += n)
+        if ((p == names || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
+            return true;
+    return false;
+}
+
 int sl_cli_print(json_t *obj)
 {
     sl_status st = sl_json_print(stdout, obj, isatty(STDOUT_FILENO));

@@ -36,6 +36,10 @@ jqexpect "usage error JSON (face challenge new)" 2 '.error.code == "usage"' -- \
   $S face challenge new --min-steps 9
 jqexpect "unknown option is named as such" 2 '.error.message | test("unknown option --bogus")' -- \
   $S face detect x.jpg --bogus
+for c in "img info x.jpg" "calib build" "calib query" "face challenge new" "face challenge check"; do
+  jqexpect "unknown option named as such: $c" 2 '.error.message | test("unknown option --bogus")' -- \
+    $S $c --bogus
+done
 jqexpect "--backend bogus is a usage error in face" 2 '.error.code == "usage"' -- \
   $S face detect x.jpg --backend bogus
 jqexpect "--backend bogus is a usage error in nn" 2 '.error.code == "usage"' -- \
