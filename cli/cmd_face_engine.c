@@ -44,10 +44,10 @@ static int fe_load(struct sl_image **img, const char *path, const char *cmd)
 {
     uint8_t *buf;
     size_t len;
-    sl_status st = sl__read_file(path, FE_IMAGE_MAX_BYTES, &buf, &len);
-    if (st != SL_OK)
-        return sl_cli_fail(st, cmd, "cannot read %s", path);
-    st = sl_image_decode(buf, len, NULL, 3, img, NULL);
+    int rc = sl_cli_read_file(cmd, path, FE_IMAGE_MAX_BYTES, &buf, &len);
+    if (rc >= 0)
+        return rc;
+    sl_status st = sl_image_decode(buf, len, NULL, 3, img, NULL);
     sl__free(buf);
     if (st != SL_OK)
         return sl_cli_fail(st, cmd, "%s: %s", path, sl_status_str(st));
@@ -274,7 +274,7 @@ static int fe_run(enum fe_kind kind, int argc, char **argv, const char *cmd)
         rc = sl_cli_fail(st, cmd, "%s: %s", o.pos[0], sl_status_str(st));
         goto out;
     }
-    out = json_pack("{s:s, s:i, s:i, s:I}", "image", o.pos[0], "width", (int)img->width,
+    out = json_pack("{s:o, s:i, s:i, s:I}", "image", sl_json_text(o.pos[0]), "width", (int)img->width,
                     "height", (int)img->height, "face_count", (json_int_t)found);
     if (!out) {
         rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
@@ -312,7 +312,7 @@ static int fe_run(enum fe_kind kind, int argc, char **argv, const char *cmd)
                 rc = sl_cli_fail(st, cmd, "cannot write template %s", o.template_out);
                 goto out;
             }
-            json_object_set_new(out, "template", json_string(o.template_out));
+            json_object_set_new(out, "template", sl_json_text(o.template_out));
         }
     }
     if (kind == FE_QUALITY) {
@@ -457,8 +457,8 @@ int sl_cli_face_verify(int argc, char **argv)
             }
             memcpy(res[k].emb, mine.v, sizeof(res[k].emb));
             found[k] = 1;
-            q[k] = json_pack("{s:s, s:s}", "template", o.pos[k], "model_id",
-                             tpl[k]->model_id);
+            q[k] = json_pack("{s:o, s:o}", "template", sl_json_text(o.pos[k]), "model_id",
+                             sl_json_text(tpl[k]->model_id));
             continue;
         }
         st = sl_face_process(s, img[k], &o.cfg,
@@ -470,14 +470,15 @@ int sl_cli_face_verify(int argc, char **argv)
         }
         bool pass;
         q[k] = quality_json(img[k], &res[k], found[k], o.preset, &pass);
-        json_object_set_new(q[k], "image", json_string(o.pos[k]));
+        json_object_set_new(q[k], "image", sl_json_text(o.pos[k]));
         json_object_set_new(q[k], "face_count", json_integer((json_int_t)found[k]));
         if (found[k])
             json_object_set_new(q[k], "box", box_json(&res[k].box));
     }
     if (!found[0] || !found[1]) {
-        out = json_pack("{s:b, s:n, s:s, s:o, s:o}", "match", 0, "score", "reason", "no_face",
-                        "a", q[0], "b", q[1]);
+        out = json_pack("{s:b, s:n, s:s, s:s, s:s, s:o, s:o}", "match", 0, "score",
+                        "reason", "no_face", "zh", sl_face_reason_text(SL_NO_FACE, SL_LANG_ZH),
+                        "en", sl_face_reason_text(SL_NO_FACE, SL_LANG_EN), "a", q[0], "b", q[1]);
         q[0] = q[1] = NULL;
         rc = sl_cli_print(out);
         out = NULL;
@@ -667,7 +668,8 @@ int sl_cli_face_bench(int argc, char **argv)
             qsort(t, (size_t)runs, sizeof(double), cmp_dbl);
         double med = t[runs / 2];
         all += isfinite(med) ? med : 0;
-        json_t *row = json_pack("{s:s, s:i, s:i, s:b, s:o, s:o, s:o, s:o}", "image", o.pos[k],
+        json_t *row = json_pack("{s:o, s:i, s:i, s:b, s:o, s:o, s:o, s:o}", "image",
+                                sl_json_text(o.pos[k]),
                                 "width", (int)img->width, "height", (int)img->height,
                                 "face", st == SL_OK, "median_ms", sl_json_real(med, 4),
                                 "min_ms", sl_json_real(st == SL_OK ? t[0] : NAN, 4),
@@ -705,9 +707,26 @@ int sl_cli_face_frames(const char *list, const char *models, sl_frame_signal *ou
 {
     uint8_t *text;
     size_t len;
-    sl_status st = sl__read_file(list, 4u << 20, &text, &len);
-    if (st != SL_OK)
-        return sl_cli_fail(st, cmd, "cannot read %s", list);
+    int rc = sl_cli_read_file(cmd, list, 4u << 20, &text, &len);
+    if (rc >= 0)
+        return rc;
+    /* the frame limit before any work: counted on the text, not after
+     * thousands of images have been analysed */
+    size_t lines = 0;
+    for (const char *p = (const char *)text; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        const char *q = p;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        lines += *q && *q != '\n' && *q != '\r' && *q != '#';
+        p = nl ? nl + 1 : NULL;
+    }
+    if (lines > cap) {
+        sl__free(text);
+        return sl_cli_fail(SL_ERR_TOO_LARGE, cmd, "%s: %zu frames, at most %zu", list, lines,
+                           cap);
+    }
+    sl_status st;
     struct fe_opts o;
     char *fake[1] = { (char *)cmd };
     (void)sl_cli_fe_parse(&o, 1, fake, cmd);
@@ -715,7 +734,7 @@ int sl_cli_face_frames(const char *list, const char *models, sl_frame_signal *ou
     sl_face_engine *e = NULL;
     sl_face_session *s = NULL;
     float *ref = NULL;
-    int rc = fe_engine(&e, &s, &o, SL_FM_ALL, cmd);
+    rc = fe_engine(&e, &s, &o, SL_FM_ALL, cmd);
     if (rc >= 0)
         goto out;
     if (!(ref = sl__malloc(SL_FACE_EMBED_DIM * sizeof(float)))) {

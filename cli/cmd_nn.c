@@ -78,7 +78,7 @@ static int cmd_info(int argc, char **argv)
         if (s.op_run[i])
             json_object_set_new(run, s.op_name[i], json_integer(s.op_run[i]));
     }
-    json_object_set_new(o, "model", json_string(argv[1]));
+    json_object_set_new(o, "model", sl_json_text(argv[1]));
     json_object_set_new(o, "ops", ops);
     json_object_set_new(o, "ops_after_passes", run);
     json_object_set_new(o, "nodes", json_integer(s.nodes_in_file));
@@ -165,9 +165,17 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     size_t inlen = 0, want = sl_nn_model_input_size(m, 0);
-    st = sl__read_file(input, (size_t)1 << 30, &in, &inlen);
+    /* read what the model takes and no more: a bigger file is refused
+     * after want*4 bytes, whatever its size */
+    st = sl__read_file(input, want * sizeof(float), &in, &inlen);
+    if (st == SL_ERR_TOO_LARGE) {
+        rc = sl_cli_fail(SL_ERR_MODEL_SHAPE, "nn run",
+                         "input %s has more than %zu bytes, the model wants %zu floats",
+                         input, want * sizeof(float), want);
+        goto out;
+    }
     if (st) {
-        rc = sl_cli_fail(st, "nn run", "cannot read %s", input);
+        rc = sl_cli_read_fail("nn run", input, st, want * sizeof(float));
         goto out;
     }
     if (inlen != want * sizeof(float)) {
@@ -194,7 +202,7 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     json_t *o = json_object();
-    json_object_set_new(o, "model", json_string(model));
+    json_object_set_new(o, "model", sl_json_text(model));
     json_object_set_new(o, "backend", json_string(sl_nn_session_backend(s)));
     json_object_set_new(o, "threads", json_integer(threads));
     if (outdir) {
@@ -430,7 +438,9 @@ out:
 
 int cmd_nn(int argc, char **argv)
 {
-    if (argc < 2 || sl_cli_wants_help(argc, argv))
+    if (argc < 2)
+        return sl_cli_usage_error("nn", "a subcommand is needed (info, run)");
+    if (sl_cli_wants_help(argc, argv))
         return usage();
     if (strcmp(argv[1], "info") == 0)
         return cmd_info(argc - 1, argv + 1);

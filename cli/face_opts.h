@@ -23,8 +23,10 @@ struct fe_opts {
 
 /* Prints the common options. */
 void sl_cli_fe_help(void);
-/* Parses the common options (unknown ones are usage errors); positional
- * arguments go to o->pos. Returns -1 when fine, else the exit code. */
+/* Parses the common options (unknown ones are usage errors: "unknown
+ * option --x"; --backend must be ref or xnnpack); positional arguments go
+ * to o->pos, and every argument after "--" is one. Returns -1 when fine,
+ * else the exit code. */
 int sl_cli_fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd);
 
 #endif

@@ -22,7 +22,6 @@ static const struct command commands[] = {
     { "matters", cmd_matters, "service matters: check, list, show the catalogue; eval rules" },
     { "nn",      cmd_nn,      "ONNX engine: info, run (backends ref, xnnpack), timing" },
     { "bench",   cmd_bench,   "benchmarks: index (1:N search speed, recall, memory)" },
-    { "img",     cmd_img,     "image files: info (decode, EXIF orientation, limits)" },
     { "index",   cmd_index,   "1:N gallery: create, add, remove, search, stats, compact, verify" },
     { "version", cmd_version, "print the version, CPU features and backends" },
     { NULL, NULL, NULL },
@@ -44,7 +43,7 @@ int main(int argc, char **argv)
     sl_cpu_init();
     if (argc < 2) {
         usage(stderr);
-        return SL_EXIT_USAGE;
+        return sl_cli_usage_error("", "a command is needed");
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
@@ -56,7 +55,5 @@ int main(int argc, char **argv)
     for (const struct command *c = commands; c->name; c++)
         if (strcmp(argv[1], c->name) == 0)
             return c->run(argc - 1, argv + 1);
-    fprintf(stderr, "shualian: '%s' is not a command. See 'shualian --help'.\n",
-            argv[1]);
-    return SL_EXIT_USAGE;
+    return sl_cli_usage_error("", "'%s' is not a command", argv[1]);
 }

@@ -417,11 +417,19 @@ enum sl_live_reason {
     SL_LR_FRAME_GAP          = 11,  /* frames too far apart to follow        */
     SL_LR_NO_CONTEXT         = 12,  /* passive: too little around the face   */
     SL_LR_FACE_SMALL         = 13,  /* passive: face too small to judge      */
+    SL_LR_BEFORE_ISSUE       = 14,  /* frames before issued_at only          */
 };
-#define SL_LR_MAX 13
+#define SL_LR_MAX 14
 
 SL_API const char *sl_live_reason_name(enum sl_live_reason r);    /* never NULL */
 SL_API const char *sl_live_reason_msg(enum sl_live_reason r, enum sl_lang lang);
+
+/* Text a citizen may be shown for an outcome given as a status code (the
+ * no-face verdict SL_NO_FACE, an unreadable photo SL_ERR_IMG_*, a refused
+ * challenge SL_ERR_CHALLENGE_*): one table for the CLI's error JSON and the
+ * server, next to the stable code. NULL when the code has no such text (an
+ * operator's error: bad option, missing model, I/O). Static strings. */
+SL_API const char *sl_face_reason_text(int code, enum sl_lang lang);
 
 /* ============================ Passive liveness decision =================
  * Three-way decision from the passive model's live score (0..1, higher =
@@ -614,7 +622,11 @@ typedef struct sl_challenge_result {
  * challenge. Returns SL_OK when the analysis ran -- *out says pass or fail
  * with reasons -- or SL_ERR_CHALLENGE_FORMAT for a malformed challenge or
  * frames (times not increasing, missing similarity on a face frame),
- * SL_ERR_TOO_LARGE for n > SL_CHALLENGE_MAX_FRAMES. Does not touch the
+ * SL_ERR_CHALLENGE_SIGNAL when a face frame's signal is out of its range
+ * (similarity -1..1; eye openness and live_score 0..1; yaw, pitch, roll
+ * -180..180 degrees; mouth ratio 0..10), SL_ERR_TOO_LARGE for
+ * n > SL_CHALLENGE_MAX_FRAMES. Frames all before issued_at fail with
+ * SL_LR_BEFORE_ISSUE (all after expires_at: SL_LR_EXPIRED). Does not touch the
  * nonce registry: consume the nonce first. */
 SL_API sl_status sl_challenge_analyse(sl_challenge_result *out,
                                       const sl_challenge *c,
@@ -696,7 +708,9 @@ SL_API void sl_calib_free(sl_calib *c);
 /* Builds the table for mode from genuine and impostor scores (borrowed)
  * and adds it, replacing a table of the same mode. The ROC is thinned to
  * at most ~2000 points; the targets are exact. SL_ERR_TOO_LARGE when
- * SL_CALIB_MAX_TABLES modes are already there. */
+ * SL_CALIB_MAX_TABLES modes are already there; SL_ERR_INVALID for a score
+ * outside [-1, 1] (or NaN), an empty set, or a genuine mean not above the
+ * impostor mean (swapped inputs). */
 SL_API sl_status sl_calib_add(sl_calib *c, const char *mode,
                               const float *genuine, size_t ng,
                               const float *impostor, size_t ni);

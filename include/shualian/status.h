@@ -68,6 +68,7 @@ typedef enum sl_status {
 #define SL_ERR_CHALLENGE_EXPIRED      (SL_ERR_EXPIRED | (48 << 8))    /* past expires_at   */
 #define SL_ERR_CHALLENGE_UNKNOWN      (SL_ERR_NOT_FOUND | (48 << 8))  /* never issued here */
 #define SL_ERR_CHALLENGE_FULL         (SL_ERR_TOO_LARGE | (48 << 8))  /* registry full     */
+#define SL_ERR_CHALLENGE_SIGNAL       (SL_ERR_INVALID | (60 << 8))    /* signal off range  */
 /* Extended codes: the 1:N index (index/). */
 #define SL_ERR_INDEX_DIM        (SL_ERR_INVALID   | (32 << 8)) /* vector dim mismatch   */
 #define SL_ERR_INDEX_DUP        (SL_ERR_INVALID   | (33 << 8)) /* id already present    */

@@ -89,8 +89,14 @@ sl_status sl_buf_terminate(struct sl_buf *b);
 uint8_t  *sl_buf_detach(struct sl_buf *b, size_t *len);
 void      sl_buf_free(struct sl_buf *b);
 
-/* Reads a whole file into a new buffer (NUL-terminated, NUL not counted).
- * Files over max bytes give SL_ERR_TOO_LARGE. Caller frees *out. */
+/* Reads a whole regular file into a new buffer (NUL-terminated, NUL not
+ * counted); the one reader for files named by users (CLI operands, lists).
+ * Never blocks on and never reads from anything else: a FIFO, device or
+ * socket gives SL_ERR_UNSUPPORTED (opened O_NONBLOCK, checked with fstat
+ * before any read), a directory SL_ERR_IO, a missing file SL_ERR_NOT_FOUND.
+ * Reads at most max bytes: a file over max (or growing past it) gives
+ * SL_ERR_TOO_LARGE, so pass what the caller needs, not a generous cap.
+ * Caller frees *out with sl__free. */
 sl_status sl__read_file(const char *path, size_t max, uint8_t **out,
                         size_t *len);
 sl_status sl__write_file(const char *path, const void *p, size_t n);

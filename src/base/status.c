@@ -47,6 +47,7 @@ static const struct status_row rows[] = {
     { SL_ERR_CHALLENGE_EXPIRED, "challenge_expired", "the challenge has expired" },
     { SL_ERR_CHALLENGE_UNKNOWN, "challenge_unknown", "the challenge nonce is unknown" },
     { SL_ERR_CHALLENGE_FULL, "challenge_registry_full", "too many open challenges" },
+    { SL_ERR_CHALLENGE_SIGNAL, "challenge_signal", "a frame signal is outside its range (similarity -1..1, scores and eye/mouth openness 0..1, angles -180..180)" },
     { SL_ERR_INDEX_DIM,      "index_dim",         "the vector does not have the index's dimension" },
     { SL_ERR_INDEX_DUP,      "index_dup",         "the id is already in the index" },
     { SL_ERR_INDEX_VECTOR,   "index_vector",      "the vector is zero or not finite" },

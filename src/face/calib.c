@@ -75,7 +75,23 @@ const sl_calib_table *sl_calib_get(const sl_calib *c, const char *mode)
 sl_status sl_calib_add(sl_calib *c, const char *mode, const float *genuine,
                        size_t ng, const float *impostor, size_t ni)
 {
-    if (!c || !mode_ok(mode))
+    if (!c || !mode_ok(mode) || !genuine || !impostor || ng == 0 || ni == 0)
+        return SL_ERR_INVALID;
+    /* cosine scores only, and genuine pairs must score above impostors on
+     * average: otherwise the files are swapped or not scores at all, and
+     * the table would hand out thresholds that accept everyone */
+    double gsum = 0, isum = 0;
+    for (size_t i = 0; i < ng; i++) {
+        if (!(genuine[i] >= -1.0f && genuine[i] <= 1.0f))
+            return SL_ERR_INVALID;
+        gsum += genuine[i];
+    }
+    for (size_t i = 0; i < ni; i++) {
+        if (!(impostor[i] >= -1.0f && impostor[i] <= 1.0f))
+            return SL_ERR_INVALID;
+        isum += impostor[i];
+    }
+    if (gsum / (double)ng <= isum / (double)ni)
         return SL_ERR_INVALID;
     size_t slot = c->n_tables;
     for (size_t i = 0; i < c->n_tables; i++)

@@ -226,3 +226,22 @@ SL_TEST(face, calib_alloc_failures)
     }
     SL_CHECK(t, failures >= 5);
 }
+
+/* calib build input checks: cosine scores only, and genuine above impostor
+ * on average (swapped files would hand out thresholds accepting everyone). */
+SL_TEST(face, calib_add_refuses_bad_scores)
+{
+    sl_calib c;
+    SL_CHECK_EQ(t, sl_calib_init(&c, "m", "test"), SL_OK);
+    const float g5[] = { 0.7f, 0.3f, 5.0f, 0.8f }, gneg[] = { 0.7f, -5.0f, 0.9f, 0.8f };
+    const float gnan[] = { 0.7f, NAN, 0.9f, 0.8f };
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", g5, 4, I4, 4), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", gneg, 4, I4, 4), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", gnan, 4, I4, 4), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 4, g5, 4), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", I4, 4, G4, 4), SL_ERR_INVALID);   /* swapped */
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 0, I4, 4), SL_ERR_INVALID);
+    SL_CHECK(t, c.n_tables == 0);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 4, I4, 4), SL_OK);
+    sl_calib_free(&c);
+}
