@@ -59,6 +59,17 @@ static const struct status_row rows[] = {
     { SL_ERR_FACE_MODELS_MISSING, "face_models_missing", "a face model file is missing (see --models / SL_MODELS)" },
     { SL_ERR_FACE_MODEL_SHAPE, "face_model_shape", "a face model does not have the expected inputs or outputs" },
     { SL_ERR_FACE_MODEL_NOT_LOADED, "face_model_not_loaded", "the face model needed for this step is not loaded" },
+    { SL_ERR_STORE_URL,      "store_url",         "the store URL is not sqlite:PATH or postgresql://..." },
+    { SL_ERR_STORE_PARAM,    "store_param",       "a database parameter is invalid (NUL in text or wrong count)" },
+    { SL_ERR_STORE_CONNECT,  "store_connect",     "cannot open or connect to the database" },
+    { SL_ERR_STORE_IO,       "store_io",          "the database reported an error" },
+    { SL_ERR_STORE_BUSY,     "store_busy",        "the database is busy (lock timeout or serialization failure); retry" },
+    { SL_ERR_STORE_CONSTRAINT, "store_constraint", "a database constraint was violated (duplicate or missing reference)" },
+    { SL_ERR_STORE_USED,     "store_used",        "the single-use key has already been used" },
+    { SL_ERR_STORE_SCHEMA_NEWER, "store_schema_newer", "the database schema is newer than this program: upgrade shualian" },
+    { SL_ERR_STORE_SCHEMA,   "store_schema",      "the database schema table does not match this program" },
+    { SL_ERR_STORE_RATE,     "store_rate_limited", "rate limit reached; retry later" },
+    { SL_ERR_STORE_BACKUP,   "store_backup",      "the database backup failed or is not supported for this backend" },
 };
 
 static const struct status_row *find(int st)
