@@ -50,7 +50,7 @@ ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(FUZZ_NOWERROR) $(CFLAGS) $(SANFLA
             -fvisibility=hidden -Iinclude -Isrc -MMD -MP \
             -DSL_VERSION='"$(VERSION)"'
 LDFLAGS  ?=
-LIBS     := -ljpeg -lpng16 -lz -ljansson -lsodium -lpthread -lm
+LIBS     := -ljpeg -lpng16 -lz -ljansson -lsodium -lcrypto -lpthread -lm
 ifeq ($(XNNPACK),1)
   ALL_CFLAGS += -DSL_HAVE_XNNPACK=1
   LIBS     += -lXNNPACK -lpthreadpool

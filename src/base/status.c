@@ -59,6 +59,14 @@ static const struct status_row rows[] = {
     { SL_ERR_FACE_MODELS_MISSING, "face_models_missing", "a face model file is missing (see --models / SL_MODELS)" },
     { SL_ERR_FACE_MODEL_SHAPE, "face_model_shape", "a face model does not have the expected inputs or outputs" },
     { SL_ERR_FACE_MODEL_NOT_LOADED, "face_model_not_loaded", "the face model needed for this step is not loaded" },
+    { SL_ERR_CRYPTO_LIB,     "crypto_lib",        "the cryptographic library failed" },
+    { SL_ERR_CRYPTO_AUTH,    "crypto_auth",       "encrypted data failed authentication (tampered, wrong key or context)" },
+    { SL_ERR_CRYPTO_FORMAT,  "crypto_format",     "not a sealed or signed blob of a known format" },
+    { SL_ERR_CRYPTO_SUITE,   "crypto_suite",      "the data or key file belongs to another cryptographic suite" },
+    { SL_ERR_CRYPTO_KEY_UNKNOWN, "crypto_key_unknown", "the key id is not in the key file" },
+    { SL_ERR_CRYPTO_SIGNATURE, "crypto_signature", "the signature does not verify" },
+    { SL_ERR_CRYPTO_KEYFILE_MODE, "crypto_keyfile_mode", "the key file may be read or written by group or others (chmod 600)" },
+    { SL_ERR_CRYPTO_KEYFILE, "crypto_keyfile",    "the key file is malformed" },
 };
 
 static const struct status_row *find(int st)
