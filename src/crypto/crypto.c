@@ -232,6 +232,7 @@ static sl_status seal_with(sl_suite s, const struct sym_key *sk,
 sl_status sl__seal(const sl_keyring *k, const void *ad, size_t adn,
                    const void *pt, size_t n, uint8_t **ct, size_t *ctn)
 {
+    sl__kr_refresh(k);
     sl__kr_rdlock(k);
     const struct sym_key *sk = sl__kr_sym(k, k->cur_sym);
     SL_ASSERT(sk);                          /* the loader guarantees it */
@@ -364,6 +365,7 @@ sl_status sl__sign(const sl_keyring *k, const void *msg, size_t n,
 {
     if (n && !msg)
         return SL_ERR_INVALID;
+    sl__kr_refresh(k);
     sl__kr_rdlock(k);
     const struct sign_key *key = sl__kr_sign(k, k->cur_sig);
     SL_ASSERT(key);

@@ -100,6 +100,9 @@ typedef enum sl_suite { SL_SUITE_GM = 1, SL_SUITE_INTL = 2 } sl_suite;
 #define SL_CRYPTO_PWHASH_BYTES  128  /* sl__password_hash output incl. NUL   */
 #define SL_CRYPTO_PUBKEY_MAX    128  /* sl__public_key text incl. NUL        */
 #define SL_CRYPTO_SM2_ID        "1234567812345678"  /* GM/T 0009 default ID  */
+/* How often sl__seal/sl__sign look whether the key file was rewritten by
+ * another process (rotation) and reload it. */
+#define SL_CRYPTO_REFRESH_MS    1000
 /* The largest plaintext sl__seal accepts (a photo is far below this). */
 #define SL_CRYPTO_SEAL_MAX      ((size_t)64 << 20)
 
@@ -151,8 +154,12 @@ SL_NODISCARD sl_status sl__keyring_rotate(sl_keyring *k, uint32_t *new_kid);
 SL_NODISCARD sl_status sl__keyring_rotate_sign(sl_keyring *k,
                                                uint32_t *new_kid);
 /* Re-reads the key file (after another process rotated it): keys are only
- * ever added, and the current ids follow the file. sl__open calls this by
- * itself (at most once a second) when it meets an unknown key id. */
+ * ever added, and the current ids follow the file; a file that lost or
+ * changed a key we hold is refused (SL_ERR_CRYPTO_KEYFILE). Rarely needed by
+ * hand: sl__seal and sl__sign notice a rewritten file by themselves (a stat
+ * at most every SL_CRYPTO_REFRESH_MS), and sl__open reloads when it meets an
+ * unknown key id (at most once a second), so a running server follows
+ * `shualian admin rotate-key` run in another process. */
 SL_NODISCARD sl_status sl__keyring_reload(sl_keyring *k);
 
 /* ============================ Hashing and MACs =========================== */

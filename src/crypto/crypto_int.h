@@ -35,6 +35,13 @@ struct sign_key {
     void    *pkey;                       /* gm: EVP_PKEY (priv + pub); owned  */
 };
 
+/* Identity of the key file as last read, to notice a rewrite (rename gives
+ * a new inode). */
+struct fileid {
+    uint64_t dev, ino, size;
+    int64_t  mtime_s, mtime_ns;
+};
+
 struct sl_keyring {
     pthread_rwlock_t lock;        /* write: rotate/reload; read: all else  */
     char            *path;        /* key file; owned                       */
@@ -46,7 +53,9 @@ struct sl_keyring {
     size_t           nsig;
     uint32_t         cur_sig;
     uint8_t          index[SL_CRYPTO_KEY_BYTES];   /* the sl__mac key       */
+    struct fileid    fid;         /* the file the keys came from            */
     _Atomic uint64_t last_reload_ns;   /* throttles sl__open's auto-reload  */
+    _Atomic uint64_t last_check_ns;    /* throttles sl__kr_refresh          */
 };
 
 /* ============================ gm.c (OpenSSL) ============================= */
@@ -83,6 +92,9 @@ const struct sym_key  *sl__kr_sym(const sl_keyring *k, uint32_t kid);
 const struct sign_key *sl__kr_sign(const sl_keyring *k, uint32_t kid);
 void sl__kr_rdlock(const sl_keyring *k);
 void sl__kr_unlock(const sl_keyring *k);
+/* At most once per SL_CRYPTO_REFRESH_MS: if the key file was rewritten
+ * (another process rotated), reload it. Call without the lock held. */
+void sl__kr_refresh(const sl_keyring *k);
 /* KDF(key, label) with the suite's keyed hash. */
 sl_status sl__kdf(sl_suite s, const uint8_t key[32], const char *label,
                   uint8_t out[32]);

@@ -39,7 +39,26 @@ struct keyset {
     uint32_t         cur_sig;
     uint8_t          index[SL_CRYPTO_KEY_BYTES];
     bool             have_index;
+    struct fileid    fid;         /* of the file it was read from/saved to */
 };
+
+static void fid_of(const struct stat *sb, struct fileid *f)
+{
+    f->dev = (uint64_t)sb->st_dev;
+    f->ino = (uint64_t)sb->st_ino;
+    f->size = (uint64_t)sb->st_size;
+    f->mtime_s = (int64_t)sb->st_mtim.tv_sec;
+    f->mtime_ns = (int64_t)sb->st_mtim.tv_nsec;
+}
+
+/* The identity of the file at path now; zeroed if it cannot be stat'ed. */
+static void fid_path(const char *path, struct fileid *f)
+{
+    struct stat sb;
+    memset(f, 0, sizeof(*f));
+    if (stat(path, &sb) == 0)
+        fid_of(&sb, f);
+}
 
 static void keyset_free(struct keyset *ks)
 {
@@ -288,6 +307,8 @@ static sl_status load(const char *path, sl_suite want, struct keyset *ks)
         goto out;
     }
     st = parse(text, want, ks);
+    if (st == SL_OK)
+        fid_of(&sb, &ks->fid);
 out:
     if (text) {
         sodium_memzero(text, (size_t)sb.st_size + 1);
@@ -424,6 +445,7 @@ static void take(sl_keyring *k, struct keyset *ks)
     k->nsig = ks->nsig;
     k->cur_sig = ks->cur_sig;
     memcpy(k->index, ks->index, 32);
+    k->fid = ks->fid;
     memset(ks, 0, sizeof(*ks));
 }
 
@@ -452,6 +474,8 @@ sl_status sl__keyring_open(const char *path, sl_suite s, bool create,
         st = generate(s, &ks);
         if (st == SL_OK) {
             st = save(path, &ks, true);
+            if (st == SL_OK)
+                fid_path(path, &ks.fid);
             if (st == SL_ERR_STATE) {           /* another node was faster */
                 keyset_free(&ks);
                 st = load(path, s, &ks);
@@ -587,6 +611,27 @@ sl_status sl__keyring_reload(sl_keyring *k)
     return st;
 }
 
+void sl__kr_refresh(const sl_keyring *kc)
+{
+    sl_keyring *k = (sl_keyring *)kc;     /* the keys, not the handle, change */
+    uint64_t now = sl_time_mono_ns();
+    uint64_t last = atomic_load(&k->last_check_ns);
+    if (now - last < (uint64_t)SL_CRYPTO_REFRESH_MS * 1000000u ||
+        !atomic_compare_exchange_strong(&k->last_check_ns, &last, now))
+        return;                           /* too soon, or another thread is on it */
+    struct fileid f;
+    fid_path(k->path, &f);
+    sl__kr_rdlock(k);
+    bool same = memcmp(&f, &k->fid, sizeof(f)) == 0;
+    sl__kr_unlock(k);
+    if (same || f.ino == 0)
+        return;
+    sl_status st = sl__keyring_reload(k);
+    if (st != SL_OK)
+        sl_log_warn("key file %s changed but cannot be reloaded: %s", k->path,
+                    sl_status_name(st));
+}
+
 /* Exclusive cross-process lock on "<path>.lock" into *fd. */
 static sl_status file_lock(const char *path, int *fd)
 {
@@ -650,6 +695,8 @@ static sl_status rotate(sl_keyring *k, bool sign, uint32_t *new_kid)
         else
             ks.cur_sym = next;
         st = save(k->path, &ks, false);
+        if (st == SL_OK)
+            fid_path(k->path, &ks.fid);
     }
     if (st == SL_OK) {
         struct keyset old = view(k);

@@ -749,3 +749,47 @@ SL_TEST(crypto, alloc_fail)
         tmp_clean(path);
     }
 }
+
+SL_TEST(crypto, refresh_after_foreign_rotate)
+{
+    /* process A (k) seals; process B (k2) rotates the file; A's next seal
+     * uses the new key once its stat throttle has passed */
+    char path[256];
+    sl_keyring *k = new_ring(t, SL_SUITE_GM, path, sizeof(path));
+    sl_keyring *k2 = NULL;
+    SL_ASSERT(sl__keyring_open(path, SL_SUITE_GM, false, &k2) == SL_OK);
+    uint8_t *ct;
+    size_t ctn;
+    uint32_t kid;
+    SL_CHECK_EQ(t, sl__seal(k, "a", 1, "x", 1, &ct, &ctn), SL_OK);
+    sl__free(ct);
+    SL_CHECK_EQ(t, sl__keyring_rotate(k2, &kid), SL_OK);
+    SL_CHECK_EQ(t, sl__keyring_rotate_sign(k2, NULL), SL_OK);
+    /* within the throttle window: still the old key (no stat per call) */
+    SL_CHECK_EQ(t, sl__seal(k, "a", 1, "x", 1, &ct, &ctn), SL_OK);
+    SL_CHECK_EQ(t, sl__sealed_kid(ct, ctn, &kid), SL_OK);
+    SL_CHECK_EQ(t, kid, 1);
+    sl__free(ct);
+    atomic_store(&k->last_check_ns, 0);          /* as if a second passed */
+    SL_CHECK_EQ(t, sl__seal(k, "a", 1, "x", 1, &ct, &ctn), SL_OK);
+    SL_CHECK_EQ(t, sl__sealed_kid(ct, ctn, &kid), SL_OK);
+    SL_CHECK_EQ(t, kid, 2);
+    SL_CHECK_EQ(t, sl__keyring_current_sign_kid(k), 2);
+    sl__free(ct);
+    /* a key file that lost a key is refused, and the keys in memory stay */
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "shualian-keys 1\nsuite gm\nsym 5 %s\nsym-current 5\nindex %s\n"
+             "sign 1 %s\nsign-current 1\n",
+             "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+             "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+             "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+    write_keyfile(path, text, 0600);
+    SL_CHECK_EQ(t, sl__keyring_reload(k), SL_ERR_CRYPTO_KEYFILE);
+    SL_CHECK_EQ(t, sl__keyring_current_kid(k), 2);
+    SL_CHECK_EQ(t, sl__seal(k, "a", 1, "x", 1, &ct, &ctn), SL_OK);
+    sl__free(ct);
+    sl__keyring_free(k);
+    sl__keyring_free(k2);
+    tmp_clean(path);
+}
