@@ -84,6 +84,19 @@ typedef enum sl_status {
 #define SL_ERR_FACE_MODEL_SHAPE       (SL_ERR_INVALID | (64 << 8))    /* unexpected I/O    */
 #define SL_ERR_FACE_MODEL_NOT_LOADED  (SL_ERR_STATE | (64 << 8))      /* model not loaded  */
 
+/* Extended codes: the server store (src/store/), details 96..111. */
+#define SL_ERR_STORE_URL          (SL_ERR_INVALID     | (96 << 8))  /* bad or unknown store URL     */
+#define SL_ERR_STORE_PARAM        (SL_ERR_INVALID     | (97 << 8))  /* bad parameter (NUL in text, too many) */
+#define SL_ERR_STORE_CONNECT      (SL_ERR_IO          | (96 << 8))  /* cannot open/connect          */
+#define SL_ERR_STORE_IO           (SL_ERR_IO          | (97 << 8))  /* database error (disk, server, SQL) */
+#define SL_ERR_STORE_BUSY         (SL_ERR_STATE       | (96 << 8))  /* lock timeout / serialization failure: retry */
+#define SL_ERR_STORE_CONSTRAINT   (SL_ERR_STATE       | (97 << 8))  /* unique/foreign-key/check violated */
+#define SL_ERR_STORE_USED         (SL_ERR_STATE       | (98 << 8))  /* single-use key already taken */
+#define SL_ERR_STORE_SCHEMA_NEWER (SL_ERR_UNSUPPORTED | (96 << 8))  /* database newer than binary    */
+#define SL_ERR_STORE_SCHEMA       (SL_ERR_CORRUPT     | (96 << 8))  /* schema table disagrees with binary */
+#define SL_ERR_STORE_RATE         (SL_ERR_DENIED      | (96 << 8))  /* token bucket empty: retry later */
+#define SL_ERR_STORE_BACKUP       (SL_ERR_IO          | (98 << 8))  /* backup failed / unsupported  */
+
 /* Extended codes: cryptography (crypto/), details 80..95. */
 #define SL_ERR_CRYPTO_LIB          (SL_ERR_INTERNAL | (80 << 8))   /* libcrypto/libsodium failed */
 #define SL_ERR_CRYPTO_AUTH         (SL_ERR_CORRUPT | (80 << 8))    /* ciphertext/AD tampered     */
