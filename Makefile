@@ -52,7 +52,7 @@ ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(FUZZ_NOWERROR) $(CFLAGS) $(SANFLA
             -fvisibility=hidden -Iinclude -Isrc -I$(PG_INCLUDE) -MMD -MP \
             -DSL_VERSION='"$(VERSION)"'
 LDFLAGS  ?=
-LIBS     := -ljpeg -lpng16 -lz -ljansson -lsodium -lpthread -lm
+LIBS     := -ljpeg -lpng16 -lz -ljansson -lsodium -lcrypto -lpthread -lm
 # the server store (src/store/): SQLite and PostgreSQL (libpq)
 LIBS     += -lsqlite3 -lpq
 ifeq ($(XNNPACK),1)

@@ -97,6 +97,15 @@ typedef enum sl_status {
 #define SL_ERR_STORE_RATE         (SL_ERR_DENIED      | (96 << 8))  /* token bucket empty: retry later */
 #define SL_ERR_STORE_BACKUP       (SL_ERR_IO          | (98 << 8))  /* backup failed / unsupported  */
 
+/* Extended codes: cryptography (crypto/), details 80..95. */
+#define SL_ERR_CRYPTO_LIB          (SL_ERR_INTERNAL | (80 << 8))   /* libcrypto/libsodium failed */
+#define SL_ERR_CRYPTO_AUTH         (SL_ERR_CORRUPT | (80 << 8))    /* ciphertext/AD tampered     */
+#define SL_ERR_CRYPTO_FORMAT       (SL_ERR_INVALID | (80 << 8))    /* not a sealed/signed blob   */
+#define SL_ERR_CRYPTO_SUITE        (SL_ERR_UNSUPPORTED | (80 << 8))/* blob/key file of other suite */
+#define SL_ERR_CRYPTO_KEY_UNKNOWN  (SL_ERR_NOT_FOUND | (80 << 8))  /* key id not in the key file */
+#define SL_ERR_CRYPTO_SIGNATURE    (SL_ERR_DENIED | (80 << 8))     /* signature does not verify  */
+#define SL_ERR_CRYPTO_KEYFILE_MODE (SL_ERR_DENIED | (81 << 8))     /* key file group/other access*/
+#define SL_ERR_CRYPTO_KEYFILE      (SL_ERR_CORRUPT | (81 << 8))    /* key file malformed         */
 
 /* A short English sentence for the code; never NULL. */
 SL_API const char *sl_status_str(int st);

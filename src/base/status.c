@@ -70,6 +70,14 @@ static const struct status_row rows[] = {
     { SL_ERR_STORE_SCHEMA,   "store_schema",      "the database schema table does not match this program" },
     { SL_ERR_STORE_RATE,     "store_rate_limited", "rate limit reached; retry later" },
     { SL_ERR_STORE_BACKUP,   "store_backup",      "the database backup failed or is not supported for this backend" },
+    { SL_ERR_CRYPTO_LIB,     "crypto_lib",        "the cryptographic library failed" },
+    { SL_ERR_CRYPTO_AUTH,    "crypto_auth",       "encrypted data failed authentication (tampered, wrong key or context)" },
+    { SL_ERR_CRYPTO_FORMAT,  "crypto_format",     "not a sealed or signed blob of a known format" },
+    { SL_ERR_CRYPTO_SUITE,   "crypto_suite",      "the data or key file belongs to another cryptographic suite" },
+    { SL_ERR_CRYPTO_KEY_UNKNOWN, "crypto_key_unknown", "the key id is not in the key file" },
+    { SL_ERR_CRYPTO_SIGNATURE, "crypto_signature", "the signature does not verify" },
+    { SL_ERR_CRYPTO_KEYFILE_MODE, "crypto_keyfile_mode", "the key file may be read or written by group or others (chmod 600)" },
+    { SL_ERR_CRYPTO_KEYFILE, "crypto_keyfile",    "the key file is malformed" },
 };
 
 static const struct status_row *find(int st)
