@@ -357,6 +357,65 @@ SL_TEST(store, run_retry)
     fx_done(&f, s);
 }
 
+/* A real serialization failure (PostgreSQL): while fn's transaction has
+ * read the counter, another transaction changes and commits it; fn's
+ * update then fails with 40001 -> SL_ERR_STORE_BUSY, and sl__store_run
+ * runs fn again, which then succeeds. On SQLite the second writer would
+ * wait for the first (BEGIN IMMEDIATE), so this shape cannot occur there. */
+struct interfere { sl_store *s; int calls; sl_status side; };
+
+static sl_status interfere_fn(sl_tx *tx, void *ctx)
+{
+    struct interfere *c = ctx;
+    c->calls++;
+    int64_t v = 0;
+    sl_status st = sl__store_counter_get(tx, "ser", &v);
+    if (st != SL_OK)
+        return st;
+    if (c->calls == 1) {
+        sl_tx *other;
+        c->side = sl__tx_begin(c->s, &other);
+        if (c->side == SL_OK) {
+            c->side = sl__store_counter(other, "ser", 100, NULL);
+            sl_status cst = sl__tx_commit(other);
+            if (c->side == SL_OK)
+                c->side = cst;
+        }
+    }
+    return sl__store_counter_set(tx, "ser", v + 1);
+}
+
+SL_TEST(store, serialization_retry)
+{
+    struct fx f;
+    sl_store *s = fx_open(t, &f);
+    if (!s)
+        return;
+    if (!f.pg) {
+        sl_t_skip(t, "PostgreSQL only (set SL_TEST_STORE_URL; SQLite serialises writers up front)");
+        fx_done(&f, s);
+        return;
+    }
+    sl_tx *tx;
+    SL_CHECK_EQ(t, sl__tx_begin(s, &tx), SL_OK);
+    SL_CHECK_EQ(t, sl__store_counter_set(tx, "ser", 1), SL_OK);
+    SL_CHECK_EQ(t, sl__tx_commit(tx), SL_OK);
+    struct sl_store_stats a, b;
+    sl__store_stats(s, &a);
+    struct interfere c = { s, 0, SL_OK };
+    SL_CHECK_EQ(t, sl__store_run(s, interfere_fn, &c), SL_OK);
+    sl__store_stats(s, &b);
+    SL_CHECK_EQ(t, c.side, SL_OK);
+    SL_CHECK_EQ(t, c.calls, 2);                /* failed once, retried once */
+    SL_CHECK_EQ(t, b.retries - a.retries, 1);
+    int64_t v = 0;
+    SL_CHECK_EQ(t, sl__tx_begin(s, &tx), SL_OK);
+    SL_CHECK_EQ(t, sl__store_counter_get(tx, "ser", &v), SL_OK);
+    sl__tx_rollback(tx);
+    SL_CHECK_EQ(t, v, 102);                    /* 1 + 100 (other) + 1 (retry) */
+    fx_done(&f, s);
+}
+
 /* ============================ Concurrency: threads ======================= */
 
 #define NTHREADS 4
