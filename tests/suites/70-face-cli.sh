@@ -68,6 +68,16 @@ expect "verify at FAR 1e-4" 0 '"request":"far:1e-4"' -- \
 convert "$tmp/p1.jpg" -fill black -colorize 100% "$tmp/black.jpg"
 expect "verify with no face: exit 1" 1 '"reason":"no_face"' -- $S face verify "$tmp/black.jpg" "$tmp/p1.jpg"
 
+# byte-identical verify output: the 15 pairs of the six photos, templates,
+# no face, thresholds -- recorded before the verdict moved into the library
+mkdir -p "$tmp/golden"
+bash tests/suites/face-verify-cases.sh "$S" "$tmp/golden" >"$tmp/verify-cases.txt" 2>/dev/null
+if diff -u tests/golden/face-verify.txt "$tmp/verify-cases.txt" >"$tmp/verify-diff.txt"; then
+  ok "verify output byte-identical to tests/golden/face-verify.txt (26 cases)"
+else
+  bad "verify output differs from tests/golden/face-verify.txt"; head -c 2000 "$tmp/verify-diff.txt"
+fi
+
 # quality reasons
 expect "quality of a clean portrait passes" 0 '"pass":true' -- $S face quality "$tmp/p1.jpg"
 convert "$tmp/p1.jpg" -evaluate multiply 0.2 "$tmp/dark.jpg"
