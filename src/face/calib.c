@@ -216,25 +216,56 @@ sl_status sl_calib_decide(sl_face_decision *out, const sl_calib_table *t,
     return SL_OK;
 }
 
+sl_status sl_face_threshold_parse(const char *text, sl_face_threshold_spec *out)
+{
+    if (!text || !out)
+        return SL_ERR_INVALID;
+    size_t len = strnlen(text, SL_FACE_THRESHOLD_TEXT_MAX);
+    if (len >= SL_FACE_THRESHOLD_TEXT_MAX)
+        return SL_ERR_FACE_THRESHOLD_SPEC;
+    enum sl_threshold_kind kind;
+    if (strncmp(text, "far:", 4) == 0)
+        kind = SL_THRESHOLD_FAR;
+    else if (strncmp(text, "raw:", 4) == 0)
+        kind = SL_THRESHOLD_RAW;
+    else
+        return SL_ERR_FACE_THRESHOLD_SPEC;
+    const char *num = text + 4;
+    char *end;
+    double v = strtod(num, &end);
+    /* strtod skips leading blanks: a number must start right after ':' */
+    if (end == num || *end || !isfinite(v) || num[0] == ' ' || num[0] == '\t')
+        return SL_ERR_FACE_THRESHOLD_SPEC;
+    if (kind == SL_THRESHOLD_FAR ? !(v > 0 && v < 1) : !(v >= -1 && v <= 1))
+        return SL_ERR_FACE_THRESHOLD_SPEC;
+    out->req = (sl_threshold_req){ kind, v };
+    memcpy(out->text, text, len + 1);
+    return SL_OK;
+}
+
 sl_status sl_threshold_req_parse(sl_threshold_req *out, const char *text)
 {
-    if (!out || !text)
+    sl_face_threshold_spec spec;
+    if (!out || sl_face_threshold_parse(text, &spec) != SL_OK)
         return SL_ERR_INVALID;
-    enum sl_threshold_kind kind = SL_THRESHOLD_FAR;
-    if (strncmp(text, "far:", 4) == 0) {
-        text += 4;
-    } else if (strncmp(text, "raw:", 4) == 0) {
-        kind = SL_THRESHOLD_RAW;
-        text += 4;
-    }
-    char *end;
-    double v = strtod(text, &end);
-    if (end == text || *end || !isfinite(v))
+    *out = spec.req;
+    return SL_OK;
+}
+
+sl_status sl_face_threshold_check(const sl_face_threshold_spec *spec,
+                                  const sl_calib_table *t)
+{
+    if (!spec)
         return SL_ERR_INVALID;
-    if (kind == SL_THRESHOLD_FAR ? !(v > 0 && v < 1) : !(v >= -1 && v <= 1))
-        return SL_ERR_INVALID;
-    out->kind = kind;
-    out->value = v;
+    if (spec->req.kind == SL_THRESHOLD_RAW)
+        return SL_OK;
+    if (!t)
+        return SL_ERR_NOT_FOUND;
+    double far = spec->req.value;
+    /* 1e-9 relative slack: "far:1e-7" with 10^7 impostor pairs is one pair */
+    if (!(far > 0 && far <= SL_FACE_FAR_MAX) ||
+        far * (double)t->n_impostor * (1 + 1e-9) < 1)
+        return SL_ERR_FACE_FAR_UNSUPPORTED;
     return SL_OK;
 }
 

@@ -7,6 +7,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 M=${SL_MODELS:-models}
 D=tests/data
+F=${SL_FACES:-${SL_ROOT:-.}/../shared/faces}
 if [ ! -f "$M/fr_feature.onnx" ] || [ ! -f "$D/sample1.jpg" ]; then
   echo "skip face CLI: models ($M) or test photos ($D) absent"
   echo "0 passed, 0 failed, 1 skipped"; exit 0
@@ -76,6 +77,22 @@ if diff -u tests/golden/face-verify.txt "$tmp/verify-cases.txt" >"$tmp/verify-di
   ok "verify output byte-identical to tests/golden/face-verify.txt (26 cases)"
 else
   bad "verify output differs from tests/golden/face-verify.txt"; head -c 2000 "$tmp/verify-diff.txt"
+fi
+
+# threshold spec (issue 9.2): only far:X or raw:X; a FAR the calibration
+# cannot measure is refused with a coded error (each failed before the fix:
+# a bare 0.35 was read as FAR 35 % and matched, far:1e-9 was extrapolated)
+expect "verify refuses a bare --threshold number" 2 '' -- \
+  $S face verify $D/sample5.jpg $D/sample6.jpg --threshold 0.35
+grep -q 'far:X' "$tmp/err" && grep -q 'raw:X' "$tmp/err" \
+  && ok "the refusal shows both forms" || bad "the refusal message: $(cat "$tmp/err")"
+expect "verify refuses far:1e-9 (no impostor pair that rare)" 3 '"code":"face_far_unsupported"' -- \
+  $S face verify $D/sample5.jpg $D/sample6.jpg --threshold far:1e-9
+expect "verify refuses far:0.5 (above 0.1)" 3 '"code":"face_far_unsupported"' -- \
+  $S face verify $D/sample5.jpg $D/sample6.jpg --threshold far:0.5
+if [ -f "${F:-}/dev/Afton_Smith/1.jpg" ]; then
+  expect "issue 9.2 reproduction: bare 0.35 on two different people" 2 '' -- \
+    $S face verify "$F/dev/Afton_Smith/1.jpg" "$F/dev/Dwayne_Wade/1.jpg" --threshold 0.35
 fi
 
 # quality reasons
