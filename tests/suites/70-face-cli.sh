@@ -95,6 +95,17 @@ if [ -f "${F:-}/dev/Afton_Smith/1.jpg" ]; then
     $S face verify "$F/dev/Afton_Smith/1.jpg" "$F/dev/Dwayne_Wade/1.jpg" --threshold 0.35
 fi
 
+# calibration files are validated (issue 9.6; both accepted before: the
+# -0.9 target made two different people match with far_estimate 1.0)
+jq '.tables[0].targets[2].threshold = -0.9' share/shualian/face-calib.json >"$tmp/cal-neg.json"
+expect "verify refuses a calibration whose 1e-3 target contradicts its points" 3 \
+  '"code":"face_calib_format"' -- $S face verify $D/sample5.jpg $D/sample6.jpg --calib "$tmp/cal-neg.json"
+jq '.model = "other-model-v2"' share/shualian/face-calib.json >"$tmp/cal-model.json"
+expect "verify refuses a calibration of another model" 3 '"code":"face_calib_model"' -- \
+  $S face verify $D/sample5.jpg $D/sample6.jpg --calib "$tmp/cal-model.json"
+SL_CALIB="$tmp/cal-model.json" expect "SL_CALIB is read by the program (mapped onto the engine)" 3 \
+  '"code":"face_calib_model"' -- $S face verify $D/sample5.jpg $D/sample6.jpg
+
 # quality reasons
 expect "quality of a clean portrait passes" 0 '"pass":true' -- $S face quality "$tmp/p1.jpg"
 convert "$tmp/p1.jpg" -evaluate multiply 0.2 "$tmp/dark.jpg"

@@ -170,6 +170,13 @@ SL_TEST(face, calib_strict_parse)
         { "\"support\":0", "\"support\":\"0\"" },
         { "\"far\":0.1", "\"far\":0" },
         { "\"model\":\"m\"", "\"model\":7" },
+        /* issue 9.6 (each accepted before): targets must agree with the
+         * points, thresholds are cosines, supports are floor(far * n) */
+        { "\"threshold\":0.6", "\"threshold\":-0.9" },  /* FAR 1.0 there */
+        { "\"threshold\":0.6", "\"threshold\":0.95" },  /* above FAR 0   */
+        { "[0.9,0,0.75]", "[1.5,0,0.75]" },              /* not a cosine  */
+        { "[0.1,1,0]", "[-1.5,1,0]" },
+        { "\"support\":0", "\"support\":3" },
     };
     for (size_t k = 0; k < SL_ARRAY_LEN(edits); k++) {
         const char *at = strstr(good, edits[k][0]);
