@@ -64,6 +64,9 @@ typedef enum sl_status {
 #define SL_ERR_FACE_DEGENERATE        (SL_ERR_INVALID | (49 << 8))    /* points collapse   */
 #define SL_ERR_FACE_CALIB_FORMAT      (SL_ERR_INVALID | (50 << 8))    /* bad calib file    */
 #define SL_ERR_CHALLENGE_FORMAT       (SL_ERR_INVALID | (51 << 8))    /* bad challenge/sig */
+#define SL_ERR_FACE_THRESHOLD_SPEC    (SL_ERR_INVALID | (52 << 8))    /* not far:X / raw:X */
+#define SL_ERR_FACE_FAR_UNSUPPORTED   (SL_ERR_INVALID | (53 << 8))    /* FAR outside calib */
+#define SL_ERR_FACE_CALIB_MODEL       (SL_ERR_INVALID | (54 << 8))    /* calib of other model */
 #define SL_ERR_CHALLENGE_USED         (SL_ERR_STATE   | (48 << 8))    /* nonce replayed    */
 #define SL_ERR_CHALLENGE_EXPIRED      (SL_ERR_EXPIRED | (48 << 8))    /* past expires_at   */
 #define SL_ERR_CHALLENGE_UNKNOWN      (SL_ERR_NOT_FOUND | (48 << 8))  /* never issued here */
@@ -83,6 +86,7 @@ typedef enum sl_status {
 #define SL_ERR_FACE_MODELS_MISSING    (SL_ERR_NOT_FOUND | (64 << 8))  /* model file absent */
 #define SL_ERR_FACE_MODEL_SHAPE       (SL_ERR_INVALID | (64 << 8))    /* unexpected I/O    */
 #define SL_ERR_FACE_MODEL_NOT_LOADED  (SL_ERR_STATE | (64 << 8))      /* model not loaded  */
+#define SL_ERR_FACE_MODEL_CHECKSUM    (SL_ERR_CORRUPT | (64 << 8))    /* not the shipped model */
 
 /* Extended codes: the server store (src/store/), details 96..111. */
 #define SL_ERR_STORE_URL          (SL_ERR_INVALID     | (96 << 8))  /* bad or unknown store URL     */

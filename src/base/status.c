@@ -42,6 +42,9 @@ static const struct status_row rows[] = {
     { SL_ERR_FACE_TEMPLATE_FORMAT, "face_template_format", "the face template is not in a readable format" },
     { SL_ERR_FACE_DEGENERATE, "face_degenerate_points", "the face points are degenerate (all equal or collinear)" },
     { SL_ERR_FACE_CALIB_FORMAT, "face_calib_format", "the calibration file is not in the expected format" },
+    { SL_ERR_FACE_THRESHOLD_SPEC, "face_threshold_spec", "the threshold is not far:X (a false-accept rate) or raw:X (a cosine)" },
+    { SL_ERR_FACE_FAR_UNSUPPORTED, "face_far_unsupported", "the calibration cannot support that false-accept rate" },
+    { SL_ERR_FACE_CALIB_MODEL, "face_calib_model", "the calibration was measured for another embedding model" },
     { SL_ERR_CHALLENGE_FORMAT, "challenge_format", "the challenge or frame-signal data is malformed" },
     { SL_ERR_CHALLENGE_USED, "challenge_used", "the challenge nonce has already been used" },
     { SL_ERR_CHALLENGE_EXPIRED, "challenge_expired", "the challenge has expired" },
@@ -78,6 +81,7 @@ static const struct status_row rows[] = {
     { SL_ERR_CRYPTO_SIGNATURE, "crypto_signature", "the signature does not verify" },
     { SL_ERR_CRYPTO_KEYFILE_MODE, "crypto_keyfile_mode", "the key file may be read or written by group or others (chmod 600)" },
     { SL_ERR_CRYPTO_KEYFILE, "crypto_keyfile",    "the key file is malformed" },
+    { SL_ERR_FACE_MODEL_CHECKSUM, "face_model_checksum", "a face model file does not match its shipped checksum" },
 };
 
 static const struct status_row *find(int st)
