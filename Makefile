@@ -55,6 +55,8 @@ LDFLAGS  ?=
 LIBS     := -ljpeg -lpng16 -lz -ljansson -lsodium -lcrypto -lpthread -lm
 # the server store (src/store/): SQLite and PostgreSQL (libpq)
 LIBS     += -lsqlite3 -lpq
+# the HTTP server (src/http)
+LIBS     += -lmicrohttpd
 ifeq ($(XNNPACK),1)
   ALL_CFLAGS += -DSL_HAVE_XNNPACK=1
   LIBS     += -lXNNPACK -lpthreadpool

@@ -110,6 +110,35 @@ typedef enum sl_status {
 #define SL_ERR_CRYPTO_SIGNATURE    (SL_ERR_DENIED | (80 << 8))     /* signature does not verify  */
 #define SL_ERR_CRYPTO_KEYFILE_MODE (SL_ERR_DENIED | (81 << 8))     /* key file group/other access*/
 #define SL_ERR_CRYPTO_KEYFILE      (SL_ERR_CORRUPT | (81 << 8))    /* key file malformed         */
+/* Extended codes: the HTTP server (http/), details 128..143. */
+#define SL_ERR_HTTP_JSON          (SL_ERR_INVALID | (128 << 8))     /* body is not JSON        */
+#define SL_ERR_HTTP_UTF8          (SL_ERR_INVALID | (129 << 8))     /* invalid UTF-8           */
+#define SL_ERR_HTTP_NUL           (SL_ERR_INVALID | (130 << 8))     /* NUL in a string         */
+#define SL_ERR_HTTP_FIELD_UNKNOWN (SL_ERR_INVALID | (131 << 8))     /* field not in the schema */
+#define SL_ERR_HTTP_FIELD_MISSING (SL_ERR_INVALID | (132 << 8))     /* required field absent   */
+#define SL_ERR_HTTP_FIELD_TYPE    (SL_ERR_INVALID | (133 << 8))     /* field of the wrong type */
+#define SL_ERR_HTTP_FIELD_VALUE   (SL_ERR_INVALID | (134 << 8))     /* value out of range/enum */
+#define SL_ERR_HTTP_PARAM         (SL_ERR_INVALID | (135 << 8))     /* bad path/query param    */
+#define SL_ERR_HTTP_DEPTH         (SL_ERR_TOO_LARGE | (128 << 8))   /* JSON nested too deep    */
+#define SL_ERR_HTTP_BODY          (SL_ERR_TOO_LARGE | (129 << 8))   /* body over route limit   */
+#define SL_ERR_HTTP_CONTENT_TYPE  (SL_ERR_UNSUPPORTED | (128 << 8)) /* not application/json   */
+#define SL_ERR_HTTP_METHOD        (SL_ERR_UNSUPPORTED | (129 << 8)) /* method not allowed      */
+#define SL_ERR_HTTP_ROUTE         (SL_ERR_NOT_FOUND | (128 << 8))   /* no such route           */
+#define SL_ERR_HTTP_AUTH          (SL_ERR_DENIED | (128 << 8))      /* no/bad credentials      */
+#define SL_ERR_HTTP_FORBIDDEN     (SL_ERR_DENIED | (129 << 8))      /* role/class not allowed  */
+#define SL_ERR_HTTP_RATE          (SL_ERR_DENIED | (130 << 8))      /* rate limit: retry later */
+#define SL_ERR_HTTP_BUSY          (SL_ERR_STATE | (128 << 8))       /* engines busy: retry     */
+#define SL_ERR_HTTP_STOPPING      (SL_ERR_STATE | (129 << 8))       /* server shutting down    */
+#define SL_ERR_HTTP_UNAVAILABLE   (SL_ERR_STATE | (130 << 8))       /* not configured (models) */
+
+/* Extended codes: accounts (acct/), details 144..159. */
+#define SL_ERR_ACCT_LOGIN         (SL_ERR_DENIED | (144 << 8))      /* wrong user or password  */
+#define SL_ERR_ACCT_LOCKED        (SL_ERR_DENIED | (145 << 8))      /* too many failed logins  */
+#define SL_ERR_ACCT_DISABLED      (SL_ERR_DENIED | (146 << 8))      /* user disabled           */
+#define SL_ERR_ACCT_DEVICE        (SL_ERR_DENIED | (147 << 8))      /* bad/revoked device key  */
+#define SL_ERR_ACCT_SESSION       (SL_ERR_EXPIRED | (144 << 8))     /* session expired/revoked */
+#define SL_ERR_ACCT_EXISTS        (SL_ERR_STATE | (144 << 8))       /* name already taken      */
+#define SL_ERR_ACCT_PASSWORD      (SL_ERR_INVALID | (144 << 8))     /* password too weak       */
 
 /* A short English sentence for the code; never NULL. */
 SL_API const char *sl_status_str(int st);

@@ -37,6 +37,44 @@ static const struct sl_migration migrations[] = {
       " expires_ms {int} NOT NULL);" },
     /* ---- audit 50..99 -------------------------------------------------- */
     /* ---- acct 100..199 ------------------------------------------------- */
+    { 100, "acct_accounts",
+      /* halls: service halls, kiosk sites, online channels */
+      "CREATE TABLE acct_hall ("
+      " id {id},"
+      " name {text} NOT NULL UNIQUE,"
+      " kind {text} NOT NULL,"
+      " created_ms {int} NOT NULL);"
+      /* staff users: Argon2id password; failed logins and lockout here */
+      "CREATE TABLE acct_user ("
+      " id {id},"
+      " hall_id {int} NOT NULL REFERENCES acct_hall (id),"
+      " username {text} NOT NULL UNIQUE,"
+      " pw_hash {text} NOT NULL,"
+      " roles {int} NOT NULL,"
+      " disabled {int} NOT NULL,"
+      " failed {int} NOT NULL,"
+      " locked_until_ms {int} NOT NULL,"
+      " created_ms {int} NOT NULL);"
+      /* sessions: only a keyed MAC of the bearer token is stored */
+      "CREATE TABLE acct_session ("
+      " id {id},"
+      " user_id {int} NOT NULL REFERENCES acct_user (id),"
+      " token_hash {blob} NOT NULL UNIQUE,"
+      " created_ms {int} NOT NULL,"
+      " last_ms {int} NOT NULL,"
+      " expires_ms {int} NOT NULL,"
+      " revoked {int} NOT NULL);"
+      "CREATE INDEX acct_session_user ON acct_session (user_id);"
+      /* devices: only a keyed MAC of the API key is stored */
+      "CREATE TABLE acct_device ("
+      " id {id},"
+      " device_id {text} NOT NULL UNIQUE,"
+      " hall_id {int} NOT NULL REFERENCES acct_hall (id),"
+      " class {int} NOT NULL,"
+      " label {text},"
+      " key_hash {blob} NOT NULL,"
+      " revoked {int} NOT NULL,"
+      " created_ms {int} NOT NULL);" },
 };
 
 const struct sl_migration *sl__schema_list(size_t *n)
