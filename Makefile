@@ -46,11 +46,17 @@ endif
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
             -Wformat=2 -Werror=implicit-function-declaration
 CFLAGS   ?= $(OPT) -g
+# libpq's header directory (the server store, src/store/pg.c)
+PG_INCLUDE ?= $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(FUZZ_NOWERROR) $(CFLAGS) $(SANFLAGS) -fPIC \
-            -fvisibility=hidden -Iinclude -Isrc -MMD -MP \
+            -fvisibility=hidden -Iinclude -Isrc -I$(PG_INCLUDE) -MMD -MP \
             -DSL_VERSION='"$(VERSION)"'
 LDFLAGS  ?=
-LIBS     := -ljpeg -lpng16 -lz -ljansson -lsodium -lpthread -lm
+LIBS     := -ljpeg -lpng16 -lz -ljansson -lsodium -lcrypto -lpthread -lm
+# the server store (src/store/): SQLite and PostgreSQL (libpq)
+LIBS     += -lsqlite3 -lpq
+# the HTTP server (src/http)
+LIBS     += -lmicrohttpd
 ifeq ($(XNNPACK),1)
   ALL_CFLAGS += -DSL_HAVE_XNNPACK=1
   LIBS     += -lXNNPACK -lpthreadpool

@@ -570,7 +570,8 @@ int cmd_eval(int argc, char **argv)
         rc = sl_cli_fail(st, cmd, "%s", err[0] ? err : sl_status_str(st));
         goto out;
     }
-    sl_face_engine_opts eo = { o.models, models, o.backend, 1 };
+    sl_face_engine_opts eo = { .models_dir = o.models, .models = models,
+                               .backend = o.backend, .threads = 1 };
     st = sl_face_engine_new(&e.eng, &eo, err, sizeof(err));
     if (st != SL_OK) {
         rc = sl_cli_fail(st, cmd, "%s", err);

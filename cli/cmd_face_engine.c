@@ -28,7 +28,9 @@ static int fe_engine(sl_face_engine **e, sl_face_session **s, const struct fe_op
                      uint32_t models, const char *cmd)
 {
     char err[512] = "";
-    sl_face_engine_opts eo = { o->models, models, o->backend, 1 };
+    sl_face_engine_opts eo = { .models_dir = o->models, .models = models,
+                               .backend = o->backend, .threads = 1,
+                               .calib_path = o->calib };
     sl_status st = sl_face_engine_new(e, &eo, err, sizeof(err));
     if (st != SL_OK)
         return sl_cli_fail(st, cmd, "%s", err[0] ? err : sl_status_str(st));
@@ -126,12 +128,6 @@ static sl_status fe_annotate(const char *path, const struct sl_image *img,
 
 /* ---- JSON pieces ---- */
 
-static json_t *box_json(const sl_face_box *b)
-{
-    return json_pack("[o,o,o,o]", sl_json_real(b->x0, 6), sl_json_real(b->y0, 6),
-                     sl_json_real(b->x1, 6), sl_json_real(b->y1, 6));
-}
-
 static json_t *points_json(const sl_point2f *p, int n)
 {
     json_t *a = json_array();
@@ -146,7 +142,7 @@ static json_t *face_json(const sl_face_result *r, bool lm68)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    json_object_set_new(o, "box", box_json(&r->box));
+    json_object_set_new(o, "box", sl__face_box_json(&r->box));
     json_object_set_new(o, "score", sl_json_real(r->box.score, 5));
     json_object_set_new(o, "points5", points_json(r->pts5, SL_FACE_POINTS5));
     if (lm68)
@@ -182,22 +178,7 @@ static json_t *quality_json(const struct sl_image *img, const sl_face_result *r,
     enum sl_quality_reason rs[SL_Q_REASON_MAX];
     size_t n = sl_quality_check(rs, SL_ARRAY_LEN(rs), &m, &th);
     *pass = n == 0;
-    json_t *meas = json_pack("{s:i, s:i, s:I}", "image_w", m.image_w, "image_h", m.image_h,
-                             "face_count", (json_int_t)m.face_count);
-    if (meas && found) {
-        json_object_set_new(meas, "interocular_px", sl_json_real(m.interocular_px, 5));
-        json_object_set_new(meas, "sharpness", sl_json_real(m.sharpness, 5));
-        json_object_set_new(meas, "luma_mean", sl_json_real(m.luma_mean, 5));
-        json_object_set_new(meas, "luma_std", sl_json_real(m.luma_std, 5));
-        json_object_set_new(meas, "yaw", sl_json_real(m.yaw, 4));
-        json_object_set_new(meas, "pitch", sl_json_real(m.pitch, 4));
-        json_object_set_new(meas, "roll", sl_json_real(m.roll, 4));
-        json_object_set_new(meas, "eye_open_left", sl_json_real(m.eye_open_left, 4));
-        json_object_set_new(meas, "eye_open_right", sl_json_real(m.eye_open_right, 4));
-    }
-    return json_pack("{s:s, s:b, s:o, s:o}", "preset", preset, "pass", n == 0,
-                     "reasons", sl_quality_reasons_to_json(rs, SL_MIN(n, SL_ARRAY_LEN(rs))),
-                     "measurements", meas);
+    return sl__face_quality_json(&m, rs, SL_MIN(n, SL_ARRAY_LEN(rs)), n == 0, preset);
 }
 
 /* ---- subcommands ---- */
@@ -379,7 +360,9 @@ int sl_cli_face_verify(int argc, char **argv)
                "the dev set; --calib, $SL_CALIB or the shipped table), the estimated\n"
                "FAR/FRR there, and the quality of both images. Exit 0 match, 1 no match\n"
                "(or no face). A or B may be a stored template (face embed --template)\n"
-               "instead of an image, e.g. the registry photo's.\n");
+               "instead of an image, e.g. the registry photo's. --threshold is far:X\n"
+               "(a false-accept rate, at most 0.1 and measured on the calibration set)\n"
+               "or raw:X (a cosine in [-1, 1]); a bare number is refused.\n");
         sl_cli_fe_help();
         return SL_EXIT_OK;
     }
@@ -389,140 +372,87 @@ int sl_cli_face_verify(int argc, char **argv)
         return rc;
     if (o.npos != 2)
         return sl_cli_usage_error(cmd, "two image files are expected");
-    sl_threshold_req req;
-    if (sl_threshold_req_parse(&req, o.threshold) != SL_OK)
-        return sl_cli_usage_error(cmd, "bad --threshold '%s' (far:1e-3 or raw:0.35)",
-                                  o.threshold);
+    sl_face_verify_opts vo = sl_face_verify_opts_default();
+    vo.cfg = o.cfg;
+    vo.enrol_preset = strcmp(o.preset, "enrol") == 0;
+    if (sl_face_threshold_parse(o.threshold, &vo.threshold) != SL_OK)
+        return sl_cli_usage_error(cmd, "bad --threshold '%s': write far:X for a false-accept "
+                                  "rate (e.g. far:1e-3) or raw:X for a cosine threshold "
+                                  "(e.g. raw:0.35)", o.threshold);
+    if (strlen(o.mode) >= sizeof(vo.mode))
+        return sl_cli_usage_error(cmd, "bad --mode '%s'", o.mode);
+    memcpy(vo.mode, o.mode, strlen(o.mode) + 1);
     sl_face_engine *e = NULL;
     sl_face_session *s = NULL;
-    struct sl_image *img[2] = { NULL, NULL };
-    sl_face_result *res = NULL;
-    json_t *out = NULL, *q[2] = { NULL, NULL };
-    sl_face_template *tpl[2] = { NULL, NULL };
-    sl_calib cal;
-    bool have_cal = false;
+    sl_face_input in[2] = { { NULL, NULL }, { NULL, NULL } };
+    sl_face_verdict *v = NULL;
     /* an operand may be a stored template (SLFT) instead of an image */
     for (int k = 0; k < 2; k++) {
         uint8_t *buf;
         size_t len;
-        sl_status rs = sl__read_file(o.pos[k], FE_IMAGE_MAX_BYTES, &buf, &len);
-        if (rs == SL_OK && len >= 4 && memcmp(buf, SL_FACE_TEMPLATE_MAGIC, 4) == 0) {
-            tpl[k] = sl__malloc(sizeof(*tpl[k]));
-            rs = tpl[k] ? sl_face_template_read(tpl[k], buf, len) : SL_ERR_NOMEM;
-            sl__free(buf);
-            if (rs != SL_OK) {
-                rc = sl_cli_fail(rs, cmd, "%s: not a readable template", o.pos[k]);
-                goto out;
-            }
-            continue;
-        }
-        if (rs == SL_OK)
-            sl__free(buf);
-        if ((rc = fe_load(&img[k], o.pos[k], cmd)) >= 0)
+        sl_status st = sl__read_file(o.pos[k], FE_IMAGE_MAX_BYTES, &buf, &len);
+        if (st != SL_OK) {
+            rc = sl_cli_fail(st, cmd, "cannot read %s", o.pos[k]);
             goto out;
-    }
-    sl_status st = sl_face_calib_load_default(&cal, o.calib);
-    if (st != SL_OK) {
-        const char *which = o.calib ? o.calib : getenv("SL_CALIB");
-        rc = sl_cli_fail(st, cmd, "cannot load calibration %s",
-                         which ? which : "(share/shualian/face-calib.json or built-in)");
-        goto out;
-    }
-    have_cal = true;
-    const sl_calib_table *tab = sl_calib_get(&cal, o.mode);
-    if (!tab && req.kind == SL_THRESHOLD_FAR) {
-        rc = sl_cli_fail(SL_ERR_NOT_FOUND, cmd, "no calibration table for mode '%s'", o.mode);
-        goto out;
+        }
+        st = sl_face_input_decode(buf, len, &in[k]);
+        sl__free(buf);
+        if (st == SL_ERR_FACE_TEMPLATE_FORMAT) {
+            rc = sl_cli_fail(st, cmd, "%s: not a readable template", o.pos[k]);
+            goto out;
+        }
+        if (st != SL_OK) {
+            rc = sl_cli_fail(st, cmd, "%s: %s", o.pos[k], sl_status_str(st));
+            goto out;
+        }
     }
     if ((rc = fe_engine(&e, &s, &o, SL_FM_CORE | SL_FM_BIT(SL_FM_POSE) | SL_FM_BIT(SL_FM_EYE),
                         cmd)) >= 0)
         goto out;
-    if (!(res = sl__calloc(2, sizeof(*res)))) {
+    if (!(v = sl__malloc(sizeof(*v)))) {
         rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
         goto out;
     }
-    size_t found[2] = { 0, 0 };
-    for (int k = 0; k < 2; k++) {
-        size_t n = 0;
-        if (tpl[k]) {
-            sl_face_template mine;
-            if (tpl[k]->dim != SL_FACE_EMBED_DIM ||
-                sl_face_template_init(&mine, SL_FACE_ENGINE_MODEL_ID, SL_FACE_ELEM_F32,
-                                      tpl[k]->v, tpl[k]->dim, true) != SL_OK ||
-                strcmp(tpl[k]->model_id, SL_FACE_ENGINE_MODEL_ID) != 0) {
-                rc = sl_cli_fail(SL_ERR_FACE_TEMPLATE_MISMATCH, cmd,
-                                 "%s: template of model '%s', this engine makes '%s'",
-                                 o.pos[k], tpl[k]->model_id, SL_FACE_ENGINE_MODEL_ID);
-                goto out;
-            }
-            memcpy(res[k].emb, mine.v, sizeof(res[k].emb));
-            found[k] = 1;
-            q[k] = json_pack("{s:o, s:o}", "template", sl_json_text(o.pos[k]), "model_id",
-                             sl_json_text(tpl[k]->model_id));
-            continue;
-        }
-        st = sl_face_process(s, img[k], &o.cfg,
-                             SL_FACE_DO_EMBED | SL_FACE_DO_QUALITY | SL_FACE_DO_POSE |
-                             SL_FACE_DO_EYES, &res[k], 1, &n, &found[k]);
-        if (st != SL_OK && st != SL_NO_FACE) {
+    sl_status st = sl_face_verify(s, &in[0], &in[1], &vo, v);
+    if (st != SL_OK) {
+        int k = v->failed_side;
+        if (st == SL_ERR_FACE_TEMPLATE_MISMATCH && k >= 0)
+            rc = sl_cli_fail(st, cmd, "%s: template of model '%s', this engine makes '%s'",
+                             o.pos[k], v->side[k].model_id, SL_FACE_ENGINE_MODEL_ID);
+        else if (k >= 0)
             rc = sl_cli_fail(st, cmd, "%s: %s", o.pos[k], sl_status_str(st));
-            goto out;
-        }
-        bool pass;
-        q[k] = quality_json(img[k], &res[k], found[k], o.preset, &pass);
-        json_object_set_new(q[k], "image", sl_json_text(o.pos[k]));
-        json_object_set_new(q[k], "face_count", json_integer((json_int_t)found[k]));
-        if (found[k])
-            json_object_set_new(q[k], "box", box_json(&res[k].box));
-    }
-    if (!found[0] || !found[1]) {
-        out = json_pack("{s:b, s:n, s:s, s:s, s:s, s:o, s:o}", "match", 0, "score",
-                        "reason", "no_face", "zh", sl_face_reason_text(SL_NO_FACE, SL_LANG_ZH),
-                        "en", sl_face_reason_text(SL_NO_FACE, SL_LANG_EN), "a", q[0], "b", q[1]);
-        q[0] = q[1] = NULL;
-        rc = sl_cli_print(out);
-        out = NULL;
-        if (rc == SL_EXIT_OK)
-            rc = SL_EXIT_NEGATIVE;
+        else if (st == SL_ERR_NOT_FOUND)
+            rc = sl_cli_fail(st, cmd, "no calibration table for mode '%s'", o.mode);
+        else if (st == SL_ERR_FACE_FAR_UNSUPPORTED)
+            rc = sl_cli_fail(st, cmd, "--threshold %s: the calibration (%s) measures FAR "
+                             "from 1 impostor pair up to %g; ask within that or give raw:X",
+                             o.threshold, v->calibration, SL_FACE_FAR_MAX);
+        else
+            rc = sl_cli_fail(st, cmd, "cannot decide (threshold request %s)", o.threshold);
         goto out;
     }
-    double cosv = sl_face_cosine(res[0].emb, res[1].emb, SL_FACE_EMBED_DIM);
-    sl_face_decision d;
-    if ((st = sl_calib_decide(&d, tab, cosv, req)) != SL_OK) {
-        rc = sl_cli_fail(st, cmd, "cannot decide (threshold request %s)", o.threshold);
+    json_t *out = sl__face_verdict_json(v, o.pos[0], o.pos[1]);
+    if (!out) {
+        rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
         goto out;
     }
-    out = json_pack("{s:b, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o}",
-                    "match", d.match, "score", sl_json_real(d.score, 6),
-                    "threshold", sl_json_real(d.threshold, 6),
-                    "far_estimate", sl_json_real(d.far_estimate, 4),
-                    "frr_estimate", sl_json_real(d.frr_estimate, 4),
-                    "request", o.threshold, "mode", o.mode,
-                    "calibration", cal.source, "a", q[0], "b", q[1]);
-    q[0] = q[1] = NULL;
-    if (o.annotate && img[0]) {
+    if (!v->no_face && o.annotate && in[0].image) {
         /* side by side is not needed: annotate A */
-        bool okv[1] = { d.match };
-        if ((st = fe_annotate(o.annotate, img[0], &res[0], 1, okv, NULL, 0)) != SL_OK) {
+        bool okv[1] = { v->decision.match };
+        if ((st = fe_annotate(o.annotate, in[0].image, &v->side[0].face, 1, okv, NULL, 0)) !=
+            SL_OK) {
+            json_decref(out);
             rc = sl_cli_fail(st, cmd, "cannot write %s", o.annotate);
             goto out;
         }
     }
     rc = sl_cli_print(out);
-    out = NULL;
-    if (rc == SL_EXIT_OK && !d.match)
+    if (rc == SL_EXIT_OK && (v->no_face || !v->decision.match))
         rc = SL_EXIT_NEGATIVE;
 out:
-    sl__free(tpl[0]);
-    sl__free(tpl[1]);
-    json_decref(q[0]);
-    json_decref(q[1]);
-    json_decref(out);
-    if (have_cal)
-        sl_calib_free(&cal);
-    sl__free(res);
-    sl_image_free(img[0]);
-    sl_image_free(img[1]);
+    sl__free(v);
+    sl_face_input_clear(&in[0]);
+    sl_face_input_clear(&in[1]);
     sl_face_session_free(s);
     sl_face_engine_free(e);
     return rc;
@@ -676,7 +606,7 @@ int sl_cli_face_bench(int argc, char **argv)
                                 "live_score", sl_json_real(st == SL_OK ? r.live_score : NAN, 5),
                                 "stages", stages);
         if (st == SL_OK) {
-            json_object_set_new(row, "box", box_json(&r.box));
+            json_object_set_new(row, "box", sl__face_box_json(&r.box));
             json_t *ea = json_array();
             for (int i = 0; ea && i < 8; i++)
                 json_array_append_new(ea, sl_json_real(r.emb[i], 6));
@@ -730,7 +660,8 @@ int sl_cli_face_frames(const char *list, const char *models, sl_frame_signal *ou
     struct fe_opts o;
     char *fake[1] = { (char *)cmd };
     (void)sl_cli_fe_parse(&o, 1, fake, cmd);
-    o.models = models;
+    if (models)
+        o.models = models;
     sl_face_engine *e = NULL;
     sl_face_session *s = NULL;
     float *ref = NULL;

@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -53,6 +54,12 @@ int sl_cli_fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd)
     o->quality_min_side = -1;
     o->pad_threshold = NAN;
     bool opts_done = false;
+    /* the library reads no environment: the variables are mapped here, and
+     * --models / --calib override them */
+    const char *env = getenv("SL_MODELS");
+    o->models = env && *env ? env : NULL;
+    env = getenv("SL_CALIB");
+    o->calib = env && *env ? env : NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -24,6 +24,7 @@ PKGS=(
   clang libclang-rt-14-dev              # libFuzzer targets, sanitizers
   libjpeg-dev libpng-dev zlib1g-dev     # image decode/encode (libjpeg-turbo)
   libjansson-dev libsodium-dev
+  libssl-dev                            # OpenSSL libcrypto: the gm suite (SM2/SM3/SM4)
   libxnnpack-dev libpthreadpool-dev     # fast NN backend
   libmicrohttpd-dev libsqlite3-dev libpq-dev postgresql
   libqrencode-dev libzbar-dev

@@ -762,10 +762,39 @@ typedef struct sl_face_decision {
 SL_API sl_status sl_calib_decide(sl_face_decision *out,
                                  const sl_calib_table *t, double score,
                                  sl_threshold_req req);
-/* Parses a threshold request: "1e-3", "0.001" or "far:1e-3" ask for a
- * FAR; "raw:0.3" gives a cosine threshold. SL_ERR_INVALID if malformed. */
-SL_API sl_status sl_threshold_req_parse(sl_threshold_req *out,
-                                        const char *text);
+/* Parses a threshold request, the same rule as sl_face_threshold_parse():
+ * "far:1e-3" asks for a FAR, "raw:0.3" gives a cosine threshold; a bare
+ * number is refused (it was read as a FAR, so "0.35" meant FAR 35 %).
+ * SL_ERR_INVALID if malformed. */
+SL_API SL_NODISCARD sl_status sl_threshold_req_parse(sl_threshold_req *out,
+                                                     const char *text);
+
+/* ============================ Threshold spec ============================
+ * The one rule for a threshold written as text (CLI --threshold, server
+ * requests): "far:X" asks for the threshold whose false-accept rate on the
+ * calibration set is at most X, 0 < X < 1; "raw:X" is a cosine threshold,
+ * -1 <= X <= 1. Nothing else: a bare number is ambiguous and refused. */
+#define SL_FACE_THRESHOLD_TEXT_MAX 32     /* bytes incl. NUL                */
+/* Highest FAR a verification may ask for: above it a "match" says little. */
+#define SL_FACE_FAR_MAX 0.1
+
+typedef struct sl_face_threshold_spec {
+    sl_threshold_req req;                          /* kind and value        */
+    char             text[SL_FACE_THRESHOLD_TEXT_MAX];   /* as written      */
+} sl_face_threshold_spec;
+
+/* Parses text (borrowed) into *out. SL_ERR_FACE_THRESHOLD_SPEC when it is
+ * not "far:X" / "raw:X" with X in range (or is longer than
+ * SL_FACE_THRESHOLD_TEXT_MAX - 1 bytes); *out is untouched then. */
+SL_API SL_NODISCARD sl_status sl_face_threshold_parse(const char *text,
+                                                      sl_face_threshold_spec *out);
+/* Checks that the calibration table t (borrowed; NULL allowed for raw)
+ * supports the spec: a FAR must be <= SL_FACE_FAR_MAX and have at least
+ * one impostor pair at that rate (far * impostor pairs >= 1), so the
+ * threshold is measured, not extrapolated. SL_ERR_FACE_FAR_UNSUPPORTED
+ * otherwise; SL_ERR_NOT_FOUND for a FAR without a table. */
+SL_API SL_NODISCARD sl_status sl_face_threshold_check(const sl_face_threshold_spec *spec,
+                                                      const sl_calib_table *t);
 
 /* ============================ Model output decoding =====================
  * The arithmetic between the networks (shared/anchors/ort-pipeline.md):

@@ -131,6 +131,18 @@ int64_t  sl_time_wall_ms(void);        /* Unix epoch milliseconds            */
 /* "2026-11-21T12:34:56.789Z"; cap >= 25. */
 void     sl_time_iso8601(char *out, size_t cap, int64_t wall_ms);
 
+/* The one time source for expiry (sessions, lockouts, rate limits, audit):
+ * epoch milliseconds from the wall clock, or from the test clock file when
+ * one is set (clock.c). Thread-safe. */
+int64_t  sl__now_ms(void);
+/* Sets (path) or clears (NULL) the test clock file: one time, epoch ms or
+ * ISO-8601 UTC ("2026-12-04T11:00:00Z", optional .mmm), re-read when the
+ * file changes. SL_ERR_IO/NOT_FOUND if unreadable, SL_ERR_INVALID if the
+ * time does not parse (the clock is then the wall clock). */
+sl_status sl__clock_set_file(const char *path);
+/* Parses one such time (surrounding blanks allowed) into *out. */
+sl_status sl__clock_parse(const char *text, int64_t *out);
+
 /* ============================ CPU features ===============================
  * Detected once (sl_cpu_init, idempotent, thread-safe); kernels are picked
  * from this word at start, never per call. SL_CPU_DISABLE="avx512,avx2"

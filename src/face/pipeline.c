@@ -49,6 +49,53 @@ static void seterr(char *err, size_t cap, const char *what, const char *path,
         snprintf(err, cap, "%s %s%s%s", what, path, why[0] ? ": " : "", why);
 }
 
+sl_face_engine_opts sl_face_engine_opts_default(void)
+{
+    return (sl_face_engine_opts){ .models = SL_FM_ALL, .threads = 1 };
+}
+
+/* Deep copy of a calibration (the points are the only owned memory). */
+static sl_status calib_copy(sl_calib *dst, const sl_calib *src)
+{
+    *dst = *src;
+    for (size_t i = 0; i < dst->n_tables; i++)
+        dst->tables[i].pts = NULL;
+    for (size_t i = 0; i < src->n_tables; i++) {
+        size_t bytes = src->tables[i].n * sizeof(*src->tables[i].pts);
+        if (!src->tables[i].pts || !(dst->tables[i].pts = sl__malloc(bytes))) {
+            sl_calib_free(dst);
+            return src->tables[i].pts ? SL_ERR_NOMEM : SL_ERR_INVALID;
+        }
+        memcpy(dst->tables[i].pts, src->tables[i].pts, bytes);
+    }
+    return SL_OK;
+}
+
+/* The engine's calibration: o->calib copied, else o->calib_path or the
+ * shipped table; it must be of the model this engine embeds with. */
+static sl_status engine_calib(sl_face_engine *e, const sl_face_engine_opts *o,
+                              char *err, size_t cap)
+{
+    const char *which = o->calib ? "(given table)"
+                      : o->calib_path && *o->calib_path ? o->calib_path
+                      : "(share/shualian/face-calib.json or built-in)";
+    sl_status st = o->calib ? calib_copy(&e->calib, o->calib)
+                            : sl_face_calib_load_default(&e->calib, o->calib_path);
+    if (st != SL_OK) {
+        seterr(err, cap, "cannot load calibration", which, sl_status_str(st));
+        return st;
+    }
+    if (strcmp(e->calib.model_id, SL_FACE_ENGINE_MODEL_ID) != 0) {
+        char why[160];
+        snprintf(why, sizeof(why), "measured for model '%.48s', this engine embeds with '%s'",
+                 e->calib.model_id, SL_FACE_ENGINE_MODEL_ID);
+        seterr(err, cap, "calibration", which, why);
+        sl_calib_free(&e->calib);
+        return SL_ERR_FACE_CALIB_MODEL;
+    }
+    return SL_OK;
+}
+
 sl_status sl_face_engine_new(sl_face_engine **out, const sl_face_engine_opts *o,
                              char *err, size_t cap)
 {
@@ -57,11 +104,7 @@ sl_status sl_face_engine_new(sl_face_engine **out, const sl_face_engine_opts *o,
     sl_face_engine_opts d = { 0 };
     if (!o)
         o = &d;
-    const char *dir = o->models_dir;
-    if (!dir || !*dir)
-        dir = getenv("SL_MODELS");
-    if (!dir || !*dir)
-        dir = "models";
+    const char *dir = o->models_dir && *o->models_dir ? o->models_dir : "models";
     uint32_t want = o->models ? o->models : SL_FM_ALL;
     sl_status st = SL_ERR_NOMEM;
     sl_face_engine *e = sl__calloc(1, sizeof(*e));
@@ -91,6 +134,8 @@ sl_status sl_face_engine_new(sl_face_engine **out, const sl_face_engine_opts *o,
             goto out_fail;
         }
     }
+    if ((st = engine_calib(e, o, err, cap)) != SL_OK)
+        goto out_fail;
     *out = e;
     return SL_OK;
 out_fail:
@@ -104,12 +149,18 @@ void sl_face_engine_free(sl_face_engine *e)
         return;
     for (int m = 0; m < SL_FM_COUNT; m++)
         sl_nn_model_free(e->model[m]);
+    sl_calib_free(&e->calib);
     sl__free(e);
 }
 
 bool sl_face_engine_has(const sl_face_engine *e, enum sl_face_model m)
 {
     return e && (unsigned)m < SL_FM_COUNT && e->model[m] != NULL;
+}
+
+const sl_calib *sl_face_engine_calib(const sl_face_engine *e)
+{
+    return e ? &e->calib : NULL;
 }
 
 sl_status sl_face_session_new(sl_face_session **out, const sl_face_engine *e)

@@ -20,6 +20,7 @@ struct sl_face_engine {
     sl_nn_model *model[SL_FM_COUNT];
     char         backend[16];
     int          threads;
+    sl_calib     calib;            /* validated, of SL_FACE_ENGINE_MODEL_ID  */
 };
 
 struct sl_face_session {
