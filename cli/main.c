@@ -18,7 +18,6 @@ static const struct command commands[] = {
     { "eval",    cmd_eval,    "evaluate the face engine: LFW pairs, ROC, rank-1, PAD" },
     { "face",    cmd_face,    "face engine: challenge new|check (active liveness)" },
     { "img",     cmd_img,     "image files: info, convert (decode, EXIF orientation, limits)" },
-    { "img",     cmd_img,     "image files: info (decode, EXIF orientation, limits)" },
     { "matters", cmd_matters, "service matters: check, list, show the catalogue; eval rules" },
     { "nn",      cmd_nn,      "ONNX engine: info, run (backends ref, xnnpack), timing" },
     { "bench",   cmd_bench,   "benchmarks: index (1:N search speed, recall, memory)" },
