@@ -166,6 +166,7 @@ struct sl_nn_exec {
     const struct sl_nn_model *m;
     uint8_t *arena;                /* session arena (plan offsets)           */
     int      threads;
+    unsigned kernels_off;          /* SL_NN_KERNEL_* bits (shualian/nn.h)    */
 };
 
 /* Pointer to value v's data in a session: constant payload or arena slot. */

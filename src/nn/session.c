@@ -233,7 +233,18 @@ void sl_nn_session_free(sl_nn_session *s)
 sl_status sl_nn_session_new(sl_nn_session **out, const sl_nn_model *m,
                             const char *backend, int threads)
 {
+    struct sl_nn_options o = { .backend = backend, .threads = threads };
+    if (threads < 1)
+        return SL_ERR_INVALID;
+    return sl_nn_session_new_opts(out, m, &o);
+}
+
+sl_status sl_nn_session_new_opts(sl_nn_session **out, const sl_nn_model *m,
+                                 const struct sl_nn_options *opt)
+{
     sl_status st = SL_OK;
+    const char *backend = opt ? opt->backend : NULL;
+    int threads = opt && opt->threads ? opt->threads : 1;
     struct sl_nn_session *s = NULL;
     const struct sl_nn_backend_ops *be = &sl__nn_backend_ref;
     *out = NULL;
@@ -264,6 +275,7 @@ sl_status sl_nn_session_new(sl_nn_session **out, const sl_nn_model *m,
     s->x.m = m;
     s->x.arena = s->arena;
     s->x.threads = threads;
+    s->x.kernels_off = opt ? opt->kernels_off : 0;
     if ((st = be->open(&s->ctx, threads)))
         goto fail;
     s->be = be;
