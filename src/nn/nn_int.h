@@ -138,6 +138,9 @@ struct sl_nn_model {
 
 /* ============================ Model building ============================ */
 sl_status sl__nn_onnx_read(struct sl_nn_model *m, const uint8_t *p, size_t n);
+/* One standalone TensorProto (test drivers): payload owned by *out. */
+sl_status sl__nn_tensor_read(const uint8_t *p, size_t n, struct sl_nn_value *out,
+                             char **name, char *err, size_t cap);
 int       sl__nn_value_find(const struct sl_nn_model *m, const char *name);
 /* Finds or creates the value 'name'; -1 on allocation failure/limit. */
 int       sl__nn_value_get(struct sl_nn_model *m, const char *name);

@@ -349,6 +349,36 @@ out:
     return st;
 }
 
+/* A standalone TensorProto (the .pb files of ONNX's node tests) into *out:
+ * dtype, rank, dims and an owned payload (float32, or int64 for int32/int64
+ * tensors); the name, when present, into *name (owned). Test drivers only. */
+sl_status sl__nn_tensor_read(const uint8_t *p, size_t n, struct sl_nn_value *out,
+                             char **name, char *err, size_t cap)
+{
+    struct sl_nn_model *m = sl__calloc(1, sizeof *m);
+    memset(out, 0, sizeof *out);
+    if (name)
+        *name = NULL;
+    if (!m)
+        return SL_ERR_NOMEM;
+    sl_status st = SL_ERR_NOMEM;
+    int v = sl__nn_value_new(m, "tensor");
+    if (v >= 0) {
+        struct pb b = { p, p + n };
+        st = read_tensor(m, b, v, name);
+        if (st == SL_OK) {
+            *out = m->values[v];
+            out->name = NULL;
+            m->values[v].data = NULL;
+        }
+    }
+    if (st && err && cap)
+        snprintf(err, cap, "%s", m->err[0] ? m->err : sl_status_str(st));
+    sl__nn_model_release(m);
+    sl__free(m);
+    return st;
+}
+
 /* ============================ Value info ================================ */
 static sl_status read_value_info(struct sl_nn_model *m, struct pb b, char **name,
                                  int *rank, int64_t *dims, int *dtype)
