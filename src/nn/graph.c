@@ -1055,7 +1055,9 @@ sl_status sl__nn_prepare(struct sl_nn_model *m)
         return st;
     for (int i = 0; i < m->noutputs; i++)
         if (m->values[m->outputs[i]].data) {
-            snprintf(m->err, sizeof m->err, "output '%.128s' is a constant",
+            snprintf(m->err, sizeof m->err, "output '%.128s' does not depend on the "
+                     "input values (computed at load time from constants or shapes, e.g. "
+                     "by Shape): constant outputs are not supported",
                      m->values[m->outputs[i]].name);
             return SL_ERR_MODEL_OP;
         }
