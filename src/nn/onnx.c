@@ -714,8 +714,8 @@ static sl_status node_attrs(struct sl_nn_model *m, struct sl_nn_node *nd,
             else if (IS("max")) nd->clip_max = a->f;
             else ok = false;
             break;
-        case SL_OP_DROPOUT:
-            if (!IS("ratio") && !IS("is_test")) ok = false;
+        case SL_OP_DROPOUT:                      /* inference: an identity */
+            if (!IS("ratio") && !IS("is_test") && !IS("seed")) ok = false;
             break;
         case SL_OP_CONSTANT:
             if (!IS("value") || !a->has_t) ok = false;

@@ -337,6 +337,11 @@ static int run_one(const char *dir, const struct model_info *mi, const uint8_t *
         goto out;
     }
 
+    if (nin && !mi->in_float[0]) {
+        snprintf(msg, cap, "input 0 is not float32 (graph inputs are float32)");
+        verdict = R_NODATA;
+        goto out;
+    }
     /* the model with every input but a float input 0 as an initializer */
     struct wr g = { 0 }, mod = { 0 };
     wr_raw(&g, mi->graph.p, (size_t)(mi->graph.end - mi->graph.p));
