@@ -307,7 +307,7 @@ static sl_status fold_node(struct sl_nn_model *m, int n, size_t *budget)
         int64_t *d = sl__malloc(sizeof(int64_t) * SL_NN_MAX_RANK);
         if (!d)
             FAIL(SL_ERR_NOMEM, "out of memory");
-        memcpy(d, x->dims, sizeof(int64_t) * (size_t)x->rank);
+        memcpy(d, x->dims + nd->list[0], sizeof(int64_t) * (size_t)(nd->list[1] - nd->list[0]));
         o->data = d;
         o->producer = -1;
         nd->dead = true;

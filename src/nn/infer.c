@@ -192,10 +192,10 @@ INFER_FN(gap)
     const char *opn = sl__nn_op_name(nd->op);
     struct sl_nn_value *x = &m->values[nd->in[0]];
     int r = 0;
-        if (x->rank != 4)
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): needs a 4-D input", nd->name, opn);
-        d[0] = x->dims[0]; d[1] = x->dims[1]; d[2] = d[3] = 1;
-        r = 4;
+    if (x->rank != 4)
+        FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): needs a 4-D input", nd->name, opn);
+    d[0] = x->dims[0]; d[1] = x->dims[1]; d[2] = d[3] = 1;
+    r = 4;
     *rank = r;
 out:
     return st;
@@ -208,16 +208,16 @@ INFER_FN(batchnorm)
     const char *opn = sl__nn_op_name(nd->op);
     struct sl_nn_value *x = &m->values[nd->in[0]];
     int r = 0;
-        if (x->rank < 2)
-            FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): needs rank >= 2", nd->name, opn);
-        for (int i = 1; i < 5; i++) {
-            const struct sl_nn_value *p = &m->values[nd->in[i]];
-            if (!p->data || p->dtype != SL_NN_F32 || sl__nn_numel(p) != x->dims[1])
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): parameters must be constant [C]", nd->name, opn);
-        }
-        nd->axis = 1;
-        r = x->rank;
-        memcpy(d, x->dims, sizeof(int64_t) * SL_NN_MAX_RANK);
+    if (x->rank < 2)
+        FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): needs rank >= 2", nd->name, opn);
+    for (int i = 1; i < 5; i++) {
+        const struct sl_nn_value *p = &m->values[nd->in[i]];
+        if (!p->data || p->dtype != SL_NN_F32 || sl__nn_numel(p) != x->dims[1])
+            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): parameters must be constant [C]", nd->name, opn);
+    }
+    nd->axis = 1;
+    r = x->rank;
+    memcpy(d, x->dims, sizeof(int64_t) * SL_NN_MAX_RANK);
     *rank = r;
 out:
     return st;
@@ -229,14 +229,14 @@ INFER_FN(same)
     sl_status st = SL_OK;
     struct sl_nn_value *x = &m->values[nd->in[0]];
     int r = 0;
-        r = x->rank;
-        memcpy(d, x->dims, sizeof(int64_t) * SL_NN_MAX_RANK);
-        if (nd->op == SL_OP_DROPOUT && nd->nout > 1) {
-            struct sl_nn_value *mask = &m->values[nd->out[1]];
-            if (mask->is_output)
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (Dropout): mask output is not supported", nd->name);
-            sl__nn_set_shape(mask, SL_NN_F32, r, d);
-        }
+    r = x->rank;
+    memcpy(d, x->dims, sizeof(int64_t) * SL_NN_MAX_RANK);
+    if (nd->op == SL_OP_DROPOUT && nd->nout > 1) {
+        struct sl_nn_value *mask = &m->values[nd->out[1]];
+        if (mask->is_output)
+            FAIL(SL_ERR_MODEL_OP, "node '%s' (Dropout): mask output is not supported", nd->name);
+        sl__nn_set_shape(mask, SL_NN_F32, r, d);
+    }
     *rank = r;
 out:
     return st;
@@ -248,13 +248,13 @@ INFER_FN(clip)
     sl_status st = SL_OK;
     struct sl_nn_value *x = &m->values[nd->in[0]];
     int r = 0;
-        if (nd->nin > 1 && nd->in[1] >= 0 && !const_scalar_f(m, nd->in[1], &nd->clip_min))
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (Clip): min must be a constant", nd->name);
-        if (nd->nin > 2 && nd->in[2] >= 0 && !const_scalar_f(m, nd->in[2], &nd->clip_max))
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (Clip): max must be a constant", nd->name);
-        nd->nin = 1;
-        r = x->rank;
-        memcpy(d, x->dims, sizeof(int64_t) * SL_NN_MAX_RANK);
+    if (nd->nin > 1 && nd->in[1] >= 0 && !const_scalar_f(m, nd->in[1], &nd->clip_min))
+        FAIL(SL_ERR_MODEL_OP, "node '%s' (Clip): min must be a constant", nd->name);
+    if (nd->nin > 2 && nd->in[2] >= 0 && !const_scalar_f(m, nd->in[2], &nd->clip_max))
+        FAIL(SL_ERR_MODEL_OP, "node '%s' (Clip): max must be a constant", nd->name);
+    nd->nin = 1;
+    r = x->rank;
+    memcpy(d, x->dims, sizeof(int64_t) * SL_NN_MAX_RANK);
     *rank = r;
 out:
     return st;
@@ -284,13 +284,13 @@ INFER_FN(softmax)
     const char *opn = sl__nn_op_name(nd->op);
     struct sl_nn_value *x = &m->values[nd->in[0]];
     int r = 0;
-        if (!norm_axis(&nd->axis, x->rank))
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): bad axis", nd->name, opn);
-        if (m->opset >= 13)   /* one axis: same as the flattened form only for the last */
-            if (nd->axis != x->rank - 1)
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): only the last axis is supported", nd->name, opn);
-        r = x->rank;
-        memcpy(d, x->dims, sizeof(int64_t) * SL_NN_MAX_RANK);
+    if (!norm_axis(&nd->axis, x->rank))
+        FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): bad axis", nd->name, opn);
+    if (m->opset >= 13)   /* one axis: same as the flattened form only for the last */
+        if (nd->axis != x->rank - 1)
+            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): only the last axis is supported", nd->name, opn);
+    r = x->rank;
+    memcpy(d, x->dims, sizeof(int64_t) * SL_NN_MAX_RANK);
     *rank = r;
 out:
     return st;
@@ -526,6 +526,9 @@ INFER_FN(reshape)
     int neg = -1;
     for (int i = 0; i < ns; i++) {
         if (sh[i] == 0) {
+            if (nd->allowzero)                   /* a real 0: an empty tensor */
+                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): a 0 with allowzero (an empty tensor) "
+                     "is not supported", nd->name, opn);
             if (i >= x->rank)
                 FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): bad 0 in shape", nd->name, opn);
             sh[i] = x->dims[i];
@@ -587,10 +590,23 @@ INFER_FN(shape)
     struct sl_nn_value *x = &m->values[nd->in[0]];
     struct sl_nn_value *o = &m->values[nd->out[0]];
     int r = 0;
-        d[0] = x->rank;
-        r = 1;
-        if (!sl__nn_set_shape(o, SL_NN_I64, r, d))
-            FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): bad shape", nd->name, opn);
+    /* opset 15 start/end: negative from the back, clamped to [0, rank] */
+    int64_t b = 0, e = x->rank;
+    if (nd->nlist == 2) {
+        b = nd->list[0] < 0 ? nd->list[0] + x->rank : nd->list[0];
+        e = nd->list[1] < 0 ? nd->list[1] + x->rank : nd->list[1];
+        b = SL_CLAMP(b, 0, x->rank);
+        e = SL_CLAMP(e, 0, x->rank);
+    }
+    if (e <= b)
+        FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): an empty shape slice is not supported", nd->name, opn);
+    nd->nlist = 2;
+    nd->list[0] = b;
+    nd->list[1] = e;
+    d[0] = e - b;
+    r = 1;
+    if (!sl__nn_set_shape(o, SL_NN_I64, r, d))
+        FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): bad shape", nd->name, opn);
     r = -1;                  /* outputs set here */
     *rank = r;
 out:

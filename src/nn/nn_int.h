@@ -113,6 +113,7 @@ struct sl_nn_node {
     int      keepdims;             /* ReduceMean                             */
     int      pad_mode;             /* 0 constant, 1 reflect, 2 edge          */
     float    clip_min, clip_max;   /* Clip                                   */
+    int      allowzero;            /* Reshape (opset 14)                     */
 };
 
 struct sl_nn_model {
@@ -173,7 +174,7 @@ enum sl_nn_layout {
 #define SL_NN_OPF_INT      4u          /* accepts int64 inputs               */
 #define SL_NN_OPF_INTERNAL 8u          /* engine-internal: never from a file */
 
-#define SL_NN_OP_FORMS 4
+#define SL_NN_OP_FORMS 6
 struct sl_nn_opdef {
     const char    *name;               /* ONNX op_type                       */
     unsigned       flags;              /* SL_NN_OPF_*                        */

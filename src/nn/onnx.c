@@ -650,7 +650,24 @@ static sl_status node_attrs(struct sl_nn_model *m, struct sl_nn_node *nd,
         case SL_OP_BATCHNORM:
             if (IS("epsilon")) nd->eps = a->f;
             else if (IS("momentum") || IS("spatial")) {}
+            else if (IS("training_mode")) ok = a->i == 0;   /* inference only */
             else ok = false;
+            break;
+        case SL_OP_RESHAPE:
+            if (IS("allowzero")) nd->allowzero = (int)a->i;
+            else ok = false;
+            break;
+        case SL_OP_SHAPE:                        /* opset 15: dims [start, end) */
+            if (IS("start") || IS("end")) {
+                if (nd->nlist < 0) {
+                    nd->nlist = 2;
+                    nd->list[0] = 0;
+                    nd->list[1] = INT64_MAX;
+                }
+                nd->list[IS("start") ? 0 : 1] = a->i;
+            } else {
+                ok = false;
+            }
             break;
         case SL_OP_SOFTMAX: case SL_OP_CONCAT: case SL_OP_FLATTEN:
         case SL_OP_GATHER:
@@ -1065,8 +1082,8 @@ sl_status sl__nn_onnx_read(struct sl_nn_model *m, const uint8_t *p, size_t n)
         FAIL(SL_ERR_MODEL_FORMAT, "model has no graph");
     if (m->opset == 0)
         m->opset = 9;
-    if (m->opset > 13)
-        FAIL(SL_ERR_MODEL_OP, "opset %lld is newer than supported (<= 13)", (long long)m->opset);
+    if (m->opset > 17)   /* ReduceMean, Pad, Split change form at 18 (ops.c) */
+        FAIL(SL_ERR_MODEL_OP, "opset %lld is newer than supported (<= 17)", (long long)m->opset);
     st = read_graph(m, graph);
 out:
     return st;

@@ -2,8 +2,7 @@
  * ops.c -- the op table: one row per op of enum sl_nn_op (nn_int.h) with
  * its ONNX name, flags, layout class, shape inference (infer.c), ref
  * kernel (ref.c), and its opset forms: for each ONNX version of the op
- * that changed its signature (up to opset 13, the newest we read), the
- * input and output counts and the attribute names ONNX defines. The
+ * that changed its signature, the input and output counts and the attribute names ONNX defines. The
  * reader (onnx.c) checks every node against the form of the model's
  * opset and refuses a mismatch at load, naming the node, the op and the
  * opset -- so an input or attribute that the opset does not define (a
@@ -29,7 +28,8 @@ const struct sl_nn_opdef sl__nn_ops[SL_OP_COUNT] = {
         { { 1, 5, 5, 1, 5, "consumed_inputs,epsilon,is_test,momentum,spatial" },
           { 6, 5, 5, 1, 5, "epsilon,is_test,momentum,spatial" },
           { 7, 5, 5, 1, 5, "epsilon,momentum,spatial" },
-          { 9, 5, 5, 1, 5, "epsilon,momentum" } } },
+          { 9, 5, 5, 1, 5, "epsilon,momentum" },
+          { 14, 5, 5, 1, 3, "epsilon,momentum,training_mode" } } },
     [SL_OP_RELU] = { "Relu", 0, SL_NN_LAYOUT_FOLLOW, sl__nn_infer_same, sl__nn_ref_relu,
         { { 1, 1, 1, 1, 1, "consumed_inputs" }, { 6, 1, 1, 1, 1, "" } } },
     [SL_OP_PRELU] = { "PRelu", 0, SL_NN_LAYOUT_OWN, sl__nn_infer_binary, sl__nn_ref_binary,
@@ -85,11 +85,13 @@ const struct sl_nn_opdef sl__nn_ops[SL_OP_COUNT] = {
         sl__nn_ref_transpose, { { 1, 1, 1, 1, 1, "perm" } } },
     [SL_OP_RESHAPE] = { "Reshape", SL_NN_OPF_INT | SL_NN_OPF_VIEW, SL_NN_LAYOUT_ONNX,
         sl__nn_infer_reshape, sl__nn_ref_copy,
-        { { 5, 2, 2, 1, 1, "" } } },            /* Reshape-1 (a shape attribute): not read */
+        { { 5, 2, 2, 1, 1, "" },               /* Reshape-1 (a shape attribute): not read */
+          { 14, 2, 2, 1, 1, "allowzero" } } },
     [SL_OP_FLATTEN] = { "Flatten", SL_NN_OPF_INT | SL_NN_OPF_VIEW, SL_NN_LAYOUT_ONNX,
         sl__nn_infer_flatten, sl__nn_ref_copy, { { 1, 1, 1, 1, 1, "axis" } } },
     [SL_OP_SHAPE] = { "Shape", SL_NN_OPF_INT, SL_NN_LAYOUT_ONNX, sl__nn_infer_shape, NULL,
-        { { 1, 1, 1, 1, 1, "" } } },            /* folded from the inferred shape */
+        { { 1, 1, 1, 1, 1, "" },               /* folded from the inferred shape */
+          { 15, 1, 1, 1, 1, "end,start" } } },
     [SL_OP_GATHER] = { "Gather", SL_NN_OPF_INT, SL_NN_LAYOUT_ONNX, sl__nn_infer_gather,
         sl__nn_ref_gather, { { 1, 2, 2, 1, 1, "axis" } } },
     [SL_OP_UNSQUEEZE] = { "Unsqueeze", SL_NN_OPF_INT | SL_NN_OPF_VIEW, SL_NN_LAYOUT_ONNX,

@@ -1179,6 +1179,37 @@ SL_TEST(nn, opset_forms_refused)
     mb_output(&b6, "y");
     SL_CHECK_EQ(t, try_load(&b6, err, sizeof err), SL_ERR_MODEL_OP);
     SL_CHECKF(t, strstr(err, "opset 9 it takes 1"), "message: %s", err);
+    /* opset 15 forms: Shape start/end (folded) feeding a Reshape;
+     * Reshape-14 allowzero=1 with a 0 (an empty tensor) is refused */
+    int64_t ad[3] = { 1, 3, 4 }, fd[1] = { 12 };
+    struct mb b7 = { .opset = 15 };
+    mb_input(&b7, "f", 1, fd);
+    mb_input(&b7, "a", 3, ad);
+    const char *se[] = { "i:start=-2", NULL };
+    mb_node(&b7, "Shape", "a", "s", se);
+    mb_node(&b7, "Relu", "f", "r", NULL);
+    mb_node(&b7, "Reshape", "r,s", "y", NULL);
+    mb_output(&b7, "y");
+    size_t len;
+    uint8_t *bytes = mb_finish(&b7, &len);
+    sl_nn_model *m = NULL;
+    SL_CHECK_EQ(t, sl_nn_model_load_mem(&m, bytes, len, err, sizeof err), SL_OK);
+    free(bytes);
+    if (m) {
+        int64_t od[4] = { 0 };
+        SL_CHECK_EQ(t, sl_nn_model_output_shape(m, 0, od, 4), 2);
+        SL_CHECK(t, od[0] == 3 && od[1] == 4);
+        sl_nn_model_free(m);
+    }
+    int64_t zs[2] = { 0, 12 };
+    struct mb b8 = { .opset = 14 };
+    mb_input(&b8, "f", 1, fd);
+    mb_init_i64(&b8, "s", 2, zs);
+    const char *az[] = { "i:allowzero=1", NULL };
+    mb_node(&b8, "Reshape", "f,s", "y", az);
+    mb_output(&b8, "y");
+    SL_CHECK_EQ(t, try_load(&b8, err, sizeof err), SL_ERR_MODEL_OP);
+    SL_CHECKF(t, strstr(err, "allowzero"), "message: %s", err);
 }
 
 /* Refusals say what the limit is (ONNX node tests, issue 9): a 1-D or
