@@ -1312,6 +1312,64 @@ SL_TEST(nn, bad_input_size_at_run)
     sl_nn_model_free(m);
 }
 
+/* Session options replace the environment switches the library used to
+ * read (SL_NN_WINOGRAD/PW/DW): each own kernel switched off still gives
+ * the ref answer; bad options are refused. */
+SL_TEST(nn, session_options)
+{
+    sl_nn_model *m = load_model(t, "fr_landmark");
+    if (!m)
+        return;
+    size_t ni = sl_nn_model_input_size(m, 0), no = sl_nn_model_output_size(m, 0);
+    float *in = calloc(ni, sizeof(float)), *want = calloc(no, sizeof(float));
+    float *got = calloc(no, sizeof(float));
+    unsigned long long rs = 11;
+    fill(in, ni, &rs);
+    const float *ip = in;
+    sl_nn_session *s = NULL;
+    struct sl_nn_options ref = { .backend = "ref" };
+    SL_CHECK_EQ(t, sl_nn_session_new_opts(&s, m, &ref), SL_OK);
+    SL_CHECK_EQ(t, sl_nn_session_run(s, &ip, &ni, &want, &no), SL_OK);
+    sl_nn_session_free(s);
+    double maxw = 0;
+    for (size_t i = 0; i < no; i++)
+        maxw = fmax(maxw, fabs(want[i]));
+    static const unsigned offs[] = { 0, SL_NN_KERNEL_WINOGRAD, SL_NN_KERNEL_POINTWISE,
+                                     SL_NN_KERNEL_DWCONV, 7 };
+    float *first = calloc(no, sizeof(float));
+    for (int k = 0; k < 5 && nbackends() > 1; k++) {
+        struct sl_nn_options o = { .backend = "xnnpack", .kernels_off = offs[k] };
+        s = NULL;
+        SL_CHECK_EQ(t, sl_nn_session_new_opts(&s, m, &o), SL_OK);
+        if (!s)
+            continue;
+        SL_CHECK_EQ(t, sl_nn_session_run(s, &ip, &ni, &got, &no), SL_OK);
+        double md = 0;
+        for (size_t i = 0; i < no; i++)
+            md = fmax(md, fabs(got[i] - want[i]));
+        SL_CHECKF(t, md <= 1e-4 * maxw, "kernels_off %u: max|diff| %g", offs[k], md);
+        /* with AVX-512 our own kernels run by default: switching them all
+         * off (XNNPACK's convs) changes the rounding, so the bits */
+        if (k == 0)
+            memcpy(first, got, no * sizeof(float));
+        if (k == 4 && (sl_cpu_features() & SL_CPU_AVX512F))
+            SL_CHECKF(t, memcmp(first, got, no * sizeof(float)) != 0,
+                      "kernels_off had no effect");
+        sl_nn_session_free(s);
+    }
+    free(first);
+    s = NULL;
+    SL_CHECK_EQ(t, sl_nn_session_new_opts(&s, m, NULL), SL_OK);     /* defaults */
+    sl_nn_session_free(s);
+    struct sl_nn_options bad1 = { .threads = 65 }, bad2 = { .backend = "tpu" };
+    SL_CHECK_EQ(t, sl_nn_session_new_opts(&s, m, &bad1), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl_nn_session_new_opts(&s, m, &bad2), SL_ERR_UNSUPPORTED);
+    free(in);
+    free(want);
+    free(got);
+    sl_nn_model_free(m);
+}
+
 /* Every allocation of a load (and of session creation) may fail: the
  * error comes back cleanly, nothing leaks (ASan build checks). */
 SL_TEST(nn, alloc_failure_injection)
