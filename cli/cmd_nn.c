@@ -404,8 +404,7 @@ static int cmd_hold(int argc, char **argv)
             rc = sl_cli_fail(st, "nn hold", "%s", err);
             goto out;
         }
-        struct sl_nn_options nopt = nn_options(backend, threads);
-        st = sl_nn_session_new_opts(&ss[nm], ms[nm], &nopt);
+        st = sl_nn_session_new(&ss[nm], ms[nm], backend, (int)threads);
         nm++;
         if (st) {
             rc = sl_cli_fail(st, "nn hold", "cannot create a session for %s", argv[i]);
