@@ -855,8 +855,8 @@ static sl_status read_node(struct sl_nn_model *m, struct pb b)
      * input the opset does not define is refused, never ignored */
     const struct sl_nn_op_form *form = sl__nn_op_form(op, m->opset);
     if (!form)
-        FAIL(SL_ERR_MODEL_OP, "node '%.128s' (%s): not defined at opset %lld (from opset %d)",
-             nm, opbuf, (long long)m->opset, sl__nn_ops[op].forms[0].since);
+        FAIL(SL_ERR_MODEL_OP, "node '%.128s' (%s): its form at opset %lld is not supported "
+             "(only from opset %d)", nm, opbuf, (long long)m->opset, sl__nn_ops[op].forms[0].since);
     char range[32];
     if (nin < form->in_min || nin > form->in_max)
         FAIL(SL_ERR_MODEL_OP, "node '%.128s' (%s): %d inputs, but at opset %lld it takes %s",

@@ -1284,6 +1284,17 @@ SL_TEST(nn, op_table)
     SL_CHECK(t, sl__nn_op_form(SL_OP_SLICE, 9)->in_max == 1);
     SL_CHECK(t, sl__nn_op_form(SL_OP_SLICE, 13)->in_max == 5);
     SL_CHECK(t, sl__nn_op_form(SL_OP_RESHAPE, 4) == NULL);
+    SL_CHECK(t, sl__nn_op_form(SL_OP_RESHAPE, 14)->attrs[0] == 'a');
+    /* Reshape-1 (shape as an attribute) is refused by name */
+    char err[256];
+    int64_t xd[2] = { 2, 6 };
+    struct mb b = { .opset = 4 };
+    mb_input(&b, "x", 2, xd);
+    const char *sh[] = { "ints:shape=3,4", NULL };
+    mb_node(&b, "Reshape", "x", "y", sh);
+    mb_output(&b, "y");
+    SL_CHECK_EQ(t, try_load(&b, err, sizeof err), SL_ERR_MODEL_OP);
+    SL_CHECKF(t, strstr(err, "form at opset 4 is not supported"), "message: %s", err);
 }
 
 SL_TEST(nn, bad_input_size_at_run)
