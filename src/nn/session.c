@@ -172,6 +172,10 @@ size_t sl_nn_model_output_size(const sl_nn_model *m, int i)
     return i >= 0 && i < m->noutputs ? (size_t)sl__nn_numel(&m->values[m->outputs[i]]) : 0;
 }
 
+/* every op of the table fits the public stats arrays */
+_Static_assert(SL_OP_COUNT <= (int)(sizeof ((struct sl_nn_stats *)0)->op_name /
+                                    sizeof(const char *)), "sl_nn_stats.op_name too small");
+
 void sl_nn_model_stats(const sl_nn_model *m, struct sl_nn_stats *s)
 {
     memset(s, 0, sizeof *s);
