@@ -130,6 +130,12 @@ $(BUILD)/tests/unit/%.o: ALL_CFLAGS += -I$(BUILD)/gen -Itests/unit
 $(BUILD)/shualian-tests: $(TEST_OBJ) $(BUILD)/libshualian.a
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/libshualian.a $(LIBS)
 
+# ONNX's own node tests against the engine (tests/suites/55-onnx-node.sh);
+# a separate program because it uses internal symbols (sl__nn_*).
+ONNX_NODE_SRC := $(sort $(wildcard tests/onnx_node/*.c))
+$(BUILD)/onnx-node-test: $(ONNX_NODE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(ONNX_NODE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libshualian.a $(LIBS)
+
 test: $(BUILD)/shualian-tests $(BUILD)/shualian
 	SL_ROOT=$(CURDIR) $(BUILD)/shualian-tests
 

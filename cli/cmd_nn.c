@@ -28,6 +28,25 @@
 #include "shualian/nn.h"
 #include "nn/nn_int.h"     /* nn dump only: the planned graph */
 
+/* Session options from the command line and the A/B switches of the
+ * environment (SL_NN_WINOGRAD=0, SL_NN_PW=0, SL_NN_DW=0 turn our own
+ * xnnpack-backend conv kernels off; the library never reads them). */
+static struct sl_nn_options nn_options(const char *backend, long threads)
+{
+    static const struct { const char *env; unsigned bit; } sw[] = {
+        { "SL_NN_WINOGRAD", SL_NN_KERNEL_WINOGRAD },
+        { "SL_NN_PW", SL_NN_KERNEL_POINTWISE },
+        { "SL_NN_DW", SL_NN_KERNEL_DWCONV },
+    };
+    struct sl_nn_options o = { .backend = backend, .threads = (int)threads };
+    for (size_t i = 0; i < sizeof sw / sizeof sw[0]; i++) {
+        const char *v = getenv(sw[i].env);
+        if (v && v[0] == '0')
+            o.kernels_off |= sw[i].bit;
+    }
+    return o;
+}
+
 static int usage(void)
 {
     printf("usage: shualian nn info MODEL\n"
@@ -159,7 +178,8 @@ static int cmd_run(int argc, char **argv)
                          sl_nn_model_num_inputs(m));
         goto out;
     }
-    st = sl_nn_session_new(&s, m, backend, (int)threads);
+    struct sl_nn_options nopt = nn_options(backend, threads);
+    st = sl_nn_session_new_opts(&s, m, &nopt);
     if (st) {
         rc = sl_cli_fail(st, "nn run", "cannot create a %s session", backend ? backend : "default");
         goto out;

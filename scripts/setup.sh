@@ -31,6 +31,7 @@ PKGS=(
   imagemagick                           # test images made at test time
   jq python3                            # test and bench scripts read JSON
   libfaiss-dev                          # the FAISS peer in bench/index.sh
+  libonnx-testdata                      # ONNX's own node tests (tests/suites/55-onnx-node.sh)
   nodejs npm                            # test/bench tools only (onnxruntime-node)
 )
 if [ "${SL_SETUP_SKIP_APT:-0}" != 1 ]; then
