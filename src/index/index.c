@@ -147,9 +147,9 @@ void sl__ix_map_free(struct sl__ix_map *m)
 
 /* ============================ Store ====================================== */
 
-struct sl__ix_store *sl__ix_store_new(void)
+struct sl__ix_rows *sl__ix_rows_new(void)
 {
-    struct sl__ix_store *s = sl__calloc(1, sizeof(*s));
+    struct sl__ix_rows *s = sl__calloc(1, sizeof(*s));
     if (s) {
         atomic_init(&s->nrows, 0);
         atomic_init(&s->ndead, 0);
@@ -157,7 +157,7 @@ struct sl__ix_store *sl__ix_store_new(void)
     return s;
 }
 
-void sl__ix_store_free(struct sl__ix_store *s)
+void sl__ix_rows_free(struct sl__ix_rows *s)
 {
     if (!s)
         return;
@@ -174,7 +174,7 @@ static size_t chunk_bytes(uint32_t stride)
            (stride + 4 + 4 + 8 + 2 + 1 + 4) + 64;
 }
 
-sl_status sl__ix_store_reserve(sl_index *ix, struct sl__ix_store *s, size_t row)
+sl_status sl__ix_rows_reserve(sl_index *ix, struct sl__ix_rows *s, size_t row)
 {
     size_t ci = row >> SL__IX_CHUNK_SHIFT;
     if (ci < s->nchunks)
@@ -215,7 +215,7 @@ sl_status sl__ix_store_reserve(sl_index *ix, struct sl__ix_store *s, size_t row)
     return SL_OK;
 }
 
-void sl__ix_row_f32(const sl_index *ix, const struct sl__ix_store *s,
+void sl__ix_row_f32(const sl_index *ix, const struct sl__ix_rows *s,
                     size_t row, float *out)
 {
     const struct sl__ix_chunk *c = sl__ix_chunk_of(s, row);
@@ -233,7 +233,7 @@ void sl__ix_row_f32(const sl_index *ix, const struct sl__ix_store *s,
 }
 
 /* Writes a unit vector (pdim floats) into row slot 'row' of s. */
-static void store_write_row(sl_index *ix, struct sl__ix_store *s, size_t row,
+static void rows_write(sl_index *ix, struct sl__ix_rows *s, size_t row,
                             uint64_t id, uint32_t coll, const float *unit,
                             uint32_t list)
 {
@@ -318,8 +318,8 @@ static sl_status index_alloc(sl_index **out, const struct sl_index_opts *o)
     pthread_rwlockattr_destroy(&ra);
     pthread_rwlock_init(&ix->meta_lock, NULL);
     pthread_mutex_init(&ix->wlock, NULL);
-    ix->store = sl__ix_store_new();
-    if (!ix->store)
+    ix->rows = sl__ix_rows_new();
+    if (!ix->rows)
         goto fail_ix;
     *out = ix;
     return SL_OK;
@@ -403,7 +403,7 @@ void sl_index_free(sl_index *ix)
     if (!ix)
         return;
     sl__ix_log_close(ix);
-    sl__ix_store_free(ix->store);
+    sl__ix_rows_free(ix->rows);
     sl__ix_map_free(&ix->map);
     sl__ix_map_free(&ix->watchmap);
     sl__free(ix->watch);
@@ -451,12 +451,12 @@ static sl_status add_locked(sl_index *ix, uint64_t id, uint32_t coll,
         return SL_ERR_INVALID;
     if (sl__ix_map_get(&ix->map, id, &row32))
         return SL_ERR_INDEX_DUP;
-    struct sl__ix_store *s = ix->store;
+    struct sl__ix_rows *s = ix->rows;
     size_t row = atomic_load_explicit(&s->nrows, memory_order_relaxed);
     if (row >= UINT32_MAX - 1)
         return SL_ERR_INDEX_FULL;
     /* everything that can fail for lack of memory happens before the log */
-    st = sl__ix_store_reserve(ix, s, row);
+    st = sl__ix_rows_reserve(ix, s, row);
     if (st != SL_OK)
         return st;
     st = map_reserve(&ix->map);
@@ -467,7 +467,7 @@ static sl_status add_locked(sl_index *ix, uint64_t id, uint32_t coll,
         if (st != SL_OK)
             return st;
     }
-    store_write_row(ix, s, row, id, coll, unit, SL__IX_NO_LIST);
+    rows_write(ix, s, row, id, coll, unit, SL__IX_NO_LIST);
     if (ix->ivf) {
         st = sl__ix_ivf_assign_row(ix, row, unit);
         if (st != SL_OK)
@@ -561,10 +561,10 @@ static sl_status remove_locked(sl_index *ix, uint64_t id, bool log)
         if (st != SL_OK)
             return st;
     }
-    struct sl__ix_chunk *c = sl__ix_chunk_of(ix->store, row);
+    struct sl__ix_chunk *c = sl__ix_chunk_of(ix->rows, row);
     atomic_store_explicit(&c->dead[row & (SL__IX_CHUNK_ROWS - 1)], 1,
                           memory_order_release);
-    atomic_fetch_add(&ix->store->ndead, 1);
+    atomic_fetch_add(&ix->rows->ndead, 1);
     sl__ix_map_del(&ix->map, id);
     return SL_OK;
 }
@@ -771,7 +771,7 @@ struct wcand {
 /* Query-side data shared by every thread of one search. */
 struct plan {
     sl_index            *ix;
-    struct sl__ix_store *s;
+    struct sl__ix_rows *s;
     size_t               nq, pdim;
     const float         *qf;       /* nq x pdim unit fp32                   */
     const int8_t        *qi;       /* nq x pdim int8                        */
@@ -1020,7 +1020,7 @@ static void part_free(struct part *t)
     sl__free(t->grows);
 }
 
-static float exact_score(const sl_index *ix, const struct sl__ix_store *s,
+static float exact_score(const sl_index *ix, const struct sl__ix_rows *s,
                          size_t row, const float *q, float *tmp)
 {
     sl__ix_row_f32(ix, s, row, tmp);
@@ -1147,7 +1147,7 @@ static sl_status search_impl(sl_index *ix, const struct sl_index_query *q,
     }
 
     pthread_rwlock_rdlock(&ix->swap_lock);
-    p.s = ix->store;
+    p.s = ix->rows;
     size_t nrows = atomic_load_explicit(&p.s->nrows, memory_order_acquire);
     size_t live = nrows - atomic_load(&p.s->ndead);
     bool ivf = false;
@@ -1300,12 +1300,12 @@ sl_status sl_index_stats(sl_index *ix, struct sl_index_stats *st)
     memset(st, 0, sizeof(*st));
     pthread_mutex_lock(&ix->wlock);
     pthread_rwlock_rdlock(&ix->swap_lock);
-    size_t nrows = atomic_load(&ix->store->nrows);
+    size_t nrows = atomic_load(&ix->rows->nrows);
     st->dim = ix->dim;
     st->kind = ix->kind;
-    st->dead = atomic_load(&ix->store->ndead);
+    st->dead = atomic_load(&ix->rows->ndead);
     st->live = nrows - st->dead;
-    uint64_t bytes = (uint64_t)ix->store->nchunks * chunk_bytes(ix->stride);
+    uint64_t bytes = (uint64_t)ix->rows->nchunks * chunk_bytes(ix->stride);
     bytes += ix->map.cap * (sizeof(uint64_t) + sizeof(uint32_t));
     if (ix->ivf) {
         st->ivf_nlist = ix->ivf->nlist;
@@ -1330,11 +1330,11 @@ sl_status sl_index_stats(sl_index *ix, struct sl_index_stats *st)
     return SL_OK;
 }
 
-/* Copies the live rows into a new store and swaps it in. Caller holds
+/* Copies the live rows into new row storage and swaps it in. Caller holds
  * wlock. The IVF lists are rebuilt from the rows' list numbers. */
 static sl_status compact_memory(sl_index *ix)
 {
-    struct sl__ix_store *old = ix->store, *s = sl__ix_store_new();
+    struct sl__ix_rows *old = ix->rows, *s = sl__ix_rows_new();
     struct sl__ix_map map = { 0 };
     struct sl__ix_list *lists = NULL;
     sl_status st = SL_ERR_NOMEM;
@@ -1368,7 +1368,7 @@ static sl_status compact_memory(sl_index *ix)
         size_t off = r & (SL__IX_CHUNK_ROWS - 1);
         if (atomic_load(&c->dead[off]))
             continue;
-        st = sl__ix_store_reserve(ix, s, out);
+        st = sl__ix_rows_reserve(ix, s, out);
         if (st != SL_OK)
             goto fail;
         struct sl__ix_chunk *d = sl__ix_chunk_of(s, out);
@@ -1412,7 +1412,7 @@ static sl_status compact_memory(sl_index *ix)
         }
     }
     pthread_rwlock_wrlock(&ix->swap_lock);
-    ix->store = s;
+    ix->rows = s;
     struct sl__ix_map oldmap = ix->map;
     ix->map = map;
     if (ix->ivf) {
@@ -1426,7 +1426,7 @@ static sl_status compact_memory(sl_index *ix)
         for (uint32_t l = 0; l < ix->ivf->nlist; l++)
             sl__free(lists[l].rows);
     sl__free(lists);
-    sl__ix_store_free(old);
+    sl__ix_rows_free(old);
     sl__free(tmp);
     sl__free(start);
     sl__free(order);
@@ -1438,7 +1438,7 @@ fail:
             sl__free(lists[l].rows);
     sl__free(lists);
     sl__ix_map_free(&map);
-    sl__ix_store_free(s);
+    sl__ix_rows_free(s);
     sl__free(tmp);
     sl__free(start);
     sl__free(order);
@@ -1454,7 +1454,7 @@ sl_status sl_index_compact(sl_index *ix)
      * when the live count reaches the measured crossover; then the rows
      * are compacted in list order */
     sl_status st = SL_OK;
-    size_t live = atomic_load(&ix->store->nrows) - atomic_load(&ix->store->ndead);
+    size_t live = atomic_load(&ix->rows->nrows) - atomic_load(&ix->rows->ndead);
     if (ix->opts.ivf_min_rows && live >= ix->opts.ivf_min_rows &&
         (!ix->ivf || live >= 2 * ix->ivf_trained_rows)) {
         st = sl__ix_ivf_train(ix, 0);
@@ -1488,8 +1488,8 @@ sl_status sl_index_ivf_train(sl_index *ix, uint32_t nlist)
     pthread_mutex_lock(&ix->wlock);
     sl_status st = sl__ix_ivf_train(ix, nlist);
     if (st == SL_OK) {
-        ix->ivf_trained_rows = atomic_load(&ix->store->nrows) -
-                               atomic_load(&ix->store->ndead);
+        ix->ivf_trained_rows = atomic_load(&ix->rows->nrows) -
+                               atomic_load(&ix->rows->ndead);
         st = compact_memory(ix);   /* rows in list order (memory only) */
     }
     pthread_mutex_unlock(&ix->wlock);

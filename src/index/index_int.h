@@ -72,7 +72,7 @@ const struct sl__ix_kernels *sl__ix_kernels_neon(void);
  * (value = code * scale) and the code sum. */
 float sl__ix_quantize(const float *v, size_t pdim, int8_t *out, int32_t *sum);
 
-/* ============================ Storage ==================================== */
+/* ============================ Rows ======================================= */
 struct sl__ix_chunk {
     uint8_t         *codes;   /* SL__IX_CHUNK_ROWS x stride bytes, 64-aligned */
     float           *scale;   /* int8 dequantisation scale (others: 1)        */
@@ -84,7 +84,7 @@ struct sl__ix_chunk {
     void            *block;   /* the one allocation holding all of the above  */
 };
 
-struct sl__ix_store {
+struct sl__ix_rows {
     struct sl__ix_chunk *chunks[SL__IX_MAX_CHUNKS];
     size_t               nchunks;     /* allocated chunks (writer only)      */
     _Atomic size_t       nrows;       /* published rows (release/acquire)    */
@@ -131,7 +131,7 @@ struct sl__ix_ivf {
     struct sl__ix_list *lists;
 };
 
-struct sl__ix_log;   /* store.c */
+struct sl__ix_log;   /* persist.c */
 
 struct sl_index {
     uint32_t dim, pdim, kind, stride;     /* stride: bytes per row's code  */
@@ -143,7 +143,7 @@ struct sl_index {
     pthread_mutex_t  wlock;      /* serialises writers (add/remove/meta)   */
     pthread_rwlock_t meta_lock;  /* collections + watch entries            */
 
-    struct sl__ix_store *store;
+    struct sl__ix_rows *rows;  
     struct sl__ix_map    map;    /* live id -> row (under wlock)            */
     struct sl__ix_coll   colls[SL_INDEX_COLL_MAX];
     _Atomic uint32_t     nwatchcoll;  /* collections flagged as watchlists  */
@@ -164,7 +164,7 @@ struct sl_index {
 };
 
 /* Row access. */
-static inline struct sl__ix_chunk *sl__ix_chunk_of(const struct sl__ix_store *s,
+static inline struct sl__ix_chunk *sl__ix_chunk_of(const struct sl__ix_rows *s,
                                                    size_t row)
 {
     return s->chunks[row >> SL__IX_CHUNK_SHIFT];
@@ -179,16 +179,16 @@ sl_status sl__ix_apply_coll(sl_index *ix, uint32_t coll, const char *name,
 sl_status sl__ix_apply_watch(sl_index *ix, uint64_t id, uint32_t level,
                              const char *reason);
 /* Copies the fp32 (dequantised) row into out (pdim floats). */
-void sl__ix_row_f32(const sl_index *ix, const struct sl__ix_store *s,
+void sl__ix_row_f32(const sl_index *ix, const struct sl__ix_rows *s,
                     size_t row, float *out);
-/* A new empty store / freeing one. */
-struct sl__ix_store *sl__ix_store_new(void);
-void sl__ix_store_free(struct sl__ix_store *s);
+/* New empty row storage / freeing it. */
+struct sl__ix_rows *sl__ix_rows_new(void);
+void sl__ix_rows_free(struct sl__ix_rows *s);
 /* Appends a row's data (writer only); publishes nothing. */
-sl_status sl__ix_store_reserve(sl_index *ix, struct sl__ix_store *s,
+sl_status sl__ix_rows_reserve(sl_index *ix, struct sl__ix_rows *s,
                                size_t row);
 
-/* ============================ Persistence (store.c) ===================== */
+/* ============================ Persistence (persist.c) ===================== */
 uint32_t  sl__crc32c(uint32_t crc, const void *p, size_t n);
 sl_status sl__ix_log_add(sl_index *ix, uint64_t id, uint32_t coll,
                          const float *vec, bool sync);
@@ -202,7 +202,7 @@ void      sl__ix_log_close(sl_index *ix);
 /* Creates dir with an empty log; loads dir (snapshot + replay). */
 sl_status sl__ix_persist_create(sl_index *ix);
 sl_status sl__ix_persist_load(sl_index *ix);
-/* Writes a snapshot of the live rows of ix->store and resets the log. */
+/* Writes a snapshot of the live rows of ix->rows and resets the log. */
 sl_status sl__ix_persist_snapshot(sl_index *ix);
 
 /* ============================ IVF (ivf.c) ================================ */

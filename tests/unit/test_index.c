@@ -286,9 +286,9 @@ static size_t brute(sl_index *ix, const struct gal *g, const float *q,
     for (size_t i = 0; i < g->dim; i++)
         qn[i] = (float)(q[i] / sqrt(ss));
     struct sl_index_hit *all = malloc(g->n * sizeof(*all));
-    size_t nrows = atomic_load(&ix->store->nrows);
+    size_t nrows = atomic_load(&ix->rows->nrows);
     for (size_t r = 0; r < nrows; r++) {
-        struct sl__ix_chunk *c = sl__ix_chunk_of(ix->store, r);
+        struct sl__ix_chunk *c = sl__ix_chunk_of(ix->rows, r);
         size_t off = r & (SL__IX_CHUNK_ROWS - 1);
         if (atomic_load(&c->dead[off]))
             continue;
@@ -297,7 +297,7 @@ static size_t brute(sl_index *ix, const struct gal *g, const float *q,
             ok |= qq->colls[i] == c->coll[off];
         if (!ok)
             continue;
-        sl__ix_row_f32(ix, ix->store, r, row);
+        sl__ix_row_f32(ix, ix->rows, r, row);
         float s = 0;
         for (size_t i = 0; i < pd; i++)
             s += qn[i] * row[i];

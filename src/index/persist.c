@@ -1,5 +1,5 @@
 /*
- * store.c -- persistence of the index: CRC32C, the append-only log, the
+^ * persist.c -- persistence of the index: CRC32C, the append-only log, the
  * snapshot, open = mmap + replay (format in index_format.h).
  *
  * Contract: a log record is complete on disk (and fdatasync'd under
@@ -383,7 +383,7 @@ sl_status sl__ix_persist_snapshot(sl_index *ix)
     char tmp[4096], fin[4096];
     struct bw w = { 0 };
     sl_status st = SL_OK;
-    struct sl__ix_store *s = ix->store;
+    struct sl__ix_rows *s = ix->rows;
     uint64_t rows = atomic_load(&s->nrows);
     path_of(tmp, sizeof(tmp), ix->dir, "snapshot.tmp");
     path_of(fin, sizeof(fin), ix->dir, "snapshot");
@@ -617,9 +617,9 @@ static sl_status load_snapshot(sl_index *ix, const struct mapped *m,
     p += pad64(h.rows * ix->stride);
     const float *cent = (const float *)p;
 
-    struct sl__ix_store *s = ix->store;
+    struct sl__ix_rows *s = ix->rows;
     for (uint64_t r = 0; r < h.rows; r++) {
-        st = sl__ix_store_reserve(ix, s, r);
+        st = sl__ix_rows_reserve(ix, s, r);
         if (st != SL_OK)
             return st;
         struct sl__ix_chunk *c = sl__ix_chunk_of(s, r);
@@ -762,7 +762,7 @@ static sl_status load(sl_index *ix, bool readonly, uint64_t *snap_rows)
             sl_log_err("index: %s: %s", sp, sl_status_str(st));
             goto out;
         }
-        *snap_rows = atomic_load(&ix->store->nrows);
+        *snap_rows = atomic_load(&ix->rows->nrows);
     }
     st = map_file(lp, &log, &labsent);
     if (st != SL_OK) {
