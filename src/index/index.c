@@ -19,6 +19,11 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#if SL_HAVE_XNNPACK
+#include <pthreadpool.h>          /* the default search pool (linked with nn) */
+#endif
+
+#include "index_format.h"
 #include "index_int.h"
 
 #define BLK_ROWS     256u   /* rows per kernel call, single query            */
@@ -286,12 +291,58 @@ void sl_index_query_default(struct sl_index_query *q)
     q->mode = SL_INDEX_AUTO;
 }
 
+/* ============================ Worker pool ================================ */
+
+#if SL_HAVE_XNNPACK
+static void run_pthreadpool(void *pool, sl_index_task_fn fn, void *ctx, size_t n)
+{
+    pthreadpool_parallelize_1d((pthreadpool_t)pool, fn, ctx, n, 0);
+}
+#endif
+
+/* The caller's pool, or one made here once (threads > 1), never per query.
+ * Without libpthreadpool and without a caller's pool, parts run serially. */
+static sl_status pool_init(sl_index *ix)
+{
+    const struct sl_index_opts *o = &ix->opts;
+    if (o->pool) {
+        ix->pool = o->pool;
+        ix->run = o->run;
+#if SL_HAVE_XNNPACK
+        if (!ix->run)
+            ix->run = run_pthreadpool;
+#endif
+        return ix->run ? SL_OK : SL_ERR_INVALID;
+    }
+#if SL_HAVE_XNNPACK
+    if (o->threads > 1) {
+        pthreadpool_t tp = pthreadpool_create(o->threads);
+        if (!tp)
+            return SL_ERR_NOMEM;
+        ix->own_pool = tp;
+        ix->pool = tp;
+        ix->run = run_pthreadpool;
+    }
+#endif
+    return SL_OK;
+}
+
+static void pool_free(sl_index *ix)
+{
+#if SL_HAVE_XNNPACK
+    if (ix->own_pool)
+        pthreadpool_destroy((pthreadpool_t)ix->own_pool);
+#endif
+    ix->own_pool = NULL;
+}
+
 static sl_status index_alloc(sl_index **out, const struct sl_index_opts *o)
 {
     sl_status st = SL_ERR_NOMEM;
     *out = NULL;
     if (o->dim < 1 || o->dim > SL_INDEX_DIM_MAX || o->kind > SL_INDEX_FP32 ||
-        o->threads > SL_INDEX_THREADS_MAX || o->sync > SL_INDEX_SYNC_NONE)
+        o->threads > SL_INDEX_THREADS_MAX || o->sync > SL_INDEX_SYNC_NONE ||
+        o->open_mode > SL_INDEX_OPEN_READ)
         return SL_ERR_INVALID;
     sl_index *ix = sl__calloc(1, sizeof(*ix));
     if (!ix)
@@ -305,6 +356,8 @@ static sl_status index_alloc(sl_index **out, const struct sl_index_opts *o)
     ix->stride = ix->pdim * (o->kind == SL_INDEX_INT8 ? 1u :
                              o->kind == SL_INDEX_FP16 ? 2u : 4u);
     ix->kern = sl__ix_kernels_best();
+    ix->lock_fd = -1;
+    ix->version = SL__IX_VERSION;
     atomic_init(&ix->nwatchcoll, 0);
     /* writer-preferring: a compact swap or IVF list growth waits for the
      * searches in flight (one scan at most) and new searches queue behind
@@ -320,6 +373,9 @@ static sl_status index_alloc(sl_index **out, const struct sl_index_opts *o)
     pthread_mutex_init(&ix->wlock, NULL);
     ix->rows = sl__ix_rows_new();
     if (!ix->rows)
+        goto fail_ix;
+    st = pool_init(ix);
+    if (st != SL_OK)
         goto fail_ix;
     *out = ix;
     return SL_OK;
@@ -363,6 +419,21 @@ fail:
     return st;
 }
 
+static sl_status compact_locked(sl_index *ix);
+
+/* A version-1 directory opened for writing: a compaction writes both files
+ * in the current version (index_format.h, Migration); its collections keep
+ * no model, so they hold raw vectors as before. */
+static sl_status migrate(sl_index *ix)
+{
+    sl_log_info("index: %s: migrating format version %u to %u", ix->dir,
+                ix->version, SL__IX_VERSION);
+    pthread_mutex_lock(&ix->wlock);
+    sl_status st = compact_locked(ix);
+    pthread_mutex_unlock(&ix->wlock);
+    return st;
+}
+
 sl_status sl_index_open(sl_index **out, const char *dir,
                         const struct sl_index_opts *o)
 {
@@ -374,6 +445,10 @@ sl_status sl_index_open(sl_index **out, const char *dir,
         d.ivf_min_rows = o->ivf_min_rows;
         d.ivf_nlist = o->ivf_nlist;
         d.ivf_nprobe = o->ivf_nprobe;
+        d.open_mode = o->open_mode;
+        d.lock_wait_ms = o->lock_wait_ms;
+        d.pool = o->pool;
+        d.run = o->run;
     }
     if (!out || !dir)
         return SL_ERR_INVALID;
@@ -382,6 +457,7 @@ sl_status sl_index_open(sl_index **out, const char *dir,
     sl_status st = index_alloc(&ix, &d);   /* dim/kind fixed by the files */
     if (st != SL_OK)
         return st;
+    ix->read_only = d.open_mode == SL_INDEX_OPEN_READ;
     ix->dir = sl__strdup(dir);
     if (!ix->dir) {
         st = SL_ERR_NOMEM;
@@ -390,6 +466,11 @@ sl_status sl_index_open(sl_index **out, const char *dir,
     st = sl__ix_persist_load(ix);
     if (st != SL_OK)
         goto fail;
+    if (!ix->read_only && ix->version < SL__IX_VERSION) {
+        st = migrate(ix);
+        if (st != SL_OK)
+            goto fail;
+    }
     *out = ix;
     return SL_OK;
 
@@ -402,7 +483,9 @@ void sl_index_free(sl_index *ix)
 {
     if (!ix)
         return;
+    pool_free(ix);
     sl__ix_log_close(ix);
+    sl__ix_unlock(ix);
     sl__ix_rows_free(ix->rows);
     sl__ix_map_free(&ix->map);
     sl__ix_map_free(&ix->watchmap);
@@ -476,6 +559,7 @@ static sl_status add_locked(sl_index *ix, uint64_t id, uint32_t coll,
     }
     atomic_store_explicit(&s->nrows, row + 1, memory_order_release);
     st = sl__ix_map_put(&ix->map, id, (uint32_t)row);   /* reserved: cannot fail */
+    ix->coll_rows[coll]++;
     return st;
 }
 
@@ -516,9 +600,81 @@ sl_status sl_index_add_batch(sl_index *ix, const uint64_t *ids,
                              const uint32_t *colls, const float *vecs,
                              size_t n, size_t dim, size_t *added)
 {
+    return sl_index_add_batch_model(ix, NULL, ids, colls, vecs, n, dim, added);
+}
+
+bool sl__ix_model_ok(const char *model)
+{
+    size_t n = strnlen(model, SL_INDEX_MODEL_MAX);
+    if (n >= SL_INDEX_MODEL_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (model[i] < 0x21 || model[i] > 0x7e)
+            return false;
+    return true;
+}
+
+sl_status sl__ix_apply_model(sl_index *ix, uint32_t coll, const char *model)
+{
+    if (coll >= SL_INDEX_COLL_MAX || !model || !sl__ix_model_ok(model))
+        return SL_ERR_INVALID;
+    pthread_rwlock_wrlock(&ix->meta_lock);
+    struct sl__ix_coll *c = &ix->colls[coll];
+    sl_status st = SL_OK;
+    if (c->model_set && strcmp(c->model, model) != 0) {
+        st = SL_ERR_INDEX_MODEL;
+    } else {
+        c->model_set = true;
+        snprintf(c->model, sizeof(c->model), "%s", model);
+    }
+    pthread_rwlock_unlock(&ix->meta_lock);
+    return st;
+}
+
+/* Caller holds wlock: may an add of model (or "": a raw vector) go into
+ * coll? A collection without a model takes raw vectors; its first
+ * template add, while it holds no raw rows, fixes (and logs) its model. */
+static sl_status model_locked(sl_index *ix, uint32_t coll, const char *model)
+{
+    if (coll >= SL_INDEX_COLL_MAX)
+        return SL_ERR_INVALID;
+    const struct sl__ix_coll *c = &ix->colls[coll];
+    if (c->model_set || (model[0] && ix->coll_rows[coll])) {
+        const char *has = c->model_set ? c->model : "";
+        if (strcmp(has, model) == 0)
+            return SL_OK;
+        sl_log_err("index: collection %u holds %s%s%s, not %s%s%s", coll,
+                   has[0] ? "templates of model '" : "raw vectors", has,
+                   has[0] ? "'" : "", model[0] ? "templates of model '" : "",
+                   model[0] ? model : "raw vectors", model[0] ? "'" : "");
+        return SL_ERR_INDEX_MODEL;
+    }
+    if (!model[0])
+        return SL_OK;              /* raw vectors fix nothing */
+    if (ix->dir) {
+        sl_status st = sl__ix_log_model(ix, coll, model);
+        if (st != SL_OK)
+            return st;
+    }
+    return sl__ix_apply_model(ix, coll, model);
+}
+
+/* Refuses every write call on a read-only handle. */
+#define WRITABLE(ix) \
+    do { if ((ix)->read_only) return SL_ERR_INDEX_READONLY; } while (0)
+
+sl_status sl_index_add_batch_model(sl_index *ix, const char *model_id,
+                                   const uint64_t *ids, const uint32_t *colls,
+                                   const float *vecs, size_t n, size_t dim,
+                                   size_t *added)
+{
     if (added)
         *added = 0;
     if (!ix || (!ids && n) || (!vecs && n))
+        return SL_ERR_INVALID;
+    WRITABLE(ix);
+    const char *model = model_id ? model_id : "";
+    if (!sl__ix_model_ok(model))
         return SL_ERR_INVALID;
     if (dim != ix->dim)
         return SL_ERR_INDEX_DIM;
@@ -529,11 +685,18 @@ sl_status sl_index_add_batch(sl_index *ix, const uint64_t *ids,
     size_t done = 0;
     pthread_mutex_lock(&ix->wlock);
     for (size_t i = 0; i < n; i++) {
+        uint32_t coll = colls ? colls[i] : 0;
+        if (ids[i] > SL_INDEX_ID_MAX) {
+            st = SL_ERR_INDEX_ID;
+            break;
+        }
         st = normalize(ix, vecs + i * dim, dim, unit);
+        if (st == SL_OK)
+            st = model_locked(ix, coll, model);
         if (st != SL_OK)
             break;
         bool last = i + 1 == n;
-        st = add_locked(ix, ids[i], colls ? colls[i] : 0, unit, true,
+        st = add_locked(ix, ids[i], coll, unit, true,
                         last && ix->opts.sync == SL_INDEX_SYNC_ALWAYS);
         if (st != SL_OK)
             break;
@@ -564,6 +727,7 @@ static sl_status remove_locked(sl_index *ix, uint64_t id, bool log)
     struct sl__ix_chunk *c = sl__ix_chunk_of(ix->rows, row);
     atomic_store_explicit(&c->dead[row & (SL__IX_CHUNK_ROWS - 1)], 1,
                           memory_order_release);
+    ix->coll_rows[c->coll[row & (SL__IX_CHUNK_ROWS - 1)]]--;
     atomic_fetch_add(&ix->rows->ndead, 1);
     sl__ix_map_del(&ix->map, id);
     return SL_OK;
@@ -578,10 +742,24 @@ sl_status sl_index_remove(sl_index *ix, uint64_t id)
 {
     if (!ix)
         return SL_ERR_INVALID;
+    WRITABLE(ix);
     pthread_mutex_lock(&ix->wlock);
     sl_status st = remove_locked(ix, id, true);
     pthread_mutex_unlock(&ix->wlock);
     return st;
+}
+
+uint64_t sl_index_max_id(sl_index *ix)
+{
+    uint64_t max = 0;
+    if (!ix)
+        return 0;
+    pthread_mutex_lock(&ix->wlock);
+    for (size_t i = 0; i < ix->map.cap; i++)
+        if (ix->map.vals[i] != UINT32_MAX && ix->map.keys[i] > max)
+            max = ix->map.keys[i];
+    pthread_mutex_unlock(&ix->wlock);
+    return max;
 }
 
 int sl_index_contains(sl_index *ix, uint64_t id)
@@ -621,8 +799,10 @@ sl_status sl_index_collection_set(sl_index *ix, uint32_t coll, const char *name,
                                   int is_watchlist, float watch_threshold)
 {
     if (!ix || coll >= SL_INDEX_COLL_MAX || !name ||
-        strlen(name) >= SL_INDEX_NAME_MAX || !isfinite(watch_threshold))
+        strlen(name) >= SL_INDEX_NAME_MAX || !isfinite(watch_threshold) ||
+        (is_watchlist && !(watch_threshold >= -1.0f && watch_threshold <= 1.0f)))
         return SL_ERR_INVALID;
+    WRITABLE(ix);
     pthread_mutex_lock(&ix->wlock);
     sl_status st = SL_OK;
     if (ix->dir)
@@ -630,6 +810,37 @@ sl_status sl_index_collection_set(sl_index *ix, uint32_t coll, const char *name,
     if (st == SL_OK)
         st = sl__ix_apply_coll(ix, coll, name, is_watchlist != 0, watch_threshold);
     pthread_mutex_unlock(&ix->wlock);
+    return st;
+}
+
+sl_status sl_index_collection_set_model(sl_index *ix, uint32_t coll,
+                                        const char *model_id)
+{
+    const char *model = model_id ? model_id : "";
+    if (!ix || coll >= SL_INDEX_COLL_MAX || !sl__ix_model_ok(model))
+        return SL_ERR_INVALID;
+    WRITABLE(ix);
+    pthread_mutex_lock(&ix->wlock);
+    sl_status st = model_locked(ix, coll, model);
+    if (st == SL_OK && ix->dir && ix->opts.sync == SL_INDEX_SYNC_ALWAYS)
+        st = sl__ix_log_sync(ix);
+    pthread_mutex_unlock(&ix->wlock);
+    return st;
+}
+
+sl_status sl_index_collection_model(sl_index *ix, uint32_t coll, char *model,
+                                    size_t cap)
+{
+    if (!ix || coll >= SL_INDEX_COLL_MAX)
+        return SL_ERR_INVALID;
+    sl_status st = SL_ERR_NOT_FOUND;
+    pthread_rwlock_rdlock(&ix->meta_lock);
+    if (ix->colls[coll].model_set) {
+        if (model && cap)
+            snprintf(model, cap, "%s", ix->colls[coll].model);
+        st = SL_OK;
+    }
+    pthread_rwlock_unlock(&ix->meta_lock);
     return st;
 }
 
@@ -693,6 +904,7 @@ sl_status sl_index_watch_set(sl_index *ix, uint64_t id, uint32_t level,
     uint32_t row;
     if (!ix || !reason || strlen(reason) >= SL_INDEX_REASON_MAX || level > 255)
         return SL_ERR_INVALID;
+    WRITABLE(ix);
     pthread_mutex_lock(&ix->wlock);
     sl_status st = SL_ERR_NOT_FOUND;
     if (sl__ix_map_get(&ix->map, id, &row)) {
@@ -965,14 +1177,17 @@ static void scan_ivf(struct part *t)
     }
 }
 
-static void *part_main(void *arg)
+static void part_main(struct part *t)
 {
-    struct part *t = arg;
     if (t->p->probes)
         scan_ivf(t);
     else
         scan_exact(t);
-    return NULL;
+}
+
+static void part_task(void *ctx, size_t i)
+{
+    part_main(&((struct part *)ctx)[i]);
 }
 
 static sl_status part_init(struct part *t, const struct plan *p)
@@ -1084,7 +1299,6 @@ static sl_status search_impl(sl_index *ix, const struct sl_index_query *q,
     sl_status st;
     struct qbuf qb;
     struct part parts[SL_INDEX_THREADS_MAX];
-    pthread_t tids[SL_INDEX_THREADS_MAX];
     uint64_t filter[SL_INDEX_COLL_MAX / 64];
     float wthr[SL_INDEX_COLL_MAX];
     uint32_t *probes = NULL;
@@ -1125,6 +1339,27 @@ static sl_status search_impl(sl_index *ix, const struct sl_index_query *q,
             }
             filter[q->colls[i] >> 6] |= 1ull << (q->colls[i] & 63);
         }
+        p.filter = filter;
+    }
+    if (q->model_id) {
+        /* only the collections of the query's model; a listed one of
+         * another model is an error, not an empty answer */
+        if (!q->colls)
+            memset(filter, 0xff, sizeof(filter));
+        pthread_rwlock_rdlock(&ix->meta_lock);
+        for (uint32_t c = 0; c < SL_INDEX_COLL_MAX; c++) {
+            const struct sl__ix_coll *cc = &ix->colls[c];
+            bool same = cc->model_set && strcmp(cc->model, q->model_id) == 0;
+            bool listed = filter[c >> 6] & (1ull << (c & 63));
+            if (listed && !same) {
+                filter[c >> 6] &= ~(1ull << (c & 63));
+                if (q->colls && cc->model_set)
+                    st = SL_ERR_INDEX_MODEL;
+            }
+        }
+        pthread_rwlock_unlock(&ix->meta_lock);
+        if (st != SL_OK)
+            goto out_q;
         p.filter = filter;
     }
     p.watch_min = INFINITY;
@@ -1193,17 +1428,14 @@ static sl_status search_impl(sl_index *ix, const struct sl_index_query *q,
         parts[nparts].begin = SL_MIN(total, nparts * step);
         parts[nparts].end = SL_MIN(total, (nparts + 1) * step);
     }
-    size_t started = 0;
-    for (size_t i = 1; i < nparts; i++) {
-        if (pthread_create(&tids[i], NULL, part_main, &parts[i]) != 0)
-            break;
-        started = i;
+    /* the parts run on the pool (made once, or the caller's); without one
+     * serially -- the same parts either way, so the same results */
+    if (nparts > 1 && ix->run) {
+        ix->run(ix->pool, part_task, parts, nparts);
+    } else {
+        for (size_t i = 0; i < nparts; i++)
+            part_main(&parts[i]);
     }
-    part_main(&parts[0]);
-    for (size_t i = started + 1; i < nparts; i++)
-        part_main(&parts[i]);           /* threads we could not start */
-    for (size_t i = 1; i <= started; i++)
-        pthread_join(tids[i], NULL);
 
     /* merge, rescore exactly, cut to k */
     all = sl__malloc(nparts * p.kk * sizeof(*all));
@@ -1325,6 +1557,9 @@ sl_status sl_index_stats(sl_index *ix, struct sl_index_stats *st)
     for (size_t c = 0; c < SL_INDEX_COLL_MAX; c++)
         st->ncollections += ix->colls[c].set;
     st->kernel = ix->kern->name;
+    st->read_only = ix->read_only;
+    st->version = ix->version;
+    st->log_damaged_record = ix->chk.torn_tail ? 0 : ix->chk.damaged_record;
     pthread_rwlock_unlock(&ix->swap_lock);
     pthread_mutex_unlock(&ix->wlock);
     return SL_OK;
@@ -1449,7 +1684,16 @@ sl_status sl_index_compact(sl_index *ix)
 {
     if (!ix)
         return SL_ERR_INVALID;
+    WRITABLE(ix);
     pthread_mutex_lock(&ix->wlock);
+    sl_status st = compact_locked(ix);
+    pthread_mutex_unlock(&ix->wlock);
+    return st;
+}
+
+/* Caller holds wlock. */
+static sl_status compact_locked(sl_index *ix)
+{
     /* the automatic IVF: trained (or retrained once the gallery doubled)
      * when the live count reaches the measured crossover; then the rows
      * are compacted in list order */
@@ -1465,7 +1709,6 @@ sl_status sl_index_compact(sl_index *ix)
         st = compact_memory(ix);
     if (st == SL_OK && ix->dir)
         st = sl__ix_persist_snapshot(ix);
-    pthread_mutex_unlock(&ix->wlock);
     return st;
 }
 
@@ -1473,7 +1716,7 @@ sl_status sl_index_sync(sl_index *ix)
 {
     if (!ix)
         return SL_ERR_INVALID;
-    if (!ix->dir)
+    if (!ix->dir || ix->read_only)
         return SL_OK;
     pthread_mutex_lock(&ix->wlock);
     sl_status st = sl__ix_log_sync(ix);

@@ -107,6 +107,8 @@ struct sl__ix_coll {
     char  name[SL_INDEX_NAME_MAX];
     bool  set, watch;
     float thr;
+    bool  model_set;                 /* model fixed (by a first add)        */
+    char  model[SL_INDEX_MODEL_MAX]; /* "" = raw vectors                    */
 };
 
 struct sl__ix_watch {
@@ -146,6 +148,7 @@ struct sl_index {
     struct sl__ix_rows *rows;  
     struct sl__ix_map    map;    /* live id -> row (under wlock)            */
     struct sl__ix_coll   colls[SL_INDEX_COLL_MAX];
+    uint32_t             coll_rows[SL_INDEX_COLL_MAX]; /* live rows (wlock) */
     _Atomic uint32_t     nwatchcoll;  /* collections flagged as watchlists  */
     struct sl__ix_watch *watch;  /* watch entries (under meta_lock)        */
     size_t               nwatch, capwatch;
@@ -161,6 +164,15 @@ struct sl_index {
     uint64_t             seq;    /* last sequence number written/replayed  */
     uint64_t             log_records, log_cut_bytes;
     bool                 replaying;
+    bool                 read_only;   /* SL_INDEX_OPEN_READ                 */
+    int                  lock_fd;     /* dir/lock, flock'd (writer); -1     */
+    uint32_t             version;     /* oldest format version loaded      */
+    struct sl_index_check chk;        /* what load found in the log        */
+
+    /* worker pool for multi-threaded searches */
+    void                *pool;
+    sl_index_run_fn      run;
+    void                *own_pool;    /* pthreadpool_t made at open, or NULL */
 };
 
 /* Row access. */
@@ -178,6 +190,9 @@ sl_status sl__ix_apply_coll(sl_index *ix, uint32_t coll, const char *name,
                             bool watch, float thr);
 sl_status sl__ix_apply_watch(sl_index *ix, uint64_t id, uint32_t level,
                              const char *reason);
+sl_status sl__ix_apply_model(sl_index *ix, uint32_t coll, const char *model);
+/* true if model is a valid model id ("" allowed: raw vectors). */
+bool      sl__ix_model_ok(const char *model);
 /* Copies the fp32 (dequantised) row into out (pdim floats). */
 void sl__ix_row_f32(const sl_index *ix, const struct sl__ix_rows *s,
                     size_t row, float *out);
@@ -197,11 +212,16 @@ sl_status sl__ix_log_coll(sl_index *ix, uint32_t coll, const char *name,
                           bool watch, float thr);
 sl_status sl__ix_log_watch(sl_index *ix, uint64_t id, uint32_t level,
                            const char *reason);
+sl_status sl__ix_log_model(sl_index *ix, uint32_t coll, const char *model);
 sl_status sl__ix_log_sync(sl_index *ix);
 void      sl__ix_log_close(sl_index *ix);
-/* Creates dir with an empty log; loads dir (snapshot + replay). */
+/* Creates dir with an empty log (taking the writer lock); loads dir
+ * (read-write: writer lock, then snapshot + replay; read-only: shared
+ * byte-range lock while loading). */
 sl_status sl__ix_persist_create(sl_index *ix);
 sl_status sl__ix_persist_load(sl_index *ix);
+/* Releases the writer lock (sl_index_free). */
+void      sl__ix_unlock(sl_index *ix);
 /* Writes a snapshot of the live rows of ix->rows and resets the log. */
 sl_status sl__ix_persist_snapshot(sl_index *ix);
 
