@@ -1353,7 +1353,8 @@ static sl_status search_impl(sl_index *ix, const struct sl_index_query *q,
             bool listed = filter[c >> 6] & (1ull << (c & 63));
             if (listed && !same) {
                 filter[c >> 6] &= ~(1ull << (c & 63));
-                if (q->colls && cc->model_set)
+                if (q->colls && (cc->model_set || atomic_load_explicit(
+                                     &ix->coll_rows[c], memory_order_relaxed)))
                     st = SL_ERR_INDEX_MODEL;
             }
         }

@@ -148,7 +148,7 @@ struct sl_index {
     struct sl__ix_rows *rows;  
     struct sl__ix_map    map;    /* live id -> row (under wlock)            */
     struct sl__ix_coll   colls[SL_INDEX_COLL_MAX];
-    uint32_t             coll_rows[SL_INDEX_COLL_MAX]; /* live rows (wlock) */
+    _Atomic uint32_t     coll_rows[SL_INDEX_COLL_MAX]; /* live rows        */
     _Atomic uint32_t     nwatchcoll;  /* collections flagged as watchlists  */
     struct sl__ix_watch *watch;  /* watch entries (under meta_lock)        */
     size_t               nwatch, capwatch;
