@@ -296,7 +296,11 @@ void sl_index_query_default(struct sl_index_query *q)
 #if SL_HAVE_XNNPACK
 static void run_pthreadpool(void *pool, sl_index_task_fn fn, void *ctx, size_t n)
 {
-    pthreadpool_parallelize_1d((pthreadpool_t)pool, fn, ctx, n, 0);
+    /* workers sleep in the kernel after the call instead of spinning: a
+     * search is short and rare next to the CPU a spinning worker takes from
+     * the other requests on a loaded machine */
+    pthreadpool_parallelize_1d((pthreadpool_t)pool, fn, ctx, n,
+                               PTHREADPOOL_FLAG_YIELD_WORKERS);
 }
 #endif
 
