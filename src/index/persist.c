@@ -1068,13 +1068,14 @@ static sl_status load(sl_index *ix, bool readonly, uint64_t *snap_rows)
             /* not a crash: something changed bytes in the middle. Cutting
              * here would drop the valid records after it: refuse to write
              * until an explicit repair */
-            sl_log_err("index: %s: record %llu (byte %zu) is damaged and %llu "
-                       "valid record(s) follow it; %s -- run `shualian index "
-                       "verify --repair %s` (it keeps a copy of the log)",
-                       lp, (unsigned long long)ix->chk.damaged_record, off,
-                       (unsigned long long)after,
-                       readonly ? "read-only: serving the records before it"
-                                : "not opened for writing", ix->dir);
+            sl_log(readonly ? SL_LOG_WARN : SL_LOG_ERROR,
+                   "index: %s: record %llu (byte %zu) is damaged and %llu "
+                   "valid record(s) follow it; %s -- run `shualian index "
+                   "verify --repair %s` (it keeps a copy of the log)",
+                   lp, (unsigned long long)ix->chk.damaged_record, off,
+                   (unsigned long long)after,
+                   readonly ? "read-only: serving the records before it"
+                            : "not opened for writing", ix->dir);
             if (!readonly) {
                 st = SL_ERR_INDEX_DAMAGED;
                 goto out;
