@@ -793,3 +793,65 @@ SL_TEST(crypto, refresh_after_foreign_rotate)
     sl__keyring_free(k2);
     tmp_clean(path);
 }
+
+/* ============================ Threads ==================================== */
+
+struct worker {
+    sl_keyring *k;
+    long        ok, bad;
+};
+
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < 300; i++) {
+        char ad[32], msg[32];
+        snprintf(ad, sizeof(ad), "t|%d|k", i);
+        snprintf(msg, sizeof(msg), "message %d", i);
+        uint8_t *ct = NULL, *pt = NULL, sig[SL_CRYPTO_SIG_BYTES], mac[32];
+        size_t ctn = 0, n = 0;
+        bool ok = sl__seal(w->k, ad, strlen(ad), msg, strlen(msg), &ct, &ctn) == SL_OK &&
+                  sl__open(w->k, ad, strlen(ad), ct, ctn, &pt, &n) == SL_OK &&
+                  n == strlen(msg) && memcmp(pt, msg, n) == 0 &&
+                  sl__mac(w->k, "session", msg, strlen(msg), mac) == SL_OK;
+        if (ok && i % 10 == 0)
+            ok = sl__sign(w->k, msg, strlen(msg), sig) == SL_OK &&
+                 sl__verify(w->k, msg, strlen(msg), sig, sizeof(sig)) == SL_OK;
+        sl__free(ct);
+        sl__free(pt);
+        if (ok)
+            w->ok++;
+        else
+            w->bad++;
+    }
+    return NULL;
+}
+
+SL_TEST(crypto, threads_with_rotation)
+{
+    /* 4 threads seal/open/mac/sign while the main thread rotates both
+     * keys 10 times: every operation succeeds */
+    char path[256];
+    sl_keyring *k = new_ring(t, SL_SUITE_GM, path, sizeof(path));
+    struct worker w[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker){ .k = k };
+        SL_ASSERT(pthread_create(&th[i], NULL, worker_run, &w[i]) == 0);
+    }
+    for (int r = 0; r < 10; r++) {
+        SL_CHECK_EQ(t, sl__keyring_rotate(k, NULL), SL_OK);
+        SL_CHECK_EQ(t, sl__keyring_rotate_sign(k, NULL), SL_OK);
+    }
+    long ok = 0, bad = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        ok += w[i].ok;
+        bad += w[i].bad;
+    }
+    SL_CHECK_EQ(t, bad, 0);
+    SL_CHECK_EQ(t, ok, 1200);
+    SL_CHECK_EQ(t, sl__keyring_current_kid(k), 11);
+    sl__keyring_free(k);
+    tmp_clean(path);
+}
