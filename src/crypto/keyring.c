@@ -266,7 +266,9 @@ out:
 /* Reads and parses the key file; checks its mode first. */
 static sl_status load(const char *path, sl_suite want, struct keyset *ks)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* a symlink is followed (secret mounts are symlinks); the mode checked
+     * is the target's */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? SL_ERR_NOT_FOUND : SL_ERR_IO;
     struct stat sb;

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "rekey/rekey.h"
 
@@ -187,4 +188,26 @@ sl_status sl__rekey_all(sl_store *s, const sl_keyring *k,
             return st;
     }
     return SL_OK;
+}
+
+sl_status sl__rekey_rotate(sl_store *s, sl_keyring *k,
+                           const struct sl_rekey_opts *o, uint32_t *new_kid,
+                           struct sl_rekey_report *rep)
+{
+    memset(rep, 0, sizeof(*rep));
+    uint32_t kid = 0;
+    sl_status st = sl__keyring_rotate(k, &kid);
+    if (st != SL_OK)
+        return st;
+    if (new_kid)
+        *new_kid = kid;
+    int settle = o && o->settle_ms ? o->settle_ms : 2 * SL_CRYPTO_REFRESH_MS;
+    if (settle > 0) {
+        struct timespec ts = { settle / 1000, (long)(settle % 1000) * 1000000L };
+        while (nanosleep(&ts, &ts) != 0)
+            ;                                   /* EINTR: sleep the rest */
+    }
+    size_t n = 0;
+    const struct sl_enc_column *cols = sl__enc_columns(&n);
+    return sl__rekey_all(s, k, cols, n, o, rep);
 }

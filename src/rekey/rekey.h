@@ -85,6 +85,9 @@ struct sl_rekey_report {
 
 struct sl_rekey_opts {
     size_t batch;          /* rows per transaction; 0 = 200                 */
+    int    settle_ms;      /* sl__rekey_rotate: wait after rotating so that
+                              running nodes switch to the new key; 0 =
+                              2 * SL_CRYPTO_REFRESH_MS, < 0 = no wait      */
     /* called after every batch (may be NULL): progress display */
     void (*progress)(const struct sl_enc_column *c,
                      const struct sl_rekey_report *sofar, void *ctx);
@@ -103,5 +106,15 @@ SL_NODISCARD sl_status sl__rekey_all(sl_store *s, const sl_keyring *k,
                                      const struct sl_enc_column *cols,
                                      size_t n, const struct sl_rekey_opts *o,
                                      struct sl_rekey_report *rep);
+
+/* What `shualian admin rotate-key` runs: sl__keyring_rotate(k), wait
+ * opts.settle_ms, then sl__rekey_all over the registry (sl__enc_columns).
+ * *new_kid (may be NULL) gets the new key id. If the rotation succeeded but
+ * re-encryption stopped on an error, the error is returned and running
+ * this again (or just sl__rekey_all) finishes the job. */
+SL_NODISCARD sl_status sl__rekey_rotate(sl_store *s, sl_keyring *k,
+                                        const struct sl_rekey_opts *o,
+                                        uint32_t *new_kid,
+                                        struct sl_rekey_report *rep);
 
 #endif

@@ -855,3 +855,22 @@ SL_TEST(crypto, threads_with_rotation)
     sl__keyring_free(k);
     tmp_clean(path);
 }
+
+SL_TEST(crypto, keyfile_symlink)
+{
+    /* a symlinked key file (secret mounts) is read; its target's mode counts */
+    char path[256], link_path[300];
+    sl_keyring *k = new_ring(t, SL_SUITE_GM, path, sizeof(path));
+    sl__keyring_free(k);
+    snprintf(link_path, sizeof(link_path), "%s-link", path);
+    SL_ASSERT(symlink(path, link_path) == 0);
+    k = NULL;
+    SL_CHECK_EQ(t, sl__keyring_open(link_path, SL_SUITE_GM, false, &k), SL_OK);
+    sl__keyring_free(k);
+    chmod(path, 0644);
+    k = NULL;
+    SL_CHECK_EQ(t, sl__keyring_open(link_path, SL_SUITE_GM, false, &k),
+                SL_ERR_CRYPTO_KEYFILE_MODE);
+    unlink(link_path);
+    tmp_clean(path);
+}

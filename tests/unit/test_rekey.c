@@ -273,3 +273,23 @@ SL_TEST(rekey, registry_well_formed)
     }
     SL_CHECK(t, c[n].table == NULL);
 }
+
+SL_TEST(rekey, rotate_entry_point)
+{
+    /* the admin command's one call: rotates (no settle wait in tests) and
+     * re-encrypts the registry (empty until modules add columns) */
+    struct fixture f;
+    if (!fixture_open(t, &f, SL_SUITE_INTL)) {
+        fixture_close(&f);
+        return;
+    }
+    struct sl_rekey_opts o = { .settle_ms = -1 };
+    struct sl_rekey_report rep;
+    uint32_t kid = 0;
+    SL_CHECK_EQ(t, sl__rekey_rotate(f.s, f.k, &o, &kid, &rep), SL_OK);
+    SL_CHECK_EQ(t, kid, 2);
+    SL_CHECK_EQ(t, rep.kid, 2);
+    SL_CHECK_EQ(t, rep.failed, 0);
+    SL_CHECK_EQ(t, sl__keyring_current_kid(f.k), 2);
+    fixture_close(&f);
+}
