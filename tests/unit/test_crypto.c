@@ -874,3 +874,41 @@ SL_TEST(crypto, keyfile_symlink)
     unlink(link_path);
     tmp_clean(path);
 }
+
+SL_TEST(crypto, alloc_fail_create)
+{
+    /* creating a key file under allocation failures: nomem with no file or
+     * a complete one, never a partial file */
+    for (size_t si = 0; si < SL_ARRAY_LEN(suites); si++) {
+        char path[256];
+        tmp_path(path, sizeof(path), "keys");
+        long ok_at = 0;
+        for (long f = 1; f < 100 && !ok_at; f++) {
+            sl_keyring *k = NULL;
+            sl__fail_after(f);
+            sl_status st = sl__keyring_open(path, suites[si], true, &k);
+            sl__fail_after(0);
+            SL_CHECKF(t, st == SL_OK || st == SL_ERR_NOMEM, "fail at %ld: %s", f,
+                      sl_status_name(st));
+            if (st == SL_OK) {
+                ok_at = f;
+                uint8_t sig[SL_CRYPTO_SIG_BYTES];
+                SL_CHECK_EQ(t, sl__sign(k, "m", 1, sig), SL_OK);
+                sl__keyring_free(k);
+                SL_CHECK_EQ(t, sl__keyring_open(path, suites[si], false, &k), SL_OK);
+                SL_CHECK_EQ(t, sl__verify(k, "m", 1, sig, sizeof(sig)), SL_OK);
+                sl__keyring_free(k);
+            } else if (access(path, F_OK) == 0) {
+                /* the file was complete before the keyring's own allocation
+                 * failed: it must open (deleting it could pull it from under
+                 * another node that already uses it) */
+                SL_CHECKF(t, sl__keyring_open(path, suites[si], false, &k) == SL_OK,
+                          "fail at %ld left a broken file", f);
+                sl__keyring_free(k);
+                unlink(path);
+            }
+        }
+        SL_CHECK(t, ok_at > 3);
+        tmp_clean(path);
+    }
+}
