@@ -292,6 +292,18 @@ SL_TEST(crypto, seal_roundtrip)
             sl__free(ct);
             sl__free(pt);
         }
+        /* empty plaintext and no AD given as NULL pointers */
+        {
+            uint8_t *ct = NULL, *pt = NULL;
+            size_t ctn = 0, n = 9;
+            SL_CHECK_EQ(t, sl__seal(k, NULL, 0, NULL, 0, &ct, &ctn), SL_OK);
+            SL_CHECK_EQ(t, sl__open(k, NULL, 0, ct, ctn, &pt, &n), SL_OK);
+            SL_CHECK(t, n == 0 && pt != NULL);
+            SL_CHECK_EQ(t, sl__open(k, "x", 1, ct, ctn, &pt, &n) == SL_OK, 0);
+            SL_CHECK_EQ(t, sl__seal(k, NULL, 3, "abc", 3, &ct, &ctn), SL_ERR_INVALID);
+            sl__free(ct);
+            sl__free(pt);
+        }
         /* two seals of the same plaintext differ (fresh nonce) */
         uint8_t *c1, *c2;
         size_t n1, n2;
