@@ -78,6 +78,8 @@ static const struct status_row rows[] = {
     { SL_ERR_CRYPTO_SIGNATURE, "crypto_signature", "the signature does not verify" },
     { SL_ERR_CRYPTO_KEYFILE_MODE, "crypto_keyfile_mode", "the key file may be read or written by group or others (chmod 600)" },
     { SL_ERR_CRYPTO_KEYFILE, "crypto_keyfile",    "the key file is malformed" },
+    { SL_ERR_AUDIT_FIELD,    "audit_field",       "an audit record field is missing or too long" },
+    { SL_ERR_AUDIT_BROKEN,   "audit_broken",      "the audit chain is damaged (see shualian audit verify)" },
 };
 
 static const struct status_row *find(int st)
