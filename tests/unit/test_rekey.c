@@ -3,7 +3,8 @@
  * AD binding to the row, batch re-encryption after a key rotation (every
  * blob moves to the new key and still opens to the same plaintext; a second
  * run finds nothing to do; a tampered row is counted and skipped), and the
- * registry's entries being well-formed.
+ * registry's entries being well-formed. PostgreSQL instead of SQLite when
+ * SL_TEST_STORE_URL holds a postgresql:// URL (tests/suites/80-store.sh).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,51 +15,40 @@
 #include "rekey/rekey.h"
 #include "store/store.h"
 #include "test.h"
+#include "test_store_fx.h"
 
 static const struct sl_enc_column photos = { "rk_items", "id", "photo", "photo" };
 static const struct sl_enc_column idnums = { "rk_items", "id", "idnum", "id_number" };
 
 struct fixture {
-    char         dir[64];
-    char         keys[128];
-    char         db[128];
-    sl_keyring  *k;
-    sl_store    *s;
+    struct sl_t_fx fx;         /* the store tests' database fixture       */
+    char           keys[300];
+    sl_keyring    *k;
+    sl_store      *s;
 };
 
+/* SQLite in a temp dir, or PostgreSQL when SL_TEST_STORE_URL says so. */
 static bool fixture_open(struct sl_t *t, struct fixture *f, sl_suite suite)
 {
-    snprintf(f->dir, sizeof(f->dir), "/tmp/sl-rekey-XXXXXX");
-    SL_ASSERT(mkdtemp(f->dir));
-    snprintf(f->keys, sizeof(f->keys), "%s/keys", f->dir);
-    snprintf(f->db, sizeof(f->db), "sqlite:%s/db.sqlite", f->dir);
     f->k = NULL;
-    f->s = NULL;
-    SL_CHECK_EQ(t, sl__keyring_open(f->keys, suite, true, &f->k), SL_OK);
-    SL_CHECK_EQ(t, sl__store_open(f->db, NULL, &f->s), SL_OK);
-    if (!f->k || !f->s)
+    f->s = sl_t_fx_open(t, &f->fx);
+    if (!f->s)
         return false;
-    sl_tx *tx = NULL;
-    SL_CHECK_EQ(t, sl__tx_begin(f->s, &tx), SL_OK);
-    SL_CHECK_EQ(t, sl__tx_exec(tx, "CREATE TABLE rk_items (id INTEGER PRIMARY KEY,"
-                                   " photo BLOB, idnum BLOB, note TEXT)", NULL, 0,
-                               NULL), SL_OK);
-    SL_CHECK_EQ(t, sl__tx_commit(tx), SL_OK);
+    snprintf(f->keys, sizeof(f->keys), "%s/keys", f->fx.dir);
+    SL_CHECK_EQ(t, sl__keyring_open(f->keys, suite, true, &f->k), SL_OK);
+    if (!f->k)
+        return false;
+    SL_CHECK_EQ(t, sl_t_exec1(f->s, f->fx.pg
+        ? "CREATE TABLE rk_items (id BIGINT PRIMARY KEY, photo BYTEA, idnum BYTEA, note TEXT)"
+        : "CREATE TABLE rk_items (id INTEGER PRIMARY KEY, photo BLOB, idnum BLOB, note TEXT)"),
+        SL_OK);
     return true;
 }
 
 static void fixture_close(struct fixture *f)
 {
-    sl__store_close(f->s);
     sl__keyring_free(f->k);
-    char p[192];
-    const char *files[] = { "keys", "keys.lock", "keys.tmp", "db.sqlite",
-                            "db.sqlite-wal", "db.sqlite-shm" };
-    for (size_t i = 0; i < SL_ARRAY_LEN(files); i++) {
-        snprintf(p, sizeof(p), "%s/%s", f->dir, files[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
+    sl_t_fx_done(&f->fx, f->s);      /* closes the store, removes the dir */
 }
 
 /* The plaintext of row id's column: deterministic, so it can be checked. */
