@@ -22,100 +22,18 @@
 
 #include "store/store.h"
 #include "test.h"
-
-/* ============================ Fixture ==================================== */
-
-struct fx {
-    char dir[256];
-    char url[512];
-    bool pg;
-};
-
-static bool fx_pg(void)
-{
-    const char *u = getenv("SL_TEST_STORE_URL");
-    return u && *u && strncmp(u, "sqlite:", 7) != 0;
-}
-
-/* Makes an empty database (a new SQLite file, or PostgreSQL's public
- * schema dropped and recreated) and opens + migrates it. */
-static sl_store *fx_open(struct sl_t *t, struct fx *f)
-{
-    memset(f, 0, sizeof(*f));
-    f->pg = fx_pg();
-    if (f->pg) {
-        snprintf(f->url, sizeof(f->url), "%s", getenv("SL_TEST_STORE_URL"));
-    } else {
-        snprintf(f->dir, sizeof(f->dir), "/tmp/sl-store-XXXXXX");
-        if (!mkdtemp(f->dir)) {
-            SL_CHECKF(t, false, "mkdtemp: %s", strerror(errno));
-            return NULL;
-        }
-        snprintf(f->url, sizeof(f->url), "sqlite:%s/db.sqlite", f->dir);
-    }
-    sl_store *s = NULL;
-    sl_status st = sl__store_open(f->url, NULL, &s);
-    SL_CHECKF(t, st == SL_OK, "open %s: %s", f->url, sl_status_name(st));
-    if (st != SL_OK)
-        return NULL;
-    if (f->pg) {
-        sl_tx *tx;
-        st = sl__tx_begin(s, &tx);
-        if (st == SL_OK)
-            st = sl__tx_exec(tx, "DROP SCHEMA IF EXISTS public CASCADE", NULL, 0, NULL);
-        if (st == SL_OK)
-            st = sl__tx_exec(tx, "CREATE SCHEMA public", NULL, 0, NULL);
-        if (st == SL_OK)
-            st = sl__tx_commit(tx);
-        else
-            sl__tx_rollback(tx);
-        SL_CHECKF(t, st == SL_OK, "wipe: %s", sl_status_name(st));
-        /* reconnect: no cached statements from the old schema */
-        sl__store_close(s);
-        st = sl__store_open(f->url, NULL, &s);
-        if (st != SL_OK)
-            return NULL;
-    }
-    st = sl__store_migrate(s);
-    SL_CHECKF(t, st == SL_OK, "migrate: %s", sl_status_name(st));
-    return s;
-}
-
-static void fx_done(struct fx *f, sl_store *s)
-{
-    sl__store_close(s);
-    if (!f->pg && f->dir[0]) {
-        char cmd[400];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "cannot remove %s\n", f->dir);
-    }
-}
-
-static sl_status exec1(sl_store *s, const char *sql)
-{
-    sl_tx *tx;
-    sl_status st = sl__tx_begin(s, &tx);
-    if (st != SL_OK)
-        return st;
-    st = sl__tx_exec(tx, sql, NULL, 0, NULL);
-    if (st != SL_OK) {
-        sl__tx_rollback(tx);
-        return st;
-    }
-    return sl__tx_commit(tx);
-}
+#include "test_store_fx.h"
 
 /* ============================ Values and SQL ============================= */
 
 SL_TEST(store, roundtrip)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     /* SQLite takes PostgreSQL's type names (affinity by name) */
-    SL_CHECK_EQ(t, exec1(s, "CREATE TABLE t1 (id BIGINT PRIMARY KEY, a BIGINT, "
+    SL_CHECK_EQ(t, sl_t_exec1(s, "CREATE TABLE t1 (id BIGINT PRIMARY KEY, a BIGINT, "
                             "r DOUBLE PRECISION, x TEXT, b BYTEA)"), SL_OK);
     static const char *const nasty[] = {
         "Robert'); DROP TABLE t1; --", "a ? b ?? $1 $2", "\"quoted\" 'single' `back`",
@@ -177,18 +95,18 @@ SL_TEST(store, roundtrip)
                                     SL_ARGS(SL_INT(0)), &cnt), SL_OK);
     SL_CHECK_EQ(t, cnt, SL_ARRAY_LEN(nasty));
     sl__tx_rollback(tx);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 SL_TEST(store, returning_and_changes)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     const char *ddl = f.pg ? "CREATE TABLE t2 (id BIGSERIAL PRIMARY KEY, v TEXT)"
                            : "CREATE TABLE t2 (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)";
-    SL_CHECK_EQ(t, exec1(s, ddl), SL_OK);
+    SL_CHECK_EQ(t, sl_t_exec1(s, ddl), SL_OK);
     sl_tx *tx;
     SL_CHECK_EQ(t, sl__tx_begin(s, &tx), SL_OK);
     int64_t id1 = 0, id2 = 0, ch = 0;
@@ -203,16 +121,16 @@ SL_TEST(store, returning_and_changes)
     SL_CHECK_EQ(t, sl__tx_exec(tx, "DELETE FROM t2 WHERE id = ?", SL_ARGS(SL_INT(-5)), &ch), SL_OK);
     SL_CHECK_EQ(t, ch, 0);
     SL_CHECK_EQ(t, sl__tx_commit(tx), SL_OK);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 SL_TEST(store, errors)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
-    SL_CHECK_EQ(t, exec1(s, "CREATE TABLE t3 (k TEXT PRIMARY KEY, v TEXT NOT NULL)"), SL_OK);
+    SL_CHECK_EQ(t, sl_t_exec1(s, "CREATE TABLE t3 (k TEXT PRIMARY KEY, v TEXT NOT NULL)"), SL_OK);
     sl_tx *tx;
     /* duplicate key: a coded error, and the transaction is poisoned */
     SL_CHECK_EQ(t, sl__tx_begin(s, &tx), SL_OK);
@@ -248,7 +166,7 @@ SL_TEST(store, errors)
     SL_CHECK_EQ(t, sl__tx_begin(s, &tx), SL_OK);
     SL_CHECK_EQ(t, sl__tx_query_int(tx, "SELECT count(*) FROM t3", NULL, 0, &n), SL_OK);
     SL_CHECK_EQ(t, sl__tx_commit(tx), SL_OK);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 SL_TEST(store, bad_url)
@@ -267,8 +185,8 @@ SL_TEST(store, bad_url)
 
 SL_TEST(store, migrate)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     int dbv = -1, binv = -1;
@@ -295,12 +213,12 @@ SL_TEST(store, migrate)
     SL_CHECK_EQ(t, dbv, 99999);
 
     /* a known version under another name is refused too */
-    SL_CHECK_EQ(t, exec1(s, "DELETE FROM store_schema WHERE version = 99999"), SL_OK);
-    SL_CHECK_EQ(t, exec1(s, "UPDATE store_schema SET name = 'renamed' WHERE version = 1"), SL_OK);
+    SL_CHECK_EQ(t, sl_t_exec1(s, "DELETE FROM store_schema WHERE version = 99999"), SL_OK);
+    SL_CHECK_EQ(t, sl_t_exec1(s, "UPDATE store_schema SET name = 'renamed' WHERE version = 1"), SL_OK);
     SL_CHECK_EQ(t, sl__store_migrate(s), SL_ERR_STORE_SCHEMA);
-    SL_CHECK_EQ(t, exec1(s, "UPDATE store_schema SET name = 'store_primitives' WHERE version = 1"), SL_OK);
+    SL_CHECK_EQ(t, sl_t_exec1(s, "UPDATE store_schema SET name = 'store_primitives' WHERE version = 1"), SL_OK);
     SL_CHECK_EQ(t, sl__store_migrate(s), SL_OK);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 SL_TEST(store, subst_tokens)
@@ -335,8 +253,8 @@ static sl_status failing_fn(sl_tx *tx, void *ctx)
 
 SL_TEST(store, run_retry)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     struct sl_store_stats a, b;
@@ -354,7 +272,7 @@ SL_TEST(store, run_retry)
     SL_CHECK_EQ(t, sl__store_counter_get(tx, "flaky", &v), SL_OK);
     SL_CHECK_EQ(t, v, 1);                       /* only the attempt that committed */
     sl__tx_rollback(tx);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 /* A real serialization failure (PostgreSQL): while fn's transaction has
@@ -387,13 +305,13 @@ static sl_status interfere_fn(sl_tx *tx, void *ctx)
 
 SL_TEST(store, serialization_retry)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     if (!f.pg) {
         sl_t_skip(t, "PostgreSQL only (set SL_TEST_STORE_URL; SQLite serialises writers up front)");
-        fx_done(&f, s);
+        sl_t_fx_done(&f, s);
         return;
     }
     sl_tx *tx;
@@ -413,7 +331,7 @@ SL_TEST(store, serialization_retry)
     SL_CHECK_EQ(t, sl__store_counter_get(tx, "ser", &v), SL_OK);
     sl__tx_rollback(tx);
     SL_CHECK_EQ(t, v, 102);                    /* 1 + 100 (other) + 1 (retry) */
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 /* ============================ Concurrency: threads ======================= */
@@ -460,8 +378,8 @@ static void *counter_thread(void *arg)
 
 SL_TEST(store, threads_counter)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     pthread_t th[NTHREADS];
@@ -487,7 +405,7 @@ SL_TEST(store, threads_counter)
     printf("  %s: %d threads x %d rmw+inc: %llu commits, %llu retries, %llu conns\n",
            sl__store_kind_name(s), NTHREADS, NITER, (unsigned long long)st.commits,
            (unsigned long long)st.retries, (unsigned long long)st.conns);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 #define NKEYS 40
@@ -517,8 +435,8 @@ static void *once_thread(void *arg)
 
 SL_TEST(store, threads_once)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     pthread_t th[NTHREADS];
@@ -550,7 +468,7 @@ SL_TEST(store, threads_once)
     SL_CHECK_EQ(t, sl__store_sweep(tx, 65000, &removed), SL_OK);
     SL_CHECK_EQ(t, removed, NKEYS - 1 + 2);    /* all nonce-k but the renewed one, and bin x2 */
     SL_CHECK_EQ(t, sl__tx_commit(tx), SL_OK);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 struct bucket_ctx { int64_t now; sl_status got; int64_t retry; };
@@ -576,8 +494,8 @@ static void *bucket_thread(void *arg)
 
 SL_TEST(store, bucket)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     sl_tx *tx;
@@ -621,13 +539,13 @@ SL_TEST(store, bucket)
         wins += w[i].wins;
     }
     SL_CHECK_EQ(t, wins, 60);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 SL_TEST(store, lease)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     sl_tx *tx;
@@ -650,22 +568,22 @@ SL_TEST(store, lease)
     SL_CHECK_EQ(t, sl__store_lease(tx, "sweep", "node-a", 1902, 500, &held), SL_OK);
     SL_CHECK(t, held);
     SL_CHECK_EQ(t, sl__tx_commit(tx), SL_OK);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 /* ============================ Backup ===================================== */
 
 SL_TEST(store, backup)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     char dest[400];
-    snprintf(dest, sizeof(dest), "%s/copy.sqlite", f.pg ? "/tmp" : f.dir);
+    snprintf(dest, sizeof(dest), "%s/copy.sqlite", f.dir);
     if (f.pg) {
         SL_CHECK_EQ(t, sl__store_backup(s, dest), SL_ERR_STORE_BACKUP);  /* pg_dump, documented */
-        fx_done(&f, s);
+        sl_t_fx_done(&f, s);
         return;
     }
     sl_tx *tx;
@@ -691,7 +609,7 @@ SL_TEST(store, backup)
         sl__store_close(c);
     }
     SL_CHECK(t, sl__store_backup(s, "/nonexistent-dir-sl/x") == SL_ERR_STORE_BACKUP);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 /* ============================ Processes ================================== */
@@ -720,8 +638,8 @@ static int child_counter(const char *url, int n)
 
 SL_TEST(store, processes)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     fflush(NULL);
@@ -744,7 +662,7 @@ SL_TEST(store, processes)
     sl__tx_rollback(tx);
     SL_CHECK_EQ(t, rmw, 400);
     SL_CHECK_EQ(t, wins, NKEYS);               /* each single-use key once */
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 /* Child: inserts rows one transaction each and reports each committed id
@@ -772,11 +690,11 @@ static void child_writer(const char *url, int fd)
 
 SL_TEST(store, durability_sigkill)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
-    SL_CHECK_EQ(t, exec1(s, "CREATE TABLE dur (id BIGINT PRIMARY KEY, v TEXT)"), SL_OK);
+    SL_CHECK_EQ(t, sl_t_exec1(s, "CREATE TABLE dur (id BIGINT PRIMARY KEY, v TEXT)"), SL_OK);
     sl__store_close(s);
     int p[2];
     SL_ASSERT(pipe(p) == 0);
@@ -814,5 +732,5 @@ SL_TEST(store, durability_sigkill)
     SL_CHECK(t, mx == acked || mx == acked + 1);  /* at most the unacknowledged one */
     printf("  %s: %lld acknowledged commits, all present after SIGKILL\n",
            sl__store_kind_name(s), (long long)acked);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
