@@ -487,7 +487,9 @@ static int embed_images(const struct paths *ps, const char *models, float **out,
     sl_face_session *s = NULL;
     sl_face_result *res = NULL;
     char err[512] = "";
-    sl_face_engine_opts eo = { models, SL_FM_CORE, NULL, 1 };
+    sl_face_engine_opts eo = sl_face_engine_opts_default();
+    eo.models_dir = models;
+    eo.models = SL_FM_CORE;
     sl_status st = sl_face_engine_new(&e, &eo, err, sizeof(err));
     if (st != SL_OK)
         return sl_cli_fail(st, "index add", "the face engine: %s",
