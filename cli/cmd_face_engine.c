@@ -30,7 +30,8 @@ static int fe_engine(sl_face_engine **e, sl_face_session **s, const struct fe_op
     char err[512] = "";
     sl_face_engine_opts eo = { .models_dir = o->models, .models = models,
                                .backend = o->backend, .threads = 1,
-                               .calib_path = o->calib };
+                               .calib_path = o->calib,
+                               .skip_model_check = o->no_model_check };
     sl_status st = sl_face_engine_new(e, &eo, err, sizeof(err));
     if (st != SL_OK)
         return sl_cli_fail(st, cmd, "%s", err[0] ? err : sl_status_str(st));

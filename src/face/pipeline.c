@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "face/pipeline.h"
 
 static const char *const model_names[SL_FM_COUNT] = {
@@ -26,6 +28,26 @@ static const size_t model_in[SL_FM_COUNT] = {
     3 * 224 * 224, 3 * 64 * 64, 3 * 64 * 64, 3 * 224 * 224,
 };
 static const int model_nout[SL_FM_COUNT] = { 2, 1, 1, 1, 1, 3, 9, 9, 1 };
+
+/* SHA-256 of the shipped model files (scripts/models.sha256, from npm
+ * faceplugin-face-recognition-js@0.0.1; a unit test compares the two). A
+ * corrupt model otherwise runs and its garbage is blamed on the photo. */
+static const char *const model_sha256[SL_FM_COUNT] = {
+    "6c0256ccd3164f844736a401faf936ec2930764a87ae39442180887d0c5c8854",   /* detect     */
+    "f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258",   /* landmark   */
+    "87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581",   /* feature    */
+    "afa783b7e902fdfcf323a7240cac2a1c580c25314ea4161129dc1b0d100dc32d",   /* liveness   */
+    "1afcea006abc1ccac3c517022abde0aa092bed74ff3c9fe6878483ef9e6e38de",   /* eye        */
+    "72d032ec941b7153bf8d3f2c03a4c165453cc7e63d479041ec7c6ef087e5839d",   /* pose       */
+    "74c9b01700cb9ef96f7190a2230218414ff99d231415c4b091a755780cad5e8a",   /* age        */
+    "a003e8392a617ca834c7ca2c01e0895f5c354217fb56cd0373935e6e9b9c396e",   /* gender     */
+    "88959314d9dc14d6c968cca31dc068e4350bf1944154e3bdd2eece5d0f318d05",   /* expression */
+};
+
+const char *sl__face_model_sha256(enum sl_face_model m)
+{
+    return (unsigned)m < SL_FM_COUNT ? model_sha256[m] : NULL;
+}
 
 const char *sl_face_model_name(enum sl_face_model m)
 {
@@ -47,6 +69,18 @@ static void seterr(char *err, size_t cap, const char *what, const char *path,
 {
     if (err && cap)
         snprintf(err, cap, "%s %s%s%s", what, path, why[0] ? ": " : "", why);
+}
+
+/* true if SHA-256(p[0..n)) is the lowercase hex digest 'hex'. */
+static bool sha256_is(const uint8_t *p, size_t n, const char *hex)
+{
+    unsigned char d[crypto_hash_sha256_BYTES];
+    char got[2 * crypto_hash_sha256_BYTES + 1];
+    if (sodium_init() < 0)      /* cannot happen after the first success */
+        return false;
+    crypto_hash_sha256(d, p, n);
+    sodium_bin2hex(got, sizeof(got), d, sizeof(d));
+    return strcmp(got, hex) == 0;
 }
 
 sl_face_engine_opts sl_face_engine_opts_default(void)
@@ -117,13 +151,29 @@ sl_status sl_face_engine_new(sl_face_engine **out, const sl_face_engine_opts *o,
             continue;
         char path[4096], nerr[200] = "";
         snprintf(path, sizeof(path), "%s/fr_%s.onnx", dir, model_names[m]);
-        st = sl_nn_model_load_file(&e->model[m], path, nerr, sizeof(nerr));
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        st = sl__read_file(path, SL_NN_MAX_FILE_BYTES, &buf, &len);
         if (st != SL_OK) {
             if (SL_STATUS_PRIMARY(st) == SL_ERR_NOT_FOUND || SL_STATUS_PRIMARY(st) == SL_ERR_IO) {
                 st = SL_ERR_FACE_MODELS_MISSING;
                 seterr(err, cap, "cannot read model", path, "");
             } else
-                seterr(err, cap, "model", path, nerr);
+                seterr(err, cap, "model", path, sl_status_str(st));
+            goto out_fail;
+        }
+        if (!o->skip_model_check && !sha256_is(buf, len, model_sha256[m])) {
+            sl__free(buf);
+            st = SL_ERR_FACE_MODEL_CHECKSUM;
+            seterr(err, cap, "model", path,
+                   "checksum mismatch (not the shipped file: re-run scripts/setup.sh, or "
+                   "skip the check for a custom model)");
+            goto out_fail;
+        }
+        st = sl_nn_model_load_mem(&e->model[m], buf, len, nerr, sizeof(nerr));
+        sl__free(buf);
+        if (st != SL_OK) {
+            seterr(err, cap, "model", path, nerr);
             goto out_fail;
         }
         if (sl_nn_model_num_inputs(e->model[m]) != 1 ||

@@ -35,6 +35,10 @@ struct sl_face_session {
     sl_face_box *cand;                    /* PL_DET_ANCHORS detection boxes   */
 };
 
+/* The SHA-256 (lowercase hex) of the shipped file of model m; NULL for an
+ * unknown m. */
+const char *sl__face_model_sha256(enum sl_face_model m);
+
 /* Runs model m on s->in[m] into s->out[m][*]. SL_ERR_FACE_MODEL_NOT_LOADED
  * if the engine has not loaded it. */
 sl_status sl__face_run(sl_face_session *s, enum sl_face_model m);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "face/pipeline.h"
 #include "shualian/engine.h"
 #include "test.h"
 
@@ -414,6 +415,36 @@ SL_TEST(face_pipeline, missing_models_are_coded)
     sl_image_free(img);
     sl_face_session_free(s);
     sl_face_engine_free(core);
+}
+
+/* The compiled-in model sums are scripts/models.sha256's (what setup.sh
+ * checks the download against). */
+SL_TEST(face_pipeline, model_sums_match_setup_list)
+{
+    char path[1024];
+    sl_t_path(path, sizeof(path), "scripts/models.sha256");
+    uint8_t *text;
+    size_t len;
+    if (sl__read_file(path, 1u << 20, &text, &len) != SL_OK) {
+        sl_t_skip(t, "cannot read %s", path);
+        return;
+    }
+    char *buf = sl__malloc(len + 1);
+    if (!buf) {
+        sl__free(text);
+        return;
+    }
+    memcpy(buf, text, len);
+    buf[len] = 0;
+    for (int m = 0; m < SL_FM_COUNT; m++) {
+        char line[160];
+        snprintf(line, sizeof(line), "%s  models/fr_%s.onnx\n", sl__face_model_sha256(m),
+                 sl_face_model_name(m));
+        SL_CHECKF(t, strstr(buf, line) != NULL, "not in %s: %s", path, line);
+    }
+    SL_CHECK(t, sl__face_model_sha256(SL_FM_COUNT) == NULL);
+    sl__free(buf);
+    sl__free(text);
 }
 
 SL_TEST(face_pipeline, calibration_loads)
