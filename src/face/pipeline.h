@@ -63,16 +63,4 @@ void sl__face_planes(float *dst, const struct sl_image *img, const int order[3],
 void sl__face_grey_plane(float *dst, const struct sl_image *img, float wr,
                          float wg, float wb, float scale);
 
-/* The crop of Silent-Face / the npm package: the box (w, h) scaled about
- * its centre by 'scale', reduced so it fits the image, then shifted
- * inside it. Edge coordinates. */
-void sl__face_scaled_box(double r[4], const sl_face_box *b, double scale,
-                         uint32_t img_w, uint32_t img_h);
-
-/* The square box the landmark model sees: side = box height, same centre. */
-void sl__face_square(double r[4], const sl_face_box *b);
-
-/* In-place softmax of n values. */
-void sl__face_softmax(float *v, size_t n);
-
 #endif
