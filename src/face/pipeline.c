@@ -146,6 +146,9 @@ sl_status sl_face_engine_new(sl_face_engine **out, const sl_face_engine_opts *o,
         goto out_fail;
     snprintf(e->backend, sizeof(e->backend), "%s", o->backend ? o->backend : "");
     e->threads = o->threads > 0 ? o->threads : 1;
+    /* the calibration first: cheap, and a bad file fails before the models load */
+    if ((st = engine_calib(e, o, err, cap)) != SL_OK)
+        goto out_fail;
     for (int m = 0; m < SL_FM_COUNT; m++) {
         if (!(want & SL_FM_BIT(m)))
             continue;
@@ -184,8 +187,6 @@ sl_status sl_face_engine_new(sl_face_engine **out, const sl_face_engine_opts *o,
             goto out_fail;
         }
     }
-    if ((st = engine_calib(e, o, err, cap)) != SL_OK)
-        goto out_fail;
     *out = e;
     return SL_OK;
 out_fail:
