@@ -710,6 +710,10 @@ SL_API sl_status sl_calib_to_json(char **out, size_t *len, const sl_calib *c);
  * inconsistent points are SL_ERR_FACE_CALIB_FORMAT). On SL_OK *out holds
  * new tables; free with sl_calib_free(). */
 SL_API sl_status sl_calib_parse(sl_calib *out, const char *text, size_t len);
+/* The value rules of docs/calibration.md ("Validation at load") on tables
+ * in memory (sl_calib_parse applies them to files; the engine to a table
+ * it is given): SL_ERR_FACE_CALIB_FORMAT if any fails. c is borrowed. */
+SL_API SL_NODISCARD sl_status sl_calib_validate(const sl_calib *c);
 SL_API sl_status sl_calib_save(const sl_calib *c, const char *path);
 SL_API sl_status sl_calib_load(sl_calib *out, const char *path);
 

@@ -113,8 +113,10 @@ static sl_status engine_calib(sl_face_engine *e, const sl_face_engine_opts *o,
     const char *which = o->calib ? "(given table)"
                       : o->calib_path && *o->calib_path ? o->calib_path
                       : "(share/shualian/face-calib.json or built-in)";
-    sl_status st = o->calib ? calib_copy(&e->calib, o->calib)
-                            : sl_face_calib_load_default(&e->calib, o->calib_path);
+    sl_status st = o->calib ? sl_calib_validate(o->calib) : SL_OK;
+    if (st == SL_OK)
+        st = o->calib ? calib_copy(&e->calib, o->calib)
+                      : sl_face_calib_load_default(&e->calib, o->calib_path);
     if (st != SL_OK) {
         seterr(err, cap, "cannot load calibration", which, sl_status_str(st));
         return st;
