@@ -105,6 +105,8 @@ expect "verify refuses a calibration of another model" 3 '"code":"face_calib_mod
   $S face verify $D/sample5.jpg $D/sample6.jpg --calib "$tmp/cal-model.json"
 SL_CALIB="$tmp/cal-model.json" expect "SL_CALIB is read by the program (mapped onto the engine)" 3 \
   '"code":"face_calib_model"' -- $S face verify $D/sample5.jpg $D/sample6.jpg
+SL_CALIB="$tmp/cal-model.json" expect "SL_CALIB is only for verify: face detect still runs" 0 \
+  '"face_count":5' -- $S face detect $D/sample5.jpg
 
 # a corrupt model is named as such (issue 9.7; before: it ran, and its
 # garbage was blamed on the photo or gave a wrong match)
