@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,6 +96,21 @@ SL_TEST(store, roundtrip)
                                     SL_ARGS(SL_INT(0)), &cnt), SL_OK);
     SL_CHECK_EQ(t, cnt, SL_ARRAY_LEN(nasty));
     sl__tx_rollback(tx);
+    sl_t_fx_done(&f, s);
+}
+
+SL_TEST(store, sqlite_file_mode)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    if (f.pg) {
+        sl_t_skip(t, "SQLite only");
+    } else {
+        struct stat sb;
+        SL_CHECK(t, stat(f.url + 7, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+    }
     sl_t_fx_done(&f, s);
 }
 
