@@ -114,6 +114,62 @@ SL_TEST(store, sqlite_file_mode)
     sl_t_fx_done(&f, s);
 }
 
+SL_TEST(store, pool_exhausted)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    sl__store_close(s);
+    struct sl_store_opts o = { .max_conns = 1, .busy_timeout_ms = 200 };
+    s = NULL;
+    SL_CHECK_EQ(t, sl__store_open(f.url, &o, &s), SL_OK);
+    sl_tx *a = NULL, *b = NULL;
+    SL_CHECK_EQ(t, sl__tx_begin(s, &a), SL_OK);
+    uint64_t t0 = sl_time_mono_ns();
+    SL_CHECK_EQ(t, sl__tx_begin(s, &b), SL_ERR_STORE_BUSY);   /* waits, then gives up */
+    double ms = (double)(sl_time_mono_ns() - t0) / 1e6;
+    SL_CHECKF(t, ms >= 150 && ms < 5000, "waited %.0f ms", ms);
+    sl__tx_rollback(a);
+    SL_CHECK_EQ(t, sl__tx_begin(s, &b), SL_OK);
+    sl__tx_rollback(b);
+    sl_t_fx_done(&f, s);
+}
+
+/* A pooled PostgreSQL connection whose backend was terminated while idle
+ * is noticed at the next begin, dropped, and replaced. */
+SL_TEST(store, reconnect)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    if (!f.pg) {
+        sl_t_skip(t, "PostgreSQL only");
+        sl_t_fx_done(&f, s);
+        return;
+    }
+    sl_tx *a = NULL, *b = NULL;
+    SL_CHECK_EQ(t, sl__tx_begin(s, &a), SL_OK);
+    SL_CHECK_EQ(t, sl__tx_begin(s, &b), SL_OK);
+    SL_CHECK_EQ(t, sl__tx_commit(a), SL_OK);         /* idle: [a] */
+    int64_t killed = 0;
+    SL_CHECK_EQ(t, sl__tx_query_int(b, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                       "WHERE pid <> pg_backend_pid() AND datname = current_database() "
+                                       "AND backend_type = 'client backend'", NULL, 0, &killed), SL_OK);
+    SL_CHECK(t, killed >= 1);
+    sl_tx *c = NULL;
+    SL_CHECK_EQ(t, sl__tx_begin(s, &c), SL_OK);      /* gets the dead one first */
+    int64_t one = 0;
+    if (c) {
+        SL_CHECK_EQ(t, sl__tx_query_int(c, "SELECT 1", NULL, 0, &one), SL_OK);
+        SL_CHECK_EQ(t, one, 1);
+        SL_CHECK_EQ(t, sl__tx_commit(c), SL_OK);
+    }
+    SL_CHECK_EQ(t, sl__tx_commit(b), SL_OK);
+    sl_t_fx_done(&f, s);
+}
+
 SL_TEST(store, returning_and_changes)
 {
     struct sl_t_fx f;
