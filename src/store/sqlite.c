@@ -76,8 +76,10 @@ static void sq_disconnect(void *conn)
 static sl_status sq_connect(sl_store *s, void **out, char *err)
 {
     struct sq_conn *c = sl__calloc(1, sizeof(*c));
-    if (!c)
+    if (!c) {
+        sl__store_err(err, "out of memory");
         return SL_ERR_NOMEM;
+    }
     /* a new database holds personal data: owner-only (0600) from the start;
      * SQLite gives its -wal and -shm files the same mode */
     int fd = open(s->target, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
