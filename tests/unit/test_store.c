@@ -806,3 +806,63 @@ SL_TEST(store, durability_sigkill)
            sl__store_kind_name(s), (long long)acked);
     sl_t_fx_done(&f, s);
 }
+
+/* Two processes (two server nodes starting at once) migrate one empty
+ * database at the same moment: each migration is applied exactly once and
+ * both succeed (PostgreSQL: advisory lock; SQLite: BEGIN IMMEDIATE). */
+SL_TEST(store, concurrent_migrate)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    char url[600];
+    if (f.pg) {
+        SL_CHECK_EQ(t, sl_t_exec1(s, "DROP SCHEMA public CASCADE"), SL_OK);
+        SL_CHECK_EQ(t, sl_t_exec1(s, "CREATE SCHEMA public"), SL_OK);
+        snprintf(url, sizeof(url), "%s", f.url);
+    } else {
+        snprintf(url, sizeof(url), "sqlite:%s/fresh.sqlite", f.dir);
+    }
+    sl__store_close(s);
+    fflush(NULL);
+    int pfd[2];
+    SL_ASSERT(pipe(pfd) == 0);
+    pid_t pid[2];
+    for (int i = 0; i < 2; i++) {
+        pid[i] = fork();
+        if (pid[i] == 0) {
+            char go;
+            close(pfd[1]);
+            if (read(pfd[0], &go, 1) != 0)    /* both start when the pipe closes */
+                _exit(9);
+            sl_store *c;
+            if (sl__store_open(url, NULL, &c) != SL_OK)
+                _exit(3);
+            sl_status st = sl__store_migrate(c);
+            sl__store_close(c);
+            _exit(st == SL_OK ? 0 : 4);
+        }
+    }
+    close(pfd[0]);
+    close(pfd[1]);
+    for (int i = 0; i < 2; i++) {
+        int ws = 0;
+        waitpid(pid[i], &ws, 0);
+        SL_CHECKF(t, WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "child %d status %d", i, ws);
+    }
+    s = NULL;
+    SL_CHECK_EQ(t, sl__store_open(url, NULL, &s), SL_OK);
+    if (s) {
+        size_t nm;
+        sl__schema_list(&nm);
+        sl_tx *tx;
+        int64_t n = 0;
+        SL_CHECK_EQ(t, sl__tx_begin(s, &tx), SL_OK);
+        SL_CHECK_EQ(t, sl__tx_query_int(tx, "SELECT count(*) FROM store_schema", NULL, 0, &n), SL_OK);
+        sl__tx_rollback(tx);
+        SL_CHECK_EQ(t, n, (long long)nm);
+        SL_CHECK_EQ(t, sl__store_migrate(s), SL_OK);
+    }
+    sl_t_fx_done(&f, s);
+}
