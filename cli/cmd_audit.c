@@ -24,10 +24,10 @@
 
 static const char usage_text[] =
     "usage: shualian audit <sub> [options]\n\n"
-    "  verify [--db URL] [--keys FILE] [--expect N]\n"
+    "  verify [--db URL] [--keys FILE] [--expect N[:HASH]]\n"
     "        check the chain; exit 0 intact, 1 damage found (JSON names the\n"
-    "        first bad record number and the kind); --expect N: at least N\n"
-    "        records must be there (a count from a logged checkpoint)\n"
+    "        first bad record number and the kind); --expect: record N must\n"
+    "        exist [with this hash] (from a logged 'audit checkpoint' line)\n"
     "  query [--db URL] [--person BLINDIDX|MASKED] [--action A] [--actor ID]\n"
     "        [--from T] [--to T] [--after SEQ] [--limit N]   (T: epoch ms or\n"
     "        ISO-8601 like 2026-12-04T10:00:00Z)\n"
@@ -41,7 +41,8 @@ static const char usage_text[] =
 struct opts {
     const char *db, *keys, *person, *action, *actor, *actor_kind, *object_type,
                *object_id, *id_masked, *purpose, *outcome, *request_id;
-    long long   expect, after, limit, at, count, from, to;
+    const char *expect;
+    long long   after, limit, at, count, from, to;
 };
 
 /* epoch ms, or ISO-8601 "YYYY-MM-DD[THH:MM:SS[Z]]" (UTC) */
@@ -93,7 +94,7 @@ static int parse(int argc, char **argv, const char *cmd, struct opts *o)
         else if (strcmp(a, "--purpose") == 0) sp = &o->purpose;
         else if (strcmp(a, "--outcome") == 0) sp = &o->outcome;
         else if (strcmp(a, "--request-id") == 0) sp = &o->request_id;
-        else if (strcmp(a, "--expect") == 0) { np = &o->expect; hi = INT64_MAX / 2; }
+        else if (strcmp(a, "--expect") == 0) sp = &o->expect;
         else if (strcmp(a, "--after") == 0) { np = &o->after; hi = INT64_MAX / 2; }
         else if (strcmp(a, "--limit") == 0) { np = &o->limit; lo = 1; hi = 1000; }
         else if (strcmp(a, "--count") == 0) { np = &o->count; lo = 1; hi = 1000000; }
@@ -140,6 +141,22 @@ static int open_keys(const struct opts *o, const char *cmd, bool create, sl_keyr
     return st == SL_OK ? -1 : sl_cli_fail(st, cmd, "cannot open the key file %s", o->keys);
 }
 
+/* "N" or "N:HASH" */
+static bool parse_anchor(const char *s, struct sl_audit_anchor *a)
+{
+    char *end;
+    long long n = strtoll(s, &end, 10);
+    if (end == s || n < 1)
+        return false;
+    a->seq = n;
+    if (*end == 0)
+        return true;
+    if (*end != ':' || sl__hex_decode(a->hash, sizeof(a->hash), end + 1) != SL_OK)
+        return false;
+    a->has_hash = true;
+    return true;
+}
+
 static int do_verify(const struct opts *o)
 {
     const char *cmd = "audit verify";
@@ -152,8 +169,15 @@ static int do_verify(const struct opts *o)
         sl__keyring_free(k);
         return rc;
     }
+    struct sl_audit_anchor anchor = { 0 };
+    if (o->expect && !parse_anchor(o->expect, &anchor)) {
+        sl__store_close(s);
+        sl__keyring_free(k);
+        return sl_cli_usage_error(cmd, "--expect: want N or N:HASH (64 hex digits), got '%s'",
+                                  o->expect);
+    }
     struct sl_audit_report rep;
-    sl_status st = sl__audit_verify(s, k, o->expect, &rep);
+    sl_status st = sl__audit_verify(s, k, o->expect ? &anchor : NULL, &rep);
     sl__store_close(s);
     sl__keyring_free(k);
     if (st != SL_OK)

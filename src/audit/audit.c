@@ -325,10 +325,12 @@ static bool judge(struct walk *w, const struct vrow *p, const struct vrow *nx)
     if (p->mac_ok && link) {
         while (w->next_cp < w->n_cp && w->cp_seq[w->next_cp] < p->seq)
             w->next_cp++;
-        if (w->next_cp < w->n_cp && w->cp_seq[w->next_cp] == p->seq &&
-            memcmp(w->cp_hash[w->next_cp], p->hash, HASH) != 0) {
-            damage(rep, p->seq, "edited", "differs from its signed checkpoint (chain rewritten)");
-            return false;
+        for (; w->next_cp < w->n_cp && w->cp_seq[w->next_cp] == p->seq; w->next_cp++) {
+            if (memcmp(w->cp_hash[w->next_cp], p->hash, HASH) != 0) {
+                damage(rep, p->seq, "edited",
+                       "differs from its checkpoint or anchor (chain rewritten)");
+                return false;
+            }
         }
         memcpy(w->expect_prev, p->hash, HASH);
         memcpy(w->last_hash, p->hash, HASH);
@@ -396,9 +398,35 @@ static sl_status load_checkpoints(sl_store *s, const sl_keyring *k, struct sl_au
     return SL_OK;
 }
 
-sl_status sl__audit_verify(sl_store *s, const sl_keyring *k, int64_t expect_min,
+/* Adds the anchor's (seq, hash) to the sorted checkpoint arrays. */
+static sl_status add_anchor(const struct sl_audit_anchor *a, int64_t **seqs,
+                            uint8_t (**hashes)[HASH], size_t *n)
+{
+    int64_t *ns = sl__realloc(*seqs, (*n + 1) * sizeof(**seqs));
+    if (!ns)
+        return SL_ERR_NOMEM;
+    *seqs = ns;
+    uint8_t (*nh)[HASH] = sl__realloc(*hashes, (*n + 1) * sizeof(**hashes));
+    if (!nh)
+        return SL_ERR_NOMEM;
+    *hashes = nh;
+    size_t i = *n;
+    while (i > 0 && ns[i - 1] > a->seq) {
+        ns[i] = ns[i - 1];
+        memcpy(nh[i], nh[i - 1], HASH);
+        i--;
+    }
+    ns[i] = a->seq;
+    memcpy(nh[i], a->hash, HASH);
+    (*n)++;
+    return SL_OK;
+}
+
+sl_status sl__audit_verify(sl_store *s, const sl_keyring *k,
+                           const struct sl_audit_anchor *anchor,
                            struct sl_audit_report *rep)
 {
+    int64_t expect_min = anchor ? anchor->seq : 0;
     memset(rep, 0, sizeof(*rep));
     rep->ok = true;
     struct walk w = { .rep = rep, .expect_seq = 1 };
@@ -421,6 +449,8 @@ sl_status sl__audit_verify(sl_store *s, const sl_keyring *k, int64_t expect_min,
     }
     if (st == SL_OK)
         st = load_checkpoints(s, k, rep, &cps, &cph, &ncp);
+    if (st == SL_OK && anchor && anchor->has_hash && anchor->seq > 0)
+        st = add_anchor(anchor, &cps, &cph, &ncp);
     w.cp_seq = cps;
     w.cp_hash = (const uint8_t (*)[HASH])cph;
     w.n_cp = ncp;
@@ -471,9 +501,9 @@ sl_status sl__audit_verify(sl_store *s, const sl_keyring *k, int64_t expect_min,
         else if (last > 0 && memcmp(h.hash, w.last_hash, HASH) != 0)
             damage(rep, last, "edited", "the head's hash differs from the last record's");
         if (ncp && cps[ncp - 1] > last)
-            damage(rep, last + 1, "truncated", "a signed checkpoint names records that are not there");
+            damage(rep, last + 1, "truncated", "a checkpoint names records that are not there");
         if (expect_min > last)
-            damage(rep, last + 1, "truncated", "fewer records than expected");
+            damage(rep, last + 1, "truncated", "fewer records than the anchor names");
     }
     sl__free(cps);
     sl__free(cph);

@@ -68,6 +68,8 @@ audit_cli() {
   url=$(newdb intact)
   verify_expect "$label audit verify intact" "$url" 0 - -
   verify_expect "$label audit verify --expect 260" "$url" 1 251 truncated --expect 260
+  verify_expect "$label audit verify --expect 201:wrong-hash" "$url" 1 201 edited \
+    --expect 201:0000000000000000000000000000000000000000000000000000000000000000
   expect "$label audit query by masked id" 0 '"seq":3' -- "$S" audit query --db "$url" \
     --person '4101**********1234' --limit 3
   for c in "${tamper_cases[@]}"; do
