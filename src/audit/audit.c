@@ -259,7 +259,9 @@ static bool blob32(const sl_rows *r, size_t i, size_t c, uint8_t out[HASH])
 static sl_status load_row(const sl_keyring *k, const sl_rows *r, size_t i, struct vrow *v)
 {
     v->seq = sl__rows_int(r, i, 0);
-    bool shapes = blob32(r, i, 12, v->prev) & blob32(r, i, 13, v->hash);
+    bool prev_ok = blob32(r, i, 12, v->prev);     /* both always copied */
+    bool hash_ok = blob32(r, i, 13, v->hash);
+    bool shapes = prev_ok && hash_ok;
     size_t pn = 0;
     const uint8_t *pidx = sl__rows_blob(r, i, 8, &pn);
     struct sl_audit_rec rec = {
