@@ -120,9 +120,11 @@ enum sl_store_kind { SL_STORE_SQLITE = 1, SL_STORE_PG = 2 };
 
 struct sl_store_opts {
     int max_conns;        /* connections open at most; 0 = 8. A caller
-                             beyond this waits for a free one            */
+                             beyond this waits for a free one, at most
+                             busy_timeout_ms (then SL_ERR_STORE_BUSY)    */
     int busy_timeout_ms;  /* SQLite: wait for the writer lock; 0 = 5000.
-                             PostgreSQL: lock_timeout; 0 = 5000          */
+                             PostgreSQL: lock_timeout; 0 = 5000. Also the
+                             wait for a free pooled connection           */
     int max_retries;      /* sl__store_run retries on SL_ERR_STORE_BUSY;
                              0 = 20                                      */
 };
@@ -169,7 +171,9 @@ void sl__store_stats(const sl_store *s, struct sl_store_stats *out);
 /* ============================ Transactions ============================== */
 /* Takes a pooled connection (waiting if max_conns are busy) and begins
  * (SQLite BEGIN IMMEDIATE; PostgreSQL BEGIN ISOLATION LEVEL SERIALIZABLE).
- * SL_ERR_STORE_BUSY if the SQLite writer lock was not obtained in time. */
+ * SL_ERR_STORE_BUSY if the SQLite writer lock or a free connection was not
+ * obtained in time. A pooled connection found dead (server restart) is
+ * replaced once, transparently. */
 sl_status sl__tx_begin(sl_store *s, sl_tx **out);
 /* A read-only transaction: a consistent snapshot that does not take the
  * writer lock, so on SQLite readers run while a writer works (WAL) and on
