@@ -32,6 +32,7 @@ sl_status sl__acct_audit_tx(sl_acct *a, sl_tx *tx, const struct sl_acct_audit *a
     json_decref(o);
     if (!line)
         return SL_ERR_NOMEM;
+    sl_mask_ids_in(line);     /* a username or id may be an ID number */
     fprintf(stderr, "%s\n", line);
     free(line);
     return SL_OK;

@@ -147,6 +147,7 @@ sl_status sl__route_match(struct sl_req *r, const char *method, const char *path
 struct sl_pool;
 struct sl_sse_hub;
 struct sl_metrics;
+struct sl_watchdog;
 
 struct sl_http {
     struct MHD_Daemon  *d;
@@ -160,6 +161,7 @@ struct sl_http {
     struct sl_pool     *pool;         /* face engine sessions (or NULL)    */
     struct sl_sse_hub  *hub;
     struct sl_metrics  *metrics;
+    struct sl_watchdog *watchdog;     /* slow-client deadline (server.c)   */
 };
 
 /* Rate limits: takes one token for r's client address (and device) in the
