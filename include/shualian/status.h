@@ -140,6 +140,10 @@ typedef enum sl_status {
 #define SL_ERR_ACCT_EXISTS        (SL_ERR_STATE | (144 << 8))       /* name already taken      */
 #define SL_ERR_ACCT_PASSWORD      (SL_ERR_INVALID | (144 << 8))     /* password too weak       */
 
+/* Extended codes: the audit chain (src/audit/), details 112..127. */
+#define SL_ERR_AUDIT_FIELD        (SL_ERR_INVALID     | (112 << 8)) /* record field missing/too long */
+#define SL_ERR_AUDIT_BROKEN       (SL_ERR_CORRUPT     | (112 << 8)) /* the audit chain is damaged   */
+
 /* A short English sentence for the code; never NULL. */
 SL_API const char *sl_status_str(int st);
 /* A stable snake_case name for the code, e.g. "img_truncated"; never NULL. */

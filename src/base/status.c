@@ -108,6 +108,8 @@ static const struct status_row rows[] = {
     { SL_ERR_ACCT_SESSION,   "acct_session",      "the session has expired or was revoked; log in again" },
     { SL_ERR_ACCT_EXISTS,    "acct_exists",       "the name is already taken" },
     { SL_ERR_ACCT_PASSWORD,  "acct_password",     "the password is too short (at least 8 characters)" },
+    { SL_ERR_AUDIT_FIELD,    "audit_field",       "an audit record field is missing or too long" },
+    { SL_ERR_AUDIT_BROKEN,   "audit_broken",      "the audit chain is damaged (see shualian audit verify)" },
 };
 
 static const struct status_row *find(int st)

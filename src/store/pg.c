@@ -104,8 +104,10 @@ static sl_status simple(struct pg_conn *c, const char *sql, char *err)
 static sl_status pg_connect(sl_store *s, void **out, char *err)
 {
     struct pg_conn *c = sl__calloc(1, sizeof(*c));
-    if (!c)
+    if (!c) {
+        sl__store_err(err, "out of memory");
         return SL_ERR_NOMEM;
+    }
     c->pg = PQconnectdb(s->target);
     if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
         sl__store_err(err, "postgresql connect: %s",

@@ -14,6 +14,7 @@
  * least recently used dropped beyond STMT_CACHE).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,8 +76,15 @@ static void sq_disconnect(void *conn)
 static sl_status sq_connect(sl_store *s, void **out, char *err)
 {
     struct sq_conn *c = sl__calloc(1, sizeof(*c));
-    if (!c)
+    if (!c) {
+        sl__store_err(err, "out of memory");
         return SL_ERR_NOMEM;
+    }
+    /* a new database holds personal data: owner-only (0600) from the start;
+     * SQLite gives its -wal and -shm files the same mode */
+    int fd = open(s->target, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
     int rc = sqlite3_open_v2(s->target, &c->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                              SQLITE_OPEN_NOMUTEX, NULL);

@@ -139,7 +139,22 @@ sl_status sl__store_conn_get(sl_store *s, void **conn, char *err)
         }
         if (s->n_open < s->max_conns)
             break;
-        pthread_cond_wait(&s->cv, &s->mu);
+        /* all connections busy: wait, but not forever (a thread that holds
+         * max_conns transactions and asks for one more would deadlock) */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += s->busy_timeout_ms / 1000;
+        until.tv_nsec += (long)(s->busy_timeout_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != 0 && s->n_idle == 0 &&
+            s->n_open >= s->max_conns) {
+            pthread_mutex_unlock(&s->mu);
+            sl__store_err(err, "all %d connections are in use", s->max_conns);
+            return SL_ERR_STORE_BUSY;
+        }
     }
     s->n_open++;                       /* reserve the slot, connect unlocked */
     pthread_mutex_unlock(&s->mu);
@@ -198,14 +213,25 @@ sl_status sl__tx_begin(sl_store *s, sl_tx **out)
 {
     void *conn;
     char err[SL_STORE_ERRMSG] = "";
-    sl_status st = sl__store_conn_get(s, &conn, err);
-    if (st != SL_OK) {
-        sl_log_err("store: cannot connect: %s", err);
-        return st;
+    sl_status st = SL_OK;
+    /* A pooled connection may have died while idle (server restart,
+     * terminated backend); that shows only when it is used: then it is
+     * dropped and begin is tried once more on a new connection. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        st = sl__store_conn_get(s, &conn, err);
+        if (st != SL_OK) {
+            if (st != SL_ERR_STORE_BUSY)
+                sl_log_err("store: cannot connect: %s", err);
+            return st;
+        }
+        st = tx_begin_on(s, conn, false, out);
+        if (st == SL_OK)
+            return SL_OK;
+        bool dead = !s->ops->usable(conn);
+        sl__store_conn_put(s, conn);         /* drops it when dead */
+        if (!dead)
+            break;
     }
-    st = tx_begin_on(s, conn, false, out);
-    if (st != SL_OK)
-        sl__store_conn_put(s, conn);
     return st;
 }
 
