@@ -178,6 +178,11 @@ run_suite() {
 
   # audit route: auditor only
   req GET "/v1/audit?action=auth.login" "Bearer $TU"; check "$L: auditor reads the audit log" 200
+  jq -e '[.records[] | select(.action == "auth.login")] | (map(select(.outcome == "ok")) | length) >= 4 and (map(select(.outcome == "acct_login")) | length) >= 2' \
+    <<<"$BODY" >/dev/null && ok "$L: logins audited, failed ones with their code" || bad "$L: login audit: $(head -c 300 <<<"$BODY")"
+  req GET "/v1/audit?action=audit.query" "Bearer $TU"
+  jq -e '(.records | length) >= 1 and .records[0].actor.kind == "staff"' <<<"$BODY" >/dev/null \
+    && ok "$L: the audit query is itself audited" || bad "$L: audit.query not audited: $(head -c 300 <<<"$BODY")"
   req GET /v1/audit "Bearer $TA"; check "$L: admin may not read the audit log" 403 http_forbidden
   req GET "/v1/audit?from=yesterday" "Bearer $TU"; check "$L: bad audit time filter" 422 http_param
 
@@ -294,6 +299,8 @@ run_suite() {
   local ms=$(( (t1 - t0) / 1000000 ))
   [ $rc = 0 ] && [ $ms -lt 10000 ] && ok "$L: SIGTERM -> exit 0 in $ms ms (stream open)" || bad "$L: SIGTERM: exit $rc after $ms ms"
   SRV_PID=
+  local dbarg=(--db "${DB_URL:-sqlite:$DATA/shualian.db}")
+  expect "$L: the audit chain written by the server verifies" 0 '' -- $S audit verify "${dbarg[@]}" --keys "$DATA/keys"
 }
 
 cleanup_server() { [ -n "$SRV_PID" ] && kill -KILL $SRV_PID 2>/dev/null; }
@@ -304,7 +311,7 @@ else bad "sqlite: server did not start"; cat "$tmp/sqlite.err" | tail -5; fi
 
 if pg_start; then
   trap 'cleanup_server; pg_stop; rm -rf "$tmp"' EXIT
-  if start_server pg "$PG_URL"; then run_suite pg
+  if start_server pg "$PG_URL"; then DB_URL=$PG_URL run_suite pg
   else bad "pg: server did not start"; tail -5 "$tmp/pg.err"; fi
 else
   skip=$((skip + 1)); echo "skip PostgreSQL: $PG_SKIP"
