@@ -317,5 +317,31 @@ else
   skip=$((skip + 1)); echo "skip PostgreSQL: $PG_SKIP"
 fi
 
+# engine pool: one session and no patience -> 503 http_busy + Retry-After
+if [ $have_faces = 1 ]; then
+  $S serve --listen 127.0.0.1:0 --data "$tmp/busy" --demo --threads 4 --engines 1 --engine-wait-ms 1 \
+    --models "$M" --quiet >"$tmp/busy.out" 2>"$tmp/busy.err" &
+  SRV_PID=$!
+  for _ in $(seq 1 100); do grep -q '"listening"' "$tmp/busy.out" 2>/dev/null && break; sleep 0.1; done
+  PORT=$(jq -r 'select(.port).port' "$tmp/busy.out"); B=http://127.0.0.1:$PORT; CRED=$tmp/busy/demo-credentials.json
+  printf '{"image_a":"%s","image_b":"%s"}' "$(base64 -w0 $D/sample1.jpg)" "$(base64 -w0 $D/sample6.jpg)" >"$tmp/busy.json"
+  bpids=()
+  for i in 1 2 3 4 5 6; do
+    curl -s -D "$tmp/busy.h$i" -o "$tmp/busy.b$i" -w '%{http_code}\n' -H "Authorization: $(dev window)" \
+      -H 'Content-Type: application/json' --data-binary @"$tmp/busy.json" "$B/v1/faces/compare" >>"$tmp/busy.codes" &
+    bpids+=($!)
+  done
+  wait "${bpids[@]}"
+  n200=$(grep -c '^200$' "$tmp/busy.codes"); n503=$(grep -c '^503$' "$tmp/busy.codes")
+  busy_ok=0
+  for i in 1 2 3 4 5 6; do
+    grep -q '"code":"http_busy"' "$tmp/busy.b$i" && grep -qi '^retry-after: [1-9]' "$tmp/busy.h$i" && busy_ok=1
+  done
+  [ "$n200" -ge 1 ] && [ "$n503" -ge 1 ] && [ $busy_ok = 1 ] \
+    && ok "engine pool of 1 without patience: $n200 served, $n503 x 503 http_busy with Retry-After" \
+    || bad "engine busy: codes $(tr '\n' ' ' <"$tmp/busy.codes")"
+  kill -TERM $SRV_PID; wait $SRV_PID; SRV_PID=
+fi
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]
