@@ -88,7 +88,7 @@ static void access_log(const struct sl_req *r)
         json_object_set_new(o, "who_kind",
                             json_string(r->who.kind == SL_PRIN_STAFF ? "staff" : "device"));
     }
-    char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
     json_decref(o);
     if (line) {
         fprintf(stderr, "%s\n", line);

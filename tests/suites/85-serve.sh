@@ -10,6 +10,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-pg.sh"
+S=${SL_SERVE_BIN:-$S}    # e.g. build-asan/shualian to run the suite under ASan
 for t in curl jq node base64; do
   command -v $t >/dev/null || { echo "skip serve: $t absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
 done
@@ -299,6 +300,33 @@ run_suite() {
   local ms=$(( (t1 - t0) / 1000000 ))
   [ $rc = 0 ] && [ $ms -lt 10000 ] && ok "$L: SIGTERM -> exit 0 in $ms ms (stream open)" || bad "$L: SIGTERM: exit $rc after $ms ms"
   SRV_PID=
+  # the admin CLI on the same data (server stopped; it works while running too)
+  local ad=(--data "$DATA") did2
+  [ -n "${DB_URL:-}" ] && ad+=(--db "$DB_URL")
+  expect "$L: admin hall add" 0 '"name":"cli-hall"' -- $S admin "${ad[@]}" hall add cli-hall --kind online
+  expect "$L: admin user add shows a generated password once" 0 '"password"' -- \
+    $S admin "${ad[@]}" user add cli-user --hall cli-hall --roles clerk,reviewer
+  expect "$L: admin user add of a taken name" 3 '"code":"acct_exists"' -- \
+    $S admin "${ad[@]}" user add cli-user --hall cli-hall --roles clerk --password longenough
+  expect "$L: admin user add with an unknown role" 2 '' -- \
+    $S admin "${ad[@]}" user add cli-user2 --hall cli-hall --roles janitor
+  expect "$L: admin user list" 0 '"username":"cli-user"' -- $S admin "${ad[@]}" user list
+  expect "$L: admin user disable" 0 '"disabled":true' -- $S admin "${ad[@]}" user disable cli-user
+  did2=$($S admin "${ad[@]}" device add --hall cli-hall --class kiosk --label k2 | jq -r .id)
+  [ -n "$did2" ] && [ "$did2" != null ] && ok "$L: admin device add" || bad "$L: admin device add"
+  expect "$L: admin device revoke" 0 '"revoked":true' -- $S admin "${ad[@]}" device revoke "$did2"
+  out=$($S admin "${ad[@]}" device list)
+  jq -e --arg d "$did2" '[.[] | select(.id == $d)][0].revoked == true' <<<"$out" >/dev/null \
+    && ok "$L: admin device list shows it revoked" || bad "$L: device list: $(head -c 200 <<<"$out")"
+  expect "$L: admin hall list" 0 '"name":"cli-hall"' -- $S admin "${ad[@]}" hall list
+  if [ -z "${DB_URL:-}" ]; then
+    expect "$L: admin backup" 0 '"backup"' -- $S admin "${ad[@]}" backup "$tmp/backup.db"
+    [ "$(head -c 15 "$tmp/backup.db" 2>/dev/null)" = "SQLite format 3" ] && ok "$L: the backup is an SQLite database" \
+      || bad "$L: backup file"
+  else
+    expect "$L: admin backup on PostgreSQL points at pg_dump" 4 '"code":"store_backup"' -- \
+      $S admin "${ad[@]}" backup "$tmp/backup.db"
+  fi
   local dbarg=(--db "${DB_URL:-sqlite:$DATA/shualian.db}")
   expect "$L: the audit chain written by the server verifies" 0 '' -- $S audit verify "${dbarg[@]}" --keys "$DATA/keys"
 }
