@@ -208,7 +208,7 @@ static int do_query(const struct opts *o)
     };
     sl_tx *tx;
     json_t *arr = NULL;
-    sl_status st = sl__tx_begin(s, &tx);
+    sl_status st = sl__tx_begin_read(s, &tx);
     if (st == SL_OK) {
         st = sl__audit_query(tx, &f, &arr);
         sl__tx_rollback(tx);

@@ -354,20 +354,15 @@ static bool judge(struct walk *w, const struct vrow *p, const struct vrow *nx)
 }
 
 /* Loads the checkpoints and checks their signatures. */
-static sl_status load_checkpoints(sl_store *s, const sl_keyring *k, struct sl_audit_report *rep,
+static sl_status load_checkpoints(sl_tx *tx, const sl_keyring *k, struct sl_audit_report *rep,
                                   int64_t **seqs, uint8_t (**hashes)[HASH], size_t *n)
 {
     *seqs = NULL;
     *hashes = NULL;
     *n = 0;
-    sl_tx *tx;
-    sl_status st = sl__tx_begin(s, &tx);
-    if (st != SL_OK)
-        return st;
     sl_rows *r = NULL;
-    st = sl__tx_query(tx, "SELECT seq, hash, at_ms, sig FROM audit_checkpoint ORDER BY seq",
-                      NULL, 0, &r);
-    sl__tx_rollback(tx);
+    sl_status st = sl__tx_query(tx, "SELECT seq, hash, at_ms, sig FROM audit_checkpoint ORDER BY seq",
+                                NULL, 0, &r);
     if (st != SL_OK)
         return st;
     size_t cnt = sl__rows_count(r);
@@ -436,8 +431,12 @@ sl_status sl__audit_verify(sl_store *s, const sl_keyring *k,
     uint8_t (*cph)[HASH] = NULL;
     size_t ncp = 0;
     struct head h = { 0 };
+    /* One snapshot for the head, what lies beyond it and the checkpoints:
+     * appends running meanwhile change all three together. The records
+     * are then read up to that head, in batches (later appends are not
+     * looked at). */
     sl_tx *tx;
-    sl_status st = sl__tx_begin(s, &tx);
+    sl_status st = sl__tx_begin_read(s, &tx);
     if (st == SL_OK) {
         st = head_read(tx, &h);
         if (st == SL_ERR_AUDIT_BROKEN) {
@@ -447,10 +446,16 @@ sl_status sl__audit_verify(sl_store *s, const sl_keyring *k,
             h.seq = -1;                       /* judged at the end */
             st = SL_OK;
         }
+        int64_t beyond = 0;
+        if (st == SL_OK && h.seq >= 0)
+            st = sl__tx_query_int(tx, "SELECT COALESCE(MIN(seq), 0) FROM audit_log WHERE seq > ?",
+                                  SL_ARGS(SL_INT(h.seq)), &beyond);
+        if (st == SL_OK && beyond > 0)
+            damage(rep, beyond, "inserted", "a record beyond the head");
+        if (st == SL_OK)
+            st = load_checkpoints(tx, k, rep, &cps, &cph, &ncp);
         sl__tx_rollback(tx);                 /* never write while verifying */
     }
-    if (st == SL_OK)
-        st = load_checkpoints(s, k, rep, &cps, &cph, &ncp);
     if (st == SL_OK && anchor && anchor->has_hash && anchor->seq > 0)
         st = add_anchor(anchor, &cps, &cph, &ncp);
     w.cp_seq = cps;
@@ -463,14 +468,15 @@ sl_status sl__audit_verify(sl_store *s, const sl_keyring *k,
     bool have_pend = false, go = true;
     int64_t after = 0;
     char sql[256];
-    snprintf(sql, sizeof(sql), "SELECT %s FROM audit_log WHERE seq > ? ORDER BY seq LIMIT %d",
-             rec_cols, BATCH);
+    snprintf(sql, sizeof(sql), "SELECT %s FROM audit_log WHERE seq > ? AND seq <= ? "
+             "ORDER BY seq LIMIT %d", rec_cols, BATCH);
+    int64_t bound = h.seq >= 0 ? h.seq : INT64_MAX;
     while (st == SL_OK && go) {
         sl_rows *r = NULL;
-        st = sl__tx_begin(s, &tx);
+        st = sl__tx_begin_read(s, &tx);
         if (st != SL_OK)
             break;
-        st = sl__tx_query(tx, sql, SL_ARGS(SL_INT(after)), &r);
+        st = sl__tx_query(tx, sql, SL_ARGS(SL_INT(after), SL_INT(bound)), &r);
         sl__tx_rollback(tx);
         if (st != SL_OK)
             break;

@@ -866,3 +866,38 @@ SL_TEST(store, concurrent_migrate)
     }
     sl_t_fx_done(&f, s);
 }
+
+/* Read-only transactions: a snapshot that runs beside a writer and refuses
+ * to write. */
+static sl_status count_fn(sl_tx *tx, void *ctx)
+{
+    return sl__tx_query_int(tx, "SELECT count(*) FROM store_counter", NULL, 0, ctx);
+}
+
+SL_TEST(store, read_only)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    sl_tx *r = NULL, *w = NULL;
+    int64_t n0 = -1, n1 = -1, n2 = -1;
+    SL_CHECK_EQ(t, sl__tx_begin_read(s, &r), SL_OK);
+    SL_CHECK_EQ(t, sl__tx_query_int(r, "SELECT count(*) FROM store_counter", NULL, 0, &n0), SL_OK);
+    /* a writer is not held up by the open reader (no busy wait) */
+    uint64_t t0 = sl_time_mono_ns();
+    SL_CHECK_EQ(t, sl__tx_begin(s, &w), SL_OK);
+    SL_CHECK_EQ(t, sl__store_counter(w, "ro", 1, NULL), SL_OK);
+    SL_CHECK_EQ(t, sl__tx_commit(w), SL_OK);
+    double ms = (double)(sl_time_mono_ns() - t0) / 1e6;
+    SL_CHECKF(t, ms < 1000, "writer waited %.0f ms for the reader", ms);
+    /* the reader keeps its snapshot */
+    SL_CHECK_EQ(t, sl__tx_query_int(r, "SELECT count(*) FROM store_counter", NULL, 0, &n1), SL_OK);
+    SL_CHECK_EQ(t, n1, n0);
+    /* and may not write */
+    SL_CHECK_EQ(t, sl__store_counter(r, "ro", 1, NULL), SL_ERR_STORE_PARAM);
+    SL_CHECK_EQ(t, sl__tx_commit(r), SL_ERR_STORE_PARAM);
+    SL_CHECK_EQ(t, sl__store_run_read(s, count_fn, &n2), SL_OK);
+    SL_CHECK_EQ(t, n2, n0 + 1);
+    sl_t_fx_done(&f, s);
+}
