@@ -183,3 +183,10 @@ $(BUILD)/bench-verify: bench/verify_inproc.c $(BUILD)/libshualian.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
 bench-serve: $(BUILD)/shualian $(BUILD)/bench-verify
 	S=$(BUILD)/shualian bench/serve.sh
+
+# Cost per call of each src/crypto operation, both suites (bench/crypto_bench.c;
+# numbers quoted in docs/crypto.md).
+$(BUILD)/crypto-bench: $(BUILD)/bench/crypto_bench.o $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
+bench-crypto: $(BUILD)/crypto-bench
+	$(BUILD)/crypto-bench
