@@ -518,7 +518,8 @@ int cmd_eval(int argc, char **argv)
                       (o.pad ? SL_FM_BIT(SL_FM_DETECT) | SL_FM_BIT(SL_FM_LANDMARK) |
                                SL_FM_BIT(SL_FM_LIVENESS) : 0);
     sl_face_engine_opts eo = { .models_dir = o.models, .models = models,
-                               .backend = o.backend, .threads = 1 };
+                               .backend = o.backend, .threads = 1,
+                               .skip_model_check = o.no_model_check };
     sl_status st = sl_face_engine_new(&e.eng, &eo, err, sizeof(err));
     if (st != SL_OK) {
         rc = sl_cli_fail(st, cmd, "%s", err);
