@@ -86,7 +86,7 @@ sl_status sl__acct_audit_query(sl_acct *a, const char *person, const char *actio
     }
     struct query_ctx c = { .f = { .person = person, .action = action, .from_ms = from_ms,
                                   .to_ms = to_ms, .limit = (int)SL_MIN(limit, 1000) } };
-    sl_status st = sl__store_run(a->store, query_fn, &c);
+    sl_status st = sl__store_run_read(a->store, query_fn, &c);
     if (st != SL_OK) {
         json_decref(c.out);
         return st;

@@ -167,6 +167,10 @@ struct sl_http {
 /* Rate limits: takes one token for r's client address (and device) in the
  * route's class. SL_ERR_HTTP_RATE with *retry_ms when empty. */
 sl_status sl__http_rate_take(struct sl_req *r, int64_t *retry_ms);
+/* The same per ID number, for routes that act on a person (id/gov/hall
+ * routes call it once they have parsed the number; the bucket key is a
+ * keyed MAC of it). Answer SL_ERR_HTTP_RATE with Retry-After. */
+sl_status sl__http_rate_take_id(struct sl_req *r, const char *id_number, int64_t *retry_ms);
 /* Appends the route's audit record for r (own transaction) unless the
  * handler already did (r->audited). */
 void      sl__http_audit(struct sl_req *r);
