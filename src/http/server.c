@@ -408,6 +408,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
         sl_status st = begin(r, method, url);
         if (st != SL_OK && !r->responded)
             sl__reply_problem(r, st, r->detail[0] ? r->detail : NULL, 0);
+        /* a known principal refused an audited route: that is recorded too */
+        if (st == SL_ERR_HTTP_FORBIDDEN && r->route && r->route->audit_action)
+            sl__http_audit(r);
         if (r->responded)
             watch_busy(h, c, true);
         return MHD_YES;

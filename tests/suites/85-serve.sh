@@ -181,6 +181,10 @@ run_suite() {
   req GET "/v1/audit?action=auth.login" "Bearer $TU"; check "$L: auditor reads the audit log" 200
   jq -e '[.records[] | select(.action == "auth.login")] | (map(select(.outcome == "ok")) | length) >= 4 and (map(select(.outcome == "acct_login")) | length) >= 2' \
     <<<"$BODY" >/dev/null && ok "$L: logins audited, failed ones with their code" || bad "$L: login audit: $(head -c 300 <<<"$BODY")"
+  req GET /v1/users "Bearer $TC"; check "$L: clerk may not list users" 403 http_forbidden
+  req GET "/v1/audit?action=user.list" "Bearer $TU"
+  jq -e '[.records[] | select(.outcome == "http_forbidden")] | length >= 1' <<<"$BODY" >/dev/null \
+    && ok "$L: a refused call on an audited route is audited" || bad "$L: refusal not audited: $(head -c 300 <<<"$BODY")"
   req GET "/v1/audit?action=audit.query" "Bearer $TU"
   jq -e '(.records | length) >= 1 and .records[0].actor.kind == "staff"' <<<"$BODY" >/dev/null \
     && ok "$L: the audit query is itself audited" || bad "$L: audit.query not audited: $(head -c 300 <<<"$BODY")"
@@ -347,7 +351,7 @@ fi
 
 # engine pool: one session and no patience -> 503 http_busy + Retry-After
 if [ $have_faces = 1 ]; then
-  $S serve --listen 127.0.0.1:0 --data "$tmp/busy" --demo --threads 4 --engines 1 --engine-wait-ms 1 \
+  $S serve --listen 127.0.0.1:0 --data "$tmp/busy" --demo --threads 4 --engines 1 --engine-wait-ms 1 --per-ip-connections 8 \
     --models "$M" --quiet >"$tmp/busy.out" 2>"$tmp/busy.err" &
   SRV_PID=$!
   for _ in $(seq 1 100); do grep -q '"listening"' "$tmp/busy.out" 2>/dev/null && break; sleep 0.1; done
@@ -368,6 +372,11 @@ if [ $have_faces = 1 ]; then
   [ "$n200" -ge 1 ] && [ "$n503" -ge 1 ] && [ $busy_ok = 1 ] \
     && ok "engine pool of 1 without patience: $n200 served, $n503 x 503 http_busy with Retry-After" \
     || bad "engine busy: codes $(tr '\n' ' ' <"$tmp/busy.codes")"
+  out=$(node $CLIENT idle 127.0.0.1 "$PORT" 8)
+  jq -e '.healthz != 200' <<<"$out" >/dev/null && ok "per-IP limit 8: a 9th connection is refused ($out)" \
+    || bad "per-IP limit: $out"
+  out=$(node $CLIENT idle 127.0.0.1 "$PORT" 6)
+  jq -e '.healthz == 200' <<<"$out" >/dev/null && ok "per-IP limit 8: 7 connections served" || bad "per-IP: $out"
   kill -TERM $SRV_PID; wait $SRV_PID; SRV_PID=
 fi
 
