@@ -75,7 +75,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/calendar_data.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all lib test check bench bench-img bench-nn bench-index bench-face install uninstall clean fuzz fuzz-targets
+.PHONY: all lib test check bench bench-img bench-nn bench-index bench-face bench-serve install uninstall clean fuzz fuzz-targets
 all: $(BUILD)/shualian $(BUILD)/libshualian.so $(BUILD)/shualian-tests
 
 lib: $(BUILD)/libshualian.a $(BUILD)/libshualian.so
@@ -197,6 +197,13 @@ clean:
 # The index benchmark table (bench/index.sh; docs/BENCHMARKS.md "index").
 bench-index: $(BUILD)/shualian
 	bench/index.sh
+
+# The server: /healthz req/s, /v1/faces/compare with 2 workers vs the
+# in-process engine on the same images (bench/serve.sh; needs wrk).
+$(BUILD)/bench-verify: bench/verify_inproc.c $(BUILD)/libshualian.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
+bench-serve: $(BUILD)/shualian $(BUILD)/bench-verify
+	S=$(BUILD)/shualian bench/serve.sh
 
 # Cost per call of each src/crypto operation, both suites (bench/crypto_bench.c;
 # numbers quoted in docs/crypto.md).

@@ -35,7 +35,7 @@
 #define MAX_RATES 16
 
 struct serve_cfg {
-    const char *listen, *db, *data, *keys, *suite, *models, *clock;
+    const char *listen, *db, *data, *keys, *suite, *models, *calib, *clock;
     bool demo, no_models, quiet;
     long threads, engines, engine_wait_ms, max_conns, per_ip, timeout_s, header_max,
          sse_hb_ms;
@@ -55,6 +55,8 @@ static const char serve_usage[] =
     "  --keys FILE          key file (default DATA/keys), created 0600\n"
     "  --suite gm|intl      cryptography suite for a new key file (default gm)\n"
     "  --models DIR         face models (default $SL_MODELS or ./models)\n"
+    "  --calib FILE         face calibration (default $SL_CALIB or the shipped table,\n"
+    "                       as `shualian face verify`)\n"
     "  --no-models          serve without the face engine (face routes: 503)\n"
     "  --demo               create (once) a demo hall with users and devices;\n"
     "                       credentials in DATA/demo-credentials.json (0600)\n"
@@ -102,6 +104,7 @@ static int load_config(struct serve_cfg *c, const char *path)
     c->keys = sl_json_str(f, "keys", c->keys);
     c->suite = sl_json_str(f, "suite", c->suite);
     c->models = sl_json_str(f, "models", c->models);
+    c->calib = sl_json_str(f, "calib", c->calib);
     c->clock = sl_json_str(f, "clock", c->clock);
     c->demo = sl_json_bool(f, "demo", c->demo);
     c->quiet = !sl_json_bool(f, "access_log", !c->quiet);
@@ -153,6 +156,7 @@ static int parse_args(struct serve_cfg *c, int argc, char **argv)
         { "--keys", NULL, &c->keys, NULL, 0, 0 },
         { "--suite", NULL, &c->suite, NULL, 0, 0 },
         { "--models", NULL, &c->models, NULL, 0, 0 },
+        { "--calib", NULL, &c->calib, NULL, 0, 0 },
         { "--clock", NULL, &c->clock, NULL, 0, 0 },
         { "--demo", NULL, NULL, &c->demo, 0, 0 },
         { "--no-models", NULL, NULL, &c->no_models, 0, 0 },
@@ -300,15 +304,19 @@ static int demo_setup(sl_acct *a, const char *data)
     json_t *cred = json_pack("{s:I,s:o,s:o}", "hall", (json_int_t)hall, "users", users,
                              "devices", devices);
     char *text = cred ? json_dumps(cred, JSON_INDENT(2)) : NULL;
-    json_decref(cred);
     if (st == SL_OK && !text)
         st = SL_ERR_NOMEM;
     if (st == SL_OK)
         st = write_private(path, text);
-    if (st == SL_OK)
-        fprintf(stderr, "demo hall %lld created; credentials (shown once) in %s:\n%s\n",
-                (long long)hall, path, text);
     free(text);
+    if (st == SL_OK) {
+        /* shown once, on stdout (the log on stderr never holds secrets) */
+        json_t *shown = json_pack("{s:O,s:s}", "demo", cred, "credentials_file", path);
+        sl_json_print(stdout, shown, false);
+        json_decref(shown);
+        fflush(stdout);
+    }
+    json_decref(cred);
     if (st != SL_OK)
         return sl_cli_fail(st, "serve --demo", "cannot create the demo hall");
     return -1;
@@ -365,6 +373,7 @@ int cmd_serve(int argc, char **argv)
         sl_face_engine_opts eo = sl_face_engine_opts_default();
         const char *env = getenv("SL_MODELS");
         eo.models_dir = c.models ? c.models : env ? env : "models";
+        eo.calib_path = c.calib ? c.calib : getenv("SL_CALIB");
         eo.models = SL_FM_CORE | SL_FM_BIT(SL_FM_POSE) | SL_FM_BIT(SL_FM_EYE);
         char err[512] = "";
         sl_status st = sl_face_engine_new(&engine, &eo, err, sizeof err);

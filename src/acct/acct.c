@@ -111,7 +111,7 @@ static sl_status ping_fn(sl_tx *tx, void *ctx)
 
 sl_status sl__acct_ping(sl_acct *a)
 {
-    return sl__store_run(a->store, ping_fn, NULL);
+    return sl__store_run_read(a->store, ping_fn, NULL);
 }
 
 struct rate_ctx { const char *cls, *key; double per_s, burst; int64_t retry; sl_status res; };
@@ -136,6 +136,19 @@ sl_status sl__acct_rate_take(sl_acct *a, const char *cls, const char *key, doubl
         return SL_ERR_HTTP_RATE;
     }
     return SL_OK;
+}
+
+sl_status sl__acct_rate_take_id(sl_acct *a, const char *cls, const char *id_number,
+                                double per_s, double burst, int64_t *retry_ms)
+{
+    uint8_t idx[SL_CRYPTO_HASH_BYTES];
+    char key[8 + 2 * SL_CRYPTO_HASH_BYTES + 1] = "id:";
+    sl_status st = sl__mac(a->keys, "rate-id", id_number, strlen(id_number), idx);
+    if (st == SL_OK)
+        st = sl__hex_encode(key + 3, sizeof key - 3, idx, sizeof idx);
+    if (st != SL_OK)
+        return st;
+    return sl__acct_rate_take(a, cls, key, per_s, burst, retry_ms);
 }
 
 struct audit_ctx { sl_acct *a; const struct sl_acct_audit *au; };
@@ -215,7 +228,7 @@ static sl_status find_fn(sl_tx *tx, void *ctx)
 sl_status sl__acct_hall_find(sl_acct *a, const char *name, int64_t *id)
 {
     struct find_ctx c = { "SELECT id FROM acct_hall WHERE name = ?", name, 0, false };
-    sl_status st = sl__store_run(a->store, find_fn, &c);
+    sl_status st = sl__store_run_read(a->store, find_fn, &c);
     if (st == SL_OK && !c.found)
         st = SL_ERR_NOT_FOUND;
     if (st == SL_OK)
@@ -259,7 +272,7 @@ static sl_status list(sl_acct *a, const char *sql, json_t *(*row)(const sl_rows 
                       json_t **out)
 {
     struct list_ctx c = { sql, row, NULL };
-    sl_status st = sl__store_run(a->store, list_fn, &c);
+    sl_status st = sl__store_run_read(a->store, list_fn, &c);
     if (st != SL_OK) {
         json_decref(c.out);
         return st;
@@ -456,7 +469,7 @@ sl_status sl__acct_login(sl_acct *a, const char *username, const char *password,
                          int64_t *expires_ms, uint32_t *roles, int64_t *retry_ms)
 {
     struct login_read u = { .username = username };
-    sl_status st = sl__store_run(a->store, login_read_fn, &u);
+    sl_status st = sl__store_run_read(a->store, login_read_fn, &u);
     if (st != SL_OK)
         return st;
     int64_t now = sl__now_ms();
@@ -491,13 +504,16 @@ sl_status sl__acct_login(sl_acct *a, const char *username, const char *password,
     return w.outcome;
 }
 
-struct bearer_ctx { const uint8_t *th; struct sl_principal *p; int64_t now, idle; sl_status res; };
+struct bearer_ctx { const uint8_t *th; struct sl_principal *p; int64_t now, idle, last;
+                   sl_status res; };
 
+/* Read-only: GET-heavy traffic does not take the SQLite writer lock. */
 static sl_status bearer_fn(sl_tx *tx, void *ctx)
 {
     struct bearer_ctx *c = ctx;
     sl_rows *rows = NULL;
     c->res = SL_ERR_ACCT_SESSION;
+    memset(c->p, 0, sizeof *c->p);
     sl_status st = sl__tx_query(tx,
         "SELECT s.id, s.last_ms, s.expires_ms, s.revoked, u.id, u.hall_id, u.roles, "
         "u.disabled, u.username FROM acct_session s JOIN acct_user u ON u.id = s.user_id "
@@ -510,19 +526,26 @@ static sl_status bearer_fn(sl_tx *tx, void *ctx)
                     c->now < exp && c->now < last + c->idle;
         if (live) {
             c->res = SL_OK;
+            c->last = last;
             c->p->kind = SL_PRIN_STAFF;
             c->p->session_id = sl__rows_int(rows, 0, 0);
             c->p->id = sl__rows_int(rows, 0, 4);
             c->p->hall_id = sl__rows_int(rows, 0, 5);
             c->p->bits = (uint32_t)sl__rows_int(rows, 0, 6) & SL_ROLE_ALL;
             snprintf(c->p->name, sizeof c->p->name, "%s", sl__rows_text(rows, 0, 8));
-            if (c->now - last > SESSION_TOUCH_MS)
-                st = sl__tx_exec(tx, "UPDATE acct_session SET last_ms = ? WHERE id = ?",
-                                 SL_ARGS(SL_INT(c->now), SL_INT(c->p->session_id)), NULL);
         }
     }
     sl__rows_free(rows);
-    return st;
+    return SL_OK;
+}
+
+/* Extends the idle expiry (at most every SESSION_TOUCH_MS); never moves
+ * last_ms backwards when two nodes touch at once. */
+static sl_status touch_fn(sl_tx *tx, void *ctx)
+{
+    struct bearer_ctx *c = ctx;
+    return sl__tx_exec(tx, "UPDATE acct_session SET last_ms = ? WHERE id = ? AND last_ms < ?",
+                       SL_ARGS(SL_INT(c->now), SL_INT(c->p->session_id), SL_INT(c->now)), NULL);
 }
 
 sl_status sl__acct_auth_bearer(sl_acct *a, const char *token, struct sl_principal *p)
@@ -534,11 +557,12 @@ sl_status sl__acct_auth_bearer(sl_acct *a, const char *token, struct sl_principa
     sl_status st = sl__mac(a->keys, "acct-session", token, n, th);
     if (st != SL_OK)
         return st;
-    struct bearer_ctx c = { th, p, sl__now_ms(), a->o.session_idle_ms, SL_OK };
-    memset(p, 0, sizeof *p);
-    st = sl__store_run(a->store, bearer_fn, &c);
+    struct bearer_ctx c = { th, p, sl__now_ms(), a->o.session_idle_ms, 0, SL_OK };
+    st = sl__store_run_read(a->store, bearer_fn, &c);
     if (st == SL_OK)
         st = c.res;
+    if (st == SL_OK && c.now - c.last > SESSION_TOUCH_MS)
+        st = sl__store_run(a->store, touch_fn, &c);
     if (st != SL_OK)
         memset(p, 0, sizeof *p);
     return st;
@@ -708,7 +732,7 @@ sl_status sl__acct_auth_device(sl_acct *a, const char *cred, struct sl_principal
         return st;
     memset(p, 0, sizeof *p);
     struct devauth_ctx c = { id, kh, p, SL_OK };
-    st = sl__store_run(a->store, devauth_fn, &c);
+    st = sl__store_run_read(a->store, devauth_fn, &c);
     if (st == SL_OK)
         st = c.res;
     if (st != SL_OK)

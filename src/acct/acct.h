@@ -106,6 +106,10 @@ sl_status sl__acct_ping(sl_acct *a);
  * with *retry_ms when empty (state shared by every node). */
 sl_status sl__acct_rate_take(sl_acct *a, const char *cls, const char *key,
                              double per_s, double burst, int64_t *retry_ms);
+/* The same per ID number (later routes: rate per person): the bucket key
+ * is a keyed MAC of the number ("rate-id"), never the number itself. */
+sl_status sl__acct_rate_take_id(sl_acct *a, const char *cls, const char *id_number,
+                                double per_s, double burst, int64_t *retry_ms);
 /* Appends one audit record in its own transaction (for requests that
  * change nothing: reads of personal data, queries). */
 sl_status sl__acct_audit(sl_acct *a, const struct sl_acct_audit *au);

@@ -147,6 +147,7 @@ sl_status sl__route_match(struct sl_req *r, const char *method, const char *path
 struct sl_pool;
 struct sl_sse_hub;
 struct sl_metrics;
+struct sl_watchdog;
 
 struct sl_http {
     struct MHD_Daemon  *d;
@@ -160,11 +161,16 @@ struct sl_http {
     struct sl_pool     *pool;         /* face engine sessions (or NULL)    */
     struct sl_sse_hub  *hub;
     struct sl_metrics  *metrics;
+    struct sl_watchdog *watchdog;     /* slow-client deadline (server.c)   */
 };
 
 /* Rate limits: takes one token for r's client address (and device) in the
  * route's class. SL_ERR_HTTP_RATE with *retry_ms when empty. */
 sl_status sl__http_rate_take(struct sl_req *r, int64_t *retry_ms);
+/* The same per ID number, for routes that act on a person (id/gov/hall
+ * routes call it once they have parsed the number; the bucket key is a
+ * keyed MAC of it). Answer SL_ERR_HTTP_RATE with Retry-After. */
+sl_status sl__http_rate_take_id(struct sl_req *r, const char *id_number, int64_t *retry_ms);
 /* Appends the route's audit record for r (own transaction) unless the
  * handler already did (r->audited). */
 void      sl__http_audit(struct sl_req *r);

@@ -48,7 +48,7 @@ static json_t *operation(const struct sl_route *rt)
         if (rt->allow & SL_ROLE_ALL)
             json_array_append_new(sec, json_pack("{s:[]}", "bearer"));
         if (rt->allow & SL_DEV_ALL)
-            json_array_append_new(sec, json_pack("{s:[]}", "device"));
+            json_array_append_new(sec, json_pack("{s:[]}", "Device"));
         json_object_set_new(op, "security", sec);
     }
     json_object_set_new(op, "x-allow", allow);
@@ -123,7 +123,7 @@ json_t *sl__http_openapi(void)
         "securitySchemes",
         "bearer", "type", "http", "scheme", "bearer", "description",
         "staff session token from POST /v1/auth/login",
-        "device", "type", "apiKey", "in", "header", "name", "Authorization",
+        "Device", "type", "apiKey", "in", "header", "name", "Authorization",
         "description", "Authorization: Device <id>:<key> (window, kiosk, h5 devices)");
     return doc;
 }

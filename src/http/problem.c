@@ -136,7 +136,7 @@ static sl_status reply_json_ctype(struct sl_req *r, unsigned status, json_t *obj
 {
     if (!obj)
         return SL_ERR_NOMEM;
-    char *text = json_dumps(obj, JSON_COMPACT);
+    char *text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(obj);
     if (!text)
         return SL_ERR_NOMEM;

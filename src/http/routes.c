@@ -108,6 +108,7 @@ static const struct sl_schema s_device_req = { .type = SL_S_OBJECT, .fields = f_
 
 #define STAFF   SL_ROLE_ALL
 #define DEVICES SL_DEV_ALL
+#define ENGINE_USERS (SL_ROLE_ALL | SL_DEV_WINDOW | SL_DEV_KIOSK)   /* not h5 */
 #define KB      ((size_t)1024)
 #define FACE_BODY (SL_IMAGE_B64_MAX * 2 + 64 * KB)
 
@@ -149,11 +150,11 @@ const struct sl_route sl__routes[] = {
       &s_device_req, &s_obj, "add a device: its key is shown once", "admin" },
     { "POST", "/v1/devices/{id}/revoke", sl__h_device_revoke, SL_ROLE_ADMIN,       0, "default", "device.revoke",
       NULL, &s_obj, "revoke a device key", "admin" },
-    { "POST", "/v1/faces/detect",  sl__h_face_detect,   STAFF | DEVICES | SL_R_CITIZEN, FACE_BODY / 2, "engine", "face.detect",
+    { "POST", "/v1/faces/detect",  sl__h_face_detect,   ENGINE_USERS | SL_R_CITIZEN, FACE_BODY / 2, "engine", "face.detect",
       &s_image_req, &s_obj, "find faces: boxes, landmarks, scores", "faces" },
-    { "POST", "/v1/faces/quality", sl__h_face_quality,  STAFF | DEVICES | SL_R_CITIZEN, FACE_BODY / 2, "engine", "face.quality",
+    { "POST", "/v1/faces/quality", sl__h_face_quality,  ENGINE_USERS | SL_R_CITIZEN, FACE_BODY / 2, "engine", "face.quality",
       &s_image_req, &s_obj, "quality of the main face with reasons (zh/en)", "faces" },
-    { "POST", "/v1/faces/compare", sl__h_face_compare,  STAFF | DEVICES | SL_R_CITIZEN, FACE_BODY, "engine", "face.compare",
+    { "POST", "/v1/faces/compare", sl__h_face_compare,  ENGINE_USERS | SL_R_CITIZEN, FACE_BODY, "engine", "face.compare",
       &s_compare_req, &s_verdict, "1:1 verdict, as `shualian face verify`", "faces" },
 };
 const size_t sl__n_routes = SL_ARRAY_LEN(sl__routes);

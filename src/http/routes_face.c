@@ -157,8 +157,10 @@ static sl_status compare_side(struct sl_req *r, char side, sl_face_input *in,
         snprintf(r->detail, sizeof r->detail, "give exactly one of /%s and /%s", ik, tk);
         return has_i ? SL_ERR_HTTP_FIELD_VALUE : SL_ERR_HTTP_FIELD_MISSING;
     }
-    const char *key = has_i ? ik : tk;
-    *label = key;
+    static const char *const names[2][2] = { { "image_a", "template_a" },
+                                             { "image_b", "template_b" } };
+    const char *key = names[side == 'b'][has_t];
+    *label = key;   /* static: the verdict JSON names the side by its field */
     uint8_t *bytes = NULL;
     size_t n = 0;
     sl_status st = b64_field(r, key, &bytes, &n);

@@ -85,6 +85,18 @@ sl_status sl__http_rate_take(struct sl_req *r, int64_t *retry_ms)
     return st;
 }
 
+sl_status sl__http_rate_take_id(struct sl_req *r, const char *id_number, int64_t *retry_ms)
+{
+    const struct sl_route *rt = r->route;
+    if (!rt->rate_class || !r->srv->o.acct)
+        return SL_OK;
+    const struct sl_http_rate *rate = rate_for(r->srv, rt->rate_class);
+    if (rate->per_s <= 0)
+        return SL_OK;
+    return sl__acct_rate_take_id(r->srv->o.acct, rt->rate_class, id_number, rate->per_s,
+                                 rate->burst, retry_ms);
+}
+
 /* ============================ Audit ===================================== */
 
 void sl__http_audit(struct sl_req *r)

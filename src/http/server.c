@@ -17,6 +17,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http/http_int.h"
@@ -86,12 +88,147 @@ static void access_log(const struct sl_req *r)
         json_object_set_new(o, "who_kind",
                             json_string(r->who.kind == SL_PRIN_STAFF ? "staff" : "device"));
     }
-    char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
     json_decref(o);
     if (line) {
         fprintf(stderr, "%s\n", line);
         free(line);
     }
+}
+
+/* ============================ Slow-client watchdog ======================
+ * MHD's timeout is an idle timeout: a client sending one byte a second
+ * (slowloris) never trips it. Each connection therefore gets a deadline
+ * of timeout_s to deliver a whole request (headers and body), counted
+ * from the connection's start or the end of its previous request; the
+ * clock stops while a handler runs or a response (an event stream) is
+ * being sent. Past the deadline the socket is shut down, which MHD sees
+ * as the client closing. */
+struct sl_watch {
+    struct sl_watch *next, *prev;
+    MHD_socket       fd;
+    uint64_t         since_ns;
+    bool             busy;      /* handler running / responding          */
+    bool             cut;       /* already shut down                     */
+};
+struct sl_watchdog {
+    pthread_mutex_t  mu;
+    pthread_cond_t   cv;
+    pthread_t        thr;
+    bool             stop;
+    struct sl_watch *head;
+    uint64_t         limit_ns;
+};
+
+static void *watchdog_main(void *arg)
+{
+    struct sl_watchdog *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 200 * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        uint64_t now = sl_time_mono_ns();
+        for (struct sl_watch *x = w->head; x; x = x->next)
+            if (!x->busy && !x->cut && now - x->since_ns > w->limit_ns) {
+                x->cut = true;
+                shutdown(x->fd, SHUT_RDWR);
+            }
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static void on_conn(void *cls, struct MHD_Connection *c, void **ctx,
+                    enum MHD_ConnectionNotificationCode what)
+{
+    sl_http *h = cls;
+    struct sl_watchdog *w = h->watchdog;
+    if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+        struct sl_watch *x = sl__calloc(1, sizeof *x);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!x || !ci) {
+            sl__free(x);
+            *ctx = NULL;
+            return;
+        }
+        x->fd = ci->connect_fd;
+        x->since_ns = sl_time_mono_ns();
+        pthread_mutex_lock(&w->mu);
+        x->next = w->head;
+        if (w->head)
+            w->head->prev = x;
+        w->head = x;
+        pthread_mutex_unlock(&w->mu);
+        *ctx = x;
+    } else if (what == MHD_CONNECTION_NOTIFY_CLOSED && *ctx) {
+        struct sl_watch *x = *ctx;
+        pthread_mutex_lock(&w->mu);
+        if (x->prev)
+            x->prev->next = x->next;
+        else
+            w->head = x->next;
+        if (x->next)
+            x->next->prev = x->prev;
+        pthread_mutex_unlock(&w->mu);
+        sl__free(x);
+        *ctx = NULL;
+    }
+}
+
+/* busy: a handler runs or a response is on its way (deadline paused);
+ * !busy: waiting for the next request (deadline restarts now). */
+static void watch_busy(sl_http *h, struct MHD_Connection *c, bool busy)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct sl_watch *x = ci ? ci->socket_context : NULL;
+    if (!x)
+        return;
+    pthread_mutex_lock(&h->watchdog->mu);
+    x->busy = busy;
+    x->since_ns = sl_time_mono_ns();
+    pthread_mutex_unlock(&h->watchdog->mu);
+}
+
+static sl_status watchdog_new(unsigned timeout_s, struct sl_watchdog **out)
+{
+    struct sl_watchdog *w = sl__calloc(1, sizeof *w);
+    if (!w)
+        return SL_ERR_NOMEM;
+    w->limit_ns = (uint64_t)timeout_s * 1000000000u;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&w->thr, NULL, watchdog_main, w) != 0) {
+        sl__free(w);
+        return SL_ERR_INTERNAL;
+    }
+    *out = w;
+    return SL_OK;
+}
+
+static void watchdog_free(struct sl_watchdog *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thr, NULL);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    sl__free(w);
 }
 
 /* ============================ Request life cycle ======================== */
@@ -271,6 +408,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
         sl_status st = begin(r, method, url);
         if (st != SL_OK && !r->responded)
             sl__reply_problem(r, st, r->detail[0] ? r->detail : NULL, 0);
+        /* a known principal refused an audited route: that is recorded too */
+        if (st == SL_ERR_HTTP_FORBIDDEN && r->route && r->route->audit_action)
+            sl__http_audit(r);
+        if (r->responded)
+            watch_busy(h, c, true);
         return MHD_YES;
     }
     if (r->responded) {          /* answered early: discard what arrives */
@@ -278,14 +420,19 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
         return MHD_YES;
     }
     if (*upload_size) {
-        if (sl_buf_append(&r->body, upload, *upload_size) != SL_OK) {
-            /* over the route's cap (the buffer released itself) */
+        /* over the route's cap: the buffer released itself; the rest is
+         * read and dropped (MHD cannot answer mid-upload), and the
+         * watchdog ends a client that keeps sending */
+        if (!r->body_over && sl_buf_append(&r->body, upload, *upload_size) != SL_OK)
             r->body_over = true;
-            snprintf(r->detail, sizeof r->detail,
-                     "this route accepts at most %zu bytes", r->route->body_max);
-            sl__reply_problem(r, SL_ERR_HTTP_BODY, r->detail, 0);
-        }
         *upload_size = 0;
+        return MHD_YES;
+    }
+    watch_busy(h, c, true);
+    if (r->body_over) {
+        snprintf(r->detail, sizeof r->detail, "this route accepts at most %zu bytes",
+                 r->route->body_max);
+        sl__reply_problem(r, SL_ERR_HTTP_BODY, r->detail, 0);
         return MHD_YES;
     }
     finish(r);
@@ -295,7 +442,6 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
                     enum MHD_RequestTerminationCode toe)
 {
-    (void)c;
     (void)toe;
     sl_http *h = cls;
     struct sl_req *r = *con_cls;
@@ -309,6 +455,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
     sl_buf_free(&r->body);
     json_decref(r->json);
     sl__free(r);
+    watch_busy(h, c, false);
     atomic_fetch_sub(&h->inflight, 1);
 }
 
@@ -397,11 +544,14 @@ sl_status sl__http_start(const struct sl_http_opts *o, sl_http **out, char *err,
     st = sl__sse_hub_new(h, &h->hub);
     if (st != SL_OK)
         goto out_metrics;
+    st = watchdog_new(h->o.timeout_s, &h->watchdog);
+    if (st != SL_OK)
+        goto out_hub;
     if (o->engine) {
         st = sl__pool_new(o->engine, h->o.engines, h->o.engine_wait_ms, &h->pool);
         if (st != SL_OK) {
             snprintf(err, cap, "cannot create %u face engine sessions", h->o.engines);
-            goto out_hub;
+            goto out_pool;
         }
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
@@ -419,6 +569,7 @@ sl_status sl__http_start(const struct sl_http_opts *o, sl_http **out, char *err,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                             MHD_OPTION_NOTIFY_COMPLETED, on_done, h,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
                             MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
                             MHD_OPTION_END);
     if (!h->d) {
@@ -433,6 +584,7 @@ sl_status sl__http_start(const struct sl_http_opts *o, sl_http **out, char *err,
     return SL_OK;
 out_pool:
     sl__pool_free(h->pool);
+    watchdog_free(h->watchdog);
 out_hub:
     sl__sse_hub_free(h->hub);
 out_metrics:
@@ -465,6 +617,7 @@ void sl__http_shutdown(sl_http *h, unsigned grace_ms)
         sl_log_warn("http: %d requests still running at shutdown",
                     atomic_load(&h->inflight));
     MHD_stop_daemon(h->d);
+    watchdog_free(h->watchdog);
     sl__sse_hub_free(h->hub);
     sl__pool_free(h->pool);
     sl__metrics_free(h->metrics);

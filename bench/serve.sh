@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# bench/serve.sh -- `make bench-serve`: the server under load, measured in
+# one run: GET /healthz req/s (wrk, 1 thread, 32 connections), and
+# POST /v1/faces/compare with 2 worker threads / 2 engine sessions
+# (wrk, 2 connections) against the in-process engine on the same two
+# images (build/bench-verify: sl_face_verify on one thread, no HTTP).
+# Prints a JSON summary; with --write also the BENCHMARKS section.
+set -euo pipefail
+S=${S:-build/shualian}
+M=${SL_MODELS:-models}
+SECS=${SL_BENCH_SECS:-10}
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 2; }
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+cat >"$tmp/cfg.json" <<JSON
+{ "threads": 2, "engines": 2, "access_log": false,
+  "rate": { "default": {"per_s": 1e9, "burst": 1e9}, "engine": {"per_s": 1e9, "burst": 1e9} } }
+JSON
+$S serve --config "$tmp/cfg.json" --listen 127.0.0.1:0 --data "$tmp/var" --demo --models "$M" \
+  >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 1 100); do grep -q '"listening"' "$tmp/out" 2>/dev/null && break; sleep 0.1; done
+PORT=$(jq -r 'select(.port).port' "$tmp/out")
+B=http://127.0.0.1:$PORT
+C=$tmp/var/demo-credentials.json
+AUTH="Device $(jq -r .devices.window.id "$C"):$(jq -r .devices.window.key "$C")"
+# the same two images as tests/suites/70-face-cli.sh's same-person pair
+convert tests/data/sample6.jpg -crop 600x600+1290+110 +repage "$tmp/a.jpg"
+convert tests/data/sample6.jpg -crop 420x480+1380+220 +repage -resize 70% "$tmp/b.jpg"
+printf '{"image_a":"%s","image_b":"%s"}' "$(base64 -w0 "$tmp/a.jpg")" "$(base64 -w0 "$tmp/b.jpg")" >"$tmp/body.json"
+cat >"$tmp/post.lua" <<LUA
+local f = io.open("$tmp/body.json", "rb")
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "$AUTH"
+LUA
+curl -sf -H "Authorization: $AUTH" -H 'Content-Type: application/json' --data-binary @"$tmp/body.json" \
+  "$B/v1/faces/compare" | jq -e '.match == true' >/dev/null
+parse() {  # wrk output -> "req/s p50_ms p99_ms"
+  awk '/Requests\/sec/ {r=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
+       function ms(x) { if (x ~ /us$/) return x/1000; if (x ~ /ms$/) return x+0; if (x ~ /s$/) return x*1000; return x }
+       END { printf "%s %.2f %.2f\n", r, ms(p50), ms(p99) }' "$1"
+}
+wrk -t1 -c32 -d${SECS}s --latency "$B/healthz" >"$tmp/h.txt"
+read -r h_rps h_p50 h_p99 < <(parse "$tmp/h.txt")
+wrk -t2 -c2 -d${SECS}s --latency -s "$tmp/post.lua" "$B/v1/faces/compare" >"$tmp/c.txt"
+read -r c_rps c_p50 c_p99 < <(parse "$tmp/c.txt")
+errs=$(grep -c 'Non-2xx' "$tmp/c.txt" || true)
+kill -TERM $pid; wait $pid || true; pid=
+inproc=$(build/bench-verify "$M" "$tmp/a.jpg" "$tmp/b.jpg" 30)
+load=$(cut -d' ' -f1 /proc/loadavg)
+jq -n --arg h "$h_rps" --arg hp50 "$h_p50" --arg hp99 "$h_p99" --arg c "$c_rps" --arg cp50 "$c_p50" \
+      --arg cp99 "$c_p99" --argjson inproc "$inproc" --arg load "$load" --arg errs "$errs" \
+  '{healthz: {req_per_s: ($h|tonumber), p50_ms: ($hp50|tonumber), p99_ms: ($hp99|tonumber), connections: 32},
+    compare_http_2_workers: {req_per_s: ($c|tonumber), p50_ms: ($cp50|tonumber), p99_ms: ($cp99|tonumber), non_2xx_lines: ($errs|tonumber)},
+    compare_inprocess_1_thread: $inproc, loadavg_before_last_step: ($load|tonumber)}'
