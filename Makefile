@@ -1,6 +1,7 @@
 # shualian -- one GNU Makefile for the library, the program, tests, benches.
 #
-#   make                 library (static + shared) and build/shualian
+#   make                 library (static + shared), build/shualian and
+#                        build/shualian-dev (dev tools: benches, crash test)
 #   make test            unit + differential tests (build/shualian-tests)
 #   make check           every test layer (scripts/check.sh): what CI runs
 #   make bench           all benchmarks (bench/)
@@ -10,7 +11,8 @@
 #   make clean
 #
 # Sources are discovered: every src/<module>/*.c goes into libshualian,
-# cli/*.c into the program, tests/unit/*.c into the test binary. Files named
+# cli/*.c into the program, dev/*.c (+ cli/util.c) into the development
+# program shualian-dev (not installed), tests/unit/*.c into the test binary. Files named
 # *_avx2.c / *_avx512.c are compiled with those instruction sets enabled and
 # are only called after sl_cpu_features() says the CPU has them.
 
@@ -64,13 +66,15 @@ ifneq ($(XNNPACK),1)
   LIB_SRC := $(filter-out %_xnnpack.c,$(LIB_SRC))
 endif
 CLI_SRC  := $(sort $(wildcard cli/*.c))
+DEV_SRC  := $(sort $(wildcard dev/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+DEV_OBJ  := $(DEV_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/util.o
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all lib test check bench bench-img bench-nn bench-index bench-face install uninstall clean fuzz fuzz-targets
-all: $(BUILD)/shualian $(BUILD)/libshualian.so $(BUILD)/shualian-tests
+all: $(BUILD)/shualian $(BUILD)/shualian-dev $(BUILD)/libshualian.so $(BUILD)/shualian-tests
 
 lib: $(BUILD)/libshualian.a $(BUILD)/libshualian.so
 
@@ -96,6 +100,9 @@ $(BUILD)/libshualian.so: $(LIB_OBJ)
 $(BUILD)/shualian: $(CLI_OBJ) $(BUILD)/libshualian.a
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libshualian.a $(LIBS)
 
+$(BUILD)/shualian-dev: $(DEV_OBJ) $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(DEV_OBJ) $(BUILD)/libshualian.a $(LIBS)
+
 # The test table is generated from every SL_TEST(module, name) in tests/unit.
 $(BUILD)/gen/tests.def: $(TEST_SRC)
 	@mkdir -p $(dir $@)
@@ -120,12 +127,12 @@ check:
 # Benchmarks (bench/): each writes its section of docs/BENCHMARKS.md.
 bench: bench-img bench-nn bench-index bench-face
 
-bench-img: $(BUILD)/shualian
+bench-img: $(BUILD)/shualian $(BUILD)/shualian-dev
 	bench/img.sh
 
 # ONNX engine vs onnxruntime-node; writes docs/BENCHMARKS.md section "nn".
-bench-nn: $(BUILD)/shualian
-	node bench/nn_bench.js --bin $(BUILD)/shualian --write
+bench-nn: $(BUILD)/shualian $(BUILD)/shualian-dev
+	node bench/nn_bench.js --bin $(BUILD)/shualian --dev $(BUILD)/shualian-dev --write
 
 # Face pipeline vs the npm package's processing on onnxruntime-node;
 # writes docs/BENCHMARKS.md section "face".
@@ -165,8 +172,8 @@ uninstall:
 clean:
 	rm -rf build build-asan build-tsan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(DEV_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
 
 # The index benchmark table (bench/index.sh; docs/BENCHMARKS.md "index").
-bench-index: $(BUILD)/shualian
+bench-index: $(BUILD)/shualian-dev
 	bench/index.sh

@@ -55,9 +55,7 @@ int cmd_img(int argc, char **argv);
 int cmd_nn(int argc, char **argv);
 int cmd_face(int argc, char **argv);
 int cmd_calib(int argc, char **argv);
-int cmd_nn(int argc, char **argv);
 int cmd_index(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 /* face engine subcommands (cmd_face_engine.c), rows of cmd_face.c's table */
 int sl_cli_face_detect(int argc, char **argv);
