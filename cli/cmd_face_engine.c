@@ -189,9 +189,11 @@ static json_t *quality_json(const struct sl_image *img, const sl_face_result *r,
         json_object_set_new(meas, "sharpness", sl_json_real(m.sharpness, 5));
         json_object_set_new(meas, "luma_mean", sl_json_real(m.luma_mean, 5));
         json_object_set_new(meas, "luma_std", sl_json_real(m.luma_std, 5));
-        json_object_set_new(meas, "yaw", sl_json_real(m.yaw, 4));
+        /* not the face object's fr_pose yaw/roll: the yaw the check used
+         * (landmarks, or fr_pose when they do not fit) and the eye line */
+        json_object_set_new(meas, "yaw_checked", sl_json_real(m.yaw, 4));
         json_object_set_new(meas, "pitch", sl_json_real(m.pitch, 4));
-        json_object_set_new(meas, "roll", sl_json_real(m.roll, 4));
+        json_object_set_new(meas, "roll_eye_line", sl_json_real(m.roll, 4));
         json_object_set_new(meas, "eye_open_left", sl_json_real(m.eye_open_left, 4));
         json_object_set_new(meas, "eye_open_right", sl_json_real(m.eye_open_right, 4));
     }
