@@ -12,9 +12,10 @@
 #
 # Sources are discovered: every src/<module>/*.c goes into libshualian,
 # cli/*.c into the program, dev/*.c (+ cli/util.c) into the development
-# program shualian-dev (not installed), tests/unit/*.c into the test binary. Files named
-# *_avx2.c / *_avx512.c are compiled with those instruction sets enabled and
-# are only called after sl_cpu_features() says the CPU has them.
+# program shualian-dev (not installed), tests/unit/*.c into the test binary.
+# Files named *_avx2.c / *_avx512.c are compiled with those instruction sets
+# enabled (on x86-64) and are only called after sl_cpu_features() says the
+# CPU has them.
 
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
@@ -58,10 +59,24 @@ ifeq ($(XNNPACK),1)
   LIBS     += -lXNNPACK -lpthreadpool
 endif
 
-AVX2_FLAGS   := -mavx2 -mfma -mf16c
-AVX512_FLAGS := $(AVX2_FLAGS) -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni
+# The target architecture decides the ISA files: *_avx2.c / *_avx512.c get
+# their -m flags only on x86-64 (elsewhere they compile to nothing: their
+# contents are under #if defined(__x86_64__)), *_neon.c are built only on
+# aarch64. `make CC=aarch64-linux-gnu-gcc XNNPACK=0` cross-builds for ARM
+# (tests/suites/16-aarch64.sh).
+TARGET_ARCH_NAME := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine 2>/dev/null)))
+ifeq ($(TARGET_ARCH_NAME),x86_64)
+  AVX2_FLAGS   := -mavx2 -mfma -mf16c
+  AVX512_FLAGS := $(AVX2_FLAGS) -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni
+else
+  AVX2_FLAGS   :=
+  AVX512_FLAGS :=
+endif
 
 LIB_SRC  := $(sort $(wildcard src/*/*.c))
+ifneq ($(TARGET_ARCH_NAME),aarch64)
+  LIB_SRC := $(filter-out %_neon.c,$(LIB_SRC))
+endif
 ifneq ($(XNNPACK),1)
   LIB_SRC := $(filter-out %_xnnpack.c,$(LIB_SRC))
 endif
@@ -92,7 +107,7 @@ $(BUILD)/%_avx512.o: %_avx512.c
 
 $(BUILD)/libshualian.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 $(BUILD)/libshualian.so: $(LIB_OBJ)
 	$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,-soname,libshualian.so.0 -o $@ $^ $(LIBS)
@@ -170,7 +185,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/shualian $(DESTDIR)$(PREFIX)/share/shualian
 
 clean:
-	rm -rf build build-asan build-tsan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz build-aarch64
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(DEV_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
 

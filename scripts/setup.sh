@@ -30,6 +30,7 @@ PKGS=(
   imagemagick                           # test images made at test time
   jq python3                            # test and bench scripts read JSON
   libfaiss-dev                          # the FAISS peer in bench/index.sh
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user   # aarch64 build test
   nodejs npm                            # test/bench tools only (onnxruntime-node)
 )
 if [ "${SL_SETUP_SKIP_APT:-0}" != 1 ]; then
