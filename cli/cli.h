@@ -23,6 +23,7 @@
 
 #include "base/base.h"
 #include "base/json.h"
+#include "shualian/util.h"
 
 enum {
     SL_EXIT_OK = 0, SL_EXIT_NEGATIVE = 1, SL_EXIT_USAGE = 2,

@@ -27,14 +27,14 @@ static json_t *read_json(const char *what, const char *path, int *exit_code)
 {
     uint8_t *text;
     size_t len;
-    sl_status st = sl__read_file(path, FACE_JSON_MAX_BYTES, &text, &len);
+    sl_status st = sl_file_read(path, FACE_JSON_MAX_BYTES, &text, &len);
     if (st != SL_OK) {
         *exit_code = sl_cli_fail(st, what, "cannot read %s", path);
         return NULL;
     }
     char err[160];
     json_t *j = sl_json_parse((const char *)text, len, err, sizeof(err));
-    sl__free(text);
+    sl_free(text);
     if (!j)
         *exit_code = sl_cli_fail(SL_ERR_CHALLENGE_FORMAT, what, "%s: %s", path, err);
     return j;
@@ -188,7 +188,7 @@ static int challenge_check(int argc, char **argv)
         rc = sl_cli_fail(st, cmd, "%s is not a valid challenge", cpath);
         goto out;
     }
-    frames = sl__calloc(SL_CHALLENGE_MAX_FRAMES, sizeof(*frames));
+    frames = calloc(SL_CHALLENGE_MAX_FRAMES, sizeof(*frames));
     if (!frames) {
         rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
         goto out;
@@ -222,7 +222,7 @@ static int challenge_check(int argc, char **argv)
     if (rc == SL_EXIT_OK && !r.pass)
         rc = SL_EXIT_NEGATIVE;
 out:
-    sl__free(frames);
+    free(frames);
     json_decref(sj);
     json_decref(cj);
     return rc;

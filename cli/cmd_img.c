@@ -85,14 +85,14 @@ static int load(const char *what, const char *path, const struct img_opts *o,
     uint8_t *b = NULL;
     size_t n = 0;
     /* one byte over the limit is enough for the decoder to say img_bytes */
-    sl_status st = sl__read_file(path, o->lim.max_bytes + 1, &b, &n);
+    sl_status st = sl_file_read(path, o->lim.max_bytes + 1, &b, &n);
     if (st == SL_ERR_TOO_LARGE)
         return sl_cli_fail(SL_ERR_IMG_BYTES, what, "%s: larger than %zu bytes", path,
                            o->lim.max_bytes);
     if (st != SL_OK)
         return sl_cli_fail(st, what, "%s: cannot read: %s", path, sl_status_str(st));
     st = sl_image_decode(b, n, &o->lim, o->gray ? 1 : 0, out, info);
-    sl__free(b);
+    sl_free(b);
     if (st != SL_OK)
         return sl_cli_fail(st, what, "%s: %s", path, sl_status_str(st));
     *nbytes = n;
@@ -202,7 +202,7 @@ static int img_convert(int argc, char **argv)
         rc = sl_cli_fail(st, what, "encode failed");
         goto out_free;
     }
-    st = sl__write_file(pos[1], enc, elen);
+    st = sl_file_write(pos[1], enc, elen);
     if (st != SL_OK) {
         rc = sl_cli_fail(st, what, "%s: cannot write", pos[1]);
         goto out_free;

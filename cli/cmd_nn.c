@@ -161,7 +161,7 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     size_t inlen = 0, want = sl_nn_model_input_size(m, 0);
-    st = sl__read_file(input, (size_t)1 << 30, &in, &inlen);
+    st = sl_file_read(input, (size_t)1 << 30, &in, &inlen);
     if (st) {
         rc = sl_cli_fail(st, "nn run", "cannot read %s", input);
         goto out;
@@ -173,13 +173,13 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     int no = sl_nn_model_num_outputs(m);
-    outs = sl__calloc((size_t)no, sizeof *outs);
-    ocount = sl__calloc((size_t)no, sizeof *ocount);
+    outs = calloc((size_t)no, sizeof *outs);
+    ocount = calloc((size_t)no, sizeof *ocount);
     if (!outs || !ocount)
         goto nomem;
     for (int i = 0; i < no; i++) {
         ocount[i] = sl_nn_model_output_size(m, i);
-        outs[i] = sl__malloc(ocount[i] * sizeof(float) + 1);
+        outs[i] = malloc(ocount[i] * sizeof(float) + 1);
         if (!outs[i])
             goto nomem;
     }
@@ -200,7 +200,7 @@ static int cmd_run(int argc, char **argv)
             char nm[256], path[4096];
             safe_name(nm, sizeof nm, sl_nn_model_output_name(m, i));
             snprintf(path, sizeof path, "%s/%s.bin", outdir, nm);
-            st = sl__write_file(path, outs[i], ocount[i] * sizeof(float));
+            st = sl_file_write(path, outs[i], ocount[i] * sizeof(float));
             if (st) {
                 json_decref(files);
                 json_decref(o);
@@ -212,7 +212,7 @@ static int cmd_run(int argc, char **argv)
         json_object_set_new(o, "files", files);
     }
     if (repeat > 0) {
-        times = sl__calloc((size_t)repeat, sizeof *times);
+        times = calloc((size_t)repeat, sizeof *times);
         if (!times) {
             json_decref(o);
             goto nomem;
@@ -222,7 +222,7 @@ static int cmd_run(int argc, char **argv)
                 break;
         if (profile)
             sl_nn_session_set_profile(s, 1);
-        uint64_t a0 = sl__alloc_calls();
+        uint64_t a0 = sl_alloc_count();
         for (long r = 0; r < repeat; r++) {
             uint64_t t0 = sl_time_mono_ns();
             st = sl_nn_session_run(s, &inp, &want, outs, ocount);
@@ -230,7 +230,7 @@ static int cmd_run(int argc, char **argv)
             if (st)
                 break;
         }
-        uint64_t allocs = sl__alloc_calls() - a0;
+        uint64_t allocs = sl_alloc_count() - a0;
         qsort(times, (size_t)repeat, sizeof *times, sl_cli_cmp_double);
         double med = times[repeat / 2], p90 = times[(repeat * 9) / 10 < repeat ? (repeat * 9) / 10 : repeat - 1];
         if (repeat % 2 == 0)
@@ -262,11 +262,11 @@ nomem:
 out:
     if (outs)
         for (int i = 0; i < sl_nn_model_num_outputs(m); i++)
-            sl__free(outs[i]);
-    sl__free(outs);
-    sl__free(ocount);
-    sl__free(times);
-    sl__free(in);
+            free(outs[i]);
+    free(outs);
+    free(ocount);
+    free(times);
+    sl_free(in);
     sl_nn_session_free(s);
     sl_nn_model_free(m);
     return rc;
