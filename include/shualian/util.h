@@ -29,6 +29,9 @@ SL_API uint64_t sl_alloc_count(void);
 SL_API uint64_t sl_time_mono_ns(void);
 SL_API int64_t  sl_time_wall_ms(void);
 
+/* Detects the CPU features now (otherwise done on first use); idempotent
+ * and thread-safe. SL_CPU_DISABLE="avx512,avx2" masks features. */
+SL_API void sl_cpu_init(void);
 /* The CPU features the kernels use ("avx512vnni avx512 avx2 sse4.1",
  * "neon", ...; after SL_CPU_DISABLE) into out (cap bytes); returns out. */
 SL_API const char *sl_cpu_describe(char *out, size_t cap);

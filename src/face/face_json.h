@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "shualian/face.h"
+#include "shualian/face_json.h"   /* exported: the same five functions */
 
 /* {"nonce", "issued_at", "expires_at", "steps":[{"action", "start", "end",
  *  "prompt":{"zh","en"}, ["digits", "digit_ends"]}]} (times: epoch ms). */
