@@ -5,13 +5,15 @@
 #    function is missing (declarations read by the compiler: gcc -aux-info);
 #  - every public header compiles on its own;
 #  - the product program uses only that surface: cli/ names no sl__
-#    internal and `shualian` links and runs against libshualian.so.
+#    internal and `shualian` links and runs against libshualian.so;
+#  - the product carries no development tool (they are in shualian-dev) and
+#    its --help lists each command once.
 # Evaluation tooling (ROC, metrics, SVG plots, the eval driver) is still
 # public because `shualian eval` needs it; it is listed below explicitly and
 # a new evaluation-like export fails the test until it is listed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-make -s -j2 build/libshualian.so build/shualian >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+make -s -j2 build/libshualian.so build/shualian build/shualian-dev >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0 skip=0
@@ -70,6 +72,20 @@ if $CC -o "$tmp/shualian-so" $objs -Lbuild -lshualian -ljansson -lm \
 else
   bad "shualian does not link against libshualian.so; internal symbols used: $(grep -o "undefined reference to \`[a-z_0-9]*'" "$tmp/link.err" | sort -u | sed "s/undefined reference to //; s/[\`']//g" | tr '\n' ' ')"
 fi
+
+# --- development tools are in shualian-dev, not in the product ------------
+help=$(build/shualian --help)
+dups=$(awk '/^  [a-z]/ { print $1 }' <<<"$help" | sort | uniq -d)
+[ -z "$dups" ] && ok "shualian --help lists each command once" || bad "listed twice: $dups"
+for c in "bench index --n 10" "index crashtest $tmp/ix" "nn fma" "nn hold x.onnx" "nn dump x.onnx" "img bench x.jpg"; do
+  build/shualian $c >/dev/null 2>&1; rc=$?
+  [ $rc = 2 ] && ok "not in the product: shualian $c (usage error)" || bad "shualian $c: exit $rc, want 2"
+done
+for c in bench img index nn face; do
+  build/shualian-dev $c --help >/dev/null 2>&1 && ok "shualian-dev $c --help" || bad "shualian-dev $c --help"
+done
+nm build/shualian | grep -q -E ' [Tt] (bench_index|sub_crashtest|cmd_fma|cmd_hold|img_bench)$' \
+  && bad "a dev-tool function is linked into build/shualian" || ok "no dev-tool function in build/shualian"
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
