@@ -20,10 +20,26 @@
 #define SL_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
 
-#include "base/base.h"
-#include "base/json.h"
+/* Public API only (the Makefile builds cli/ without -Isrc): shualian links
+ * against libshualian.so as well as the static library. */
+#include "shualian/json.h"
+#include "shualian/status.h"
 #include "shualian/util.h"
+/* TEMPORARY: cmd_index.c and cmd_face_engine.c still call sl__ helpers */
+#include "base/base.h"
+
+#ifndef SL_ARRAY_LEN
+#define SL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef SL_MIN
+#define SL_MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+#ifndef SL_MAX
+#define SL_MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
 
 enum {
     SL_EXIT_OK = 0, SL_EXIT_NEGATIVE = 1, SL_EXIT_USAGE = 2,

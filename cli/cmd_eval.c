@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "face/eval.h"
+#include "shualian/eval.h"
 #include "face_opts.h"
 #include "shualian/engine.h"
 

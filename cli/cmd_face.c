@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "face/face_json.h"
+#include "shualian/face_json.h"
 #include "shualian/face.h"
 
 #define FACE_JSON_MAX_BYTES (16u << 20)

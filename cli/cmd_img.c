@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "cli.h"
-#include "img/img.h"
+#include "shualian/image.h"
 
 /* ============================ Shared options ============================ */
 
