@@ -13,6 +13,7 @@
 # is WITH_SIMD, which libjpeg-turbo sets on arm64 too); the test binary is
 # linked statically from the archive without jansson/jpeg/png (those tests
 # are not in it) and with tests/aarch64/crc32_shim.c for zlib's crc32.
+# backend_xnnpack.c is compiled (not linked) for aarch64 as well.
 # Skips visibly without the toolchain (scripts/setup.sh installs it).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,6 +35,17 @@ if make -s -j2 CC=$XCC AR=aarch64-linux-gnu-ar XNNPACK=0 BUILD=$B \
 else
   bad "aarch64 cross-compile"; tail -n 30 $B/build.log
   echo "$pass passed, $fail failed, $skip skipped"; exit 1
+fi
+
+# the XNNPACK backend (an ARM build with Debian's arm64 libxnnpack-dev would
+# use it): compile only, its headers are arch-independent
+if [ -f /usr/include/xnnpack.h ]; then
+  $XCC -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -Iinclude -Isrc -DSL_HAVE_XNNPACK=1 \
+    -c src/nn/backend_xnnpack.c -o $B/backend_xnnpack.o >>$B/build.log 2>&1 \
+    && ok "backend_xnnpack.c compiles for aarch64 (its AVX2 kernels guarded)" \
+    || { bad "backend_xnnpack.c for aarch64"; tail -n 20 $B/build.log; }
+else
+  skip=$((skip + 1)); echo "skip XNNPACK backend compile: /usr/include/xnnpack.h absent"
 fi
 
 objs=$(find $B/src -name '*.o')
