@@ -11,7 +11,7 @@
 #   make clean
 #
 # Sources are discovered: every src/<module>/*.c goes into libshualian,
-# cli/*.c into the program, dev/*.c (+ cli/util.c) into the development
+# cli/*.c into the program, dev/*.c (+ cli/util.c, face_opts.c) into the development
 # program shualian-dev (not installed), tests/unit/*.c into the test binary.
 # Files named *_avx2.c / *_avx512.c are compiled with those instruction sets
 # enabled (on x86-64) and are only called after sl_cpu_features() says the
@@ -85,7 +85,7 @@ DEV_SRC  := $(sort $(wildcard dev/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
-DEV_OBJ  := $(DEV_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/util.o
+DEV_OBJ  := $(DEV_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/util.o $(BUILD)/cli/face_opts.o
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all lib test check bench bench-img bench-nn bench-index bench-face install uninstall clean fuzz fuzz-targets
@@ -151,7 +151,7 @@ bench-nn: $(BUILD)/shualian $(BUILD)/shualian-dev
 
 # Face pipeline vs the npm package's processing on onnxruntime-node;
 # writes docs/BENCHMARKS.md section "face".
-bench-face: $(BUILD)/shualian
+bench-face: $(BUILD)/shualian $(BUILD)/shualian-dev
 	bench/face.sh
 
 # libFuzzer targets: one per tests/fuzz/fuzz_*.c, built by clang into

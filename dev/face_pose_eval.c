@@ -132,7 +132,11 @@ int dev_face(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "pose-eval") == 0)
         return pose_eval(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "bench") == 0)
+        return dev_face_bench(argc - 1, argv + 1);
     bool help = sl_cli_wants_help(argc, argv);
-    fputs("usage: shualian-dev face pose-eval [--models DIR] LIST\n", help ? stdout : stderr);
+    fputs("usage: shualian-dev face pose-eval [--models DIR] LIST\n"
+          "       shualian-dev face bench IMAGE... [--runs N] [--dump DIR] [options]\n",
+          help ? stdout : stderr);
     return help ? SL_EXIT_OK : SL_EXIT_USAGE;
 }

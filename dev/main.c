@@ -13,7 +13,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     { "bench", dev_bench, "benchmarks: index (1:N search speed, recall, memory)" },
-    { "face",  dev_face,  "face pose-eval: head-pose sources on photos (docs/face.md)" },
+    { "face",  dev_face,  "face bench|pose-eval: pipeline timing, head-pose sources" },
     { "img",   dev_img,   "img bench: decode/resize/warp timing (bench/img.sh)" },
     { "index", dev_index, "index crashtest: SIGKILL durability driver (tests)" },
     { "nn",    dev_nn,    "nn fma|hold|dump: FMA ceiling, peak RSS, planned graph" },
