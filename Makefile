@@ -49,11 +49,17 @@ endif
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
             -Wformat=2 -Werror=implicit-function-declaration
 CFLAGS   ?= $(OPT) -g
+# libpq's header directory (the server store, src/store/pg.c)
+PG_INCLUDE ?= $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 ALL_CFLAGS := -std=c17 -D_GNU_SOURCE $(WARN) $(FUZZ_NOWERROR) $(CFLAGS) $(SANFLAGS) -fPIC \
-            -fvisibility=hidden -Iinclude -Isrc -MMD -MP \
+            -fvisibility=hidden -Iinclude -Isrc -I$(PG_INCLUDE) -MMD -MP \
             -DSL_VERSION='"$(VERSION)"'
 LDFLAGS  ?=
-LIBS     := -ljpeg -lpng16 -lz -ljansson -lsodium -lpthread -lm
+LIBS     := -ljpeg -lpng16 -lz -ljansson -lsodium -lcrypto -lpthread -lm
+# the server store (src/store/): SQLite and PostgreSQL (libpq)
+LIBS     += -lsqlite3 -lpq
+# the HTTP server (src/http)
+LIBS     += -lmicrohttpd
 ifeq ($(XNNPACK),1)
   ALL_CFLAGS += -DSL_HAVE_XNNPACK=1
   LIBS     += -lXNNPACK -lpthreadpool
@@ -83,7 +89,7 @@ endif
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 DEV_SRC  := $(sort $(wildcard dev/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/calendar_data.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 DEV_OBJ  := $(DEV_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/util.o $(BUILD)/cli/face_opts.o
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
@@ -124,14 +130,33 @@ $(BUILD)/gen/tests.def: $(TEST_SRC)
 	@grep -ho '^SL_TEST([a-z0-9_]*, *[a-z0-9_]*)' $(TEST_SRC) | \
 	  sed 's/^SL_TEST/SL_TEST_ENTRY/' > $@.tmp && mv $@.tmp $@
 
+# The shipped working-day calendar, compiled in (sl_calendar_builtin).
+$(BUILD)/gen/calendar_data.c: share/shualian/calendar-cn.txt
+	@mkdir -p $(dir $@)
+	@{ echo '/* Generated from $< by the Makefile. */'; \
+	   echo '#include <stddef.h>'; \
+	   echo 'const char sl__calendar_cn[] = {'; \
+	   od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	   echo '0 };'; \
+	   echo 'const size_t sl__calendar_cn_len = sizeof sl__calendar_cn - 1;'; } > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/calendar_data.o: $(BUILD)/gen/calendar_data.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
 # where the installed face calibration table is looked up (pipeline_calib.c)
-$(BUILD)/src/face/pipeline_calib.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
+$(BUILD)/src/face/pipeline_calib.o $(BUILD)/cli/cmd_matters.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
 
 $(BUILD)/tests/unit/main.o: $(BUILD)/gen/tests.def
 $(BUILD)/tests/unit/%.o: ALL_CFLAGS += -I$(BUILD)/gen -Itests/unit
 
 $(BUILD)/shualian-tests: $(TEST_OBJ) $(BUILD)/libshualian.a
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/libshualian.a $(LIBS)
+
+# ONNX's own node tests against the engine (tests/suites/55-onnx-node.sh);
+# a separate program because it uses internal symbols (sl__nn_*).
+ONNX_NODE_SRC := $(sort $(wildcard tests/onnx_node/*.c))
+$(BUILD)/onnx-node-test: $(ONNX_NODE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(ONNX_NODE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libshualian.a $(LIBS)
 
 test: $(BUILD)/shualian-tests $(BUILD)/shualian
 	SL_ROOT=$(CURDIR) $(BUILD)/shualian-tests
@@ -174,7 +199,9 @@ install: $(BUILD)/shualian $(BUILD)/libshualian.a $(BUILD)/libshualian.so
 	ln -sf libshualian.so.0 $(DESTDIR)$(PREFIX)/lib/libshualian.so
 	install -m 644 include/shualian/*.h $(DESTDIR)$(PREFIX)/include/shualian/
 	install -d $(DESTDIR)$(PREFIX)/share/shualian
-	install -m 644 share/shualian/face-calib.json $(DESTDIR)$(PREFIX)/share/shualian/
+	install -m 644 share/shualian/face-calib.json share/shualian/calendar-cn.txt $(DESTDIR)$(PREFIX)/share/shualian/
+	install -d $(DESTDIR)$(PREFIX)/share/shualian/matters
+	install -m 644 share/shualian/matters/*.json $(DESTDIR)$(PREFIX)/share/shualian/matters/
 	install -m 644 man/shualian.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	  -e 's|@LIBS@|$(LIBS)|g' scripts/shualian.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/shualian.pc
@@ -192,3 +219,10 @@ clean:
 # The index benchmark table (bench/index.sh; docs/BENCHMARKS.md "index").
 bench-index: $(BUILD)/shualian-dev
 	bench/index.sh
+
+# Cost per call of each src/crypto operation, both suites (bench/crypto_bench.c;
+# numbers quoted in docs/crypto.md).
+$(BUILD)/crypto-bench: $(BUILD)/bench/crypto_bench.o $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
+bench-crypto: $(BUILD)/crypto-bench
+	$(BUILD)/crypto-bench

@@ -3,9 +3,12 @@
  *
  * Every subcommand is `int cmd_<name>(int argc, char **argv)` registered in
  * the table in main.c; argv[0] is the subcommand's own name. Each prints
- * its result as JSON on stdout; on failure it prints
+ * its result as JSON on stdout; on failure (usage errors too) it prints
  *   {"error":{"code":"<stable name>","status":<n>,"message":"..."}}
  * on stdout, a one-line message on stderr, and exits with sl_cli_exit().
+ * Usage errors have code "usage"; outcomes a citizen may see (no face, an
+ * unreadable photo, a refused challenge) add "zh" and "en" texts. Strings
+ * that are not UTF-8 (file names) have each bad byte replaced by U+FFFD.
  *
  * Exit codes (documented in the man page and README):
  *   0  success
@@ -28,8 +31,6 @@
 #include "shualian/json.h"
 #include "shualian/status.h"
 #include "shualian/util.h"
-/* TEMPORARY: cmd_index.c and cmd_face_engine.c still call sl__ helpers */
-#include "base/base.h"
 
 #ifndef SL_ARRAY_LEN
 #define SL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -52,11 +53,28 @@ int sl_cli_exit(int st);
  * sl_cli_exit(st). 'what' names the command and operand ("img info x.jpg"). */
 int sl_cli_fail(int st, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Prints "shualian <cmd>: <msg>" and a hint to use --help; returns 2. */
+/* Prints the JSON error {"error":{"code":"usage",...}} on stdout and
+ * "shualian <cmd>: <msg>" with a hint to use --help on stderr; returns 2. */
 int sl_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* true if argv holds -h or --help. */
+/* The CLI's one file reader (sl_file_read: regular files only, a FIFO
+ * cannot hang it, at most max bytes -- pass what is needed). Returns -1
+ * with *out (free with sl_free) and *len set, or prints the error naming
+ * path and returns the exit code. */
+int sl_cli_read_file(const char *cmd, const char *path, size_t max, uint8_t **out,
+                     size_t *len);
+/* The error sl_cli_read_file prints for a failed sl_file_read(path, max)
+ * (for callers that map some statuses themselves); returns the exit code. */
+int sl_cli_read_fail(const char *cmd, const char *path, sl_status st, size_t max);
+/* SL_OK if path can be written: an existing writable regular file, or a
+ * new name in an existing writable directory. For outputs checked before
+ * a long run. Creates nothing. */
+sl_status sl_cli_check_writable(const char *path);
+/* true if argv holds -h or --help (before a "--"). */
 bool sl_cli_wants_help(int argc, char **argv);
+/* true if option a is one of the space-separated names ("--in --out"): lets
+ * a parser say "unknown option --x" rather than "missing value after --x". */
+bool sl_cli_opt_known(const char *a, const char *names);
 /* Prints obj (pretty when stdout is a terminal) and drops the reference;
  * returns 0, or 4 if stdout could not be written. */
 int sl_cli_print(json_t *obj);
@@ -66,6 +84,22 @@ bool sl_cli_parse_double(const char *s, double *out);
 /* qsort comparator for doubles, ascending (timing medians). */
 int sl_cli_cmp_double(const void *a, const void *b);
 
+/* Progress of a long run on stderr (cli/progress.c). On a terminal a bar
+ * redrawn in place (carriage return) at most 10 times a second; otherwise
+ * (a log file, CI) a plain line every SL_PROGRESS_LOG_SECONDS and one at
+ * the end, so logs do not fill with redrawn frames. */
+#define SL_PROGRESS_LOG_SECONDS 5
+struct sl_cli_progress {
+    const char *what;          /* "embedding", "pad" (borrowed)             */
+    uint64_t    t0, last;      /* start and last print, monotonic ns        */
+    bool        tty;           /* stderr is a terminal                      */
+};
+void sl_cli_progress_init(struct sl_cli_progress *p, const char *what);
+/* done of total items, 'noface' of them without a face; final ends the
+ * line (always printed). */
+void sl_cli_progress_update(struct sl_cli_progress *p, size_t done, size_t total,
+                            size_t noface, bool final);
+
 /* Subcommands (cli/cmd_*.c). */
 int cmd_version(int argc, char **argv);
 int cmd_img(int argc, char **argv);
@@ -74,6 +108,21 @@ int cmd_face(int argc, char **argv);
 int cmd_calib(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_calendar(int argc, char **argv);
+int cmd_matters(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_admin(int argc, char **argv);
+/* Opens the key file, the store (migrated) and the accounts for serve and
+ * admin: data is the data folder (created 0700 when create), db/keys/suite
+ * may be NULL (defaults under data). Returns -1 on success, else the exit
+ * code (error printed). */
+struct sl_acct_opts;
+typedef struct sl_store sl_store;
+typedef struct sl_keyring sl_keyring;
+typedef struct sl_acct sl_acct;
+int sl_cli_server_open(const char *data, const char *db, const char *keys,
+                       const char *suite, bool create, const struct sl_acct_opts *ao,
+                       sl_store **s, sl_keyring **k, sl_acct **a, const char *cmd);
 /* face engine subcommands (cmd_face_engine.c), rows of cmd_face.c's table */
 int sl_cli_face_detect(int argc, char **argv);
 int sl_cli_face_landmarks(int argc, char **argv);
@@ -81,7 +130,6 @@ int sl_cli_face_embed(int argc, char **argv);
 int sl_cli_face_quality(int argc, char **argv);
 int sl_cli_face_live(int argc, char **argv);
 int sl_cli_face_verify(int argc, char **argv);
-int sl_cli_face_bench(int argc, char **argv);
 /* Per-frame signals for `face challenge check --frames LIST` (lines
  * "t_ms<TAB>image"); the first face frame is the identity reference.
  * Returns -1 when fine, else the exit code (error already printed). */

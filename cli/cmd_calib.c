@@ -14,8 +14,8 @@
 
 #define SCORES_MAX_BYTES ((size_t)1 << 30)
 
-/* One number per line (blank lines and '#' comments allowed). The caller
- * frees *out with free(). */
+/* One cosine score per line, in [-1, 1] (blank lines and '#' comments
+ * allowed). The caller frees *out with free(). */
 static sl_status read_scores(const char *path, float **out, size_t *n,
                              size_t *bad_line)
 {
@@ -44,7 +44,7 @@ static sl_status read_scores(const char *path, float **out, size_t *n,
         float x = strtof(p, &end);
         while (*end == ' ' || *end == '\t' || *end == '\r')
             end++;
-        if (end == p || *end || errno || !isfinite(x)) {
+        if (end == p || *end || errno || !isfinite(x) || x < -1 || x > 1) {
             *bad_line = line;
             st = SL_ERR_INVALID;
             goto out_free_v;
@@ -106,6 +106,8 @@ static int calib_build(int argc, char **argv)
             append = true;
             continue;
         }
+        if (!sl_cli_opt_known(a, "--genuine --impostor --out --mode --model --source"))
+            return sl_cli_usage_error(cmd, "unknown option %s", a);
         if (i + 1 >= argc)
             return sl_cli_usage_error(cmd, "missing value after %s", a);
         const char *v = argv[++i];
@@ -129,12 +131,30 @@ static int calib_build(int argc, char **argv)
         rc = sl_cli_fail(st, cmd, "model id too long");
         goto out;
     }
-    if ((st = read_scores(gpath, &g, &ng, &bad)) != SL_OK) {
-        rc = sl_cli_fail(st, cmd, "%s: unreadable or bad number at line %zu", gpath, bad);
-        goto out;
+    const char *paths[2] = { gpath, ipath };
+    for (int k = 0; k < 2; k++) {
+        bad = 0;
+        st = read_scores(paths[k], k ? &im : &g, k ? &ni : &ng, &bad);
+        if (st == SL_ERR_INVALID && bad)
+            rc = sl_cli_fail(st, cmd, "%s: line %zu: not a cosine score in [-1, 1]", paths[k], bad);
+        else if (st == SL_ERR_INVALID)
+            rc = sl_cli_fail(st, cmd, "%s: no scores", paths[k]);
+        else if (st != SL_OK)
+            rc = sl_cli_read_fail(cmd, paths[k], st, SCORES_MAX_BYTES);
+        if (st != SL_OK)
+            goto out;
     }
-    if ((st = read_scores(ipath, &im, &ni, &bad)) != SL_OK) {
-        rc = sl_cli_fail(st, cmd, "%s: unreadable or bad number at line %zu", ipath, bad);
+    double gm = 0, im_mean = 0;
+    for (size_t i = 0; i < ng; i++)
+        gm += g[i];
+    for (size_t i = 0; i < ni; i++)
+        im_mean += im[i];
+    gm /= (double)ng;
+    im_mean /= (double)ni;
+    if (gm <= im_mean) {        /* sl_calib_add refuses it too; say why here */
+        rc = sl_cli_fail(SL_ERR_INVALID, cmd, "the genuine scores (mean %.4f) are not above "
+                         "the impostor scores (mean %.4f): are --genuine and --impostor "
+                         "swapped?", gm, im_mean);
         goto out;
     }
     if (append) {
@@ -186,9 +206,11 @@ static int calib_query(int argc, char **argv)
         return SL_EXIT_OK;
     }
     const char *path = NULL, *mode = "live", *far_s = NULL, *score_s = NULL;
-    const char *thr_s = "1e-3";
+    const char *thr_s = "far:1e-3";
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!sl_cli_opt_known(a, "--calib --mode --far --score --threshold"))
+            return sl_cli_usage_error(cmd, "unknown option %s", a);
         if (!v)
             return sl_cli_usage_error(cmd, "missing value after %s", a);
         if (strcmp(a, "--calib") == 0) path = v;
@@ -229,7 +251,8 @@ static int calib_query(int argc, char **argv)
     double score;
     sl_threshold_req req;
     if (!sl_cli_parse_double(score_s, &score) || sl_threshold_req_parse(&req, thr_s) != SL_OK) {
-        rc = sl_cli_usage_error(cmd, "bad --score or --threshold");
+        rc = sl_cli_usage_error(cmd, "bad --score or --threshold (far:X, e.g. far:1e-3, "
+                                "or raw:X, e.g. raw:0.35)");
         goto out;
     }
     sl_face_decision d;
@@ -260,5 +283,8 @@ int cmd_calib(int argc, char **argv)
             "usage: shualian calib <command> [<args>]\n\ncommands:\n"
             "  build      calibration table from genuine/impostor score files\n"
             "  query      threshold for a FAR, or the decision for a score\n");
-    return help ? SL_EXIT_OK : SL_EXIT_USAGE;
+    if (help)
+        return SL_EXIT_OK;
+    return argc >= 2 ? sl_cli_usage_error("calib", "'%s' is not a command", argv[1])
+                     : sl_cli_usage_error("calib", "a command is needed");
 }

@@ -10,6 +10,7 @@
  * the result up.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -116,13 +117,18 @@ static sl_status ev_walk(struct ev *e, const char *root)
     return st;
 }
 
-static sl_status ev_pairs(struct ev *e, const char *pairs)
+/* Lists the images of the pairs file (paths relative to its folder, as the
+ * driver reads them). An image that is not there is an error naming it,
+ * before any embedding: counting it as "no face" would skew the result. */
+static sl_status ev_pairs(struct ev *e, const char *pairs, char *err, size_t errcap)
 {
     uint8_t *text;
     size_t len;
     sl_status st = sl_file_read(pairs, 64u << 20, &text, &len);
-    if (st != SL_OK)
+    if (st != SL_OK) {
+        snprintf(err, errcap, "cannot read %s: %s", pairs, sl_status_str(st));
         return st;
+    }
     char base[PATH_MAX];
     snprintf(base, sizeof(base), "%s", pairs);
     char *slash = strrchr(base, '/');
@@ -130,19 +136,32 @@ static sl_status ev_pairs(struct ev *e, const char *pairs)
         *slash = 0;
     else
         snprintf(base, sizeof(base), ".");
-    char *save = NULL;
-    for (char *line = strtok_r((char *)text, "\n", &save); st == SL_OK && line;
-         line = strtok_r(NULL, "\n", &save)) {
+    size_t line = 0;
+    for (char *p = (char *)text, *nl; st == SL_OK && p && *p; p = nl ? nl + 1 : NULL) {
+        nl = strchr(p, '\n');
+        if (nl)
+            *nl = 0;
+        line++;
         char *f[4], *s2 = NULL;
         int nf = 0;
-        for (char *tok = strtok_r(line, "\t\r", &s2); tok && nf < 4; tok = strtok_r(NULL, "\t\r", &s2))
+        for (char *tok = strtok_r(p, "\t\r", &s2); tok && nf < 4; tok = strtok_r(NULL, "\t\r", &s2))
             f[nf++] = tok;
-        if (nf < 3)
+        /* what the driver skips (header, comments, malformed lines: it
+         * reports those with their line number) */
+        if (nf != 4 || f[0][0] == '#' || (line == 1 && strcmp(f[0], "lfw_fold") == 0))
             continue;
         for (int k = 1; k <= 2 && st == SL_OK; k++) {
             char full[PATH_MAX];
-            if (snprintf(full, sizeof(full), "%s/%s", base, f[k]) < (int)sizeof(full))
-                st = ev_add(e, full);
+            struct stat sb;
+            if (snprintf(full, sizeof(full), "%s/%s", base, f[k]) >= (int)sizeof(full))
+                continue;
+            if (stat(full, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+                snprintf(err, errcap, "%.120s:%zu: no image file %.300s (pair paths are relative "
+                                      "to the pairs file's folder)", pairs, line, full);
+                st = SL_ERR_NOT_FOUND;
+                break;
+            }
+            st = ev_add(e, full);
         }
     }
     sl_free(text);
@@ -235,9 +254,17 @@ static uint64_t cfg_hash(const sl_face_config *c, const char *models_dir)
 
 static void ev_cache_load(struct ev *e, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* a regular file or nothing: O_NONBLOCK so a FIFO cannot hang us */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat fsb;
+    if (fd < 0)
         return;
+    FILE *f = fstat(fd, &fsb) == 0 && S_ISREG(fsb.st_mode) ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        close(fd);
+        fprintf(stderr, "eval: the cache %s is not a regular file: not read\n", path);
+        return;
+    }
     char magic[4];
     uint32_t ver;
     uint64_t h, n;
@@ -379,22 +406,6 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static void progress_bar(size_t done, size_t total, size_t noface, uint64_t t0, bool end)
-{
-    double el = (double)(sl_time_mono_ns() - t0) / 1e9;
-    double rate = el > 0 ? done / el : 0;
-    int w = 30, fill = total ? (int)(w * done / total) : w;
-    char bar[64];
-    for (int i = 0; i < w; i++)
-        bar[i] = i < fill ? '#' : '.';
-    bar[w] = 0;
-    fprintf(stderr, "\rembedding [%s] %zu/%zu  %.1f img/s  no face %zu  eta %.0fs ", bar, done,
-            total, rate, noface, rate > 0 ? (total - done) / rate : 0.0);
-    if (end)
-        fputc('\n', stderr);
-    fflush(stderr);
-}
-
 static sl_status ev_prewarm(struct ev *e, long threads)
 {
     size_t todo = 0;
@@ -419,11 +430,13 @@ static sl_status ev_prewarm(struct ev *e, long threads)
         }
         started++;
     }
-    uint64_t t0 = sl_time_mono_ns();
+    struct sl_cli_progress pr;
+    sl_cli_progress_init(&pr, "embedding");
     while (started && atomic_load(&e->done) < todo) {
         struct timespec ts = { 0, 200000000 };
         nanosleep(&ts, NULL);
-        progress_bar(atomic_load(&e->done), todo, atomic_load(&e->noface), t0, false);
+        sl_cli_progress_update(&pr, atomic_load(&e->done), todo, atomic_load(&e->noface),
+                               false);
         bool alive = false;
         for (long k = 0; k < started; k++)
             alive |= w[k].st == SL_OK;
@@ -437,7 +450,8 @@ static sl_status ev_prewarm(struct ev *e, long threads)
         sl_face_session_free(w[k].s);
     }
     if (started)
-        progress_bar(atomic_load(&e->done), todo, atomic_load(&e->noface), t0, true);
+        sl_cli_progress_update(&pr, atomic_load(&e->done), todo, atomic_load(&e->noface),
+                               true);
     return started ? st : (st != SL_OK ? st : SL_ERR_INTERNAL);
 }
 
@@ -459,6 +473,22 @@ static sl_status cb_embed(void *ctx, const char *path, float *out, size_t dim)
     if (it && it->state == EV_NOFACE)
         return SL_NO_FACE;
     return embed_file(e->main_s, e->cfg, canon, out, NULL, e->quality, e->q_reason);
+}
+
+/* The driver's progress (its own stages) through the CLI's one display. */
+struct ev_progress {
+    struct sl_cli_progress p;
+    const char            *what;
+};
+
+static void cb_progress(void *ctx, const char *what, size_t done, size_t total,
+                        size_t noface, bool final)
+{
+    struct ev_progress *ep = ctx;
+    if (!ep->what || strcmp(ep->what, what) != 0)
+        sl_cli_progress_init(&ep->p, what);
+    ep->what = what;
+    sl_cli_progress_update(&ep->p, done, total, noface, final);
 }
 
 static sl_status cb_live(void *ctx, const char *path, float *score)
@@ -483,7 +513,11 @@ int cmd_eval(int argc, char **argv)
                "program build and model files.\n"
                "--quality verify|enrol [--quality-min-side PX]: images whose main face\n"
                "fails the quality preset count as no face (refused at capture); the\n"
-               "first failed reason of each is counted in quality_rejected.\n");
+               "first failed reason of each is counted in quality_rejected.\n"
+               "Pairs file: lines 'fold<TAB>path1<TAB>path2<TAB>same(0/1)'; the paths\n"
+               "are relative to the pairs file's folder (not --faces); a missing image\n"
+               "is an error (exit 4), not a pair without a face. --faces needs at least\n"
+               "one <identity>/<image>. Output files are checked before the run.\n");
         sl_cli_fe_help();
         return SL_EXIT_OK;
     }
@@ -495,6 +529,11 @@ int cmd_eval(int argc, char **argv)
         return sl_cli_usage_error(cmd, "unexpected argument '%s'", o.pos[0]);
     if (!o.faces && !o.pairs && !o.pad)
         return sl_cli_usage_error(cmd, "--faces, --pairs or --pad is required");
+    /* outputs first: a long run must not end on an unwritable path */
+    const char *outs[] = { o.json_out, o.plot, o.roc, o.calib_out, o.cache };
+    for (size_t k = 0; k < SL_ARRAY_LEN(outs); k++)
+        if (sl_cli_check_writable(outs[k]) != SL_OK)
+            return sl_cli_fail(SL_ERR_IO, cmd, "cannot write %s", outs[k]);
     struct ev e;
     memset(&e, 0, sizeof(e));
     e.cfg = &o.cfg;
@@ -517,22 +556,30 @@ int cmd_eval(int argc, char **argv)
                       (o.quality_gate ? SL_FM_BIT(SL_FM_POSE) | SL_FM_BIT(SL_FM_EYE) : 0) |
                       (o.pad ? SL_FM_BIT(SL_FM_DETECT) | SL_FM_BIT(SL_FM_LANDMARK) |
                                SL_FM_BIT(SL_FM_LIVENESS) : 0);
-    sl_face_engine_opts eo = { o.models, models, o.backend, 1 };
-    sl_status st = sl_face_engine_new(&e.eng, &eo, err, sizeof(err));
+    sl_status st;
+    if (o.faces && (st = ev_walk(&e, o.faces)) != SL_OK) {
+        rc = sl_cli_fail(st, cmd, "cannot list %s", o.faces);
+        goto out;
+    }
+    if (o.faces && e.n == 0) {
+        rc = sl_cli_fail(SL_ERR_INVALID, cmd, "no images in %s (want %s/<identity>/<image>"
+                         ".jpg or .png)", o.faces, o.faces);
+        goto out;
+    }
+    if (o.pairs && (st = ev_pairs(&e, o.pairs, err, sizeof(err))) != SL_OK) {
+        rc = sl_cli_fail(st, cmd, "%s", err[0] ? err : sl_status_str(st));
+        goto out;
+    }
+    sl_face_engine_opts eo = { .models_dir = o.models, .models = models,
+                               .backend = o.backend, .threads = 1,
+                               .skip_model_check = o.no_model_check };
+    st = sl_face_engine_new(&e.eng, &eo, err, sizeof(err));
     if (st != SL_OK) {
         rc = sl_cli_fail(st, cmd, "%s", err);
         goto out;
     }
     if ((st = sl_face_session_new(&e.main_s, e.eng)) != SL_OK) {
         rc = sl_cli_fail(st, cmd, "cannot create a session");
-        goto out;
-    }
-    if (o.faces && (st = ev_walk(&e, o.faces)) != SL_OK) {
-        rc = sl_cli_fail(st, cmd, "cannot list %s", o.faces);
-        goto out;
-    }
-    if (o.pairs && (st = ev_pairs(&e, o.pairs)) != SL_OK) {
-        rc = sl_cli_fail(st, cmd, "cannot read %s", o.pairs);
         goto out;
     }
     if ((st = ev_finish_list(&e)) != SL_OK) {
@@ -547,12 +594,13 @@ int cmd_eval(int argc, char **argv)
     }
     if (o.cache && (st = ev_cache_save(&e, o.cache)) != SL_OK)
         fprintf(stderr, "eval: cannot write the cache %s\n", o.cache);
+    struct ev_progress evp = { .what = NULL };
     sl_eval_opts eopt = {
         .root = o.faces, .pairs = o.pairs, .pad_root = o.pad,
         .pad_threshold = isnan(o.pad_threshold) ? sl_passive_defaults().live_min
                                                 : o.pad_threshold,
         .det_svg = o.plot, .roc_svg = o.roc, .calib_out = o.calib_out,
-        .model_id = SL_FACE_ENGINE_MODEL_ID, .progress = stderr,
+        .model_id = SL_FACE_ENGINE_MODEL_ID, .progress = cb_progress, .progress_ctx = &evp,
     };
     sl_eval_embedder emb = { &e, SL_FACE_EMBED_DIM, cb_embed, o.pad ? cb_live : NULL };
     if ((st = sl_eval_run(&res, &eopt, &emb, err, sizeof(err))) != SL_OK) {

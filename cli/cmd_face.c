@@ -27,9 +27,9 @@ static json_t *read_json(const char *what, const char *path, int *exit_code)
 {
     uint8_t *text;
     size_t len;
-    sl_status st = sl_file_read(path, FACE_JSON_MAX_BYTES, &text, &len);
-    if (st != SL_OK) {
-        *exit_code = sl_cli_fail(st, what, "cannot read %s", path);
+    int rc = sl_cli_read_file(what, path, FACE_JSON_MAX_BYTES, &text, &len);
+    if (rc >= 0) {
+        *exit_code = rc;
         return NULL;
     }
     char err[160];
@@ -59,6 +59,9 @@ static int challenge_new(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long n;
+        if (!sl_cli_opt_known(a, "--min-steps --max-steps --digits --step-ms --lead-ms "
+                                 "--now --actions"))
+            return sl_cli_usage_error(cmd, "unknown option %s", a);
         if (!v)
             return sl_cli_usage_error(cmd, "missing value after %s", a);
         i++;
@@ -89,7 +92,8 @@ static int challenge_new(int argc, char **argv)
             return sl_cli_usage_error(cmd, "bad option or value: %s %s", a, v);
     }
     if (o.min_steps > o.max_steps)
-        o.max_steps = o.min_steps;
+        return sl_cli_usage_error(cmd, "--min-steps %u is more than --max-steps %u",
+                                  (unsigned)o.min_steps, (unsigned)o.max_steps);
     sl_challenge c;
     sl_status st = sl_challenge_new(&c, &o, now);
     if (st != SL_OK)
@@ -159,6 +163,10 @@ static int challenge_check(int argc, char **argv)
     sl_liveness_cfg cfg = sl_liveness_cfg_default();
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!sl_cli_opt_known(a, "--challenge --signals --frames --models --min-similarity "
+                                 "--live-min --spoof-max --turn-deg --nod-deg --yaw-sign "
+                                 "--pitch-sign --max-cycles-per-digit"))
+            return sl_cli_usage_error(cmd, "unknown option %s", a);
         if (!v)
             return sl_cli_usage_error(cmd, "missing value after %s", a);
         if (strcmp(a, "--challenge") == 0)
@@ -208,6 +216,13 @@ static int challenge_check(int argc, char **argv)
     }
     sl_challenge_result r;
     st = sl_challenge_analyse(&r, &c, frames, n, &cfg);
+    if (st == SL_ERR_CHALLENGE_SIGNAL) {
+        rc = sl_cli_fail(st, cmd, "%s: a face frame has a signal out of its range "
+                                  "(similarity -1..1; eye_open_*, live_score 0..1; yaw, "
+                                  "pitch, roll -180..180; mouth_open 0..10)",
+                         spath ? spath : fpath);
+        goto out;
+    }
     if (st != SL_OK) {
         rc = sl_cli_fail(st, cmd, "cannot analyse %s (times must increase; face "
                                   "frames need a similarity; thresholds consistent)", spath);
@@ -247,9 +262,11 @@ static int dispatch(const char *prefix, const struct face_sub *subs, int argc,
     fprintf(f, "usage: shualian %s <command> [<args>]\n\ncommands:\n", prefix);
     for (const struct face_sub *s = subs; s->name; s++)
         fprintf(f, "  %-10s %s\n", s->name, s->summary);
-    if (argc >= 2 && !help)
-        fprintf(stderr, "\nshualian %s: '%s' is not a command\n", prefix, argv[1]);
-    return help ? SL_EXIT_OK : SL_EXIT_USAGE;
+    if (help)
+        return SL_EXIT_OK;
+    fputc('\n', stderr);
+    return argc >= 2 ? sl_cli_usage_error(prefix, "'%s' is not a command", argv[1])
+                     : sl_cli_usage_error(prefix, "a command is needed");
 }
 
 static int face_challenge(int argc, char **argv)
@@ -261,7 +278,6 @@ static int face_challenge(int argc, char **argv)
  * here when the engine is wired. */
 static const struct face_sub face_subs[] = {
     { "challenge", face_challenge, "active-liveness challenges: new, check" },
-    { "bench",     sl_cli_face_bench,     "time the largest-face pipeline (one thread)" },
     { "detect",    sl_cli_face_detect,    "find faces: boxes, scores, 5 points" },
     { "embed",     sl_cli_face_embed,     "512-d embedding / template of the main face" },
     { "landmarks", sl_cli_face_landmarks, "68 landmarks of the main face (--all: every face)" },

@@ -24,11 +24,17 @@
 #define FE_IMAGE_MAX_BYTES SL_IMAGE_DEFAULT_MAX_BYTES
 #define FE_MAX_FACES 32
 
+/* calib: the calibration file of a command that decides (verify: --calib
+ * or $SL_CALIB); NULL = the shipped table, so a broken $SL_CALIB does not
+ * stop detect or embed. */
 static int fe_engine(sl_face_engine **e, sl_face_session **s, const struct fe_opts *o,
-                     uint32_t models, const char *cmd)
+                     uint32_t models, const char *calib, const char *cmd)
 {
     char err[512] = "";
-    sl_face_engine_opts eo = { o->models, models, o->backend, 1 };
+    sl_face_engine_opts eo = { .models_dir = o->models, .models = models,
+                               .backend = o->backend, .threads = 1,
+                               .calib_path = calib,
+                               .skip_model_check = o->no_model_check };
     sl_status st = sl_face_engine_new(e, &eo, err, sizeof(err));
     if (st != SL_OK)
         return sl_cli_fail(st, cmd, "%s", err[0] ? err : sl_status_str(st));
@@ -44,11 +50,11 @@ static int fe_load(struct sl_image **img, const char *path, const char *cmd)
 {
     uint8_t *buf;
     size_t len;
-    sl_status st = sl__read_file(path, FE_IMAGE_MAX_BYTES, &buf, &len);
-    if (st != SL_OK)
-        return sl_cli_fail(st, cmd, "cannot read %s", path);
-    st = sl_image_decode(buf, len, NULL, 3, img, NULL);
-    sl__free(buf);
+    int rc = sl_cli_read_file(cmd, path, FE_IMAGE_MAX_BYTES, &buf, &len);
+    if (rc >= 0)
+        return rc;
+    sl_status st = sl_image_decode(buf, len, NULL, 3, img, NULL);
+    sl_free(buf);
     if (st != SL_OK)
         return sl_cli_fail(st, cmd, "%s: %s", path, sl_status_str(st));
     return -1;
@@ -117,7 +123,7 @@ static sl_status fe_annotate(const char *path, const struct sl_image *img,
     uint8_t *png;
     size_t len;
     if ((st = sl_image_encode_png(im, 6, &png, &len)) == SL_OK) {
-        st = sl__write_file(path, png, len);
+        st = sl_file_write(path, png, len);
         sl_image_bytes_free(png);
     }
     sl_image_free(im);
@@ -125,12 +131,6 @@ static sl_status fe_annotate(const char *path, const struct sl_image *img,
 }
 
 /* ---- JSON pieces ---- */
-
-static json_t *box_json(const sl_face_box *b)
-{
-    return json_pack("[o,o,o,o]", sl_json_real(b->x0, 6), sl_json_real(b->y0, 6),
-                     sl_json_real(b->x1, 6), sl_json_real(b->y1, 6));
-}
 
 static json_t *points_json(const sl_point2f *p, int n)
 {
@@ -146,7 +146,7 @@ static json_t *face_json(const sl_face_result *r, bool lm68)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    json_object_set_new(o, "box", box_json(&r->box));
+    json_object_set_new(o, "box", sl_face_box_json(&r->box));
     json_object_set_new(o, "score", sl_json_real(r->box.score, 5));
     json_object_set_new(o, "points5", points_json(r->pts5, SL_FACE_POINTS5));
     if (lm68)
@@ -182,24 +182,7 @@ static json_t *quality_json(const struct sl_image *img, const sl_face_result *r,
     enum sl_quality_reason rs[SL_Q_REASON_MAX];
     size_t n = sl_quality_check(rs, SL_ARRAY_LEN(rs), &m, &th);
     *pass = n == 0;
-    json_t *meas = json_pack("{s:i, s:i, s:I}", "image_w", m.image_w, "image_h", m.image_h,
-                             "face_count", (json_int_t)m.face_count);
-    if (meas && found) {
-        json_object_set_new(meas, "interocular_px", sl_json_real(m.interocular_px, 5));
-        json_object_set_new(meas, "sharpness", sl_json_real(m.sharpness, 5));
-        json_object_set_new(meas, "luma_mean", sl_json_real(m.luma_mean, 5));
-        json_object_set_new(meas, "luma_std", sl_json_real(m.luma_std, 5));
-        /* not the face object's fr_pose yaw/roll: the yaw the check used
-         * (landmarks, or fr_pose when they do not fit) and the eye line */
-        json_object_set_new(meas, "yaw_checked", sl_json_real(m.yaw, 4));
-        json_object_set_new(meas, "pitch", sl_json_real(m.pitch, 4));
-        json_object_set_new(meas, "roll_eye_line", sl_json_real(m.roll, 4));
-        json_object_set_new(meas, "eye_open_left", sl_json_real(m.eye_open_left, 4));
-        json_object_set_new(meas, "eye_open_right", sl_json_real(m.eye_open_right, 4));
-    }
-    return json_pack("{s:s, s:b, s:o, s:o}", "preset", preset, "pass", n == 0,
-                     "reasons", sl_quality_reasons_to_json(rs, SL_MIN(n, SL_ARRAY_LEN(rs))),
-                     "measurements", meas);
+    return sl_face_quality_json(&m, rs, SL_MIN(n, SL_ARRAY_LEN(rs)), n == 0, preset);
 }
 
 /* ---- subcommands ---- */
@@ -260,9 +243,9 @@ static int fe_run(enum fe_kind kind, int argc, char **argv, const char *cmd)
     if (kind == FE_DETECT && o.attributes)
         mods |= SL_FM_BIT(SL_FM_AGE) | SL_FM_BIT(SL_FM_GENDER) | SL_FM_BIT(SL_FM_POSE) |
                 SL_FM_BIT(SL_FM_EYE);
-    if ((rc = fe_engine(&e, &s, &o, mods, cmd)) >= 0)
+    if ((rc = fe_engine(&e, &s, &o, mods, NULL, cmd)) >= 0)
         goto out;
-    if (!(res = sl__calloc(FE_MAX_FACES, sizeof(*res)))) {
+    if (!(res = calloc(FE_MAX_FACES, sizeof(*res)))) {
         rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
         goto out;
     }
@@ -276,7 +259,7 @@ static int fe_run(enum fe_kind kind, int argc, char **argv, const char *cmd)
         rc = sl_cli_fail(st, cmd, "%s: %s", o.pos[0], sl_status_str(st));
         goto out;
     }
-    out = json_pack("{s:s, s:i, s:i, s:I}", "image", o.pos[0], "width", (int)img->width,
+    out = json_pack("{s:o, s:i, s:i, s:I}", "image", sl_json_text(o.pos[0]), "width", (int)img->width,
                     "height", (int)img->height, "face_count", (json_int_t)found);
     if (!out) {
         rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
@@ -299,7 +282,7 @@ static int fe_run(enum fe_kind kind, int argc, char **argv, const char *cmd)
         json_object_set_new(out, "model_id", json_string(SL_FACE_ENGINE_MODEL_ID));
         json_object_set_new(out, "flip_fusion", json_boolean(o.cfg.flip));
         if (o.template_out) {
-            sl_face_template *t = sl__malloc(sizeof(*t));
+            sl_face_template *t = malloc(sizeof(*t));
             uint8_t buf[SL_FACE_TEMPLATE_HEADER + 4 * SL_FACE_TEMPLATE_MAX_DIM + 4];
             size_t len = 0;
             st = t ? sl_face_template_init(t, SL_FACE_ENGINE_MODEL_ID, SL_FACE_ELEM_F32,
@@ -307,14 +290,14 @@ static int fe_run(enum fe_kind kind, int argc, char **argv, const char *cmd)
                    : SL_ERR_NOMEM;
             if (st == SL_OK)
                 st = sl_face_template_write(buf, sizeof(buf), &len, t);
-            sl__free(t);
+            free(t);
             if (st == SL_OK)
-                st = sl__write_file(o.template_out, buf, len);
+                st = sl_file_write(o.template_out, buf, len);
             if (st != SL_OK) {
                 rc = sl_cli_fail(st, cmd, "cannot write template %s", o.template_out);
                 goto out;
             }
-            json_object_set_new(out, "template", json_string(o.template_out));
+            json_object_set_new(out, "template", sl_json_text(o.template_out));
         }
     }
     if (kind == FE_QUALITY) {
@@ -355,7 +338,7 @@ static int fe_run(enum fe_kind kind, int argc, char **argv, const char *cmd)
         rc = SL_EXIT_NEGATIVE;
 out:
     json_decref(out);
-    sl__free(res);
+    free(res);
     sl_image_free(img);
     sl_face_session_free(s);
     sl_face_engine_free(e);
@@ -381,7 +364,9 @@ int sl_cli_face_verify(int argc, char **argv)
                "the dev set; --calib, $SL_CALIB or the shipped table), the estimated\n"
                "FAR/FRR there, and the quality of both images. Exit 0 match, 1 no match\n"
                "(or no face). A or B may be a stored template (face embed --template)\n"
-               "instead of an image, e.g. the registry photo's.\n");
+               "instead of an image, e.g. the registry photo's. --threshold is far:X\n"
+               "(a false-accept rate, at most 0.1 and measured on the calibration set)\n"
+               "or raw:X (a cosine in [-1, 1]); a bare number is refused.\n");
         sl_cli_fe_help();
         return SL_EXIT_OK;
     }
@@ -391,310 +376,87 @@ int sl_cli_face_verify(int argc, char **argv)
         return rc;
     if (o.npos != 2)
         return sl_cli_usage_error(cmd, "two image files are expected");
-    sl_threshold_req req;
-    if (sl_threshold_req_parse(&req, o.threshold) != SL_OK)
-        return sl_cli_usage_error(cmd, "bad --threshold '%s' (far:1e-3 or raw:0.35)",
-                                  o.threshold);
+    sl_face_verify_opts vo = sl_face_verify_opts_default();
+    vo.cfg = o.cfg;
+    vo.enrol_preset = strcmp(o.preset, "enrol") == 0;
+    if (sl_face_threshold_parse(o.threshold, &vo.threshold) != SL_OK)
+        return sl_cli_usage_error(cmd, "bad --threshold '%s': write far:X for a false-accept "
+                                  "rate (e.g. far:1e-3) or raw:X for a cosine threshold "
+                                  "(e.g. raw:0.35)", o.threshold);
+    if (strlen(o.mode) >= sizeof(vo.mode))
+        return sl_cli_usage_error(cmd, "bad --mode '%s'", o.mode);
+    memcpy(vo.mode, o.mode, strlen(o.mode) + 1);
     sl_face_engine *e = NULL;
     sl_face_session *s = NULL;
-    struct sl_image *img[2] = { NULL, NULL };
-    sl_face_result *res = NULL;
-    json_t *out = NULL, *q[2] = { NULL, NULL };
-    sl_face_template *tpl[2] = { NULL, NULL };
-    sl_calib cal;
-    bool have_cal = false;
+    sl_face_input in[2] = { { NULL, NULL }, { NULL, NULL } };
+    sl_face_verdict *v = NULL;
     /* an operand may be a stored template (SLFT) instead of an image */
     for (int k = 0; k < 2; k++) {
         uint8_t *buf;
         size_t len;
-        sl_status rs = sl__read_file(o.pos[k], FE_IMAGE_MAX_BYTES, &buf, &len);
-        if (rs == SL_OK && len >= 4 && memcmp(buf, SL_FACE_TEMPLATE_MAGIC, 4) == 0) {
-            tpl[k] = sl__malloc(sizeof(*tpl[k]));
-            rs = tpl[k] ? sl_face_template_read(tpl[k], buf, len) : SL_ERR_NOMEM;
-            sl__free(buf);
-            if (rs != SL_OK) {
-                rc = sl_cli_fail(rs, cmd, "%s: not a readable template", o.pos[k]);
-                goto out;
-            }
-            continue;
-        }
-        if (rs == SL_OK)
-            sl__free(buf);
-        if ((rc = fe_load(&img[k], o.pos[k], cmd)) >= 0)
+        sl_status st = sl_file_read(o.pos[k], FE_IMAGE_MAX_BYTES, &buf, &len);
+        if (st != SL_OK) {
+            rc = sl_cli_fail(st, cmd, "cannot read %s", o.pos[k]);
             goto out;
-    }
-    sl_status st = sl_face_calib_load_default(&cal, o.calib);
-    if (st != SL_OK) {
-        const char *which = o.calib ? o.calib : getenv("SL_CALIB");
-        rc = sl_cli_fail(st, cmd, "cannot load calibration %s",
-                         which ? which : "(share/shualian/face-calib.json or built-in)");
-        goto out;
-    }
-    have_cal = true;
-    const sl_calib_table *tab = sl_calib_get(&cal, o.mode);
-    if (!tab && req.kind == SL_THRESHOLD_FAR) {
-        rc = sl_cli_fail(SL_ERR_NOT_FOUND, cmd, "no calibration table for mode '%s'", o.mode);
-        goto out;
-    }
-    if ((rc = fe_engine(&e, &s, &o, SL_FM_CORE | SL_FM_BIT(SL_FM_POSE) | SL_FM_BIT(SL_FM_EYE),
-                        cmd)) >= 0)
-        goto out;
-    if (!(res = sl__calloc(2, sizeof(*res)))) {
-        rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
-        goto out;
-    }
-    size_t found[2] = { 0, 0 };
-    for (int k = 0; k < 2; k++) {
-        size_t n = 0;
-        if (tpl[k]) {
-            sl_face_template mine;
-            if (tpl[k]->dim != SL_FACE_EMBED_DIM ||
-                sl_face_template_init(&mine, SL_FACE_ENGINE_MODEL_ID, SL_FACE_ELEM_F32,
-                                      tpl[k]->v, tpl[k]->dim, true) != SL_OK ||
-                strcmp(tpl[k]->model_id, SL_FACE_ENGINE_MODEL_ID) != 0) {
-                rc = sl_cli_fail(SL_ERR_FACE_TEMPLATE_MISMATCH, cmd,
-                                 "%s: template of model '%s', this engine makes '%s'",
-                                 o.pos[k], tpl[k]->model_id, SL_FACE_ENGINE_MODEL_ID);
-                goto out;
-            }
-            memcpy(res[k].emb, mine.v, sizeof(res[k].emb));
-            found[k] = 1;
-            q[k] = json_pack("{s:s, s:s}", "template", o.pos[k], "model_id",
-                             tpl[k]->model_id);
-            continue;
         }
-        st = sl_face_process(s, img[k], &o.cfg,
-                             SL_FACE_DO_EMBED | SL_FACE_DO_QUALITY | SL_FACE_DO_POSE |
-                             SL_FACE_DO_EYES, &res[k], 1, &n, &found[k]);
-        if (st != SL_OK && st != SL_NO_FACE) {
+        st = sl_face_input_decode(buf, len, &in[k]);
+        sl_free(buf);
+        if (st == SL_ERR_FACE_TEMPLATE_FORMAT) {
+            rc = sl_cli_fail(st, cmd, "%s: not a readable template", o.pos[k]);
+            goto out;
+        }
+        if (st != SL_OK) {
             rc = sl_cli_fail(st, cmd, "%s: %s", o.pos[k], sl_status_str(st));
             goto out;
         }
-        bool pass;
-        q[k] = quality_json(img[k], &res[k], found[k], o.preset, &pass);
-        json_object_set_new(q[k], "image", json_string(o.pos[k]));
-        json_object_set_new(q[k], "face_count", json_integer((json_int_t)found[k]));
-        if (found[k])
-            json_object_set_new(q[k], "box", box_json(&res[k].box));
     }
-    if (!found[0] || !found[1]) {
-        out = json_pack("{s:b, s:n, s:s, s:o, s:o}", "match", 0, "score", "reason", "no_face",
-                        "a", q[0], "b", q[1]);
-        q[0] = q[1] = NULL;
-        rc = sl_cli_print(out);
-        out = NULL;
-        if (rc == SL_EXIT_OK)
-            rc = SL_EXIT_NEGATIVE;
+    if ((rc = fe_engine(&e, &s, &o, SL_FM_CORE | SL_FM_BIT(SL_FM_POSE) | SL_FM_BIT(SL_FM_EYE),
+                        o.calib, cmd)) >= 0)
+        goto out;
+    if (!(v = malloc(sizeof(*v)))) {
+        rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
         goto out;
     }
-    double cosv = sl_face_cosine(res[0].emb, res[1].emb, SL_FACE_EMBED_DIM);
-    sl_face_decision d;
-    if ((st = sl_calib_decide(&d, tab, cosv, req)) != SL_OK) {
-        rc = sl_cli_fail(st, cmd, "cannot decide (threshold request %s)", o.threshold);
+    sl_status st = sl_face_verify(s, &in[0], &in[1], &vo, v);
+    if (st != SL_OK) {
+        int k = v->failed_side;
+        if (st == SL_ERR_FACE_TEMPLATE_MISMATCH && k >= 0)
+            rc = sl_cli_fail(st, cmd, "%s: template of model '%s', this engine makes '%s'",
+                             o.pos[k], v->side[k].model_id, SL_FACE_ENGINE_MODEL_ID);
+        else if (k >= 0)
+            rc = sl_cli_fail(st, cmd, "%s: %s", o.pos[k], sl_status_str(st));
+        else if (st == SL_ERR_NOT_FOUND)
+            rc = sl_cli_fail(st, cmd, "no calibration table for mode '%s'", o.mode);
+        else if (st == SL_ERR_FACE_FAR_UNSUPPORTED)
+            rc = sl_cli_fail(st, cmd, "--threshold %s: the calibration (%s) measures FAR "
+                             "from 1 impostor pair up to %g; ask within that or give raw:X",
+                             o.threshold, v->calibration, SL_FACE_FAR_MAX);
+        else
+            rc = sl_cli_fail(st, cmd, "cannot decide (threshold request %s)", o.threshold);
         goto out;
     }
-    out = json_pack("{s:b, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o}",
-                    "match", d.match, "score", sl_json_real(d.score, 6),
-                    "threshold", sl_json_real(d.threshold, 6),
-                    "far_estimate", sl_json_real(d.far_estimate, 4),
-                    "frr_estimate", sl_json_real(d.frr_estimate, 4),
-                    "request", o.threshold, "mode", o.mode,
-                    "calibration", cal.source, "a", q[0], "b", q[1]);
-    q[0] = q[1] = NULL;
-    if (o.annotate && img[0]) {
+    json_t *out = sl_face_verdict_json(v, o.pos[0], o.pos[1]);
+    if (!out) {
+        rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
+        goto out;
+    }
+    if (!v->no_face && o.annotate && in[0].image) {
         /* side by side is not needed: annotate A */
-        bool okv[1] = { d.match };
-        if ((st = fe_annotate(o.annotate, img[0], &res[0], 1, okv, NULL, 0)) != SL_OK) {
+        bool okv[1] = { v->decision.match };
+        if ((st = fe_annotate(o.annotate, in[0].image, &v->side[0].face, 1, okv, NULL, 0)) !=
+            SL_OK) {
+            json_decref(out);
             rc = sl_cli_fail(st, cmd, "cannot write %s", o.annotate);
             goto out;
         }
     }
     rc = sl_cli_print(out);
-    out = NULL;
-    if (rc == SL_EXIT_OK && !d.match)
+    if (rc == SL_EXIT_OK && (v->no_face || !v->decision.match))
         rc = SL_EXIT_NEGATIVE;
 out:
-    sl__free(tpl[0]);
-    sl__free(tpl[1]);
-    json_decref(q[0]);
-    json_decref(q[1]);
-    json_decref(out);
-    if (have_cal)
-        sl_calib_free(&cal);
-    sl__free(res);
-    sl_image_free(img[0]);
-    sl_image_free(img[1]);
-    sl_face_session_free(s);
-    sl_face_engine_free(e);
-    return rc;
-}
-
-/* ---- bench ---- */
-
-static int cmp_dbl(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* `face bench IMAGE... [--runs N] [--dump DIR]`: median wall time of the
- * largest-face pipeline (detect incl. resize, landmarks, align, embed,
- * passive liveness) per image on one thread, from decoded pixels; --dump
- * writes each decoded image as DIR/<k>.rgb (8-byte header: u32 width,
- * u32 height, little-endian; then RGB rows) for the ORT peer. */
-int sl_cli_face_bench(int argc, char **argv)
-{
-    const char *cmd = "face bench";
-    if (sl_cli_wants_help(argc, argv)) {
-        printf("usage: shualian face bench IMAGE... [--runs N] [--dump DIR] [options]\n\n"
-               "Times the largest-face pipeline (detect incl. resize, landmarks, align,\n"
-               "embed, passive liveness) on one thread from decoded pixels; prints the\n"
-               "median per image and per stage. --dump DIR writes the decoded pixels\n"
-               "(DIR/<k>.rgb: u32 width, u32 height, RGB rows) for the ORT peer.\n");
-        sl_cli_fe_help();
-        return SL_EXIT_OK;
-    }
-    long runs = 30;
-    const char *dump = NULL;
-    /* pull our own options out before the common parser */
-    char *rest[64];
-    int nrest = 0;
-    for (int i = 0; i < argc && nrest < 64; i++) {
-        if (i > 0 && strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
-            if (!sl_cli_parse_long(argv[++i], 1, 100000, &runs))
-                return sl_cli_usage_error(cmd, "bad --runs");
-        } else if (i > 0 && strcmp(argv[i], "--dump") == 0 && i + 1 < argc) {
-            dump = argv[++i];
-        } else {
-            rest[nrest++] = argv[i];
-        }
-    }
-    struct fe_opts o;
-    int rc = sl_cli_fe_parse(&o, nrest, rest, cmd);
-    if (rc >= 0)
-        return rc;
-    if (o.npos < 1)
-        return sl_cli_usage_error(cmd, "at least one image is expected");
-    sl_face_engine *e = NULL;
-    sl_face_session *s = NULL;
-    double *t = NULL;
-    json_t *out = NULL, *imgs = NULL;
-    if ((rc = fe_engine(&e, &s, &o, SL_FM_CORE | SL_FM_BIT(SL_FM_LIVENESS), cmd)) >= 0)
-        return rc;
-    if (!(t = sl__malloc((size_t)runs * sizeof(double))) || !(imgs = json_array())) {
-        rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
-        goto out;
-    }
-    double all = 0;
-    for (int k = 0; k < o.npos; k++) {
-        struct sl_image *img = NULL;
-        if ((rc = fe_load(&img, o.pos[k], cmd)) >= 0)
-            goto out;
-        if (dump) {
-            char p[4096];
-            snprintf(p, sizeof(p), "%s/%d.rgb", dump, k);
-            FILE *f = fopen(p, "wb");
-            uint32_t hd[2] = { img->width, img->height };
-            bool ok = f && fwrite(hd, 4, 2, f) == 2;
-            for (uint32_t y = 0; ok && y < img->height; y++)
-                ok = fwrite(img->data + y * img->stride, 1, (size_t)img->width * 3, f) ==
-                     (size_t)img->width * 3;
-            if (f)
-                ok = fclose(f) == 0 && ok;
-            if (!ok) {
-                sl_image_free(img);
-                rc = sl_cli_fail(SL_ERR_IO, cmd, "cannot write %s", p);
-                goto out;
-            }
-        }
-        /* the stages of sl_face_process, timed one by one */
-        sl_face_result r;
-        memset(&r, 0, sizeof(r));
-        double *st_t = sl__malloc((size_t)runs * 5 * sizeof(double));
-        struct sl_image *crop = NULL;
-        sl_status st = st_t ? sl_image_new(&crop, 112, 112, 3) : SL_ERR_NOMEM;
-        for (long i = -3; i < runs && st == SL_OK; i++) {
-            uint64_t c0 = sl_time_mono_ns(), c1, c2, c3, c4, c5;
-            size_t n = 0;
-            st = sl_face_detect(s, img, &o.cfg, &r.box, 1, &n);
-            c1 = sl_time_mono_ns();
-            if (st != SL_OK || n == 0) {
-                st = st == SL_OK ? SL_NO_FACE : st;
-                break;
-            }
-            if ((st = sl_face_landmarks(s, img, &r.box, &o.cfg, r.lm)) == SL_OK)
-                st = sl_face_points5(r.pts5, r.lm, (enum sl_face_pts5_rule)o.cfg.pts5);
-            c2 = sl_time_mono_ns();
-            if (st == SL_OK)
-                st = sl_face_align(crop, img, r.pts5);
-            c3 = sl_time_mono_ns();
-            if (st == SL_OK)
-                st = sl_face_embed_crop(s, crop, &o.cfg, r.emb);
-            c4 = sl_time_mono_ns();
-            if (st == SL_OK)
-                st = sl_face_liveness(s, img, &r.box, &o.cfg, &r.live_score, NULL, NULL);
-            c5 = sl_time_mono_ns();
-            if (i >= 0) {
-                t[i] = (double)(c5 - c0) / 1e6;
-                double *q = st_t + (size_t)i * 5;
-                q[0] = (double)(c1 - c0) / 1e6;
-                q[1] = (double)(c2 - c1) / 1e6;
-                q[2] = (double)(c3 - c2) / 1e6;
-                q[3] = (double)(c4 - c3) / 1e6;
-                q[4] = (double)(c5 - c4) / 1e6;
-            }
-        }
-        sl_image_free(crop);
-        if (st != SL_OK && st != SL_NO_FACE) {
-            sl__free(st_t);
-            sl_image_free(img);
-            rc = sl_cli_fail(st, cmd, "%s: %s", o.pos[k], sl_status_str(st));
-            goto out;
-        }
-        json_t *stages = json_object();
-        static const char *const names[5] = { "detect_ms", "landmarks_ms", "align_ms",
-                                              "embed_ms", "liveness_ms" };
-        for (int q = 0; st == SL_OK && q < 5; q++) {
-            double col[4096];
-            long m = SL_MIN(runs, 4096L);
-            for (long i = 0; i < m; i++)
-                col[i] = st_t[(size_t)i * 5 + q];
-            qsort(col, (size_t)m, sizeof(double), cmp_dbl);
-            json_object_set_new(stages, names[q], sl_json_real(col[m / 2], 4));
-        }
-        sl__free(st_t);
-        if (st == SL_NO_FACE)
-            t[runs / 2] = NAN;
-        else
-            qsort(t, (size_t)runs, sizeof(double), cmp_dbl);
-        double med = t[runs / 2];
-        all += isfinite(med) ? med : 0;
-        json_t *row = json_pack("{s:s, s:i, s:i, s:b, s:o, s:o, s:o, s:o}", "image", o.pos[k],
-                                "width", (int)img->width, "height", (int)img->height,
-                                "face", st == SL_OK, "median_ms", sl_json_real(med, 4),
-                                "min_ms", sl_json_real(st == SL_OK ? t[0] : NAN, 4),
-                                "live_score", sl_json_real(st == SL_OK ? r.live_score : NAN, 5),
-                                "stages", stages);
-        if (st == SL_OK) {
-            json_object_set_new(row, "box", box_json(&r.box));
-            json_t *ea = json_array();
-            for (int i = 0; ea && i < 8; i++)
-                json_array_append_new(ea, sl_json_real(r.emb[i], 6));
-            json_object_set_new(row, "emb8", ea);
-        }
-        json_array_append_new(imgs, row);
-        sl_image_free(img);
-    }
-    out = json_pack("{s:s, s:i, s:b, s:I, s:o, s:o}", "backend", sl_nn_backends(), "threads", 1,
-                    "flip", o.cfg.flip, "runs", (json_int_t)runs,
-                    "mean_of_medians_ms", sl_json_real(all / o.npos, 4), "images", imgs);
-    imgs = NULL;
-    rc = sl_cli_print(out);
-    out = NULL;
-out:
-    json_decref(imgs);
-    json_decref(out);
-    sl__free(t);
+    free(v);
+    sl_face_input_clear(&in[0]);
+    sl_face_input_clear(&in[1]);
     sl_face_session_free(s);
     sl_face_engine_free(e);
     return rc;
@@ -707,20 +469,38 @@ int sl_cli_face_frames(const char *list, const char *models, sl_frame_signal *ou
 {
     uint8_t *text;
     size_t len;
-    sl_status st = sl__read_file(list, 4u << 20, &text, &len);
-    if (st != SL_OK)
-        return sl_cli_fail(st, cmd, "cannot read %s", list);
+    int rc = sl_cli_read_file(cmd, list, 4u << 20, &text, &len);
+    if (rc >= 0)
+        return rc;
+    /* the frame limit before any work: counted on the text, not after
+     * thousands of images have been analysed */
+    size_t lines = 0;
+    for (const char *p = (const char *)text; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        const char *q = p;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        lines += *q && *q != '\n' && *q != '\r' && *q != '#';
+        p = nl ? nl + 1 : NULL;
+    }
+    if (lines > cap) {
+        sl_free(text);
+        return sl_cli_fail(SL_ERR_TOO_LARGE, cmd, "%s: %zu frames, at most %zu", list, lines,
+                           cap);
+    }
+    sl_status st;
     struct fe_opts o;
     char *fake[1] = { (char *)cmd };
     (void)sl_cli_fe_parse(&o, 1, fake, cmd);
-    o.models = models;
+    if (models)
+        o.models = models;
     sl_face_engine *e = NULL;
     sl_face_session *s = NULL;
     float *ref = NULL;
-    int rc = fe_engine(&e, &s, &o, SL_FM_ALL, cmd);
+    rc = fe_engine(&e, &s, &o, SL_FM_ALL, NULL, cmd);
     if (rc >= 0)
         goto out;
-    if (!(ref = sl__malloc(SL_FACE_EMBED_DIM * sizeof(float)))) {
+    if (!(ref = malloc(SL_FACE_EMBED_DIM * sizeof(float)))) {
         rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
         goto out;
     }
@@ -764,8 +544,8 @@ int sl_cli_face_frames(const char *list, const char *models, sl_frame_signal *ou
     }
     rc = -1;
 out:
-    sl__free(ref);
-    sl__free(text);
+    free(ref);
+    sl_free(text);
     sl_face_session_free(s);
     sl_face_engine_free(e);
     return rc;

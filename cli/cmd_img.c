@@ -28,10 +28,15 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct img_opts *o
                       const char **pos, int npos, int *got)
 {
     *got = 0;
+    bool opts_done = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         long v;
-        if (a[0] != '-' || a[1] == 0) {
+        if (!opts_done && strcmp(a, "--") == 0) {
+            opts_done = true;           /* the rest are files, e.g. "-x.jpg" */
+            continue;
+        }
+        if (opts_done || a[0] != '-' || a[1] == 0) {
             if (*got >= npos)
                 return sl_cli_usage_error(cmd, "unexpected argument '%s'", a);
             pos[(*got)++] = a;
@@ -41,6 +46,9 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct img_opts *o
             o->gray = true;
             continue;
         }
+        if (!sl_cli_opt_known(a, "--max-bytes --max-width --max-height --max-pixels "
+                                 "--quality --runs --resize"))
+            return sl_cli_usage_error(cmd, "unknown option %s", a);
         if (i + 1 >= argc)
             return sl_cli_usage_error(cmd, "option %s needs a value", a);
         const char *val = argv[++i];
@@ -89,8 +97,8 @@ static int load(const char *what, const char *path, const struct img_opts *o,
     if (st == SL_ERR_TOO_LARGE)
         return sl_cli_fail(SL_ERR_IMG_BYTES, what, "%s: larger than %zu bytes", path,
                            o->lim.max_bytes);
-    if (st != SL_OK)
-        return sl_cli_fail(st, what, "%s: cannot read: %s", path, sl_status_str(st));
+    if (st != SL_OK)        /* the CLI's messages for the other read errors */
+        return sl_cli_read_fail(what, path, st, o->lim.max_bytes + 1);
     st = sl_image_decode(b, n, &o->lim, o->gray ? 1 : 0, out, info);
     sl_free(b);
     if (st != SL_OK)
@@ -134,8 +142,8 @@ static int img_info(int argc, char **argv)
     if (rc >= 0)
         return rc;
     json_t *j = json_pack(
-        "{s:s,s:s,s:I,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:b,s:b,s:b,s:b,s:b}",
-        "file", pos[0], "format", sl_image_format_name(info.format),
+        "{s:o,s:s,s:I,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:b,s:b,s:b,s:b,s:b}",
+        "file", sl_json_text(pos[0]), "format", sl_image_format_name(info.format),
         "bytes", (json_int_t)n, "width", (int)img->width, "height", (int)img->height,
         "channels", (int)img->channels, "orientation", (int)info.orientation,
         "stored_width", (int)info.stored_width, "stored_height",
@@ -207,8 +215,9 @@ static int img_convert(int argc, char **argv)
         rc = sl_cli_fail(st, what, "%s: cannot write", pos[1]);
         goto out_free;
     }
-    rc = sl_cli_print(json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:i}", "in", pos[0],
-                                "out", pos[1], "format", png ? "png" : "jpeg",
+    rc = sl_cli_print(json_pack("{s:o,s:o,s:s,s:i,s:i,s:i,s:I,s:i}", "in",
+                                sl_json_text(pos[0]), "out", sl_json_text(pos[1]),
+                                "format", png ? "png" : "jpeg",
                                 "width", (int)img->width, "height", (int)img->height,
                                 "channels", (int)img->channels, "bytes",
                                 (json_int_t)elen, "orientation",
@@ -231,7 +240,7 @@ int cmd_img(int argc, char **argv)
         "Each subcommand takes --help.\n";
     if (argc < 2) {
         fputs(usage, stderr);
-        return SL_EXIT_USAGE;
+        return sl_cli_usage_error("img", "a subcommand is needed");
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage, stdout);

@@ -24,6 +24,25 @@
 #include "cli.h"
 #include "shualian/nn.h"
 
+/* Session options from the command line and the A/B switches of the
+ * environment (SL_NN_WINOGRAD=0, SL_NN_PW=0, SL_NN_DW=0 turn our own
+ * xnnpack-backend conv kernels off; the library never reads them). */
+static struct sl_nn_options nn_options(const char *backend, long threads)
+{
+    static const struct { const char *env; unsigned bit; } sw[] = {
+        { "SL_NN_WINOGRAD", SL_NN_KERNEL_WINOGRAD },
+        { "SL_NN_PW", SL_NN_KERNEL_POINTWISE },
+        { "SL_NN_DW", SL_NN_KERNEL_DWCONV },
+    };
+    struct sl_nn_options o = { .backend = backend, .threads = (int)threads };
+    for (size_t i = 0; i < sizeof sw / sizeof sw[0]; i++) {
+        const char *v = getenv(sw[i].env);
+        if (v && v[0] == '0')
+            o.kernels_off |= sw[i].bit;
+    }
+    return o;
+}
+
 static int usage(void)
 {
     printf("usage: shualian nn info MODEL\n"
@@ -74,7 +93,7 @@ static int cmd_info(int argc, char **argv)
         if (s.op_run[i])
             json_object_set_new(run, s.op_name[i], json_integer(s.op_run[i]));
     }
-    json_object_set_new(o, "model", json_string(argv[1]));
+    json_object_set_new(o, "model", sl_json_text(argv[1]));
     json_object_set_new(o, "ops", ops);
     json_object_set_new(o, "ops_after_passes", run);
     json_object_set_new(o, "nodes", json_integer(s.nodes_in_file));
@@ -155,15 +174,24 @@ static int cmd_run(int argc, char **argv)
                          sl_nn_model_num_inputs(m));
         goto out;
     }
-    st = sl_nn_session_new(&s, m, backend, (int)threads);
+    struct sl_nn_options nopt = nn_options(backend, threads);
+    st = sl_nn_session_new_opts(&s, m, &nopt);
     if (st) {
         rc = sl_cli_fail(st, "nn run", "cannot create a %s session", backend ? backend : "default");
         goto out;
     }
     size_t inlen = 0, want = sl_nn_model_input_size(m, 0);
-    st = sl_file_read(input, (size_t)1 << 30, &in, &inlen);
+    /* read what the model takes and no more: a bigger file is refused
+     * after want*4 bytes, whatever its size */
+    st = sl_file_read(input, want * sizeof(float), &in, &inlen);
+    if (st == SL_ERR_TOO_LARGE) {
+        rc = sl_cli_fail(SL_ERR_MODEL_SHAPE, "nn run",
+                         "input %s has more than %zu bytes, the model wants %zu floats",
+                         input, want * sizeof(float), want);
+        goto out;
+    }
     if (st) {
-        rc = sl_cli_fail(st, "nn run", "cannot read %s", input);
+        rc = sl_cli_read_fail("nn run", input, st, want * sizeof(float));
         goto out;
     }
     if (inlen != want * sizeof(float)) {
@@ -190,7 +218,7 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     json_t *o = json_object();
-    json_object_set_new(o, "model", json_string(model));
+    json_object_set_new(o, "model", sl_json_text(model));
     json_object_set_new(o, "backend", json_string(sl_nn_session_backend(s)));
     json_object_set_new(o, "threads", json_integer(threads));
     if (outdir) {
@@ -274,7 +302,9 @@ out:
 
 int cmd_nn(int argc, char **argv)
 {
-    if (argc < 2 || sl_cli_wants_help(argc, argv))
+    if (argc < 2)
+        return sl_cli_usage_error("nn", "a subcommand is needed (info, run)");
+    if (sl_cli_wants_help(argc, argv))
         return usage();
     if (strcmp(argv[1], "info") == 0)
         return cmd_info(argc - 1, argv + 1);

@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -20,11 +21,30 @@ void sl_cli_fe_help(void)
            "  --det-fit letterbox|squash   --nms iou|package   --det-score X\n"
            "  --nms-iou X         --no-pad   --min-face PX   --refine N\n"
            "  --live-bgr|--live-rgb   --live-class N   --live-scale X   --no-antialias\n"
-           "  --pts5 pipeline|mean6   5-point rule for the alignment\n");
+           "  --pts5 pipeline|mean6   5-point rule for the alignment\n"
+           "  --no-model-check    do not compare the model files with the shipped SHA-256\n"
+           "                      sums (for custom models)\n");
+}
+
+/* The options that take a value (the flags are matched in the parser). */
+static bool takes_value(const char *a)
+{
+    static const char *const names[] = {
+        "--models", "--backend", "--annotate", "--preset", "--threshold", "--calib",
+        "--mode", "--template", "--faces", "--pairs", "--pad", "--json", "--plot",
+        "--roc", "--cache", "--calib-out", "--quality", "--quality-min-side", "--threads",
+        "--pad-threshold", "--det-fit", "--nms", "--det-score", "--nms-iou", "--min-face",
+        "--refine", "--pts5", "--live-class", "--live-scale",
+    };
+    for (size_t i = 0; i < SL_ARRAY_LEN(names); i++)
+        if (strcmp(a, names[i]) == 0)
+            return true;
+    return false;
 }
 
 /* Parses options common to the subcommands; positional arguments go to
- * o->pos. Returns -1 when fine, else the exit code to return. */
+ * o->pos ("--" ends the options). Returns -1 when fine, else the exit code
+ * to return. */
 int sl_cli_fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd)
 {
     memset(o, 0, sizeof(*o));
@@ -35,12 +55,23 @@ int sl_cli_fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd)
     o->threads = 2;
     o->quality_min_side = -1;
     o->pad_threshold = NAN;
+    bool opts_done = false;
+    /* the library reads no environment: the variables are mapped here, and
+     * --models / --calib override them */
+    const char *env = getenv("SL_MODELS");
+    o->models = env && *env ? env : NULL;
+    env = getenv("SL_CALIB");
+    o->calib = env && *env ? env : NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         double d;
         long n;
-        if (a[0] != '-' || strcmp(a, "-") == 0) {
+        if (!opts_done && strcmp(a, "--") == 0) {
+            opts_done = true;           /* the rest are operands, e.g. "-x.jpg" */
+            continue;
+        }
+        if (opts_done || a[0] != '-' || strcmp(a, "-") == 0) {
             if (o->npos >= (int)SL_ARRAY_LEN(o->pos))
                 return sl_cli_usage_error(cmd, "too many arguments");
             o->pos[o->npos++] = a;
@@ -56,9 +87,14 @@ int sl_cli_fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd)
         if (strcmp(a, "--all") == 0) { o->all = true; continue; }
         if (strcmp(a, "--attributes") == 0) { o->attributes = true; continue; }
         if (strcmp(a, "--no-antialias") == 0) { o->cfg.antialias = false; continue; }
+        if (strcmp(a, "--no-model-check") == 0) { o->no_model_check = true; continue; }
+        if (!takes_value(a))
+            return sl_cli_usage_error(cmd, "unknown option %s", a);
         if (!v)
             return sl_cli_usage_error(cmd, "missing value after %s", a);
         i++;
+        if (strcmp(a, "--backend") == 0 && strcmp(v, "ref") != 0 && strcmp(v, "xnnpack") != 0)
+            return sl_cli_usage_error(cmd, "--backend is ref or xnnpack, not '%s'", v);
         if (strcmp(a, "--models") == 0) o->models = v;
         else if (strcmp(a, "--backend") == 0) o->backend = v;
         else if (strcmp(a, "--annotate") == 0) o->annotate = v;

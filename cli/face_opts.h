@@ -12,6 +12,7 @@ struct fe_opts {
     const char    *template_out, *mode;
     sl_face_config cfg;
     bool           all, attributes;
+    bool           no_model_check;   /* --no-model-check: custom models   */
     /* shualian eval */
     const char    *faces, *pairs, *pad, *json_out, *plot, *roc, *cache, *calib_out;
     long           threads, quality_min_side;
@@ -23,8 +24,10 @@ struct fe_opts {
 
 /* Prints the common options. */
 void sl_cli_fe_help(void);
-/* Parses the common options (unknown ones are usage errors); positional
- * arguments go to o->pos. Returns -1 when fine, else the exit code. */
+/* Parses the common options (unknown ones are usage errors: "unknown
+ * option --x"; --backend must be ref or xnnpack); positional arguments go
+ * to o->pos, and every argument after "--" is one. Returns -1 when fine,
+ * else the exit code. */
 int sl_cli_fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd);
 
 #endif

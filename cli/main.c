@@ -13,12 +13,16 @@ struct command {
 };
 
 static const struct command commands[] = {
+    { "calendar", cmd_calendar, "working days: holidays and 调休 make-up days, 2019-2026" },
     { "calib",   cmd_calib,   "calibration tables: build from scores, query thresholds" },
     { "eval",    cmd_eval,    "evaluate the face engine: LFW pairs, ROC, rank-1, PAD" },
     { "face",    cmd_face,    "face engine: challenge new|check (active liveness)" },
     { "img",     cmd_img,     "image files: info, convert (decode, EXIF orientation, limits)" },
+    { "matters", cmd_matters, "service matters: check, list, show the catalogue; eval rules" },
     { "nn",      cmd_nn,      "ONNX engine: info, run (backends ref, xnnpack), timing" },
     { "index",   cmd_index,   "1:N gallery: create, add, remove, search, stats, compact, verify" },
+    { "serve",   cmd_serve,   "the identity server (HTTP): accounts, face routes, demo hall" },
+    { "admin",   cmd_admin,   "server administration: users, devices, halls, backup" },
     { "version", cmd_version, "print the version, CPU features and backends" },
     { NULL, NULL, NULL },
 };
@@ -39,7 +43,7 @@ int main(int argc, char **argv)
     sl_cpu_init();
     if (argc < 2) {
         usage(stderr);
-        return SL_EXIT_USAGE;
+        return sl_cli_usage_error("", "a command is needed");
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
@@ -51,7 +55,5 @@ int main(int argc, char **argv)
     for (const struct command *c = commands; c->name; c++)
         if (strcmp(argv[1], c->name) == 0)
             return c->run(argc - 1, argv + 1);
-    fprintf(stderr, "shualian: '%s' is not a command. See 'shualian --help'.\n",
-            argv[1]);
-    return SL_EXIT_USAGE;
+    return sl_cli_usage_error("", "'%s' is not a command", argv[1]);
 }

@@ -8,6 +8,7 @@
 #define SL_DEV_H
 
 #include "../cli/cli.h"
+#include "base/base.h"   /* dev tools may use the internals */
 
 int dev_bench(int argc, char **argv);      /* bench_index.c */
 int dev_index(int argc, char **argv);      /* index_crash.c */

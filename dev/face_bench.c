@@ -12,6 +12,7 @@
 #include "dev.h"
 #include "../cli/face_opts.h"
 #include "shualian/engine.h"
+#include "shualian/face_json.h"
 #include "shualian/face.h"
 #include "shualian/image.h"
 #include "shualian/nn.h"
@@ -20,7 +21,9 @@ static int open_engine(sl_face_engine **e, sl_face_session **s, const struct fe_
                        uint32_t models, const char *cmd)
 {
     char err[512] = "";
-    sl_face_engine_opts eo = { o->models, models, o->backend, 1 };
+    sl_face_engine_opts eo = { .models_dir = o->models, .models = models,
+                               .backend = o->backend, .threads = 1,
+                               .skip_model_check = o->no_model_check };
     sl_status st = sl_face_engine_new(e, &eo, err, sizeof(err));
     if (st != SL_OK)
         return sl_cli_fail(st, cmd, "%s", err[0] ? err : sl_status_str(st));
@@ -36,20 +39,14 @@ static int load_image(struct sl_image **img, const char *path, const char *cmd)
 {
     uint8_t *buf;
     size_t len;
-    sl_status st = sl_file_read(path, SL_IMAGE_DEFAULT_MAX_BYTES, &buf, &len);
-    if (st != SL_OK)
-        return sl_cli_fail(st, cmd, "cannot read %s", path);
-    st = sl_image_decode(buf, len, NULL, 3, img, NULL);
+    int rc = sl_cli_read_file(cmd, path, SL_IMAGE_DEFAULT_MAX_BYTES, &buf, &len);
+    if (rc >= 0)
+        return rc;
+    sl_status st = sl_image_decode(buf, len, NULL, 3, img, NULL);
     sl_free(buf);
     if (st != SL_OK)
         return sl_cli_fail(st, cmd, "%s: %s", path, sl_status_str(st));
     return -1;
-}
-
-static json_t *box_json(const sl_face_box *b)
-{
-    return json_pack("[o,o,o,o]", sl_json_real(b->x0, 6), sl_json_real(b->y0, 6),
-                     sl_json_real(b->x1, 6), sl_json_real(b->y1, 6));
 }
 
 static int cmp_dbl(const void *a, const void *b)
@@ -190,14 +187,15 @@ int dev_face_bench(int argc, char **argv)
             qsort(t, (size_t)runs, sizeof(double), cmp_dbl);
         double med = t[runs / 2];
         all += isfinite(med) ? med : 0;
-        json_t *row = json_pack("{s:s, s:i, s:i, s:b, s:o, s:o, s:o, s:o}", "image", o.pos[k],
+        json_t *row = json_pack("{s:o, s:i, s:i, s:b, s:o, s:o, s:o, s:o}", "image",
+                                sl_json_text(o.pos[k]),
                                 "width", (int)img->width, "height", (int)img->height,
                                 "face", st == SL_OK, "median_ms", sl_json_real(med, 4),
                                 "min_ms", sl_json_real(st == SL_OK ? t[0] : NAN, 4),
                                 "live_score", sl_json_real(st == SL_OK ? r.live_score : NAN, 5),
                                 "stages", stages);
         if (st == SL_OK) {
-            json_object_set_new(row, "box", box_json(&r.box));
+            json_object_set_new(row, "box", sl_face_box_json(&r.box));
             json_t *ea = json_array();
             for (int i = 0; ea && i < 8; i++)
                 json_array_append_new(ea, sl_json_real(r.emb[i], 6));

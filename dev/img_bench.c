@@ -85,11 +85,9 @@ static int img_bench(int argc, char **argv)
     for (int f = 0; f < npos; f++) {
         uint8_t *b;
         size_t n;
-        sl_status st = sl__read_file(pos[f], o.lim.max_bytes, &b, &n);
-        if (st != SL_OK) {
-            rc = sl_cli_fail(st, "img bench", "%s: cannot read", pos[f]);
+        if ((rc = sl_cli_read_file("img bench", pos[f], o.lim.max_bytes, &b, &n)) >= 0)
             goto out;
-        }
+        sl_status st = SL_OK;
         struct sl_image *img = NULL;
         for (long r = 0; r < o.runs && st == SL_OK; r++) {
             sl_image_free(img);
@@ -103,7 +101,7 @@ static int img_bench(int argc, char **argv)
             rc = sl_cli_fail(st, "img bench", "%s: decode failed", pos[f]);
             goto out;
         }
-        json_array_append_new(dec, json_pack("{s:s,s:i,s:i,s:o}", "file", pos[f],
+        json_array_append_new(dec, json_pack("{s:o,s:i,s:i,s:o}", "file", sl_json_text(pos[f]),
                                              "width", (int)img->width, "height",
                                              (int)img->height, "median_us",
                                              sl_json_real(median_us(ns, o.runs), 4)));

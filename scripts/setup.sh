@@ -24,12 +24,14 @@ PKGS=(
   clang libclang-rt-14-dev              # libFuzzer targets, sanitizers
   libjpeg-dev libpng-dev zlib1g-dev     # image decode/encode (libjpeg-turbo)
   libjansson-dev libsodium-dev
+  libssl-dev                            # OpenSSL libcrypto: the gm suite (SM2/SM3/SM4)
   libxnnpack-dev libpthreadpool-dev     # fast NN backend
   libmicrohttpd-dev libsqlite3-dev libpq-dev postgresql
   libqrencode-dev libzbar-dev
   imagemagick                           # test images made at test time
   jq python3                            # test and bench scripts read JSON
   libfaiss-dev                          # the FAISS peer in bench/index.sh
+  libonnx-testdata                      # ONNX's own node tests (tests/suites/55-onnx-node.sh)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user   # aarch64 build test
   nodejs npm                            # test/bench tools only (onnxruntime-node)
 )

@@ -60,22 +60,44 @@ SL_API const char *sl_face_model_name(enum sl_face_model m);
 typedef struct sl_face_engine sl_face_engine;
 typedef struct sl_face_session sl_face_session;
 
+/* The engine configuration. The library reads no environment variable:
+ * the program maps $SL_MODELS, $SL_CALIB and its flags onto this. Every
+ * pointer is borrowed for the sl_face_engine_new() call only. Fields may
+ * be appended: initialise with designators or sl_face_engine_opts_default(). */
 typedef struct sl_face_engine_opts {
-    const char *models_dir;  /* NULL: $SL_MODELS, else "./models"             */
+    const char *models_dir;  /* folder of fr_<name>.onnx; NULL = "./models"   */
     uint32_t    models;      /* SL_FM_BIT mask to load; 0 = SL_FM_ALL          */
     const char *backend;     /* nn backend, NULL = default (xnnpack if built)  */
     int         threads;     /* nn threads per session, 0 = 1                  */
+    const char *calib_path;  /* calibration file; NULL = the shipped table
+                                (sl_face_calib_load_default(NULL))             */
+    const sl_calib *calib;   /* a calibration to copy instead of any file
+                                (wins over calib_path); NULL = none           */
+    bool        skip_model_check; /* do not compare the model files with the
+                                shipped SHA-256 sums (for custom models)      */
 } sl_face_engine_opts;
 
-/* Loads the models. A missing file gives SL_ERR_FACE_MODELS_MISSING, a
- * model without the expected inputs/outputs SL_ERR_FACE_MODEL_SHAPE; err
- * (cap bytes, may be NULL) gets a one-line reason naming the file. */
+/* models_dir NULL, every model but expression, default backend, 1 thread,
+ * the shipped calibration, checksums checked. */
+SL_API sl_face_engine_opts sl_face_engine_opts_default(void);
+
+/* Loads the models and the calibration. A missing file gives
+ * SL_ERR_FACE_MODELS_MISSING; a model file whose SHA-256 is not the
+ * shipped one SL_ERR_FACE_MODEL_CHECKSUM (unless o->skip_model_check); a
+ * model without the expected inputs/outputs SL_ERR_FACE_MODEL_SHAPE; a
+ * calibration that fails validation SL_ERR_FACE_CALIB_FORMAT, one measured
+ * for another embedding model SL_ERR_FACE_CALIB_MODEL. err (cap bytes, may
+ * be NULL) gets a one-line reason naming the file. On SL_OK the caller owns
+ * *out (sl_face_engine_free()); on error *out is untouched. */
 SL_API SL_NODISCARD sl_status sl_face_engine_new(sl_face_engine **out,
                                                  const sl_face_engine_opts *o,
                                                  char *err, size_t cap);
 SL_API void sl_face_engine_free(sl_face_engine *e);
 /* true if the model was loaded. */
 SL_API bool sl_face_engine_has(const sl_face_engine *e, enum sl_face_model m);
+/* The engine's calibration (validated, of this engine's model); borrowed:
+ * valid as long as e. */
+SL_API const sl_calib *sl_face_engine_calib(const sl_face_engine *e);
 
 SL_API SL_NODISCARD sl_status sl_face_session_new(sl_face_session **out,
                                                   const sl_face_engine *e);
@@ -240,11 +262,99 @@ SL_API SL_NODISCARD sl_status sl_face_frame_signal(sl_face_session *s,
 
 /* ============================ Calibration ==============================
  * The shipped calibration (score -> FAR/FRR measured with this engine on the
- * dev set). Loads path if not NULL; else $SL_CALIB; else
- * share/shualian/face-calib.json under the current folder, then under
- * SL_DATADIR; else the built-in copy of the same table compiled into the
- * library. On SL_OK free *out with sl_calib_free(). */
+ * dev set). Loads path if not NULL; else share/shualian/face-calib.json
+ * under the current folder, then under SL_DATADIR; else the built-in copy
+ * of the same table compiled into the library. (No environment variable is
+ * read: the program passes $SL_CALIB as path.) Validation as
+ * sl_calib_parse(). On SL_OK free *out with sl_calib_free(). */
 SL_API SL_NODISCARD sl_status sl_face_calib_load_default(sl_calib *out, const char *path);
+
+/* ============================ 1:1 verification =========================
+ * The verdict of "are these two faces the same person", made in one place
+ * for the program (`shualian face verify`) and the server: embeddings of
+ * the main faces (or stored templates), cosine, threshold from the
+ * engine's calibration, FAR/FRR estimates, quality of each image side with
+ * its reasons, and the no-face outcome. */
+
+/* One side: an image or a stored template (exactly one not NULL). */
+typedef struct sl_face_input {
+    struct sl_image  *image;
+    sl_face_template *tpl;
+} sl_face_input;
+
+/* Decodes len bytes (borrowed) as a template when they start with
+ * SL_FACE_TEMPLATE_MAGIC, else as a JPEG/PNG image (3 channels, default
+ * limits). On SL_OK the caller owns the members: sl_face_input_clear().
+ * Errors: the template's (SL_ERR_FACE_TEMPLATE_FORMAT) or the image
+ * decoder's (SL_ERR_IMG_*); *out is zeroed then. */
+SL_API SL_NODISCARD sl_status sl_face_input_decode(const uint8_t *buf, size_t len,
+                                                   sl_face_input *out);
+/* Frees what sl_face_input_decode() made and zeroes *in; NULL ok. */
+SL_API void sl_face_input_clear(sl_face_input *in);
+
+typedef struct sl_face_verify_opts {
+    sl_face_config         cfg;        /* engine configuration               */
+    sl_face_threshold_spec threshold;  /* far:1e-3 by default                 */
+    char mode[SL_CALIB_MODE_MAX];      /* calibration table, "live"          */
+    bool enrol_preset;                 /* quality preset enrol (else verify)  */
+} sl_face_verify_opts;
+
+/* sl_face_config_default(), far:1e-3, mode "live", verify preset. */
+SL_API sl_face_verify_opts sl_face_verify_opts_default(void);
+
+/* What is known of one side after sl_face_verify(). */
+typedef struct sl_face_side {
+    bool            is_template;
+    char            model_id[SL_FACE_MODEL_ID_MAX];  /* template's model      */
+    size_t          face_count;       /* faces found (1 for a template)      */
+    sl_face_result  face;             /* the main face (image, face_count>0) */
+    sl_quality_meas meas;             /* image sides only                    */
+    bool            quality_pass;
+    size_t          n_reasons;        /* failed quality reasons, urgent first */
+    enum sl_quality_reason reasons[SL_Q_REASON_MAX];
+} sl_face_side;
+
+typedef struct sl_face_verdict {
+    bool             no_face;     /* a side has no face: match false, no score */
+    sl_face_decision decision;    /* match, score, threshold, FAR/FRR (unless
+                                     no_face)                                   */
+    char             request[SL_FACE_THRESHOLD_TEXT_MAX];   /* spec as written */
+    char             mode[SL_CALIB_MODE_MAX];
+    bool             enrol_preset;
+    char             calibration[128];  /* the calibration's source text      */
+    sl_face_side     side[2];           /* a, b                                */
+    int              failed_side;       /* on an error about one input: 0 or 1;
+                                           else -1                             */
+} sl_face_verdict;
+
+/* Verifies a against b (borrowed) with session s and the calibration of
+ * its engine. SL_OK for any verdict, match or not, and for no face
+ * (out->no_face). Errors (out->failed_side names the input when it is
+ * about one): SL_ERR_FACE_TEMPLATE_MISMATCH (a template of another model
+ * or dimension), the pipeline's errors, SL_ERR_NOT_FOUND (no calibration
+ * table for o->mode with a far: threshold), SL_ERR_FACE_FAR_UNSUPPORTED
+ * (sl_face_threshold_check), SL_ERR_INVALID (bad arguments). *out is
+ * always written when s, a, b, o and out are not NULL. */
+SL_API SL_NODISCARD sl_status sl_face_verify(sl_face_session *s,
+                                             const sl_face_input *a,
+                                             const sl_face_input *b,
+                                             const sl_face_verify_opts *o,
+                                             sl_face_verdict *out);
+/* The template-only counterpart (no session, no model run): a and b are
+ * stored templates; the verdict has no quality. Errors as sl_face_verify. */
+SL_API SL_NODISCARD sl_status sl_face_verify_templates(const sl_face_engine *e,
+                                                       const sl_face_template *a,
+                                                       const sl_face_template *b,
+                                                       const sl_face_verify_opts *o,
+                                                       sl_face_verdict *out);
+/* The verdict as JSON text, exactly what `shualian face verify` prints
+ * (compact, no newline; docs/face.md). name_a/name_b (borrowed) label the
+ * sides ("image" or "template" key). On SL_OK the caller frees *out with
+ * sl_face_free(); *len excludes the NUL. */
+SL_API SL_NODISCARD sl_status sl_face_verdict_to_json(const sl_face_verdict *v,
+                                                      const char *name_a,
+                                                      const char *name_b,
+                                                      char **out, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -41,7 +41,12 @@ typedef struct sl_eval_opts {
     const char *roc_svg;      /* ROC plot path, NULL = none                   */
     const char *calib_out;    /* calibration file from all pairs, NULL = none */
     const char *model_id;     /* for the calibration file                     */
-    FILE       *progress;     /* progress bar target (stderr), NULL = quiet   */
+    /* Called after each image of a stage ("embedding", "pad") with the
+     * counts so far; final on the stage's last image. The caller decides
+     * how (and how often) to show it. NULL = quiet. */
+    void      (*progress)(void *ctx, const char *what, size_t done, size_t total,
+                          size_t noface, bool final);
+    void       *progress_ctx;
     size_t      max_images;   /* refuse trees with more; 0 = 200,000          */
 } sl_eval_opts;
 
@@ -54,8 +59,9 @@ typedef struct sl_eval_opts {
  * images, no_face, lfw_accuracy (mean over folds), tar_at_far ({"1e-2",
  * "1e-3","1e-4"}), eer, rank1, and with PAD apcer, bpcer, acer, auc; keys
  * whose data is absent are null. Errors: SL_ERR_NOT_FOUND / SL_ERR_IO for
- * unreadable inputs, SL_ERR_INVALID for a malformed pairs file (message in
- * err), SL_ERR_TOO_LARGE over max_images. */
+ * unreadable inputs, including an image named by the pairs file that is
+ * not there (message naming it in err); SL_ERR_INVALID for a malformed
+ * pairs file or a root with no image; SL_ERR_TOO_LARGE over max_images. */
 SL_API sl_status sl_eval_run(json_t **out, const sl_eval_opts *o,
                              const sl_eval_embedder *e, char *err, size_t errcap);
 

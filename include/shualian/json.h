@@ -30,4 +30,9 @@ SL_API sl_status sl_json_print(FILE *f, const json_t *obj, bool pretty);
  * reference). */
 SL_API json_t *sl_json_real(double v, int digits);
 
+/* A JSON string for text that may not be UTF-8 (a file name, say): valid
+ * UTF-8 is kept, every byte of an invalid sequence becomes U+FFFD. NULL s
+ * gives JSON null. NULL only when out of memory. */
+SL_API json_t *sl_json_text(const char *s);
+
 #endif

@@ -65,9 +65,27 @@ struct sl_nn_stats {
 SL_API void sl_nn_model_stats(const sl_nn_model *m, struct sl_nn_stats *out);
 
 /* backend: "ref", "xnnpack" or NULL (xnnpack where built, else ref).
- * threads: 1..64 (ref runs single-threaded). */
+ * threads: 1..64 (ref runs single-threaded). Same as sl_nn_session_new_opts
+ * with every own kernel on. */
 SL_API SL_NODISCARD sl_status sl_nn_session_new(sl_nn_session **out, const sl_nn_model *m,
                                                 const char *backend, int threads);
+
+/* Our own xnnpack-backend conv kernels (AVX-512; docs/nn.md), as bits of
+ * sl_nn_options.kernels_off for A/B measurements. The library never reads
+ * the environment: the CLI maps SL_NN_WINOGRAD=0, SL_NN_PW=0, SL_NN_DW=0
+ * onto these bits. */
+#define SL_NN_KERNEL_WINOGRAD  1u   /* 3x3 stride-1 dense convs (Winograd)  */
+#define SL_NN_KERNEL_POINTWISE 2u   /* 1x1 convs as one GEMM                */
+#define SL_NN_KERNEL_DWCONV    4u   /* depthwise 3x3 with <= 32 channels    */
+
+/* Session options; zero-initialise, then set what you need. */
+struct sl_nn_options {
+    const char *backend;           /* as in sl_nn_session_new; NULL = default */
+    int         threads;           /* 1..64; 0 = 1                           */
+    unsigned    kernels_off;       /* SL_NN_KERNEL_* bits to leave off       */
+};
+SL_API SL_NODISCARD sl_status sl_nn_session_new_opts(sl_nn_session **out, const sl_nn_model *m,
+                                                     const struct sl_nn_options *opt);
 SL_API void sl_nn_session_free(sl_nn_session *s);
 SL_API const char *sl_nn_session_backend(const sl_nn_session *s);
 /* Profiling: when on, each run adds every step's wall time to a counter

@@ -64,10 +64,14 @@ typedef enum sl_status {
 #define SL_ERR_FACE_DEGENERATE        (SL_ERR_INVALID | (49 << 8))    /* points collapse   */
 #define SL_ERR_FACE_CALIB_FORMAT      (SL_ERR_INVALID | (50 << 8))    /* bad calib file    */
 #define SL_ERR_CHALLENGE_FORMAT       (SL_ERR_INVALID | (51 << 8))    /* bad challenge/sig */
+#define SL_ERR_FACE_THRESHOLD_SPEC    (SL_ERR_INVALID | (52 << 8))    /* not far:X / raw:X */
+#define SL_ERR_FACE_FAR_UNSUPPORTED   (SL_ERR_INVALID | (53 << 8))    /* FAR outside calib */
+#define SL_ERR_FACE_CALIB_MODEL       (SL_ERR_INVALID | (54 << 8))    /* calib of other model */
 #define SL_ERR_CHALLENGE_USED         (SL_ERR_STATE   | (48 << 8))    /* nonce replayed    */
 #define SL_ERR_CHALLENGE_EXPIRED      (SL_ERR_EXPIRED | (48 << 8))    /* past expires_at   */
 #define SL_ERR_CHALLENGE_UNKNOWN      (SL_ERR_NOT_FOUND | (48 << 8))  /* never issued here */
 #define SL_ERR_CHALLENGE_FULL         (SL_ERR_TOO_LARGE | (48 << 8))  /* registry full     */
+#define SL_ERR_CHALLENGE_SIGNAL       (SL_ERR_INVALID | (60 << 8))    /* signal off range  */
 /* Extended codes: the 1:N index (index/). */
 #define SL_ERR_INDEX_DIM        (SL_ERR_INVALID   | (32 << 8)) /* vector dim mismatch   */
 #define SL_ERR_INDEX_DUP        (SL_ERR_INVALID   | (33 << 8)) /* id already present    */
@@ -78,11 +82,94 @@ typedef enum sl_status {
 #define SL_ERR_INDEX_VERSION    (SL_ERR_UNSUPPORTED | (32 << 8))/* unknown file version */
 #define SL_ERR_INDEX_FULL       (SL_ERR_TOO_LARGE | (32 << 8)) /* row capacity reached  */
 #define SL_ERR_INDEX_EXISTS     (SL_ERR_STATE     | (32 << 8)) /* dir holds an index    */
+#define SL_ERR_INDEX_LOCKED     (SL_ERR_STATE     | (33 << 8)) /* another writer has it */
+#define SL_ERR_INDEX_READONLY   (SL_ERR_STATE     | (34 << 8)) /* opened read-only      */
+#define SL_ERR_INDEX_DAMAGED    (SL_ERR_CORRUPT   | (35 << 8)) /* bad record mid-log    */
+#define SL_ERR_INDEX_MODEL      (SL_ERR_INVALID   | (35 << 8)) /* template model differs*/
+#define SL_ERR_INDEX_ID         (SL_ERR_INVALID   | (36 << 8)) /* id > SL_INDEX_ID_MAX  */
 
 /* Extended codes: face engine pipeline (face/pipeline*), details 64..79. */
 #define SL_ERR_FACE_MODELS_MISSING    (SL_ERR_NOT_FOUND | (64 << 8))  /* model file absent */
 #define SL_ERR_FACE_MODEL_SHAPE       (SL_ERR_INVALID | (64 << 8))    /* unexpected I/O    */
 #define SL_ERR_FACE_MODEL_NOT_LOADED  (SL_ERR_STATE | (64 << 8))      /* model not loaded  */
+#define SL_ERR_FACE_MODEL_CHECKSUM    (SL_ERR_CORRUPT | (64 << 8))    /* not the shipped model */
+
+/* Extended codes: the server store (src/store/), details 96..111. */
+#define SL_ERR_STORE_URL          (SL_ERR_INVALID     | (96 << 8))  /* bad or unknown store URL     */
+#define SL_ERR_STORE_PARAM        (SL_ERR_INVALID     | (97 << 8))  /* bad parameter (NUL in text, too many) */
+#define SL_ERR_STORE_CONNECT      (SL_ERR_IO          | (96 << 8))  /* cannot open/connect          */
+#define SL_ERR_STORE_IO           (SL_ERR_IO          | (97 << 8))  /* database error (disk, server, SQL) */
+#define SL_ERR_STORE_BUSY         (SL_ERR_STATE       | (96 << 8))  /* lock timeout / serialization failure: retry */
+#define SL_ERR_STORE_CONSTRAINT   (SL_ERR_STATE       | (97 << 8))  /* unique/foreign-key/check violated */
+#define SL_ERR_STORE_USED         (SL_ERR_STATE       | (98 << 8))  /* single-use key already taken */
+#define SL_ERR_STORE_SCHEMA_NEWER (SL_ERR_UNSUPPORTED | (96 << 8))  /* database newer than binary    */
+#define SL_ERR_STORE_SCHEMA       (SL_ERR_CORRUPT     | (96 << 8))  /* schema table disagrees with binary */
+#define SL_ERR_STORE_RATE         (SL_ERR_DENIED      | (96 << 8))  /* token bucket empty: retry later */
+#define SL_ERR_STORE_BACKUP       (SL_ERR_IO          | (98 << 8))  /* backup failed / unsupported  */
+
+/* Extended codes: cryptography (crypto/), details 80..95. */
+#define SL_ERR_CRYPTO_LIB          (SL_ERR_INTERNAL | (80 << 8))   /* libcrypto/libsodium failed */
+#define SL_ERR_CRYPTO_AUTH         (SL_ERR_CORRUPT | (80 << 8))    /* ciphertext/AD tampered     */
+#define SL_ERR_CRYPTO_FORMAT       (SL_ERR_INVALID | (80 << 8))    /* not a sealed/signed blob   */
+#define SL_ERR_CRYPTO_SUITE        (SL_ERR_UNSUPPORTED | (80 << 8))/* blob/key file of other suite */
+#define SL_ERR_CRYPTO_KEY_UNKNOWN  (SL_ERR_NOT_FOUND | (80 << 8))  /* key id not in the key file */
+#define SL_ERR_CRYPTO_SIGNATURE    (SL_ERR_DENIED | (80 << 8))     /* signature does not verify  */
+#define SL_ERR_CRYPTO_KEYFILE_MODE (SL_ERR_DENIED | (81 << 8))     /* key file group/other access*/
+#define SL_ERR_CRYPTO_KEYFILE      (SL_ERR_CORRUPT | (81 << 8))    /* key file malformed         */
+/* Extended codes: the HTTP server (http/), details 128..143. */
+#define SL_ERR_HTTP_JSON          (SL_ERR_INVALID | (128 << 8))     /* body is not JSON        */
+#define SL_ERR_HTTP_UTF8          (SL_ERR_INVALID | (129 << 8))     /* invalid UTF-8           */
+#define SL_ERR_HTTP_NUL           (SL_ERR_INVALID | (130 << 8))     /* NUL in a string         */
+#define SL_ERR_HTTP_FIELD_UNKNOWN (SL_ERR_INVALID | (131 << 8))     /* field not in the schema */
+#define SL_ERR_HTTP_FIELD_MISSING (SL_ERR_INVALID | (132 << 8))     /* required field absent   */
+#define SL_ERR_HTTP_FIELD_TYPE    (SL_ERR_INVALID | (133 << 8))     /* field of the wrong type */
+#define SL_ERR_HTTP_FIELD_VALUE   (SL_ERR_INVALID | (134 << 8))     /* value out of range/enum */
+#define SL_ERR_HTTP_PARAM         (SL_ERR_INVALID | (135 << 8))     /* bad path/query param    */
+#define SL_ERR_HTTP_DEPTH         (SL_ERR_TOO_LARGE | (128 << 8))   /* JSON nested too deep    */
+#define SL_ERR_HTTP_BODY          (SL_ERR_TOO_LARGE | (129 << 8))   /* body over route limit   */
+#define SL_ERR_HTTP_CONTENT_TYPE  (SL_ERR_UNSUPPORTED | (128 << 8)) /* not application/json   */
+#define SL_ERR_HTTP_METHOD        (SL_ERR_UNSUPPORTED | (129 << 8)) /* method not allowed      */
+#define SL_ERR_HTTP_ROUTE         (SL_ERR_NOT_FOUND | (128 << 8))   /* no such route           */
+#define SL_ERR_HTTP_AUTH          (SL_ERR_DENIED | (128 << 8))      /* no/bad credentials      */
+#define SL_ERR_HTTP_FORBIDDEN     (SL_ERR_DENIED | (129 << 8))      /* role/class not allowed  */
+#define SL_ERR_HTTP_RATE          (SL_ERR_DENIED | (130 << 8))      /* rate limit: retry later */
+#define SL_ERR_HTTP_BUSY          (SL_ERR_STATE | (128 << 8))       /* engines busy: retry     */
+#define SL_ERR_HTTP_STOPPING      (SL_ERR_STATE | (129 << 8))       /* server shutting down    */
+#define SL_ERR_HTTP_UNAVAILABLE   (SL_ERR_STATE | (130 << 8))       /* not configured (models) */
+
+/* Extended codes: accounts (acct/), details 144..159. */
+#define SL_ERR_ACCT_LOGIN         (SL_ERR_DENIED | (144 << 8))      /* wrong user or password  */
+#define SL_ERR_ACCT_LOCKED        (SL_ERR_DENIED | (145 << 8))      /* too many failed logins  */
+#define SL_ERR_ACCT_DISABLED      (SL_ERR_DENIED | (146 << 8))      /* user disabled           */
+#define SL_ERR_ACCT_DEVICE        (SL_ERR_DENIED | (147 << 8))      /* bad/revoked device key  */
+#define SL_ERR_ACCT_SESSION       (SL_ERR_EXPIRED | (144 << 8))     /* session expired/revoked */
+#define SL_ERR_ACCT_EXISTS        (SL_ERR_STATE | (144 << 8))       /* name already taken      */
+#define SL_ERR_ACCT_PASSWORD      (SL_ERR_INVALID | (144 << 8))     /* password too weak       */
+
+/* Extended codes: gov (service matters, calendar), details 160..191. */
+#define SL_ERR_CAL_FORMAT   (SL_ERR_INVALID     | (160 << 8)) /* bad calendar file   */
+#define SL_ERR_CAL_RANGE    (SL_ERR_UNSUPPORTED | (160 << 8)) /* year has no notice  */
+#define SL_ERR_RULES_FORMAT (SL_ERR_INVALID     | (161 << 8)) /* bad eligibility rule*/
+#define SL_ERR_MATTER_FORMAT (SL_ERR_INVALID    | (162 << 8)) /* bad catalogue entry */
+#define SL_ERR_MATTER_UNKNOWN (SL_ERR_NOT_FOUND | (160 << 8)) /* no such matter code */
+#define SL_ERR_APP_TRANSITION (SL_ERR_STATE     | (160 << 8)) /* illegal transition  */
+#define SL_ERR_APP_FORBIDDEN  (SL_ERR_DENIED    | (160 << 8)) /* not this actor's    */
+#define SL_ERR_EXCHANGE_SOURCE (SL_ERR_INVALID  | (163 << 8)) /* unknown source/field*/
+#define SL_ERR_EXCHANGE_FORMAT (SL_ERR_CORRUPT  | (160 << 8)) /* bad shared-data file*/
+#define SL_ERR_LICENCE_ID     (SL_ERR_INVALID   | (164 << 8)) /* bad GB/T 36904 id   */
+
+/* Extended codes: id (identity documents, registry), details 192..223. */
+#define SL_ERR_ID_TYPE        (SL_ERR_INVALID | (192 << 8)) /* unknown ID type     */
+#define SL_ERR_ID_LENGTH      (SL_ERR_INVALID | (193 << 8)) /* wrong length        */
+#define SL_ERR_ID_CHARS       (SL_ERR_INVALID | (194 << 8)) /* bad characters      */
+#define SL_ERR_ID_REGION      (SL_ERR_INVALID | (195 << 8)) /* no such region code */
+#define SL_ERR_ID_BIRTH_DATE  (SL_ERR_INVALID | (196 << 8)) /* impossible birth day*/
+#define SL_ERR_ID_CHECK_DIGIT (SL_ERR_INVALID | (197 << 8)) /* check char mismatch */
+#define SL_ERR_ID_FORMAT      (SL_ERR_INVALID | (198 << 8)) /* wrong prefix/shape  */
+
+/* Extended codes: the audit chain (src/audit/), details 112..127. */
+#define SL_ERR_AUDIT_FIELD        (SL_ERR_INVALID     | (112 << 8)) /* record field missing/too long */
+#define SL_ERR_AUDIT_BROKEN       (SL_ERR_CORRUPT     | (112 << 8)) /* the audit chain is damaged   */
 
 /* A short English sentence for the code; never NULL. */
 SL_API const char *sl_status_str(int st);

@@ -90,8 +90,14 @@ sl_status sl_buf_terminate(struct sl_buf *b);
 uint8_t  *sl_buf_detach(struct sl_buf *b, size_t *len);
 void      sl_buf_free(struct sl_buf *b);
 
-/* Reads a whole file into a new buffer (NUL-terminated, NUL not counted).
- * Files over max bytes give SL_ERR_TOO_LARGE. Caller frees *out. */
+/* Reads a whole regular file into a new buffer (NUL-terminated, NUL not
+ * counted); the one reader for files named by users (CLI operands, lists).
+ * Never blocks on and never reads from anything else: a FIFO, device or
+ * socket gives SL_ERR_UNSUPPORTED (opened O_NONBLOCK, checked with fstat
+ * before any read), a directory SL_ERR_IO, a missing file SL_ERR_NOT_FOUND.
+ * Reads at most max bytes: a file over max (or growing past it) gives
+ * SL_ERR_TOO_LARGE, so pass what the caller needs, not a generous cap.
+ * Caller frees *out with sl__free. */
 sl_status sl__read_file(const char *path, size_t max, uint8_t **out,
                         size_t *len);
 sl_status sl__write_file(const char *path, const void *p, size_t n);
@@ -125,6 +131,18 @@ uint64_t sl_time_mono_ns(void);        /* monotonic, for durations           */
 int64_t  sl_time_wall_ms(void);        /* Unix epoch milliseconds            */
 /* "2026-11-21T12:34:56.789Z"; cap >= 25. */
 void     sl_time_iso8601(char *out, size_t cap, int64_t wall_ms);
+
+/* The one time source for expiry (sessions, lockouts, rate limits, audit):
+ * epoch milliseconds from the wall clock, or from the test clock file when
+ * one is set (clock.c). Thread-safe. */
+int64_t  sl__now_ms(void);
+/* Sets (path) or clears (NULL) the test clock file: one time, epoch ms or
+ * ISO-8601 UTC ("2026-12-04T11:00:00Z", optional .mmm), re-read when the
+ * file changes. SL_ERR_IO/NOT_FOUND if unreadable, SL_ERR_INVALID if the
+ * time does not parse (the clock is then the wall clock). */
+sl_status sl__clock_set_file(const char *path);
+/* Parses one such time (surrounding blanks allowed) into *out. */
+sl_status sl__clock_parse(const char *text, int64_t *out);
 
 /* ============================ CPU features ===============================
  * Detected once (sl_cpu_init, idempotent, thread-safe); kernels are picked

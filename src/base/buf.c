@@ -2,10 +2,12 @@
  * buf.c -- bounded growable byte buffer and whole-file helpers (base.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base.h"
 
@@ -111,39 +113,49 @@ uint8_t *sl_buf_detach(struct sl_buf *b, size_t *len)
 sl_status sl__read_file(const char *path, size_t max, uint8_t **out,
                         size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT ? SL_ERR_NOT_FOUND : SL_ERR_IO;
+    /* O_NONBLOCK: opening a FIFO without a writer must not hang; fstat
+     * then refuses anything but a regular file before a byte is read */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? SL_ERR_NOT_FOUND
+             : errno == ENXIO ? SL_ERR_UNSUPPORTED : SL_ERR_IO;
     struct sl_buf b;
     sl_buf_init(&b, max);
     struct stat sb;
     sl_status st = SL_OK;
-    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
-        (uint64_t)sb.st_size > max) {
+    if (fstat(fd, &sb) != 0) {
+        st = SL_ERR_IO;
+        goto out_close;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        st = S_ISDIR(sb.st_mode) ? SL_ERR_IO : SL_ERR_UNSUPPORTED;
+        goto out_close;
+    }
+    if ((uint64_t)sb.st_size > max) {
         st = SL_ERR_TOO_LARGE;
         goto out_close;
     }
+    /* the file may grow while we read: never more than max bytes (the
+     * buffer's cap), and one byte over it says SL_ERR_TOO_LARGE */
     uint8_t chunk[65536];
     for (;;) {
-        size_t n = fread(chunk, 1, sizeof(chunk), f);
-        if (n) {
-            st = sl_buf_append(&b, chunk, n);
-            if (st != SL_OK)
-                goto out_close;
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            st = SL_ERR_IO;
+            goto out_close;
         }
-        if (n < sizeof(chunk)) {
-            if (ferror(f))
-                st = SL_ERR_IO;
+        if (n == 0)
             break;
-        }
+        if ((st = sl_buf_append(&b, chunk, (size_t)n)) != SL_OK)
+            goto out_close;
     }
-    if (st == SL_OK)
-        st = sl_buf_terminate(&b);
-    if (st == SL_OK)
+    if ((st = sl_buf_terminate(&b)) == SL_OK)
         *out = sl_buf_detach(&b, len);
 out_close:
     sl_buf_free(&b);
-    fclose(f);
+    close(fd);
     return st;
 }
 

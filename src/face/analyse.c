@@ -63,6 +63,27 @@ static bool cfg_ok(const sl_liveness_cfg *c)
            (c->pitch_sign == 1 || c->pitch_sign == -1);
 }
 
+/* v within [lo, hi]; NAN (not measured) passes when nan_ok. */
+static bool in_range(float v, float lo, float hi, bool nan_ok)
+{
+    return isnan(v) ? nan_ok : v >= lo && v <= hi;
+}
+
+/* The ranges every measured signal of a face frame must be in: the
+ * engine's own outputs always are, so anything else is forged or broken
+ * input, refused rather than judged. The cosine gets a little slack for
+ * float rounding; the mouth ratio (gap / width) has no hard top, 10 is far
+ * above any real mouth. */
+static bool signal_ok(const sl_frame_signal *s)
+{
+    return in_range(s->eye_open_left, 0, 1, true) &&
+           in_range(s->eye_open_right, 0, 1, true) &&
+           in_range(s->yaw, -180, 180, true) && in_range(s->pitch, -180, 180, true) &&
+           in_range(s->roll, -180, 180, true) && in_range(s->mouth_open, 0, 10, true) &&
+           in_range(s->similarity, -1.001f, 1.001f, false) &&
+           in_range(s->live_score, 0, 1, true);
+}
+
 struct actx {
     const sl_frame_signal *f;
     size_t                 n;
@@ -386,6 +407,9 @@ sl_status sl_challenge_analyse(sl_challenge_result *out, const sl_challenge *c,
         if ((i > 0 && f[i].t_ms <= f[i - 1].t_ms) ||
             (f[i].face && !isfinite(f[i].similarity)))
             return SL_ERR_CHALLENGE_FORMAT;
+    for (size_t i = 0; i < n; i++)
+        if (f[i].face && !signal_ok(&f[i]))
+            return SL_ERR_CHALLENGE_SIGNAL;
 
     sl_challenge_result r;
     memset(&r, 0, sizeof(r));
@@ -407,6 +431,8 @@ sl_status sl_challenge_analyse(sl_challenge_result *out, const sl_challenge *c,
     enum sl_live_reason blocking = SL_LR_OK;
     if (r.frames_used == 0 && u1 < n)
         blocking = SL_LR_EXPIRED;
+    else if (r.frames_used == 0 && n > 0 && u0 == n)
+        blocking = SL_LR_BEFORE_ISSUE;      /* replayed or clock-skewed frames */
     else if (r.face_frames == 0)
         blocking = SL_LR_NO_FACE;
     if (blocking != SL_LR_OK) {

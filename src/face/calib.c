@@ -75,7 +75,23 @@ const sl_calib_table *sl_calib_get(const sl_calib *c, const char *mode)
 sl_status sl_calib_add(sl_calib *c, const char *mode, const float *genuine,
                        size_t ng, const float *impostor, size_t ni)
 {
-    if (!c || !mode_ok(mode))
+    if (!c || !mode_ok(mode) || !genuine || !impostor || ng == 0 || ni == 0)
+        return SL_ERR_INVALID;
+    /* cosine scores only, and genuine pairs must score above impostors on
+     * average: otherwise the files are swapped or not scores at all, and
+     * the table would hand out thresholds that accept everyone */
+    double gsum = 0, isum = 0;
+    for (size_t i = 0; i < ng; i++) {
+        if (!(genuine[i] >= -1.0f && genuine[i] <= 1.0f))
+            return SL_ERR_INVALID;
+        gsum += genuine[i];
+    }
+    for (size_t i = 0; i < ni; i++) {
+        if (!(impostor[i] >= -1.0f && impostor[i] <= 1.0f))
+            return SL_ERR_INVALID;
+        isum += impostor[i];
+    }
+    if (gsum / (double)ng <= isum / (double)ni)
         return SL_ERR_INVALID;
     size_t slot = c->n_tables;
     for (size_t i = 0; i < c->n_tables; i++)
@@ -216,25 +232,56 @@ sl_status sl_calib_decide(sl_face_decision *out, const sl_calib_table *t,
     return SL_OK;
 }
 
+sl_status sl_face_threshold_parse(const char *text, sl_face_threshold_spec *out)
+{
+    if (!text || !out)
+        return SL_ERR_INVALID;
+    size_t len = strnlen(text, SL_FACE_THRESHOLD_TEXT_MAX);
+    if (len >= SL_FACE_THRESHOLD_TEXT_MAX)
+        return SL_ERR_FACE_THRESHOLD_SPEC;
+    enum sl_threshold_kind kind;
+    if (strncmp(text, "far:", 4) == 0)
+        kind = SL_THRESHOLD_FAR;
+    else if (strncmp(text, "raw:", 4) == 0)
+        kind = SL_THRESHOLD_RAW;
+    else
+        return SL_ERR_FACE_THRESHOLD_SPEC;
+    const char *num = text + 4;
+    char *end;
+    double v = strtod(num, &end);
+    /* strtod skips leading blanks: a number must start right after ':' */
+    if (end == num || *end || !isfinite(v) || num[0] == ' ' || num[0] == '\t')
+        return SL_ERR_FACE_THRESHOLD_SPEC;
+    if (kind == SL_THRESHOLD_FAR ? !(v > 0 && v < 1) : !(v >= -1 && v <= 1))
+        return SL_ERR_FACE_THRESHOLD_SPEC;
+    out->req = (sl_threshold_req){ kind, v };
+    memcpy(out->text, text, len + 1);
+    return SL_OK;
+}
+
 sl_status sl_threshold_req_parse(sl_threshold_req *out, const char *text)
 {
-    if (!out || !text)
+    sl_face_threshold_spec spec;
+    if (!out || sl_face_threshold_parse(text, &spec) != SL_OK)
         return SL_ERR_INVALID;
-    enum sl_threshold_kind kind = SL_THRESHOLD_FAR;
-    if (strncmp(text, "far:", 4) == 0) {
-        text += 4;
-    } else if (strncmp(text, "raw:", 4) == 0) {
-        kind = SL_THRESHOLD_RAW;
-        text += 4;
-    }
-    char *end;
-    double v = strtod(text, &end);
-    if (end == text || *end || !isfinite(v))
+    *out = spec.req;
+    return SL_OK;
+}
+
+sl_status sl_face_threshold_check(const sl_face_threshold_spec *spec,
+                                  const sl_calib_table *t)
+{
+    if (!spec)
         return SL_ERR_INVALID;
-    if (kind == SL_THRESHOLD_FAR ? !(v > 0 && v < 1) : !(v >= -1 && v <= 1))
-        return SL_ERR_INVALID;
-    out->kind = kind;
-    out->value = v;
+    if (spec->req.kind == SL_THRESHOLD_RAW)
+        return SL_OK;
+    if (!t)
+        return SL_ERR_NOT_FOUND;
+    double far = spec->req.value;
+    /* 1e-9 relative slack: "far:1e-7" with 10^7 impostor pairs is one pair */
+    if (!(far > 0 && far <= SL_FACE_FAR_MAX) ||
+        far * (double)t->n_impostor * (1 + 1e-9) < 1)
+        return SL_ERR_FACE_FAR_UNSUPPORTED;
     return SL_OK;
 }
 
@@ -345,6 +392,74 @@ static bool get_count(const json_t *obj, const char *key, uint64_t *out)
 
 static bool rate_ok(double r) { return r >= 0 && r <= 1; }
 
+/* Cosine thresholds live in [-1, 1]; the slack covers float rounding of a
+ * score of exactly +-1 and a target just above the highest impostor. */
+#define THR_SLACK 1e-6
+static bool thr_ok(double t) { return t >= -1 - THR_SLACK && t <= 1 + THR_SLACK; }
+
+/* A target must agree with the ROC points: its threshold is the lowest with
+ * FAR <= far, so points below it have FAR > far and points above it FAR <=
+ * far (relative slack for the 9 printed digits); its support is
+ * floor(far * impostor pairs). A file whose 1e-3 target says -0.9 while
+ * the points say FAR 1.0 there is refused. */
+static bool target_ok(const sl_calib_target *g, const sl_calib_table *t)
+{
+    double want = floor(g->far * (double)t->n_impostor + 1e-9);
+    if (!thr_ok(g->threshold) || fabs((double)g->support - want) > 1)
+        return false;
+    for (size_t i = 0; i < t->n; i++) {
+        const sl_roc_point *p = &t->pts[i];
+        if (p->threshold < g->threshold - THR_SLACK && !(p->far > g->far * (1 - 1e-6)))
+            return false;
+        if (p->threshold > g->threshold + THR_SLACK && !(p->far <= g->far * (1 + 1e-6)))
+            return false;
+    }
+    return true;
+}
+
+/* Every rule of docs/calibration.md ("Validation at load") that is not
+ * about JSON types: counts, rates, cosine range, monotone points, targets
+ * that agree with the points. */
+static bool table_ok(const sl_calib_table *t)
+{
+    if (!mode_ok(t->mode) || t->n_genuine == 0 || t->n_impostor == 0 || !t->pts ||
+        t->n < 1 || t->n > SL_CALIB_MAX_POINTS || t->n_targets > SL_CALIB_MAX_TARGETS)
+        return false;
+    const sl_roc_point *p = t->pts;
+    for (size_t i = 0; i < t->n; i++)
+        if (!rate_ok(p[i].far) || !rate_ok(p[i].frr) || !thr_ok(p[i].threshold) ||
+            (i > 0 && (p[i].threshold <= p[i - 1].threshold || p[i].far > p[i - 1].far ||
+                       p[i].frr < p[i - 1].frr)))
+            return false;
+    for (size_t k = 0; k < t->n_targets; k++) {
+        const sl_calib_target *g = &t->targets[k];
+        /* lower FAR, higher threshold: the targets are one monotone curve */
+        bool order = k == 0 || g->far >= t->targets[k - 1].far ||
+                     g->threshold >= t->targets[k - 1].threshold - THR_SLACK;
+        if (!(g->far > 0 && g->far <= 1) || !rate_ok(g->frr) || !order || !target_ok(g, t))
+            return false;
+    }
+    return true;
+}
+
+sl_status sl_calib_validate(const sl_calib *c)
+{
+    if (!c)
+        return SL_ERR_INVALID;
+    if (c->n_tables < 1 || c->n_tables > SL_CALIB_MAX_TABLES ||
+        strnlen(c->model_id, sizeof(c->model_id)) == sizeof(c->model_id))
+        return SL_ERR_FACE_CALIB_FORMAT;
+    for (size_t i = 0; i < c->n_tables; i++) {
+        if (!table_ok(&c->tables[i]))
+            return SL_ERR_FACE_CALIB_FORMAT;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(c->tables[j].mode, c->tables[i].mode) == 0)
+                return SL_ERR_FACE_CALIB_FORMAT;
+    }
+    return SL_OK;
+}
+
+/* JSON -> table (types and sizes); table_ok() judges the values. */
 static sl_status parse_table(sl_calib_table *t, const json_t *o)
 {
     const json_t *pts = json_object_get(o, "points");
@@ -355,8 +470,8 @@ static sl_status parse_table(sl_calib_table *t, const json_t *o)
         json_array_size(pts) < 1 || json_array_size(pts) > SL_CALIB_MAX_POINTS ||
         (targets && (!json_is_array(targets) ||
                      json_array_size(targets) > SL_CALIB_MAX_TARGETS)) ||
-        !get_count(o, "genuine", &t->n_genuine) || t->n_genuine == 0 ||
-        !get_count(o, "impostor", &t->n_impostor) || t->n_impostor == 0)
+        !get_count(o, "genuine", &t->n_genuine) ||
+        !get_count(o, "impostor", &t->n_impostor))
         return SL_ERR_FACE_CALIB_FORMAT;
     copy_str(t->mode, sizeof(t->mode), mode);
     for (size_t k = 0; targets && k < json_array_size(targets); k++) {
@@ -365,8 +480,7 @@ static sl_status parse_table(sl_calib_table *t, const json_t *o)
         if (!json_is_object(e) || !get_num(json_object_get(e, "far"), &g->far) ||
             !get_num(json_object_get(e, "threshold"), &g->threshold) ||
             !get_num(json_object_get(e, "frr"), &g->frr) ||
-            !get_count(e, "support", &g->support) ||
-            !(g->far > 0 && g->far <= 1) || !rate_ok(g->frr))
+            !get_count(e, "support", &g->support))
             return SL_ERR_FACE_CALIB_FORMAT;
         t->n_targets++;
     }
@@ -379,16 +493,19 @@ static sl_status parse_table(sl_calib_table *t, const json_t *o)
         if (!json_is_array(e) || json_array_size(e) != 3 ||
             !get_num(json_array_get(e, 0), &p[i].threshold) ||
             !get_num(json_array_get(e, 1), &p[i].far) ||
-            !get_num(json_array_get(e, 2), &p[i].frr) ||
-            !rate_ok(p[i].far) || !rate_ok(p[i].frr) ||
-            (i > 0 && (p[i].threshold <= p[i - 1].threshold ||
-                       p[i].far > p[i - 1].far || p[i].frr < p[i - 1].frr))) {
+            !get_num(json_array_get(e, 2), &p[i].frr)) {
             sl__free(p);
             return SL_ERR_FACE_CALIB_FORMAT;
         }
     }
     t->pts = p;
     t->n = n;
+    if (!table_ok(t)) {
+        sl__free(p);
+        t->pts = NULL;
+        t->n = 0;
+        return SL_ERR_FACE_CALIB_FORMAT;
+    }
     return SL_OK;
 }
 

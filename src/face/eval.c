@@ -246,6 +246,18 @@ static sl_status parse_pairs(struct pair **out, size_t *np, struct img_list *l,
             goto out_fail;
         n++;
     }
+    /* a missing image is the pairs file's error, not "no face" (checked
+     * after the format, so a malformed line is reported first) */
+    for (size_t i = 0; i < 2 * n; i++) {
+        const char *img = l->v[l->n - 2 * n + i].path;
+        struct stat sb;
+        if (stat(img, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            seterr(err, errcap, "%s: pair %zu: no image file %s (pair paths are relative "
+                                "to the pairs file's folder)", path, i / 2 + 1, img);
+            st = SL_ERR_NOT_FOUND;
+            goto out_fail;
+        }
+    }
     sl__free(text);
     *out = v;
     *np = n;
@@ -303,25 +315,6 @@ static sl_status dedupe(struct img_list *l)
     return SL_OK;
 }
 
-/* ---- progress ---- */
-
-static void progress(FILE *f, const char *what, size_t done, size_t total,
-                     size_t noface, uint64_t t0, bool final)
-{
-    static const int W = 30;
-    if (!f || total == 0)
-        return;
-    double secs = (double)(sl_time_mono_ns() - t0) / 1e9;
-    int fill = (int)((double)W * (double)done / (double)total);
-    char bar[64];
-    for (int i = 0; i < W; i++)
-        bar[i] = i < fill ? '#' : '-';
-    bar[W] = 0;
-    fprintf(f, "\r%-9s [%s] %zu/%zu  %zu no face  %.1f img/s%s", what, bar, done,
-            total, noface, secs > 0 ? (double)done / secs : 0.0, final ? "\n" : "");
-    fflush(f);
-}
-
 /* ---- helpers for JSON ---- */
 
 static json_t *num_or_null(bool ok, double v)
@@ -353,7 +346,6 @@ static sl_status embed_all(struct run *r, size_t *noface, size_t *failed)
     size_t todo = 0, done = 0;
     for (size_t i = 0; i < r->imgs.n; i++)
         todo += r->imgs.v[i].canon == (int32_t)i;
-    uint64_t t0 = sl_time_mono_ns(), last = 0;
     *noface = *failed = 0;
     for (size_t i = 0; i < r->imgs.n; i++) {
         struct img *m = &r->imgs.v[i];
@@ -368,11 +360,9 @@ static sl_status embed_all(struct run *r, size_t *noface, size_t *failed)
         if (st == SL_ERR_NOMEM)
             return st;
         done++;
-        uint64_t now = sl_time_mono_ns();
-        if (now - last > 100000000ull || done == todo) {
-            progress(r->o->progress, "embedding", done, todo, *noface, t0, done == todo);
-            last = now;
-        }
+        if (r->o->progress)
+            r->o->progress(r->o->progress_ctx, "embedding", done, todo, *noface,
+                           done == todo);
     }
     for (size_t i = 0; i < r->imgs.n; i++)
         r->imgs.v[i].state = r->imgs.v[r->imgs.v[i].canon].state;
@@ -535,7 +525,6 @@ static sl_status eval_pad(struct run *r)
     sl_status st = SL_ERR_NOMEM;
     if (!live || !att)
         goto out;
-    uint64_t t0 = sl_time_mono_ns();
     for (size_t i = 0; i < n; i++) {
         struct img *m = &r->pad.v[i];
         float s = NAN;
@@ -551,7 +540,8 @@ static sl_status eval_pad(struct run *r)
             else
                 att[na++] = s;
         }
-        progress(r->o->progress, "pad", i + 1, n, noface, t0, i + 1 == n);
+        if (r->o->progress)
+            r->o->progress(r->o->progress_ctx, "pad", i + 1, n, noface, i + 1 == n);
     }
     sl_pad_metrics pm = { 0, 0, 0, 0 };
     bool ok = nl > 0 && na > 0 &&
@@ -606,6 +596,12 @@ sl_status sl_eval_run(json_t **out, const sl_eval_opts *o,
             seterr(err, errcap, "cannot list %s (or more than %zu images)", o->root, r.imgs.max);
             goto out;
         }
+        if (r.imgs.n == 0) {
+            seterr(err, errcap, "no images in %s (want %s/<identity>/<image>.jpg or .png)",
+                   o->root, o->root);
+            st = SL_ERR_INVALID;
+            goto out;
+        }
         r.n_tree = r.imgs.n;
     }
     if (o->pairs) {
@@ -646,7 +642,7 @@ sl_status sl_eval_run(json_t **out, const sl_eval_opts *o,
                 continue;
             unique++;
             if (r.imgs.v[i].state != IMG_OK && json_array_size(list) < EVAL_NO_FACE_LISTED)
-                json_array_append_new(list, json_string(r.imgs.v[i].path));
+                json_array_append_new(list, sl_json_text(r.imgs.v[i].path));
         }
         json_object_set_new(r.res, "images", json_integer((json_int_t)unique));
         json_object_set_new(r.res, "identities", json_integer((json_int_t)r.n_ids));

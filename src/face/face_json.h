@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "shualian/engine.h"
 #include "shualian/face.h"
 #include "shualian/face_json.h"   /* exported: the same five functions */
 
@@ -33,5 +34,8 @@ json_t *sl_challenge_result_to_json(const sl_challenge_result *r);
 
 /* Quality reasons as [{"code", "zh", "en"}]. */
 json_t *sl_quality_reasons_to_json(const enum sl_quality_reason *r, size_t n);
+
+/* sl_face_box_json, sl_face_quality_json, sl_face_verdict_json: public,
+ * include/shualian/face_json.h. */
 
 #endif

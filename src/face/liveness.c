@@ -50,6 +50,9 @@ static const struct text_row live_reasons[] = {
       "cannot judge: move back so your whole head and shoulders are visible" },
     { SL_LR_FACE_SMALL, "face_small",
       "无法判断：请靠近摄像头", "cannot judge: move closer to the camera" },
+    { SL_LR_BEFORE_ISSUE, "frames_before_issue",
+      "画面早于本次验证的开始时间，请开始验证后再按提示做动作",
+      "every frame was taken before the check began: start the check, then follow the prompts" },
 };
 _Static_assert(sizeof(live_reasons) / sizeof(live_reasons[0]) == SL_LR_MAX + 1,
                "one row per liveness reason");

@@ -5,7 +5,6 @@
  * pipeline_calib_data.c, so a library installed without its data folder
  * still decides with measured thresholds.
  */
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,9 +23,6 @@ sl_status sl_face_calib_load_default(sl_calib *out, const char *path)
         return SL_ERR_INVALID;
     if (path && *path)
         return sl_calib_load(out, path);
-    const char *env = getenv("SL_CALIB");
-    if (env && *env)
-        return sl_calib_load(out, env);
     static const char *const tries[] = {
         "share/shualian/face-calib.json",
         SL_DATADIR "/shualian/face-calib.json",

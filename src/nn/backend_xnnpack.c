@@ -21,6 +21,7 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include "shualian/nn.h"
 #include "nn/nn_int.h"
 #include "nn/dwconv.h"
 #include "nn/pointwise.h"
@@ -499,14 +500,14 @@ static sl_status own_prepare(struct xop *o, const struct sl_nn_exec *x,
  * enough channels; only where a SIMD kernel exists (the plain C one is
  * the tests' oracle, slower than XNNPACK's direct conv). Channel
  * thresholds measured on fr_expression's 56x56x128 -> 32 and smaller
- * shapes (docs/nn.md). SL_NN_WINOGRAD=0 in the environment turns it off
- * (A/B measurements). */
-/* true if the environment switches one of our own kernels off for A/B runs
- * (SL_NN_WINOGRAD=0, SL_NN_PW=0, SL_NN_DW=0); read at session setup only. */
-static bool own_kernel_off(const char *name)
+ * shapes (docs/nn.md). SL_NN_KERNEL_WINOGRAD in the session options turns
+ * it off (A/B measurements). */
+/* true if the session's options switch one of our own kernels off for A/B
+ * runs (sl_nn_options.kernels_off; the CLI maps SL_NN_WINOGRAD=0,
+ * SL_NN_PW=0, SL_NN_DW=0 onto it). */
+static bool own_kernel_off(const struct sl_nn_exec *x, unsigned bit)
 {
-    const char *env = getenv(name);
-    return env && env[0] == '0';
+    return (x->kernels_off & bit) != 0;
 }
 
 #define WINO_MIN_C 32
@@ -514,10 +515,10 @@ static bool own_kernel_off(const char *name)
 #define WINO_MIN_TILES 36   /* 4x4 output tiles: 28x28 (49) wins 1.7x, 14x14
                                (16) breaks even, 7x7 (4) loses 2.4x        */
 
-static bool wino_fits(const struct sl_nn_value *xv, const struct sl_nn_value *yv,
-                      const struct sl_nn_conv_p *c)
+static bool wino_fits(const struct sl_nn_exec *x, const struct sl_nn_value *xv,
+                      const struct sl_nn_value *yv, const struct sl_nn_conv_p *c)
 {
-    if (own_kernel_off("SL_NN_WINOGRAD"))
+    if (own_kernel_off(x, SL_NN_KERNEL_WINOGRAD))
         return false;
     return sl__nn_wino_fast() && c->kh == 3 && c->kw == 3 && c->sh == 1 && c->sw == 1 &&
            c->dh == 1 && c->dw == 1 && c->group == 1 && xv->dims[0] == 1 &&
@@ -554,11 +555,11 @@ static sl_status wino_prepare(struct xctx *ctx, const struct sl_nn_exec *x,
 }
 
 /* 1x1 stride-1 unpadded dense conv = one GEMM with our AVX-512 12x32
- * kernel (pointwise.h). SL_NN_PW=0 in the environment turns it off. */
-static bool pw_fits(const struct sl_nn_value *xv, const struct sl_nn_node *nd)
+ * kernel (pointwise.h). SL_NN_KERNEL_POINTWISE in the session options turns it off. */
+static bool pw_fits(const struct sl_nn_exec *x, const struct sl_nn_value *xv, const struct sl_nn_node *nd)
 {
     const struct sl_nn_conv_p *c = &nd->conv;
-    if (own_kernel_off("SL_NN_PW"))
+    if (own_kernel_off(x, SL_NN_KERNEL_POINTWISE))
         return false;
     return sl__nn_pw_pick() != sl__nn_pw_blocks_c && c->kh == 1 && c->kw == 1 &&
            c->sh == 1 && c->sw == 1 && c->group == 1 && !c->pt && !c->pl && !c->pb && !c->pr &&
@@ -593,15 +594,15 @@ static sl_status pw_prepare(const struct sl_nn_exec *x, const struct sl_nn_node 
 /* Depthwise 3x3, stride 1 or 2, with few channels (dwconv.h): measured
  * against XNNPACK's depthwise conv on fr_detect (min of 3 alternating
  * rounds): 120x160x16 0.82x, 60x80x32 0.40x, but 64 channels 1.0x and
- * 128/256 channels 1.2-1.4x, hence the channel limit. SL_NN_DW=0 turns it
- * off. */
+ * 128/256 channels 1.2-1.4x, hence the channel limit. SL_NN_KERNEL_DWCONV
+ * in the session options turns it off. */
 #define DW_MAX_C 32
 
-static bool dw_fits(const struct sl_nn_value *xv, const struct sl_nn_value *yv,
-                    const struct sl_nn_node *nd)
+static bool dw_fits(const struct sl_nn_exec *x, const struct sl_nn_value *xv,
+                    const struct sl_nn_value *yv, const struct sl_nn_node *nd)
 {
     const struct sl_nn_conv_p *c = &nd->conv;
-    if (own_kernel_off("SL_NN_DW"))
+    if (own_kernel_off(x, SL_NN_KERNEL_DWCONV))
         return false;
     return sl__nn_dw_pick() != sl__nn_dw_rows_c && c->kh == 3 && c->kw == 3 &&
            c->sh == c->sw && (c->sh == 1 || c->sh == 2) && c->dh == 1 && c->dw == 1 &&
@@ -708,7 +709,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
         }
         const struct sl_nn_value *w = &m->values[nd->in[1]];
         size_t C = (size_t)xv->dims[3], M = (size_t)yv->dims[3], G = (size_t)c->group;
-        if (dw_fits(xv, yv, nd)) {
+        if (dw_fits(x, xv, yv, nd)) {
             sl_status ds = dw_prepare(x, nd, o, lo, hi);
             if (ds == SL_OK) {
                 *opp = o;
@@ -719,7 +720,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
                 return ds;
             }
         }
-        if (pw_fits(xv, nd)) {
+        if (pw_fits(x, xv, nd)) {
             sl_status ps = pw_prepare(x, nd, o, lo, hi);
             if (ps == SL_OK) {
                 *opp = o;
@@ -730,7 +731,7 @@ static sl_status xp_prepare(void *ctxp, const struct sl_nn_exec *x, int n, void 
                 return ps;
             }
         }
-        if (wino_fits(xv, yv, c)) {
+        if (wino_fits(x, xv, yv, c)) {
             sl_status ws = wino_prepare(ctx, x, nd, o, lo, hi);
             if (ws == SL_OK) {
                 *opp = o;

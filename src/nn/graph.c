@@ -18,31 +18,6 @@
 #define FAIL(code, ...) \
     do { st = (code); snprintf(m->err, sizeof m->err, __VA_ARGS__); goto out; } while (0)
 
-/* ============================ Op names ================================== */
-static const char *const op_names[SL_OP_COUNT] = {
-    "Conv", "BatchNormalization", "Relu", "PRelu", "Pad",
-    "AveragePool", "MaxPool", "GlobalAveragePool", "Tanh", "Sigmoid",
-    "Exp", "Softmax", "Add", "Sub", "Mul", "Div",
-    "MatMul", "Gemm", "Concat", "Split", "Slice",
-    "Transpose", "Reshape", "Flatten", "Shape",
-    "Gather", "Unsqueeze", "Squeeze", "Constant",
-    "ReduceMean", "Clip", "Identity", "Dropout",
-    "ChannelShuffle",
-};
-
-const char *sl__nn_op_name(int op)
-{
-    return op >= 0 && op < SL_OP_COUNT ? op_names[op] : "?";
-}
-
-int sl__nn_op_from_name(const char *s)
-{
-    for (int i = 0; i < SL_OP_FIRST_INTERNAL; i++)
-        if (strcmp(op_names[i], s) == 0)
-            return i;
-    return -1;
-}
-
 /* ============================ Tables ==================================== */
 static uint32_t name_hash(const char *s)
 {
@@ -203,108 +178,6 @@ size_t sl__nn_nbytes(const struct sl_nn_value *v)
 }
 
 /* ============================ Shape inference =========================== */
-static bool set_shape(struct sl_nn_value *v, int dtype, int rank, const int64_t *d)
-{
-    if (rank < 0 || rank > SL_NN_MAX_RANK)
-        return false;
-    int64_t n = 1;
-    for (int i = 0; i < rank; i++) {
-        if (d[i] < 0 || d[i] > SL_NN_MAX_ELEMS)
-            return false;
-        n *= d[i];
-        if (n > SL_NN_MAX_ELEMS)
-            return false;
-    }
-    v->dtype = dtype;
-    v->rank = rank;
-    for (int i = 0; i < rank; i++)
-        v->dims[i] = d[i];
-    return true;
-}
-
-static bool norm_axis(int64_t *a, int rank)
-{
-    if (*a < 0)
-        *a += rank;
-    return *a >= 0 && *a < rank;
-}
-
-/* Reads a constant int64 vector input (opset >= 10 forms). */
-static bool const_ints(const struct sl_nn_model *m, int v, int64_t *out, int *n, int cap)
-{
-    if (v < 0 || !m->values[v].data || m->values[v].dtype != SL_NN_I64 ||
-        m->values[v].rank > 1)
-        return false;
-    int64_t c = sl__nn_numel(&m->values[v]);
-    if (c > cap)
-        return false;
-    memcpy(out, m->values[v].data, sizeof(int64_t) * (size_t)c);
-    *n = (int)c;
-    return true;
-}
-
-static bool const_scalar_f(const struct sl_nn_model *m, int v, float *out)
-{
-    if (v < 0 || !m->values[v].data || m->values[v].dtype != SL_NN_F32 ||
-        sl__nn_numel(&m->values[v]) != 1)
-        return false;
-    *out = *(const float *)m->values[v].data;
-    return true;
-}
-
-static sl_status window(struct sl_nn_model *m, struct sl_nn_node *nd, int64_t h,
-                        int64_t w, int64_t *oh, int64_t *ow)
-{
-    sl_status st = SL_OK;
-    struct sl_nn_conv_p *c = &nd->conv;
-    int64_t ekh = (int64_t)(c->kh - 1) * c->dh + 1, ekw = (int64_t)(c->kw - 1) * c->dw + 1;
-    if (c->auto_pad) {
-        int64_t o1 = (h + c->sh - 1) / c->sh, o2 = (w + c->sw - 1) / c->sw;
-        int64_t th = SL_MAX(0, (o1 - 1) * c->sh + ekh - h);
-        int64_t tw = SL_MAX(0, (o2 - 1) * c->sw + ekw - w);
-        if (c->auto_pad == 1) {
-            c->pt = (int)(th / 2); c->pb = (int)(th - th / 2);
-            c->pl = (int)(tw / 2); c->pr = (int)(tw - tw / 2);
-        } else {
-            c->pb = (int)(th / 2); c->pt = (int)(th - th / 2);
-            c->pr = (int)(tw / 2); c->pl = (int)(tw - tw / 2);
-        }
-        c->auto_pad = 0;
-    }
-    int64_t hh = h + c->pt + c->pb - ekh, ww = w + c->pl + c->pr - ekw;
-    if (hh < 0 || ww < 0)
-        FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): window larger than its input",
-             nd->name, sl__nn_op_name(nd->op));
-    if (c->ceil_mode) {
-        *oh = (hh + c->sh - 1) / c->sh + 1;
-        *ow = (ww + c->sw - 1) / c->sw + 1;
-        if ((*oh - 1) * c->sh >= h + c->pt)
-            (*oh)--;
-        if ((*ow - 1) * c->sw >= w + c->pl)
-            (*ow)--;
-    } else {
-        *oh = hh / c->sh + 1;
-        *ow = ww / c->sw + 1;
-    }
-out:
-    return st;
-}
-
-static bool broadcast(const struct sl_nn_value *a, const struct sl_nn_value *b,
-                      int *rank, int64_t *d)
-{
-    int r = SL_MAX(a->rank, b->rank);
-    for (int i = 0; i < r; i++) {
-        int ia = i - (r - a->rank), ib = i - (r - b->rank);
-        int64_t x = ia >= 0 ? a->dims[ia] : 1, y = ib >= 0 ? b->dims[ib] : 1;
-        if (x != y && x != 1 && y != 1)
-            return false;
-        d[i] = x == 1 ? y : x;
-    }
-    *rank = r;
-    return true;
-}
-
 /* Infers node n's output shapes from its inputs (logical layout). */
 static sl_status infer(struct sl_nn_model *m, int n)
 {
@@ -319,14 +192,11 @@ static sl_status infer(struct sl_nn_model *m, int n)
             FAIL(SL_ERR_MODEL_FORMAT, "node '%s' (%s): input '%.128s' has no producer",
                  nd->name, opn, m->values[nd->in[i]].name);
     }
-    static const int min_in[SL_OP_COUNT] = {
-        [SL_OP_CONV] = 2, [SL_OP_BATCHNORM] = 5, [SL_OP_PRELU] = 2, [SL_OP_ADD] = 2,
-        [SL_OP_SUB] = 2, [SL_OP_MUL] = 2, [SL_OP_DIV] = 2, [SL_OP_MATMUL] = 2,
-        [SL_OP_GEMM] = 2, [SL_OP_RESHAPE] = 2, [SL_OP_GATHER] = 2,
-    };
-    int need = min_in[nd->op] ? min_in[nd->op] : 1;
-    if (nd->op == SL_OP_CONSTANT)
-        need = 0;
+    /* input/output counts were checked against the op's opset form at
+     * read; passes may have dropped operand inputs since (nin shrinks) */
+    const struct sl_nn_opdef *def = &sl__nn_ops[nd->op];
+    const struct sl_nn_op_form *form = sl__nn_op_form(nd->op, m->opset);
+    int need = form ? form->in_min : 0;
     if (nd->nin < need || nd->nout < 1)
         FAIL(SL_ERR_MODEL_FORMAT, "node '%s' (%s): needs %d inputs", nd->name, opn, need);
     for (int i = 0; i < need; i++)
@@ -337,439 +207,25 @@ static sl_status infer(struct sl_nn_model *m, int n)
     for (int i = 0; i < nd->nout; i++)
         if (i > 0 && nd->op != SL_OP_SPLIT && nd->op != SL_OP_DROPOUT)
             FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): extra outputs are not supported", nd->name, opn);
-    if (x && x->dtype != SL_NN_F32 && nd->op != SL_OP_SHAPE && nd->op != SL_OP_GATHER &&
-        nd->op != SL_OP_UNSQUEEZE && nd->op != SL_OP_SQUEEZE && nd->op != SL_OP_CONCAT &&
-        nd->op != SL_OP_RESHAPE && nd->op != SL_OP_SLICE && nd->op != SL_OP_IDENTITY &&
-        nd->op != SL_OP_ADD && nd->op != SL_OP_MUL && nd->op != SL_OP_SUB &&
-        nd->op != SL_OP_DIV && nd->op != SL_OP_FLATTEN && nd->op != SL_OP_TRANSPOSE)
+    if (x && x->dtype != SL_NN_F32 && !(def->flags & SL_NN_OPF_INT))
         FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): integer input is not supported", nd->name, opn);
     for (int i = 1; i < nd->nin && nd->op >= SL_OP_ADD && nd->op <= SL_OP_DIV; i++)
         if (nd->in[i] >= 0 && m->values[nd->in[i]].dtype != x->dtype)
             FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): mixed input types", nd->name, opn);
 
-    switch (nd->op) {
-    case SL_OP_CONV: {
-        const struct sl_nn_value *w = &m->values[nd->in[1]];
-        if (x->rank != 4 || w->rank != 4)
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (Conv): only 2-D convolution is supported", nd->name);
-        if (!w->data)
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (Conv): weights must be constant", nd->name);
-        if (nd->conv.kh == 0) {
-            nd->conv.kh = (int)w->dims[2];
-            nd->conv.kw = (int)w->dims[3];
-        }
-        int g = nd->conv.group;
-        if (nd->conv.kh != w->dims[2] || nd->conv.kw != w->dims[3] ||
-            w->dims[1] * g != x->dims[1] || w->dims[0] % g || w->dims[0] == 0)
-            FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (Conv): weight shape does not match input", nd->name);
-        if (nd->nin > 2 && nd->in[2] >= 0) {
-            const struct sl_nn_value *b = &m->values[nd->in[2]];
-            if (!b->data || b->rank != 1 || b->dims[0] != w->dims[0])
-                FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (Conv): bad bias", nd->name);
-        }
-        int64_t oh, ow;
-        if ((st = window(m, nd, x->dims[2], x->dims[3], &oh, &ow)))
-            goto out;
-        d[0] = x->dims[0]; d[1] = w->dims[0]; d[2] = oh; d[3] = ow;
-        r = 4;
-        break;
-    }
-    case SL_OP_AVGPOOL: case SL_OP_MAXPOOL: {
-        if (x->rank != 4)
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): only 2-D pooling is supported", nd->name, opn);
-        int64_t oh, ow;
-        if ((st = window(m, nd, x->dims[2], x->dims[3], &oh, &ow)))
-            goto out;
-        if (nd->conv.pt >= nd->conv.kh || nd->conv.pb >= nd->conv.kh ||
-            nd->conv.pl >= nd->conv.kw || nd->conv.pr >= nd->conv.kw)
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): pads must be smaller than the kernel", nd->name, opn);
-        d[0] = x->dims[0]; d[1] = x->dims[1]; d[2] = oh; d[3] = ow;
-        r = 4;
-        break;
-    }
-    case SL_OP_GAP:
-        if (x->rank != 4)
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): needs a 4-D input", nd->name, opn);
-        d[0] = x->dims[0]; d[1] = x->dims[1]; d[2] = d[3] = 1;
-        r = 4;
-        break;
-    case SL_OP_BATCHNORM:
-        if (x->rank < 2)
-            FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): needs rank >= 2", nd->name, opn);
-        for (int i = 1; i < 5; i++) {
-            const struct sl_nn_value *p = &m->values[nd->in[i]];
-            if (!p->data || p->dtype != SL_NN_F32 || sl__nn_numel(p) != x->dims[1])
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): parameters must be constant [C]", nd->name, opn);
-        }
-        nd->axis = 1;
-        r = x->rank;
-        memcpy(d, x->dims, sizeof d);
-        break;
-    case SL_OP_RELU: case SL_OP_TANH: case SL_OP_SIGMOID: case SL_OP_EXP:
-    case SL_OP_IDENTITY: case SL_OP_DROPOUT:
-        r = x->rank;
-        memcpy(d, x->dims, sizeof d);
-        if (nd->op == SL_OP_DROPOUT && nd->nout > 1) {
-            struct sl_nn_value *mask = &m->values[nd->out[1]];
-            if (mask->is_output)
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (Dropout): mask output is not supported", nd->name);
-            set_shape(mask, SL_NN_F32, r, d);
-        }
-        break;
-    case SL_OP_CLIP:
-        if (nd->nin > 1 && nd->in[1] >= 0 && !const_scalar_f(m, nd->in[1], &nd->clip_min))
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (Clip): min must be a constant", nd->name);
-        if (nd->nin > 2 && nd->in[2] >= 0 && !const_scalar_f(m, nd->in[2], &nd->clip_max))
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (Clip): max must be a constant", nd->name);
-        nd->nin = 1;
-        r = x->rank;
-        memcpy(d, x->dims, sizeof d);
-        break;
-    case SL_OP_PRELU: case SL_OP_ADD: case SL_OP_SUB: case SL_OP_MUL: case SL_OP_DIV: {
-        const struct sl_nn_value *y = &m->values[nd->in[1]];
-        if (!broadcast(x, y, &r, d))
-            FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): shapes do not broadcast", nd->name, opn);
-        if (nd->op == SL_OP_PRELU && (r != x->rank || memcmp(d, x->dims, sizeof(int64_t) * (size_t)r)))
-            FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): slope larger than input", nd->name, opn);
-        break;
-    }
-    case SL_OP_SOFTMAX:
-        if (!norm_axis(&nd->axis, x->rank))
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): bad axis", nd->name, opn);
-        if (m->opset >= 13)   /* one axis: same as the flattened form only for the last */
-            if (nd->axis != x->rank - 1)
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): only the last axis is supported", nd->name, opn);
-        r = x->rank;
-        memcpy(d, x->dims, sizeof d);
-        break;
-    case SL_OP_MATMUL: {
-        const struct sl_nn_value *y = &m->values[nd->in[1]];
-        if (x->rank < 2 || y->rank != 2 || x->dims[x->rank - 1] != y->dims[0])
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): only [..,M,K] x [K,N] is supported", nd->name, opn);
-        r = x->rank;
-        memcpy(d, x->dims, sizeof d);
-        d[r - 1] = y->dims[1];
-        break;
-    }
-    case SL_OP_GEMM: {
-        const struct sl_nn_value *y = &m->values[nd->in[1]];
-        if (x->rank != 2 || y->rank != 2)
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): needs 2-D inputs", nd->name, opn);
-        int64_t M = nd->trans_a ? x->dims[1] : x->dims[0];
-        int64_t K = nd->trans_a ? x->dims[0] : x->dims[1];
-        int64_t K2 = nd->trans_b ? y->dims[1] : y->dims[0];
-        int64_t N = nd->trans_b ? y->dims[0] : y->dims[1];
-        if (K != K2)
-            FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): inner dimensions differ", nd->name, opn);
-        d[0] = M; d[1] = N;
-        r = 2;
-        if (nd->nin > 2 && nd->in[2] >= 0) {
-            struct sl_nn_value mn = { .rank = 2, .dims = { M, N } };
-            int r2;
-            int64_t d2[SL_NN_MAX_RANK];
-            if (!broadcast(&mn, &m->values[nd->in[2]], &r2, d2) || r2 != 2 || d2[0] != M || d2[1] != N)
-                FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): C does not broadcast", nd->name, opn);
-        }
-        break;
-    }
-    case SL_OP_CONCAT: {
-        if (!norm_axis(&nd->axis, x->rank))
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): bad axis", nd->name, opn);
-        r = x->rank;
-        memcpy(d, x->dims, sizeof d);
-        d[nd->axis] = 0;
-        for (int i = 0; i < nd->nin; i++) {
-            const struct sl_nn_value *y = nd->in[i] >= 0 ? &m->values[nd->in[i]] : NULL;
-            if (!y || y->rank != r || y->dtype != x->dtype)
-                FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): input ranks differ", nd->name, opn);
-            for (int k = 0; k < r; k++)
-                if (k != nd->axis && y->dims[k] != d[k])
-                    FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): input shapes differ", nd->name, opn);
-            d[nd->axis] += y->dims[nd->axis];
-        }
-        break;
-    }
-    case SL_OP_SPLIT: {
-        if (!norm_axis(&nd->axis, x->rank))
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): bad axis", nd->name, opn);
-        if (nd->nin > 1 && nd->in[1] >= 0) {
-            if (!const_ints(m, nd->in[1], nd->list, &nd->nlist, (int)SL_ARRAY_LEN(nd->list)))
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): split must be constant", nd->name, opn);
-            nd->nin = 1;
-        }
-        if (nd->nout > (int)SL_ARRAY_LEN(nd->list))
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): too many outputs", nd->name, opn);
-        int64_t total = x->dims[nd->axis];
-        if (nd->nlist < 0) {
-            if (total % nd->nout)
-                FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): uneven split", nd->name, opn);
-            nd->nlist = nd->nout;
-            for (int i = 0; i < nd->nout; i++)
-                nd->list[i] = total / nd->nout;
-        }
-        int64_t sum = 0;
-        if (nd->nlist != nd->nout)
-            FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): split count differs from outputs", nd->name, opn);
-        for (int i = 0; i < nd->nout; i++) {
-            if (nd->list[i] < 0)
-                FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): bad split", nd->name, opn);
-            sum += nd->list[i];
-        }
-        if (sum != total)
-            FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): split sizes do not add up", nd->name, opn);
-        for (int i = 0; i < nd->nout; i++) {
-            memcpy(d, x->dims, sizeof d);
-            d[nd->axis] = nd->list[i];
-            if (!set_shape(&m->values[nd->out[i]], x->dtype, x->rank, d))
-                FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): bad shape", nd->name, opn);
-        }
-        goto out;
-    }
-    case SL_OP_SLICE: {
-        int64_t steps[SL_NN_MAX_RANK * 2];
-        int nsteps = -1;
-        if (nd->nin > 1) {                       /* opset >= 10 form */
-            if (nd->nin < 3 || !const_ints(m, nd->in[1], nd->list, &nd->nlist, SL_NN_MAX_RANK) ||
-                !const_ints(m, nd->in[2], nd->list2, &nd->nlist2, SL_NN_MAX_RANK) ||
-                (nd->nin > 3 && nd->in[3] >= 0 &&
-                 !const_ints(m, nd->in[3], nd->list3, &nd->nlist3, SL_NN_MAX_RANK)) ||
-                (nd->nin > 4 && nd->in[4] >= 0 &&
-                 !const_ints(m, nd->in[4], steps, &nsteps, SL_NN_MAX_RANK)))
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): starts/ends/axes must be constant", nd->name, opn);
-            for (int i = 0; i < nsteps; i++)
-                if (steps[i] != 1)
-                    FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): steps other than 1 are not supported", nd->name, opn);
-            nd->nin = 1;
-        }
-        if (nd->nlist < 0 || nd->nlist != nd->nlist2)
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): starts/ends missing", nd->name, opn);
-        if (nd->nlist3 < 0) {
-            nd->nlist3 = nd->nlist;
-            for (int i = 0; i < nd->nlist; i++)
-                nd->list3[i] = i;
-        }
-        if (nd->nlist3 != nd->nlist)
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): axes count differs", nd->name, opn);
-        r = x->rank;
-        memcpy(d, x->dims, sizeof d);
-        /* normalise to full-rank starts (list) and ends (list2) */
-        int64_t st2[SL_NN_MAX_RANK], en[SL_NN_MAX_RANK];
-        bool seen[SL_NN_MAX_RANK] = { false };
-        for (int i = 0; i < r; i++) {
-            st2[i] = 0;
-            en[i] = x->dims[i];
-        }
-        for (int i = 0; i < nd->nlist; i++) {
-            int64_t a = nd->list3[i];
-            if (!norm_axis(&a, r) || seen[a])
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): bad axis", nd->name, opn);
-            seen[a] = true;
-            int64_t dim = x->dims[a], s = nd->list[i], e = nd->list2[i];
-            if (s < 0) s += dim;
-            if (e < 0) e += dim;
-            s = SL_CLAMP(s, 0, dim);
-            e = SL_CLAMP(e, 0, dim);
-            if (e < s)
-                e = s;
-            st2[a] = s;
-            en[a] = e;
-        }
-        nd->nlist = nd->nlist2 = nd->nlist3 = r;
-        for (int i = 0; i < r; i++) {
-            nd->list[i] = st2[i];
-            nd->list2[i] = en[i];
-            nd->list3[i] = i;
-            d[i] = en[i] - st2[i];
-        }
-        break;
-    }
-    case SL_OP_TRANSPOSE: {
-        r = x->rank;
-        if (nd->nlist < 0) {
-            nd->nlist = r;
-            for (int i = 0; i < r; i++)
-                nd->list[i] = r - 1 - i;
-        }
-        if (nd->nlist != r)
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): perm has the wrong length", nd->name, opn);
-        bool used[SL_NN_MAX_RANK] = { false };
-        for (int i = 0; i < r; i++) {
-            int64_t p = nd->list[i];
-            if (p < 0 || p >= r || used[p])
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): bad perm", nd->name, opn);
-            used[p] = true;
-            d[i] = x->dims[p];
-        }
-        break;
-    }
-    case SL_OP_RESHAPE: {
-        int64_t sh[SL_NN_MAX_RANK];
-        int ns;
-        if (!const_ints(m, nd->in[1], sh, &ns, SL_NN_MAX_RANK))
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): shape must be constant", nd->name, opn);
-        int64_t known = 1, total = sl__nn_numel(x);
-        int neg = -1;
-        for (int i = 0; i < ns; i++) {
-            if (sh[i] == 0) {
-                if (i >= x->rank)
-                    FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): bad 0 in shape", nd->name, opn);
-                sh[i] = x->dims[i];
-            }
-            if (sh[i] == -1) {
-                if (neg >= 0)
-                    FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): two -1 in shape", nd->name, opn);
-                neg = i;
-                continue;
-            }
-            if (sh[i] < 0 || sh[i] > SL_NN_MAX_ELEMS)
-                FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): bad shape", nd->name, opn);
-            known *= sh[i];
-            if (known > SL_NN_MAX_ELEMS)
-                FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): bad shape", nd->name, opn);
-        }
-        if (neg >= 0) {
-            if (known == 0 || total % known)
-                FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): shape does not divide", nd->name, opn);
-            sh[neg] = total / known;
-            known = total;
-        }
-        if (known != total)
-            FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): element count changes", nd->name, opn);
-        r = ns;
-        memcpy(d, sh, sizeof(int64_t) * (size_t)ns);
-        nd->nin = 1;
-        break;
-    }
-    case SL_OP_FLATTEN: {
-        int64_t a = nd->axis;
-        if (a < 0)
-            a += x->rank;
-        if (a < 0 || a > x->rank)
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): bad axis", nd->name, opn);
-        d[0] = d[1] = 1;
-        for (int i = 0; i < x->rank; i++)
-            d[i < a ? 0 : 1] *= x->dims[i];
-        r = 2;
-        break;
-    }
-    case SL_OP_SHAPE:
-        d[0] = x->rank;
-        r = 1;
-        if (!set_shape(o, SL_NN_I64, r, d))
-            FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): bad shape", nd->name, opn);
-        goto out;
-    case SL_OP_GATHER: {
-        const struct sl_nn_value *ix = &m->values[nd->in[1]];
-        if (ix->dtype != SL_NN_I64 || !norm_axis(&nd->axis, x->rank) ||
-            x->rank - 1 + ix->rank > SL_NN_MAX_RANK)
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): bad indices or axis", nd->name, opn);
-        if (ix->data) {
-            const int64_t *id = ix->data;
-            for (int64_t i = 0; i < sl__nn_numel(ix); i++)
-                if (id[i] < -x->dims[nd->axis] || id[i] >= x->dims[nd->axis])
-                    FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): index out of range", nd->name, opn);
-        } else {
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): indices must be constant", nd->name, opn);
-        }
-        for (int i = 0; i < nd->axis; i++)
-            d[r++] = x->dims[i];
-        for (int i = 0; i < ix->rank; i++)
-            d[r++] = ix->dims[i];
-        for (int i = (int)nd->axis + 1; i < x->rank; i++)
-            d[r++] = x->dims[i];
-        break;
-    }
-    case SL_OP_UNSQUEEZE: case SL_OP_SQUEEZE: {
-        if (nd->nin > 1 && nd->in[1] >= 0) {
-            if (!const_ints(m, nd->in[1], nd->list, &nd->nlist, SL_NN_MAX_RANK))
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): axes must be constant", nd->name, opn);
-            nd->nin = 1;
-        }
-        if (nd->op == SL_OP_UNSQUEEZE) {
-            if (nd->nlist < 0)
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): axes missing", nd->name, opn);
-            r = x->rank + nd->nlist;
-            if (r > SL_NN_MAX_RANK)
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): rank too large", nd->name, opn);
-            bool ins[SL_NN_MAX_RANK] = { false };
-            for (int i = 0; i < nd->nlist; i++) {
-                int64_t a = nd->list[i];
-                if (!norm_axis(&a, r) || ins[a])
-                    FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): bad axes", nd->name, opn);
-                ins[a] = true;
-            }
-            for (int i = 0, k = 0; i < r; i++)
-                d[i] = ins[i] ? 1 : x->dims[k++];
-        } else {
-            bool del[SL_NN_MAX_RANK] = { false };
-            if (nd->nlist < 0) {
-                for (int i = 0; i < x->rank; i++)
-                    del[i] = x->dims[i] == 1;
-            } else {
-                for (int i = 0; i < nd->nlist; i++) {
-                    int64_t a = nd->list[i];
-                    if (!norm_axis(&a, x->rank) || x->dims[a] != 1)
-                        FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): bad axes", nd->name, opn);
-                    del[a] = true;
-                }
-            }
-            for (int i = 0; i < x->rank; i++)
-                if (!del[i])
-                    d[r++] = x->dims[i];
-        }
-        break;
-    }
-    case SL_OP_REDUCEMEAN: {
-        bool red[SL_NN_MAX_RANK] = { false };
-        if (nd->nlist < 0) {
-            nd->nlist = x->rank;
-            for (int i = 0; i < x->rank; i++)
-                nd->list[i] = i;
-        }
-        for (int i = 0; i < nd->nlist; i++) {
-            int64_t a = nd->list[i];
-            if (!norm_axis(&a, x->rank))
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): bad axes", nd->name, opn);
-            nd->list[i] = a;
-            red[a] = true;
-        }
-        for (int i = 0; i < x->rank; i++)
-            if (!red[i])
-                d[r++] = x->dims[i];
-            else if (nd->keepdims)
-                d[r++] = 1;
-        break;
-    }
-    case SL_OP_PAD: {
-        if (nd->nin > 1 && nd->in[1] >= 0) {
-            if (!const_ints(m, nd->in[1], nd->list, &nd->nlist, 2 * SL_NN_MAX_RANK))
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): pads must be constant", nd->name, opn);
-            if (nd->nin > 2 && nd->in[2] >= 0 && !const_scalar_f(m, nd->in[2], &nd->alpha))
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): value must be constant", nd->name, opn);
-            nd->nin = 1;
-        } else if (m->opset >= 11) {
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): pads missing", nd->name, opn);
-        }
-        if (nd->nlist != 2 * x->rank)
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): pads must have 2*rank entries", nd->name, opn);
-        if (nd->pad_mode != 0 && nd->pad_mode != 2)
-            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): only constant and edge modes are supported", nd->name, opn);
-        r = x->rank;
-        for (int i = 0; i < r; i++) {
-            if (nd->list[i] < 0 || nd->list[i + r] < 0 || nd->list[i] > 65536 || nd->list[i + r] > 65536)
-                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): negative or huge pads are not supported", nd->name, opn);
-            d[i] = x->dims[i] + nd->list[i] + nd->list[i + r];
-        }
-        break;
-    }
-    default:
+    sl_nn_infer_fn fn = def->infer;
+    if (!fn)
         FAIL(SL_ERR_MODEL_OP, "node '%s': op '%s' cannot be inferred", nd->name, opn);
-    }
-    if (!set_shape(o, x ? x->dtype : SL_NN_F32, r, d))
+    if ((st = fn(m, nd, d, &r)))
+        goto out;
+    if (r < 0)
+        goto out;                                /* outputs set by fn */
+    if (!sl__nn_set_shape(o, x ? x->dtype : SL_NN_F32, r, d))
         FAIL(SL_ERR_MODEL_SHAPE, "node '%s' (%s): output too large or bad", nd->name, opn);
 out:
     return st;
 }
+
 
 /* ============================ Topological order ========================= */
 static sl_status topo_sort(struct sl_nn_model *m)
@@ -837,8 +293,7 @@ out:
 /* ============================ Constant folding ========================== */
 static bool foldable(int op)
 {
-    return op != SL_OP_CONV && op != SL_OP_AVGPOOL && op != SL_OP_MAXPOOL &&
-           op != SL_OP_GAP && op != SL_OP_CONSTANT;
+    return !(sl__nn_ops[op].flags & SL_NN_OPF_NOFOLD) && sl__nn_ops[op].ref;
 }
 
 static sl_status fold_node(struct sl_nn_model *m, int n, size_t *budget)
@@ -852,7 +307,7 @@ static sl_status fold_node(struct sl_nn_model *m, int n, size_t *budget)
         int64_t *d = sl__malloc(sizeof(int64_t) * SL_NN_MAX_RANK);
         if (!d)
             FAIL(SL_ERR_NOMEM, "out of memory");
-        memcpy(d, x->dims, sizeof(int64_t) * (size_t)x->rank);
+        memcpy(d, x->dims + nd->list[0], sizeof(int64_t) * (size_t)(nd->list[1] - nd->list[0]));
         o->data = d;
         o->producer = -1;
         nd->dead = true;
@@ -950,7 +405,7 @@ static int const_new(struct sl_nn_model *m, const char *hint, int rank, const in
     if (v < 0)
         return -1;
     struct sl_nn_value *val = &m->values[v];
-    if (!set_shape(val, SL_NN_F32, rank, d))
+    if (!sl__nn_set_shape(val, SL_NN_F32, rank, d))
         return -1;
     val->data = sl__malloc(sl__nn_nbytes(val) ? sl__nn_nbytes(val) : 1);
     return val->data ? v : -1;
@@ -1264,23 +719,20 @@ static sl_status layout(struct sl_nn_model *m)
             if (v_ >= 0 && m->values[v_].nhwc) { \
                 w_ = convert(m, v_, false, conv, &st); if (w_ < 0) goto out; \
                 nd = &m->nodes[n]; nd->in[i] = w_; } } while (0)
-        switch (op) {
-        case SL_OP_CONV: case SL_OP_AVGPOOL: case SL_OP_MAXPOOL: case SL_OP_GAP:
+        int cls = sl__nn_ops[op].layout;
+        switch (cls == SL_NN_LAYOUT_OWN ? op : -1 - cls) {
+        case -1 - SL_NN_LAYOUT_NHWC:             /* Conv, pools, GAP */
             IN_NHWC(0);
             if (op == SL_OP_CONV)
                 IN_NHWC(1);                      /* OIHW -> OHWI */
             out_nhwc = true;
             break;
-        case SL_OP_RELU: case SL_OP_TANH: case SL_OP_SIGMOID: case SL_OP_EXP:
-        case SL_OP_CLIP: case SL_OP_IDENTITY: case SL_OP_DROPOUT:
+        case -1 - SL_NN_LAYOUT_FOLLOW:           /* elementwise, ChannelShuffle */
             out_nhwc = x->nhwc;
             break;
         case SL_OP_BATCHNORM:
             out_nhwc = x->nhwc;
             nd->axis = x->nhwc ? 3 : 1;
-            break;
-        case SL_OP_SHUFFLE:
-            out_nhwc = x->nhwc;
             break;
         case SL_OP_PRELU: case SL_OP_ADD: case SL_OP_SUB: case SL_OP_MUL: case SL_OP_DIV: {
             bool any = false, ok = orank == 4;
@@ -1461,10 +913,9 @@ out:
 /* ============================ Memory plan =============================== */
 static bool is_view(const struct sl_nn_model *m, const struct sl_nn_node *nd)
 {
-    switch (nd->op) {
-    case SL_OP_RESHAPE: case SL_OP_FLATTEN: case SL_OP_SQUEEZE:
-    case SL_OP_UNSQUEEZE: case SL_OP_IDENTITY: case SL_OP_DROPOUT:
+    if (sl__nn_ops[nd->op].flags & SL_NN_OPF_VIEW)
         return true;
+    switch (nd->op) {
     case SL_OP_TRANSPOSE: {              /* only size-1 dims move: a view */
         const struct sl_nn_value *x = &m->values[nd->in[0]];
         int64_t last = -1;
@@ -1604,7 +1055,9 @@ sl_status sl__nn_prepare(struct sl_nn_model *m)
         return st;
     for (int i = 0; i < m->noutputs; i++)
         if (m->values[m->outputs[i]].data) {
-            snprintf(m->err, sizeof m->err, "output '%.128s' is a constant",
+            snprintf(m->err, sizeof m->err, "output '%.128s' does not depend on the "
+                     "input values (computed at load time from constants or shapes, e.g. "
+                     "by Shape): constant outputs are not supported",
                      m->values[m->outputs[i]].name);
             return SL_ERR_MODEL_OP;
         }

@@ -41,7 +41,9 @@
 enum sl_nn_dtype { SL_NN_F32 = 1, SL_NN_I64 = 7 };
 
 /* Ops: the union of what the nine face models use, plus engine-internal
- * ones. Keep sl__nn_op_name() in graph.c in the same order. */
+ * ones. Each has one row in the op table sl__nn_ops[] (ops.c): adding an
+ * op = an enum entry, a table row, its shape inference (infer.c) and its
+ * ref kernel (ref.c); docs/nn.md has the checklist. */
 enum sl_nn_op {
     SL_OP_CONV, SL_OP_BATCHNORM, SL_OP_RELU, SL_OP_PRELU, SL_OP_PAD,
     SL_OP_AVGPOOL, SL_OP_MAXPOOL, SL_OP_GAP, SL_OP_TANH, SL_OP_SIGMOID,
@@ -111,6 +113,7 @@ struct sl_nn_node {
     int      keepdims;             /* ReduceMean                             */
     int      pad_mode;             /* 0 constant, 1 reflect, 2 edge          */
     float    clip_min, clip_max;   /* Clip                                   */
+    int      allowzero;            /* Reshape (opset 14)                     */
 };
 
 struct sl_nn_model {
@@ -136,8 +139,81 @@ struct sl_nn_model {
 };
 #define SL_NN_MODEL_MAGIC 0x6e6e6d6fu   /* "nnmo" */
 
+/* ============================ The op table (ops.c) ====================== */
+struct sl_nn_model;
+struct sl_nn_node;
+/* Shape inference of one op (infer.c): checks the node, reads constant
+ * operand inputs into its typed parameters and writes output 0's logical
+ * shape into d[0..*rank); *rank = -1 when it set every output itself. */
+typedef sl_status (*sl_nn_infer_fn)(struct sl_nn_model *m, struct sl_nn_node *nd,
+                                    int64_t *d, int *rank);
+/* Plain-C kernel (ref.c) on physical tensors: ptrs = inputs, then outputs. */
+typedef void (*sl_nn_ref_fn)(const struct sl_nn_model *m, const struct sl_nn_node *nd,
+                             void *const *ptrs);
+
+/* One opset form of an op: valid from opset `since` until the next form.
+ * in_min/in_max count the node's input names, empty optional ones
+ * included; attrs lists every attribute ONNX defines for that form (we
+ * may still refuse some values of them). */
+struct sl_nn_op_form {
+    int         since;                 /* 0 ends the list                    */
+    int         in_min, in_max, out_min, out_max;
+    const char *attrs;                 /* comma-separated names, "" = none   */
+};
+
+/* Layout class (graph.c layout pass). */
+enum sl_nn_layout {
+    SL_NN_LAYOUT_ONNX,                 /* needs the ONNX layout (default)    */
+    SL_NN_LAYOUT_NHWC,                 /* input 0 (and Conv weights) NHWC    */
+    SL_NN_LAYOUT_FOLLOW,               /* elementwise: output follows input 0 */
+    SL_NN_LAYOUT_OWN,                  /* its own case in the layout pass    */
+};
+
+#define SL_NN_OPF_NOFOLD   1u          /* never constant-folded              */
+#define SL_NN_OPF_VIEW     2u          /* output is a view of input 0        */
+#define SL_NN_OPF_INT      4u          /* accepts int64 inputs               */
+#define SL_NN_OPF_INTERNAL 8u          /* engine-internal: never from a file */
+
+#define SL_NN_OP_FORMS 6
+struct sl_nn_opdef {
+    const char    *name;               /* ONNX op_type                       */
+    unsigned       flags;              /* SL_NN_OPF_*                        */
+    int            layout;             /* enum sl_nn_layout                  */
+    sl_nn_infer_fn infer;              /* NULL: never inferred (Constant...) */
+    sl_nn_ref_fn   ref;                /* NULL: never run (Shape, Constant)  */
+    struct sl_nn_op_form forms[SL_NN_OP_FORMS];   /* by since, ascending     */
+};
+extern const struct sl_nn_opdef sl__nn_ops[];
+/* The form of op valid at opset, or NULL if op is not defined there. */
+const struct sl_nn_op_form *sl__nn_op_form(int op, int64_t opset);
+/* true if name is in the form's attribute list. */
+bool sl__nn_form_has_attr(const struct sl_nn_op_form *f, const char *name, size_t len);
+
+#define SL_NN_INFER_DECL(x) sl_status sl__nn_infer_##x(struct sl_nn_model *m, \
+                                                       struct sl_nn_node *nd, int64_t *d, int *rank);
+SL_NN_INFER_DECL(conv) SL_NN_INFER_DECL(pool) SL_NN_INFER_DECL(gap)
+SL_NN_INFER_DECL(batchnorm) SL_NN_INFER_DECL(same) SL_NN_INFER_DECL(clip)
+SL_NN_INFER_DECL(binary) SL_NN_INFER_DECL(softmax) SL_NN_INFER_DECL(matmul)
+SL_NN_INFER_DECL(gemm) SL_NN_INFER_DECL(concat) SL_NN_INFER_DECL(split)
+SL_NN_INFER_DECL(slice) SL_NN_INFER_DECL(transpose) SL_NN_INFER_DECL(reshape)
+SL_NN_INFER_DECL(flatten) SL_NN_INFER_DECL(shape) SL_NN_INFER_DECL(gather)
+SL_NN_INFER_DECL(squeeze) SL_NN_INFER_DECL(reduce_mean) SL_NN_INFER_DECL(pad)
+#define SL_NN_REF_DECL(x) void sl__nn_ref_##x(const struct sl_nn_model *m, \
+                                              const struct sl_nn_node *nd, void *const *ptrs);
+SL_NN_REF_DECL(conv) SL_NN_REF_DECL(pool) SL_NN_REF_DECL(gap) SL_NN_REF_DECL(batchnorm)
+SL_NN_REF_DECL(relu) SL_NN_REF_DECL(clip) SL_NN_REF_DECL(unary) SL_NN_REF_DECL(binary)
+SL_NN_REF_DECL(softmax) SL_NN_REF_DECL(matmul) SL_NN_REF_DECL(gemm) SL_NN_REF_DECL(concat)
+SL_NN_REF_DECL(split) SL_NN_REF_DECL(slice) SL_NN_REF_DECL(transpose) SL_NN_REF_DECL(copy)
+SL_NN_REF_DECL(gather) SL_NN_REF_DECL(reduce_mean) SL_NN_REF_DECL(pad)
+SL_NN_REF_DECL(shuffle)
+/* infer.c: sets v's dtype and shape; false if rank/dims/size are bad. */
+bool sl__nn_set_shape(struct sl_nn_value *v, int dtype, int rank, const int64_t *d);
+
 /* ============================ Model building ============================ */
 sl_status sl__nn_onnx_read(struct sl_nn_model *m, const uint8_t *p, size_t n);
+/* One standalone TensorProto (test drivers): payload owned by *out. */
+sl_status sl__nn_tensor_read(const uint8_t *p, size_t n, struct sl_nn_value *out,
+                             char **name, char *err, size_t cap);
 int       sl__nn_value_find(const struct sl_nn_model *m, const char *name);
 /* Finds or creates the value 'name'; -1 on allocation failure/limit. */
 int       sl__nn_value_get(struct sl_nn_model *m, const char *name);
@@ -166,6 +242,7 @@ struct sl_nn_exec {
     const struct sl_nn_model *m;
     uint8_t *arena;                /* session arena (plan offsets)           */
     int      threads;
+    unsigned kernels_off;          /* SL_NN_KERNEL_* bits (shualian/nn.h)    */
 };
 
 /* Pointer to value v's data in a session: constant payload or arena slot. */

@@ -349,6 +349,36 @@ out:
     return st;
 }
 
+/* A standalone TensorProto (the .pb files of ONNX's node tests) into *out:
+ * dtype, rank, dims and an owned payload (float32, or int64 for int32/int64
+ * tensors); the name, when present, into *name (owned). Test drivers only. */
+sl_status sl__nn_tensor_read(const uint8_t *p, size_t n, struct sl_nn_value *out,
+                             char **name, char *err, size_t cap)
+{
+    struct sl_nn_model *m = sl__calloc(1, sizeof *m);
+    memset(out, 0, sizeof *out);
+    if (name)
+        *name = NULL;
+    if (!m)
+        return SL_ERR_NOMEM;
+    sl_status st = SL_ERR_NOMEM;
+    int v = sl__nn_value_new(m, "tensor");
+    if (v >= 0) {
+        struct pb b = { p, p + n };
+        st = read_tensor(m, b, v, name);
+        if (st == SL_OK) {
+            *out = m->values[v];
+            out->name = NULL;
+            m->values[v].data = NULL;
+        }
+    }
+    if (st && err && cap)
+        snprintf(err, cap, "%s", m->err[0] ? m->err : sl_status_str(st));
+    sl__nn_model_release(m);
+    sl__free(m);
+    return st;
+}
+
 /* ============================ Value info ================================ */
 static sl_status read_value_info(struct sl_nn_model *m, struct pb b, char **name,
                                  int *rank, int64_t *dims, int *dtype)
@@ -404,7 +434,7 @@ static sl_status read_value_info(struct sl_nn_model *m, struct pb b, char **name
                                 FAIL(SL_ERR_MODEL_FORMAT, "bad dim");
                             if (*rank >= SL_NN_MAX_RANK)
                                 FAIL(SL_ERR_MODEL_OP, "input rank over %d", SL_NN_MAX_RANK);
-                            int64_t dv = 1;      /* dim_param (batch) -> 1 */
+                            int64_t dv = -1;     /* dim_param (batch) -> 1 */
                             while (d.p < d.end) {
                                 if (!pb_key(&d, &f, &wt))
                                     FAIL(SL_ERR_MODEL_FORMAT, "bad dim");
@@ -416,8 +446,8 @@ static sl_status read_value_info(struct sl_nn_model *m, struct pb b, char **name
                                     FAIL(SL_ERR_MODEL_FORMAT, "bad dim");
                                 }
                             }
-                            if (dv <= 0)
-                                dv = 1;
+                            if (dv < 0)
+                                dv = 1;          /* 0 stays: an empty input */
                             if (dv > SL_NN_MAX_ELEMS)
                                 FAIL(SL_ERR_MODEL_FORMAT, "bad dim");
                             dims[(*rank)++] = dv;
@@ -560,14 +590,26 @@ static sl_status node_attrs(struct sl_nn_model *m, struct sl_nn_node *nd,
     nd->nlist = -1;
     nd->nlist2 = nd->nlist3 = -1;
 
+    const struct sl_nn_op_form *form = sl__nn_op_form(nd->op, m->opset);
     for (int k = 0; k < nas; k++) {
         struct attr *a = &as[k];
         int n = (int)(a->name.end - a->name.p);
         const char *an = (const char *)a->name.p;
 #define IS(lit) pb_streq(a->name, lit)
         bool ok = true;
+        /* ONNX's own attribute set of this op at this opset (ops.c) */
+        if (!form || !sl__nn_form_has_attr(form, an, (size_t)n))
+            FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): attribute '%.*s' is not defined at opset %lld",
+                 nd->name, opn, n > 64 ? 64 : n, an, (long long)m->opset);
         switch (nd->op) {
         case SL_OP_CONV: case SL_OP_AVGPOOL: case SL_OP_MAXPOOL:
+            /* a window of another rank than 2: say so, not "unsupported
+             * attribute" (1-D and 3-D convs and pools) */
+            if (((IS("kernel_shape") || IS("strides") || IS("dilations")) && a->nints != 2) ||
+                (IS("pads") && a->nints != 4))
+                FAIL(SL_ERR_MODEL_OP, "node '%s' (%s): only 2-D windows are supported "
+                     "('%.*s' has %d entries: a %d-D window)", nd->name, opn, n, an, a->nints,
+                     IS("pads") ? a->nints / 2 : a->nints);
             if (IS("kernel_shape") && a->nints == 2) {
                 c->kh = (int)a->ints[0]; c->kw = (int)a->ints[1];
             } else if (IS("strides") && a->nints == 2) {
@@ -608,7 +650,24 @@ static sl_status node_attrs(struct sl_nn_model *m, struct sl_nn_node *nd,
         case SL_OP_BATCHNORM:
             if (IS("epsilon")) nd->eps = a->f;
             else if (IS("momentum") || IS("spatial")) {}
+            else if (IS("training_mode")) ok = a->i == 0;   /* inference only */
             else ok = false;
+            break;
+        case SL_OP_RESHAPE:
+            if (IS("allowzero")) nd->allowzero = (int)a->i;
+            else ok = false;
+            break;
+        case SL_OP_SHAPE:                        /* opset 15: dims [start, end) */
+            if (IS("start") || IS("end")) {
+                if (nd->nlist < 0) {
+                    nd->nlist = 2;
+                    nd->list[0] = 0;
+                    nd->list[1] = INT64_MAX;
+                }
+                nd->list[IS("start") ? 0 : 1] = a->i;
+            } else {
+                ok = false;
+            }
             break;
         case SL_OP_SOFTMAX: case SL_OP_CONCAT: case SL_OP_FLATTEN:
         case SL_OP_GATHER:
@@ -672,8 +731,8 @@ static sl_status node_attrs(struct sl_nn_model *m, struct sl_nn_node *nd,
             else if (IS("max")) nd->clip_max = a->f;
             else ok = false;
             break;
-        case SL_OP_DROPOUT:
-            if (!IS("ratio") && !IS("is_test")) ok = false;
+        case SL_OP_DROPOUT:                      /* inference: an identity */
+            if (!IS("ratio") && !IS("is_test") && !IS("seed")) ok = false;
             break;
         case SL_OP_CONSTANT:
             if (!IS("value") || !a->has_t) ok = false;
@@ -699,6 +758,18 @@ out:
 }
 
 /* ============================ Nodes ===================================== */
+/* "2", "1..3" or "1 or more" into buf[32]. */
+static const char *count_range(char *buf, int lo, int hi)
+{
+    if (lo == hi)
+        snprintf(buf, 32, "%d", lo);
+    else if (hi >= SL_NN_MAX_NODE_IO)
+        snprintf(buf, 32, "%d or more", lo);
+    else
+        snprintf(buf, 32, "%d..%d", lo, hi);
+    return buf;
+}
+
 static sl_status read_node(struct sl_nn_model *m, struct pb b)
 {
     sl_status st = SL_OK;
@@ -780,6 +851,19 @@ static sl_status read_node(struct sl_nn_model *m, struct pb b)
     nd->name = nm;
     m->src_nodes++;
     m->src_op_count[op]++;
+    /* ONNX's input/output counts of this op at this opset (ops.c): an
+     * input the opset does not define is refused, never ignored */
+    const struct sl_nn_op_form *form = sl__nn_op_form(op, m->opset);
+    if (!form)
+        FAIL(SL_ERR_MODEL_OP, "node '%.128s' (%s): its form at opset %lld is not supported "
+             "(only from opset %d)", nm, opbuf, (long long)m->opset, sl__nn_ops[op].forms[0].since);
+    char range[32];
+    if (nin < form->in_min || nin > form->in_max)
+        FAIL(SL_ERR_MODEL_OP, "node '%.128s' (%s): %d inputs, but at opset %lld it takes %s",
+             nm, opbuf, nin, (long long)m->opset, count_range(range, form->in_min, form->in_max));
+    if (nout < form->out_min || nout > form->out_max)
+        FAIL(SL_ERR_MODEL_OP, "node '%.128s' (%s): %d outputs, but at opset %lld it has %s",
+             nm, opbuf, nout, (long long)m->opset, count_range(range, form->out_min, form->out_max));
     for (int i = 0; i < nin; i++) {
         if (ins[i].end == ins[i].p) {
             nd->in[i] = -1;                      /* absent optional input */
@@ -908,6 +992,10 @@ static sl_status read_graph(struct sl_nn_model *m, struct pb g)
                     continue;   /* unused non-float inputs are ignored; a use fails in topo_sort */
                 if (rank < 0)
                     FAIL(SL_ERR_MODEL_OP, "input '%.128s' has no shape", val->name);
+                for (int i = 0; i < rank; i++)
+                    if (dims[i] == 0)
+                        FAIL(SL_ERR_MODEL_OP, "input '%.128s' has a zero-size dimension: "
+                             "empty tensors are not supported", val->name);
                 val->is_input = true;
                 val->dtype = SL_NN_F32;
                 val->rank = rank;
@@ -994,8 +1082,8 @@ sl_status sl__nn_onnx_read(struct sl_nn_model *m, const uint8_t *p, size_t n)
         FAIL(SL_ERR_MODEL_FORMAT, "model has no graph");
     if (m->opset == 0)
         m->opset = 9;
-    if (m->opset > 13)
-        FAIL(SL_ERR_MODEL_OP, "opset %lld is newer than supported (<= 13)", (long long)m->opset);
+    if (m->opset > 17)   /* ReduceMean, Pad, Split change form at 18 (ops.c) */
+        FAIL(SL_ERR_MODEL_OP, "opset %lld is newer than supported (<= 17)", (long long)m->opset);
     st = read_graph(m, graph);
 out:
     return st;

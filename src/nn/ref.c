@@ -739,91 +739,74 @@ static void batchnorm(const struct sl_nn_model *m, const struct sl_nn_node *nd,
         }
 }
 
+/* ============================ Kernels of the op table ==================== */
+/* One per row of sl__nn_ops (ops.c): ptrs = the node's inputs (NULL for
+ * absent optionals) then its outputs. */
+#define REF_FN(name) void sl__nn_ref_##name(const struct sl_nn_model *m, \
+                                            const struct sl_nn_node *nd, void *const *ptrs)
+#define OUT0 (ptrs[nd->nin])
+
+REF_FN(conv) { conv_nhwc(m, nd, ptrs[0], ptrs[1], nd->nin > 2 ? ptrs[2] : NULL, OUT0); }
+REF_FN(pool) { pool_nhwc(m, nd, ptrs[0], OUT0); }
+REF_FN(gap) { gap_nhwc(m, nd, ptrs[0], OUT0); }
+REF_FN(batchnorm) { batchnorm(m, nd, ptrs); }
+
+REF_FN(relu)
+{
+    int64_t n = sl__nn_numel(O(0));
+    const float *x = ptrs[0];
+    float *o = OUT0;
+    for (int64_t i = 0; i < n; i++)
+        o[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+REF_FN(clip)
+{
+    int64_t n = sl__nn_numel(O(0));
+    const float *x = ptrs[0];
+    float *o = OUT0;
+    for (int64_t i = 0; i < n; i++)
+        o[i] = x[i] < nd->clip_min ? nd->clip_min : x[i] > nd->clip_max ? nd->clip_max : x[i];
+}
+
+REF_FN(unary)                                    /* Tanh, Sigmoid, Exp */
+{
+    int64_t n = sl__nn_numel(O(0));
+    const float *x = ptrs[0];
+    float *o = OUT0;
+    for (int64_t i = 0; i < n; i++)
+        o[i] = nd->op == SL_OP_TANH ? tanhf(x[i]) :
+               nd->op == SL_OP_EXP ? expf(x[i]) : 1.0f / (1.0f + expf(-x[i]));
+}
+
+REF_FN(binary) { binary(m, nd, ptrs[0], ptrs[1], OUT0); }
+REF_FN(softmax) { softmax(m, nd, ptrs[0], OUT0); }
+REF_FN(matmul) { matmul(m, nd, ptrs[0], ptrs[1], OUT0); }
+REF_FN(gemm) { gemm(m, nd, ptrs[0], ptrs[1], nd->nin > 2 ? ptrs[2] : NULL, OUT0); }
+REF_FN(concat) { concat(m, nd, ptrs); }
+REF_FN(split) { split(m, nd, ptrs); }
+REF_FN(slice) { slice(m, nd, ptrs[0], OUT0); }
+REF_FN(transpose) { transpose(m, nd, ptrs[0], OUT0); }
+
+REF_FN(copy)                    /* views: Reshape, Flatten, (Un)Squeeze, ... */
+{
+    if (OUT0 != ptrs[0])
+        memmove(OUT0, ptrs[0], sl__nn_nbytes(O(0)));
+}
+
+REF_FN(gather) { gather(m, nd, ptrs[0], ptrs[1], OUT0); }
+REF_FN(reduce_mean) { reduce_mean(m, nd, ptrs[0], OUT0); }
+REF_FN(pad) { pad(m, nd, ptrs[0], OUT0); }
+REF_FN(shuffle) { shuffle(m, nd, ptrs[0], OUT0); }
+
 /* ============================ Dispatch ================================== */
 sl_status sl__nn_ref_run(const struct sl_nn_model *m, const struct sl_nn_node *nd,
                          void *const *ptrs)
 {
-    void *y = ptrs[nd->nin];
-    int64_t n = nd->nout ? sl__nn_numel(O(0)) : 0;
-    switch (nd->op) {
-    case SL_OP_CONV:
-        conv_nhwc(m, nd, ptrs[0], ptrs[1], nd->nin > 2 ? ptrs[2] : NULL, y);
-        break;
-    case SL_OP_AVGPOOL: case SL_OP_MAXPOOL:
-        pool_nhwc(m, nd, ptrs[0], y);
-        break;
-    case SL_OP_GAP:
-        gap_nhwc(m, nd, ptrs[0], y);
-        break;
-    case SL_OP_BATCHNORM:
-        batchnorm(m, nd, ptrs);
-        break;
-    case SL_OP_RELU: {
-        const float *x = ptrs[0];
-        float *o = y;
-        for (int64_t i = 0; i < n; i++)
-            o[i] = x[i] > 0.0f ? x[i] : 0.0f;
-        break;
-    }
-    case SL_OP_CLIP: {
-        const float *x = ptrs[0];
-        float *o = y;
-        for (int64_t i = 0; i < n; i++)
-            o[i] = x[i] < nd->clip_min ? nd->clip_min : x[i] > nd->clip_max ? nd->clip_max : x[i];
-        break;
-    }
-    case SL_OP_TANH: case SL_OP_SIGMOID: case SL_OP_EXP: {
-        const float *x = ptrs[0];
-        float *o = y;
-        for (int64_t i = 0; i < n; i++)
-            o[i] = nd->op == SL_OP_TANH ? tanhf(x[i]) :
-                   nd->op == SL_OP_EXP ? expf(x[i]) : 1.0f / (1.0f + expf(-x[i]));
-        break;
-    }
-    case SL_OP_PRELU: case SL_OP_ADD: case SL_OP_SUB: case SL_OP_MUL: case SL_OP_DIV:
-        binary(m, nd, ptrs[0], ptrs[1], y);
-        break;
-    case SL_OP_SOFTMAX:
-        softmax(m, nd, ptrs[0], y);
-        break;
-    case SL_OP_MATMUL:
-        matmul(m, nd, ptrs[0], ptrs[1], y);
-        break;
-    case SL_OP_GEMM:
-        gemm(m, nd, ptrs[0], ptrs[1], nd->nin > 2 ? ptrs[2] : NULL, y);
-        break;
-    case SL_OP_CONCAT:
-        concat(m, nd, ptrs);
-        break;
-    case SL_OP_SPLIT:
-        split(m, nd, ptrs);
-        break;
-    case SL_OP_SLICE:
-        slice(m, nd, ptrs[0], y);
-        break;
-    case SL_OP_TRANSPOSE:
-        transpose(m, nd, ptrs[0], y);
-        break;
-    case SL_OP_RESHAPE: case SL_OP_FLATTEN: case SL_OP_SQUEEZE:
-    case SL_OP_UNSQUEEZE: case SL_OP_IDENTITY: case SL_OP_DROPOUT:
-        if (y != ptrs[0])
-            memmove(y, ptrs[0], sl__nn_nbytes(O(0)));
-        break;
-    case SL_OP_GATHER:
-        gather(m, nd, ptrs[0], ptrs[1], y);
-        break;
-    case SL_OP_REDUCEMEAN:
-        reduce_mean(m, nd, ptrs[0], y);
-        break;
-    case SL_OP_PAD:
-        pad(m, nd, ptrs[0], y);
-        break;
-    case SL_OP_SHUFFLE:
-        shuffle(m, nd, ptrs[0], y);
-        break;
-    default:
+    sl_nn_ref_fn fn = nd->op >= 0 && nd->op < SL_OP_COUNT ? sl__nn_ops[nd->op].ref : NULL;
+    if (!fn)
         return SL_ERR_INTERNAL;
-    }
+    fn(m, nd, ptrs);
     return SL_OK;
 }
 

@@ -172,6 +172,10 @@ size_t sl_nn_model_output_size(const sl_nn_model *m, int i)
     return i >= 0 && i < m->noutputs ? (size_t)sl__nn_numel(&m->values[m->outputs[i]]) : 0;
 }
 
+/* every op of the table fits the public stats arrays */
+_Static_assert(SL_OP_COUNT <= (int)(sizeof ((struct sl_nn_stats *)0)->op_name /
+                                    sizeof(const char *)), "sl_nn_stats.op_name too small");
+
 void sl_nn_model_stats(const sl_nn_model *m, struct sl_nn_stats *s)
 {
     memset(s, 0, sizeof *s);
@@ -233,7 +237,18 @@ void sl_nn_session_free(sl_nn_session *s)
 sl_status sl_nn_session_new(sl_nn_session **out, const sl_nn_model *m,
                             const char *backend, int threads)
 {
+    struct sl_nn_options o = { .backend = backend, .threads = threads };
+    if (threads < 1)
+        return SL_ERR_INVALID;
+    return sl_nn_session_new_opts(out, m, &o);
+}
+
+sl_status sl_nn_session_new_opts(sl_nn_session **out, const sl_nn_model *m,
+                                 const struct sl_nn_options *opt)
+{
     sl_status st = SL_OK;
+    const char *backend = opt ? opt->backend : NULL;
+    int threads = opt && opt->threads ? opt->threads : 1;
     struct sl_nn_session *s = NULL;
     const struct sl_nn_backend_ops *be = &sl__nn_backend_ref;
     *out = NULL;
@@ -264,6 +279,7 @@ sl_status sl_nn_session_new(sl_nn_session **out, const sl_nn_model *m,
     s->x.m = m;
     s->x.arena = s->arena;
     s->x.threads = threads;
+    s->x.kernels_off = opt ? opt->kernels_off : 0;
     if ((st = be->open(&s->ctx, threads)))
         goto fail;
     s->be = be;

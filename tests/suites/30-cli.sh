@@ -39,12 +39,12 @@ jfield() { local key=$1; shift; "$SL" img info "$@" 2>/dev/null | jq -r ".$key";
 expect "img --help"          0 - $SL img --help
 expect "img info --help"     0 - $SL img info --help
 expect "img convert --help"  0 - $SL img convert --help
-expect "img bench is not in the product" 2 - $SL img bench --help
-expect "img (no args)"       2 - $SL img
-expect "img nosuch"          2 - $SL img nosuch
-expect "info no file"        2 - $SL img info
-expect "info bad option"     2 - $SL img info x.jpg --frobnicate 1
-expect "convert bad ext"     2 - $SL img convert x.jpg y.gif
+expect "img bench is not in the product" 2 usage $SL img bench --help
+expect "img (no args)"       2 usage $SL img
+expect "img nosuch"          2 usage $SL img nosuch
+expect "info no file"        2 usage $SL img info
+expect "info bad option"     2 usage $SL img info x.jpg --frobnicate 1
+expect "convert bad ext"     2 usage $SL img convert x.jpg y.gif
 
 # --- a good base image -----------------------------------------------------
 GOOD=tests/data/sample1.jpg

@@ -7,6 +7,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 M=${SL_MODELS:-models}
 D=tests/data
+F=${SL_FACES:-${SL_ROOT:-.}/../shared/faces}
 if [ ! -f "$M/fr_feature.onnx" ] || [ ! -f "$D/sample1.jpg" ]; then
   echo "skip face CLI: models ($M) or test photos ($D) absent"
   echo "0 passed, 0 failed, 1 skipped"; exit 0
@@ -57,7 +58,7 @@ $S face embed "$tmp/p1.jpg" --template "$tmp/p1.slft" >/dev/null
 expect "verify a stored template against a photo" 0 '"model_id":"fr_feature-v1"' -- \
   $S face verify "$tmp/p1.slft" "$tmp/p2.jpg"
 printf 'SLFT-broken' >"$tmp/bad.slft"
-expect "verify refuses a corrupt template" 5 '"code":"face_template_format"' -- \
+expect "verify refuses a corrupt template" 3 '"code":"face_template_format"' -- \
   $S face verify "$tmp/bad.slft" "$tmp/p2.jpg"
 expect "verify different people: no match, exit 1" 1 '"match":false' -- \
   $S face verify $D/sample1.jpg $D/sample2.jpg
@@ -67,6 +68,60 @@ expect "verify at FAR 1e-4" 0 '"request":"far:1e-4"' -- \
   $S face verify "$tmp/p1.jpg" "$tmp/p2.jpg" --threshold far:1e-4
 convert "$tmp/p1.jpg" -fill black -colorize 100% "$tmp/black.jpg"
 expect "verify with no face: exit 1" 1 '"reason":"no_face"' -- $S face verify "$tmp/black.jpg" "$tmp/p1.jpg"
+
+# byte-identical verify output: the 15 pairs of the six photos, templates,
+# no face, thresholds -- recorded before the verdict moved into the library
+mkdir -p "$tmp/golden"
+bash tests/suites/face-verify-cases.sh "$S" "$tmp/golden" >"$tmp/verify-cases.txt" 2>/dev/null
+if diff -u tests/golden/face-verify.txt "$tmp/verify-cases.txt" >"$tmp/verify-diff.txt"; then
+  ok "verify output byte-identical to tests/golden/face-verify.txt (26 cases)"
+else
+  bad "verify output differs from tests/golden/face-verify.txt"; head -c 2000 "$tmp/verify-diff.txt"
+fi
+
+# threshold spec (issue 9.2): only far:X or raw:X; a FAR the calibration
+# cannot measure is refused with a coded error (each failed before the fix:
+# a bare 0.35 was read as FAR 35 % and matched, far:1e-9 was extrapolated)
+expect "verify refuses a bare --threshold number" 2 '' -- \
+  $S face verify $D/sample5.jpg $D/sample6.jpg --threshold 0.35
+grep -q 'far:X' "$tmp/err" && grep -q 'raw:X' "$tmp/err" \
+  && ok "the refusal shows both forms" || bad "the refusal message: $(cat "$tmp/err")"
+expect "verify refuses far:1e-9 (no impostor pair that rare)" 3 '"code":"face_far_unsupported"' -- \
+  $S face verify $D/sample5.jpg $D/sample6.jpg --threshold far:1e-9
+expect "verify refuses far:0.5 (above 0.1)" 3 '"code":"face_far_unsupported"' -- \
+  $S face verify $D/sample5.jpg $D/sample6.jpg --threshold far:0.5
+if [ -f "${F:-}/dev/Afton_Smith/1.jpg" ]; then
+  expect "issue 9.2 reproduction: bare 0.35 on two different people" 2 '' -- \
+    $S face verify "$F/dev/Afton_Smith/1.jpg" "$F/dev/Dwayne_Wade/1.jpg" --threshold 0.35
+fi
+
+# calibration files are validated (issue 9.6; both accepted before: the
+# -0.9 target made two different people match with far_estimate 1.0)
+jq '.tables[0].targets[2].threshold = -0.9' share/shualian/face-calib.json >"$tmp/cal-neg.json"
+expect "verify refuses a calibration whose 1e-3 target contradicts its points" 3 \
+  '"code":"face_calib_format"' -- $S face verify $D/sample5.jpg $D/sample6.jpg --calib "$tmp/cal-neg.json"
+jq '.model = "other-model-v2"' share/shualian/face-calib.json >"$tmp/cal-model.json"
+expect "verify refuses a calibration of another model" 3 '"code":"face_calib_model"' -- \
+  $S face verify $D/sample5.jpg $D/sample6.jpg --calib "$tmp/cal-model.json"
+SL_CALIB="$tmp/cal-model.json" expect "SL_CALIB is read by the program (mapped onto the engine)" 3 \
+  '"code":"face_calib_model"' -- $S face verify $D/sample5.jpg $D/sample6.jpg
+SL_CALIB="$tmp/cal-model.json" expect "SL_CALIB is only for verify: face detect still runs" 0 \
+  '"face_count":5' -- $S face detect $D/sample5.jpg
+
+# a corrupt model is named as such (issue 9.7; before: it ran, and its
+# garbage was blamed on the photo or gave a wrong match)
+mkdir -p "$tmp/badmodels"
+for f in "$M"/fr_*.onnx; do ln -s "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")" "$tmp/badmodels/"; done
+rm "$tmp/badmodels/fr_feature.onnx"; cp "$M/fr_feature.onnx" "$tmp/badmodels/"
+python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0x40; open(p, "wb").write(b)' \
+  "$tmp/badmodels/fr_feature.onnx"
+expect "a bit-flipped model: face_model_checksum, exit 5" 5 '"code":"face_model_checksum"' -- \
+  $S face verify $D/sample5.jpg $D/sample6.jpg --models "$tmp/badmodels"
+grep -q 'fr_feature.onnx: checksum mismatch' "$tmp/err" \
+  && ok "the error names the model file and the checksum" || bad "checksum message: $(cat "$tmp/err")"
+out=$($S face verify $D/sample5.jpg $D/sample6.jpg --models "$tmp/badmodels" --no-model-check 2>&1)
+! grep -q face_model_checksum <<<"$out" && ok "--no-model-check skips the check (custom models)" \
+  || bad "--no-model-check: $out"
 
 # quality reasons
 expect "quality of a clean portrait passes" 0 '"pass":true' -- $S face quality "$tmp/p1.jpg"

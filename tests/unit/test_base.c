@@ -2,7 +2,11 @@
  * test_base.c -- unit tests for base/: status, arena, buffer, masking,
  * allocation-failure injection, time, CPU features, JSON.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/base.h"
 #include "base/json.h"
@@ -137,4 +141,56 @@ SL_TEST(base, json)
     SL_CHECK(t, strcmp(sl_json_str(json_object_get(e, "error"), "code", ""),
                        "img_pixels") == 0);
     json_decref(e);
+}
+
+/* Text that is not UTF-8 (a GBK file name) becomes a JSON string with
+ * U+FFFD per bad byte, never NULL (which callers took for "no memory"). */
+SL_TEST(base, json_text_not_utf8)
+{
+    const char *gbk = "/tmp/\xd5\xc5\xc8\xfd.jpg";       /* 张三 in GBK */
+    json_t *s = sl_json_text(gbk);
+    SL_CHECK(t, json_is_string(s));
+    SL_CHECK(t, s && strcmp(json_string_value(s),
+                            "/tmp/\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd.jpg") == 0);
+    json_decref(s);
+    s = sl_json_text("\xe5\xbc\xa0\xe4\xb8\x89.jpg");         /* 张三 in UTF-8: kept */
+    SL_CHECK(t, s && strcmp(json_string_value(s), "\xe5\xbc\xa0\xe4\xb8\x89.jpg") == 0);
+    json_decref(s);
+    SL_CHECK(t, json_is_null(sl_json_text(NULL)));
+    /* overlong, surrogate, above U+10FFFF, truncated sequence */
+    SL_CHECK(t, !sl_utf8_valid("\xc0\xaf", 2) && !sl_utf8_valid("\xed\xa0\x80", 3) &&
+                !sl_utf8_valid("\xf4\x90\x80\x80", 4) && !sl_utf8_valid("\xe5\xbc", 2));
+    SL_CHECK(t, sl_utf8_valid("\xf0\x9f\x98\x80", 4));
+    json_t *e = sl_json_status(SL_ERR_NOT_FOUND, gbk);
+    SL_CHECK(t, e != NULL);
+    const char *msg = sl_json_str(json_object_get(e, "error"), "message", "");
+    SL_CHECK(t, strstr(msg, "\xef\xbf\xbd") != NULL);
+    SL_CHECK(t, strcmp(sl_json_str(json_object_get(e, "error"), "code", ""), "not_found") == 0);
+    json_decref(e);
+}
+
+/* The file reader reads regular files only: a FIFO with no writer must not
+ * hang it, a device must not be read; at most max bytes. */
+SL_TEST(base, read_file_regular_only)
+{
+    char dir[] = "/tmp/sl-read-XXXXXX";
+    SL_ASSERT(mkdtemp(dir));
+    char fifo[64], file[64];
+    snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+    snprintf(file, sizeof(file), "%s/f", dir);
+    SL_ASSERT(mkfifo(fifo, 0600) == 0);
+    uint8_t *p = NULL;
+    size_t n = 0;
+    SL_CHECK_EQ(t, sl__read_file(fifo, 100, &p, &n), SL_ERR_UNSUPPORTED);
+    SL_CHECK_EQ(t, sl__read_file("/dev/zero", 100, &p, &n), SL_ERR_UNSUPPORTED);
+    SL_CHECK_EQ(t, sl__read_file(dir, 100, &p, &n), SL_ERR_IO);
+    SL_CHECK_EQ(t, sl__read_file("/nonexistent/x", 100, &p, &n), SL_ERR_NOT_FOUND);
+    SL_CHECK_EQ(t, sl__write_file(file, "0123456789", 10), SL_OK);
+    SL_CHECK_EQ(t, sl__read_file(file, 9, &p, &n), SL_ERR_TOO_LARGE);
+    SL_CHECK_EQ(t, sl__read_file(file, 10, &p, &n), SL_OK);
+    SL_CHECK(t, n == 10 && p && memcmp(p, "0123456789", 11) == 0);
+    sl__free(p);
+    unlink(fifo);
+    unlink(file);
+    rmdir(dir);
 }

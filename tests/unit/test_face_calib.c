@@ -170,6 +170,13 @@ SL_TEST(face, calib_strict_parse)
         { "\"support\":0", "\"support\":\"0\"" },
         { "\"far\":0.1", "\"far\":0" },
         { "\"model\":\"m\"", "\"model\":7" },
+        /* issue 9.6 (each accepted before): targets must agree with the
+         * points, thresholds are cosines, supports are floor(far * n) */
+        { "\"threshold\":0.6", "\"threshold\":-0.9" },  /* FAR 1.0 there */
+        { "\"threshold\":0.6", "\"threshold\":0.95" },  /* above FAR 0   */
+        { "[0.9,0,0.75]", "[1.5,0,0.75]" },              /* not a cosine  */
+        { "[0.1,1,0]", "[-1.5,1,0]" },
+        { "\"support\":0", "\"support\":3" },
     };
     for (size_t k = 0; k < SL_ARRAY_LEN(edits); k++) {
         const char *at = strstr(good, edits[k][0]);
@@ -188,7 +195,10 @@ SL_TEST(face, calib_strict_parse)
 SL_TEST(face, threshold_req_parse)
 {
     sl_threshold_req r;
-    SL_CHECK(t, sl_threshold_req_parse(&r, "1e-3") == SL_OK && r.kind == SL_THRESHOLD_FAR &&
+    /* a bare number was read as a FAR ("0.35" = 35 %): refused now */
+    SL_CHECK_EQ(t, sl_threshold_req_parse(&r, "1e-3"), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl_threshold_req_parse(&r, "0.35"), SL_ERR_INVALID);
+    SL_CHECK(t, sl_threshold_req_parse(&r, "far:1e-3") == SL_OK && r.kind == SL_THRESHOLD_FAR &&
                 r.value == 1e-3);
     SL_CHECK(t, sl_threshold_req_parse(&r, "far:1e-4") == SL_OK && r.value == 1e-4);
     SL_CHECK(t, sl_threshold_req_parse(&r, "raw:0.33") == SL_OK && r.kind == SL_THRESHOLD_RAW &&
@@ -198,6 +208,91 @@ SL_TEST(face, threshold_req_parse)
     SL_CHECK_EQ(t, sl_threshold_req_parse(&r, "raw:1.5"), SL_ERR_INVALID);
     SL_CHECK_EQ(t, sl_threshold_req_parse(&r, "far:"), SL_ERR_INVALID);
     SL_CHECK_EQ(t, sl_threshold_req_parse(&r, "1e-3x"), SL_ERR_INVALID);
+}
+
+/* issue 9.6: the same rules on tables in memory (what the engine is given) */
+SL_TEST(face, calib_validate)
+{
+    enum { NI = 1000 };
+    float imp[NI];
+    for (int i = 0; i < NI; i++)
+        imp[i] = (float)i / NI - 0.5f;
+    sl_calib c;
+    SL_CHECK_EQ(t, sl_calib_init(&c, "fr_feature-v1", "validate"), SL_OK);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 4, imp, NI), SL_OK);
+    SL_CHECK_EQ(t, sl_calib_validate(&c), SL_OK);
+    sl_calib_table *tb = &c.tables[0];
+    double keep = tb->targets[2].threshold;
+    tb->targets[2].threshold = -0.9;                 /* FAR 1e-3 at -0.9? */
+    SL_CHECK_EQ(t, sl_calib_validate(&c), SL_ERR_FACE_CALIB_FORMAT);
+    tb->targets[2].threshold = keep;
+    tb->targets[2].support += 5;
+    SL_CHECK_EQ(t, sl_calib_validate(&c), SL_ERR_FACE_CALIB_FORMAT);
+    tb->targets[2].support -= 5;
+    tb->pts[0].threshold = -1.5;
+    SL_CHECK_EQ(t, sl_calib_validate(&c), SL_ERR_FACE_CALIB_FORMAT);
+    tb->pts[0].threshold = -0.5;
+    tb->n_impostor = 0;
+    SL_CHECK_EQ(t, sl_calib_validate(&c), SL_ERR_FACE_CALIB_FORMAT);
+    tb->n_impostor = NI;
+    SL_CHECK_EQ(t, sl_calib_validate(&c), SL_OK);
+    SL_CHECK_EQ(t, sl_calib_validate(NULL), SL_ERR_INVALID);
+    sl_calib_free(&c);
+    SL_CHECK_EQ(t, sl_calib_validate(&c), SL_ERR_FACE_CALIB_FORMAT);   /* no table */
+}
+
+/* issue 9.2: only far:X or raw:X; the text is kept for the verdict */
+SL_TEST(face, threshold_spec_parse)
+{
+    sl_face_threshold_spec sp;
+    SL_CHECK(t, sl_face_threshold_parse("far:1e-3", &sp) == SL_OK &&
+                sp.req.kind == SL_THRESHOLD_FAR && sp.req.value == 1e-3 &&
+                strcmp(sp.text, "far:1e-3") == 0);
+    SL_CHECK(t, sl_face_threshold_parse("raw:0.35", &sp) == SL_OK &&
+                sp.req.kind == SL_THRESHOLD_RAW && sp.req.value == 0.35);
+    SL_CHECK(t, sl_face_threshold_parse("raw:-1", &sp) == SL_OK && sp.req.value == -1);
+    static const char *const bad[] = {
+        "0.35", "1e-3", "", "far:", "raw:", "far:0", "far:1", "far:-1e-3", "raw:1.01",
+        "raw:-1.5", "far: 1e-3", "far:1e-3 ", "FAR:1e-3", "far:nan", "raw:inf",
+        "far:0.0010000000000000000000000000000",
+    };
+    for (size_t i = 0; i < SL_ARRAY_LEN(bad); i++) {
+        sp.text[0] = 'x';
+        SL_CHECK_EQ(t, sl_face_threshold_parse(bad[i], &sp), SL_ERR_FACE_THRESHOLD_SPEC);
+        SL_CHECK(t, sp.text[0] == 'x');   /* untouched on error */
+    }
+    SL_CHECK_EQ(t, sl_face_threshold_parse(NULL, &sp), SL_ERR_INVALID);
+}
+
+/* issue 9.2: a FAR the calibration cannot show is refused, not extrapolated */
+SL_TEST(face, threshold_check_far_range)
+{
+    enum { NI = 1000 };
+    float imp[NI];
+    for (int i = 0; i < NI; i++)
+        imp[i] = (float)i / NI - 0.5f;
+    sl_calib c;
+    SL_CHECK_EQ(t, sl_calib_init(&c, "fr_feature-v1", "range case"), SL_OK);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 4, imp, NI), SL_OK);
+    const sl_calib_table *tb = sl_calib_get(&c, "live");
+    sl_face_threshold_spec sp;
+    static const struct { const char *spec; sl_status want; } cases[] = {
+        { "far:1e-3", SL_OK },                        /* 1 impostor pair     */
+        { "far:0.1", SL_OK },                         /* SL_FACE_FAR_MAX     */
+        { "far:9e-4", SL_ERR_FACE_FAR_UNSUPPORTED },  /* below one pair      */
+        { "far:1e-9", SL_ERR_FACE_FAR_UNSUPPORTED },
+        { "far:0.2", SL_ERR_FACE_FAR_UNSUPPORTED },   /* above the maximum   */
+        { "raw:0.99", SL_OK },
+    };
+    for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+        SL_CHECK_EQ(t, sl_face_threshold_parse(cases[i].spec, &sp), SL_OK);
+        SL_CHECK_EQ(t, sl_face_threshold_check(&sp, tb), cases[i].want);
+    }
+    SL_CHECK_EQ(t, sl_face_threshold_parse("far:1e-3", &sp), SL_OK);
+    SL_CHECK_EQ(t, sl_face_threshold_check(&sp, NULL), SL_ERR_NOT_FOUND);
+    SL_CHECK_EQ(t, sl_face_threshold_parse("raw:0.3", &sp), SL_OK);
+    SL_CHECK_EQ(t, sl_face_threshold_check(&sp, NULL), SL_OK);
+    sl_calib_free(&c);
 }
 
 SL_TEST(face, calib_alloc_failures)
@@ -225,4 +320,23 @@ SL_TEST(face, calib_alloc_failures)
         sl_calib_free(&c);
     }
     SL_CHECK(t, failures >= 5);
+}
+
+/* calib build input checks: cosine scores only, and genuine above impostor
+ * on average (swapped files would hand out thresholds accepting everyone). */
+SL_TEST(face, calib_add_refuses_bad_scores)
+{
+    sl_calib c;
+    SL_CHECK_EQ(t, sl_calib_init(&c, "m", "test"), SL_OK);
+    const float g5[] = { 0.7f, 0.3f, 5.0f, 0.8f }, gneg[] = { 0.7f, -5.0f, 0.9f, 0.8f };
+    const float gnan[] = { 0.7f, NAN, 0.9f, 0.8f };
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", g5, 4, I4, 4), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", gneg, 4, I4, 4), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", gnan, 4, I4, 4), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 4, g5, 4), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", I4, 4, G4, 4), SL_ERR_INVALID);   /* swapped */
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 0, I4, 4), SL_ERR_INVALID);
+    SL_CHECK(t, c.n_tables == 0);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 4, I4, 4), SL_OK);
+    sl_calib_free(&c);
 }

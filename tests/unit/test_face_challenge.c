@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "base/base.h"
@@ -589,4 +590,49 @@ SL_TEST(face, challenge_time_bounds)
     bad = c;
     bad.expires_at_ms = c.issued_at_ms + 3600001;  /* longer than an hour */
     SL_CHECK_EQ(t, sl_challenge_validate(&bad), SL_ERR_CHALLENGE_FORMAT);
+}
+
+/* Every signal of a face frame is range-checked (a forged similarity of 5
+ * or live score of 7 must not be judged), and frames all before issued_at
+ * get their own reason rather than "no face". */
+SL_TEST(face, challenge_signal_ranges_and_before_issue)
+{
+    const uint8_t acts[] = { SL_ACT_BLINK, SL_ACT_NOD };
+    sl_challenge c = make_challenge(acts, 2);
+    static struct seq s;
+    neutral(&s, T0, c.expires_at_ms);
+    sl_challenge_result r;
+    SL_CHECK_EQ(t, sl_challenge_analyse(&r, &c, s.f, s.n, NULL), SL_OK);
+    struct { size_t off; float v; } bad[] = {
+        { offsetof(sl_frame_signal, similarity), 5.0f },
+        { offsetof(sl_frame_signal, live_score), 7.0f },
+        { offsetof(sl_frame_signal, eye_open_left), -0.5f },
+        { offsetof(sl_frame_signal, eye_open_right), 1.5f },
+        { offsetof(sl_frame_signal, yaw), 400.0f },
+        { offsetof(sl_frame_signal, mouth_open), -1.0f },
+    };
+    for (size_t k = 0; k < SL_ARRAY_LEN(bad); k++) {
+        float *fld = (float *)((char *)&s.f[s.n / 2] + bad[k].off);
+        float keep = *fld;
+        *fld = bad[k].v;
+        SL_CHECKF(t, sl_challenge_analyse(&r, &c, s.f, s.n, NULL) == SL_ERR_CHALLENGE_SIGNAL,
+                  "case %zu", k);
+        *fld = keep;
+    }
+    /* NAN live score = not run: still fine */
+    s.f[0].live_score = NAN;
+    SL_CHECK_EQ(t, sl_challenge_analyse(&r, &c, s.f, s.n, NULL), SL_OK);
+
+    static struct seq early;
+    neutral(&early, T0 - 10000, T0 - 100);
+    SL_CHECK_EQ(t, sl_challenge_analyse(&r, &c, early.f, early.n, NULL), SL_OK);
+    SL_CHECK(t, !r.pass && r.n_reasons == 1 && r.reasons[0] == SL_LR_BEFORE_ISSUE);
+    SL_CHECK(t, strcmp(sl_live_reason_name(SL_LR_BEFORE_ISSUE), "frames_before_issue") == 0);
+    SL_CHECK(t, strlen(sl_live_reason_msg(SL_LR_BEFORE_ISSUE, SL_LANG_ZH)) > 0);
+    /* the citizen-facing texts for status codes */
+    SL_CHECK(t, sl_face_reason_text(SL_NO_FACE, SL_LANG_ZH) &&
+                sl_face_reason_text(SL_NO_FACE, SL_LANG_EN) &&
+                sl_face_reason_text(SL_ERR_IMG_CORRUPT, SL_LANG_EN) &&
+                sl_face_reason_text(SL_ERR_CHALLENGE_EXPIRED, SL_LANG_ZH));
+    SL_CHECK(t, sl_face_reason_text(SL_ERR_IO, SL_LANG_EN) == NULL);
 }

@@ -170,6 +170,19 @@ SL_TEST(face, eval_synthetic_tree)
     sl_eval_opts ob = { .pairs = pairs };
     SL_CHECK_EQ(t, sl_eval_run(&r, &ob, &e, err, sizeof(err)), SL_ERR_INVALID);
     SL_CHECKF(t, strstr(err, "bad.tsv:3") != NULL, "err: %s", err);
+    /* a pair image that is not there is an error naming it, not "no face" */
+    put(root, "miss.tsv", "1\ttree/Ann/1.jpg\ttree/Ann/9.jpg\t1\n");
+    snprintf(pairs, sizeof(pairs), "%s/miss.tsv", root);
+    sl_eval_opts omiss = { .pairs = pairs };
+    SL_CHECK_EQ(t, sl_eval_run(&r, &omiss, &e, err, sizeof(err)), SL_ERR_NOT_FOUND);
+    SL_CHECKF(t, strstr(err, "tree/Ann/9.jpg") != NULL, "err: %s", err);
+    /* a face tree without an image is refused, not null metrics */
+    char empty[600];
+    snprintf(empty, sizeof(empty), "%s/empty/x", root);
+    put(root, "empty/x/readme.txt", "no images");
+    snprintf(empty, sizeof(empty), "%s/empty", root);
+    sl_eval_opts oe = { .root = empty };
+    SL_CHECK_EQ(t, sl_eval_run(&r, &oe, &e, err, sizeof(err)), SL_ERR_INVALID);
     /* missing folders */
     sl_eval_opts om = { .root = "/nonexistent/faces" };
     SL_CHECK_EQ(t, sl_eval_run(&r, &om, &e, err, sizeof(err)), SL_ERR_NOT_FOUND);

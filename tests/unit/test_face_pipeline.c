@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "face/pipeline.h"
 #include "shualian/engine.h"
 #include "test.h"
 
@@ -36,7 +37,7 @@ static sl_face_engine *engine(struct sl_t *t)
     }
     fclose(f);
     char err[256];
-    sl_face_engine_opts o = { dir, SL_FM_ALL, NULL, 1 };
+    sl_face_engine_opts o = { .models_dir = dir, .models = SL_FM_ALL, .threads = 1 };
     sl_status st = sl_face_engine_new(&g_eng, &o, err, sizeof(err));
     SL_CHECKF(t, st == SL_OK, "engine: %s", err);
     return st == SL_OK ? g_eng : NULL;
@@ -390,7 +391,7 @@ SL_TEST(face_pipeline, missing_models_are_coded)
 {
     sl_face_engine *e = NULL;
     char err[256] = "";
-    sl_face_engine_opts o = { "/nonexistent-models", SL_FM_CORE, NULL, 1 };
+    sl_face_engine_opts o = { .models_dir = "/nonexistent-models", .models = SL_FM_CORE, .threads = 1 };
     SL_CHECK_EQ(t, sl_face_engine_new(&e, &o, err, sizeof(err)), SL_ERR_FACE_MODELS_MISSING);
     SL_CHECK(t, e == NULL && strstr(err, "fr_detect") != NULL);
     /* a model that is not loaded is refused with its own code */
@@ -400,7 +401,7 @@ SL_TEST(face_pipeline, missing_models_are_coded)
     sl_face_engine *core = NULL;
     char dir[1024];
     sl_t_path(dir, sizeof(dir), "models");
-    sl_face_engine_opts oc = { dir, SL_FM_CORE, NULL, 1 };
+    sl_face_engine_opts oc = { .models_dir = dir, .models = SL_FM_CORE, .threads = 1 };
     SL_CHECK_EQ(t, sl_face_engine_new(&core, &oc, err, sizeof(err)), SL_OK);
     sl_face_session *s = NULL;
     SL_CHECK_EQ(t, sl_face_session_new(&s, core), SL_OK);
@@ -416,6 +417,76 @@ SL_TEST(face_pipeline, missing_models_are_coded)
     sl_face_engine_free(core);
 }
 
+/* The compiled-in model sums are scripts/models.sha256's (what setup.sh
+ * checks the download against). */
+SL_TEST(face_pipeline, model_sums_match_setup_list)
+{
+    char path[1024];
+    sl_t_path(path, sizeof(path), "scripts/models.sha256");
+    uint8_t *text;
+    size_t len;
+    if (sl__read_file(path, 1u << 20, &text, &len) != SL_OK) {
+        sl_t_skip(t, "cannot read %s", path);
+        return;
+    }
+    char *buf = sl__malloc(len + 1);
+    if (!buf) {
+        sl__free(text);
+        return;
+    }
+    memcpy(buf, text, len);
+    buf[len] = 0;
+    for (int m = 0; m < SL_FM_COUNT; m++) {
+        char line[160];
+        snprintf(line, sizeof(line), "%s  models/fr_%s.onnx\n", sl__face_model_sha256(m),
+                 sl_face_model_name(m));
+        SL_CHECKF(t, strstr(buf, line) != NULL, "not in %s: %s", path, line);
+    }
+    SL_CHECK(t, sl__face_model_sha256(SL_FM_COUNT) == NULL);
+    sl__free(buf);
+    sl__free(text);
+}
+
+/* The engine's configuration carries the calibration (no $SL_CALIB read):
+ * a given table is copied, a table of another model is refused before any
+ * model loads, a missing file is named. */
+SL_TEST(face_pipeline, engine_calibration_config)
+{
+    static const float g[] = { 0.7f, 0.8f, 0.9f }, im[] = { 0.1f, 0.2f, 0.3f, 0.4f };
+    sl_calib c;
+    char err[256] = "";
+    sl_face_engine *e = NULL;
+    SL_CHECK_EQ(t, sl_calib_init(&c, "other-model-v2", "unit"), SL_OK);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", g, 3, im, 4), SL_OK);
+    sl_face_engine_opts o = sl_face_engine_opts_default();
+    o.models_dir = "/nonexistent-models";
+    o.calib = &c;
+    SL_CHECK_EQ(t, sl_face_engine_new(&e, &o, err, sizeof(err)), SL_ERR_FACE_CALIB_MODEL);
+    SL_CHECK(t, e == NULL && strstr(err, "other-model-v2") != NULL);
+    o.calib = NULL;
+    o.calib_path = "/nonexistent-calib.json";
+    SL_CHECK(t, sl_face_engine_new(&e, &o, err, sizeof(err)) != SL_OK && e == NULL &&
+                strstr(err, "/nonexistent-calib.json") != NULL);
+    sl_calib_free(&c);
+    if (!engine(t))
+        return;
+    /* a valid table is copied: the caller may free its own at once */
+    SL_CHECK_EQ(t, sl_calib_init(&c, SL_FACE_ENGINE_MODEL_ID, "unit table"), SL_OK);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "idphoto", g, 3, im, 4), SL_OK);
+    char dir[1024];
+    sl_t_path(dir, sizeof(dir), "models");
+    o = sl_face_engine_opts_default();
+    o.models_dir = dir;
+    o.models = SL_FM_BIT(SL_FM_DETECT);
+    o.calib = &c;
+    SL_CHECK_EQ(t, sl_face_engine_new(&e, &o, err, sizeof(err)), SL_OK);
+    sl_calib_free(&c);
+    const sl_calib *ec = sl_face_engine_calib(e);
+    SL_CHECK(t, ec && strcmp(ec->source, "unit table") == 0 &&
+                sl_calib_get(ec, "idphoto") != NULL && sl_calib_get(ec, "idphoto")->pts != NULL);
+    sl_face_engine_free(e);
+}
+
 SL_TEST(face_pipeline, calibration_loads)
 {
     sl_calib c;
@@ -429,6 +500,114 @@ SL_TEST(face_pipeline, calibration_loads)
     }
     sl_calib_free(&c);
     SL_CHECK(t, sl_face_calib_load_default(&c, "/nonexistent.json") != SL_OK);
+}
+
+/* sl_face_verify: images, templates, no face, refusals; the JSON text. */
+SL_TEST(face_pipeline, verify_verdicts)
+{
+    sl_face_engine *e = engine(t);
+    if (!e)
+        return;
+    sl_face_session *s = NULL;
+    SL_CHECK_EQ(t, sl_face_session_new(&s, e), SL_OK);
+    struct sl_image *img = sample(t, 6), *black = NULL;
+    sl_face_verdict *v = sl__malloc(sizeof(*v));
+    sl_face_template *ta = sl__malloc(sizeof(*ta)), *tb = sl__malloc(sizeof(*tb));
+    char *text = NULL;
+    size_t len = 0;
+    if (!img || !s || !v || !ta || !tb || sl_image_new(&black, 200, 200, 3) != SL_OK)
+        goto out;
+    memset(black->data, 0, (size_t)black->stride * black->height);
+    sl_face_verify_opts o = sl_face_verify_opts_default();
+    SL_CHECK(t, strcmp(o.threshold.text, "far:1e-3") == 0 && strcmp(o.mode, "live") == 0);
+    sl_face_input ia = { img, NULL }, ib = { img, NULL }, ik = { black, NULL };
+
+    SL_CHECK_EQ(t, sl_face_verify(s, &ia, &ib, &o, v), SL_OK);
+    SL_CHECK(t, !v->no_face && v->decision.match && v->decision.score > 0.999 &&
+                v->failed_side == -1);
+    SL_CHECK(t, v->decision.threshold > 0.2 && v->decision.threshold < 0.6 &&
+                fabs(v->decision.far_estimate - 1e-3) < 2e-4);
+    SL_CHECK(t, v->side[0].face_count == 4 && !v->side[0].quality_pass &&
+                v->side[0].n_reasons >= 1 && v->side[0].reasons[0] != SL_Q_NO_FACE);
+    SL_CHECK(t, strcmp(v->calibration, sl_face_engine_calib(e)->source) == 0);
+    SL_CHECK_EQ(t, sl_face_verdict_to_json(v, "a.jpg", "b.jpg", &text, &len), SL_OK);
+    SL_CHECK(t, text && strncmp(text, "{\"match\":true,\"score\":", 22) == 0 &&
+                strlen(text) == len && strstr(text, "\"image\":\"b.jpg\"") != NULL);
+    sl_face_free(text);
+    text = NULL;
+
+    /* the main face's embedding as a stored template: against the image and itself */
+    SL_CHECK_EQ(t, sl_face_template_init(ta, SL_FACE_ENGINE_MODEL_ID, SL_FACE_ELEM_F32,
+                                         v->side[0].face.emb, SL_FACE_EMBED_DIM, true), SL_OK);
+    sl_face_input it = { NULL, ta };
+    SL_CHECK_EQ(t, sl_face_verify(s, &it, &ib, &o, v), SL_OK);
+    SL_CHECK(t, v->decision.match && v->decision.score > 0.999 && v->side[0].is_template);
+    SL_CHECK_EQ(t, sl_face_verify_templates(e, ta, ta, &o, v), SL_OK);
+    SL_CHECK(t, v->decision.match && fabs(v->decision.score - 1) < 1e-6);
+
+    /* no face is a verdict, not an error */
+    SL_CHECK_EQ(t, sl_face_verify(s, &ia, &ik, &o, v), SL_OK);
+    SL_CHECK(t, v->no_face && !v->decision.match && isnan(v->decision.score) &&
+                v->side[1].face_count == 0 && v->side[1].reasons[0] == SL_Q_NO_FACE);
+    SL_CHECK_EQ(t, sl_face_verdict_to_json(v, "a", "b", &text, &len), SL_OK);
+    SL_CHECK(t, text && strstr(text, "\"score\":null,\"reason\":\"no_face\"") != NULL);
+    sl_face_free(text);
+    text = NULL;
+
+    /* a template of another model names its side */
+    *tb = *ta;
+    memcpy(tb->model_id, "other-v9", 9);
+    sl_face_input io = { NULL, tb };
+    SL_CHECK_EQ(t, sl_face_verify(s, &ia, &io, &o, v), SL_ERR_FACE_TEMPLATE_MISMATCH);
+    SL_CHECK(t, v->failed_side == 1 && strcmp(v->side[1].model_id, "other-v9") == 0);
+    SL_CHECK_EQ(t, sl_face_verify_templates(e, tb, ta, &o, v), SL_ERR_FACE_TEMPLATE_MISMATCH);
+    SL_CHECK(t, v->failed_side == 0);
+
+    /* refusals before any model runs */
+    SL_CHECK_EQ(t, sl_face_threshold_parse("far:1e-9", &o.threshold), SL_OK);
+    SL_CHECK_EQ(t, sl_face_verify(s, &ia, &ib, &o, v), SL_ERR_FACE_FAR_UNSUPPORTED);
+    o = sl_face_verify_opts_default();
+    memcpy(o.mode, "idphoto", 8);
+    SL_CHECK_EQ(t, sl_face_verify(s, &ia, &ib, &o, v), SL_ERR_NOT_FOUND);
+    o = sl_face_verify_opts_default();
+    sl_face_input both = { img, ta };
+    SL_CHECK_EQ(t, sl_face_verify(s, &both, &ib, &o, v), SL_ERR_INVALID);
+    SL_CHECK(t, v->failed_side == 0);
+out:
+    sl_face_free(text);
+    sl__free(tb);
+    sl__free(ta);
+    sl__free(v);
+    sl_image_free(black);
+    sl_image_free(img);
+    sl_face_session_free(s);
+}
+
+/* sl_face_input_decode: the template / image sniffing of the verify inputs */
+SL_TEST(face_pipeline, verify_input_decode)
+{
+    sl_face_template *tp = sl__malloc(sizeof(*tp));
+    uint8_t buf[SL_FACE_TEMPLATE_HEADER + 4 * SL_FACE_EMBED_DIM + 4];
+    float emb[SL_FACE_EMBED_DIM];
+    for (int i = 0; i < SL_FACE_EMBED_DIM; i++)
+        emb[i] = (float)(i % 7) - 3;
+    size_t len = 0;
+    sl_face_input in;
+    if (!tp)
+        return;
+    SL_CHECK_EQ(t, sl_face_template_init(tp, SL_FACE_ENGINE_MODEL_ID, SL_FACE_ELEM_F32, emb,
+                                         SL_FACE_EMBED_DIM, true), SL_OK);
+    SL_CHECK_EQ(t, sl_face_template_write(buf, sizeof(buf), &len, tp), SL_OK);
+    SL_CHECK_EQ(t, sl_face_input_decode(buf, len, &in), SL_OK);
+    SL_CHECK(t, in.tpl && !in.image && in.tpl->dim == SL_FACE_EMBED_DIM);
+    sl_face_input_clear(&in);
+    SL_CHECK(t, !in.tpl && !in.image);
+    buf[len - 1] ^= 1;                      /* CRC broken */
+    SL_CHECK_EQ(t, sl_face_input_decode(buf, len, &in), SL_ERR_FACE_TEMPLATE_FORMAT);
+    SL_CHECK(t, !in.tpl && !in.image);
+    SL_CHECK_EQ(t, sl_face_input_decode((const uint8_t *)"hello", 5, &in), SL_ERR_IMG_FORMAT);
+    sl_face_input_clear(NULL);
+    sl__free(tp);
 }
 
 /* ---- active liveness on real photos ----

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "nn/nn_int.h"     /* the op table (nn/op_table) */
 #include "shualian/nn.h"
 #include "test.h"
 
@@ -380,7 +381,7 @@ static void pool_case(struct sl_t *t, unsigned long long *rs, bool mx, int C, in
                     }
                 y[((size_t)c * OH + oh) * OW + ow] = mx ? acc : acc / (float)cnt;
             }
-    struct mb mb = { 0 };
+    struct mb mb = { .opset = 10 };              /* ceil_mode: from opset 10 */
     int64_t xd[4] = { 1, C, H, W };
     mb_input(&mb, "x", 4, xd);
     char a1[64], a2[64], a3[64], a4[64], a5[64];
@@ -1100,6 +1101,202 @@ SL_TEST(nn, bad_unknown_op_and_attr)
     free(b);
 }
 
+/* Loads b's model; returns the status, the reason in err. */
+static sl_status try_load(struct mb *b, char *err, size_t cap)
+{
+    size_t len;
+    uint8_t *bytes = mb_finish(b, &len);
+    sl_nn_model *m = NULL;
+    sl_status st = sl_nn_model_load_mem(&m, bytes, len, err, cap);
+    free(bytes);
+    sl_nn_model_free(m);
+    return st;
+}
+
+/* Every op checks its input/output counts and attribute names against
+ * the form ONNX defines at the model's opset, and refuses a mismatch at
+ * load. Before the op table, a ReduceMean given an `axes` input at opset
+ * 13 (axes is an attribute until opset 18) loaded, ignored the input and
+ * reduced over all axes: a silent wrong answer (ONNX node tests, issue 9). */
+SL_TEST(nn, opset_forms_refused)
+{
+    char err[256];
+    int64_t xd[3] = { 3, 2, 2 };
+    int64_t one[1] = { 1 };
+    struct mb b1 = { .opset = 13 };
+    mb_input(&b1, "x", 3, xd);
+    mb_init_i64(&b1, "axes", 1, one);
+    const char *kd[] = { "i:keepdims=1", NULL };
+    mb_node(&b1, "ReduceMean", "x,axes", "y", kd);
+    mb_output(&b1, "y");
+    SL_CHECK_EQ(t, try_load(&b1, err, sizeof err), SL_ERR_MODEL_OP);
+    SL_CHECKF(t, strstr(err, "ReduceMean") && strstr(err, "2 inputs") && strstr(err, "opset 13"),
+              "message: %s", err);
+    /* the valid form at opset 13 (axes attribute) runs and is right */
+    float x[12], want[6];
+    for (int i = 0; i < 12; i++)
+        x[i] = (float)i * 0.5f - 2.0f;
+    for (int a = 0; a < 3; a++)
+        for (int c = 0; c < 2; c++)
+            want[a * 2 + c] = (x[a * 4 + c] + x[a * 4 + 2 + c]) / 2;
+    struct mb b2 = { .opset = 13 };
+    mb_input(&b2, "x", 3, xd);
+    const char *ax[] = { "ints:axes=1", "i:keepdims=1", NULL };
+    mb_node(&b2, "ReduceMean", "x", "y", ax);
+    mb_output(&b2, "y");
+    run_check(t, &b2, "reducemean axes=1 opset 13", x, 12, want, 6);
+    /* an attribute the opset does not define: Split's `split` at 13 */
+    int64_t sd[2] = { 4, 6 };
+    struct mb b3 = { .opset = 13 };
+    mb_input(&b3, "x", 2, sd);
+    const char *sp[] = { "i:axis=1", "ints:split=2,4", NULL };
+    mb_node(&b3, "Split", "x", "y1,y2", sp);
+    mb_output(&b3, "y1");
+    mb_output(&b3, "y2");
+    SL_CHECK_EQ(t, try_load(&b3, err, sizeof err), SL_ERR_MODEL_OP);
+    SL_CHECKF(t, strstr(err, "'split' is not defined at opset 13"), "message: %s", err);
+    /* a required input missing: Unsqueeze at 13 takes axes as an input */
+    struct mb b4 = { .opset = 13 };
+    mb_input(&b4, "x", 2, sd);
+    const char *ua[] = { "ints:axes=0", NULL };
+    mb_node(&b4, "Unsqueeze", "x", "y", ua);
+    mb_output(&b4, "y");
+    SL_CHECK_EQ(t, try_load(&b4, err, sizeof err), SL_ERR_MODEL_OP);
+    SL_CHECKF(t, strstr(err, "1 inputs, but at opset 13 it takes 2"), "message: %s", err);
+    /* an output the op does not have; Clip's min as an input before 11 */
+    struct mb b5 = { 0 };
+    mb_input(&b5, "x", 2, sd);
+    mb_node(&b5, "Relu", "x", "y,z", NULL);
+    mb_output(&b5, "y");
+    SL_CHECK_EQ(t, try_load(&b5, err, sizeof err), SL_ERR_MODEL_OP);
+    SL_CHECKF(t, strstr(err, "2 outputs"), "message: %s", err);
+    struct mb b6 = { 0 };
+    float lo = 0.0f;
+    int64_t sc[1] = { 1 };
+    mb_input(&b6, "x", 2, sd);
+    mb_init(&b6, "lo", 1, sc, &lo);
+    mb_node(&b6, "Clip", "x,lo", "y", NULL);
+    mb_output(&b6, "y");
+    SL_CHECK_EQ(t, try_load(&b6, err, sizeof err), SL_ERR_MODEL_OP);
+    SL_CHECKF(t, strstr(err, "opset 9 it takes 1"), "message: %s", err);
+    /* opset 15 forms: Shape start/end (folded) feeding a Reshape;
+     * Reshape-14 allowzero=1 with a 0 (an empty tensor) is refused */
+    int64_t ad[3] = { 1, 3, 4 }, fd[1] = { 12 };
+    struct mb b7 = { .opset = 15 };
+    mb_input(&b7, "f", 1, fd);
+    mb_input(&b7, "a", 3, ad);
+    const char *se[] = { "i:start=-2", NULL };
+    mb_node(&b7, "Shape", "a", "s", se);
+    mb_node(&b7, "Relu", "f", "r", NULL);
+    mb_node(&b7, "Reshape", "r,s", "y", NULL);
+    mb_output(&b7, "y");
+    size_t len;
+    uint8_t *bytes = mb_finish(&b7, &len);
+    sl_nn_model *m = NULL;
+    SL_CHECK_EQ(t, sl_nn_model_load_mem(&m, bytes, len, err, sizeof err), SL_OK);
+    free(bytes);
+    if (m) {
+        int64_t od[4] = { 0 };
+        SL_CHECK_EQ(t, sl_nn_model_output_shape(m, 0, od, 4), 2);
+        SL_CHECK(t, od[0] == 3 && od[1] == 4);
+        sl_nn_model_free(m);
+    }
+    int64_t zs[2] = { 0, 12 };
+    struct mb b8 = { .opset = 14 };
+    mb_input(&b8, "f", 1, fd);
+    mb_init_i64(&b8, "s", 2, zs);
+    const char *az[] = { "i:allowzero=1", NULL };
+    mb_node(&b8, "Reshape", "f,s", "y", az);
+    mb_output(&b8, "y");
+    SL_CHECK_EQ(t, try_load(&b8, err, sizeof err), SL_ERR_MODEL_OP);
+    SL_CHECKF(t, strstr(err, "allowzero"), "message: %s", err);
+}
+
+/* Refusals say what the limit is (ONNX node tests, issue 9): a 1-D or
+ * 3-D window is a rank limit, not an unsupported attribute; an empty
+ * input is named as such; an output folded at load is explained. */
+SL_TEST(nn, refusal_messages)
+{
+    char err[256];
+    int64_t d3[3] = { 1, 2, 8 }, d5[5] = { 1, 2, 4, 4, 4 };
+    struct mb b1 = { .opset = 10 };
+    mb_input(&b1, "x", 3, d3);
+    const char *k1[] = { "ints:kernel_shape=2", NULL };
+    mb_node(&b1, "MaxPool", "x", "y", k1);
+    mb_output(&b1, "y");
+    SL_CHECK_EQ(t, try_load(&b1, err, sizeof err), SL_ERR_MODEL_OP);
+    SL_CHECKF(t, strstr(err, "only 2-D windows") && strstr(err, "1-D"), "message: %s", err);
+    struct mb b2 = { 0 };
+    float w[2 * 2 * 8];
+    memset(w, 0, sizeof w);
+    int64_t wd[5] = { 2, 2, 2, 2, 2 };
+    mb_input(&b2, "x", 5, d5);
+    mb_init(&b2, "w", 5, wd, w);
+    const char *k3[] = { "ints:kernel_shape=2,2,2", NULL };
+    mb_node(&b2, "Conv", "x,w", "y", k3);
+    mb_output(&b2, "y");
+    SL_CHECK_EQ(t, try_load(&b2, err, sizeof err), SL_ERR_MODEL_OP);
+    SL_CHECKF(t, strstr(err, "only 2-D windows") && strstr(err, "3-D"), "message: %s", err);
+    struct mb b3 = { .opset = 13 };
+    int64_t z[1] = { 0 };
+    mb_input(&b3, "x", 1, z);
+    mb_node(&b3, "Split", "x", "y1,y2", NULL);
+    mb_output(&b3, "y1");
+    mb_output(&b3, "y2");
+    SL_CHECK_EQ(t, try_load(&b3, err, sizeof err), SL_ERR_MODEL_OP);
+    SL_CHECKF(t, strstr(err, "zero-size dimension"), "message: %s", err);
+    struct mb b4 = { 0 };
+    mb_input(&b4, "x", 3, d3);
+    mb_node(&b4, "Shape", "x", "y", NULL);
+    mb_output(&b4, "y");
+    SL_CHECK_EQ(t, try_load(&b4, err, sizeof err), SL_ERR_MODEL_OP);
+    SL_CHECKF(t, strstr(err, "does not depend on the input values"), "message: %s", err);
+}
+
+/* The op table is complete and consistent: every file op has a name that
+ * maps back to it, forms in ascending opset order with sane counts, a
+ * shape inference, and a ref kernel unless it never runs. */
+SL_TEST(nn, op_table)
+{
+    for (int op = 0; op < SL_OP_COUNT; op++) {
+        const struct sl_nn_opdef *d = &sl__nn_ops[op];
+        SL_CHECKF(t, d->name != NULL, "op %d has no row", op);
+        if (!d->name)
+            continue;
+        if (d->flags & SL_NN_OPF_INTERNAL) {
+            SL_CHECKF(t, sl__nn_op_from_name(d->name) < 0, "%s read from a file", d->name);
+            SL_CHECKF(t, d->ref != NULL, "%s has no kernel", d->name);
+            continue;
+        }
+        SL_CHECKF(t, sl__nn_op_from_name(d->name) == op, "%s does not map back", d->name);
+        SL_CHECKF(t, d->forms[0].since >= 1, "%s has no form", d->name);
+        for (int k = 0; k < SL_NN_OP_FORMS && d->forms[k].since; k++) {
+            const struct sl_nn_op_form *f = &d->forms[k];
+            SL_CHECKF(t, k == 0 || f->since > d->forms[k - 1].since, "%s forms order", d->name);
+            SL_CHECKF(t, f->in_min >= 0 && f->in_min <= f->in_max &&
+                         f->in_max <= SL_NN_MAX_NODE_IO && f->out_min >= 1 &&
+                         f->out_min <= f->out_max && f->attrs, "%s form %d", d->name, f->since);
+        }
+        bool never_runs = op == SL_OP_SHAPE || op == SL_OP_CONSTANT;
+        SL_CHECKF(t, d->infer != NULL || op == SL_OP_CONSTANT, "%s: no inference", d->name);
+        SL_CHECKF(t, d->ref != NULL || never_runs, "%s: no kernel", d->name);
+    }
+    SL_CHECK(t, sl__nn_op_form(SL_OP_SLICE, 9)->in_max == 1);
+    SL_CHECK(t, sl__nn_op_form(SL_OP_SLICE, 13)->in_max == 5);
+    SL_CHECK(t, sl__nn_op_form(SL_OP_RESHAPE, 4) == NULL);
+    SL_CHECK(t, sl__nn_op_form(SL_OP_RESHAPE, 14)->attrs[0] == 'a');
+    /* Reshape-1 (shape as an attribute) is refused by name */
+    char err[256];
+    int64_t xd[2] = { 2, 6 };
+    struct mb b = { .opset = 4 };
+    mb_input(&b, "x", 2, xd);
+    const char *sh[] = { "ints:shape=3,4", NULL };
+    mb_node(&b, "Reshape", "x", "y", sh);
+    mb_output(&b, "y");
+    SL_CHECK_EQ(t, try_load(&b, err, sizeof err), SL_ERR_MODEL_OP);
+    SL_CHECKF(t, strstr(err, "form at opset 4 is not supported"), "message: %s", err);
+}
+
 SL_TEST(nn, bad_input_size_at_run)
 {
     sl_nn_model *m = load_model(t, "fr_eye");
@@ -1123,6 +1320,64 @@ SL_TEST(nn, bad_input_size_at_run)
     sl_nn_session *s = NULL;
     SL_CHECK_EQ(t, sl_nn_session_new(&s, m, "tpu", 1), SL_ERR_UNSUPPORTED);
     SL_CHECK_EQ(t, sl_nn_session_new(&s, m, "ref", 0), SL_ERR_INVALID);
+    sl_nn_model_free(m);
+}
+
+/* Session options replace the environment switches the library used to
+ * read (SL_NN_WINOGRAD/PW/DW): each own kernel switched off still gives
+ * the ref answer; bad options are refused. */
+SL_TEST(nn, session_options)
+{
+    sl_nn_model *m = load_model(t, "fr_landmark");
+    if (!m)
+        return;
+    size_t ni = sl_nn_model_input_size(m, 0), no = sl_nn_model_output_size(m, 0);
+    float *in = calloc(ni, sizeof(float)), *want = calloc(no, sizeof(float));
+    float *got = calloc(no, sizeof(float));
+    unsigned long long rs = 11;
+    fill(in, ni, &rs);
+    const float *ip = in;
+    sl_nn_session *s = NULL;
+    struct sl_nn_options ref = { .backend = "ref" };
+    SL_CHECK_EQ(t, sl_nn_session_new_opts(&s, m, &ref), SL_OK);
+    SL_CHECK_EQ(t, sl_nn_session_run(s, &ip, &ni, &want, &no), SL_OK);
+    sl_nn_session_free(s);
+    double maxw = 0;
+    for (size_t i = 0; i < no; i++)
+        maxw = fmax(maxw, fabs(want[i]));
+    static const unsigned offs[] = { 0, SL_NN_KERNEL_WINOGRAD, SL_NN_KERNEL_POINTWISE,
+                                     SL_NN_KERNEL_DWCONV, 7 };
+    float *first = calloc(no, sizeof(float));
+    for (int k = 0; k < 5 && nbackends() > 1; k++) {
+        struct sl_nn_options o = { .backend = "xnnpack", .kernels_off = offs[k] };
+        s = NULL;
+        SL_CHECK_EQ(t, sl_nn_session_new_opts(&s, m, &o), SL_OK);
+        if (!s)
+            continue;
+        SL_CHECK_EQ(t, sl_nn_session_run(s, &ip, &ni, &got, &no), SL_OK);
+        double md = 0;
+        for (size_t i = 0; i < no; i++)
+            md = fmax(md, fabs(got[i] - want[i]));
+        SL_CHECKF(t, md <= 1e-4 * maxw, "kernels_off %u: max|diff| %g", offs[k], md);
+        /* with AVX-512 our own kernels run by default: switching them all
+         * off (XNNPACK's convs) changes the rounding, so the bits */
+        if (k == 0)
+            memcpy(first, got, no * sizeof(float));
+        if (k == 4 && (sl_cpu_features() & SL_CPU_AVX512F))
+            SL_CHECKF(t, memcmp(first, got, no * sizeof(float)) != 0,
+                      "kernels_off had no effect");
+        sl_nn_session_free(s);
+    }
+    free(first);
+    s = NULL;
+    SL_CHECK_EQ(t, sl_nn_session_new_opts(&s, m, NULL), SL_OK);     /* defaults */
+    sl_nn_session_free(s);
+    struct sl_nn_options bad1 = { .threads = 65 }, bad2 = { .backend = "tpu" };
+    SL_CHECK_EQ(t, sl_nn_session_new_opts(&s, m, &bad1), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl_nn_session_new_opts(&s, m, &bad2), SL_ERR_UNSUPPORTED);
+    free(in);
+    free(want);
+    free(got);
     sl_nn_model_free(m);
 }
 

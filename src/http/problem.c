@@ -1,0 +1,198 @@
+/*
+ * problem.c -- responses: JSON bodies and RFC 9457 application/problem+json
+ * errors with a stable machine code (sl_status_name), the HTTP status, a
+ * title, the request id, and zh/en messages that say what to do next.
+ */
+#include <string.h>
+
+#include "http/http_int.h"
+
+unsigned sl__http_status_for(sl_status st)
+{
+    switch ((int)st) {
+    case SL_OK:                     return 200;
+    case SL_ERR_HTTP_ROUTE:         return 404;
+    case SL_ERR_HTTP_METHOD:        return 405;
+    case SL_ERR_HTTP_BODY:          return 413;
+    case SL_ERR_HTTP_CONTENT_TYPE:  return 415;
+    case SL_ERR_HTTP_JSON:
+    case SL_ERR_HTTP_UTF8:
+    case SL_ERR_HTTP_NUL:
+    case SL_ERR_HTTP_DEPTH:         return 400;
+    case SL_ERR_HTTP_AUTH:
+    case SL_ERR_ACCT_LOGIN:
+    case SL_ERR_ACCT_SESSION:
+    case SL_ERR_ACCT_DEVICE:        return 401;
+    case SL_ERR_HTTP_FORBIDDEN:
+    case SL_ERR_ACCT_DISABLED:      return 403;
+    case SL_ERR_HTTP_RATE:
+    case SL_ERR_ACCT_LOCKED:        return 429;
+    case SL_ERR_HTTP_BUSY:
+    case SL_ERR_HTTP_STOPPING:
+    case SL_ERR_HTTP_UNAVAILABLE:   return 503;
+    case SL_ERR_ACCT_EXISTS:        return 409;
+    default:                        break;
+    }
+    switch (SL_STATUS_PRIMARY(st)) {
+    case SL_ERR_INVALID:     return 422;
+    case SL_ERR_TOO_LARGE:   return 413;
+    case SL_ERR_NOT_FOUND:   return 404;
+    case SL_ERR_UNSUPPORTED: return 422;
+    case SL_ERR_STATE:       return 409;
+    case SL_ERR_DENIED:      return 403;
+    case SL_ERR_EXPIRED:     return 401;
+    case SL_ERR_NOMEM:       return 503;
+    case SL_NO_FACE:         return 422;
+    default:                 return 500;
+    }
+}
+
+/* What to do next, for people (a citizen at a kiosk may read these). */
+struct advice { int code; const char *zh; const char *en; };
+static const struct advice advice[] = {
+    { SL_ERR_HTTP_JSON, "请求格式有误，请检查后重试。", "The request is not valid JSON; fix it and try again." },
+    { SL_ERR_HTTP_UTF8, "请求包含无法识别的字符，请检查输入。", "The request contains invalid characters; check the input." },
+    { SL_ERR_HTTP_NUL, "请求包含无效字符，请检查输入。", "The request contains a NUL character; remove it." },
+    { SL_ERR_HTTP_DEPTH, "请求结构过于复杂，请简化后重试。", "The request is nested too deeply; simplify it." },
+    { SL_ERR_HTTP_FIELD_UNKNOWN, "请求包含不支持的字段，请删除后重试。", "Remove the field this service does not accept and try again." },
+    { SL_ERR_HTTP_FIELD_MISSING, "请求缺少必填项，请补全后重试。", "A required field is missing; add it and try again." },
+    { SL_ERR_HTTP_FIELD_TYPE, "某项内容的类型不正确，请检查后重试。", "A field has the wrong type; correct it and try again." },
+    { SL_ERR_HTTP_FIELD_VALUE, "某项内容超出允许范围，请检查后重试。", "A field value is not allowed; correct it and try again." },
+    { SL_ERR_HTTP_PARAM, "地址中的参数无效，请检查后重试。", "A parameter in the address is invalid; check it." },
+    { SL_ERR_HTTP_BODY, "上传内容过大，请压缩照片后重试。", "The upload is too large; use a smaller photo and try again." },
+    { SL_ERR_HTTP_CONTENT_TYPE, "请以 JSON 格式提交。", "Send the request as application/json." },
+    { SL_ERR_HTTP_METHOD, "该地址不支持此操作。", "This address does not support this method." },
+    { SL_ERR_HTTP_ROUTE, "找不到该服务地址，请检查链接。", "No such address; check the link." },
+    { SL_ERR_HTTP_AUTH, "请先登录或提供设备凭据。", "Log in, or send the device credential, and try again." },
+    { SL_ERR_HTTP_FORBIDDEN, "您没有办理此项业务的权限，请联系管理员。", "Your role may not do this; ask an administrator." },
+    { SL_ERR_HTTP_RATE, "操作过于频繁，请稍后再试。", "Too many requests; wait a moment and try again." },
+    { SL_ERR_HTTP_BUSY, "系统繁忙，请稍后再试。", "The system is busy; try again in a few seconds." },
+    { SL_ERR_HTTP_STOPPING, "系统正在维护，请稍后再试。", "The service is restarting; try again shortly." },
+    { SL_ERR_HTTP_UNAVAILABLE, "该服务暂不可用，请联系工作人员。", "This service is not available now; ask the staff." },
+    { SL_ERR_ACCT_LOGIN, "用户名或密码错误，请重新输入。", "Wrong username or password; try again." },
+    { SL_ERR_ACCT_LOCKED, "登录失败次数过多，账户已暂时锁定，请稍后再试。", "Too many failed logins; the account is locked for a while." },
+    { SL_ERR_ACCT_DISABLED, "该账户已停用，请联系管理员。", "This account is disabled; ask an administrator." },
+    { SL_ERR_ACCT_DEVICE, "设备凭据无效或已吊销，请联系管理员。", "The device credential is invalid or revoked; ask an administrator." },
+    { SL_ERR_ACCT_SESSION, "登录已过期，请重新登录。", "Your session has expired; log in again." },
+    { SL_ERR_ACCT_EXISTS, "该名称已被使用，请换一个。", "The name is already taken; choose another." },
+    { SL_NO_FACE, "照片中未检测到人脸，请正对镜头重新拍摄。", "No face was found; face the camera and take the photo again." },
+    { SL_ERR_INVALID, "提交的内容无效，请检查后重试。", "The input was rejected; check it and try again." },
+    { SL_ERR_TOO_LARGE, "提交的内容超出限制，请缩小后重试。", "The input is over a limit; make it smaller and try again." },
+    { SL_ERR_NOT_FOUND, "未找到相关记录。", "Nothing was found; check the identifier." },
+    { SL_ERR_UNSUPPORTED, "不支持该格式，请使用 JPEG 或 PNG 照片。", "This format is not supported; use a JPEG or PNG photo." },
+    { SL_ERR_DENIED, "操作未被允许。", "This was refused by policy." },
+    { SL_ERR_EXPIRED, "已过期，请重新开始。", "This has expired; start again." },
+    { SL_ERR_STATE, "当前状态下无法办理，请稍后再试。", "This cannot be done now; try again later." },
+};
+
+static const struct advice *advice_for(sl_status st)
+{
+    for (size_t i = 0; i < SL_ARRAY_LEN(advice); i++)
+        if (advice[i].code == (int)st)
+            return &advice[i];
+    for (size_t i = 0; i < SL_ARRAY_LEN(advice); i++)
+        if (advice[i].code == (int)SL_STATUS_PRIMARY(st))
+            return &advice[i];
+    return NULL;
+}
+
+static void common_headers(struct sl_req *r, struct MHD_Response *resp,
+                           const char *ctype)
+{
+    MHD_add_response_header(resp, "Content-Type", ctype);
+    MHD_add_response_header(resp, "X-Request-Id", r->id);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+}
+
+static sl_status queue(struct sl_req *r, unsigned status, struct MHD_Response *resp)
+{
+    if (!resp)
+        return SL_ERR_NOMEM;
+    if (atomic_load(&r->srv->stopping))
+        MHD_add_response_header(resp, "Connection", "close");
+    enum MHD_Result ok = MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    if (ok != MHD_YES)
+        return SL_ERR_IO;
+    r->responded = true;
+    r->status = status;
+    return SL_OK;
+}
+
+sl_status sl__reply_bytes(struct sl_req *r, unsigned status, const char *ctype,
+                          const void *p, size_t n)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(n, (void *)p, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return SL_ERR_NOMEM;
+    common_headers(r, resp, ctype);
+    return queue(r, status, resp);
+}
+
+static sl_status reply_json_ctype(struct sl_req *r, unsigned status, json_t *obj,
+                                  const char *ctype, unsigned retry_after_s)
+{
+    if (!obj)
+        return SL_ERR_NOMEM;
+    char *text = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    if (!text)
+        return SL_ERR_NOMEM;
+    size_t n = strlen(text);
+    text[n] = '\0';
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(text);
+        return SL_ERR_NOMEM;
+    }
+    common_headers(r, resp, ctype);
+    if (retry_after_s) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%u", retry_after_s);
+        MHD_add_response_header(resp, "Retry-After", ra);
+    }
+    if (status == 401)
+        MHD_add_response_header(resp, "WWW-Authenticate",
+                                "Bearer realm=\"shualian\", Device realm=\"shualian\"");
+    return queue(r, status, resp);
+}
+
+sl_status sl__reply_json(struct sl_req *r, unsigned status, json_t *obj)
+{
+    return reply_json_ctype(r, status, obj, "application/json", 0);
+}
+
+sl_status sl__reply_problem(struct sl_req *r, sl_status st, const char *detail,
+                            unsigned retry_after_s)
+{
+    unsigned status = sl__http_status_for(st);
+    const char *name = sl_status_name(st);
+    char type[96];
+    snprintf(type, sizeof type, "urn:shualian:problem:%s", name);
+    json_t *p = json_object();
+    json_object_set_new(p, "type", json_string(type));
+    json_object_set_new(p, "title", json_string(sl_status_str(st)));
+    json_object_set_new(p, "status", json_integer(status));
+    json_object_set_new(p, "code", json_string(name));
+    if (detail && *detail) {
+        char masked[512];
+        snprintf(masked, sizeof masked, "%s", detail);
+        sl_mask_ids_in(masked);
+        json_t *d = json_string(masked);
+        if (d)   /* a detail quoting invalid UTF-8 input is dropped */
+            json_object_set_new(p, "detail", d);
+    }
+    json_object_set_new(p, "request_id", json_string(r->id));
+    const struct advice *a = advice_for(st);
+    if (a) {
+        json_object_set_new(p, "zh", json_string(a->zh));
+        json_object_set_new(p, "en", json_string(a->en));
+    }
+    if (retry_after_s)
+        json_object_set_new(p, "retry_after", json_integer(retry_after_s));
+    r->code = st;
+    return reply_json_ctype(r, status, p, "application/problem+json", retry_after_s);
+}
