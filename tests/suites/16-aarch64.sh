@@ -10,7 +10,9 @@
 # which also upgrades the host's own zlib, libpng, libssl to matching
 # versions; so the library compiles against the host's headers, which are
 # arch-independent except libjpeg's jconfig.h (its only arch-dependent line
-# is WITH_SIMD, which libjpeg-turbo sets on arm64 too); the test binary is
+# is WITH_SIMD, which libjpeg-turbo sets on arm64 too) and OpenSSL's
+# opensslconf.h/configuration.h (LP64: SIXTY_FOUR_BIT_LONG on both); the
+# host's copies are used (compile-only for those); the test binary is
 # linked statically from the archive without jansson/jpeg/png (those tests
 # are not in it) and with tests/aarch64/crc32_shim.c for zlib's crc32.
 # backend_xnnpack.c is compiled (not linked) for aarch64 as well.
@@ -27,8 +29,11 @@ if ! command -v $XCC >/dev/null; then
   echo "0 passed, 0 failed, 1 skipped"; exit 0
 fi
 mkdir -p $B/host-include $B/qemu
-jc=$(ls /usr/include/*/jconfig.h 2>/dev/null | head -n 1)
+# the host's arch-dependent headers that are the same for any LP64 Linux
+jc=$(ls /usr/include/*-linux-gnu/jconfig.h 2>/dev/null | head -n 1)
 [ -n "$jc" ] && ln -sf "$jc" $B/host-include/jconfig.h
+osc=$(ls -d /usr/include/*-linux-gnu/openssl 2>/dev/null | head -n 1)
+[ -n "$osc" ] && ln -sfn "$osc" $B/host-include/openssl
 if make -s -j2 CC=$XCC AR=aarch64-linux-gnu-ar XNNPACK=0 BUILD=$B \
      CFLAGS="-O2 -g -I$B/host-include" $B/libshualian.a >$B/build.log 2>&1; then
   ok "cross-compiled libshualian.a for aarch64 (-Werror, XNNPACK=0)"
