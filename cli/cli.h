@@ -26,8 +26,10 @@
 #include <stddef.h>
 #include <jansson.h>
 
-/* Public API only (the Makefile builds cli/ without -Isrc): shualian links
- * against libshualian.so as well as the static library. */
+/* Public API only, so that shualian links against libshualian.so as well
+ * as the static library (tests/suites/17-api.sh). The server commands
+ * (serve, admin, audit, matters) still include their modules' internal
+ * headers themselves. */
 #include "shualian/json.h"
 #include "shualian/status.h"
 #include "shualian/util.h"
