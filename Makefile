@@ -1,6 +1,7 @@
 # shualian -- one GNU Makefile for the library, the program, tests, benches.
 #
-#   make                 library (static + shared) and build/shualian
+#   make                 library (static + shared), build/shualian and
+#                        build/shualian-dev (dev tools: benches, crash test)
 #   make test            unit + differential tests (build/shualian-tests)
 #   make check           every test layer (scripts/check.sh): what CI runs
 #   make bench           all benchmarks (bench/)
@@ -10,9 +11,11 @@
 #   make clean
 #
 # Sources are discovered: every src/<module>/*.c goes into libshualian,
-# cli/*.c into the program, tests/unit/*.c into the test binary. Files named
-# *_avx2.c / *_avx512.c are compiled with those instruction sets enabled and
-# are only called after sl_cpu_features() says the CPU has them.
+# cli/*.c into the program, dev/*.c (+ cli/util.c, face_opts.c) into the development
+# program shualian-dev (not installed), tests/unit/*.c into the test binary.
+# Files named *_avx2.c / *_avx512.c are compiled with those instruction sets
+# enabled (on x86-64) and are only called after sl_cpu_features() says the
+# CPU has them.
 
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
@@ -62,21 +65,37 @@ ifeq ($(XNNPACK),1)
   LIBS     += -lXNNPACK -lpthreadpool
 endif
 
-AVX2_FLAGS   := -mavx2 -mfma -mf16c
-AVX512_FLAGS := $(AVX2_FLAGS) -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni
+# The target architecture decides the ISA files: *_avx2.c / *_avx512.c get
+# their -m flags only on x86-64 (elsewhere they compile to nothing: their
+# contents are under #if defined(__x86_64__)), *_neon.c are built only on
+# aarch64. `make CC=aarch64-linux-gnu-gcc XNNPACK=0` cross-builds for ARM
+# (tests/suites/16-aarch64.sh).
+TARGET_ARCH_NAME := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine 2>/dev/null)))
+ifeq ($(TARGET_ARCH_NAME),x86_64)
+  AVX2_FLAGS   := -mavx2 -mfma -mf16c
+  AVX512_FLAGS := $(AVX2_FLAGS) -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni
+else
+  AVX2_FLAGS   :=
+  AVX512_FLAGS :=
+endif
 
 LIB_SRC  := $(sort $(wildcard src/*/*.c))
+ifneq ($(TARGET_ARCH_NAME),aarch64)
+  LIB_SRC := $(filter-out %_neon.c,$(LIB_SRC))
+endif
 ifneq ($(XNNPACK),1)
   LIB_SRC := $(filter-out %_xnnpack.c,$(LIB_SRC))
 endif
 CLI_SRC  := $(sort $(wildcard cli/*.c))
+DEV_SRC  := $(sort $(wildcard dev/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/calendar_data.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+DEV_OBJ  := $(DEV_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/util.o $(BUILD)/cli/face_opts.o
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all lib test check bench bench-img bench-nn bench-index bench-face bench-serve install uninstall clean fuzz fuzz-targets
-all: $(BUILD)/shualian $(BUILD)/libshualian.so $(BUILD)/shualian-tests
+all: $(BUILD)/shualian $(BUILD)/shualian-dev $(BUILD)/libshualian.so $(BUILD)/shualian-tests
 
 lib: $(BUILD)/libshualian.a $(BUILD)/libshualian.so
 
@@ -94,13 +113,16 @@ $(BUILD)/%_avx512.o: %_avx512.c
 
 $(BUILD)/libshualian.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 $(BUILD)/libshualian.so: $(LIB_OBJ)
 	$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,-soname,libshualian.so.0 -o $@ $^ $(LIBS)
 
 $(BUILD)/shualian: $(CLI_OBJ) $(BUILD)/libshualian.a
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libshualian.a $(LIBS)
+
+$(BUILD)/shualian-dev: $(DEV_OBJ) $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(DEV_OBJ) $(BUILD)/libshualian.a $(LIBS)
 
 # The test table is generated from every SL_TEST(module, name) in tests/unit.
 $(BUILD)/gen/tests.def: $(TEST_SRC)
@@ -145,16 +167,16 @@ check:
 # Benchmarks (bench/): each writes its section of docs/BENCHMARKS.md.
 bench: bench-img bench-nn bench-index bench-face
 
-bench-img: $(BUILD)/shualian
+bench-img: $(BUILD)/shualian $(BUILD)/shualian-dev
 	bench/img.sh
 
 # ONNX engine vs onnxruntime-node; writes docs/BENCHMARKS.md section "nn".
-bench-nn: $(BUILD)/shualian
-	node bench/nn_bench.js --bin $(BUILD)/shualian --write
+bench-nn: $(BUILD)/shualian $(BUILD)/shualian-dev
+	node bench/nn_bench.js --bin $(BUILD)/shualian --dev $(BUILD)/shualian-dev --write
 
 # Face pipeline vs the npm package's processing on onnxruntime-node;
 # writes docs/BENCHMARKS.md section "face".
-bench-face: $(BUILD)/shualian
+bench-face: $(BUILD)/shualian $(BUILD)/shualian-dev
 	bench/face.sh
 
 # libFuzzer targets: one per tests/fuzz/fuzz_*.c, built by clang into
@@ -190,12 +212,12 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/shualian $(DESTDIR)$(PREFIX)/share/shualian
 
 clean:
-	rm -rf build build-asan build-tsan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz build-aarch64
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(DEV_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
 
 # The index benchmark table (bench/index.sh; docs/BENCHMARKS.md "index").
-bench-index: $(BUILD)/shualian
+bench-index: $(BUILD)/shualian-dev
 	bench/index.sh
 
 # The server: /healthz req/s, /v1/faces/compare with 2 workers vs the

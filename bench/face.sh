@@ -12,14 +12,14 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-20}
 REPEAT=${REPEAT:-3}
 MODELS=${SL_MODELS:-models}
-make -s -j2 build/shualian >/dev/null
+make -s -j2 build/shualian build/shualian-dev >/dev/null
 files=(tests/data/sample*.jpg)
 [ -f "${files[0]}" ] || { echo "bench/face.sh: tests/data photos absent" >&2; exit 1; }
 [ -f "$MODELS/fr_feature.onnx" ] || { echo "bench/face.sh: models absent ($MODELS)" >&2; exit 1; }
 command -v node >/dev/null || { echo "bench/face.sh: node absent (peer)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-build/shualian face bench "${files[@]}" --runs 1 --dump "$tmp" --models "$MODELS" >/dev/null
+build/shualian-dev face bench "${files[@]}" --runs 1 --dump "$tmp" --models "$MODELS" >/dev/null
 dumps=()
 for k in "${!files[@]}"; do dumps+=("$tmp/$k.rgb"); done
 sec=$tmp/section.md
@@ -43,8 +43,8 @@ sec=$tmp/section.md
   echo "|---|---:|---:|---:|---:|---:|"
 } >"$sec"
 for r in $(seq 1 "$REPEAT"); do
-  a=$(build/shualian face bench "${files[@]}" --runs "$RUNS" --flip --models "$MODELS")
-  b=$(build/shualian face bench "${files[@]}" --runs "$RUNS" --no-flip --models "$MODELS")
+  a=$(build/shualian-dev face bench "${files[@]}" --runs "$RUNS" --flip --models "$MODELS")
+  b=$(build/shualian-dev face bench "${files[@]}" --runs "$RUNS" --no-flip --models "$MODELS")
   p=$(node bench/peer/face_peer.js "$MODELS" "$RUNS" "${dumps[@]}")
   ma=$(jq .mean_of_medians_ms <<<"$a"); mb=$(jq .mean_of_medians_ms <<<"$b"); mp=$(jq .mean_of_medians_ms <<<"$p")
   na=$(jq '[.images[].min_ms] | add / length' <<<"$a"); nb=$(jq '[.images[].min_ms] | add / length' <<<"$b")

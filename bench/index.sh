@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # bench/index.sh -- the index benchmark table (`make bench-index`).
-# Runs `shualian bench index` for each configuration SL_BENCH_RUNS times
+# Runs `shualian-dev bench index` for each configuration SL_BENCH_RUNS times
 # (default 2; int8 rows only, others once) and the FAISS peer (bench/peer, Debian libfaiss-dev) right
 # after each int8 single-thread run at the same N, then prints a markdown
 # table of medians over runs with the min..max spread.
 #   SL_BENCH_SIZES="100000 1000000 3000000"  SL_BENCH_OUT=bench/out
 set -euo pipefail
 cd "$(dirname "$0")/.."
-make -s -j2 build/shualian
+make -s -j2 build/shualian-dev
 out=${SL_BENCH_OUT:-bench/out}
 runs=${SL_BENCH_RUNS:-2}
 sizes=${SL_BENCH_SIZES:-"100000 1000000 3000000"}
@@ -27,7 +27,7 @@ for n in $sizes; do
     [ "$kind" = int8 ] && nr=$runs          # the criteria rows: repeated
     for r in $(seq 1 "$nr"); do
       f="$out/index-$n-$kind-t$t-$dist-r$r.json"
-      build/shualian bench index --n "$n" --kind "$kind" --threads "$t" \
+      build/shualian-dev bench index --n "$n" --kind "$kind" --threads "$t" \
         --dist "$dist" --json "$f" >/dev/null
       if [ -n "$peer" ] && [ "$kind:$t:$dist" = "int8:1:fitted" ] && [ "$n" -le 1000000 ]; then
         "$peer" "$n" 40 > "$out/faiss-$n-r$r.json"

@@ -11,7 +11,7 @@
 // (--rounds, default 2); the table keeps each side's best median.
 // ORT: intra_op_num_threads = N, inter_op 1, sequential, spinning off
 // (session.intra_op.allow_spinning = 0, same for inter_op).
-// Also: the FMA ceiling per core (`shualian nn fma`), our GFLOP/s, and the
+// Also: the FMA ceiling per core (`shualian-dev nn fma`), our GFLOP/s, and the
 // peak RSS of one process holding all nine sessions (ours vs ORT).
 // Writes the markdown table to stdout and, with --write, into
 // docs/BENCHMARKS.md section "nn".
@@ -26,6 +26,7 @@ const ortPath = path.join(root, 'tests', 'node_modules', 'onnxruntime-node');
 const args = process.argv.slice(2);
 const opt = (n, d) => { const i = args.indexOf(n); return i >= 0 && i + 1 < args.length ? args[i + 1] : d; };
 const bin = path.resolve(root, opt('--bin', 'build/shualian'));
+const dev = path.resolve(root, opt('--dev', 'build/shualian-dev'));   // nn fma, nn hold
 const runs = parseInt(opt('--runs', '50'), 10);
 const rounds = parseInt(opt('--rounds', '2'), 10);
 const threadList = opt('--threads', '1,2').split(',').map(Number);
@@ -104,7 +105,7 @@ async function ortTime(ort, file, data, shape, threads, n) {
 async function main() {
   const ort = require(ortPath);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nnbench-'));
-  const fma = JSON.parse(execFileSync(bin, ['nn', 'fma', '--seconds', '1']).toString());
+  const fma = JSON.parse(execFileSync(dev, ['nn', 'fma', '--seconds', '1']).toString());
   const rows = [];
   for (const model of models) {
     const file = path.join(root, 'models', `${model}.onnx`);
@@ -132,7 +133,7 @@ async function main() {
     }
   }
   const files = models.map((m) => path.join(root, 'models', `${m}.onnx`));
-  const memOurs = JSON.parse(execFileSync(bin, ['nn', 'hold', '--backend', 'xnnpack', ...files]).toString());
+  const memOurs = JSON.parse(execFileSync(dev, ['nn', 'hold', '--backend', 'xnnpack', ...files]).toString());
   const memOrt = holdOrt(files);
   fs.rmSync(tmp, { recursive: true, force: true });
 

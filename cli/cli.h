@@ -23,9 +23,26 @@
 #define SL_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
 
-#include "base/base.h"
-#include "base/json.h"
+/* Public API only, so that shualian links against libshualian.so as well
+ * as the static library (tests/suites/17-api.sh). The server commands
+ * (serve, admin, audit, matters) still include their modules' internal
+ * headers themselves. */
+#include "shualian/json.h"
+#include "shualian/status.h"
+#include "shualian/util.h"
+
+#ifndef SL_ARRAY_LEN
+#define SL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef SL_MIN
+#define SL_MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+#ifndef SL_MAX
+#define SL_MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
 
 enum {
     SL_EXIT_OK = 0, SL_EXIT_NEGATIVE = 1, SL_EXIT_USAGE = 2,
@@ -42,13 +59,13 @@ int sl_cli_fail(int st, const char *what, const char *fmt, ...)
  * "shualian <cmd>: <msg>" with a hint to use --help on stderr; returns 2. */
 int sl_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* The CLI's one file reader (sl__read_file: regular files only, a FIFO
+/* The CLI's one file reader (sl_file_read: regular files only, a FIFO
  * cannot hang it, at most max bytes -- pass what is needed). Returns -1
- * with *out (free with sl__free) and *len set, or prints the error naming
+ * with *out (free with sl_free) and *len set, or prints the error naming
  * path and returns the exit code. */
 int sl_cli_read_file(const char *cmd, const char *path, size_t max, uint8_t **out,
                      size_t *len);
-/* The error sl_cli_read_file prints for a failed sl__read_file(path, max)
+/* The error sl_cli_read_file prints for a failed sl_file_read(path, max)
  * (for callers that map some statuses themselves); returns the exit code. */
 int sl_cli_read_fail(const char *cmd, const char *path, sl_status st, size_t max);
 /* SL_OK if path can be written: an existing writable regular file, or a
@@ -92,7 +109,6 @@ int cmd_nn(int argc, char **argv);
 int cmd_face(int argc, char **argv);
 int cmd_calib(int argc, char **argv);
 int cmd_index(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_calendar(int argc, char **argv);
 int cmd_matters(int argc, char **argv);
@@ -117,7 +133,6 @@ int sl_cli_face_embed(int argc, char **argv);
 int sl_cli_face_quality(int argc, char **argv);
 int sl_cli_face_live(int argc, char **argv);
 int sl_cli_face_verify(int argc, char **argv);
-int sl_cli_face_bench(int argc, char **argv);
 /* Per-frame signals for `face challenge check --frames LIST` (lines
  * "t_ms<TAB>image"); the first face frame is the identity reference.
  * Returns -1 when fine, else the exit code (error already printed). */

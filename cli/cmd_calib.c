@@ -15,17 +15,17 @@
 #define SCORES_MAX_BYTES ((size_t)1 << 30)
 
 /* One cosine score per line, in [-1, 1] (blank lines and '#' comments
- * allowed). The caller frees *out with sl__free. */
+ * allowed). The caller frees *out with free(). */
 static sl_status read_scores(const char *path, float **out, size_t *n,
                              size_t *bad_line)
 {
     uint8_t *text;
     size_t len;
-    sl_status st = sl__read_file(path, SCORES_MAX_BYTES, &text, &len);
+    sl_status st = sl_file_read(path, SCORES_MAX_BYTES, &text, &len);
     if (st != SL_OK)
         return st;
     size_t cap = 1024, cnt = 0, line = 0;
-    float *v = sl__malloc(cap * sizeof(float));
+    float *v = malloc(cap * sizeof(float));
     if (!v) {
         st = SL_ERR_NOMEM;
         goto out_free_text;
@@ -50,7 +50,7 @@ static sl_status read_scores(const char *path, float **out, size_t *n,
             goto out_free_v;
         }
         if (cnt == cap) {
-            float *nv = sl__realloc(v, 2 * cap * sizeof(float));
+            float *nv = realloc(v, 2 * cap * sizeof(float));
             if (!nv) {
                 st = SL_ERR_NOMEM;
                 goto out_free_v;
@@ -69,9 +69,9 @@ static sl_status read_scores(const char *path, float **out, size_t *n,
     *n = cnt;
     v = NULL;
 out_free_v:
-    sl__free(v);
+    free(v);
 out_free_text:
-    sl__free(text);
+    sl_free(text);
     return st;
 }
 
@@ -190,8 +190,8 @@ static int calib_build(int argc, char **argv)
                                 "targets", targets_json(t)));
 out:
     sl_calib_free(&c);
-    sl__free(im);
-    sl__free(g);
+    free(im);
+    free(g);
     return rc;
 }
 

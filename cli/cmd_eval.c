@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "face/eval.h"
+#include "shualian/eval.h"
 #include "face_opts.h"
 #include "shualian/engine.h"
 
@@ -72,13 +72,13 @@ static sl_status ev_add(struct ev *e, const char *path)
         return SL_ERR_TOO_LARGE;
     if (e->n == e->cap) {
         size_t cap = e->cap ? 2 * e->cap : 4096;
-        struct ev_item *nv = sl__realloc(e->v, cap * sizeof(*nv));
+        struct ev_item *nv = realloc(e->v, cap * sizeof(*nv));
         if (!nv)
             return SL_ERR_NOMEM;
         e->v = nv;
         e->cap = cap;
     }
-    char *p = sl__strdup(canon);
+    char *p = strdup(canon);
     if (!p)
         return SL_ERR_NOMEM;
     e->v[e->n++] = (struct ev_item){ p, (int64_t)sb.st_size,
@@ -124,7 +124,7 @@ static sl_status ev_pairs(struct ev *e, const char *pairs, char *err, size_t err
 {
     uint8_t *text;
     size_t len;
-    sl_status st = sl__read_file(pairs, 64u << 20, &text, &len);
+    sl_status st = sl_file_read(pairs, 64u << 20, &text, &len);
     if (st != SL_OK) {
         snprintf(err, errcap, "cannot read %s: %s", pairs, sl_status_str(st));
         return st;
@@ -164,7 +164,7 @@ static sl_status ev_pairs(struct ev *e, const char *pairs, char *err, size_t err
             st = ev_add(e, full);
         }
     }
-    sl__free(text);
+    sl_free(text);
     return st;
 }
 
@@ -187,13 +187,13 @@ static sl_status ev_finish_list(struct ev *e)
     size_t k = 0;
     for (size_t i = 0; i < e->n; i++) {
         if (k && strcmp(e->v[k - 1].path, e->v[i].path) == 0) {
-            sl__free(e->v[i].path);
+            free(e->v[i].path);
             continue;
         }
         e->v[k++] = e->v[i];
     }
     e->n = k;
-    if (!(e->embs = sl__calloc(SL_MAX(e->n, (size_t)1), SL_FACE_EMBED_DIM * sizeof(float))))
+    if (!(e->embs = calloc(SL_MAX(e->n, (size_t)1), SL_FACE_EMBED_DIM * sizeof(float))))
         return SL_ERR_NOMEM;
     for (size_t i = 0; i < e->n; i++)
         e->v[i].emb = e->embs + i * SL_FACE_EMBED_DIM;
@@ -273,7 +273,7 @@ static void ev_cache_load(struct ev *e, const char *path)
         fread(&ver, 4, 1, f) != 1 || ver != EV_CACHE_VER || fread(&h, 8, 1, f) != 1 ||
         h != e->cfg_hash || fread(&n, 8, 1, f) != 1)
         goto out;
-    float *emb = sl__malloc(SL_FACE_EMBED_DIM * sizeof(float));
+    float *emb = malloc(SL_FACE_EMBED_DIM * sizeof(float));
     if (!emb)
         goto out;
     for (uint64_t i = 0; i < n; i++) {
@@ -296,7 +296,7 @@ static void ev_cache_load(struct ev *e, const char *path)
         memcpy(it->emb, emb, SL_FACE_EMBED_DIM * sizeof(float));
         hits++;
     }
-    sl__free(emb);
+    free(emb);
 out:
     fclose(f);
     if (hits)
@@ -345,15 +345,15 @@ static sl_status embed_file(sl_face_session *s, const sl_face_config *cfg, const
 {
     uint8_t *buf;
     size_t len;
-    sl_status st = sl__read_file(path, SL_IMAGE_DEFAULT_MAX_BYTES, &buf, &len);
+    sl_status st = sl_file_read(path, SL_IMAGE_DEFAULT_MAX_BYTES, &buf, &len);
     if (st != SL_OK)
         return st;
     struct sl_image *img = NULL;
     st = sl_image_decode(buf, len, NULL, 3, &img, NULL);
-    sl__free(buf);
+    sl_free(buf);
     if (st != SL_OK)
         return st;
-    sl_face_result *r = sl__malloc(sizeof(*r));
+    sl_face_result *r = malloc(sizeof(*r));
     size_t n = 0, found = 0;
     uint32_t what = emb ? SL_FACE_DO_EMBED : SL_FACE_DO_LIVENESS;
     if (q)
@@ -372,7 +372,7 @@ static sl_status embed_file(sl_face_session *s, const sl_face_config *cfg, const
         memcpy(emb, r->emb, SL_FACE_EMBED_DIM * sizeof(float));
     if (st == SL_OK && live)
         *live = r->live_score;
-    sl__free(r);
+    free(r);
     sl_image_free(img);
     return st;
 }
@@ -626,7 +626,7 @@ int cmd_eval(int argc, char **argv)
     sl_eval_print_summary(stderr, res);
     if (o.json_out) {
         char *text = json_dumps(res, JSON_INDENT(1) | JSON_SORT_KEYS);
-        st = text ? sl__write_file(o.json_out, text, strlen(text)) : SL_ERR_NOMEM;
+        st = text ? sl_file_write(o.json_out, text, strlen(text)) : SL_ERR_NOMEM;
         free(text);
         if (st != SL_OK) {
             rc = sl_cli_fail(st, cmd, "cannot write %s", o.json_out);
@@ -638,9 +638,9 @@ int cmd_eval(int argc, char **argv)
 out:
     json_decref(res);
     for (size_t i = 0; i < e.n; i++)
-        sl__free(e.v[i].path);
-    sl__free(e.v);
-    sl__free(e.embs);
+        free(e.v[i].path);
+    free(e.v);
+    free(e.embs);
     sl_face_session_free(e.main_s);
     sl_face_engine_free(e.eng);
     return rc;

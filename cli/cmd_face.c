@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "face/face_json.h"
+#include "shualian/face_json.h"
 #include "shualian/face.h"
 
 #define FACE_JSON_MAX_BYTES (16u << 20)
@@ -34,7 +34,7 @@ static json_t *read_json(const char *what, const char *path, int *exit_code)
     }
     char err[160];
     json_t *j = sl_json_parse((const char *)text, len, err, sizeof(err));
-    sl__free(text);
+    sl_free(text);
     if (!j)
         *exit_code = sl_cli_fail(SL_ERR_CHALLENGE_FORMAT, what, "%s: %s", path, err);
     return j;
@@ -196,7 +196,7 @@ static int challenge_check(int argc, char **argv)
         rc = sl_cli_fail(st, cmd, "%s is not a valid challenge", cpath);
         goto out;
     }
-    frames = sl__calloc(SL_CHALLENGE_MAX_FRAMES, sizeof(*frames));
+    frames = calloc(SL_CHALLENGE_MAX_FRAMES, sizeof(*frames));
     if (!frames) {
         rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
         goto out;
@@ -237,7 +237,7 @@ static int challenge_check(int argc, char **argv)
     if (rc == SL_EXIT_OK && !r.pass)
         rc = SL_EXIT_NEGATIVE;
 out:
-    sl__free(frames);
+    free(frames);
     json_decref(sj);
     json_decref(cj);
     return rc;
@@ -278,7 +278,6 @@ static int face_challenge(int argc, char **argv)
  * here when the engine is wired. */
 static const struct face_sub face_subs[] = {
     { "challenge", face_challenge, "active-liveness challenges: new, check" },
-    { "bench",     sl_cli_face_bench,     "time the largest-face pipeline (one thread)" },
     { "detect",    sl_cli_face_detect,    "find faces: boxes, scores, 5 points" },
     { "embed",     sl_cli_face_embed,     "512-d embedding / template of the main face" },
     { "landmarks", sl_cli_face_landmarks, "68 landmarks of the main face (--all: every face)" },

@@ -1,6 +1,6 @@
 /*
  * cmd_index.c -- `shualian index create|add|remove|search|stats|compact|
- * verify|collection|crashtest`: the 1:N gallery (include/shualian/index.h)
+ * verify|collection`: the 1:N gallery (include/shualian/index.h)
  * from the command line. Templates come from versioned template files
  * (`face embed --template`), from images through the face engine, or --
  * for benchmarks and imports -- from files of raw little-endian float32
@@ -53,8 +53,7 @@ static const char *const usage_text =
     "  compact DIR [--ivf NLIST] [--wait S]   snapshot, drop tombstones, train IVF\n"
     "  verify DIR [--repair [--wait S]]       check files (read-only); repair a\n"
     "                                         damaged log, keeping a copy\n"
-    "  collection DIR ID NAME [--watch THRESHOLD] [--model M] [--wait S]\n"
-    "  crashtest DIR [--iters 200]    SIGKILL durability driver (tests)\n\n"
+    "  collection DIR ID NAME [--watch THRESHOLD] [--model M] [--wait S]\n\n"
     "Output is JSON on stdout. `shualian index <sub> --help` describes one.\n";
 
 static const struct {
@@ -120,9 +119,6 @@ static const struct {
       "Names collection ID (0..1023); --watch makes it a watchlist whose hits at\n"
       "or above T (-1..1) are reported; --model fixes the model id its templates\n"
       "must carry (before its first add).\n" },
-    { "crashtest",
-      "usage: shualian index crashtest DIR [--iters 200]\n\n"
-      "SIGKILL durability driver used by the tests (development tool).\n" },
 };
 
 static int usage(const char *sub)
@@ -192,7 +188,7 @@ static sl_status read_regular(const char *path, uint64_t max, size_t unit,
         st = SL_ERR_INDEX_DIM;
     }
     size_t n = st == SL_OK ? (size_t)sb.st_size : 0;
-    uint8_t *buf = st == SL_OK ? sl__aligned_alloc(16, n ? n : 1) : NULL;
+    uint8_t *buf = st == SL_OK ? aligned_alloc(16, ((n ? n : 1) + 15) & ~(size_t)15) : NULL;
     if (st == SL_OK && !buf) {
         snprintf(why, cap, "%s: %zu bytes", path, n);
         st = SL_ERR_NOMEM;
@@ -211,7 +207,7 @@ static sl_status read_regular(const char *path, uint64_t max, size_t unit,
     }
     close(fd);
     if (st != SL_OK) {
-        sl__free(buf);
+        free(buf);
         return st;
     }
     *out = buf;
@@ -247,7 +243,7 @@ static sl_status read_template(const char *path, sl_face_template *t,
     if (st != SL_OK)
         return st;
     st = sl_face_template_read(t, buf, len);
-    sl__free(buf);
+    free(buf);
     if (st != SL_OK)
         snprintf(why, cap, "%s: not a valid template file", path);
     return st;
@@ -425,8 +421,8 @@ struct paths {
 static void paths_free(struct paths *ps)
 {
     for (size_t i = 0; i < ps->n; i++)
-        sl__free(ps->p[i]);
-    sl__free(ps->p);
+        free(ps->p[i]);
+    free(ps->p);
     memset(ps, 0, sizeof(*ps));
 }
 
@@ -436,14 +432,14 @@ static sl_status paths_add(struct paths *ps, const char *a, const char *b)
         return SL_ERR_TOO_LARGE;
     if (ps->n == ps->cap) {
         size_t cap = ps->cap ? ps->cap * 2 : 64;
-        char **p = sl__realloc(ps->p, cap * sizeof(*p));
+        char **p = realloc(ps->p, cap * sizeof(*p));
         if (!p)
             return SL_ERR_NOMEM;
         ps->p = p;
         ps->cap = cap;
     }
     size_t n = strlen(a) + (b ? strlen(b) + 1 : 0) + 1;
-    char *s = sl__malloc(n);
+    char *s = malloc(n);
     if (!s)
         return SL_ERR_NOMEM;
     snprintf(s, n, b ? "%s/%s" : "%s", a, b ? b : "");
@@ -496,9 +492,9 @@ static int embed_images(const struct paths *ps, const char *models, float **out,
                            err[0] ? err : sl_status_str(st));
     int rc = -1;
     st = sl_face_session_new(&s, e);
-    float *v = sl__malloc((ps->n ? ps->n : 1) * SL_FACE_EMBED_DIM * sizeof(float));
-    char **nm = sl__calloc(ps->n ? ps->n : 1, sizeof(char *));
-    res = sl__calloc(1, sizeof(*res));
+    float *v = malloc((ps->n ? ps->n : 1) * SL_FACE_EMBED_DIM * sizeof(float));
+    char **nm = calloc(ps->n ? ps->n : 1, sizeof(char *));
+    res = calloc(1, sizeof(*res));
     if (st != SL_OK || !v || !nm || !res) {
         rc = sl_cli_fail(st != SL_OK ? st : SL_ERR_NOMEM, "index add",
                          "the face engine session");
@@ -515,7 +511,7 @@ static int embed_images(const struct paths *ps, const char *models, float **out,
                           why, sizeof(why));
         if (st == SL_OK) {
             st = sl_image_decode(buf, len, NULL, 3, &img, NULL);
-            sl__free(buf);
+            free(buf);
         }
         size_t got = 0, found = 0;
         if (st == SL_OK)
@@ -539,9 +535,9 @@ static int embed_images(const struct paths *ps, const char *models, float **out,
     v = NULL;
     nm = NULL;
 out:
-    sl__free(v);
-    sl__free(nm);
-    sl__free(res);
+    free(v);
+    free(nm);
+    free(res);
     sl_face_session_free(s);
     sl_face_engine_free(e);
     return rc;
@@ -658,8 +654,8 @@ static int sub_add(int argc, char **argv)
         if ((rc = embed_images(&ps, models, &v, &names, &n, skipped)) >= 0)
             goto out;
     } else if (tpls) {
-        t = sl__malloc(sizeof(*t));
-        v = sl__malloc(ntpls * ss.dim * sizeof(float));
+        t = malloc(sizeof(*t));
+        v = malloc(ntpls * ss.dim * sizeof(float));
         if (!t || !v) {
             rc = sl_cli_fail(SL_ERR_NOMEM, "index add", "%zu templates", ntpls);
             goto out;
@@ -717,11 +713,11 @@ static int sub_add(int argc, char **argv)
                              "pass the largest id", (unsigned long long)first);
             goto out;
         }
-        ids = sl__malloc((n ? n : 1) * sizeof(uint64_t));
+        ids = malloc((n ? n : 1) * sizeof(uint64_t));
         for (size_t i = 0; ids && i < n; i++)
             ids[i] = first + i;
     }
-    colls = sl__malloc((n ? n : 1) * sizeof(uint32_t));
+    colls = malloc((n ? n : 1) * sizeof(uint32_t));
     if (!ids || !colls) {
         rc = sl_cli_fail(SL_ERR_NOMEM, "index add", "%zu vectors", n);
         goto out;
@@ -767,11 +763,11 @@ static int sub_add(int argc, char **argv)
 out:
     json_decref(skipped);
     paths_free(&ps);
-    sl__free(names);
-    sl__free(t);
-    sl__free(v);
-    sl__free(ids);
-    sl__free(colls);
+    free(names);
+    free(t);
+    free(v);
+    free(ids);
+    free(colls);
     sl_index_free(ix);
     return rc;
 }
@@ -780,33 +776,33 @@ static int sub_remove(int argc, char **argv)
 {
     const char *dir = NULL;
     uint32_t wait_ms = 0;
-    uint64_t *ids = sl__malloc((size_t)argc * sizeof(uint64_t));
+    uint64_t *ids = malloc((size_t)argc * sizeof(uint64_t));
     size_t nids = 0;
     if (!ids)
         return sl_cli_fail(SL_ERR_NOMEM, "index remove", NULL);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc) {
             if (!parse_wait(argv[++i], &wait_ms)) {
-                sl__free(ids);
+                free(ids);
                 return sl_cli_usage_error("index remove", "bad --wait");
             }
         } else if (!dir && argv[i][0] != '-') {
             dir = argv[i];
         } else if (!parse_id(argv[i], &ids[nids++])) {
-            sl__free(ids);
+            free(ids);
             return sl_cli_usage_error("index remove", "bad id '%s' (an id is "
                                       "0..%llu)", argv[i],
                                       (unsigned long long)SL_INDEX_ID_MAX);
         }
     }
     if (!dir || !nids) {
-        sl__free(ids);
+        free(ids);
         return sl_cli_usage_error("index remove", "DIR and ids required");
     }
     sl_index *ix;
     sl_status st = open_index(&ix, dir, true, wait_ms, 0, SL_INDEX_SYNC_ALWAYS);
     if (st != SL_OK) {
-        sl__free(ids);
+        free(ids);
         return open_fail(st, "index remove", dir);
     }
     json_t *gone = json_array();
@@ -837,7 +833,7 @@ static int sub_remove(int argc, char **argv)
 out:
     json_decref(gone);
     sl_index_free(ix);
-    sl__free(ids);
+    free(ids);
     return rc;
 }
 
@@ -928,8 +924,8 @@ static int sub_search(int argc, char **argv)
     if (st == SL_OK && qfile) {
         st = read_vectors(qfile, ss.dim, &v, &n, why, sizeof(why));
     } else if (st == SL_OK) {
-        t = sl__malloc(sizeof(*t));
-        v = sl__malloc(ss.dim * sizeof(float));
+        t = malloc(sizeof(*t));
+        v = malloc(ss.dim * sizeof(float));
         st = t && v ? read_template(tfile, t, why, sizeof(why)) : SL_ERR_NOMEM;
         if (st == SL_OK && t->dim != ss.dim) {
             st = SL_ERR_INDEX_DIM;
@@ -946,8 +942,8 @@ static int sub_search(int argc, char **argv)
         rc = ix_fail(st, "index search", "%s", why);
         goto out;
     }
-    hits = sl__malloc(n * q.k * sizeof(*hits));
-    counts = sl__malloc(n * sizeof(size_t));
+    hits = malloc(n * q.k * sizeof(*hits));
+    counts = malloc(n * sizeof(size_t));
     if (!hits || !counts) {
         rc = sl_cli_fail(SL_ERR_NOMEM, "index search", "%zu queries", n);
         goto out;
@@ -979,10 +975,10 @@ static int sub_search(int argc, char **argv)
     if (rc == SL_EXIT_OK && found == 0)
         rc = SL_EXIT_NEGATIVE;
 out:
-    sl__free(t);
-    sl__free(v);
-    sl__free(hits);
-    sl__free(counts);
+    free(t);
+    free(v);
+    free(hits);
+    free(counts);
     sl_index_free(ix);
     return rc;
 }
@@ -1150,258 +1146,6 @@ static int sub_collection(int argc, char **argv)
     return rc;
 }
 
-/* ============================ crashtest ================================== */
-/* A child adds/removes/compacts and prints each acknowledged change to a
- * pipe; the parent SIGKILLs it at a random time, reopens the index and
- * checks every acknowledged change is there and every template is intact. */
-
-#define CT_DIM 128
-
-static void ct_vec(uint64_t id, float *v)
-{
-    uint64_t s = id * 0x9e3779b97f4a7c15ULL + 1;
-    for (int i = 0; i < CT_DIM; i++) {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        v[i] = (float)((double)(s >> 11) / 9007199254740992.0 - 0.5);
-    }
-}
-
-static void ct_child(const char *dir, int fd, uint64_t base, unsigned seed,
-                     bool sync_always)
-{
-    struct sl_index_opts o;
-    sl_index_opts_default(&o);
-    o.sync = sync_always ? SL_INDEX_SYNC_ALWAYS : SL_INDEX_SYNC_NONE;
-    sl_index *ix;
-    if (sl_index_open(&ix, dir, &o) != SL_OK)
-        _exit(3);
-    uint64_t next = base;
-    uint64_t acked[4096];
-    size_t nacked = 0;
-    srand(seed);
-    for (;;) {
-        char line[64];
-        int r = rand() % 100;
-        int len;
-        if (r < 8 && nacked) {
-            size_t at = (size_t)rand() % nacked;
-            /* intent first: a remove that lands but is not acknowledged
-             * (killed before "D") may legitimately be either way */
-            len = snprintf(line, sizeof(line), "R %llu\n", (unsigned long long)acked[at]);
-            if (write(fd, line, (size_t)len) != len)
-                _exit(7);
-            if (sl_index_remove(ix, acked[at]) != SL_OK)
-                _exit(4);
-            len = snprintf(line, sizeof(line), "D %llu\n", (unsigned long long)acked[at]);
-            acked[at] = acked[--nacked];
-        } else if (r == 8) {
-            if (sl_index_compact(ix) != SL_OK)
-                _exit(5);
-            continue;
-        } else {
-            float v[CT_DIM];
-            ct_vec(next, v);
-            if (sl_index_add(ix, next, (uint32_t)(next % 3), v, CT_DIM) != SL_OK)
-                _exit(6);
-            len = snprintf(line, sizeof(line), "A %llu\n", (unsigned long long)next);
-            if (nacked < 4096)
-                acked[nacked++] = next;
-            next++;
-        }
-        if (write(fd, line, (size_t)len) != len)
-            _exit(7);
-    }
-}
-
-struct ct_state {
-    uint64_t *ids;          /* acknowledged adds                          */
-    uint8_t  *del;          /* 1: deleted, 2: delete started, not acked   */
-    size_t    n, cap;
-};
-
-static int sub_crashtest(int argc, char **argv)
-{
-    const char *dir = NULL;
-    long iters = 200;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--iters") == 0 && i + 1 < argc) {
-            if (!sl_cli_parse_long(argv[++i], 1, 1000000, &iters))
-                return sl_cli_usage_error("index crashtest", "bad --iters");
-        } else if (argv[i][0] != '-' && !dir) {
-            dir = argv[i];
-        } else {
-            return sl_cli_usage_error("index crashtest", "unexpected '%s'", argv[i]);
-        }
-    }
-    if (!dir)
-        return sl_cli_usage_error("index crashtest", "DIR required");
-    struct ct_state s = { 0 };
-    long failures = 0, passes = 0;
-    uint64_t total_acked = 0, total_cut = 0;
-    char cmd[4200];
-    sl_log_set_level(SL_LOG_ERROR);
-    for (long it = 0; it < iters; it++) {
-        if (it % 50 == 0) {                 /* fresh directory now and then */
-            snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-            if (system(cmd) != 0)
-                return sl_cli_fail(SL_ERR_IO, "index crashtest", "rm %s", dir);
-            struct sl_index_opts o;
-            sl_index_opts_default(&o);
-            o.dim = CT_DIM;
-            sl_index *ix;
-            sl_status st = sl_index_create(&ix, dir, &o);
-            if (st != SL_OK)
-                return sl_cli_fail(st, "index crashtest", "%s", dir);
-            sl_index_free(ix);
-            s.n = 0;
-        }
-        int p[2];
-        if (pipe(p) != 0)
-            return sl_cli_fail(SL_ERR_IO, "index crashtest", "pipe");
-        uint64_t base = (uint64_t)(it + 1) * 1000000ull;
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid < 0)
-            return sl_cli_fail(SL_ERR_IO, "index crashtest", "fork");
-        if (pid == 0) {
-            close(p[0]);
-            ct_child(dir, p[1], base, (unsigned)(it * 7919 + 1), it % 2 == 0);
-            _exit(0);
-        }
-        close(p[1]);
-        /* read acks while the child runs; kill it at a random moment */
-        uint64_t deadline = sl_time_mono_ns() +
-                            (uint64_t)(2 + rand() % 40) * 1000000ull;
-        char buf[1 << 16];
-        size_t have = 0;
-        int status = 0;
-        bool killed = false;
-        for (;;) {
-            if (!killed && sl_time_mono_ns() >= deadline) {
-                kill(pid, SIGKILL);
-                killed = true;
-            }
-            struct timeval tv = { 0, 1000 };
-            fd_set fs;
-            FD_ZERO(&fs);
-            FD_SET(p[0], &fs);
-            if (select(p[0] + 1, &fs, NULL, NULL, &tv) > 0) {
-                ssize_t r = read(p[0], buf + have, sizeof(buf) - 1 - have);
-                if (r <= 0)
-                    break;                      /* child gone, pipe drained */
-                have += (size_t)r;
-                /* parse whole lines */
-                size_t start = 0;
-                for (size_t i = 0; i < have; i++) {
-                    if (buf[i] != '\n')
-                        continue;
-                    buf[i] = 0;
-                    unsigned long long id = strtoull(buf + start + 2, NULL, 10);
-                    if (buf[start] == 'A') {
-                        if (s.n == s.cap) {
-                            s.cap = s.cap ? s.cap * 2 : 4096;
-                            s.ids = sl__realloc(s.ids, s.cap * 8);
-                            s.del = sl__realloc(s.del, s.cap);
-                            if (!s.ids || !s.del)
-                                return sl_cli_fail(SL_ERR_NOMEM, "index crashtest", "state");
-                        }
-                        s.ids[s.n] = id;
-                        s.del[s.n++] = 0;
-                        total_acked++;
-                    } else {
-                        /* R: remove started (state 2, either way is fine);
-                         * D: remove acknowledged (state 1, must be gone) */
-                        for (size_t k = s.n; k-- > 0;)
-                            if (s.ids[k] == id) {
-                                s.del[k] = buf[start] == 'D' ? 1 : 2;
-                                break;
-                            }
-                        total_acked += buf[start] == 'D';
-                    }
-                    start = i + 1;
-                }
-                memmove(buf, buf + start, have - start);
-                have -= start;
-            }
-        }
-        close(p[0]);
-        waitpid(pid, &status, 0);
-        if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) {
-            fprintf(stderr, "iteration %ld: child ended by itself (status %d)\n",
-                    it, status);
-            failures++;
-            continue;
-        }
-        /* reopen and check */
-        sl_index *ix;
-        struct sl_index_opts o;
-        sl_index_opts_default(&o);
-        sl_status st = sl_index_open(&ix, dir, &o);
-        if (st != SL_OK) {
-            fprintf(stderr, "iteration %ld: reopen failed: %s\n", it, sl_status_name(st));
-            failures++;
-            continue;
-        }
-        struct sl_index_stats ss;
-        if (sl_index_stats(ix, &ss) == SL_OK)
-            total_cut += ss.log_cut_bytes;
-        long bad = 0;
-        struct sl_index_query q;
-        sl_index_query_default(&q);
-        q.k = 1;
-        q.mode = SL_INDEX_EXACT;
-        for (size_t k = 0; k < s.n; k++) {
-            bool live = sl_index_contains(ix, s.ids[k]);
-            if (s.del[k] == 2) {        /* settle the unacknowledged remove */
-                s.del[k] = !live;
-                continue;
-            }
-            if (live == (bool)s.del[k]) {
-                if (bad < 5)
-                    fprintf(stderr, "iteration %ld: id %llu %s\n", it,
-                            (unsigned long long)s.ids[k],
-                            s.del[k] ? "deleted but present" : "acknowledged but missing");
-                bad++;
-            }
-        }
-        /* templates intact: a sample finds itself with score ~1 */
-        for (size_t k = 0; k < s.n; k += 1 + s.n / 20) {
-            if (s.del[k])
-                continue;
-            float v[CT_DIM];
-            ct_vec(s.ids[k], v);
-            struct sl_index_hit h;
-            size_t n;
-            if (sl_index_search(ix, &q, v, CT_DIM, &h, 1, &n) != SL_OK || n != 1 ||
-                h.id != s.ids[k] || h.score < 0.99f) {
-                if (bad < 5)
-                    fprintf(stderr, "iteration %ld: template %llu damaged\n", it,
-                            (unsigned long long)s.ids[k]);
-                bad++;
-            }
-        }
-        sl_index_free(ix);
-        if (bad)
-            failures++;
-        else
-            passes++;
-        if (bad && getenv("SL_CRASH_STOP")) {
-            fprintf(stderr, "stopped at iteration %ld (SL_CRASH_STOP)\n", it);
-            break;
-        }
-    }
-    sl__free(s.ids);
-    sl__free(s.del);
-    json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I}", "iterations", (json_int_t)iters,
-                          "passed", (json_int_t)passes, "failed", (json_int_t)failures,
-                          "acknowledged_ops", (json_int_t)total_acked,
-                          "tail_bytes_cut", (json_int_t)total_cut);
-    int rc = sl_cli_print(j);
-    return failures ? SL_EXIT_NEGATIVE : rc;
-}
-
 int cmd_index(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
@@ -1416,7 +1160,7 @@ int cmd_index(int argc, char **argv)
         { "create", sub_create }, { "add", sub_add }, { "remove", sub_remove },
         { "search", sub_search }, { "stats", sub_stats },
         { "compact", sub_compact }, { "verify", sub_verify },
-        { "collection", sub_collection }, { "crashtest", sub_crashtest },
+        { "collection", sub_collection },
     };
     for (size_t i = 0; i < SL_ARRAY_LEN(subs); i++)
         if (strcmp(sub, subs[i].name) == 0)

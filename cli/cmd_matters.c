@@ -107,13 +107,13 @@ int cmd_matters(int argc, char **argv)
             uint8_t *buf;
             size_t n;
             char jerr[200];
-            st = sl__read_file(pos[1], 1u << 20, &buf, &n);
+            st = sl_file_read(pos[1], 1u << 20, &buf, &n);
             if (st != SL_OK) {
                 rc = sl_cli_fail(st, "matters", "%s: %s", pos[1], sl_status_str(st));
                 goto done;
             }
             json_t *facts = sl_json_parse((const char *)buf, n, jerr, sizeof jerr);
-            sl__free(buf);
+            sl_free(buf);
             if (!json_is_object(facts)) {
                 json_decref(facts);
                 rc = sl_cli_fail(SL_ERR_INVALID, "matters", "%s: %s", pos[1],

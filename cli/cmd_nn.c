@@ -10,11 +10,8 @@
  *       Writes DIR/<output name>.bin per output (same form). With --repeat
  *       N it times N runs after 3 warm-up runs and prints
  *       "median_ms=<x> p90_ms=<y>" on stderr (and the numbers in JSON).
- *   shualian nn hold [--backend B] [--threads N] MODEL...   (hidden, bench)
- *       holds one session per model, runs each once, prints peak RSS.
- *   shualian nn dump MODEL             (hidden) the planned graph, one line a node.
- *   shualian nn fma [--seconds S]      (hidden)
- *       measures this core's FMA ceiling in GFLOP/s (bench reference).
+ * The probes for benchmarks (nn fma, hold, dump) are in shualian-dev
+ * (dev/nn_probe.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -26,7 +23,6 @@
 
 #include "cli.h"
 #include "shualian/nn.h"
-#include "nn/nn_int.h"     /* nn dump only: the planned graph */
 
 /* Session options from the command line and the A/B switches of the
  * environment (SL_NN_WINOGRAD=0, SL_NN_PW=0, SL_NN_DW=0 turn our own
@@ -187,7 +183,7 @@ static int cmd_run(int argc, char **argv)
     size_t inlen = 0, want = sl_nn_model_input_size(m, 0);
     /* read what the model takes and no more: a bigger file is refused
      * after want*4 bytes, whatever its size */
-    st = sl__read_file(input, want * sizeof(float), &in, &inlen);
+    st = sl_file_read(input, want * sizeof(float), &in, &inlen);
     if (st == SL_ERR_TOO_LARGE) {
         rc = sl_cli_fail(SL_ERR_MODEL_SHAPE, "nn run",
                          "input %s has more than %zu bytes, the model wants %zu floats",
@@ -205,13 +201,13 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     int no = sl_nn_model_num_outputs(m);
-    outs = sl__calloc((size_t)no, sizeof *outs);
-    ocount = sl__calloc((size_t)no, sizeof *ocount);
+    outs = calloc((size_t)no, sizeof *outs);
+    ocount = calloc((size_t)no, sizeof *ocount);
     if (!outs || !ocount)
         goto nomem;
     for (int i = 0; i < no; i++) {
         ocount[i] = sl_nn_model_output_size(m, i);
-        outs[i] = sl__malloc(ocount[i] * sizeof(float) + 1);
+        outs[i] = malloc(ocount[i] * sizeof(float) + 1);
         if (!outs[i])
             goto nomem;
     }
@@ -232,7 +228,7 @@ static int cmd_run(int argc, char **argv)
             char nm[256], path[4096];
             safe_name(nm, sizeof nm, sl_nn_model_output_name(m, i));
             snprintf(path, sizeof path, "%s/%s.bin", outdir, nm);
-            st = sl__write_file(path, outs[i], ocount[i] * sizeof(float));
+            st = sl_file_write(path, outs[i], ocount[i] * sizeof(float));
             if (st) {
                 json_decref(files);
                 json_decref(o);
@@ -244,7 +240,7 @@ static int cmd_run(int argc, char **argv)
         json_object_set_new(o, "files", files);
     }
     if (repeat > 0) {
-        times = sl__calloc((size_t)repeat, sizeof *times);
+        times = calloc((size_t)repeat, sizeof *times);
         if (!times) {
             json_decref(o);
             goto nomem;
@@ -254,7 +250,7 @@ static int cmd_run(int argc, char **argv)
                 break;
         if (profile)
             sl_nn_session_set_profile(s, 1);
-        uint64_t a0 = sl__alloc_calls();
+        uint64_t a0 = sl_alloc_count();
         for (long r = 0; r < repeat; r++) {
             uint64_t t0 = sl_time_mono_ns();
             st = sl_nn_session_run(s, &inp, &want, outs, ocount);
@@ -262,7 +258,7 @@ static int cmd_run(int argc, char **argv)
             if (st)
                 break;
         }
-        uint64_t allocs = sl__alloc_calls() - a0;
+        uint64_t allocs = sl_alloc_count() - a0;
         qsort(times, (size_t)repeat, sizeof *times, sl_cli_cmp_double);
         double med = times[repeat / 2], p90 = times[(repeat * 9) / 10 < repeat ? (repeat * 9) / 10 : repeat - 1];
         if (repeat % 2 == 0)
@@ -294,165 +290,13 @@ nomem:
 out:
     if (outs)
         for (int i = 0; i < sl_nn_model_num_outputs(m); i++)
-            sl__free(outs[i]);
-    sl__free(outs);
-    sl__free(ocount);
-    sl__free(times);
-    sl__free(in);
+            free(outs[i]);
+    free(outs);
+    free(ocount);
+    free(times);
+    sl_free(in);
     sl_nn_session_free(s);
     sl_nn_model_free(m);
-    return rc;
-}
-
-/* FMA ceiling of one core: 12 independent accumulators in registers
- * (covers FMA latency x throughput), explicit FMA instructions. */
-#include <immintrin.h>
-#define FMA_BODY(T, SET1, FMA, ADD, LANES)                                     \
-    T a0 = SET1(0.0f), a1 = SET1(0.1f), a2 = SET1(0.2f), a3 = SET1(0.3f);      \
-    T a4 = SET1(0.4f), a5 = SET1(0.5f), a6 = SET1(0.6f), a7 = SET1(0.7f);      \
-    T a8 = SET1(0.8f), a9 = SET1(0.9f), a10 = SET1(1.0f), a11 = SET1(1.1f);    \
-    T ka = SET1(0.999999f), kb = SET1(1e-7f);                                  \
-    uint64_t iters = 0, t0 = sl_time_mono_ns(), t1;                            \
-    do {                                                                       \
-        for (int r = 0; r < 100000; r++) {                                     \
-            a0 = FMA(a0, ka, kb); a1 = FMA(a1, ka, kb); a2 = FMA(a2, ka, kb);  \
-            a3 = FMA(a3, ka, kb); a4 = FMA(a4, ka, kb); a5 = FMA(a5, ka, kb);  \
-            a6 = FMA(a6, ka, kb); a7 = FMA(a7, ka, kb); a8 = FMA(a8, ka, kb);  \
-            a9 = FMA(a9, ka, kb); a10 = FMA(a10, ka, kb); a11 = FMA(a11, ka, kb); \
-        }                                                                      \
-        iters += 100000;                                                       \
-        t1 = sl_time_mono_ns();                                                \
-    } while ((double)(t1 - t0) < seconds * 1e9);                               \
-    T t = ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5), ADD(a6, a7)));   \
-    t = ADD(t, ADD(ADD(a8, a9), ADD(a10, a11)));                               \
-    float sink[LANES];                                                         \
-    memcpy(sink, &t, sizeof sink);                                             \
-    if (sink[0] == 12345.0f)                                                   \
-        fprintf(stderr, "!");                                                  \
-    return (double)iters * 12 * LANES * 2 / ((double)(t1 - t0));
-
-__attribute__((target("avx2,fma")))
-static double fma_gflops_avx2(double seconds)
-{
-    FMA_BODY(__m256, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps, 8)
-}
-
-__attribute__((target("avx512f")))
-static double fma_gflops_avx512(double seconds)
-{
-    FMA_BODY(__m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, 16)
-}
-
-static int cmd_fma(int argc, char **argv)
-{
-    double sec = 1.0;
-    if (argc == 3 && strcmp(argv[1], "--seconds") == 0)
-        sl_cli_parse_double(argv[2], &sec);
-    if (!(sl_cpu_features() & SL_CPU_AVX2))
-        return sl_cli_fail(SL_ERR_UNSUPPORTED, "nn fma", "needs AVX2+FMA");
-    json_t *o = json_object();
-    double g2 = fma_gflops_avx2(sec), g5 = 0;
-    if (sl_cpu_features() & SL_CPU_AVX512F)
-        g5 = fma_gflops_avx512(sec);
-    json_object_set_new(o, "fma_gflops_avx2", sl_json_real(g2, 5));
-    if (g5 > 0)
-        json_object_set_new(o, "fma_gflops_avx512", sl_json_real(g5, 5));
-    json_object_set_new(o, "fma_gflops_per_core", sl_json_real(g5 > g2 ? g5 : g2, 5));
-    return sl_cli_print(o);
-}
-
-/* Peak resident set of this process image in KiB: VmHWM from
- * /proc/self/status (getrusage's ru_maxrss keeps the parent's peak across
- * fork+exec on Linux, so a child of a big process would report that). */
-static long peak_rss_kb(void)
-{
-    long kb = -1;
-    char line[256];
-    FILE *f = fopen("/proc/self/status", "r");
-    if (f) {
-        while (fgets(line, sizeof line, f))
-            if (strncmp(line, "VmHWM:", 6) == 0)
-                kb = strtol(line + 6, NULL, 10);
-        fclose(f);
-    }
-    if (kb < 0) {
-        struct rusage ru;
-        getrusage(RUSAGE_SELF, &ru);
-        kb = ru.ru_maxrss;
-    }
-    return kb;
-}
-
-/* `nn hold [--backend B] [--threads N] MODEL...`: loads every model, opens
- * one session each, runs each once (on zeros) and reports the process's
- * peak resident memory (bench: ours vs ORT holding the same sessions). */
-static int cmd_hold(int argc, char **argv)
-{
-    const char *backend = NULL;
-    long threads = 1;
-    int rc = SL_EXIT_OK, nm = 0;
-    sl_nn_model *ms[32] = { NULL };
-    sl_nn_session *ss[32] = { NULL };
-    long base_kb = peak_rss_kb();
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc) {
-            backend = argv[++i];
-            continue;
-        }
-        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
-            if (!sl_cli_parse_long(argv[++i], 1, 64, &threads))
-                return sl_cli_usage_error("nn hold", "--threads takes 1..64");
-            continue;
-        }
-        if (nm >= 32)
-            return sl_cli_usage_error("nn hold", "at most 32 models");
-        char err[256];
-        sl_status st = sl_nn_model_load_file(&ms[nm], argv[i], err, sizeof err);
-        if (st) {
-            rc = sl_cli_fail(st, "nn hold", "%s", err);
-            goto out;
-        }
-        st = sl_nn_session_new(&ss[nm], ms[nm], backend, (int)threads);
-        nm++;
-        if (st) {
-            rc = sl_cli_fail(st, "nn hold", "cannot create a session for %s", argv[i]);
-            goto out;
-        }
-    }
-    for (int k = 0; k < nm; k++) {
-        size_t ni = sl_nn_model_input_size(ms[k], 0);
-        int no = sl_nn_model_num_outputs(ms[k]);
-        float *in = sl__calloc(ni, sizeof(float));
-        float *outs[64] = { NULL };
-        size_t oc[64];
-        bool ok = in && no <= 64;
-        for (int i = 0; ok && i < no; i++) {
-            oc[i] = sl_nn_model_output_size(ms[k], i);
-            outs[i] = sl__calloc(oc[i] + 1, sizeof(float));
-            ok = outs[i] != NULL;
-        }
-        const float *inp = in;
-        if (ok && sl_nn_session_run(ss[k], &inp, &ni, outs, oc))
-            ok = false;
-        for (int i = 0; i < no && i < 64; i++)
-            sl__free(outs[i]);
-        sl__free(in);
-        if (!ok) {
-            rc = sl_cli_fail(SL_ERR_INTERNAL, "nn hold", "run failed");
-            goto out;
-        }
-    }
-    json_t *o = json_object();
-    json_object_set_new(o, "models", json_integer(nm));
-    json_object_set_new(o, "backend", json_string(nm ? sl_nn_session_backend(ss[0]) : "none"));
-    json_object_set_new(o, "start_rss_kb", json_integer(base_kb));
-    json_object_set_new(o, "peak_rss_kb", json_integer(peak_rss_kb()));
-    rc = sl_cli_print(o);
-out:
-    for (int k = 0; k < 32; k++) {
-        sl_nn_session_free(ss[k]);
-        sl_nn_model_free(ms[k]);
-    }
     return rc;
 }
 
@@ -466,19 +310,5 @@ int cmd_nn(int argc, char **argv)
         return cmd_info(argc - 1, argv + 1);
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 1, argv + 1);
-    if (strcmp(argv[1], "dump") == 0 && argc == 3) {
-        char err[256];
-        sl_nn_model *m = NULL;
-        sl_status st = sl_nn_model_load_file(&m, argv[2], err, sizeof err);
-        if (st)
-            return sl_cli_fail(st, "nn dump", "%s", err);
-        sl__nn_dump(m, stdout);
-        sl_nn_model_free(m);
-        return SL_EXIT_OK;
-    }
-    if (strcmp(argv[1], "hold") == 0)
-        return cmd_hold(argc - 1, argv + 1);
-    if (strcmp(argv[1], "fma") == 0)
-        return cmd_fma(argc - 1, argv + 1);
     return sl_cli_usage_error("nn", "unknown subcommand '%s'", argv[1]);
 }

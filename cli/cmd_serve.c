@@ -88,12 +88,12 @@ static int load_config(struct serve_cfg *c, const char *path)
 {
     uint8_t *text = NULL;
     size_t len = 0;
-    sl_status st = sl__read_file(path, 1 << 20, &text, &len);
+    sl_status st = sl_file_read(path, 1 << 20, &text, &len);
     if (st != SL_OK)
         return sl_cli_fail(st, "serve", "cannot read config %s", path);
     char err[200];
     c->file = sl_json_parse((const char *)text, len, err, sizeof err);
-    sl__free(text);
+    sl_free(text);
     if (!c->file || !json_is_object(c->file))
         return sl_cli_fail(SL_ERR_INVALID, "serve", "config %s: %s", path,
                            c->file ? "not an object" : err);

@@ -21,7 +21,6 @@ static const struct command commands[] = {
     { "img",     cmd_img,     "image files: info, convert (decode, EXIF orientation, limits)" },
     { "matters", cmd_matters, "service matters: check, list, show the catalogue; eval rules" },
     { "nn",      cmd_nn,      "ONNX engine: info, run (backends ref, xnnpack), timing" },
-    { "bench",   cmd_bench,   "benchmarks: index (1:N search speed, recall, memory)" },
     { "index",   cmd_index,   "1:N gallery: create, add, remove, search, stats, compact, verify" },
     { "serve",   cmd_serve,   "the identity server (HTTP): accounts, face routes, demo hall" },
     { "admin",   cmd_admin,   "server administration: users, devices, halls, backup" },

@@ -105,7 +105,7 @@ int sl_cli_read_fail(const char *cmd, const char *path, sl_status st, size_t max
 int sl_cli_read_file(const char *cmd, const char *path, size_t max, uint8_t **out,
                      size_t *len)
 {
-    sl_status st = sl__read_file(path, max, out, len);
+    sl_status st = sl_file_read(path, max, out, len);
     return st == SL_OK ? -1 : sl_cli_read_fail(cmd, path, st, max);
 }
 

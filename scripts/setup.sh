@@ -33,6 +33,7 @@ PKGS=(
   wrk                                   # make bench-serve: HTTP load generator
   libfaiss-dev                          # the FAISS peer in bench/index.sh
   libonnx-testdata                      # ONNX's own node tests (tests/suites/55-onnx-node.sh)
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user   # aarch64 build test
   nodejs npm                            # test/bench tools only (onnxruntime-node)
 )
 if [ "${SL_SETUP_SKIP_APT:-0}" != 1 ]; then

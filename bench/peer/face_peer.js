@@ -2,7 +2,7 @@
 // bench/peer/face_peer.js -- the peer for `make bench-face`: the npm
 // package's face pipeline (faceplugin-face-recognition-js) re-implemented on
 // onnxruntime-node, single thread, from the SAME decoded pixels as our engine
-// (raw dumps written by `shualian face bench --dump DIR`: u32 width, u32
+// (raw dumps written by `shualian-dev face bench --dump DIR`: u32 width, u32
 // height, RGB rows).
 //
 // Stages timed together, per image (largest face), as the anchor describes

@@ -1,4 +1,4 @@
-// faiss_peer.cpp -- the same-run FAISS peer for `shualian bench index`
+// faiss_peer.cpp -- the same-run FAISS peer for `shualian-dev bench index`
 // (bench only: built with g++ against Debian's libfaiss-dev, never linked
 // into the product). Exact scans do not depend on the data distribution,
 // so this uses random unit vectors: N x 512, single queries one at a time

@@ -6,5 +6,6 @@
 
 #include "shualian/status.h"
 #include "shualian/image.h"
+#include "shualian/util.h"
 
 #endif

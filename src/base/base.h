@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "shualian/status.h"
+#include "shualian/util.h"   /* the public clocks and sl_cpu_describe */
 
 /* ============================ Assertions ================================ */
 

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "base.h"
+#include "shualian/json.h"   /* the public five: parse, status, print, real, text */
 
 /* Parses at most len bytes of untrusted text; rejects nesting deeper than
  * 64 levels and duplicate keys. On error returns NULL and writes a one-line

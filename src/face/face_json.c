@@ -219,13 +219,13 @@ json_t *sl_quality_reasons_to_json(const enum sl_quality_reason *r, size_t n)
     return a;
 }
 
-json_t *sl__face_box_json(const sl_face_box *b)
+json_t *sl_face_box_json(const sl_face_box *b)
 {
     return json_pack("[o,o,o,o]", sl_json_real(b->x0, 6), sl_json_real(b->y0, 6),
                      sl_json_real(b->x1, 6), sl_json_real(b->y1, 6));
 }
 
-json_t *sl__face_quality_json(const sl_quality_meas *m, const enum sl_quality_reason *r,
+json_t *sl_face_quality_json(const sl_quality_meas *m, const enum sl_quality_reason *r,
                               size_t n, bool pass, const char *preset)
 {
     json_t *meas = json_pack("{s:i, s:i, s:I}", "image_w", m->image_w, "image_h", m->image_h,
@@ -235,9 +235,11 @@ json_t *sl__face_quality_json(const sl_quality_meas *m, const enum sl_quality_re
         json_object_set_new(meas, "sharpness", sl_json_real(m->sharpness, 5));
         json_object_set_new(meas, "luma_mean", sl_json_real(m->luma_mean, 5));
         json_object_set_new(meas, "luma_std", sl_json_real(m->luma_std, 5));
-        json_object_set_new(meas, "yaw", sl_json_real(m->yaw, 4));
+        /* not fr_pose's yaw/roll: the yaw the check used (landmarks, or
+         * fr_pose when they do not fit) and the eye line's roll */
+        json_object_set_new(meas, "yaw_checked", sl_json_real(m->yaw, 4));
         json_object_set_new(meas, "pitch", sl_json_real(m->pitch, 4));
-        json_object_set_new(meas, "roll", sl_json_real(m->roll, 4));
+        json_object_set_new(meas, "roll_eye_line", sl_json_real(m->roll, 4));
         json_object_set_new(meas, "eye_open_left", sl_json_real(m->eye_open_left, 4));
         json_object_set_new(meas, "eye_open_right", sl_json_real(m->eye_open_right, 4));
     }

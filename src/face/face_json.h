@@ -13,6 +13,7 @@
 
 #include "shualian/engine.h"
 #include "shualian/face.h"
+#include "shualian/face_json.h"   /* exported: the same five functions */
 
 /* {"nonce", "issued_at", "expires_at", "steps":[{"action", "start", "end",
  *  "prompt":{"zh","en"}, ["digits", "digit_ends"]}]} (times: epoch ms). */
@@ -34,20 +35,7 @@ json_t *sl_challenge_result_to_json(const sl_challenge_result *r);
 /* Quality reasons as [{"code", "zh", "en"}]. */
 json_t *sl_quality_reasons_to_json(const enum sl_quality_reason *r, size_t n);
 
-/* [x0, y0, x1, y1], 6 significant digits. */
-json_t *sl__face_box_json(const sl_face_box *b);
-
-/* {"preset", "pass", "reasons":[...], "measurements":{"image_w",
- * "image_h", "face_count", and with a face: "interocular_px", "sharpness",
- * "luma_mean", "luma_std", "yaw", "pitch", "roll", "eye_open_left",
- * "eye_open_right"}}: the quality block of `face quality` and of each
- * image side of `face verify`. r: the first n failed reasons (borrowed). */
-json_t *sl__face_quality_json(const sl_quality_meas *m, const enum sl_quality_reason *r,
-                              size_t n, bool pass, const char *preset);
-
-/* The verdict as `shualian face verify` prints it (sl_face_verdict_to_json
- * is its text); name_a/name_b label the sides. */
-json_t *sl__face_verdict_json(const sl_face_verdict *v, const char *name_a,
-                              const char *name_b);
+/* sl_face_box_json, sl_face_quality_json, sl_face_verdict_json: public,
+ * include/shualian/face_json.h. */
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "face/pipeline.h"
+#include "face/pose_geom.h"
 
 static const int ORDER_RGB[3] = { 0, 1, 2 }, ORDER_BGR[3] = { 2, 1, 0 };
 /* ImageNet mean/std in 0..255 units, R,G,B. */
@@ -324,7 +325,14 @@ sl_quality_meas sl_face_quality_meas(const struct sl_image *img, const sl_face_r
     m.sharpness = r->sharpness;
     m.luma_mean = r->luma_mean;
     m.luma_std = r->luma_std;
-    m.yaw = r->yaw;
+    /* yaw from the 68 landmarks when pose was asked for and they fit the
+     * face: fr_pose's yaw breaks mirror symmetry by > 15 degrees on 8 % of
+     * the dev photos, the landmarks' on none (docs/face.md, "Head pose:
+     * which source per angle"); pitch has no better source than fr_pose */
+    if (isfinite(r->yaw))
+        m.yaw = (float)sl__face_yaw_best_deg(r->lm, &r->box, r->yaw);
+    else
+        m.yaw = r->yaw;
     m.pitch = r->pitch;
     /* the eye line is a direct measurement of roll; the pose net's roll
      * is only used when landmarks are missing */

@@ -184,18 +184,18 @@ static json_t *side_json(const sl_face_side *sd, const char *name, const char *p
 {
     if (sd->is_template)
         return json_pack("{s:s, s:s}", "template", name, "model_id", sd->model_id);
-    json_t *q = sl__face_quality_json(&sd->meas, sd->reasons, sd->n_reasons, sd->quality_pass,
+    json_t *q = sl_face_quality_json(&sd->meas, sd->reasons, sd->n_reasons, sd->quality_pass,
                                       preset);
     if (!q)
         return NULL;
     json_object_set_new(q, "image", sl_json_text(name));
     json_object_set_new(q, "face_count", json_integer((json_int_t)sd->face_count));
     if (sd->face_count)
-        json_object_set_new(q, "box", sl__face_box_json(&sd->face.box));
+        json_object_set_new(q, "box", sl_face_box_json(&sd->face.box));
     return q;
 }
 
-json_t *sl__face_verdict_json(const sl_face_verdict *v, const char *name_a, const char *name_b)
+json_t *sl_face_verdict_json(const sl_face_verdict *v, const char *name_a, const char *name_b)
 {
     const char *preset = v->enrol_preset ? "enrol" : "verify";
     json_t *a = side_json(&v->side[0], name_a ? name_a : "", preset);
@@ -224,7 +224,7 @@ sl_status sl_face_verdict_to_json(const sl_face_verdict *v, const char *name_a,
 {
     if (!v || !out || !len)
         return SL_ERR_INVALID;
-    json_t *j = sl__face_verdict_json(v, name_a, name_b);
+    json_t *j = sl_face_verdict_json(v, name_a, name_b);
     if (!j)
         return SL_ERR_NOMEM;
     /* the flags of sl_json_print(), compact: the CLI's output byte for byte */

@@ -226,7 +226,7 @@ sl_status sl__h_face_compare(struct sl_req *r)
     }
     if (st == SL_OK) {
         /* the verdict exactly as `shualian face verify` renders it */
-        json_t *o = sl__face_verdict_json(v, label[0], label[1]);
+        json_t *o = sl_face_verdict_json(v, label[0], label[1]);
         st = o ? sl__reply_json(r, 200, o) : SL_ERR_NOMEM;
     }
     sl__free(v);

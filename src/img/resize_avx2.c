@@ -3,6 +3,7 @@
  * (compiled with -mavx2 -mfma; called only when sl_cpu_features() has
  * SL_CPU_AVX2). Same contract and result as sl__vacc_c (img.h).
  */
+#if defined(__x86_64__)   /* x86-64 only: nothing to compile elsewhere */
 #include <immintrin.h>
 
 #include "img.h"
@@ -27,3 +28,6 @@ void sl__vacc_avx2(float *acc, const uint8_t *row, size_t n, float wt, bool firs
     for (; i < n; i++)
         acc[i] = first ? wt * (float)row[i] : acc[i] + wt * (float)row[i];
 }
+#else
+typedef int sl__img_resize_avx2_unused;   /* ISO C: no empty translation unit */
+#endif

@@ -4,6 +4,7 @@
  * SL_CPU_AVX512F). Same contract and result as sl__vacc_c (img.h); the
  * tail uses a masked load/store instead of a scalar loop.
  */
+#if defined(__x86_64__)   /* x86-64 only: nothing to compile elsewhere */
 #include <immintrin.h>
 
 #include "img.h"
@@ -38,3 +39,6 @@ void sl__vacc_avx512(float *acc, const uint8_t *row, size_t n, float wt, bool fi
         i += left >= 16 ? 16 : left;
     }
 }
+#else
+typedef int sl__img_resize_avx512_unused;   /* ISO C: no empty translation unit */
+#endif

@@ -10,6 +10,7 @@
  * more for gray), so a group is taken here only when those bytes lie
  * inside the row: x0 + 3 <= W for RGB, x0 + 5 <= W for gray.
  */
+#if defined(__x86_64__)   /* x86-64 only: nothing to compile elsewhere */
 #include <immintrin.h>
 #include <string.h>
 
@@ -105,3 +106,6 @@ void sl__warp_row_avx2(uint8_t *d, const struct sl_image *src, const float m[6],
         sl__warp_px(d + (size_t)x * C, src, m[0] * (float)x + bx,
                     m[3] * (float)x + by, border);
 }
+#else
+typedef int sl__img_warp_avx2_unused;   /* ISO C: no empty translation unit */
+#endif

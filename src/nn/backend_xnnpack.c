@@ -224,11 +224,17 @@ static bool as_shuffle(const struct sl_nn_model *m, const struct sl_nn_node *nd,
 }
 
 /* ============================ Own kernels =============================== */
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 static bool have_avx2(void)
 {
+#if defined(__x86_64__)
     return (sl_cpu_features() & SL_CPU_AVX2) != 0;
+#else
+    return false;
+#endif
 }
 
 static void affine_rows_scalar(const struct xop *o, size_t r0, size_t nr)
@@ -245,6 +251,7 @@ static void affine_rows_scalar(const struct xop *o, size_t r0, size_t nr)
     }
 }
 
+#if defined(__x86_64__)
 __attribute__((target("avx2,fma")))
 static void affine_rows_avx2(const struct xop *o, size_t r0, size_t nr)
 {
@@ -333,6 +340,7 @@ static void unary_avx2(const struct xop *o, size_t i0, size_t n)
         memcpy(y + i, buf, (n - i) * sizeof(float));
     }
 }
+#endif
 
 static void unary_scalar(const struct xop *o, size_t i0, size_t n)
 {
@@ -343,6 +351,7 @@ static void unary_scalar(const struct xop *o, size_t i0, size_t n)
 /* Softmax over rows of a few values (fr_detect: 4420 rows of 2), where
  * XNNPACK's per-row setup dominates: max, exp (vectorised over the
  * whole tile), sum, scale. */
+#if defined(__x86_64__)
 __attribute__((target("avx2,fma")))
 static void softmax_rows_avx2(const struct xop *o, size_t r0, size_t nr)
 {
@@ -370,6 +379,7 @@ static void softmax_rows_avx2(const struct xop *o, size_t r0, size_t nr)
             y[r * C + c] *= inv;
     }
 }
+#endif
 
 static void softmax_rows_scalar(const struct xop *o, size_t r0, size_t nr)
 {
@@ -404,6 +414,7 @@ static void gdw_scalar(const struct xop *o)
         o->y[c] = o->y[c] < o->lo ? o->lo : o->y[c] > o->hi ? o->hi : o->y[c];
 }
 
+#if defined(__x86_64__)
 __attribute__((target("avx2,fma")))
 static void gdw_avx2(const struct xop *o)
 {
@@ -423,6 +434,14 @@ static void gdw_avx2(const struct xop *o)
         o->y[c] = acc < o->lo ? o->lo : acc > o->hi ? o->hi : acc;
     }
 }
+#endif
+
+#if !defined(__x86_64__)   /* have_avx2() is false: the scalar kernels */
+#define affine_rows_avx2  affine_rows_scalar
+#define unary_avx2        unary_scalar
+#define softmax_rows_avx2 softmax_rows_scalar
+#define gdw_avx2          gdw_scalar
+#endif
 
 static void own_task(void *ctx, size_t start, size_t count)
 {

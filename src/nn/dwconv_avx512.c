@@ -3,6 +3,7 @@
  * 16 channels per zmm (masked tail); interior pixels run the 9 taps
  * unrolled, border pixels only their in-bounds taps.
  */
+#if defined(__x86_64__)   /* x86-64 only: nothing to compile elsewhere */
 #include <immintrin.h>
 
 #include "nn/dwconv.h"
@@ -50,3 +51,6 @@ void sl__nn_dw_rows_avx512(const struct sl_nn_dw *d, const float *x, float *y, i
         }
     }
 }
+#else
+typedef int sl__nn_dwconv_avx512_unused;   /* ISO C: no empty translation unit */
+#endif

@@ -4,6 +4,7 @@
  * from memory, two B vectors per k from the packed panel. Bias and the
  * output clamp are applied before the (masked, for the last panel) store.
  */
+#if defined(__x86_64__)   /* x86-64 only: nothing to compile elsewhere */
 #include <immintrin.h>
 #include <string.h>
 
@@ -108,3 +109,6 @@ void sl__nn_pw_blocks_avx512(const struct sl_nn_pw *w, const float *x, float *y,
         }
     }
 }
+#else
+typedef int sl__nn_pointwise_avx512_unused;   /* ISO C: no empty translation unit */
+#endif

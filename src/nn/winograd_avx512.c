@@ -6,6 +6,7 @@
  * (24 accumulators; A broadcast from memory, two B vectors per k).
  * Called only when sl_cpu_features() has SL_CPU_AVX512F.
  */
+#if defined(__x86_64__)   /* x86-64 only: nothing to compile elsewhere */
 #include <immintrin.h>
 #include <string.h>
 
@@ -163,3 +164,6 @@ void sl__nn_wino_blocks_avx512(const struct sl_nn_wino *w, const float *x, float
             output_tile(w, Z, y, t, t0 + t);
     }
 }
+#else
+typedef int sl__nn_winograd_avx512_unused;   /* ISO C: no empty translation unit */
+#endif

@@ -39,7 +39,7 @@ jfield() { local key=$1; shift; "$SL" img info "$@" 2>/dev/null | jq -r ".$key";
 expect "img --help"          0 - $SL img --help
 expect "img info --help"     0 - $SL img info --help
 expect "img convert --help"  0 - $SL img convert --help
-expect "img bench --help"    0 - $SL img bench --help
+expect "img bench is not in the product" 2 usage $SL img bench --help
 expect "img (no args)"       2 usage $SL img
 expect "img nosuch"          2 usage $SL img nosuch
 expect "info no file"        2 usage $SL img info

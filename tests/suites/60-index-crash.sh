@@ -2,15 +2,15 @@
 # SIGKILL durability of the 1:N index: a child adds/removes/compacts and
 # reports each acknowledged change on a pipe; the parent kills it at a
 # random moment, reopens the index and checks that every acknowledged change
-# is there and every template intact (cli/cmd_index.c, crashtest).
+# is there and every template intact (dev/index_crash.c, `shualian-dev index crashtest`).
 # Iterations: SL_CRASH_ITERS (default 200; the report used 1000).
 set -euo pipefail
-make -s -j2 build/shualian
+make -s -j2 build/shualian-dev
 iters=${SL_CRASH_ITERS:-200}
 dir=$(mktemp -d /tmp/sl-index-crash.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 set +e
-out=$(build/shualian index crashtest "$dir/ix" --iters "$iters")
+out=$(build/shualian-dev index crashtest "$dir/ix" --iters "$iters")
 rc=$?
 set -e
 echo "$out"

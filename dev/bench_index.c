@@ -1,9 +1,9 @@
 /*
- * cmd_bench.c -- `shualian bench <what>`: benchmarks (not tests).
+ * bench_index.c -- `shualian-dev bench index`: the 1:N index benchmark
+ * (bench/index.sh; docs/BENCHMARKS.md "index").
  *
  *   bench index --n N [--threads T] [--kind int8|fp16|fp32|ivf]
  *               [--dist fitted|isotropic] [--fit REAL.f32] [--json OUT]
- *   bench index-prune [--n N] [--queries Q] [--dist ..] [--fit ..] [--json OUT]
  *
  * Workload (docs/index.md): face-like templates. Identity centres are
  * drawn from mean + low-rank covariance + isotropic residual: "fitted"
@@ -14,7 +14,7 @@
  * A template and a query of one identity have cosine ~0.6-0.75. Queries:
  * 1000 of gallery identities, 1000 of new identities.
  *
- * Other bench subcommands may be added to the table in cmd_bench().
+ * Other bench subcommands may be added to the table in dev_bench().
  */
 #include <math.h>
 #include <pthread.h>
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "dev.h"
 #include "shualian/index.h"
 
 #define DIM      512
@@ -560,297 +560,7 @@ static int bench_index(int argc, char **argv)
     return sl_cli_print(best);
 }
 
-/* ============================ bench index-prune ========================== */
-/*
- * How much arithmetic an EXACT pruned scan could skip on this workload
- * (docs/index.md, "Exact pruning: measured, not built"). Rows and queries
- * are rotated into an orthonormal basis whose first directions are the
- * model's own (the mean, then the top-64 eigen-directions: as good as any
- * PCA of the gallery could find), completed with random orthonormal ones.
- * For a row x and query q, with h_d = the dot over the first d rotated
- * dims and t_d(.) = the norm of the rest, Cauchy-Schwarz gives the exact
- * bound  q.x <= h_d + t_d(q) t_d(x).  A row can be dropped after d dims
- * when that bound is <= cut - margin, cut being the (k+32)-th best score
- * (what the int8 scan keeps for rescoring) and margin the int8 error
- * allowance. Reported, per query averaged:
- *   - single stage d0: the share of rows whose bound after d0 dims still
- *     passes (they need the other 512 - d0 dims), with the FINAL cut known
- *     from the start (an oracle: no real scan knows it);
- *   - a cascade in steps of 64 dims (check the bound after every step):
- *     multiply-adds done / 512 per row, with the oracle cut and with the
- *     cut a real scan has (the running (k+32)-th best, rows in order).
- * Every figure is a floor on real cost: no overhead (gathering survivors,
- * per-pair reductions that break the 4x4 tile) is counted.
- */
-#define PR_STEP   64
-#define PR_NSTEP  (DIM / PR_STEP)
-#define PR_MARGIN 0.03f     /* the int8 scan's score error allowance       */
-#define PR_KEEP   32        /* extra candidates kept for exact rescoring    */
-
-/* A min-heap of the best m scores; top() is the m-th best once full. */
-struct pr_heap {
-    float *v;
-    size_t n, m;
-};
-
-static void pr_push(struct pr_heap *h, float s)
-{
-    size_t i;
-    if (h->n < h->m) {
-        i = h->n++;
-    } else if (s > h->v[0]) {
-        /* replace the root, sift down */
-        size_t a = 0;
-        for (;;) {
-            size_t l = 2 * a + 1, r = l + 1, b = a;
-            float vb = s;
-            if (l < h->n && h->v[l] < vb) {
-                b = l;
-                vb = h->v[l];
-            }
-            if (r < h->n && h->v[r] < vb)
-                b = r;
-            if (b == a)
-                break;
-            h->v[a] = h->v[b];
-            a = b;
-        }
-        h->v[a] = s;
-        return;
-    } else {
-        return;
-    }
-    while (i > 0 && h->v[(i - 1) / 2] > s) {
-        h->v[i] = h->v[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h->v[i] = s;
-}
-
-static float pr_cut(const struct pr_heap *h)
-{
-    return h->n < h->m ? -2.0f : h->v[0];
-}
-
-/* Tail norms: t[s] = norm of x[s*STEP ..), s = 0..NSTEP (t[NSTEP] = 0). */
-static void pr_tails(const float *x, float *t)
-{
-    double acc = 0;
-    t[PR_NSTEP] = 0;
-    for (int s = PR_NSTEP - 1; s >= 0; s--) {
-        for (size_t d = (size_t)s * PR_STEP; d < (size_t)(s + 1) * PR_STEP; d++)
-            acc += (double)x[d] * x[d];
-        t[s] = (float)sqrt(acc);
-    }
-}
-
-/* Multiply-adds a cascade spends on row x (in units of dims) at cut. */
-static int pr_cascade(const float *q, const float *qt, const float *x,
-                      const float *xt, float cut)
-{
-    float h = 0;
-    for (int s = 0; s < PR_NSTEP; s++) {
-        for (size_t d = (size_t)s * PR_STEP; d < (size_t)(s + 1) * PR_STEP; d++)
-            h += q[d] * x[d];
-        if (s + 1 < PR_NSTEP && h + qt[s + 1] * xt[s + 1] <= cut - PR_MARGIN)
-            return (s + 1) * PR_STEP;
-    }
-    return DIM;
-}
-
-static int bench_prune(int argc, char **argv)
-{
-    long n = 1000000, nq = 24;
-    const char *json_out = NULL, *fit = NULL, *dist = "fitted";
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--n") == 0 && i + 1 < argc) {
-            if (!sl_cli_parse_long(argv[++i], 1000, 2000000, &n))
-                return sl_cli_usage_error("bench index-prune", "bad --n");
-        } else if (strcmp(argv[i], "--queries") == 0 && i + 1 < argc) {
-            if (!sl_cli_parse_long(argv[++i], 2, 1000, &nq))
-                return sl_cli_usage_error("bench index-prune", "bad --queries");
-        } else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
-            json_out = argv[++i];
-        } else if (strcmp(argv[i], "--fit") == 0 && i + 1 < argc) {
-            fit = argv[++i];
-        } else if (strcmp(argv[i], "--dist") == 0 && i + 1 < argc) {
-            dist = argv[++i];
-        } else {
-            return sl_cli_usage_error("bench index-prune", "unexpected '%s'", argv[i]);
-        }
-    }
-    bool iso = strcmp(dist, "isotropic") == 0;
-    if (!iso && strcmp(dist, "fitted") != 0)
-        return sl_cli_usage_error("bench index-prune", "bad --dist");
-    int rc = SL_EXIT_OK;
-    struct model *m = sl__calloc(1, sizeof(*m));
-    float (*B)[DIM] = sl__malloc(sizeof(float[DIM][DIM]));
-    float *bt = sl__malloc((size_t)DIM * DIM * sizeof(float));
-    float *P = sl__malloc((size_t)n * DIM * sizeof(float));
-    float *T = sl__malloc((size_t)n * (PR_NSTEP + 1) * sizeof(float));
-    float *hv = sl__malloc(3 * (100 + PR_KEEP) * sizeof(float));
-    if (!m || !B || !bt || !P || !T || !hv) {
-        rc = sl_cli_fail(SL_ERR_NOMEM, "bench index-prune", "%ld rows", n);
-        goto out;
-    }
-    const char *dist_desc;
-    sl_status mst = model_init(m, iso, fit, &dist_desc);
-    if (mst != SL_OK) {
-        rc = sl_cli_fail(mst, "bench index-prune", "%s: need >= 128 raw "
-                         "float32 512-d embeddings", fit);
-        goto out;
-    }
-    fprintf(stderr, "bench index-prune: n=%ld queries=%ld dist=%s\n", n, nq,
-            dist_desc);
-
-    /* the basis: mean, the model's directions, random completion */
-    uint64_t s = 4242;
-    size_t r0 = 0;
-    if (!iso) {
-        memcpy(B[r0++], m->mean, sizeof(m->mean));
-        for (size_t r = 0; r < RANK; r++)
-            memcpy(B[r0++], m->basis[r], sizeof(m->basis[r]));
-    }
-    for (size_t r = r0; r < DIM; r++)
-        for (size_t k = 0; k < DIM; k++)
-            B[r][k] = gauss(&s);
-    orthonormalize(B, DIM);
-    for (size_t r = 0; r < DIM; r++)
-        for (size_t k = 0; k < DIM; k++)
-            bt[k * DIM + r] = B[r][k];
-
-    /* rotated rows (y = B x, as axpys over x so it vectorises) */
-    float c[DIM], x[DIM];
-    double energy[PR_NSTEP] = { 0 };
-    for (long i = 0; i < n; i++) {
-        centre_of(m, (uint64_t)i, c);
-        sample_of(c, (uint64_t)i * 2, x);
-        float *y = P + (size_t)i * DIM;
-        memset(y, 0, DIM * sizeof(float));
-        for (size_t k = 0; k < DIM; k++) {
-            const float *b = bt + k * DIM;
-            float xk = x[k];
-            for (size_t r = 0; r < DIM; r++)
-                y[r] += xk * b[r];
-        }
-        float *t = T + (size_t)i * (PR_NSTEP + 1);
-        pr_tails(y, t);
-        for (int st = 0; st < PR_NSTEP; st++)
-            energy[st] += 1.0 - (double)t[st + 1] * t[st + 1];
-    }
-    fprintf(stderr, "  gallery rotated\n");
-
-    static const size_t ks[3] = { 1, 10, 100 };
-    static const int d0s[3] = { 64, 128, 256 };
-    double surv[3][3] = { { 0 } }, casc[3] = { 0 }, casc_dyn = 0;
-    uint64_t rs = 77;
-    for (long j = 0; j < nq; j++) {
-        uint64_t ident = j < nq / 2 ? rnd(&rs) % (uint64_t)n
-                                    : (uint64_t)n + 1000000 + (uint64_t)j;
-        float q[DIM], qt[PR_NSTEP + 1];
-        centre_of(m, ident, c);
-        sample_of(c, ident * 2 + 1, x);
-        memset(q, 0, sizeof(q));
-        for (size_t k = 0; k < DIM; k++)
-            for (size_t r = 0; r < DIM; r++)
-                q[r] += x[k] * bt[k * DIM + r];
-        pr_tails(q, qt);
-        /* oracle cuts: the (k+32)-th best full score */
-        struct pr_heap h[3];
-        for (int a = 0; a < 3; a++)
-            h[a] = (struct pr_heap){ hv + (size_t)a * (100 + PR_KEEP), 0,
-                                     ks[a] + PR_KEEP };
-        for (long i = 0; i < n; i++) {
-            const float *y = P + (size_t)i * DIM;
-            float d = 0;
-            for (size_t k = 0; k < DIM; k++)
-                d += q[k] * y[k];
-            for (int a = 0; a < 3; a++)
-                pr_push(&h[a], d);
-        }
-        float cut[3];
-        for (int a = 0; a < 3; a++)
-            cut[a] = pr_cut(&h[a]);
-        /* single stage */
-        for (int di = 0; di < 3; di++) {
-            int st = d0s[di] / PR_STEP;
-            size_t pass[3] = { 0 };
-            for (long i = 0; i < n; i++) {
-                const float *y = P + (size_t)i * DIM;
-                const float *t = T + (size_t)i * (PR_NSTEP + 1);
-                float hh = 0;
-                for (int k = 0; k < d0s[di]; k++)
-                    hh += q[k] * y[k];
-                float b = hh + qt[st] * t[st];
-                for (int a = 0; a < 3; a++)
-                    pass[a] += b > cut[a] - PR_MARGIN;
-            }
-            for (int a = 0; a < 3; a++)
-                surv[di][a] += (double)pass[a] / (double)n;
-        }
-        /* cascades: oracle cut (k = 1, 10, 100) and the running cut (k = 10) */
-        /* (reuses the k = 1 heap's storage: its cut is taken) */
-        struct pr_heap run = { hv, 0, 10 + PR_KEEP };
-        uint64_t cost[3] = { 0 }, cost_dyn = 0;
-        for (long i = 0; i < n; i++) {
-            const float *y = P + (size_t)i * DIM;
-            const float *t = T + (size_t)i * (PR_NSTEP + 1);
-            for (int a = 0; a < 3; a++)
-                cost[a] += (uint64_t)pr_cascade(q, qt, y, t, cut[a]);
-            int cd = pr_cascade(q, qt, y, t, pr_cut(&run));
-            cost_dyn += (uint64_t)cd;
-            if (cd == DIM) {      /* survived: its full score joins the heap */
-                float d = 0;
-                for (size_t k = 0; k < DIM; k++)
-                    d += q[k] * y[k];
-                pr_push(&run, d);
-            }
-        }
-        for (int a = 0; a < 3; a++)
-            casc[a] += (double)cost[a] / ((double)n * DIM);
-        casc_dyn += (double)cost_dyn / ((double)n * DIM);
-        fprintf(stderr, "  query %ld (%s): cut@10 %.3f cascade %.3f / running %.3f\n",
-                j, j < nq / 2 ? "in" : "out", cut[1],
-                (double)cost[1] / ((double)n * DIM),
-                (double)cost_dyn / ((double)n * DIM));
-    }
-    json_t *single = json_array();
-    for (int di = 0; di < 3; di++)
-        json_array_append_new(single, json_pack(
-            "{s:i, s:o, s:o, s:o, s:o, s:o}", "d0", d0s[di],
-            "head_energy", sl_json_real(energy[d0s[di] / PR_STEP - 1] / (double)n, 3),
-            "pass_k1", sl_json_real(surv[di][0] / (double)nq, 3),
-            "pass_k10", sl_json_real(surv[di][1] / (double)nq, 3),
-            "pass_k100", sl_json_real(surv[di][2] / (double)nq, 3),
-            "mac_fraction_k10", sl_json_real(
-                (d0s[di] + surv[di][1] / (double)nq * (DIM - d0s[di])) / DIM, 3)));
-    json_t *out = json_pack(
-        "{s:i, s:s, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-        "n", (json_int_t)n, "dist", dist_desc, "queries", (int)nq,
-        "step", PR_STEP, "margin", sl_json_real(PR_MARGIN, 3),
-        "single_stage", single,
-        "cascade_mac_fraction_k1", sl_json_real(casc[0] / (double)nq, 3),
-        "cascade_mac_fraction_k10", sl_json_real(casc[1] / (double)nq, 3),
-        "cascade_mac_fraction_k100", sl_json_real(casc[2] / (double)nq, 3),
-        "cascade_mac_fraction_k10_running_cut", sl_json_real(casc_dyn / (double)nq, 3),
-        "load1", sl_json_real(load1(), 3));
-    if (json_out && write_json(json_out, out) != SL_OK) {
-        json_decref(out);
-        rc = sl_cli_fail(SL_ERR_IO, "bench index-prune", "%s", json_out);
-        goto out;
-    }
-    rc = sl_cli_print(out);
-out:
-    sl__free(m);
-    sl__free(B);
-    sl__free(bt);
-    sl__free(P);
-    sl__free(T);
-    sl__free(hv);
-    return rc;
-}
-
-int cmd_bench(int argc, char **argv)
+int dev_bench(int argc, char **argv)
 {
     static const struct {
         const char *name;
@@ -858,17 +568,14 @@ int cmd_bench(int argc, char **argv)
         const char *summary;
     } subs[] = {
         { "index", bench_index, "1:N search: latency, batch, recall, bytes" },
-        { "index-prune", bench_prune, "what an exact pruned scan could skip" },
     };
     if (argc < 2 || sl_cli_wants_help(argc, argv)) {
-        printf("usage: shualian bench <what> [options]\n\n");
+        printf("usage: shualian-dev bench <what> [options]\n\n");
         for (size_t i = 0; i < SL_ARRAY_LEN(subs); i++)
             printf("  %-12s %s\n", subs[i].name, subs[i].summary);
         printf("\nbench index --n N [--threads T] [--kind int8|fp16|fp32|ivf]\n"
                "            [--dist fitted|isotropic] [--fit REAL.f32] [--json OUT]\n"
-               "            [--threshold 0.5] [--nprobe P] [--nlist L]\n"
-               "bench index-prune [--n 1000000] [--queries 24]\n"
-               "            [--dist fitted|isotropic] [--fit REAL.f32] [--json OUT]\n");
+               "            [--threshold 0.5] [--nprobe P] [--nlist L]\n");
         return argc < 2 ? SL_EXIT_USAGE : SL_EXIT_OK;
     }
     for (size_t i = 0; i < SL_ARRAY_LEN(subs); i++)

@@ -1,0 +1,20 @@
+/*
+ * dev.h -- the shualian-dev program: benchmarks, crash tests and kernel
+ * probes used by `make bench` and the test suites. It is not installed; it
+ * links the static library and may use its internals (src/), which the
+ * product program (cli/) does not. It shares cli/util.c's output helpers.
+ */
+#ifndef SL_DEV_H
+#define SL_DEV_H
+
+#include "../cli/cli.h"
+#include "base/base.h"   /* dev tools may use the internals */
+
+int dev_bench(int argc, char **argv);      /* bench_index.c */
+int dev_index(int argc, char **argv);      /* index_crash.c */
+int dev_nn(int argc, char **argv);         /* nn_probe.c    */
+int dev_img(int argc, char **argv);        /* img_bench.c   */
+int dev_face(int argc, char **argv);       /* face_pose_eval.c */
+int dev_face_bench(int argc, char **argv); /* face_bench.c   */
+
+#endif
