@@ -57,6 +57,10 @@ LIBS     := -ljpeg -lpng16 -lz -ljansson -lsodium -lcrypto -lpthread -lm
 LIBS     += -lsqlite3 -lpq
 # the HTTP server (src/http)
 LIBS     += -lmicrohttpd
+# printables (src/print): PDF via cairo + pango, QR codes via libqrencode
+PRINT_PKGS := pangocairo libqrencode
+ALL_CFLAGS += $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PRINT_PKGS)))
+LIBS     += $(shell pkg-config --libs $(PRINT_PKGS))
 ifeq ($(XNNPACK),1)
   ALL_CFLAGS += -DSL_HAVE_XNNPACK=1
   LIBS     += -lXNNPACK -lpthreadpool

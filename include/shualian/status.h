@@ -158,6 +158,10 @@ typedef enum sl_status {
 #define SL_ERR_EXCHANGE_FORMAT (SL_ERR_CORRUPT  | (160 << 8)) /* bad shared-data file*/
 #define SL_ERR_LICENCE_ID     (SL_ERR_INVALID   | (164 << 8)) /* bad GB/T 36904 id   */
 
+/* printables (src/print): detail 248..249 of the web/print range */
+#define SL_ERR_PRINT_INPUT    (SL_ERR_INVALID   | (248 << 8)) /* bad text/photo/format */
+#define SL_ERR_PRINT_RENDER   (SL_ERR_INTERNAL  | (248 << 8)) /* cairo/QR render failed*/
+
 /* Extended codes: id (identity documents, registry), details 192..223. */
 #define SL_ERR_ID_TYPE        (SL_ERR_INVALID | (192 << 8)) /* unknown ID type     */
 #define SL_ERR_ID_LENGTH      (SL_ERR_INVALID | (193 << 8)) /* wrong length        */

@@ -67,6 +67,8 @@ static const struct status_row rows[] = {
     { SL_ERR_MATTER_UNKNOWN, "matter_unknown",    "no service matter has that code" },
     { SL_ERR_APP_TRANSITION, "application_transition", "the application cannot take that step in its current state" },
     { SL_ERR_APP_FORBIDDEN,  "application_forbidden", "that step of the application is not yours to take" },
+    { SL_ERR_PRINT_INPUT,    "print_input", "the printable's text, photo or format was refused" },
+    { SL_ERR_PRINT_RENDER,   "print_render", "the printable could not be rendered" },
     { SL_ERR_EXCHANGE_SOURCE, "exchange_source",  "no such shared-data source or field" },
     { SL_ERR_EXCHANGE_FORMAT, "exchange_format",  "a shared-data file is malformed" },
     { SL_ERR_LICENCE_ID,     "licence_id",        "the electronic licence identifier is malformed or its check character is wrong" },
