@@ -126,7 +126,7 @@ $(BUILD)/gen/calendar_data.o: $(BUILD)/gen/calendar_data.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # where the installed face calibration table is looked up (pipeline_calib.c)
-$(BUILD)/src/face/pipeline_calib.o $(BUILD)/cli/cmd_matters.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
+$(BUILD)/src/face/pipeline_calib.o $(BUILD)/cli/cmd_matters.o $(BUILD)/src/gov/app.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
 
 $(BUILD)/tests/unit/main.o: $(BUILD)/gen/tests.def
 $(BUILD)/tests/unit/%.o: ALL_CFLAGS += -I$(BUILD)/gen -Itests/unit
