@@ -127,6 +127,10 @@ run_suite() {
   id=$(jq .id <<<"$BODY")
   jcheck "$L: 001 draft on the phone channel, ID masked" '.state == "draft" and .channel == "phone" and .id_masked == "3303**********6615" and (tostring|test("330302198805126615")|not)'
   illegal_all "$L: 001" "$H5" "$id"
+  # live progress: the applicant's phone follows the steps by SSE
+  curl -s -N -m 8 -H "Authorization: $H5" "$B/v1/applications/$id/events" >"$tmp/sse.$L" 2>/dev/null &
+  local sse_pid=$!
+  sleep 0.5
   step "$H5" "$id" request_auth; check "$L: 001 request_auth" 200
   step "$H5" "$id" submit '{}'; check "$L: 001 submit without a verification refused" 403 application_auth
   step "$H5" "$id" submit '{"verifications":["verif-001-buyer"]}'; check "$L: 001 submit with a verification" 200
@@ -138,6 +142,11 @@ run_suite() {
   jcheck "$L: 001 dates: accepted 09-21, 5 working days across 中秋 -> 09-29" '.dates.accepted == "2026-09-21" and .dates.deadline == "2026-09-29" and .dates.hold_end == null'
   jcheck "$L: 001 next step in zh and en" '(.next.zh|length) > 0 and (.next.en|length) > 0'
   illegal_all "$L: 001" "$TC" "$id"
+  sleep 0.3; kill $sse_pid 2>/dev/null; wait $sse_pid 2>/dev/null
+  n_ev=$(grep -c '^event: progress' "$tmp/sse.$L")
+  ev_ok=$(grep '^data: ' "$tmp/sse.$L" | sed 's/^data: //' | jq -s 'map(select(.to)) | [.[].to] == ["awaiting_auth","submitted","accepted","in_review","approved"] and all(.[]; (.next.zh|length) > 0 and (.next.en|length) > 0)' 2>/dev/null)
+  [ "$n_ev" = 5 ] && [ "$ev_ok" = true ] && ok "$L: 001 live progress: 5 SSE events with zh/en next step" \
+    || { bad "$L: 001 SSE progress ($n_ev events)"; head -c 600 "$tmp/sse.$L"; echo; }
   step "$TC" "$id" complete; check "$L: 001 completed (办结)" 200
   illegal_all "$L: 001" "$TC" "$id"
   step "$H5" "$id" collect; check "$L: 001 collected by the applicant" 200
