@@ -419,10 +419,17 @@ int cmd_serve(int argc, char **argv)
            sl__store_kind_name(store));
     fflush(stdout);
 
+    {
+        char holder[64];
+        snprintf(holder, sizeof holder, "serve-%ld", (long)getpid());
+        if (sl__gov_jobs_start(gov, holder, 30000, sl__http_gov_publish, h) != SL_OK)
+            sl_log_warn("serve: the hold-release job did not start; holds are released on requests");
+    }
     int sig = 0;
     sigwait(&sigs, &sig);
     sl_log_info("serve: %s: stopping (finishing in-flight requests)",
                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    sl__gov_jobs_stop(gov);
     sl__http_shutdown(h, 8000);
     rc = SL_EXIT_OK;
 out_engine:

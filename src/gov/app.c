@@ -4,8 +4,10 @@
  */
 #include "gov/app.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 #include "audit/audit.h"
@@ -21,6 +23,15 @@ struct sl__gov {
     struct sl__catalogue *cat;
     sl_calendar          *cal;
     struct sl__exchange  *x;        /* NULL: no shared data configured */
+    /* the hold-release job thread (sl__gov_jobs_start) */
+    pthread_t             job;
+    bool                  job_running, job_stop;
+    pthread_mutex_t       mu;
+    pthread_cond_t        cv;
+    char                  holder[64];
+    int64_t               period_ms;
+    void                (*on_entries)(void *ctx, json_t *entries);
+    void                 *on_ctx;
 };
 
 #define CN_OFFSET_MS ((int64_t)8 * 3600 * 1000)
@@ -48,6 +59,8 @@ sl_status sl__gov_open(sl_store *s, const sl_keyring *k, const char *matters_dir
     if (!g) return SL_ERR_NOMEM;
     g->store = s;
     g->keys = k;
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv, NULL);
     const char *md = matters_dir;
     if (!md) md = dir_exists("share/shualian/matters") ? "share/shualian/matters"
                                                       : SL_DATADIR "/shualian/matters";
@@ -74,6 +87,9 @@ sl_status sl__gov_open(sl_store *s, const sl_keyring *k, const char *matters_dir
 void sl__gov_free(struct sl__gov *g)
 {
     if (!g) return;
+    sl__gov_jobs_stop(g);
+    pthread_cond_destroy(&g->cv);
+    pthread_mutex_destroy(&g->mu);
     sl__catalogue_free(g->cat);
     sl_calendar_free(g->cal);
     sl__exchange_free(g->x);
@@ -1019,4 +1035,56 @@ sl_status sl__gov_tick(struct sl__gov *g, const char *holder, int *released, jso
     if (entries && st == SL_OK) *entries = c.entries;
     else json_decref(c.entries);
     return st;
+}
+
+void sl__gov_jobs_stop(struct sl__gov *g)
+{
+    if (!g || !g->job_running) return;
+    pthread_mutex_lock(&g->mu);
+    g->job_stop = true;
+    pthread_cond_signal(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+    pthread_join(g->job, NULL);
+    g->job_running = false;
+    g->job_stop = false;
+}
+
+static void *job_main(void *arg)
+{
+    struct sl__gov *g = arg;
+    pthread_mutex_lock(&g->mu);
+    while (!g->job_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += g->period_ms / 1000;
+        ts.tv_nsec += (long)(g->period_ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        pthread_cond_timedwait(&g->cv, &g->mu, &ts);
+        if (g->job_stop) break;
+        pthread_mutex_unlock(&g->mu);
+        int n = 0;
+        json_t *entries = NULL;
+        sl_status st = sl__gov_tick(g, g->holder, &n, &entries);
+        if (st != SL_OK)
+            sl_log_warn("gov: hold-release job: %s", sl_status_name(st));
+        else if (n > 0 && g->on_entries)
+            g->on_entries(g->on_ctx, entries);
+        json_decref(entries);
+        pthread_mutex_lock(&g->mu);
+    }
+    pthread_mutex_unlock(&g->mu);
+    return NULL;
+}
+
+sl_status sl__gov_jobs_start(struct sl__gov *g, const char *holder, int64_t period_ms,
+                             void (*on_entries)(void *ctx, json_t *entries), void *ctx)
+{
+    if (g->job_running || period_ms <= 0) return SL_ERR_STATE;
+    snprintf(g->holder, sizeof g->holder, "%s", holder);
+    g->period_ms = period_ms;
+    g->on_entries = on_entries;
+    g->on_ctx = ctx;
+    if (pthread_create(&g->job, NULL, job_main, g) != 0) return SL_ERR_INTERNAL;
+    g->job_running = true;
+    return SL_OK;
 }

@@ -75,4 +75,13 @@ sl_status sl__gov_notices(struct sl__gov *g, json_t **out);
 sl_status sl__gov_tick(struct sl__gov *g, const char *holder, int *released,
                        json_t **entries);
 
+/* Runs sl__gov_tick every period_ms (wall time) on its own thread until
+ * sl__gov_free; every node may run it, the lease makes one do the work.
+ * on_entries (may be NULL) receives the timeline rows the job added (the
+ * server publishes them to the applicants' event streams). */
+sl_status sl__gov_jobs_start(struct sl__gov *g, const char *holder, int64_t period_ms,
+                             void (*on_entries)(void *ctx, json_t *entries), void *ctx);
+/* Stops the job thread (waits for a running tick); NULL or not started: no-op. */
+void      sl__gov_jobs_stop(struct sl__gov *g);
+
 #endif

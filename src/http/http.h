@@ -63,6 +63,9 @@ uint16_t  sl__http_port(const sl_http *h);
  * grace_ms for in-flight requests, stop the threads. NULL ok. */
 void      sl__http_shutdown(sl_http *h, unsigned grace_ms);
 
+/* Publishes application timeline rows (from the gov hold-release job) to
+ * the applicants' event streams; ctx is the sl_http. */
+void      sl__http_gov_publish(void *ctx, json_t *entries);
 /* The OpenAPI 3.1 document generated from the route table (new ref). */
 json_t   *sl__http_openapi(void);
 

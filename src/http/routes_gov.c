@@ -53,8 +53,10 @@ static bool id_param(const struct sl_req *r, int64_t *id)
 }
 
 /* The hold-release job runs on the store lease "gov.holds" (one node at a
- * time); it is driven by gov requests and by POST /v1/gov/jobs/holds, at
- * most once per 30 s of the server clock per process. */
+ * time): on its own thread every 30 s (sl__gov_jobs_start, started by
+ * serve), on POST /v1/gov/jobs/holds, and on gov reads at most once per
+ * 30 s of the server clock (so a test clock moved forward takes effect at
+ * the next read). */
 static void publish(struct sl_req *r, json_t *entries);
 
 static void maybe_tick(struct sl_req *r, bool force)
@@ -73,13 +75,19 @@ static void maybe_tick(struct sl_req *r, bool force)
 
 static void publish(struct sl_req *r, json_t *entries)
 {
+    sl__http_gov_publish(r->srv, entries);
+}
+
+void sl__http_gov_publish(void *ctx, json_t *entries)
+{
+    sl_http *h = ctx;
     size_t i;
     json_t *e;
     json_array_foreach(entries, i, e) {
         char topic[48];
         snprintf(topic, sizeof topic, "app.%lld",
                  (long long)json_integer_value(json_object_get(e, "application")));
-        sl__sse_publish(r->srv->hub, topic, "progress", e);
+        sl__sse_publish(h->hub, topic, "progress", e);
     }
 }
 
