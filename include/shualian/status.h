@@ -164,6 +164,7 @@ typedef enum sl_status {
 #define SL_ERR_APP_FORM        (SL_ERR_INVALID   | (169 << 8)) /* form/reason missing  */
 #define SL_ERR_APP_AUTH        (SL_ERR_DENIED    | (168 << 8)) /* verification missing/used */
 #define SL_ERR_APP_CLAIMED     (SL_ERR_STATE     | (168 << 8)) /* another reviewer's   */
+#define SL_ERR_MATTER_VERSION  (SL_ERR_STATE     | (169 << 8)) /* version not newer    */
 #define SL_ERR_RECEIPT_INVALID (SL_ERR_INVALID   | (170 << 8)) /* receipt QR not ours  */
 
 /* printables (src/print): detail 248..249 of the web/print range */

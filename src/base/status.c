@@ -72,6 +72,7 @@ static const struct status_row rows[] = {
     { SL_ERR_APP_FORM,       "application_form", "a required form field or reason is missing or malformed" },
     { SL_ERR_APP_AUTH,       "application_auth", "a required verification is missing or was already used" },
     { SL_ERR_APP_CLAIMED,    "application_claimed", "another reviewer has claimed the application" },
+    { SL_ERR_MATTER_VERSION, "matter_version", "a matter version must be newer than the newest one of its code" },
     { SL_ERR_RECEIPT_INVALID, "receipt_invalid", "the receipt code is not a valid signed receipt of ours" },
     { SL_ERR_PRINT_INPUT,    "print_input", "the printable's text, photo or format was refused" },
     { SL_ERR_PRINT_RENDER,   "print_render", "the printable could not be rendered" },

@@ -32,6 +32,7 @@ struct sl__gov {
     int64_t               period_ms;
     void                (*on_entries)(void *ctx, json_t *entries);
     void                 *on_ctx;
+    json_t               *added;    /* admin-added matters by "code@v" (mu) */
 };
 
 #define CN_OFFSET_MS ((int64_t)8 * 3600 * 1000)
@@ -61,6 +62,7 @@ sl_status sl__gov_open(sl_store *s, const sl_keyring *k, const char *matters_dir
     g->keys = k;
     pthread_mutex_init(&g->mu, NULL);
     pthread_cond_init(&g->cv, NULL);
+    g->added = json_object();
     const char *md = matters_dir;
     if (!md) md = dir_exists("share/shualian/matters") ? "share/shualian/matters"
                                                       : SL_DATADIR "/shualian/matters";
@@ -90,6 +92,7 @@ void sl__gov_free(struct sl__gov *g)
     sl__gov_jobs_stop(g);
     pthread_cond_destroy(&g->cv);
     pthread_mutex_destroy(&g->mu);
+    json_decref(g->added);
     sl__catalogue_free(g->cat);
     sl_calendar_free(g->cal);
     sl__exchange_free(g->x);
@@ -157,6 +160,173 @@ static void cpy(char *dst, size_t cap, const char *s)
 static char *dup_or_null(const char *s)
 {
     return s ? sl__strdup(s) : NULL;
+}
+
+/* ------------------------------------------------------------ matters */
+
+static sl_status matter_at(struct sl__gov *g, sl_tx *tx, const char *code, int version,
+                           const json_t **out)
+{
+    if (!code) return SL_ERR_MATTER_UNKNOWN;
+    if (version == 0) {
+        const json_t *cm = sl__catalogue_get(g->cat, code, 0);
+        int64_t v = cm ? json_integer_value(json_object_get(cm, "version")) : 0, dbv = 0;
+        sl_status st = sl__tx_query_int(tx, "SELECT COALESCE(MAX(version), 0) FROM gov_matter"
+                                            " WHERE code = ?", SL_ARGS(SL_TEXT(code)), &dbv);
+        if (st != SL_OK) return st;
+        version = (int)(dbv > v ? dbv : v);
+        if (version == 0) return SL_ERR_MATTER_UNKNOWN;
+    }
+    const json_t *m = sl__catalogue_get(g->cat, code, version);
+    if (m) {
+        *out = m;
+        return SL_OK;
+    }
+    char key[160];
+    snprintf(key, sizeof key, "%s@%d", code, version);
+    pthread_mutex_lock(&g->mu);
+    m = json_object_get(g->added, key);
+    pthread_mutex_unlock(&g->mu);
+    if (m) {
+        *out = m;
+        return SL_OK;
+    }
+    sl_rows *rs = NULL;
+    sl_status st = sl__tx_query(tx, "SELECT body FROM gov_matter WHERE code = ? AND version = ?",
+                                SL_ARGS(SL_TEXT(code), SL_INT(version)), &rs);
+    if (st != SL_OK) return st;
+    if (sl__rows_count(rs) == 0) {
+        sl__rows_free(rs);
+        return SL_ERR_MATTER_UNKNOWN;
+    }
+    const char *body = sl__rows_text(rs, 0, 0);
+    json_t *nm = NULL;
+    char err[256];
+    st = sl__matter_parse(body, strlen(body), key, err, sizeof err, &nm);
+    sl__rows_free(rs);
+    if (st != SL_OK) return st;
+    pthread_mutex_lock(&g->mu);
+    m = json_object_get(g->added, key);
+    if (!m) {
+        json_object_set_new(g->added, key, nm);
+        m = nm;
+    } else {
+        json_decref(nm);
+    }
+    pthread_mutex_unlock(&g->mu);
+    *out = m;
+    return SL_OK;
+}
+
+struct matter_ctx { struct sl__gov *g; const char *code; int version; const json_t *m; };
+
+static sl_status matter_tx(sl_tx *tx, void *vctx)
+{
+    struct matter_ctx *c = vctx;
+    return matter_at(c->g, tx, c->code, c->version, &c->m);
+}
+
+sl_status sl__gov_matter(struct sl__gov *g, const char *code, int version, const json_t **out)
+{
+    struct matter_ctx c = { g, code, version, NULL };
+    sl_status st = sl__store_run(g->store, matter_tx, &c);
+    if (st == SL_OK) *out = c.m;
+    return st;
+}
+
+struct mlist_ctx { struct sl__gov *g; json_t *out; };
+
+static json_t *matter_summary(const json_t *m, const char *source)
+{
+    return json_pack("{s:O,s:O,s:O,s:O,s:O,s:s}", "code", json_object_get(m, "code"),
+                     "version", json_object_get(m, "version"), "name", json_object_get(m, "name"),
+                     "channels", json_object_get(m, "channels"),
+                     "time_limit", json_object_get(m, "time_limit"), "source", source);
+}
+
+static sl_status mlist_tx(sl_tx *tx, void *vctx)
+{
+    struct mlist_ctx *c = vctx;
+    json_decref(c->out);
+    c->out = json_array();
+    for (size_t i = 0; i < sl__catalogue_count(c->g->cat); i++)
+        json_array_append_new(c->out, matter_summary(sl__catalogue_at(c->g->cat, i), "shipped"));
+    sl_rows *rs = NULL;
+    sl_status st = sl__tx_query(tx, "SELECT code, version FROM gov_matter ORDER BY code, version",
+                                NULL, 0, &rs);
+    if (st != SL_OK) return st;
+    for (size_t i = 0; st == SL_OK && i < sl__rows_count(rs); i++) {
+        const json_t *m = NULL;
+        st = matter_at(c->g, tx, sl__rows_text(rs, i, 0), (int)sl__rows_int(rs, i, 1), &m);
+        if (st == SL_OK) json_array_append_new(c->out, matter_summary(m, "added"));
+    }
+    sl__rows_free(rs);
+    return st;
+}
+
+sl_status sl__gov_matter_list(struct sl__gov *g, json_t **out)
+{
+    struct mlist_ctx c = { g, NULL };
+    sl_status st = sl__store_run(g->store, mlist_tx, &c);
+    if (st != SL_OK) {
+        json_decref(c.out);
+        return st;
+    }
+    *out = c.out;
+    return SL_OK;
+}
+
+struct madd_ctx {
+    struct sl__gov *g;
+    const struct sl__gov_actor *a;
+    const json_t *m;
+    const char *text;
+    char why[200];
+};
+
+static sl_status madd_tx(sl_tx *tx, void *vctx)
+{
+    struct madd_ctx *c = vctx;
+    c->why[0] = '\0';
+    const char *code = json_string_value(json_object_get(c->m, "code"));
+    int64_t v = json_integer_value(json_object_get(c->m, "version"));
+    const json_t *cur = NULL;
+    sl_status st = matter_at(c->g, tx, code, 0, &cur);
+    if (st == SL_OK) {
+        int64_t cv = json_integer_value(json_object_get(cur, "version"));
+        if (v <= cv) {
+            snprintf(c->why, sizeof c->why, "version %lld is not newer than %lld",
+                     (long long)v, (long long)cv);
+            return SL_ERR_MATTER_VERSION;
+        }
+    } else if (st != SL_ERR_MATTER_UNKNOWN) {
+        return st;
+    }
+    st = sl__tx_exec(tx, "INSERT INTO gov_matter (code, version, body, added_by, created_ms)"
+                         " VALUES (?, ?, ?, ?, ?)",
+                     SL_ARGS(SL_TEXT(code), SL_INT(v), SL_TEXT(c->text), SL_TEXT(c->a->id),
+                             SL_INT(sl__now_ms())), NULL);
+    if (st != SL_OK) return st;
+    struct sl_audit_rec r = {
+        .actor_kind = c->a->kind, .actor_id = c->a->id, .action = "matter.add",
+        .object_type = "matter", .object_id = code, .outcome = "ok",
+        .request_id = c->a->request_id, .at_ms = sl__now_ms(),
+    };
+    return sl__audit_append(tx, c->g->keys, &r, NULL);
+}
+
+sl_status sl__gov_matter_add(struct sl__gov *g, const struct sl__gov_actor *a, const char *text,
+                             size_t n, char *err, size_t cap, json_t **out)
+{
+    json_t *m = NULL;
+    sl_status st = sl__matter_parse(text, n, "request", err, cap, &m);
+    if (st != SL_OK) return st;
+    struct madd_ctx c = { .g = g, .a = a, .m = m, .text = text };
+    st = sl__store_run(g->store, madd_tx, &c);
+    if (st != SL_OK && c.why[0]) snprintf(err, cap, "%s", c.why);
+    if (st == SL_OK) *out = matter_summary(m, "added");
+    json_decref(m);
+    return st;
 }
 
 #define ROW_COLS "id, hall_id, matter_version, serial, matter, channel, state, id_masked," \
@@ -238,9 +408,10 @@ static void statement(const json_t *m, const struct row *r, char *zh, size_t zc,
     }
 }
 
-static json_t *row_json(struct sl__gov *g, const struct row *r)
+static json_t *row_json(struct sl__gov *g, sl_tx *tx, const struct row *r)
 {
-    const json_t *m = sl__catalogue_get(g->cat, r->matter, (int)r->version);
+    const json_t *m = NULL;
+    if (matter_at(g, tx, r->matter, (int)r->version, &m) != SL_OK) m = NULL;
     int st = sl__app_state_parse(r->state);
     const char *zh = "", *en = "";
     if (st >= 0) sl__app_state_text((enum sl_app_state)st, &zh, &en);
@@ -351,13 +522,14 @@ sl_status sl__gov_app_create(struct sl__gov *g, const struct sl__gov_actor *a,
                              const char *matter, const char *channel,
                              const char *id_number, const json_t *form, json_t **out)
 {
-    const json_t *m = sl__catalogue_get(g->cat, matter, 0);
-    if (!m) return SL_ERR_MATTER_UNKNOWN;
+    const json_t *m = NULL;
+    sl_status st = sl__gov_matter(g, matter, 0, &m);
+    if (st != SL_OK) return st;
     if (!json_has_string(json_object_get(m, "channels"), channel)) return SL_ERR_APP_CHANNEL;
     char t[11];
     day_str(today(), t);
     struct sl_id_info info;
-    sl_status st = sl_id_check(SL_ID_RESIDENT, id_number, t, NULL, &info);
+    st = sl_id_check(SL_ID_RESIDENT, id_number, t, NULL, &info);
     if (st != SL_OK) return st;
     /* the matter's form: required fields present, no unknown fields */
     json_t *fm = json_object();
@@ -409,7 +581,7 @@ static sl_status get_tx(sl_tx *tx, void *vctx)
     if (st != SL_OK) return st;
     st = may_see(c->a, &r);
     if (st == SL_OK) {
-        c->out = row_json(c->g, &r);
+        c->out = row_json(c->g, tx, &r);
         if (!c->out) st = SL_ERR_NOMEM;
     }
     sl_rows *rs = NULL;
@@ -701,8 +873,8 @@ static sl_status event_tx(sl_tx *tx, void *vctx)
     sl_status st = row_load(tx, c->id, &r);
     if (st != SL_OK) return st;
     st = may_see(c->a, &r);
-    const json_t *m = sl__catalogue_get(c->g->cat, r.matter, (int)r.version);
-    if (st == SL_OK && !m) st = SL_ERR_MATTER_UNKNOWN;
+    const json_t *m = NULL;
+    if (st == SL_OK) st = matter_at(c->g, tx, r.matter, (int)r.version, &m);
     /* the actor role: the first of the caller's roles the table allows */
     enum sl_app_actor as = SL_ACTOR_N;
     sl_status best = SL_ERR_APP_FORBIDDEN;
@@ -848,7 +1020,7 @@ static sl_status queue_tx(sl_tx *tx, void *vctx)
     for (size_t i = 0; i < sl__rows_count(rs); i++) {
         struct row r;
         row_from(rs, i, &r);
-        json_array_append_new(c->out, row_json(c->g, &r));
+        json_array_append_new(c->out, row_json(c->g, tx, &r));
         row_free(&r);
     }
     sl__rows_free(rs);
@@ -963,8 +1135,9 @@ static sl_status notices_tx(sl_tx *tx, void *vctx)
                                 " ORDER BY id DESC LIMIT 200", NULL, 0, &rs);
     if (st != SL_OK) return st;
     for (size_t i = 0; i < sl__rows_count(rs); i++) {
-        const json_t *m = sl__catalogue_get(c->g->cat, sl__rows_text(rs, i, 1),
-                                            (int)sl__rows_int(rs, i, 2));
+        const json_t *m = NULL;
+        if (matter_at(c->g, tx, sl__rows_text(rs, i, 1), (int)sl__rows_int(rs, i, 2), &m) != SL_OK)
+            continue;
         const json_t *hold = json_array_get(json_object_get(m, "holds"), 0);
         if (!sl_json_bool(hold, "publish", false)) continue;
         json_array_append_new(c->out, json_pack("{s:s,s:s,s:O,s:O,s:s,s:s,s:b}",
@@ -1014,7 +1187,8 @@ static sl_status tick_tx(sl_tx *tx, void *vctx)
     for (size_t i = 0; st == SL_OK && i < sl__rows_count(rs); i++) {
         struct row r;
         row_from(rs, i, &r);
-        const json_t *m = sl__catalogue_get(c->g->cat, r.matter, (int)r.version);
+        const json_t *m = NULL;
+        if (matter_at(c->g, tx, r.matter, (int)r.version, &m) != SL_OK) m = NULL;
         char reason[128];
         snprintf(reason, sizeof reason, "hold ended %s", r.hold_end);
         st = step(tx, c->g, &sys, SL_ACTOR_SYSTEM, &r, "release", reason, c->entries,

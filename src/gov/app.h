@@ -33,6 +33,12 @@ sl_status sl__gov_open(sl_store *s, const sl_keyring *k, const char *matters_dir
 void      sl__gov_free(struct sl__gov *g);
 const struct sl__catalogue *sl__gov_catalogue(const struct sl__gov *g);
 
+/* A matter (version 0: the newest), shipped or added by an admin; the
+ * pointer stays valid while g lives. SL_ERR_MATTER_UNKNOWN if absent. */
+sl_status sl__gov_matter(struct sl__gov *g, const char *code, int version, const json_t **out);
+/* Every matter version: the shipped ones, then those added (array). */
+sl_status sl__gov_matter_list(struct sl__gov *g, json_t **out);
+
 /* Who acts: roles are SL_ACTOR_* bits the caller may act as. */
 struct sl__gov_actor {
     unsigned    roles;        /* 1u << SL_ACTOR_APPLICANT | ...            */
@@ -41,6 +47,12 @@ struct sl__gov_actor {
     int64_t     hall_id;
     const char *request_id;
 };
+
+/* Adds a new version of a matter from its JSON text, validated exactly as
+ * the shipped files (err: "where:line: field: what"); the version must be
+ * newer than the newest of its code (SL_ERR_MATTER_VERSION). Audited. */
+sl_status sl__gov_matter_add(struct sl__gov *g, const struct sl__gov_actor *a, const char *text,
+                             size_t n, char *err, size_t cap, json_t **out);
 
 /* Opens an application in draft. form: {"reason": ..., ...} checked
  * against the matter's form. */

@@ -98,15 +98,9 @@ void sl__http_gov_publish(void *ctx, json_t *entries)
 static sl_status h_matter_list(struct sl_req *r)
 {
     NEED_GOV(r);
-    const struct sl__catalogue *c = sl__gov_catalogue(gov_of(r));
-    json_t *a = json_array();
-    for (size_t i = 0; i < sl__catalogue_count(c); i++) {
-        const json_t *m = sl__catalogue_at(c, i);
-        json_array_append_new(a, json_pack("{s:O,s:O,s:O,s:O,s:O}",
-            "code", json_object_get(m, "code"), "version", json_object_get(m, "version"),
-            "name", json_object_get(m, "name"), "channels", json_object_get(m, "channels"),
-            "time_limit", json_object_get(m, "time_limit")));
-    }
+    json_t *a = NULL;
+    sl_status st = sl__gov_matter_list(gov_of(r), &a);
+    if (st != SL_OK) return st;
     return sl__reply_json(r, 200, json_pack("{s:o}", "matters", a));
 }
 
@@ -114,10 +108,30 @@ static sl_status h_matter_get(struct sl_req *r)
 {
     NEED_GOV(r);
     const char *v = sl__req_query(r, "version");
-    const json_t *m = sl__catalogue_get(sl__gov_catalogue(gov_of(r)), sl__req_param(r, "code"),
-                                        v ? atoi(v) : 0);
-    if (!m) return SL_ERR_MATTER_UNKNOWN;
+    const json_t *m = NULL;
+    sl_status st = sl__gov_matter(gov_of(r), sl__req_param(r, "code"), v ? atoi(v) : 0, &m);
+    if (st != SL_OK) return st;
     return sl__reply_json(r, 200, json_deep_copy(m));
+}
+
+/* A new matter version, validated exactly like the shipped files. */
+static sl_status h_matter_add(struct sl_req *r)
+{
+    NEED_GOV(r);
+    struct sl__gov_actor a;
+    actor_of(r, &a);
+    char *text = json_dumps(r->json, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    if (!text) return SL_ERR_NOMEM;
+    char err[256] = "";
+    json_t *out = NULL;
+    sl_status st = sl__gov_matter_add(gov_of(r), &a, text, strlen(text), err, sizeof err, &out);
+    free(text);
+    r->audited = true;
+    if (st != SL_OK) {
+        if (err[0]) snprintf(r->detail, sizeof r->detail, "%s", err);
+        return st;
+    }
+    return sl__reply_json(r, 201, out);
 }
 
 /* ============================ Applications ============================== */
@@ -363,6 +377,8 @@ static const struct sl_schema s_obj = { .type = SL_S_OBJECT };
 const struct sl_route sl__gov_routes[] = {
     { "GET",  "/v1/matters",       h_matter_list,   SL_R_PUBLIC,               0, "default", NULL,
       NULL, &s_obj, "the service-matter catalogue (newest versions)", "matters" },
+    { "POST", "/v1/matters",       h_matter_add,        SL_ROLE_ADMIN,             256 * KB, "default", "matter.add",
+      &s_obj, &s_obj, "add a new version of a matter (validated like the shipped files)", "matters" },
     { "GET",  "/v1/matters/{code}", h_matter_get,   SL_R_PUBLIC,               0, "default", NULL,
       NULL, &s_obj, "one matter (?version=N, default newest)", "matters" },
     { "POST", "/v1/applications",  h_app_create,    STAFF | DEVICES | SL_R_CITIZEN, 16 * KB, "default",

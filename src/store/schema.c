@@ -147,6 +147,17 @@ static const struct sl_migration migrations[] = {
       " to_state {text} NOT NULL,"
       " reason {text});"
       "CREATE INDEX gov_timeline_app ON gov_timeline (app_id);" },
+    { 301, "gov_matter_versions",
+      /* matter versions added by an admin (validated exactly like the
+       * shipped files); shared by every node */
+      "CREATE TABLE gov_matter ("
+      " id {id},"
+      " code {text} NOT NULL,"
+      " version {int} NOT NULL,"
+      " body {text} NOT NULL,"
+      " added_by {text} NOT NULL,"
+      " created_ms {int} NOT NULL,"
+      " UNIQUE (code, version));" },
 };
 
 const struct sl_migration *sl__schema_list(size_t *n)

@@ -121,6 +121,25 @@ run_suite() {
   jcheck "$L: one matter with its rules" '.code == "hj.goufang_qianru" and (.rules|length) == 4'
   req GET /v1/matters/no.such ""; check "$L: unknown matter" 404 matter_unknown
 
+  # ---- admin: a new matter version, validated like the files
+  local m1 m2
+  m1=$(jq -c . share/shualian/matters/zm_huji_zhengming.json)
+  req POST /v1/matters "$TA" "$m1"; check "$L: adding an existing version refused" 409 matter_version
+  m2=$(jq -c '.version = 2 | .time_limit.working_days = 2' <<<"$m1")
+  req POST /v1/matters "$TC" "$m2"; check "$L: only an admin adds matters" 403 http_forbidden
+  req POST /v1/matters "$TA" "$(jq -c '.rules[0].check.op = "frob"' <<<"$m2")"
+  [ "$ST" = 422 ] && jq -e '.detail | test("request:[0-9]+: rules\\[0\\]\\.check\\.op")' <<<"$BODY" >/dev/null \
+    && ok "$L: a bad rule refused naming line and field" || bad "$L: bad rule: $ST $BODY"
+  req POST /v1/matters "$TA" "$(jq -c '.channels = ["fax"]' <<<"$m2")"
+  [ "$ST" = 422 ] && [ "$(code)" = matter_format ] && ok "$L: a bad channel refused (matter_format)" || bad "$L: bad channel: $ST $BODY"
+  req POST /v1/matters "$TA" "$m2"; check "$L: version 2 added" 201
+  req GET /v1/matters/zm.huji_zhengming ""
+  jcheck "$L: the newest version is served" '.version == 2 and .time_limit.working_days == 2'
+  req GET "/v1/matters/zm.huji_zhengming?version=1" ""
+  jcheck "$L: the old version stays readable" '.version == 1 and .time_limit.working_days == 1'
+  req GET /v1/matters ""
+  jcheck "$L: the list shows the added version" 'any(.matters[]; .code == "zm.huji_zhengming" and .version == 2 and .source == "added")'
+
   # ---- seed 001 购房迁入 on the phone: auto-approved
   req POST /v1/applications "$H5" "{\"matter\":\"hj.goufang_qianru\",\"id_number\":\"$BUYER\",\"form\":{\"reason\":\"购房后户口迁入新居\"}}"
   check "$L: 001 phone application created" 201
@@ -157,6 +176,7 @@ run_suite() {
   # a verification is single-use
   req POST /v1/applications "$H5" "{\"matter\":\"zm.huji_zhengming\",\"id_number\":\"$BUYER\",\"form\":{\"reason\":\"证明\"}}"
   id5=$(jq .id <<<"$BODY")
+  jcheck "$L: a new application opens under the newest version" '.matter_version == 2' 
   step "$H5" "$id5" request_auth
   step "$H5" "$id5" submit '{"verifications":["verif-001-buyer"]}'; check "$L: a used verification is refused" 403 application_auth
   step "$H5" "$id5" withdraw; check "$L: the applicant withdraws" 200
