@@ -184,6 +184,8 @@ install: $(BUILD)/shualian $(BUILD)/libshualian.a $(BUILD)/libshualian.so
 	install -m 644 share/shualian/face-calib.json share/shualian/calendar-cn.txt $(DESTDIR)$(PREFIX)/share/shualian/
 	install -d $(DESTDIR)$(PREFIX)/share/shualian/matters
 	install -m 644 share/shualian/matters/*.json $(DESTDIR)$(PREFIX)/share/shualian/matters/
+	install -d $(DESTDIR)$(PREFIX)/share/shualian/exchange
+	install -m 644 share/shualian/exchange/*.json share/shualian/exchange/README.md $(DESTDIR)$(PREFIX)/share/shualian/exchange/
 	install -m 644 man/shualian.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	  -e 's|@LIBS@|$(LIBS)|g' scripts/shualian.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/shualian.pc
@@ -208,3 +210,10 @@ $(BUILD)/crypto-bench: $(BUILD)/bench/crypto_bench.o $(BUILD)/libshualian.a
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
 bench-crypto: $(BUILD)/crypto-bench
 	$(BUILD)/crypto-bench
+
+# Applications auto-approved per second over HTTP (SQLite, PostgreSQL) and
+# calendar arithmetic per second (bench/gov.sh; numbers in docs/matters.md).
+$(BUILD)/gov-cal-bench: $(BUILD)/bench/gov_cal_bench.o $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
+bench-gov: $(BUILD)/shualian $(BUILD)/gov-cal-bench
+	bench/gov.sh
