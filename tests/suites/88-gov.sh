@@ -236,6 +236,23 @@ run_suite() {
   req POST /v1/applications "$H5" "{\"matter\":\"bdc.buzheng\",\"id_number\":\"$OWNER\",\"channel\":\"phone\",\"form\":{}}"
   check "$L: 补证 is not offered on the phone" 422 application_channel
   req GET /v1/applications/999999 "$TC"; check "$L: unknown application" 404 application_not_found
+  # hostile input: a coded error, never a crash
+  req POST /v1/applications "$H5" "{\"matter\":\"hj.goufang_qianru\",\"id_number\":\"$BUYER\",\"form\":{\"reason\":42}}"
+  check "$L: a non-text form value refused" 422 application_form
+  req POST /v1/applications "$H5" "{\"matter\":\"hj.goufang_qianru\",\"id_number\":\"$BUYER\",\"form\":{\"reason\":\"x\",\"extra\":\"y\"}}"
+  check "$L: an unknown form field refused" 422 application_form
+  req POST /v1/applications "$H5" "{\"matter\":\"hj.goufang_qianru\",\"id_number\":\"$BUYER\",\"form\":{\"reason\":\"$(head -c 2000 /dev/zero | tr '\0' x)\"}}"
+  check "$L: an over-long reason refused" 422 application_form
+  req POST /v1/applications "$H5" '{"matter":"hj.goufang_qianru","id_number":"'"$BUYER"'","channel":"fax"}'
+  [ "$ST" = 422 ] && ok "$L: an unknown channel refused by the schema ($(code))" || bad "$L: channel fax $ST"
+  req GET /v1/applications/abc "$TC"; check "$L: a non-numeric id" 404 application_not_found
+  req GET /v1/applications/-1 "$TC"; check "$L: a negative id" 404 application_not_found
+  req POST "/v1/applications/$id/submit" "$H5" '{"verifications":[1,2]}'
+  [ "$ST" = 422 ] && ok "$L: non-text verifications refused by the schema ($(code))" || bad "$L: verifications [1,2] $ST"
+  req GET "/v1/receipts/verify?code=SLR1%7Cx%7Cy" ""; check "$L: a malformed receipt code" 422 receipt_invalid
+  req GET "/v1/receipts/verify" ""; check "$L: no receipt code" 422 receipt_invalid
+  req GET "/v1/applications/$id/receipt?format=docx" "$TC"; check "$L: unknown receipt format" 422 print_input
+  req GET "/v1/applications/$id5/receipt" "$H5"; check "$L: no receipt before acceptance" 409 application_transition
 
   # ---- seed 000 补证 at the window, across 中秋 and 国庆
   req POST /v1/applications "$WIN" "{\"matter\":\"bdc.buzheng\",\"id_number\":\"$OWNER\",\"form\":{\"loss_reason\":\"搬家时遗失\"}}"
