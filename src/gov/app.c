@@ -392,11 +392,12 @@ static void statement(const json_t *m, const struct row *r, char *zh, size_t zc,
     const json_t *hold = json_array_get(json_object_get(m, "holds"), 0);
     if (hold && *r->hold_end) {
         long long hd = sl_json_int(hold, "working_days", 0);
-        snprintf(zh, zc, "自%s起满%lld个工作日（%s）后%lld个工作日内办结，即%s前办结",
-                 r->accepted, hd, r->hold_end, wd, r->deadline);
-        snprintf(en, ec, "Completed within %lld working days after the %lld-working-day "
-                 "notice period from %s (ending %s), that is by %s",
-                 wd, hd, r->accepted, r->hold_end, r->deadline);
+        bool loss = strcmp(sl_json_str(hold, "id", ""), "loss_declaration") == 0;
+        snprintf(zh, zc, "自%s（%s）满%lld个工作日（%s）后%lld个工作日内办结，即%s前办结",
+                 loss ? "遗失声明" : "公告", r->accepted, hd, r->hold_end, wd, r->deadline);
+        snprintf(en, ec, "Completed within %lld working days after the %s (%s) has run "
+                 "%lld working days (%s), that is by %s", wd,
+                 loss ? "loss declaration" : "notice", r->accepted, hd, r->hold_end, r->deadline);
     } else if (*r->deadline) {
         snprintf(zh, zc, "自受理之日（%s）起%lld个工作日内办结，即%s前办结",
                  r->accepted, wd, r->deadline);
