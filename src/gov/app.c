@@ -1005,7 +1005,13 @@ sl_status sl__gov_app_claim(struct sl__gov *g, const struct sl__gov_actor *a, in
     return sl__store_run(g->store, claim_tx, &c);
 }
 
-struct queue_ctx { struct sl__gov *g; int64_t hall; const char *matter; json_t *out; };
+struct queue_ctx {
+    struct sl__gov *g;
+    int64_t hall;
+    const char *matter, *state;
+    bool overdue_only;
+    json_t *out;
+};
 
 static sl_status queue_tx(sl_tx *tx, void *vctx)
 {
@@ -1013,31 +1019,50 @@ static sl_status queue_tx(sl_tx *tx, void *vctx)
     json_decref(c->out);
     c->out = json_array();
     sl_rows *rs = NULL;
-    sl_status st = sl__tx_query(tx, "SELECT " ROW_COLS " FROM gov_app WHERE state = 'in_review'"
-                                " AND hall_id = ? AND matter = COALESCE(CAST(? AS TEXT), matter)"
-                                " ORDER BY id",
-                                SL_ARGS(SL_INT(c->hall), SL_TEXT(c->matter)), &rs);
+    sl_status st = sl__tx_query(tx, "SELECT " ROW_COLS " FROM gov_app WHERE hall_id = ?"
+                                " AND state = COALESCE(CAST(? AS TEXT), state)"
+                                " AND matter = COALESCE(CAST(? AS TEXT), matter)"
+                                " ORDER BY id DESC LIMIT 500",
+                                SL_ARGS(SL_INT(c->hall), SL_TEXT(c->state), SL_TEXT(c->matter)),
+                                &rs);
     if (st != SL_OK) return st;
     for (size_t i = 0; i < sl__rows_count(rs); i++) {
         struct row r;
         row_from(rs, i, &r);
-        json_array_append_new(c->out, row_json(c->g, tx, &r));
+        json_t *o = row_json(c->g, tx, &r);
+        if (o && (!c->overdue_only || json_is_true(json_object_get(o, "overdue"))))
+            json_array_append_new(c->out, o);
+        else
+            json_decref(o);
         row_free(&r);
     }
     sl__rows_free(rs);
     return SL_OK;
 }
 
-sl_status sl__gov_queue(struct sl__gov *g, int64_t hall_id, const char *matter, json_t **out)
+static sl_status run_queue(struct queue_ctx *c, json_t **out)
 {
-    struct queue_ctx c = { g, hall_id, matter, NULL };
-    sl_status st = sl__store_run(g->store, queue_tx, &c);
+    sl_status st = sl__store_run(c->g->store, queue_tx, c);
     if (st != SL_OK) {
-        json_decref(c.out);
+        json_decref(c->out);
         return st;
     }
-    *out = c.out;
+    *out = c->out;
     return SL_OK;
+}
+
+sl_status sl__gov_queue(struct sl__gov *g, int64_t hall_id, const char *matter, json_t **out)
+{
+    struct queue_ctx c = { g, hall_id, matter, "in_review", false, NULL };
+    return run_queue(&c, out);
+}
+
+sl_status sl__gov_list(struct sl__gov *g, int64_t hall_id, const char *state, const char *matter,
+                       bool overdue_only, json_t **out)
+{
+    if (state && sl__app_state_parse(state) < 0) return SL_ERR_APP_FORM;
+    struct queue_ctx c = { g, hall_id, matter, state, overdue_only, NULL };
+    return run_queue(&c, out);
 }
 
 /* ------------------------------------------------------------ receipts */

@@ -234,6 +234,21 @@ static sl_status h_review_queue(struct sl_req *r)
     return sl__reply_json(r, 200, json_pack("{s:o}", "applications", out));
 }
 
+static sl_status h_app_list(struct sl_req *r)
+{
+    NEED_GOV(r);
+    maybe_tick(r, false);
+    const char *ov = sl__req_query(r, "overdue");
+    json_t *out = NULL;
+    sl_status st = sl__gov_list(gov_of(r), r->who.hall_id, sl__req_query(r, "state"),
+                                sl__req_query(r, "matter"), ov && strcmp(ov, "1") == 0, &out);
+    if (st != SL_OK) {
+        if (st == SL_ERR_APP_FORM) snprintf(r->detail, sizeof r->detail, "no such state");
+        return st;
+    }
+    return sl__reply_json(r, 200, json_pack("{s:o}", "applications", out));
+}
+
 static sl_status h_gov_jobs(struct sl_req *r)
 {
     NEED_GOV(r);
@@ -384,6 +399,9 @@ const struct sl_route sl__gov_routes[] = {
     { "POST", "/v1/applications",  h_app_create,    STAFF | DEVICES | SL_R_CITIZEN, 16 * KB, "default",
       "application.create", &s_create, &s_obj,
       "open an application (draft): ID number + the matter's form (reason)", "applications" },
+    { "GET",  "/v1/applications",  h_app_list,          SL_ROLE_CLERK | SL_ROLE_REVIEWER | SL_ROLE_ADMIN, 0,
+      "default", "application.list", NULL, &s_obj,
+      "the hall's applications (?state=&matter=&overdue=1), with dates and overdue flags", "applications" },
     { "GET",  "/v1/applications/{id}", h_app_get,   STAFF | DEVICES | SL_R_CITIZEN, 0, "default",
       "application.read", NULL, &s_obj, "the application, its dates and timeline", "applications" },
     { "GET",  "/v1/applications/{id}/events", h_app_stream, STAFF | DEVICES | SL_R_SSE, 0, "default",

@@ -307,6 +307,12 @@ run_suite() {
   jcheck "$L: 000 released into review by the system" '.state == "in_review" and .timeline[-1].event == "release" and .timeline[-1].actor_kind == "system"'
   req GET /v1/review "$TR"
   jcheck "$L: the 09-29 deadline has passed: overdue flagged to staff" "any(.applications[]; .id == $id3 and .overdue == true) and any(.applications[]; .id == $ib and .overdue == false)"
+  req GET "/v1/applications?overdue=1" "$TC"
+  jcheck "$L: the clerk's overdue list: in review or approved but not completed by 09-29" "([.applications[].id] | sort) == ([$id2, $id3, $id4] | sort)"
+  req GET "/v1/applications?state=on_hold" "$TC"
+  jcheck "$L: nothing on hold any more" '.applications == []'
+  req GET "/v1/applications?state=nonsense" "$TC"; check "$L: unknown state filter" 422 application_form
+  req GET "/v1/applications" "$H5"; check "$L: a phone cannot list the hall's applications" 403 http_forbidden
   req POST "/v1/applications/$ib/claim" "$TR"
   step "$TR" "$ib" approve '{"reason":"公告期满无异议"}'; check "$L: 000 approved by the reviewer" 200
   set_clock "$(ms 2026-10-21T02:00:00Z)"
