@@ -40,7 +40,7 @@ function req(method, path, auth, body) {
       if (r1.status !== 201) { failed++; continue; }
       const id = JSON.parse(r1.body).id;
       await req('POST', `/v1/applications/${id}/request_auth`, dev, {});
-      await req('POST', `/v1/applications/${id}/submit`, dev, { verifications: [`bench-${process.pid}-${w}-${seq++}`] });
+      await req('POST', `/v1/applications/${id}/submit`, dev, { verifications: [`bench-${process.pid}-${w}-${seq++}`], commitments: ['truthful'] });
       const r4 = await req('POST', `/v1/applications/${id}/accept`, clerk, {});
       if (r4.status === 200 && JSON.parse(r4.body).state === 'approved') done++; else failed++;
     }

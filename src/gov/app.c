@@ -894,6 +894,7 @@ static sl_status event_tx(sl_tx *tx, void *vctx)
     }
     if (st == SL_OK && as == SL_ACTOR_N) st = best;
     const char *reason = sl_json_str(c->body, "reason", NULL);
+    char signed_reason[1400];
     if (st == SL_OK && as == SL_ACTOR_REVIEWER && *r.claimed_by &&
         strcmp(r.claimed_by, c->a->id) != 0) {
         snprintf(c->why, sizeof c->why, "claimed by %s", r.claimed_by);
@@ -925,6 +926,40 @@ static sl_status event_tx(sl_tx *tx, void *vctx)
                 snprintf(c->why, sizeof c->why, "verification %zu was already used", i);
                 st = SL_ERR_APP_AUTH;
             }
+        }
+        /* the applicant signs every commitment of the matter (承诺) */
+        const json_t *signed_ = json_object_get(c->body, "commitments");
+        size_t ci;
+        json_t *cm;
+        json_array_foreach(json_object_get(m, "commitments"), ci, cm) {
+            if (st != SL_OK) break;
+            const char *cid = sl_json_str(cm, "id", "");
+            if (!json_has_string(signed_, cid)) {
+                snprintf(c->why, sizeof c->why, "commitment '%s' not signed: %s", cid,
+                         sl_json_str(cm, "zh", ""));
+                st = SL_ERR_APP_FORM;
+            }
+        }
+        json_t *sv;
+        json_array_foreach(signed_, ci, sv) {
+            if (st != SL_OK) break;
+            bool known = false;
+            size_t k;
+            json_array_foreach(json_object_get(m, "commitments"), k, cm)
+                if (json_is_string(sv) && strcmp(sl_json_str(cm, "id", ""), json_string_value(sv)) == 0)
+                    known = true;
+            if (!known) {
+                snprintf(c->why, sizeof c->why, "'%s' is not a commitment of this matter",
+                         json_is_string(sv) ? json_string_value(sv) : "?");
+                st = SL_ERR_APP_FORM;
+            }
+        }
+        if (st == SL_OK && json_array_size(signed_) > 0) {
+            char *list = json_dumps(signed_, JSON_COMPACT);
+            snprintf(signed_reason, sizeof signed_reason, "%s%scommitments signed: %s",
+                     reason ? reason : "", reason ? "; " : "", list ? list : "");
+            free(list);
+            reason = signed_reason;
         }
         if (st == SL_OK) st = fetch_and_decide(tx, c->g, c->a, &r, m);
         if (st == SL_OK) {

@@ -377,9 +377,12 @@ static const struct sl_schema s_text = { .type = SL_S_STRING, .min_len = 1, .max
 static const struct sl_schema s_verif = { .type = SL_S_STRING, .min_len = 1, .max_len = 128 };
 static const struct sl_schema s_verifs = { .type = SL_S_ARRAY, .items = &s_verif, .max_len = 8,
     .desc = "verification session ids, one per person who must authenticate (single use)" };
+static const struct sl_schema s_commits = { .type = SL_S_ARRAY, .items = &s_code, .max_len = 16,
+    .desc = "ids of the matter's commitments the applicant signs (all are required at submit)" };
 static const struct sl_field f_event[] = {
     { "reason", &s_text, false },
     { "verifications", &s_verifs, false },
+    { "commitments", &s_commits, false },
     { NULL, NULL, false },
 };
 static const struct sl_schema s_event = { .type = SL_S_OBJECT, .fields = f_event };

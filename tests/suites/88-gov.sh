@@ -160,7 +160,9 @@ run_suite() {
   sleep 0.5
   step "$H5" "$id" request_auth; check "$L: 001 request_auth" 200
   step "$H5" "$id" submit '{}'; check "$L: 001 submit without a verification refused" 403 application_auth
-  step "$H5" "$id" submit '{"verifications":["verif-001-buyer"]}'; check "$L: 001 submit with a verification" 200
+  step "$H5" "$id" submit '{"verifications":["verif-001-buyer-0"]}'; check "$L: 001 submit without the signed commitment refused" 422 application_form
+  step "$H5" "$id" submit '{"verifications":["verif-001-buyer-1"],"commitments":["truthful","frob"]}'; check "$L: 001 an unknown commitment refused" 422 application_form
+  step "$H5" "$id" submit '{"verifications":["verif-001-buyer"],"commitments":["truthful"]}'; check "$L: 001 submit with a verification and the signed commitment" 200
   jcheck "$L: 001 rules decide approve" '.state == "submitted" and .decision == "approve" and all(.explanation.rules[]; .result == "true")'
   jcheck "$L: 001 shared data read: property count, usage, region" '.explanation.rules[] | select(.id=="property") | .facts["shared.land_property.count"] == 1 and .facts["shared.land_property.region"] == "330302"'
   step "$H5" "$id" accept; check "$L: 001 the applicant cannot accept" 403 application_forbidden
@@ -179,6 +181,7 @@ run_suite() {
   step "$H5" "$id" collect; check "$L: 001 collected by the applicant" 200
   illegal_all "$L: 001" "$H5" "$id"
   req GET "/v1/applications/$id" "$H5"
+  jcheck "$L: 001 the signed commitment is in the timeline" '.timeline[2].reason == "commitments signed: [\"truthful\"]"'
   jcheck "$L: 001 timeline records every step with actor" '[.timeline[].event] == ["create","request_auth","submit","accept","review","approve","complete","collect"] and (.timeline[3].actor_kind == "staff") and (.timeline[4].actor_kind == "system")'
 
   # a verification is single-use
@@ -194,7 +197,7 @@ run_suite() {
   req POST /v1/applications "$H5" "{\"matter\":\"hj.goufang_qianru\",\"id_number\":\"$NOPROP\",\"form\":{\"reason\":\"购房落户（合同备案中）\"}}"
   id2=$(jq .id <<<"$BODY")
   step "$H5" "$id2" request_auth
-  step "$H5" "$id2" submit '{"verifications":["verif-001-noprop"]}'
+  step "$H5" "$id2" submit '{"verifications":["verif-001-noprop"],"commitments":["truthful"]}'
   jcheck "$L: no property: rules say review, property rule false with count 0" '.decision == "review" and (.explanation.rules[] | select(.id=="property") | .result == "false" and .facts["shared.land_property.count"] == 0)'
   step "$TC" "$id2" accept
   jcheck "$L: no property: in review after acceptance" '.state == "in_review" and ([.steps[].event] == ["accept","review"])'
@@ -210,7 +213,7 @@ run_suite() {
   # the same, returned for more information, resubmitted, approved with comment
   req POST /v1/applications "$H5" "{\"matter\":\"hj.goufang_qianru\",\"id_number\":\"$NOPROP\",\"form\":{\"reason\":\"再次申请\"}}"
   id4=$(jq .id <<<"$BODY")
-  step "$H5" "$id4" request_auth; step "$H5" "$id4" submit '{"verifications":["verif-001-noprop-2"]}'; step "$TC" "$id4" accept
+  step "$H5" "$id4" request_auth; step "$H5" "$id4" submit '{"verifications":["verif-001-noprop-2"],"commitments":["truthful"]}'; step "$TC" "$id4" accept
   req POST "/v1/applications/$id4/claim" "$TR"
   illegal_all "$L: review" "$TR" "$id4"
   step "$TR" "$id4" return '{}'; check "$L: return without a request refused" 422 application_form
@@ -224,13 +227,13 @@ run_suite() {
   # a third one left in review: overdue after its deadline (checked later)
   req POST /v1/applications "$TC" "{\"matter\":\"hj.goufang_qianru\",\"id_number\":\"$NOPROP\",\"channel\":\"window\",\"form\":{\"reason\":\"窗口代办\"}}"
   id3=$(jq .id <<<"$BODY")
-  step "$TC" "$id3" request_auth; step "$TC" "$id3" submit '{"verifications":["verif-001-noprop-3"]}'; step "$TC" "$id3" accept
+  step "$TC" "$id3" request_auth; step "$TC" "$id3" submit '{"verifications":["verif-001-noprop-3"],"commitments":["truthful"]}'; step "$TC" "$id3" accept
   jcheck "$L: window application by the clerk in review, not overdue yet" '.channel == "window" and .state == "in_review" and .overdue == false'
 
   # ---- a deceased person's number: refused
   req POST /v1/applications "$H5" "{\"matter\":\"hj.goufang_qianru\",\"id_number\":\"$DEAD\",\"form\":{\"reason\":\"落户\"}}"
   local idd; idd=$(jq .id <<<"$BODY")
-  step "$H5" "$idd" request_auth; step "$H5" "$idd" submit '{"verifications":["verif-dead"]}'
+  step "$H5" "$idd" request_auth; step "$H5" "$idd" submit '{"verifications":["verif-dead"],"commitments":["truthful"]}'
   jcheck "$L: deceased: rules refuse (alive false)" '.decision == "refuse" and (.explanation.rules[] | select(.id=="alive") | .result == "false" and .facts["applicant.status"] == "deceased")'
   step "$TC" "$idd" accept
   jcheck "$L: deceased: rejected with the rule the citizen can read" '.state == "rejected" and (.timeline[-1].reason | test("申请人户籍状态正常"))'
@@ -266,7 +269,7 @@ run_suite() {
   req POST /v1/applications "$WIN" "{\"matter\":\"bdc.buzheng\",\"id_number\":\"$OWNER\",\"form\":{\"loss_reason\":\"搬家时遗失\"}}"
   check "$L: 000 补证 created at the window" 201
   local ib; ib=$(jq .id <<<"$BODY")
-  step "$TC" "$ib" request_auth; step "$TC" "$ib" submit '{"verifications":["verif-000-owner"]}'
+  step "$TC" "$ib" request_auth; step "$TC" "$ib" submit '{"verifications":["verif-000-owner"],"commitments":["eid_risk"]}'
   jcheck "$L: 000 submitted; no auto-approval for this matter" '.state == "submitted" and .explanation.auto_approve_allowed == false'
   step "$TC" "$ib" accept; check "$L: 000 accepted" 200
   jcheck "$L: 000 on hold (遗失声明公告期)" '.state == "on_hold" and ([.steps[].event] == ["accept","hold"])'
