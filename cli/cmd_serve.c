@@ -421,7 +421,7 @@ int cmd_serve(int argc, char **argv)
 
     {
         char holder[64];
-        snprintf(holder, sizeof holder, "serve-%ld", (long)getpid());
+        sl__gov_holder(holder, sizeof holder);
         if (sl__gov_jobs_start(gov, holder, 30000, sl__http_gov_publish, h) != SL_OK)
             sl_log_warn("serve: the hold-release job did not start; holds are released on requests");
     }

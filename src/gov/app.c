@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "audit/audit.h"
@@ -626,6 +627,36 @@ sl_status sl__gov_app_get(struct sl__gov *g, const struct sl__gov_actor *a, int6
 
 /* ------------------------------------------------------------ steps */
 
+/* Adds to want every "shared.<source>.<field>" fact the rules read. */
+static void want_rule_facts(const json_t *node, json_t *want, int depth)
+{
+    if (depth > SL_RULES_DEPTH_MAX + 4) return;
+    if (json_is_array(node)) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(node, i, v) want_rule_facts(v, want, depth + 1);
+        return;
+    }
+    if (!json_is_object(node)) return;
+    const char *fact = json_string_value(json_object_get(node, "fact"));
+    if (fact && strncmp(fact, "shared.", 7) == 0) {
+        const char *src = fact + 7, *dot = strchr(src, '.');
+        if (dot && dot > src) {
+            char source[64];
+            snprintf(source, sizeof source, "%.*s", (int)(dot - src), src);
+            if (sl__shared_field_known(source, dot + 1)) {
+                json_t *arr = json_object_get(want, source);
+                if (!arr) json_object_set_new(want, source, arr = json_array());
+                if (!json_has_string(arr, dot + 1)) json_array_append_new(arr, json_string(dot + 1));
+            }
+        }
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)node, k, v)
+        if (json_is_object(v) || json_is_array(v)) want_rule_facts(v, want, depth + 1);
+}
+
 /* Shared data for the matter (only its fields), the applicant facts and the
  * rules' decision; the snapshot sealed into the row. */
 static sl_status fetch_and_decide(sl_tx *tx, struct sl__gov *g, const struct sl__gov_actor *a,
@@ -665,28 +696,7 @@ static sl_status fetch_and_decide(sl_tx *tx, struct sl__gov *g, const struct sl_
         json_array_foreach(json_object_get(rb, "fields"), j, f)
             if (!json_has_string(arr, json_string_value(f))) json_array_append(arr, f);
     }
-    const char *rules_text = NULL;
-    char *rt = json_dumps(json_object_get(m, "rules"), JSON_COMPACT);
-    rules_text = rt ? rt : "";
-    static const char *const srcs[] = { "land_property", "police_household", "civil_death",
-        "civil_marriage", "health_birth", "hrss_social_security", "ocao_returned_overseas",
-        "housing_fund", "police_criminal_record" };
-    for (size_t s = 0; s < SL_ARRAY_LEN(srcs); s++) {
-        char needle[64];
-        snprintf(needle, sizeof needle, "shared.%s.", srcs[s]);
-        const char *p = rules_text;
-        while ((p = strstr(p, needle)) != NULL) {
-            p += strlen(needle);
-            char field[48];
-            size_t k = 0;
-            while (p[k] && p[k] != '"' && k + 1 < sizeof field) { field[k] = p[k]; k++; }
-            field[k] = '\0';
-            json_t *arr = json_object_get(want, srcs[s]);
-            if (!arr) json_object_set_new(want, srcs[s], arr = json_array());
-            if (!json_has_string(arr, field)) json_array_append_new(arr, json_string(field));
-        }
-    }
-    free(rt);
+    want_rule_facts(json_object_get(m, "rules"), want, 0);
     /* the applicant's registry facts: status from death and household
      * registration, age from the ID number (registry: branch id) */
     static const char *const reg_srcs[][2] = { { "civil_death", "deceased" },
@@ -1270,6 +1280,14 @@ sl_status sl__gov_tick(struct sl__gov *g, const char *holder, int *released, jso
     if (entries && st == SL_OK) *entries = c.entries;
     else json_decref(c.entries);
     return st;
+}
+
+void sl__gov_holder(char *out, size_t cap)
+{
+    char host[128] = "host";
+    if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "host");
+    host[sizeof host - 1] = '\0';
+    snprintf(out, cap, "%s:%ld", host, (long)getpid());
 }
 
 void sl__gov_jobs_stop(struct sl__gov *g)

@@ -91,6 +91,8 @@ sl_status sl__gov_notices(struct sl__gov *g, json_t **out);
 sl_status sl__gov_tick(struct sl__gov *g, const char *holder, int *released,
                        json_t **entries);
 
+/* This process's lease holder name: "<hostname>:<pid>". */
+void      sl__gov_holder(char *out, size_t cap);
 /* Runs sl__gov_tick every period_ms (wall time) on its own thread until
  * sl__gov_free; every node may run it, the lease makes one do the work.
  * on_entries (may be NULL) receives the timeline rows the job added (the

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gov/app.h"
 #include "http/http_int.h"
@@ -68,7 +69,7 @@ static void maybe_tick(struct sl_req *r, bool force)
     int n = 0;
     json_t *entries = NULL;
     char holder[64];
-    snprintf(holder, sizeof holder, "node-%s", r->srv->node);
+    sl__gov_holder(holder, sizeof holder);
     if (sl__gov_tick(gov_of(r), holder, &n, &entries) == SL_OK && entries) publish(r, entries);
     json_decref(entries);
 }
@@ -255,7 +256,7 @@ static sl_status h_gov_jobs(struct sl_req *r)
     int n = 0;
     json_t *entries = NULL;
     char holder[64];
-    snprintf(holder, sizeof holder, "node-%s", r->srv->node);
+    sl__gov_holder(holder, sizeof holder);
     sl_status st = sl__gov_tick(gov_of(r), holder, &n, &entries);
     if (st != SL_OK) return st;
     publish(r, entries);
