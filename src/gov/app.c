@@ -1052,6 +1052,8 @@ sl_status sl__gov_app_claim(struct sl__gov *g, const struct sl__gov_actor *a, in
 
 struct queue_ctx {
     struct sl__gov *g;
+    const struct sl__gov_actor *a;
+    const char *action;
     int64_t hall;
     const char *matter, *state;
     bool overdue_only;
@@ -1082,7 +1084,15 @@ static sl_status queue_tx(sl_tx *tx, void *vctx)
         row_free(&r);
     }
     sl__rows_free(rs);
-    return SL_OK;
+    /* a list of personal data read: one audit record in the same tx */
+    char hall[24];
+    snprintf(hall, sizeof hall, "%lld", (long long)c->hall);
+    struct sl_audit_rec ar = {
+        .actor_kind = c->a->kind, .actor_id = c->a->id, .action = c->action,
+        .object_type = "hall", .object_id = hall, .purpose = c->matter, .outcome = "ok",
+        .request_id = c->a->request_id, .at_ms = sl__now_ms(),
+    };
+    return sl__audit_append(tx, c->g->keys, &ar, NULL);
 }
 
 static sl_status run_queue(struct queue_ctx *c, json_t **out)
@@ -1096,17 +1106,18 @@ static sl_status run_queue(struct queue_ctx *c, json_t **out)
     return SL_OK;
 }
 
-sl_status sl__gov_queue(struct sl__gov *g, int64_t hall_id, const char *matter, json_t **out)
+sl_status sl__gov_queue(struct sl__gov *g, const struct sl__gov_actor *a, const char *matter,
+                        json_t **out)
 {
-    struct queue_ctx c = { g, hall_id, matter, "in_review", false, NULL };
+    struct queue_ctx c = { g, a, "application.queue", a->hall_id, matter, "in_review", false, NULL };
     return run_queue(&c, out);
 }
 
-sl_status sl__gov_list(struct sl__gov *g, int64_t hall_id, const char *state, const char *matter,
-                       bool overdue_only, json_t **out)
+sl_status sl__gov_list(struct sl__gov *g, const struct sl__gov_actor *a, const char *state,
+                       const char *matter, bool overdue_only, json_t **out)
 {
     if (state && sl__app_state_parse(state) < 0) return SL_ERR_APP_FORM;
-    struct queue_ctx c = { g, hall_id, matter, state, overdue_only, NULL };
+    struct queue_ctx c = { g, a, "application.list", a->hall_id, matter, state, overdue_only, NULL };
     return run_queue(&c, out);
 }
 

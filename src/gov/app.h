@@ -71,13 +71,14 @@ sl_status sl__gov_app_event(struct sl__gov *g, const struct sl__gov_actor *a,
                             json_t **out, json_t **entries);
 /* Claims an in-review application for reviewer a. */
 sl_status sl__gov_app_claim(struct sl__gov *g, const struct sl__gov_actor *a, int64_t id);
-/* In-review applications of a hall (matter may be NULL), with overdue flag. */
-sl_status sl__gov_queue(struct sl__gov *g, int64_t hall_id, const char *matter,
+/* In-review applications of the actor's hall (matter may be NULL), with
+ * the overdue flag. Lists are audited (object: the hall). */
+sl_status sl__gov_queue(struct sl__gov *g, const struct sl__gov_actor *a, const char *matter,
                         json_t **out);
-/* Applications of a hall (newest first, at most 500), filtered by state
+/* Applications of the actor's hall (newest first, at most 500), filtered by state
  * and matter (NULL: any), optionally only the overdue ones (for staff). */
-sl_status sl__gov_list(struct sl__gov *g, int64_t hall_id, const char *state, const char *matter,
-                       bool overdue_only, json_t **out);
+sl_status sl__gov_list(struct sl__gov *g, const struct sl__gov_actor *a, const char *state,
+                       const char *matter, bool overdue_only, json_t **out);
 /* Receipt facts: serial, dates, statement (zh/en), the signed QR content. */
 sl_status sl__gov_receipt(struct sl__gov *g, const struct sl__gov_actor *a,
                           int64_t id, json_t **out);

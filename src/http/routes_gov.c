@@ -229,8 +229,11 @@ static sl_status h_review_queue(struct sl_req *r)
 {
     NEED_GOV(r);
     maybe_tick(r, false);
+    struct sl__gov_actor a;
+    actor_of(r, &a);
     json_t *out = NULL;
-    sl_status st = sl__gov_queue(gov_of(r), r->who.hall_id, sl__req_query(r, "matter"), &out);
+    sl_status st = sl__gov_queue(gov_of(r), &a, sl__req_query(r, "matter"), &out);
+    r->audited = true;
     if (st != SL_OK) return st;
     return sl__reply_json(r, 200, json_pack("{s:o}", "applications", out));
 }
@@ -240,9 +243,12 @@ static sl_status h_app_list(struct sl_req *r)
     NEED_GOV(r);
     maybe_tick(r, false);
     const char *ov = sl__req_query(r, "overdue");
+    struct sl__gov_actor a;
+    actor_of(r, &a);
     json_t *out = NULL;
-    sl_status st = sl__gov_list(gov_of(r), r->who.hall_id, sl__req_query(r, "state"),
+    sl_status st = sl__gov_list(gov_of(r), &a, sl__req_query(r, "state"),
                                 sl__req_query(r, "matter"), ov && strcmp(ov, "1") == 0, &out);
+    r->audited = true;
     if (st != SL_OK) {
         if (st == SL_ERR_APP_FORM) snprintf(r->detail, sizeof r->detail, "no such state");
         return st;
@@ -420,7 +426,7 @@ const struct sl_route sl__gov_routes[] = {
       "default", "application.step", &s_event, &s_obj,
       "take a step: request_auth submit accept review approve return reject resubmit complete "
       "collect withdraw", "applications" },
-    { "GET",  "/v1/review",        h_review_queue,  SL_ROLE_REVIEWER,          0, "default", NULL,
+    { "GET",  "/v1/review",        h_review_queue,  SL_ROLE_REVIEWER,          0, "default", "application.queue",
       NULL, &s_obj, "the review queue of my hall (?matter=), with overdue flags", "review" },
     { "POST", "/v1/gov/jobs/holds", h_gov_jobs,     SL_ROLE_ADMIN,             0, "default", NULL,
       NULL, &s_obj, "run the hold-release job now (it also runs by itself)", "admin" },

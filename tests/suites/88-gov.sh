@@ -331,7 +331,8 @@ run_suite() {
   if [ "$L" = sqlite ]; then sqlite3 "$DATA/shualian.db" "$sql" >"$tmp/audit.txt"
   else psql -qAt "$PG_URL" -c "$sql" >"$tmp/audit.txt"; fi
   grep -q "^application.shared_fetch 3303\*\*\*\*\*\*\*\*\*\*6615$" "$tmp/audit.txt" && grep -q "^application.read 3303" "$tmp/audit.txt" \
-    && grep -q "^application.release 3303" "$tmp/audit.txt" && ! grep -q "$BUYER" "$tmp/audit.txt" \
+    && grep -q "^application.release 3303" "$tmp/audit.txt" && grep -q "^application.queue -" "$tmp/audit.txt" \
+    && grep -q "^application.list -" "$tmp/audit.txt" && ! grep -q "$BUYER" "$tmp/audit.txt" \
     && ok "$L: creation, reads, shared-data fetches and steps audited with the ID masked" \
     || { bad "$L: audit records"; sort "$tmp/audit.txt" | uniq -c | head; }
 }
