@@ -197,7 +197,11 @@ run_suite() {
   req POST /v1/applications "$H5" "{\"matter\":\"hj.goufang_qianru\",\"id_number\":\"$NOPROP\",\"form\":{\"reason\":\"购房落户（合同备案中）\"}}"
   id2=$(jq .id <<<"$BODY")
   step "$H5" "$id2" request_auth
+  illegal_all "$L: awaiting" "$H5" "$id2"
   step "$H5" "$id2" submit '{"verifications":["verif-001-noprop"],"commitments":["truthful"]}'
+  illegal_all "$L: submitted" "$H5" "$id2"
+  step "$H5" "$id2" accept; check "$L: submitted: the applicant cannot accept" 403 application_forbidden
+  req GET "/v1/applications/$id2" "$H5"
   jcheck "$L: no property: rules say review, property rule false with count 0" '.decision == "review" and (.explanation.rules[] | select(.id=="property") | .result == "false" and .facts["shared.land_property.count"] == 0)'
   step "$TC" "$id2" accept
   jcheck "$L: no property: in review after acceptance" '.state == "in_review" and ([.steps[].event] == ["accept","review"])'
