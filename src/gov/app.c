@@ -141,7 +141,7 @@ static void day_str(sl_day d, char out[11])
 struct row {
     int64_t id, hall_id, version;
     char    serial[40], matter[64], channel[16], state[24], masked[SL_ID_MAX];
-    char    accepted[11], hold_end[11], deadline[11], claimed_by[64];
+    char    accepted[11], hold_end[11], deadline[11], claimed_by[64], opened_by[64];
     char   *form, *decision, *explain;
     uint8_t pidx[SL_CRYPTO_HASH_BYTES];
 };
@@ -332,7 +332,7 @@ sl_status sl__gov_matter_add(struct sl__gov *g, const struct sl__gov_actor *a, c
 
 #define ROW_COLS "id, hall_id, matter_version, serial, matter, channel, state, id_masked," \
                  " accepted_day, hold_end_day, deadline_day, claimed_by, form, decision," \
-                 " explain, person_idx"
+                 " explain, person_idx, opened_by"
 
 static void row_from(const sl_rows *rs, size_t i, struct row *r)
 {
@@ -355,6 +355,7 @@ static void row_from(const sl_rows *rs, size_t i, struct row *r)
     size_t n = 0;
     const void *p = sl__rows_blob(rs, i, 15, &n);
     if (p && n == sizeof r->pidx) memcpy(r->pidx, p, n);
+    cpy(r->opened_by, sizeof r->opened_by, sl__rows_text(rs, i, 16));
 }
 
 static sl_status row_load(sl_tx *tx, int64_t id, struct row *r)
@@ -372,10 +373,14 @@ static sl_status row_load(sl_tx *tx, int64_t id, struct row *r)
     return SL_OK;
 }
 
-/* Staff and devices see applications of their own hall; the system all. */
+/* Staff and devices see applications of their own hall; the system all.
+ * An applicant's device (phone, kiosk) sees only the applications it
+ * opened (until citizen sessions from branch id name the person). */
 static sl_status may_see(const struct sl__gov_actor *a, const struct row *r)
 {
     if (a->hall_id != 0 && r->hall_id != a->hall_id) return SL_ERR_APP_NOT_FOUND;
+    if (a->roles == (1u << SL_ACTOR_APPLICANT) && strcmp(r->opened_by, a->id) != 0)
+        return SL_ERR_APP_NOT_FOUND;
     return SL_OK;
 }
 
@@ -502,13 +507,13 @@ static sl_status create_tx(sl_tx *tx, void *vctx)
     sl_rows *rs = NULL;
     st = sl__tx_query(tx,
         "INSERT INTO gov_app (serial, matter, matter_version, channel, hall_id, state,"
-        " person_idx, id_sealed, id_masked, form, created_ms, updated_ms)"
-        " VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?) RETURNING id",
+        " person_idx, id_sealed, id_masked, form, opened_by, created_ms, updated_ms)"
+        " VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         SL_ARGS(SL_TEXT(serial), SL_TEXT(json_string_value(json_object_get(c->m, "code"))),
                 SL_INT(json_integer_value(json_object_get(c->m, "version"))),
                 SL_TEXT(c->channel), SL_INT(c->a->hall_id), SL_BLOB(pidx, sizeof pidx),
-                SL_BLOB(ct, ctn), SL_TEXT(masked), SL_TEXT(c->form_text), SL_INT(now),
-                SL_INT(now)), &rs);
+                SL_BLOB(ct, ctn), SL_TEXT(masked), SL_TEXT(c->form_text), SL_TEXT(c->a->id),
+                SL_INT(now), SL_INT(now)), &rs);
     sl__free(ct);
     if (st != SL_OK) return st;
     c->id = sl__rows_int(rs, 0, 0);

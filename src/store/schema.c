@@ -131,6 +131,7 @@ static const struct sl_migration migrations[] = {
       " hold_end_day {text},"
       " deadline_day {text},"
       " claimed_by {text},"
+      " opened_by {text} NOT NULL,"
       " created_ms {int} NOT NULL,"
       " updated_ms {int} NOT NULL);"
       "CREATE INDEX gov_app_person ON gov_app (person_idx);"
