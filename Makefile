@@ -60,6 +60,10 @@ LIBS     := -ljpeg -lpng16 -lz -ljansson -lsodium -lcrypto -lpthread -lm
 LIBS     += -lsqlite3 -lpq
 # the HTTP server (src/http)
 LIBS     += -lmicrohttpd
+# printables (src/print): PDF via cairo + pango, QR codes via libqrencode
+PRINT_PKGS := pangocairo libqrencode
+ALL_CFLAGS += $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PRINT_PKGS)))
+LIBS     += $(shell pkg-config --libs $(PRINT_PKGS))
 ifeq ($(XNNPACK),1)
   ALL_CFLAGS += -DSL_HAVE_XNNPACK=1
   LIBS     += -lXNNPACK -lpthreadpool
@@ -144,7 +148,7 @@ $(BUILD)/gen/calendar_data.o: $(BUILD)/gen/calendar_data.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # where the installed face calibration table is looked up (pipeline_calib.c)
-$(BUILD)/src/face/pipeline_calib.o $(BUILD)/cli/cmd_matters.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
+$(BUILD)/src/face/pipeline_calib.o $(BUILD)/cli/cmd_matters.o $(BUILD)/src/gov/app.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
 
 $(BUILD)/tests/unit/main.o: $(BUILD)/gen/tests.def
 $(BUILD)/tests/unit/%.o: ALL_CFLAGS += -I$(BUILD)/gen -Itests/unit
@@ -202,6 +206,8 @@ install: $(BUILD)/shualian $(BUILD)/libshualian.a $(BUILD)/libshualian.so
 	install -m 644 share/shualian/face-calib.json share/shualian/calendar-cn.txt $(DESTDIR)$(PREFIX)/share/shualian/
 	install -d $(DESTDIR)$(PREFIX)/share/shualian/matters
 	install -m 644 share/shualian/matters/*.json $(DESTDIR)$(PREFIX)/share/shualian/matters/
+	install -d $(DESTDIR)$(PREFIX)/share/shualian/exchange
+	install -m 644 share/shualian/exchange/*.json share/shualian/exchange/README.md $(DESTDIR)$(PREFIX)/share/shualian/exchange/
 	install -m 644 man/shualian.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	  -e 's|@LIBS@|$(LIBS)|g' scripts/shualian.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/shualian.pc
@@ -233,3 +239,10 @@ $(BUILD)/crypto-bench: $(BUILD)/bench/crypto_bench.o $(BUILD)/libshualian.a
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
 bench-crypto: $(BUILD)/crypto-bench
 	$(BUILD)/crypto-bench
+
+# Applications auto-approved per second over HTTP (SQLite, PostgreSQL) and
+# calendar arithmetic per second (bench/gov.sh; numbers in docs/matters.md).
+$(BUILD)/gov-cal-bench: $(BUILD)/bench/gov_cal_bench.o $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
+bench-gov: $(BUILD)/shualian $(BUILD)/gov-cal-bench
+	bench/gov.sh

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "acct/acct.h"
+#include "gov/app.h"
 #include "cli.h"
 #include "crypto/crypto.h"
 #include "http/http.h"
@@ -35,7 +36,7 @@
 #define MAX_RATES 16
 
 struct serve_cfg {
-    const char *listen, *db, *data, *keys, *suite, *models, *calib, *clock;
+    const char *listen, *db, *data, *keys, *suite, *models, *calib, *clock, *matters, *shared_data;
     bool demo, no_models, quiet;
     long threads, engines, engine_wait_ms, max_conns, per_ip, timeout_s, header_max,
          sse_hb_ms;
@@ -61,6 +62,8 @@ static const char serve_usage[] =
     "  --demo               create (once) a demo hall with users and devices;\n"
     "                       credentials in DATA/demo-credentials.json (0600)\n"
     "  --clock FILE         test clock: epoch ms or ISO-8601 UTC, re-read on change\n"
+    "  --matters DIR        service-matter catalogue (default share/shualian/matters)\n"
+    "  --shared-data DIR    shared-data files, <source>.json (default share/shualian/exchange)\n"
     "  --threads N          worker threads (default 2)\n"
     "  --engines N          face engine sessions (default = threads)\n"
     "  --engine-wait-ms N   wait for a free engine before 503 (default 5000)\n"
@@ -158,6 +161,8 @@ static int parse_args(struct serve_cfg *c, int argc, char **argv)
         { "--models", NULL, &c->models, NULL, 0, 0 },
         { "--calib", NULL, &c->calib, NULL, 0, 0 },
         { "--clock", NULL, &c->clock, NULL, 0, 0 },
+        { "--matters", NULL, &c->matters, NULL, 0, 0 },
+        { "--shared-data", NULL, &c->shared_data, NULL, 0, 0 },
         { "--demo", NULL, NULL, &c->demo, 0, 0 },
         { "--no-models", NULL, NULL, &c->no_models, 0, 0 },
         { "--quiet", NULL, NULL, &c->quiet, 0, 0 },
@@ -383,13 +388,23 @@ int cmd_serve(int argc, char **argv)
             engine = NULL;
         }
     }
+    struct sl__gov *gov = NULL;
+    {
+        char gerr[512] = "";
+        sl_status gst = sl__gov_open(store, keys, c.matters, c.shared_data, gerr, sizeof gerr, &gov);
+        if (gst != SL_OK) {
+            rc = sl_cli_fail(gst, "serve", "matters/shared data: %s",
+                             gerr[0] ? gerr : sl_status_str(gst));
+            goto out_engine;
+        }
+    }
     struct sl_http_opts ho = {
         .listen = c.listen, .threads = (unsigned)c.threads, .max_conns = (unsigned)c.max_conns,
         .per_ip_conns = (unsigned)c.per_ip, .timeout_s = (unsigned)c.timeout_s,
         .header_max = (size_t)c.header_max, .engines = (unsigned)c.engines,
         .engine_wait_ms = (unsigned)c.engine_wait_ms, .sse_heartbeat_ms = (unsigned)c.sse_hb_ms,
         .rates = c.rates, .n_rates = c.n_rates, .acct = acct, .engine = engine,
-        .access_log = !c.quiet,
+        .access_log = !c.quiet, .gov = gov,
     };
     sl_http *h = NULL;
     char err[256] = "";
@@ -413,13 +428,21 @@ int cmd_serve(int argc, char **argv)
            sl__store_kind_name(store));
     fflush(stdout);
 
+    {
+        char holder[64];
+        sl__gov_holder(holder, sizeof holder);
+        if (sl__gov_jobs_start(gov, holder, 30000, sl__http_gov_publish, h) != SL_OK)
+            sl_log_warn("serve: the hold-release job did not start; holds are released on requests");
+    }
     int sig = 0;
     sigwait(&sigs, &sig);
     sl_log_info("serve: %s: stopping (finishing in-flight requests)",
                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    sl__gov_jobs_stop(gov);
     sl__http_shutdown(h, 8000);
     rc = SL_EXIT_OK;
 out_engine:
+    sl__gov_free(gov);
     sl_face_engine_free(engine);
 out_store:
     sl__acct_free(acct);

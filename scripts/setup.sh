@@ -28,6 +28,7 @@ PKGS=(
   libxnnpack-dev libpthreadpool-dev     # fast NN backend
   libmicrohttpd-dev libsqlite3-dev libpq-dev postgresql
   libqrencode-dev libzbar-dev
+  libcairo2-dev libpango1.0-dev fonts-noto-cjk   # printables (src/print): PDF receipts, CJK text
   imagemagick                           # test images made at test time
   jq python3                            # test and bench scripts read JSON
   wrk                                   # make bench-serve: HTTP load generator

@@ -158,6 +158,19 @@ typedef enum sl_status {
 #define SL_ERR_EXCHANGE_FORMAT (SL_ERR_CORRUPT  | (160 << 8)) /* bad shared-data file*/
 #define SL_ERR_LICENCE_ID     (SL_ERR_INVALID   | (164 << 8)) /* bad GB/T 36904 id   */
 
+/* applications over HTTP (src/gov/app.c): gov details 168..171 */
+#define SL_ERR_APP_NOT_FOUND   (SL_ERR_NOT_FOUND | (168 << 8)) /* no such application */
+#define SL_ERR_APP_CHANNEL     (SL_ERR_INVALID   | (168 << 8)) /* matter not on channel*/
+#define SL_ERR_APP_FORM        (SL_ERR_INVALID   | (169 << 8)) /* form/reason missing  */
+#define SL_ERR_APP_AUTH        (SL_ERR_DENIED    | (168 << 8)) /* verification missing/used */
+#define SL_ERR_APP_CLAIMED     (SL_ERR_STATE     | (168 << 8)) /* another reviewer's   */
+#define SL_ERR_MATTER_VERSION  (SL_ERR_STATE     | (169 << 8)) /* version not newer    */
+#define SL_ERR_RECEIPT_INVALID (SL_ERR_INVALID   | (170 << 8)) /* receipt QR not ours  */
+
+/* printables (src/print): detail 248..249 of the web/print range */
+#define SL_ERR_PRINT_INPUT    (SL_ERR_INVALID   | (248 << 8)) /* bad text/photo/format */
+#define SL_ERR_PRINT_RENDER   (SL_ERR_INTERNAL  | (248 << 8)) /* cairo/QR render failed*/
+
 /* Extended codes: id (identity documents, registry), details 192..223. */
 #define SL_ERR_ID_TYPE        (SL_ERR_INVALID | (192 << 8)) /* unknown ID type     */
 #define SL_ERR_ID_LENGTH      (SL_ERR_INVALID | (193 << 8)) /* wrong length        */

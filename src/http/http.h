@@ -23,6 +23,7 @@
 
 typedef struct sl_acct sl_acct;
 typedef struct sl_face_engine sl_face_engine;
+struct sl__gov;
 
 /* One rate-limit class: a token bucket per client address and per device
  * (rate tokens/s, burst tokens). */
@@ -46,6 +47,7 @@ struct sl_http_opts {
     size_t      n_rates;
     sl_acct    *acct;           /* accounts (and through it store, keys)   */
     const sl_face_engine *engine; /* NULL: face routes answer 503           */
+    struct sl__gov *gov;        /* matters/applications; NULL: they answer 503 */
     bool        access_log;     /* JSON lines on stderr                    */
 };
 
@@ -61,6 +63,9 @@ uint16_t  sl__http_port(const sl_http *h);
  * grace_ms for in-flight requests, stop the threads. NULL ok. */
 void      sl__http_shutdown(sl_http *h, unsigned grace_ms);
 
+/* Publishes application timeline rows (from the gov hold-release job) to
+ * the applicants' event streams; ctx is the sl_http. */
+void      sl__http_gov_publish(void *ctx, json_t *entries);
 /* The OpenAPI 3.1 document generated from the route table (new ref). */
 json_t   *sl__http_openapi(void);
 

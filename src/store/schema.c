@@ -109,6 +109,56 @@ static const struct sl_migration migrations[] = {
       " key_hash {blob} NOT NULL,"
       " revoked {int} NOT NULL,"
       " created_ms {int} NOT NULL);" },
+    { 300, "gov_applications",
+      /* applications: the ID number only sealed (ad "gov_app|<serial>"),
+       * found by its blind index; the shared-data snapshot sealed too */
+      "CREATE TABLE gov_app ("
+      " id {id},"
+      " serial {text} NOT NULL UNIQUE,"
+      " matter {text} NOT NULL,"
+      " matter_version {int} NOT NULL,"
+      " channel {text} NOT NULL,"
+      " hall_id {int} NOT NULL,"
+      " state {text} NOT NULL,"
+      " person_idx {blob} NOT NULL,"
+      " id_sealed {blob} NOT NULL,"
+      " id_masked {text} NOT NULL,"
+      " form {text} NOT NULL,"
+      " shared_sealed {blob},"
+      " decision {text},"
+      " explain {text},"
+      " accepted_day {text},"
+      " hold_end_day {text},"
+      " deadline_day {text},"
+      " claimed_by {text},"
+      " opened_by {text} NOT NULL,"
+      " created_ms {int} NOT NULL,"
+      " updated_ms {int} NOT NULL);"
+      "CREATE INDEX gov_app_person ON gov_app (person_idx);"
+      "CREATE INDEX gov_app_queue ON gov_app (state, hall_id, matter);"
+      /* the timeline: every transition with actor, time and reason */
+      "CREATE TABLE gov_timeline ("
+      " id {id},"
+      " app_id {int} NOT NULL REFERENCES gov_app (id),"
+      " at_ms {int} NOT NULL,"
+      " actor_kind {text} NOT NULL,"
+      " actor_id {text} NOT NULL,"
+      " event {text} NOT NULL,"
+      " from_state {text} NOT NULL,"
+      " to_state {text} NOT NULL,"
+      " reason {text});"
+      "CREATE INDEX gov_timeline_app ON gov_timeline (app_id);" },
+    { 301, "gov_matter_versions",
+      /* matter versions added by an admin (validated exactly like the
+       * shipped files); shared by every node */
+      "CREATE TABLE gov_matter ("
+      " id {id},"
+      " code {text} NOT NULL,"
+      " version {int} NOT NULL,"
+      " body {text} NOT NULL,"
+      " added_by {text} NOT NULL,"
+      " created_ms {int} NOT NULL,"
+      " UNIQUE (code, version));" },
 };
 
 const struct sl_migration *sl__schema_list(size_t *n)
