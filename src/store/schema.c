@@ -109,6 +109,46 @@ static const struct sl_migration migrations[] = {
       " key_hash {blob} NOT NULL,"
       " revoked {int} NOT NULL,"
       " created_ms {int} NOT NULL);" },
+    /* hall (issue 13): the portrait library, watchlists, alarms, captures.
+     * Templates are sealed (ad "hall_template|<person>"); hall_change is
+     * the ordered change log every node's in-memory cache catches up on. */
+    { 400, "hall library",
+      "CREATE TABLE hall_person ("
+      " id {id},"
+      " hall_id {int} NOT NULL REFERENCES acct_hall (id),"
+      " label {text},"
+      " consent_ms {int} NOT NULL,"
+      " withdrawn_ms {int} NOT NULL,"
+      " created_ms {int} NOT NULL);"
+      "CREATE TABLE hall_template ("
+      " id {id},"
+      " person_id {int} NOT NULL REFERENCES hall_person (id),"
+      " sealed {blob} NOT NULL,"
+      " created_ms {int} NOT NULL);"
+      "CREATE INDEX hall_template_person ON hall_template (person_id);"
+      "CREATE TABLE hall_watch ("
+      " id {id},"
+      " hall_id {int} NOT NULL REFERENCES acct_hall (id),"
+      " reason {text} NOT NULL,"
+      " level {int} NOT NULL,"
+      " owner {text} NOT NULL,"
+      " expires_ms {int} NOT NULL,"
+      " sealed {blob},"
+      " deleted {int} NOT NULL,"
+      " created_ms {int} NOT NULL);"
+      "CREATE TABLE hall_alarm ("
+      " id {id},"
+      " hall_id {int} NOT NULL,"
+      " watch_id {int} NOT NULL,"
+      " score {real} NOT NULL,"
+      " at_ms {int} NOT NULL,"
+      " ack_by {text},"
+      " ack_ms {int});"
+      "CREATE TABLE hall_change ("
+      " id {id},"
+      " kind {text} NOT NULL,"
+      " ref_id {int} NOT NULL,"
+      " at_ms {int} NOT NULL);" },
 };
 
 const struct sl_migration *sl__schema_list(size_t *n)

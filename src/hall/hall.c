@@ -1,0 +1,641 @@
+/*
+ * hall.c -- the portrait library, watchlists and alarms over the store,
+ * with a per-node in-memory cache kept current from hall_change (hall.h).
+ */
+#include "hall/hall.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+
+/* ============================ The cache ================================= */
+
+struct vec {
+    int64_t id;          /* person or watchlist entry                      */
+    int64_t hall;
+    int64_t expires_ms;  /* watchlist entries                              */
+    int     level;       /* watchlist: level; persons: photos held         */
+    float   v[SL_HALL_DIM];
+};
+
+struct vset {
+    struct vec *a;
+    size_t      n, cap;
+};
+
+static struct {
+    pthread_mutex_t mu;
+    int64_t         seen;       /* last hall_change id applied             */
+    struct vset     persons, watch;
+    sl_hall_alarm_fn hook;
+    void           *hook_ctx;
+} C = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static struct vec *vset_find(struct vset *s, int64_t id)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->a[i].id == id)
+            return &s->a[i];
+    return NULL;
+}
+
+static void vset_remove(struct vset *s, int64_t id)
+{
+    struct vec *e = vset_find(s, id);
+    if (e) {
+        *e = s->a[s->n - 1];
+        s->n--;
+    }
+}
+
+static sl_status vset_put(struct vset *s, const struct vec *v)
+{
+    struct vec *e = vset_find(s, v->id);
+    if (!e) {
+        if (s->n == s->cap) {
+            size_t nc = s->cap ? s->cap * 2 : 64;
+            struct vec *na = sl__malloc(nc * sizeof *na);
+            if (!na)
+                return SL_ERR_NOMEM;
+            if (s->n)
+                memcpy(na, s->a, s->n * sizeof *na);
+            sl__free(s->a);
+            s->a = na;
+            s->cap = nc;
+        }
+        e = &s->a[s->n++];
+    }
+    *e = *v;
+    return SL_OK;
+}
+
+void sl__hall_cache_reset(void)
+{
+    pthread_mutex_lock(&C.mu);
+    sl__free(C.persons.a);
+    sl__free(C.watch.a);
+    memset(&C.persons, 0, sizeof C.persons);
+    memset(&C.watch, 0, sizeof C.watch);
+    C.seen = 0;
+    pthread_mutex_unlock(&C.mu);
+}
+
+size_t sl__hall_cached_persons(void)
+{
+    pthread_mutex_lock(&C.mu);
+    size_t n = C.persons.n;
+    pthread_mutex_unlock(&C.mu);
+    return n;
+}
+
+size_t sl__hall_cached_watch(void)
+{
+    pthread_mutex_lock(&C.mu);
+    size_t n = C.watch.n;
+    pthread_mutex_unlock(&C.mu);
+    return n;
+}
+
+void sl__hall_on_alarm(sl_hall_alarm_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&C.mu);
+    C.hook = fn;
+    C.hook_ctx = ctx;
+    pthread_mutex_unlock(&C.mu);
+}
+
+static void normalise(float *v)
+{
+    double ss = 0;
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        ss += (double)v[i] * v[i];
+    float inv = ss > 0 ? (float)(1.0 / sqrt(ss)) : 0.0f;
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        v[i] *= inv;
+}
+
+static double dot(const float *a, const float *b)
+{
+    float s = 0;
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* ============================ Sealing =================================== */
+
+static void ad_for(char *ad, size_t cap, const char *table, int64_t id)
+{
+    snprintf(ad, cap, "%s|%lld|template", table, (long long)id);
+}
+
+static sl_status seal_emb(const sl_keyring *k, const char *table, int64_t id,
+                          const float *emb, uint8_t **ct, size_t *ctn)
+{
+    char ad[64];
+    ad_for(ad, sizeof ad, table, id);
+    return sl__seal(k, ad, strlen(ad), emb, SL_HALL_DIM * sizeof(float), ct, ctn);
+}
+
+static sl_status open_emb(const sl_keyring *k, const char *table, int64_t id,
+                          const void *ct, size_t ctn, float *emb)
+{
+    char ad[64];
+    ad_for(ad, sizeof ad, table, id);
+    uint8_t *pt = NULL;
+    size_t n = 0;
+    sl_status st = sl__open(k, ad, strlen(ad), ct, ctn, &pt, &n);
+    if (st != SL_OK)
+        return st;
+    if (n != SL_HALL_DIM * sizeof(float)) {
+        sl__free(pt);
+        return SL_ERR_CORRUPT;
+    }
+    memcpy(emb, pt, n);
+    memset(pt, 0, n);
+    sl__free(pt);
+    return SL_OK;
+}
+
+/* ============================ Sync ====================================== */
+
+static sl_status change(sl_tx *tx, const char *kind, int64_t ref)
+{
+    return sl__tx_exec(tx, "INSERT INTO hall_change (kind, ref_id, at_ms) VALUES (?, ?, ?)",
+                       SL_ARGS(SL_TEXT(kind), SL_INT(ref), SL_INT(sl__now_ms())), NULL);
+}
+
+/* Reloads one person into the cache (or drops them). Caller holds C.mu. */
+static sl_status load_person(sl_tx *tx, const sl_keyring *k, int64_t id)
+{
+    sl_rows *rows = NULL;
+    sl_status st = sl__tx_query(tx,
+        "SELECT p.hall_id, t.sealed FROM hall_person p JOIN hall_template t"
+        " ON t.person_id = p.id WHERE p.id = ? AND p.withdrawn_ms = 0 ORDER BY t.id",
+        SL_ARGS(SL_INT(id)), &rows);
+    if (st != SL_OK)
+        return st;
+    size_t n = sl__rows_count(rows);
+    if (n == 0) {
+        vset_remove(&C.persons, id);
+        sl__rows_free(rows);
+        return SL_OK;
+    }
+    struct vec v = { .id = id, .hall = sl__rows_int(rows, 0, 0), .level = (int)n };
+    float e[SL_HALL_DIM];
+    for (size_t i = 0; i < n && st == SL_OK; i++) {
+        size_t bn = 0;
+        const void *b = sl__rows_blob(rows, i, 1, &bn);
+        st = open_emb(k, "hall_template", id, b, bn, e);
+        for (int j = 0; j < SL_HALL_DIM && st == SL_OK; j++)
+            v.v[j] += e[j];
+    }
+    sl__rows_free(rows);
+    if (st != SL_OK)
+        return st;
+    normalise(v.v);   /* the L2-normalised mean */
+    return vset_put(&C.persons, &v);
+}
+
+static sl_status load_watch(sl_tx *tx, const sl_keyring *k, int64_t id)
+{
+    sl_rows *rows = NULL;
+    sl_status st = sl__tx_query(tx,
+        "SELECT hall_id, level, expires_ms, sealed FROM hall_watch"
+        " WHERE id = ? AND deleted = 0 AND sealed IS NOT NULL",
+        SL_ARGS(SL_INT(id)), &rows);
+    if (st != SL_OK)
+        return st;
+    if (sl__rows_count(rows) == 0) {
+        vset_remove(&C.watch, id);
+        sl__rows_free(rows);
+        return SL_OK;
+    }
+    struct vec v = { .id = id, .hall = sl__rows_int(rows, 0, 0),
+                     .level = (int)sl__rows_int(rows, 0, 1),
+                     .expires_ms = sl__rows_int(rows, 0, 2) };
+    size_t bn = 0;
+    const void *b = sl__rows_blob(rows, 0, 3, &bn);
+    st = open_emb(k, "hall_watch", id, b, bn, v.v);
+    sl__rows_free(rows);
+    return st == SL_OK ? vset_put(&C.watch, &v) : st;
+}
+
+struct sync_ctx {
+    const sl_keyring *k;
+};
+
+static sl_status sync_tx(sl_tx *tx, void *vctx)
+{
+    struct sync_ctx *c = vctx;
+    for (;;) {
+        sl_rows *rows = NULL;
+        sl_status st = sl__tx_query(tx,
+            "SELECT id, kind, ref_id FROM hall_change WHERE id > ? ORDER BY id LIMIT 4096",
+            SL_ARGS(SL_INT(C.seen)), &rows);
+        if (st != SL_OK)
+            return st;
+        size_t n = sl__rows_count(rows);
+        for (size_t i = 0; i < n && st == SL_OK; i++) {
+            const char *kind = sl__rows_text(rows, i, 1);
+            int64_t ref = sl__rows_int(rows, i, 2);
+            if (strcmp(kind, "person") == 0)
+                st = load_person(tx, c->k, ref);
+            else if (strcmp(kind, "watch") == 0)
+                st = load_watch(tx, c->k, ref);
+            if (st == SL_OK)
+                C.seen = sl__rows_int(rows, i, 0);
+        }
+        sl__rows_free(rows);
+        if (st != SL_OK || n < 4096)
+            return st;
+    }
+}
+
+sl_status sl__hall_sync(sl_store *s, const sl_keyring *k)
+{
+    struct sync_ctx c = { k };
+    pthread_mutex_lock(&C.mu);
+    int64_t before = C.seen;
+    sl_status st = sl__store_run(s, sync_tx, &c);
+    if (st == SL_OK && before == 0 && C.seen > 0)
+        sl_log_info("hall: cache loaded: %zu persons, %zu watchlist entries",
+                C.persons.n, C.watch.n);
+    pthread_mutex_unlock(&C.mu);
+    return st;
+}
+
+/* ============================ Library =================================== */
+
+static sl_status audit(sl_tx *tx, const sl_keyring *k, const struct sl_audit_rec *au,
+                       const char *otype, int64_t oid)
+{
+    if (!au)
+        return SL_OK;
+    struct sl_audit_rec r = *au;
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)oid);
+    r.object_type = otype;
+    r.object_id = id;
+    if (!r.at_ms)
+        r.at_ms = sl__now_ms();
+    return sl__audit_append(tx, k, &r, NULL);
+}
+
+struct enrol_ctx {
+    const sl_keyring *k;
+    int64_t hall;
+    const float *emb;
+    const char *label;
+    const struct sl_audit_rec *au;
+    int64_t person;
+};
+
+static sl_status enrol_tx(sl_tx *tx, void *vctx)
+{
+    struct enrol_ctx *c = vctx;
+    int64_t now = sl__now_ms();
+    sl_status st = sl__tx_query_int(tx,
+        "INSERT INTO hall_person (hall_id, label, consent_ms, withdrawn_ms, created_ms)"
+        " VALUES (?, ?, ?, 0, ?) RETURNING id",
+        SL_ARGS(SL_INT(c->hall), SL_TEXT(c->label), SL_INT(now), SL_INT(now)), &c->person);
+    if (st != SL_OK)
+        return st;
+    uint8_t *ct = NULL;
+    size_t ctn = 0;
+    st = seal_emb(c->k, "hall_template", c->person, c->emb, &ct, &ctn);
+    if (st != SL_OK)
+        return st;
+    st = sl__tx_exec(tx, "INSERT INTO hall_template (person_id, sealed, created_ms) VALUES (?, ?, ?)",
+                     SL_ARGS(SL_INT(c->person), SL_BLOB(ct, ctn), SL_INT(now)), NULL);
+    sl__free(ct);
+    if (st == SL_OK)
+        st = change(tx, "person", c->person);
+    if (st == SL_OK)
+        st = audit(tx, c->k, c->au, "person", c->person);
+    return st;
+}
+
+sl_status sl__hall_enrol(sl_store *s, const sl_keyring *k, int64_t hall,
+                         const float emb[SL_HALL_DIM], const char *label,
+                         const struct sl_audit_rec *au, int64_t *person)
+{
+    struct enrol_ctx c = { k, hall, emb, label, au, 0 };
+    sl_status st = sl__store_run(s, enrol_tx, &c);
+    if (st != SL_OK)
+        return st;
+    *person = c.person;
+    return sl__hall_sync(s, k);
+}
+
+struct photo_ctx {
+    const sl_keyring *k;
+    int64_t hall, person;
+    const float *emb;
+    const struct sl_audit_rec *au;
+    bool added;
+    int count;
+};
+
+static sl_status photo_tx(sl_tx *tx, void *vctx)
+{
+    struct photo_ctx *c = vctx;
+    c->added = false;
+    c->count = 0;
+    sl_rows *rows = NULL;
+    sl_status st = sl__tx_query(tx,
+        "SELECT t.sealed FROM hall_person p JOIN hall_template t ON t.person_id = p.id"
+        " WHERE p.id = ? AND p.hall_id = ? AND p.withdrawn_ms = 0",
+        SL_ARGS(SL_INT(c->person), SL_INT(c->hall)), &rows);
+    if (st != SL_OK)
+        return st;
+    size_t n = sl__rows_count(rows);
+    bool near_dup = false;
+    float e[SL_HALL_DIM];
+    for (size_t i = 0; i < n && st == SL_OK; i++) {
+        size_t bn = 0;
+        const void *b = sl__rows_blob(rows, i, 0, &bn);
+        st = open_emb(c->k, "hall_template", c->person, b, bn, e);
+        if (st == SL_OK && dot(e, c->emb) > 0.95)
+            near_dup = true;   /* differs too little to add anything */
+    }
+    sl__rows_free(rows);
+    if (st != SL_OK)
+        return st;
+    if (n == 0)
+        return SL_ERR_HALL_PERSON;
+    c->count = (int)n;
+    if (near_dup || n >= SL_HALL_MAX_PHOTOS)
+        return SL_OK;
+    uint8_t *ct = NULL;
+    size_t ctn = 0;
+    st = seal_emb(c->k, "hall_template", c->person, c->emb, &ct, &ctn);
+    if (st != SL_OK)
+        return st;
+    st = sl__tx_exec(tx, "INSERT INTO hall_template (person_id, sealed, created_ms) VALUES (?, ?, ?)",
+                     SL_ARGS(SL_INT(c->person), SL_BLOB(ct, ctn), SL_INT(sl__now_ms())), NULL);
+    sl__free(ct);
+    if (st == SL_OK)
+        st = change(tx, "person", c->person);
+    if (st == SL_OK)
+        st = audit(tx, c->k, c->au, "person", c->person);
+    c->added = st == SL_OK;
+    c->count += c->added;
+    return st;
+}
+
+sl_status sl__hall_add_photo(sl_store *s, const sl_keyring *k, int64_t hall,
+                             int64_t person, const float emb[SL_HALL_DIM],
+                             const struct sl_audit_rec *au, bool *added, int *count)
+{
+    struct photo_ctx c = { k, hall, person, emb, au, false, 0 };
+    sl_status st = sl__store_run(s, photo_tx, &c);
+    if (st != SL_OK)
+        return st;
+    *added = c.added;
+    *count = c.count;
+    return sl__hall_sync(s, k);
+}
+
+struct withdraw_ctx {
+    const sl_keyring *k;
+    int64_t hall, person;
+    const struct sl_audit_rec *au;
+    int64_t removed;
+};
+
+static sl_status withdraw_tx(sl_tx *tx, void *vctx)
+{
+    struct withdraw_ctx *c = vctx;
+    int64_t ch = 0;
+    sl_status st = sl__tx_exec(tx,
+        "UPDATE hall_person SET withdrawn_ms = ? WHERE id = ? AND hall_id = ? AND withdrawn_ms = 0",
+        SL_ARGS(SL_INT(sl__now_ms()), SL_INT(c->person), SL_INT(c->hall)), &ch);
+    if (st != SL_OK)
+        return st;
+    if (ch == 0)
+        return SL_ERR_HALL_PERSON;
+    st = sl__tx_exec(tx, "DELETE FROM hall_template WHERE person_id = ?",
+                     SL_ARGS(SL_INT(c->person)), &c->removed);
+    if (st == SL_OK)
+        st = change(tx, "person", c->person);
+    if (st == SL_OK)
+        st = audit(tx, c->k, c->au, "person", c->person);
+    return st;
+}
+
+sl_status sl__hall_withdraw(sl_store *s, const sl_keyring *k, int64_t hall,
+                            int64_t person, const struct sl_audit_rec *au,
+                            int64_t *removed)
+{
+    struct withdraw_ctx c = { k, hall, person, au, 0 };
+    sl_status st = sl__store_run(s, withdraw_tx, &c);
+    if (st != SL_OK)
+        return st;
+    pthread_mutex_lock(&C.mu);
+    vset_remove(&C.persons, person);   /* at once, before any sync */
+    pthread_mutex_unlock(&C.mu);
+    if (removed)
+        *removed = c.removed;
+    return sl__hall_sync(s, k);
+}
+
+sl_status sl__hall_search(sl_store *s, const sl_keyring *k, int64_t hall,
+                          const float emb[SL_HALL_DIM], struct sl_hall_cand *out,
+                          size_t cap, size_t *n)
+{
+    sl_status st = sl__hall_sync(s, k);
+    if (st != SL_OK)
+        return st;
+    *n = 0;
+    pthread_mutex_lock(&C.mu);
+    for (size_t i = 0; i < C.persons.n; i++) {
+        const struct vec *v = &C.persons.a[i];
+        if (v->hall != hall)
+            continue;
+        double sc = dot(v->v, emb);
+        size_t at = *n;
+        while (at > 0 && out[at - 1].score < sc)
+            at--;
+        if (at >= cap)
+            continue;
+        size_t last = *n < cap ? *n : cap - 1;
+        memmove(&out[at + 1], &out[at], (last - at) * sizeof *out);
+        out[at] = (struct sl_hall_cand){ v->id, sc, v->level };
+        if (*n < cap)
+            (*n)++;
+    }
+    pthread_mutex_unlock(&C.mu);
+    return SL_OK;
+}
+
+/* ============================ Watchlists ================================ */
+
+struct watch_ctx {
+    const sl_keyring *k;
+    int64_t hall;
+    const float *emb;
+    const char *reason, *owner;
+    int level;
+    int64_t expires_ms;
+    const struct sl_audit_rec *au;
+    int64_t entry;
+};
+
+static sl_status watch_add_tx(sl_tx *tx, void *vctx)
+{
+    struct watch_ctx *c = vctx;
+    sl_status st = sl__tx_query_int(tx,
+        "INSERT INTO hall_watch (hall_id, reason, level, owner, expires_ms, deleted, created_ms)"
+        " VALUES (?, ?, ?, ?, ?, 0, ?) RETURNING id",
+        SL_ARGS(SL_INT(c->hall), SL_TEXT(c->reason), SL_INT(c->level), SL_TEXT(c->owner),
+                SL_INT(c->expires_ms), SL_INT(sl__now_ms())), &c->entry);
+    if (st != SL_OK)
+        return st;
+    uint8_t *ct = NULL;
+    size_t ctn = 0;
+    st = seal_emb(c->k, "hall_watch", c->entry, c->emb, &ct, &ctn);
+    if (st != SL_OK)
+        return st;
+    st = sl__tx_exec(tx, "UPDATE hall_watch SET sealed = ? WHERE id = ?",
+                     SL_ARGS(SL_BLOB(ct, ctn), SL_INT(c->entry)), NULL);
+    sl__free(ct);
+    if (st == SL_OK)
+        st = change(tx, "watch", c->entry);
+    if (st == SL_OK)
+        st = audit(tx, c->k, c->au, "watch_entry", c->entry);
+    return st;
+}
+
+sl_status sl__hall_watch_add(sl_store *s, const sl_keyring *k, int64_t hall,
+                             const float emb[SL_HALL_DIM], const char *reason,
+                             int level, const char *owner, int64_t expires_ms,
+                             const struct sl_audit_rec *au, int64_t *entry)
+{
+    struct watch_ctx c = { k, hall, emb, reason, owner, level, expires_ms, au, 0 };
+    sl_status st = sl__store_run(s, watch_add_tx, &c);
+    if (st != SL_OK)
+        return st;
+    *entry = c.entry;
+    return sl__hall_sync(s, k);
+}
+
+static sl_status watch_del_tx(sl_tx *tx, void *vctx)
+{
+    struct watch_ctx *c = vctx;
+    int64_t ch = 0;
+    sl_status st = sl__tx_exec(tx,
+        "UPDATE hall_watch SET deleted = 1, sealed = NULL WHERE id = ? AND hall_id = ? AND deleted = 0",
+        SL_ARGS(SL_INT(c->entry), SL_INT(c->hall)), &ch);
+    if (st != SL_OK)
+        return st;
+    if (ch == 0)
+        return SL_ERR_HALL_WATCH;
+    st = change(tx, "watch", c->entry);
+    if (st == SL_OK)
+        st = audit(tx, c->k, c->au, "watch_entry", c->entry);
+    return st;
+}
+
+sl_status sl__hall_watch_delete(sl_store *s, const sl_keyring *k, int64_t hall,
+                                int64_t entry, const struct sl_audit_rec *au)
+{
+    struct watch_ctx c = { .k = k, .hall = hall, .au = au, .entry = entry };
+    sl_status st = sl__store_run(s, watch_del_tx, &c);
+    return st == SL_OK ? sl__hall_sync(s, k) : st;
+}
+
+struct alarm_ctx {
+    int64_t hall;
+    int64_t now;
+    struct sl_hall_hit *hits;
+    size_t n;
+};
+
+static sl_status alarm_tx(sl_tx *tx, void *vctx)
+{
+    struct alarm_ctx *c = vctx;
+    for (size_t i = 0; i < c->n; i++) {
+        sl_status st = sl__tx_query_int(tx,
+            "INSERT INTO hall_alarm (hall_id, watch_id, score, at_ms) VALUES (?, ?, ?, ?) RETURNING id",
+            SL_ARGS(SL_INT(c->hall), SL_INT(c->hits[i].entry), SL_REAL(c->hits[i].score),
+                    SL_INT(c->now)), &c->hits[i].alarm);
+        if (st != SL_OK)
+            return st;
+    }
+    return SL_OK;
+}
+
+#define HITS_MAX 16
+
+sl_status sl__hall_check_capture(sl_store *s, const sl_keyring *k, int64_t hall,
+                                 const float emb[SL_HALL_DIM], int64_t now_ms,
+                                 struct sl_hall_hit *hits, size_t cap, size_t *n)
+{
+    if (n)
+        *n = 0;
+    sl_status st = sl__hall_sync(s, k);
+    if (st != SL_OK)
+        return st;
+    struct sl_hall_hit found[HITS_MAX];
+    size_t nf = 0;
+    pthread_mutex_lock(&C.mu);
+    for (size_t i = 0; i < C.watch.n; i++) {   /* exact: every entry */
+        const struct vec *v = &C.watch.a[i];
+        if (v->hall != hall || v->expires_ms <= now_ms)
+            continue;
+        double sc = dot(v->v, emb);
+        if (sc >= SL_HALL_WATCH_THRESHOLD && nf < HITS_MAX)
+            found[nf++] = (struct sl_hall_hit){ 0, v->id, v->level, sc };
+    }
+    sl_hall_alarm_fn hook = C.hook;
+    void *hctx = C.hook_ctx;
+    pthread_mutex_unlock(&C.mu);
+    if (nf == 0)
+        return SL_OK;
+    struct alarm_ctx ac = { hall, now_ms, found, nf };
+    st = sl__store_run(s, alarm_tx, &ac);
+    if (st != SL_OK)
+        return st;
+    for (size_t i = 0; i < nf; i++) {
+        if (hook)
+            hook(hctx, hall, &found[i]);
+        if (hits && i < cap)
+            hits[i] = found[i];
+    }
+    if (n)
+        *n = nf < cap ? nf : cap;
+    return SL_OK;
+}
+
+struct ack_ctx {
+    const sl_keyring *k;
+    int64_t hall, alarm;
+    const char *who;
+    const struct sl_audit_rec *au;
+};
+
+static sl_status ack_tx(sl_tx *tx, void *vctx)
+{
+    struct ack_ctx *c = vctx;
+    int64_t ch = 0;
+    sl_status st = sl__tx_exec(tx,
+        "UPDATE hall_alarm SET ack_by = ?, ack_ms = ? WHERE id = ? AND hall_id = ? AND ack_ms IS NULL",
+        SL_ARGS(SL_TEXT(c->who), SL_INT(sl__now_ms()), SL_INT(c->alarm), SL_INT(c->hall)), &ch);
+    if (st != SL_OK)
+        return st;
+    if (ch == 0)
+        return SL_ERR_HALL_WATCH;
+    return audit(tx, c->k, c->au, "alarm", c->alarm);
+}
+
+sl_status sl__hall_alarm_ack(sl_store *s, int64_t hall, int64_t alarm,
+                             const char *who, const sl_keyring *k,
+                             const struct sl_audit_rec *au)
+{
+    struct ack_ctx c = { k, hall, alarm, who, au };
+    return sl__store_run(s, ack_tx, &c);
+}

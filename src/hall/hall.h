@@ -1,0 +1,109 @@
+/*
+ * hall.h -- the hall's portrait library (1:N), watchlists and alarms
+ * (issue 13). Module decision: src/hall/, its routes in
+ * src/http/routes_hall.c.
+ *
+ * The store is the system of record: persons, their sealed templates
+ * (several photos each; a person is scored by the L2-normalised mean of
+ * their embeddings, the individual ones kept so the mean can be rebuilt),
+ * watchlist entries (sealed templates), alarms. Every change appends a row
+ * to hall_change in the same transaction; each node's in-memory cache
+ * (means and watchlist vectors) is a cache of the store that catches up
+ * by reading hall_change past the last id it applied (sl__hall_sync), so
+ * a change made on another node is seen by the next request here.
+ *
+ * Thread safety: all functions may be called from any thread.
+ */
+#ifndef SL_HALL_H
+#define SL_HALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit/audit.h"
+#include "base/base.h"
+#include "store/store.h"
+
+typedef struct sl_keyring sl_keyring;
+
+#define SL_HALL_DIM          512
+#define SL_HALL_MAX_PHOTOS   5        /* photos kept per person            */
+/* Open-set identification threshold (cosine against the fused mean).
+ * Conservative: above the 1:1 table's far:1e-4 point (0.4089, docs/face.md);
+ * per-photo-count values are not yet measured (docs/hall.md). */
+#define SL_HALL_IDENT_THRESHOLD 0.45
+/* Watchlist hit threshold (exact scan of every active entry). */
+#define SL_HALL_WATCH_THRESHOLD 0.45
+
+/* Catches this node's cache up with the store (every change since the
+ * last one applied). Cheap when nothing changed: one indexed query. */
+sl_status sl__hall_sync(sl_store *s, const sl_keyring *k);
+/* Persons / active watchlist entries in the cache (all halls). */
+size_t    sl__hall_cached_persons(void);
+size_t    sl__hall_cached_watch(void);
+
+/* Enrols a new person in hall with one embedding (L2-normalised) and
+ * recorded consent; au (may be NULL) is appended in the same transaction
+ * with object_id set to the person. */
+sl_status sl__hall_enrol(sl_store *s, const sl_keyring *k, int64_t hall,
+                         const float emb[SL_HALL_DIM], const char *label,
+                         const struct sl_audit_rec *au, int64_t *person);
+/* Adds a photo to a person (dropped when SL_HALL_MAX_PHOTOS are held or it
+ * is nearly identical to a stored one: *added false). *count gets the
+ * templates held. SL_ERR_HALL_PERSON if absent/withdrawn/other hall. */
+sl_status sl__hall_add_photo(sl_store *s, const sl_keyring *k, int64_t hall,
+                             int64_t person, const float emb[SL_HALL_DIM],
+                             const struct sl_audit_rec *au, bool *added, int *count);
+/* Consent withdrawn: deletes the person's templates from the store and
+ * this node's cache at once (other nodes at their next sync). */
+sl_status sl__hall_withdraw(sl_store *s, const sl_keyring *k, int64_t hall,
+                            int64_t person, const struct sl_audit_rec *au,
+                            int64_t *removed);
+
+struct sl_hall_cand {
+    int64_t person;
+    double  score;
+    int     photos;
+};
+/* Exact 1:N search of hall's library (cache): the top cap candidates by
+ * score, descending. Syncs first. */
+sl_status sl__hall_search(sl_store *s, const sl_keyring *k, int64_t hall,
+                          const float emb[SL_HALL_DIM], struct sl_hall_cand *out,
+                          size_t cap, size_t *n);
+
+/* ---- watchlists ---- */
+sl_status sl__hall_watch_add(sl_store *s, const sl_keyring *k, int64_t hall,
+                             const float emb[SL_HALL_DIM], const char *reason,
+                             int level, const char *owner, int64_t expires_ms,
+                             const struct sl_audit_rec *au, int64_t *entry);
+sl_status sl__hall_watch_delete(sl_store *s, const sl_keyring *k, int64_t hall,
+                                int64_t entry, const struct sl_audit_rec *au);
+
+struct sl_hall_hit {
+    int64_t alarm;
+    int64_t entry;
+    int     level;
+    double  score;
+};
+/* Called with each new alarm (e.g. to push it to event streams). */
+typedef void (*sl_hall_alarm_fn)(void *ctx, int64_t hall, const struct sl_hall_hit *h);
+void      sl__hall_on_alarm(sl_hall_alarm_fn fn, void *ctx);
+/* Checks one capture against every active (unexpired) watchlist entry of
+ * hall, EXACTLY (a full scan, never an approximate index). Each hit at or
+ * above SL_HALL_WATCH_THRESHOLD is stored as an alarm and reported to the
+ * alarm hook; a hit never refuses anyone by itself. hits may be NULL. For
+ * every module that processes a capture (identify, verification, kiosk
+ * login). */
+sl_status sl__hall_check_capture(sl_store *s, const sl_keyring *k, int64_t hall,
+                                 const float emb[SL_HALL_DIM], int64_t now_ms,
+                                 struct sl_hall_hit *hits, size_t cap, size_t *n);
+/* Acknowledges an alarm of hall by who; au appended in the same tx. */
+sl_status sl__hall_alarm_ack(sl_store *s, int64_t hall, int64_t alarm,
+                             const char *who, const sl_keyring *k,
+                             const struct sl_audit_rec *au);
+
+/* For unit tests and benchmarks: drop the cache (next sync rebuilds). */
+void      sl__hall_cache_reset(void);
+
+#endif

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Black-box tests of the hall's portrait library (issue 13) over HTTP, on
+# SQLite and on a throwaway PostgreSQL (lib-pg.sh), with faces from
+# ../shared/faces (skipped visibly when absent): enrol with consent (and
+# refused without), identify the same person from another photo, "unknown"
+# for a stranger, consent withdrawal removes them at once, watchlist hit ->
+# alarm on a live SSE stream -> acknowledged -> audited, expired entries
+# ignored, search by image audited and refused to roles without the right,
+# and two nodes sharing one PostgreSQL (enrol on A -> identified on B;
+# watchlist entry on B -> alarm on A; B's connections killed -> catches up).
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-pg.sh"
+for t in curl jq base64; do
+  command -v $t >/dev/null || { echo "skip hall: $t absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
+done
+M=${SL_MODELS:-models}
+F=${SL_FACES:-../shared/faces}/dev
+if [ ! -f "$M/fr_feature.onnx" ] || [ ! -d "$F/Aaron_Peirsol" ]; then
+  echo "skip hall: face models ($M) or faces ($F) absent"
+  echo "0 passed, 0 failed, 1 skipped"; exit 0
+fi
+
+T0=1796382000000
+set_clock() { echo "$1" >"$tmp/clock.new" && mv "$tmp/clock.new" "$tmp/clock"; }
+PIDS=()
+start_node() {   # $1 label, $2 db url (empty: sqlite), $3 "demo" or "", [$4 data dir]; sets B
+  local label=$1 db=$2
+  DATA=${4:-$tmp/$label}   # nodes of one deployment share the keyring (data dir)
+  cat >"$tmp/$label.json" <<JSON
+{ "threads": 2, "engines": 1, "engine_wait_ms": 10000, "timeout_s": 5, "sse_heartbeat_ms": 200,
+  "rate": { "default": { "per_s": 1000, "burst": 100000 },
+            "engine":  { "per_s": 1000, "burst": 100000 },
+            "login":   { "per_s": 100, "burst": 1000 } } }
+JSON
+  local args=(serve --config "$tmp/$label.json" --listen 127.0.0.1:0 --data "$DATA"
+              --clock "$tmp/clock" --models "$M")
+  [ "$3" = demo ] && args+=(--demo)
+  [ -n "$db" ] && args+=(--db "$db")
+  $S "${args[@]}" >"$tmp/$label.out" 2>"$tmp/$label.err" &
+  SRV_PID=$!
+  PIDS+=($SRV_PID)
+  for _ in $(seq 1 200); do
+    grep -q '"listening"' "$tmp/$label.out" 2>/dev/null && break
+    kill -0 $SRV_PID 2>/dev/null || break
+    sleep 0.1
+  done
+  local port
+  port=$(jq -r 'select(.port).port' "$tmp/$label.out" 2>/dev/null)
+  B=http://127.0.0.1:$port
+  [ -n "$port" ] && [ "$port" != null ]
+}
+stop_nodes() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; PIDS=(); }
+req() {   # METHOD PATH AUTH [BODYFILE] -> ST, BODY (against $B)
+  local m=$1 p=$2 a=$3 body=${4-}
+  local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$m" -m 60)
+  [ -n "$a" ] && args+=(-H "Authorization: $a")
+  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "@$body")
+  ST=$(curl "${args[@]}" "$B$p")
+  BODY=$(cat "$tmp/body")
+}
+code() { jq -r '.code // empty' <<<"$BODY" 2>/dev/null; }
+check() {
+  local c; c=$(code)
+  if [ "$ST" = "$2" ] && { [ -z "${3-}" ] || [ "$c" = "$3" ]; }; then ok "$1"
+  else bad "$1 (status $ST code '$c', want $2 ${3-})"; echo "$BODY" | head -c 400; echo; fi
+}
+login() {
+  local u p
+  u=$(jq -r ".users.$1.username" "$CRED"); p=$(jq -r ".users.$1.password" "$CRED")
+  curl -s -m 20 "$B/v1/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$u\",\"password\":\"$p\"}" | jq -r '.token // empty'
+}
+dev() { echo "Device $(jq -r ".devices.$1.id" "$CRED"):$(jq -r ".devices.$1.key" "$CRED")"; }
+# body files: img NAME FILE [extra jq object]
+img() {
+  local extra=${3:-'{}'}
+  base64 -w0 "$F/$2" | jq -Rs --argjson x "$extra" '{image: .} + $x' >"$tmp/$1.json"
+}
+img enrol   Aaron_Peirsol/1.jpg '{"consent":{"face":true},"label":"visitor"}'
+img noconsent Aaron_Peirsol/1.jpg '{"consent":{"face":false}}'
+img same    Aaron_Peirsol/2.jpg
+img same3   Aaron_Peirsol/3.jpg
+img stranger Adam_Sandler/1.jpg
+img watch   Abel_Pacheco/1.jpg '{"reason":"test entry","level":2}'
+img watchexp Aaron_Sorkin/1.jpg "{\"reason\":\"expired\",\"expires_ms\":$((T0 + 1000))}"
+img watched Abel_Pacheco/2.jpg
+img watchedexp Aaron_Sorkin/2.jpg
+img search  Aaron_Peirsol/2.jpg '{"purpose":"case 2026-17: lost child enquiry"}'
+img other   Abdullah_Gul/1.jpg '{"consent":{"face":true}}'
+img other2  Abdullah_Gul/12.jpg
+
+run_suite() {   # $1 label; the node is $B with credentials $CRED
+  local L=$1 H TA TC TR TU W
+  H=$(jq -r .hall "$CRED")
+  TA="Bearer $(login admin)"; TC="Bearer $(login clerk)"; TR="Bearer $(login reviewer)"; TU="Bearer $(login auditor)"
+  W=$(dev window)
+
+  req POST /v1/halls/$H/library "$W" "$tmp/noconsent.json"; check "$L: enrol without consent refused" 403 hall_consent
+  req POST /v1/halls/$H/library "$W" "$tmp/enrol.json"; check "$L: enrol after consent" 201
+  local P; P=$(jq -r .person_id <<<"$BODY")
+  jq -e '.templates == 1' <<<"$BODY" >/dev/null && ok "$L: enrol answers templates" || bad "$L: enrol body $BODY"
+  req POST /v1/halls/$((H + 1000))/library "$W" "$tmp/enrol.json"; check "$L: another hall's library refused" 403 hall_other
+  req POST /v1/halls/$H/library "$(dev kiosk)" "$tmp/enrol.json"; check "$L: kiosk may not enrol" 403 http_forbidden
+
+  req POST /v1/halls/$H/identify "$TC" "$tmp/same.json"; check "$L: identify" 200
+  jq -e --argjson p "$P" '.decision == "match" and .candidates[0].person_id == $p and (.reasons|type=="array")' <<<"$BODY" >/dev/null \
+    && ok "$L: same person from another photo is proposed ($(jq -c .candidates[0].score <<<"$BODY"))" || bad "$L: identify $BODY"
+  req POST /v1/halls/$H/identify "$TC" "$tmp/stranger.json"; check "$L: identify stranger" 200
+  jq -e '.decision == "unknown" and .candidates == [] and (.reasons|length) > 0' <<<"$BODY" >/dev/null \
+    && ok "$L: a stranger is unknown" || bad "$L: stranger $BODY"
+
+  req POST /v1/halls/$H/library/$P/photos "$W" "$tmp/same3.json"; check "$L: second photo" 200
+  jq -e '.templates == 2 and .added' <<<"$BODY" >/dev/null && ok "$L: second photo kept (mean of 2)" || bad "$L: photo $BODY"
+
+  # search by image: role-restricted, purpose audited
+  req POST /v1/halls/$H/search "$TC" "$tmp/search.json"; check "$L: clerk may not search by image" 403 http_forbidden
+  req POST /v1/halls/$H/search "$TR" "$tmp/search.json"; check "$L: reviewer searches by image" 200
+  jq -e --argjson p "$P" '.candidates[0].person_id == $p' <<<"$BODY" >/dev/null && ok "$L: search finds the person" || bad "$L: search $BODY"
+  req GET "/v1/audit?action=hall.search" "$TU"
+  jq -e '[.. | objects | select(.purpose? == "case 2026-17: lost child enquiry")] | length >= 1' <<<"$BODY" >/dev/null \
+    && ok "$L: search audited with its purpose" || bad "$L: search audit $(head -c 300 <<<"$BODY")"
+
+  # watchlist: hit -> alarm on a live SSE stream -> ack -> audited
+  req POST /v1/halls/$H/watchlist "$TC" "$tmp/watch.json"; check "$L: clerk may not add watchlist entries" 403 http_forbidden
+  req POST /v1/halls/$H/watchlist "$TA" "$tmp/watch.json"; check "$L: watchlist entry added" 201
+  local E; E=$(jq -r .entry_id <<<"$BODY")
+  req POST /v1/halls/$H/watchlist "$TA" "$tmp/watchexp.json"; check "$L: expiring entry added" 201
+  set_clock $((T0 + 5000))
+  curl -s -N -m 8 -H "Authorization: $TC" "$B/v1/halls/$H/alarms/events" >"$tmp/sse.$L" &
+  local SSE=$!
+  sleep 0.5
+  local t0 t1
+  t0=$(date +%s%N)
+  req POST /v1/halls/$H/identify "$W" "$tmp/watched.json"; check "$L: capture of a watched person" 200
+  jq -e '.decision == "unknown"' <<<"$BODY" >/dev/null && ok "$L: a watchlist hit refuses nobody (identify answers as usual)" || bad "$L: watched $BODY"
+  local A=
+  for _ in $(seq 1 50); do
+    A=$(grep '^data:' "$tmp/sse.$L" | head -1 | sed 's/^data: //' | jq -r .alarm_id 2>/dev/null)
+    [ -n "$A" ] && break; sleep 0.05
+  done
+  t1=$(date +%s%N)
+  [ -n "$A" ] && [ $(( (t1 - t0) / 1000000 )) -lt 1000 ] \
+    && ok "$L: alarm on the SSE stream within 1 s ($(( (t1 - t0) / 1000000 )) ms)" || bad "$L: no alarm event: $(cat "$tmp/sse.$L" | head -c 300)"
+  grep -q "\"entry_id\": *$E" "$tmp/sse.$L" && ok "$L: alarm names the entry" || bad "$L: alarm entry"
+  local nalarm; nalarm=$(grep -c '^event: alarm' "$tmp/sse.$L")
+  req POST /v1/halls/$H/identify "$W" "$tmp/watchedexp.json"
+  sleep 0.5
+  [ "$(grep -c '^event: alarm' "$tmp/sse.$L")" = "$nalarm" ] && ok "$L: expired entry ignored" || bad "$L: expired entry raised an alarm"
+  req POST /v1/halls/$H/identify "$W" "$tmp/stranger.json"
+  sleep 0.3
+  [ "$(grep -c '^event: alarm' "$tmp/sse.$L")" = "$nalarm" ] && ok "$L: no alarm below threshold" || bad "$L: stranger raised an alarm"
+  kill $SSE 2>/dev/null; wait $SSE 2>/dev/null
+  req POST /v1/halls/$H/alarms/$A/ack "$(dev kiosk)"; check "$L: a kiosk may not acknowledge" 403 http_forbidden
+  req POST /v1/halls/$H/alarms/$A/ack "$TC"; check "$L: alarm acknowledged" 200
+  req POST /v1/halls/$H/alarms/$A/ack "$TC"; check "$L: second acknowledgement refused" 404 hall_watch
+  req GET "/v1/audit?action=hall.alarm_ack" "$TU"
+  jq -e --arg a "$A" '[.. | objects | select(.object_id? == $a)] | length >= 1' <<<"$BODY" >/dev/null \
+    && ok "$L: acknowledgement audited" || bad "$L: ack audit $(head -c 300 <<<"$BODY")"
+  req GET "/v1/audit?action=hall.alarm_watch" "$TU"
+  jq -e '[.. | objects | select(.action? == "hall.alarm_watch")] | length >= 1' <<<"$BODY" >/dev/null \
+    && ok "$L: who watched the alarms is audited" || bad "$L: watch audit $(head -c 300 <<<"$BODY")"
+  req DELETE /v1/halls/$H/watchlist/$E "$TA"; check "$L: watchlist entry deleted" 200
+
+  # consent withdrawal: gone from results at once
+  req POST /v1/halls/$H/library/$P/withdraw "$TC"; check "$L: consent withdrawn" 200
+  jq -e '.templates_deleted == 2' <<<"$BODY" >/dev/null && ok "$L: both templates deleted" || bad "$L: withdraw $BODY"
+  req POST /v1/halls/$H/identify "$TC" "$tmp/same.json"
+  jq -e --argjson p "$P" '.decision == "unknown" and ([.candidates[].person_id] | index($p) == null)' <<<"$BODY" >/dev/null \
+    && ok "$L: withdrawn person no longer identified" || bad "$L: after withdraw $BODY"
+  req POST /v1/halls/$H/library/$P/withdraw "$TC"; check "$L: withdrawing twice" 404 hall_person
+}
+
+trap 'stop_nodes; rm -rf "$tmp"' EXIT
+set_clock $T0
+if start_node sqlite "" demo; then
+  CRED=$tmp/sqlite/demo-credentials.json
+  run_suite sqlite
+else bad "sqlite: server did not start"; cat "$tmp/sqlite.err" | tail -5; fi
+stop_nodes
+
+if pg_start; then
+  trap 'stop_nodes; pg_stop; rm -rf "$tmp"' EXIT
+  if start_node pgA "$PG_URL" demo; then
+    BA=$B; CRED=$tmp/pgA/demo-credentials.json
+    run_suite pg
+    if start_node pgB "$PG_URL" "" "$tmp/pgA"; then
+      BB=$B
+      H=$(jq -r .hall "$CRED")
+      B=$BA; TA="Bearer $(login admin)"; TC="Bearer $(login clerk)"
+      B=$BB; req POST /v1/halls/$H/identify "$TC" "$tmp/other2.json"   # B's cache loaded
+      B=$BA; req POST /v1/halls/$H/library "$TC" "$tmp/other.json"; check "two nodes: enrol on A" 201
+      P2=$(jq -r .person_id <<<"$BODY")
+      B=$BB; req POST /v1/halls/$H/identify "$TC" "$tmp/other2.json"
+      jq -e --argjson p "$P2" '.decision == "match" and .candidates[0].person_id == $p' <<<"$BODY" >/dev/null \
+        && ok "two nodes: enrolled on A, identified on B at once" || bad "two nodes: B $BODY"
+      # watchlist entry on B -> alarm on A
+      B=$BA
+      curl -s -N -m 8 -H "Authorization: $TC" "$BA/v1/halls/$H/alarms/events" >"$tmp/sse.AB" &
+      SSE=$!
+      B=$BB; req POST /v1/halls/$H/watchlist "$TA" "$tmp/watch.json"; check "two nodes: watchlist entry on B" 201
+      sleep 0.3
+      B=$BA; req POST /v1/halls/$H/identify "$(dev window)" "$tmp/watched.json"
+      sleep 0.5
+      grep -q '^event: alarm' "$tmp/sse.AB" && ok "two nodes: entry added on B raises an alarm on A" || bad "two nodes: no alarm on A"
+      kill $SSE 2>/dev/null; wait $SSE 2>/dev/null
+      # B's database connections killed; a change on A; B catches up
+      pg_as "$PG_BIN/psql" -h "$PG_DIR" -p "$PG_PORT" -U postgres -Atq -c \
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'" >/dev/null \
+        && ok "two nodes: database connections killed" || bad "two nodes: psql failed"
+      B=$BA; req POST /v1/halls/$H/library/$P2/withdraw "$TC"
+      [ "$ST" = 200 ] || { sleep 0.5; req POST /v1/halls/$H/library/$P2/withdraw "$TC"; }
+      check "two nodes: withdrawal on A after the kill" 200
+      B=$BB; req POST /v1/halls/$H/identify "$TC" "$tmp/other2.json"
+      [ "$ST" = 200 ] || { sleep 0.5; req POST /v1/halls/$H/identify "$TC" "$tmp/other2.json"; }
+      jq -e '.decision == "unknown"' <<<"$BODY" >/dev/null \
+        && ok "two nodes: B reconnects and catches up (withdrawn person gone)" || bad "two nodes: B after kill $ST $BODY"
+    else bad "pg: node B did not start"; tail -5 "$tmp/pgB.err"; fi
+  else bad "pg: server did not start"; tail -5 "$tmp/pgA.err"; fi
+  stop_nodes
+else
+  skip=$((skip + 1)); echo "skip pg: $PG_SKIP"
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ]
