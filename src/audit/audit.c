@@ -259,7 +259,9 @@ static bool blob32(const sl_rows *r, size_t i, size_t c, uint8_t out[HASH])
 static sl_status load_row(const sl_keyring *k, const sl_rows *r, size_t i, struct vrow *v)
 {
     v->seq = sl__rows_int(r, i, 0);
-    bool shapes = blob32(r, i, 12, v->prev) & blob32(r, i, 13, v->hash);
+    bool prev_ok = blob32(r, i, 12, v->prev);     /* both always copied */
+    bool hash_ok = blob32(r, i, 13, v->hash);
+    bool shapes = prev_ok && hash_ok;
     size_t pn = 0;
     const uint8_t *pidx = sl__rows_blob(r, i, 8, &pn);
     struct sl_audit_rec rec = {
@@ -325,10 +327,12 @@ static bool judge(struct walk *w, const struct vrow *p, const struct vrow *nx)
     if (p->mac_ok && link) {
         while (w->next_cp < w->n_cp && w->cp_seq[w->next_cp] < p->seq)
             w->next_cp++;
-        if (w->next_cp < w->n_cp && w->cp_seq[w->next_cp] == p->seq &&
-            memcmp(w->cp_hash[w->next_cp], p->hash, HASH) != 0) {
-            damage(rep, p->seq, "edited", "differs from its signed checkpoint (chain rewritten)");
-            return false;
+        for (; w->next_cp < w->n_cp && w->cp_seq[w->next_cp] == p->seq; w->next_cp++) {
+            if (memcmp(w->cp_hash[w->next_cp], p->hash, HASH) != 0) {
+                damage(rep, p->seq, "edited",
+                       "differs from its checkpoint or anchor (chain rewritten)");
+                return false;
+            }
         }
         memcpy(w->expect_prev, p->hash, HASH);
         memcpy(w->last_hash, p->hash, HASH);
@@ -350,20 +354,15 @@ static bool judge(struct walk *w, const struct vrow *p, const struct vrow *nx)
 }
 
 /* Loads the checkpoints and checks their signatures. */
-static sl_status load_checkpoints(sl_store *s, const sl_keyring *k, struct sl_audit_report *rep,
+static sl_status load_checkpoints(sl_tx *tx, const sl_keyring *k, struct sl_audit_report *rep,
                                   int64_t **seqs, uint8_t (**hashes)[HASH], size_t *n)
 {
     *seqs = NULL;
     *hashes = NULL;
     *n = 0;
-    sl_tx *tx;
-    sl_status st = sl__tx_begin(s, &tx);
-    if (st != SL_OK)
-        return st;
     sl_rows *r = NULL;
-    st = sl__tx_query(tx, "SELECT seq, hash, at_ms, sig FROM audit_checkpoint ORDER BY seq",
-                      NULL, 0, &r);
-    sl__tx_rollback(tx);
+    sl_status st = sl__tx_query(tx, "SELECT seq, hash, at_ms, sig FROM audit_checkpoint ORDER BY seq",
+                                NULL, 0, &r);
     if (st != SL_OK)
         return st;
     size_t cnt = sl__rows_count(r);
@@ -396,9 +395,35 @@ static sl_status load_checkpoints(sl_store *s, const sl_keyring *k, struct sl_au
     return SL_OK;
 }
 
-sl_status sl__audit_verify(sl_store *s, const sl_keyring *k, int64_t expect_min,
+/* Adds the anchor's (seq, hash) to the sorted checkpoint arrays. */
+static sl_status add_anchor(const struct sl_audit_anchor *a, int64_t **seqs,
+                            uint8_t (**hashes)[HASH], size_t *n)
+{
+    int64_t *ns = sl__realloc(*seqs, (*n + 1) * sizeof(**seqs));
+    if (!ns)
+        return SL_ERR_NOMEM;
+    *seqs = ns;
+    uint8_t (*nh)[HASH] = sl__realloc(*hashes, (*n + 1) * sizeof(**hashes));
+    if (!nh)
+        return SL_ERR_NOMEM;
+    *hashes = nh;
+    size_t i = *n;
+    while (i > 0 && ns[i - 1] > a->seq) {
+        ns[i] = ns[i - 1];
+        memcpy(nh[i], nh[i - 1], HASH);
+        i--;
+    }
+    ns[i] = a->seq;
+    memcpy(nh[i], a->hash, HASH);
+    (*n)++;
+    return SL_OK;
+}
+
+sl_status sl__audit_verify(sl_store *s, const sl_keyring *k,
+                           const struct sl_audit_anchor *anchor,
                            struct sl_audit_report *rep)
 {
+    int64_t expect_min = anchor ? anchor->seq : 0;
     memset(rep, 0, sizeof(*rep));
     rep->ok = true;
     struct walk w = { .rep = rep, .expect_seq = 1 };
@@ -406,8 +431,12 @@ sl_status sl__audit_verify(sl_store *s, const sl_keyring *k, int64_t expect_min,
     uint8_t (*cph)[HASH] = NULL;
     size_t ncp = 0;
     struct head h = { 0 };
+    /* One snapshot for the head, what lies beyond it and the checkpoints:
+     * appends running meanwhile change all three together. The records
+     * are then read up to that head, in batches (later appends are not
+     * looked at). */
     sl_tx *tx;
-    sl_status st = sl__tx_begin(s, &tx);
+    sl_status st = sl__tx_begin_read(s, &tx);
     if (st == SL_OK) {
         st = head_read(tx, &h);
         if (st == SL_ERR_AUDIT_BROKEN) {
@@ -417,10 +446,18 @@ sl_status sl__audit_verify(sl_store *s, const sl_keyring *k, int64_t expect_min,
             h.seq = -1;                       /* judged at the end */
             st = SL_OK;
         }
+        int64_t beyond = 0;
+        if (st == SL_OK && h.seq >= 0)
+            st = sl__tx_query_int(tx, "SELECT COALESCE(MIN(seq), 0) FROM audit_log WHERE seq > ?",
+                                  SL_ARGS(SL_INT(h.seq)), &beyond);
+        if (st == SL_OK && beyond > 0)
+            damage(rep, beyond, "inserted", "a record beyond the head");
+        if (st == SL_OK)
+            st = load_checkpoints(tx, k, rep, &cps, &cph, &ncp);
         sl__tx_rollback(tx);                 /* never write while verifying */
     }
-    if (st == SL_OK)
-        st = load_checkpoints(s, k, rep, &cps, &cph, &ncp);
+    if (st == SL_OK && anchor && anchor->has_hash && anchor->seq > 0)
+        st = add_anchor(anchor, &cps, &cph, &ncp);
     w.cp_seq = cps;
     w.cp_hash = (const uint8_t (*)[HASH])cph;
     w.n_cp = ncp;
@@ -431,14 +468,15 @@ sl_status sl__audit_verify(sl_store *s, const sl_keyring *k, int64_t expect_min,
     bool have_pend = false, go = true;
     int64_t after = 0;
     char sql[256];
-    snprintf(sql, sizeof(sql), "SELECT %s FROM audit_log WHERE seq > ? ORDER BY seq LIMIT %d",
-             rec_cols, BATCH);
+    snprintf(sql, sizeof(sql), "SELECT %s FROM audit_log WHERE seq > ? AND seq <= ? "
+             "ORDER BY seq LIMIT %d", rec_cols, BATCH);
+    int64_t bound = h.seq >= 0 ? h.seq : INT64_MAX;
     while (st == SL_OK && go) {
         sl_rows *r = NULL;
-        st = sl__tx_begin(s, &tx);
+        st = sl__tx_begin_read(s, &tx);
         if (st != SL_OK)
             break;
-        st = sl__tx_query(tx, sql, SL_ARGS(SL_INT(after)), &r);
+        st = sl__tx_query(tx, sql, SL_ARGS(SL_INT(after), SL_INT(bound)), &r);
         sl__tx_rollback(tx);
         if (st != SL_OK)
             break;
@@ -471,9 +509,9 @@ sl_status sl__audit_verify(sl_store *s, const sl_keyring *k, int64_t expect_min,
         else if (last > 0 && memcmp(h.hash, w.last_hash, HASH) != 0)
             damage(rep, last, "edited", "the head's hash differs from the last record's");
         if (ncp && cps[ncp - 1] > last)
-            damage(rep, last + 1, "truncated", "a signed checkpoint names records that are not there");
+            damage(rep, last + 1, "truncated", "a checkpoint names records that are not there");
         if (expect_min > last)
-            damage(rep, last + 1, "truncated", "fewer records than expected");
+            damage(rep, last + 1, "truncated", "fewer records than the anchor names");
     }
     sl__free(cps);
     sl__free(cph);

@@ -52,7 +52,8 @@
  * logged (info level: seq, hash, signature in hex) so that a copy exists
  * outside the database; rolling back the head row, the tail of the log and
  * the checkpoints together is detectable only against such an outside
- * copy (`audit verify --expect N`). See docs/audit.md.
+ * copy (`audit verify --expect N:HASH` with a logged checkpoint). See
+ * docs/audit.md.
  *
  * ======================== Verification ==================================
  * sl__audit_verify walks the records in order and reports the first damage
@@ -63,8 +64,8 @@
  *   inserted   a record that the chain goes around (the next record links
  *              to the one before it), or one beyond the head
  *   reordered  records are in another order than they were written
- *   truncated  the head, a checkpoint or --expect names records that are
- *              not there
+ *   truncated  the head, a checkpoint or the outside anchor names records
+ *              that are not there
  *   checkpoint a checkpoint's signature or hash is wrong
  */
 #ifndef SL_AUDIT_H
@@ -125,11 +126,21 @@ struct sl_audit_report {
     char    detail[192];    /* one line for people                          */
 };
 
-/* Verifies the whole chain and every checkpoint. expect_min (0 = none) is
- * a record number known from outside (a logged checkpoint): fewer records
- * are reported as "truncated". Returns SL_OK when the check ran (look at
- * rep->ok), or a store/crypto error when it could not run. */
-sl_status sl__audit_verify(sl_store *s, const sl_keyring *k, int64_t expect_min,
+/* What is known about the chain from outside the database: a record
+ * number that must exist (the newest logged checkpoint, or a count) and,
+ * with has_hash, that record's hash (the logged "hash=..."). */
+struct sl_audit_anchor {
+    int64_t seq;
+    bool    has_hash;
+    uint8_t hash[SL_CRYPTO_HASH_BYTES];
+};
+
+/* Verifies the whole chain, every checkpoint and the anchor (may be NULL).
+ * A missing anchored record is "truncated"; a different hash there is
+ * "edited" (the chain was rewritten). Returns SL_OK when the check ran
+ * (look at rep->ok), or a store/crypto error when it could not run. */
+sl_status sl__audit_verify(sl_store *s, const sl_keyring *k,
+                           const struct sl_audit_anchor *anchor,
                            struct sl_audit_report *rep);
 
 /* Query filters for GET /v1/audit. All optional (NULL / 0). */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,6 +96,77 @@ SL_TEST(store, roundtrip)
                                     SL_ARGS(SL_INT(0)), &cnt), SL_OK);
     SL_CHECK_EQ(t, cnt, SL_ARRAY_LEN(nasty));
     sl__tx_rollback(tx);
+    sl_t_fx_done(&f, s);
+}
+
+SL_TEST(store, sqlite_file_mode)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    if (f.pg) {
+        sl_t_skip(t, "SQLite only");
+    } else {
+        struct stat sb;
+        SL_CHECK(t, stat(f.url + 7, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+    }
+    sl_t_fx_done(&f, s);
+}
+
+SL_TEST(store, pool_exhausted)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    sl__store_close(s);
+    struct sl_store_opts o = { .max_conns = 1, .busy_timeout_ms = 200 };
+    s = NULL;
+    SL_CHECK_EQ(t, sl__store_open(f.url, &o, &s), SL_OK);
+    sl_tx *a = NULL, *b = NULL;
+    SL_CHECK_EQ(t, sl__tx_begin(s, &a), SL_OK);
+    uint64_t t0 = sl_time_mono_ns();
+    SL_CHECK_EQ(t, sl__tx_begin(s, &b), SL_ERR_STORE_BUSY);   /* waits, then gives up */
+    double ms = (double)(sl_time_mono_ns() - t0) / 1e6;
+    SL_CHECKF(t, ms >= 150 && ms < 5000, "waited %.0f ms", ms);
+    sl__tx_rollback(a);
+    SL_CHECK_EQ(t, sl__tx_begin(s, &b), SL_OK);
+    sl__tx_rollback(b);
+    sl_t_fx_done(&f, s);
+}
+
+/* A pooled PostgreSQL connection whose backend was terminated while idle
+ * is noticed at the next begin, dropped, and replaced. */
+SL_TEST(store, reconnect)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    if (!f.pg) {
+        sl_t_skip(t, "PostgreSQL only");
+        sl_t_fx_done(&f, s);
+        return;
+    }
+    sl_tx *a = NULL, *b = NULL;
+    SL_CHECK_EQ(t, sl__tx_begin(s, &a), SL_OK);
+    SL_CHECK_EQ(t, sl__tx_begin(s, &b), SL_OK);
+    SL_CHECK_EQ(t, sl__tx_commit(a), SL_OK);         /* idle: [a] */
+    int64_t killed = 0;
+    SL_CHECK_EQ(t, sl__tx_query_int(b, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                       "WHERE pid <> pg_backend_pid() AND datname = current_database() "
+                                       "AND backend_type = 'client backend'", NULL, 0, &killed), SL_OK);
+    SL_CHECK(t, killed >= 1);
+    sl_tx *c = NULL;
+    SL_CHECK_EQ(t, sl__tx_begin(s, &c), SL_OK);      /* gets the dead one first */
+    int64_t one = 0;
+    if (c) {
+        SL_CHECK_EQ(t, sl__tx_query_int(c, "SELECT 1", NULL, 0, &one), SL_OK);
+        SL_CHECK_EQ(t, one, 1);
+        SL_CHECK_EQ(t, sl__tx_commit(c), SL_OK);
+    }
+    SL_CHECK_EQ(t, sl__tx_commit(b), SL_OK);
     sl_t_fx_done(&f, s);
 }
 
@@ -732,5 +804,100 @@ SL_TEST(store, durability_sigkill)
     SL_CHECK(t, mx == acked || mx == acked + 1);  /* at most the unacknowledged one */
     printf("  %s: %lld acknowledged commits, all present after SIGKILL\n",
            sl__store_kind_name(s), (long long)acked);
+    sl_t_fx_done(&f, s);
+}
+
+/* Two processes (two server nodes starting at once) migrate one empty
+ * database at the same moment: each migration is applied exactly once and
+ * both succeed (PostgreSQL: advisory lock; SQLite: BEGIN IMMEDIATE). */
+SL_TEST(store, concurrent_migrate)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    char url[600];
+    if (f.pg) {
+        SL_CHECK_EQ(t, sl_t_exec1(s, "DROP SCHEMA public CASCADE"), SL_OK);
+        SL_CHECK_EQ(t, sl_t_exec1(s, "CREATE SCHEMA public"), SL_OK);
+        snprintf(url, sizeof(url), "%s", f.url);
+    } else {
+        snprintf(url, sizeof(url), "sqlite:%s/fresh.sqlite", f.dir);
+    }
+    sl__store_close(s);
+    fflush(NULL);
+    int pfd[2];
+    SL_ASSERT(pipe(pfd) == 0);
+    pid_t pid[2];
+    for (int i = 0; i < 2; i++) {
+        pid[i] = fork();
+        if (pid[i] == 0) {
+            char go;
+            close(pfd[1]);
+            if (read(pfd[0], &go, 1) != 0)    /* both start when the pipe closes */
+                _exit(9);
+            sl_store *c;
+            if (sl__store_open(url, NULL, &c) != SL_OK)
+                _exit(3);
+            sl_status st = sl__store_migrate(c);
+            sl__store_close(c);
+            _exit(st == SL_OK ? 0 : 4);
+        }
+    }
+    close(pfd[0]);
+    close(pfd[1]);
+    for (int i = 0; i < 2; i++) {
+        int ws = 0;
+        waitpid(pid[i], &ws, 0);
+        SL_CHECKF(t, WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "child %d status %d", i, ws);
+    }
+    s = NULL;
+    SL_CHECK_EQ(t, sl__store_open(url, NULL, &s), SL_OK);
+    if (s) {
+        size_t nm;
+        sl__schema_list(&nm);
+        sl_tx *tx;
+        int64_t n = 0;
+        SL_CHECK_EQ(t, sl__tx_begin(s, &tx), SL_OK);
+        SL_CHECK_EQ(t, sl__tx_query_int(tx, "SELECT count(*) FROM store_schema", NULL, 0, &n), SL_OK);
+        sl__tx_rollback(tx);
+        SL_CHECK_EQ(t, n, (long long)nm);
+        SL_CHECK_EQ(t, sl__store_migrate(s), SL_OK);
+    }
+    sl_t_fx_done(&f, s);
+}
+
+/* Read-only transactions: a snapshot that runs beside a writer and refuses
+ * to write. */
+static sl_status count_fn(sl_tx *tx, void *ctx)
+{
+    return sl__tx_query_int(tx, "SELECT count(*) FROM store_counter", NULL, 0, ctx);
+}
+
+SL_TEST(store, read_only)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    sl_tx *r = NULL, *w = NULL;
+    int64_t n0 = -1, n1 = -1, n2 = -1;
+    SL_CHECK_EQ(t, sl__tx_begin_read(s, &r), SL_OK);
+    SL_CHECK_EQ(t, sl__tx_query_int(r, "SELECT count(*) FROM store_counter", NULL, 0, &n0), SL_OK);
+    /* a writer is not held up by the open reader (no busy wait) */
+    uint64_t t0 = sl_time_mono_ns();
+    SL_CHECK_EQ(t, sl__tx_begin(s, &w), SL_OK);
+    SL_CHECK_EQ(t, sl__store_counter(w, "ro", 1, NULL), SL_OK);
+    SL_CHECK_EQ(t, sl__tx_commit(w), SL_OK);
+    double ms = (double)(sl_time_mono_ns() - t0) / 1e6;
+    SL_CHECKF(t, ms < 1000, "writer waited %.0f ms for the reader", ms);
+    /* the reader keeps its snapshot */
+    SL_CHECK_EQ(t, sl__tx_query_int(r, "SELECT count(*) FROM store_counter", NULL, 0, &n1), SL_OK);
+    SL_CHECK_EQ(t, n1, n0);
+    /* and may not write */
+    SL_CHECK_EQ(t, sl__store_counter(r, "ro", 1, NULL), SL_ERR_STORE_PARAM);
+    SL_CHECK_EQ(t, sl__tx_commit(r), SL_ERR_STORE_PARAM);
+    SL_CHECK_EQ(t, sl__store_run_read(s, count_fn, &n2), SL_OK);
+    SL_CHECK_EQ(t, n2, n0 + 1);
     sl_t_fx_done(&f, s);
 }
