@@ -6,8 +6,10 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/crypto.h"
 
@@ -32,7 +34,18 @@ static struct {
     struct vset     persons, watch;
     sl_hall_alarm_fn hook;
     void           *hook_ctx;
+    int64_t         applied;    /* changes applied since start (progress)  */
+    /* ids skipped over: on PostgreSQL a sequence value can commit after a
+     * higher one; each gap is looked up again at every sync until it
+     * appears or 60 s (wall clock) have passed (a rolled-back id) */
+    struct gap { int64_t id; int64_t since_s; } gaps[1024];
+    size_t          n_gaps;
 } C = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static atomic_bool ready;
+static pthread_t   loader;
+static bool        loader_on;
+static struct { sl_store *s; const sl_keyring *k; } load_args;
 
 static struct vec *vset_find(struct vset *s, int64_t id)
 {
@@ -70,6 +83,44 @@ static sl_status vset_put(struct vset *s, const struct vec *v)
     }
     *e = *v;
     return SL_OK;
+}
+
+static void *load_main(void *arg)
+{
+    (void)arg;
+    int64_t t0 = sl__now_ms();
+    sl_status st = sl__hall_sync(load_args.s, load_args.k);
+    if (st != SL_OK)
+        sl_log_err("hall: cache load failed: %s (retried by the next request)", sl_status_name(st));
+    else
+        sl_log_info("hall: cache ready: %zu persons, %zu watchlist entries (%lld ms)",
+                    sl__hall_cached_persons(), sl__hall_cached_watch(),
+                    (long long)(sl__now_ms() - t0));
+    atomic_store(&ready, st == SL_OK);
+    return NULL;
+}
+
+sl_status sl__hall_load_start(sl_store *s, const sl_keyring *k)
+{
+    atomic_store(&ready, false);
+    load_args.s = s;
+    load_args.k = k;
+    if (pthread_create(&loader, NULL, load_main, NULL) != 0)
+        return SL_ERR_NOMEM;
+    loader_on = true;
+    return SL_OK;
+}
+
+void sl__hall_load_wait(void)
+{
+    if (loader_on)
+        pthread_join(loader, NULL);
+    loader_on = false;
+}
+
+bool sl__hall_ready(void)
+{
+    return atomic_load(&ready);
 }
 
 void sl__hall_cache_reset(void)
@@ -117,12 +168,15 @@ static void normalise(float *v)
         v[i] *= inv;
 }
 
+/* Eight independent partial sums: the compiler vectorises this without
+ * -ffast-math (a single running sum would be a serial chain). */
 static double dot(const float *a, const float *b)
 {
-    float s = 0;
-    for (int i = 0; i < SL_HALL_DIM; i++)
-        s += a[i] * b[i];
-    return s;
+    float p[8] = { 0 };
+    for (int i = 0; i < SL_HALL_DIM; i += 8)
+        for (int j = 0; j < 8; j++)
+            p[j] += a[i + j] * b[i + j];
+    return (double)(((p[0] + p[4]) + (p[1] + p[5])) + ((p[2] + p[6]) + (p[3] + p[7])));
 }
 
 /* ============================ Sealing =================================== */
@@ -228,9 +282,52 @@ struct sync_ctx {
     const sl_keyring *k;
 };
 
+static int64_t wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static sl_status apply(sl_tx *tx, const sl_keyring *k, const char *kind, int64_t ref)
+{
+    if (strcmp(kind, "person") == 0)
+        return load_person(tx, k, ref);
+    if (strcmp(kind, "watch") == 0)
+        return load_watch(tx, k, ref);
+    return SL_OK;
+}
+
+/* Looks the open gaps up again; drops those found or too old. */
+static sl_status sync_gaps(sl_tx *tx, const sl_keyring *k)
+{
+    size_t w = 0;
+    int64_t now = wall_s();
+    for (size_t i = 0; i < C.n_gaps; i++) {
+        sl_rows *rows = NULL;
+        sl_status st = sl__tx_query(tx, "SELECT kind, ref_id FROM hall_change WHERE id = ?",
+                                    SL_ARGS(SL_INT(C.gaps[i].id)), &rows);
+        if (st != SL_OK)
+            return st;
+        bool found = sl__rows_count(rows) > 0;
+        if (found)
+            st = apply(tx, k, sl__rows_text(rows, 0, 0), sl__rows_int(rows, 0, 1));
+        sl__rows_free(rows);
+        if (st != SL_OK)
+            return st;
+        if (!found && now - C.gaps[i].since_s < 60)
+            C.gaps[w++] = C.gaps[i];
+    }
+    C.n_gaps = w;
+    return SL_OK;
+}
+
 static sl_status sync_tx(sl_tx *tx, void *vctx)
 {
     struct sync_ctx *c = vctx;
+    sl_status gst = sync_gaps(tx, c->k);
+    if (gst != SL_OK)
+        return gst;
     for (;;) {
         sl_rows *rows = NULL;
         sl_status st = sl__tx_query(tx,
@@ -240,14 +337,18 @@ static sl_status sync_tx(sl_tx *tx, void *vctx)
             return st;
         size_t n = sl__rows_count(rows);
         for (size_t i = 0; i < n && st == SL_OK; i++) {
-            const char *kind = sl__rows_text(rows, i, 1);
-            int64_t ref = sl__rows_int(rows, i, 2);
-            if (strcmp(kind, "person") == 0)
-                st = load_person(tx, c->k, ref);
-            else if (strcmp(kind, "watch") == 0)
-                st = load_watch(tx, c->k, ref);
-            if (st == SL_OK)
-                C.seen = sl__rows_int(rows, i, 0);
+            int64_t id = sl__rows_int(rows, i, 0);
+            st = apply(tx, c->k, sl__rows_text(rows, i, 1), sl__rows_int(rows, i, 2));
+            if (st == SL_OK) {
+                /* remember skipped ids, except when (re)building from zero */
+                for (int64_t g = C.seen + 1; C.seen > 0 && g < id && g < C.seen + 64 &&
+                     C.n_gaps < SL_ARRAY_LEN(C.gaps); g++)
+                    C.gaps[C.n_gaps++] = (struct gap){ g, wall_s() };
+                C.seen = id;
+                if (++C.applied % 100000 == 0)
+                    sl_log_info("hall: cache loading: %lld changes applied",
+                                (long long)C.applied);
+            }
         }
         sl__rows_free(rows);
         if (st != SL_OK || n < 4096)
@@ -261,10 +362,10 @@ sl_status sl__hall_sync(sl_store *s, const sl_keyring *k)
     pthread_mutex_lock(&C.mu);
     int64_t before = C.seen;
     sl_status st = sl__store_run(s, sync_tx, &c);
-    if (st == SL_OK && before == 0 && C.seen > 0)
-        sl_log_info("hall: cache loaded: %zu persons, %zu watchlist entries",
-                C.persons.n, C.watch.n);
+    (void)before;
     pthread_mutex_unlock(&C.mu);
+    if (st == SL_OK)
+        atomic_store(&ready, true);   /* a later successful sync also readies */
     return st;
 }
 

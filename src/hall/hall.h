@@ -39,6 +39,12 @@ typedef struct sl_keyring sl_keyring;
 /* Catches this node's cache up with the store (every change since the
  * last one applied). Cheap when nothing changed: one indexed query. */
 sl_status sl__hall_sync(sl_store *s, const sl_keyring *k);
+/* Rebuilds the cache from the store on a thread (progress in the log);
+ * sl__hall_ready() is false until it is done (/readyz answers 503).
+ * sl__hall_load_wait() joins it (server shutdown). */
+sl_status sl__hall_load_start(sl_store *s, const sl_keyring *k);
+void      sl__hall_load_wait(void);
+bool      sl__hall_ready(void);
 /* Persons / active watchlist entries in the cache (all halls). */
 size_t    sl__hall_cached_persons(void);
 size_t    sl__hall_cached_watch(void);

@@ -19,6 +19,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "hall/hall.h"
 #include "http/http_int.h"
 
 /* ============================ Request helpers ============================ */
@@ -397,6 +398,8 @@ sl_status sl__http_start(const struct sl_http_opts *o, sl_http **out, char *err,
     st = sl__sse_hub_new(h, &h->hub);
     if (st != SL_OK)
         goto out_metrics;
+    if (o->acct)   /* the portrait library's cache, rebuilt from the store */
+        (void)sl__hall_load_start(sl__acct_store(o->acct), sl__acct_keyring(o->acct));
     if (o->engine) {
         st = sl__pool_new(o->engine, h->o.engines, h->o.engine_wait_ms, &h->pool);
         if (st != SL_OK) {
@@ -465,6 +468,8 @@ void sl__http_shutdown(sl_http *h, unsigned grace_ms)
         sl_log_warn("http: %d requests still running at shutdown",
                     atomic_load(&h->inflight));
     MHD_stop_daemon(h->d);
+    sl__hall_load_wait();
+    sl__hall_on_alarm(NULL, NULL);   /* the hub the alarm hook pushes to goes */
     sl__sse_hub_free(h->hub);
     sl__pool_free(h->pool);
     sl__metrics_free(h->metrics);

@@ -182,6 +182,19 @@ set_clock $T0
 if start_node sqlite "" demo; then
   CRED=$tmp/sqlite/demo-credentials.json
   run_suite sqlite
+  # the cache is rebuilt from the store at start; /readyz says when
+  H=$(jq -r .hall "$CRED"); TC="Bearer $(login clerk)"
+  req POST /v1/halls/$H/library "$TC" "$tmp/other.json"; P2=$(jq -r .person_id <<<"$BODY")
+  stop_nodes
+  if start_node sqlite "" demo; then
+    for _ in $(seq 1 50); do req GET /readyz ""; [ "$ST" = 200 ] && break; sleep 0.1; done
+    jq -e '.library == true' <<<"$BODY" >/dev/null && ok "sqlite: readyz reports the library loaded" || bad "sqlite: readyz $BODY"
+    grep -q 'hall: cache ready: 1 persons' "$tmp/sqlite.err" && ok "sqlite: rebuild logged" || bad "sqlite: no rebuild line in the log"
+    TC="Bearer $(login clerk)"
+    req POST /v1/halls/$H/identify "$TC" "$tmp/other2.json"
+    jq -e --argjson p "$P2" '.decision == "match" and .candidates[0].person_id == $p' <<<"$BODY" >/dev/null \
+      && ok "sqlite: after a restart the person is identified (cache rebuilt from the store)" || bad "sqlite: after restart $BODY"
+  else bad "sqlite: restart failed"; fi
 else bad "sqlite: server did not start"; cat "$tmp/sqlite.err" | tail -5; fi
 stop_nodes
 
