@@ -740,3 +740,101 @@ sl_status sl__hall_alarm_ack(sl_store *s, int64_t hall, int64_t alarm,
     struct ack_ctx c = { k, hall, alarm, who, au };
     return sl__store_run(s, ack_tx, &c);
 }
+
+/* ============================ Capture trail ============================= */
+
+sl_status sl__hall_retention(sl_tx *tx, int64_t now_ms, int64_t keep_ms, int64_t *removed)
+{
+    return sl__tx_exec(tx, "UPDATE hall_capture SET thumb = NULL WHERE at_ms < ? AND thumb IS NOT NULL",
+                       SL_ARGS(SL_INT(now_ms - keep_ms)), removed);
+}
+
+struct cap_ctx {
+    const sl_keyring *k;
+    int64_t hall, person, now, id;
+    const char *device;
+    double score;
+    const void *thumb;
+    size_t thumb_n;
+};
+
+static sl_status cap_tx(sl_tx *tx, void *vctx)
+{
+    struct cap_ctx *c = vctx;
+    sl_status st = sl__tx_query_int(tx,
+        "INSERT INTO hall_capture (hall_id, device, at_ms, person_id, score) VALUES (?, ?, ?, ?, ?)"
+        " RETURNING id",
+        SL_ARGS(SL_INT(c->hall), SL_TEXT(c->device), SL_INT(c->now),
+                c->person ? SL_INT(c->person) : SL_NULL, SL_REAL(c->score)), &c->id);
+    if (st == SL_OK && c->thumb) {
+        char ad[64];
+        snprintf(ad, sizeof ad, "hall_capture|%lld|thumb", (long long)c->id);
+        uint8_t *ct = NULL;
+        size_t ctn = 0;
+        st = sl__seal(c->k, ad, strlen(ad), c->thumb, c->thumb_n, &ct, &ctn);
+        if (st == SL_OK)
+            st = sl__tx_exec(tx, "UPDATE hall_capture SET thumb = ? WHERE id = ?",
+                             SL_ARGS(SL_BLOB(ct, ctn), SL_INT(c->id)), NULL);
+        sl__free(ct);
+    }
+    if (st == SL_OK)
+        st = sl__hall_retention(tx, c->now, SL_HALL_THUMB_KEEP_MS, NULL);
+    return st;
+}
+
+sl_status sl__hall_capture_record(sl_store *s, const sl_keyring *k, int64_t hall,
+                                  const char *device, int64_t person, double score,
+                                  const void *thumb, size_t thumb_n, int64_t now_ms,
+                                  int64_t *id)
+{
+    struct cap_ctx c = { k, hall, person, now_ms, 0, device, score, thumb, thumb_n };
+    sl_status st = sl__store_run(s, cap_tx, &c);
+    if (st == SL_OK && id)
+        *id = c.id;
+    return st;
+}
+
+struct trail_ctx {
+    const sl_keyring *k;
+    int64_t hall, person;
+    const struct sl_audit_rec *au;
+    json_t *out;
+};
+
+static sl_status trail_tx(sl_tx *tx, void *vctx)
+{
+    struct trail_ctx *c = vctx;
+    json_decref(c->out);
+    c->out = NULL;
+    sl_rows *rows = NULL;
+    sl_status st = sl__tx_query(tx,
+        "SELECT id, at_ms, device, score, thumb IS NOT NULL FROM hall_capture"
+        " WHERE person_id = ? AND hall_id = ? ORDER BY at_ms DESC, id DESC LIMIT 500",
+        SL_ARGS(SL_INT(c->person), SL_INT(c->hall)), &rows);
+    if (st != SL_OK)
+        return st;
+    json_t *a = json_array();
+    for (size_t i = 0; i < sl__rows_count(rows); i++)
+        json_array_append_new(a, json_pack("{s:I,s:I,s:s,s:o,s:b}",
+            "capture_id", (json_int_t)sl__rows_int(rows, i, 0),
+            "at_ms", (json_int_t)sl__rows_int(rows, i, 1),
+            "device", sl__rows_text(rows, i, 2),
+            "score", sl_json_real(sl__rows_real(rows, i, 3), 4),
+            "thumbnail", sl__rows_int(rows, i, 4) != 0));
+    sl__rows_free(rows);
+    c->out = a;
+    return audit(tx, c->k, c->au, "person", c->person);
+}
+
+sl_status sl__hall_trail(sl_store *s, const sl_keyring *k, int64_t hall, int64_t person,
+                         const struct sl_audit_rec *au, json_t **out)
+{
+    struct trail_ctx c = { k, hall, person, au, NULL };
+    sl_status st = sl__store_run(s, trail_tx, &c);
+    if (st != SL_OK) {
+        json_decref(c.out);
+        return st;
+    }
+    *out = c.out;
+    return SL_OK;
+}

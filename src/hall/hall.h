@@ -23,6 +23,7 @@
 
 #include "audit/audit.h"
 #include "base/base.h"
+#include "base/json.h"
 #include "store/store.h"
 
 typedef struct sl_keyring sl_keyring;
@@ -108,6 +109,24 @@ sl_status sl__hall_check_capture(sl_store *s, const sl_keyring *k, int64_t hall,
 sl_status sl__hall_alarm_ack(sl_store *s, int64_t hall, int64_t alarm,
                              const char *who, const sl_keyring *k,
                              const struct sl_audit_rec *au);
+
+/* ---- capture trail ---- */
+/* Thumbnails are kept this long, then deleted by the retention job. */
+#define SL_HALL_THUMB_KEEP_MS ((int64_t)30 * 24 * 3600 * 1000)
+/* Records one capture (device, hall, time, matched person or 0, score, a
+ * thumbnail sealed at rest; thumb may be NULL). Runs the retention job
+ * (thumbnails older than SL_HALL_THUMB_KEEP_MS deleted) in the same
+ * transaction, so it runs wherever captures are processed. */
+sl_status sl__hall_capture_record(sl_store *s, const sl_keyring *k, int64_t hall,
+                                  const char *device, int64_t person, double score,
+                                  const void *thumb, size_t thumb_n, int64_t now_ms,
+                                  int64_t *id);
+/* Deletes thumbnails taken before now_ms - keep_ms; *removed (may be NULL). */
+sl_status sl__hall_retention(sl_tx *tx, int64_t now_ms, int64_t keep_ms, int64_t *removed);
+/* A person's trail in hall: [{"capture_id","at_ms","device","score",
+ * "thumbnail" (bool)}], newest first; au appended in the same tx. */
+sl_status sl__hall_trail(sl_store *s, const sl_keyring *k, int64_t hall, int64_t person,
+                         const struct sl_audit_rec *au, json_t **out);
 
 /* For unit tests and benchmarks: drop the cache (next sync rebuilds). */
 void      sl__hall_cache_reset(void);

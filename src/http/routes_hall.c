@@ -124,8 +124,44 @@ static sl_status b64_image(struct sl_req *r, struct sl_image **img)
 
 /* The capture's embedding through the quality gate. SL_ERR_HALL_QUALITY
  * with *reasons (new ref, zh/en) when refused. */
+/* A 64x64 JPEG of the face (for the capture trail; sealed at rest). */
+static void make_thumb(const struct sl_image *img, const sl_face_box *b, uint8_t **out,
+                       size_t *n)
+{
+    struct sl_image *crop = NULL, *small = NULL;
+    float w = b->x1 - b->x0, h = b->y1 - b->y0;
+    float side = (w > h ? w : h) * 1.2f;
+    if (!(side >= 8) || side > 65536)
+        return;
+    int32_t x = (int32_t)((b->x0 + b->x1 - side) / 2), y = (int32_t)((b->y0 + b->y1 - side) / 2);
+    if (sl_image_crop(&crop, img, x, y, (uint32_t)side, (uint32_t)side, 0) == SL_OK &&
+        sl_image_resize(&small, crop, 64, 64) == SL_OK) {
+        uint8_t *jpg = NULL;
+        size_t jn = 0;
+        if (sl_image_encode_jpeg(small, 80, &jpg, &jn) == SL_OK) {
+            *out = sl__malloc(jn);
+            if (*out) {
+                memcpy(*out, jpg, jn);
+                *n = jn;
+            }
+            sl_image_bytes_free(jpg);
+        }
+    }
+    sl_image_free(crop);
+    sl_image_free(small);
+}
+
+static sl_status capture_thumb(struct sl_req *r, bool enrol, float emb[SL_HALL_DIM],
+                               json_t **reasons, uint8_t **thumb, size_t *thumb_n);
+
 static sl_status capture(struct sl_req *r, bool enrol, float emb[SL_HALL_DIM],
                          json_t **reasons)
+{
+    return capture_thumb(r, enrol, emb, reasons, NULL, NULL);
+}
+
+static sl_status capture_thumb(struct sl_req *r, bool enrol, float emb[SL_HALL_DIM],
+                               json_t **reasons, uint8_t **thumb, size_t *thumb_n)
 {
     *reasons = NULL;
     if (!r->srv->pool) {
@@ -167,6 +203,8 @@ static sl_status capture(struct sl_req *r, bool enrol, float emb[SL_HALL_DIM],
              * clerk (returned as "quality"), not a refusal: LFW-size
              * photos (250x250) are below the verify preset's resolution */
             memcpy(emb, res.emb, sizeof res.emb);
+            if (thumb)
+                make_thumb(img, &res.box, thumb, thumb_n);
         }
     }
     sl_image_free(img);
@@ -314,7 +352,9 @@ sl_status sl__h_hall_identify(struct sl_req *r)
         return st;
     float emb[SL_HALL_DIM];
     json_t *reasons = NULL;
-    st = capture(r, false, emb, &reasons);
+    uint8_t *thumb = NULL;
+    size_t thumb_n = 0;
+    st = capture_thumb(r, false, emb, &reasons, &thumb, &thumb_n);
     if (st == SL_ERR_HALL_QUALITY)
         return quality_refusal(r, reasons);
     if (st != SL_OK) {
@@ -327,9 +367,19 @@ sl_status sl__h_hall_identify(struct sl_req *r)
     st = sl__hall_search(store_of(r), keys_of(r), hall, emb, c, CANDS, &n);
     if (st != SL_OK) {
         json_decref(reasons);
+        sl__free(thumb);
         return st;
     }
     bool match = n > 0 && c[0].score >= SL_HALL_IDENT_THRESHOLD;
+    /* the capture trail: every capture, matched person (if any), thumbnail */
+    st = sl__hall_capture_record(store_of(r), keys_of(r), hall, r->who.name,
+                                 match ? c[0].person : 0, n ? c[0].score : 0.0,
+                                 thumb, thumb_n, sl__now_ms(), NULL);
+    sl__free(thumb);
+    if (st != SL_OK) {
+        json_decref(reasons);
+        return st;
+    }
     /* below the open-set threshold nobody is proposed */
     size_t shown = 0;
     while (shown < n && c[shown].score >= SL_HALL_IDENT_THRESHOLD)
@@ -467,6 +517,24 @@ sl_status sl__h_hall_alarm_ack(struct sl_req *r)
                                             "acknowledged_by", r->who.name));
 }
 
+sl_status sl__h_hall_trail(struct sl_req *r);
+sl_status sl__h_hall_trail(struct sl_req *r)
+{
+    int64_t person = 0;
+    sl_status st = id_param(r, "id", &person);
+    if (st != SL_OK)
+        return st;
+    struct au_buf b;
+    json_t *trail = NULL;
+    st = sl__hall_trail(store_of(r), keys_of(r), r->who.hall_id, person,
+                        au_for(r, &b, NULL), &trail);
+    if (st != SL_OK)
+        return st;
+    r->audited = true;
+    return sl__reply_json(r, 200, json_pack("{s:I,s:I,s:o}", "person_id", (json_int_t)person,
+                                            "hall", (json_int_t)r->who.hall_id, "captures", trail));
+}
+
 /* ============================ Routes ==================================== */
 
 static const struct sl_schema s_image = { .type = SL_S_STRING, .format = "byte",
@@ -539,6 +607,9 @@ const struct sl_route sl__hall_routes[] = {
     { "GET",  "/v1/halls/{hall}/alarms/events", sl__h_hall_alarm_events, CONSOLE | SL_R_SSE,
       0, "default", "hall.alarm_watch", NULL, NULL,
       "watchlist alarms as server-sent events (who watches is audited)", "hall" },
+    { "GET",  "/v1/persons/{id}/trail", sl__h_hall_trail, SL_ROLE_ADMIN | SL_ROLE_REVIEWER,
+      0, "default", "hall.trail", NULL, &s_obj,
+      "a person's capture trail in the caller's hall (audited)", "hall" },
     { "POST", "/v1/halls/{hall}/alarms/{alarm}/ack", sl__h_hall_alarm_ack, CONSOLE, 0,
       "default", "hall.alarm_ack", NULL, &s_obj, "acknowledge an alarm", "hall" },
 };

@@ -149,6 +149,19 @@ static const struct sl_migration migrations[] = {
       " kind {text} NOT NULL,"
       " ref_id {int} NOT NULL,"
       " at_ms {int} NOT NULL);" },
+    /* hall: the capture trail; thumbnails sealed (ad "hall_capture|<id>|thumb")
+     * and set to NULL by the retention job after their period */
+    { 401, "hall capture trail",
+      "CREATE TABLE hall_capture ("
+      " id {id},"
+      " hall_id {int} NOT NULL,"
+      " device {text} NOT NULL,"
+      " at_ms {int} NOT NULL,"
+      " person_id {int},"
+      " score {real},"
+      " thumb {blob});"
+      "CREATE INDEX hall_capture_person ON hall_capture (person_id);"
+      "CREATE INDEX hall_capture_at ON hall_capture (at_ms);" },
 };
 
 const struct sl_migration *sl__schema_list(size_t *n)

@@ -102,6 +102,7 @@ img other2  Abdullah_Gul/12.jpg
 
 run_suite() {   # $1 label; the node is $B with credentials $CRED
   local L=$1 H TA TC TR TU W
+  set_clock $T0
   H=$(jq -r .hall "$CRED")
   TA="Bearer $(login admin)"; TC="Bearer $(login clerk)"; TR="Bearer $(login reviewer)"; TU="Bearer $(login auditor)"
   W=$(dev window)
@@ -175,6 +176,20 @@ run_suite() {   # $1 label; the node is $B with credentials $CRED
   jq -e --argjson p "$P" '.decision == "unknown" and ([.candidates[].person_id] | index($p) == null)' <<<"$BODY" >/dev/null \
     && ok "$L: withdrawn person no longer identified" || bad "$L: after withdraw $BODY"
   req POST /v1/halls/$H/library/$P/withdraw "$TC"; check "$L: withdrawing twice" 404 hall_person
+
+  # the capture trail: authorised roles only, audited; thumbnails expire
+  req GET /v1/persons/$P/trail "$TC"; check "$L: a clerk may not read a trail" 403 http_forbidden
+  req GET /v1/persons/$P/trail "$TR"; check "$L: trail" 200
+  jq -e '(.captures|length) >= 1 and .captures[0].thumbnail == true and (.captures[0].device|length) > 0 and .captures[0].score > 0.45' <<<"$BODY" >/dev/null \
+    && ok "$L: the trail lists the identification with a thumbnail" || bad "$L: trail $BODY"
+  audited "$L: trail read audited" "action = 'hall.trail' AND object_id = '$P'"
+  [ "$(sql "SELECT count(*) FROM hall_capture WHERE thumb IS NOT NULL")" -ge 1 ] && ok "$L: thumbnails stored (sealed)" || bad "$L: no thumbnails"
+  set_clock $((T0 + 31 * 86400000))
+  TR="Bearer $(login reviewer)"; TC="Bearer $(login clerk)"
+  req POST /v1/halls/$H/identify "$TC" "$tmp/stranger.json"   # a capture runs the retention job
+  req GET /v1/persons/$P/trail "$TR"
+  jq -e '(.captures|length) >= 1 and ([.captures[].thumbnail] | any | not)' <<<"$BODY" >/dev/null \
+    && ok "$L: thumbnails deleted after the retention period, the trail kept" || bad "$L: retention $BODY"
 }
 
 trap 'stop_nodes; rm -rf "$tmp"' EXIT
