@@ -213,6 +213,19 @@ if start_node sqlite "" demo; then
 else bad "sqlite: server did not start"; cat "$tmp/sqlite.err" | tail -5; fi
 stop_nodes
 
+# gallery import: batch enrolment with duplicate detection before insertion
+G=$tmp/gallery; mkdir -p $G/a_first $G/b_other $G/c_dup
+cp "$F/Aaron_Peirsol/1.jpg" "$F/Aaron_Peirsol/2.jpg" $G/a_first/
+cp "$F/Adam_Sandler/1.jpg" "$F/Adam_Sandler/2.jpg" $G/b_other/
+cp "$F/Aaron_Peirsol/3.jpg" "$F/Aaron_Peirsol/4.jpg" $G/c_dup/
+H=$(jq -r .hall "$tmp/sqlite/demo-credentials.json")
+expect "gallery import refuses without --consent-recorded" 2 "" -- $S gallery import $G --hall $H --data $tmp/sqlite --models "$M"
+$S gallery import $G --hall $H --consent-recorded --data $tmp/sqlite --models "$M" >"$tmp/import.json" 2>"$tmp/import.err"
+jq -e '.folders == 3 and .enrolled == 2 and .duplicates_skipped == 1 and .duplicates[0].folder == "c_dup" and (.quality_reasons|type=="object")' "$tmp/import.json" >/dev/null \
+  && ok "gallery import: 2 enrolled, the same person's second folder flagged as a duplicate" || { bad "gallery import"; cat "$tmp/import.json" "$tmp/import.err" | head -30; }
+[ "$(sqlite3 $tmp/sqlite/shualian.db "SELECT count(*) FROM audit_log WHERE action = 'hall.import'")" -ge 3 ] \
+  && ok "gallery import audited" || bad "gallery import not audited"
+
 if pg_start; then
   trap 'stop_nodes; pg_stop; rm -rf "$tmp"' EXIT
   if start_node pgA "$PG_URL" demo; then
