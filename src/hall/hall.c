@@ -64,9 +64,10 @@ static void vset_remove(struct vset *s, int64_t id)
     }
 }
 
-static sl_status vset_put(struct vset *s, const struct vec *v)
+/* Appends (no look-up) when 'fresh', else replaces the same id. */
+static sl_status vset_add(struct vset *s, const struct vec *v, bool fresh)
 {
-    struct vec *e = vset_find(s, v->id);
+    struct vec *e = fresh ? NULL : vset_find(s, v->id);
     if (!e) {
         if (s->n == s->cap) {
             size_t nc = s->cap ? s->cap * 2 : 64;
@@ -83,6 +84,11 @@ static sl_status vset_put(struct vset *s, const struct vec *v)
     }
     *e = *v;
     return SL_OK;
+}
+
+static sl_status vset_put(struct vset *s, const struct vec *v)
+{
+    return vset_add(s, v, false);
 }
 
 static void *load_main(void *arg)
@@ -282,6 +288,72 @@ struct sync_ctx {
     const sl_keyring *k;
 };
 
+/* From nothing: every live template and entry in two queries (the changes
+ * up to the log's last id are then all reflected: same snapshot). */
+static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
+{
+    int64_t last = 0;
+    sl_status st = sl__tx_query_int(tx, "SELECT COALESCE(MAX(id), 0) FROM hall_change",
+                                    NULL, 0, &last);
+    sl_rows *rows = NULL;
+    if (st == SL_OK)
+        st = sl__tx_query(tx,
+            "SELECT p.id, p.hall_id, t.sealed FROM hall_person p JOIN hall_template t"
+            " ON t.person_id = p.id WHERE p.withdrawn_ms = 0 ORDER BY p.id, t.id", NULL, 0, &rows);
+    if (st != SL_OK)
+        return st;
+    size_t n = sl__rows_count(rows);
+    struct vec v = { 0 };
+    float e[SL_HALL_DIM];
+    for (size_t i = 0; i < n && st == SL_OK; i++) {
+        int64_t id = sl__rows_int(rows, i, 0);
+        if (id != v.id) {
+            if (v.id) {
+                normalise(v.v);
+                st = vset_add(&C.persons, &v, true);
+            }
+            memset(&v, 0, sizeof v);
+            v.id = id;
+            v.hall = sl__rows_int(rows, i, 1);
+        }
+        size_t bn = 0;
+        const void *b = sl__rows_blob(rows, i, 2, &bn);
+        if (st == SL_OK)
+            st = open_emb(k, "hall_template", id, b, bn, e);
+        for (int j = 0; j < SL_HALL_DIM && st == SL_OK; j++)
+            v.v[j] += e[j];
+        v.level++;
+    }
+    if (st == SL_OK && v.id) {
+        normalise(v.v);
+        st = vset_add(&C.persons, &v, true);
+    }
+    sl__rows_free(rows);
+    rows = NULL;
+    if (st == SL_OK)
+        st = sl__tx_query(tx, "SELECT id, hall_id, level, expires_ms, sealed FROM hall_watch"
+                          " WHERE deleted = 0 AND sealed IS NOT NULL", NULL, 0, &rows);
+    if (st != SL_OK)
+        return st;
+    n = sl__rows_count(rows);
+    for (size_t i = 0; i < n && st == SL_OK; i++) {
+        struct vec w = { .id = sl__rows_int(rows, i, 0), .hall = sl__rows_int(rows, i, 1),
+                         .level = (int)sl__rows_int(rows, i, 2),
+                         .expires_ms = sl__rows_int(rows, i, 3) };
+        size_t bn = 0;
+        const void *b = sl__rows_blob(rows, i, 4, &bn);
+        st = open_emb(k, "hall_watch", w.id, b, bn, w.v);
+        if (st == SL_OK)
+            st = vset_add(&C.watch, &w, true);
+        if (st == SL_OK && (i + 1) % 100000 == 0)
+            sl_log_info("hall: cache loading: %zu of %zu watchlist entries", i + 1, n);
+    }
+    sl__rows_free(rows);
+    if (st == SL_OK)
+        C.seen = last;
+    return st;
+}
+
 static int64_t wall_s(void)
 {
     struct timespec ts;
@@ -325,6 +397,13 @@ static sl_status sync_gaps(sl_tx *tx, const sl_keyring *k)
 static sl_status sync_tx(sl_tx *tx, void *vctx)
 {
     struct sync_ctx *c = vctx;
+    if (C.seen == 0) {   /* (re)building: start empty (a retried tx too) */
+        C.persons.n = C.watch.n = 0;
+        C.n_gaps = 0;
+        sl_status rst = rebuild(tx, c->k);
+        if (rst != SL_OK)
+            return rst;
+    }
     sl_status gst = sync_gaps(tx, c->k);
     if (gst != SL_OK)
         return gst;
