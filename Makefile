@@ -75,7 +75,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/calendar_data.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all lib test check bench bench-img bench-nn bench-index bench-face install uninstall clean fuzz fuzz-targets
+.PHONY: all lib test check bench bench-img bench-nn bench-index bench-face bench-hall install uninstall clean fuzz fuzz-targets
 all: $(BUILD)/shualian $(BUILD)/libshualian.so $(BUILD)/shualian-tests
 
 lib: $(BUILD)/libshualian.a $(BUILD)/libshualian.so
@@ -197,6 +197,12 @@ clean:
 # The index benchmark table (bench/index.sh; docs/BENCHMARKS.md "index").
 bench-index: $(BUILD)/shualian
 	bench/index.sh
+
+# The hall's exact watchlist check at 300,000 entries and the cache load time
+# (tests/unit/test_hall.c hall/watch_scan_cost; docs/hall.md, docs/BENCHMARKS.md).
+# Partial: identification through HTTP at 100k/1M/10M is not built yet.
+bench-hall: $(BUILD)/shualian-tests
+	SL_SLOW=1 $(BUILD)/shualian-tests hall/watch_scan_cost
 
 # Cost per call of each src/crypto operation, both suites (bench/crypto_bench.c;
 # numbers quoted in docs/crypto.md).

@@ -30,6 +30,7 @@ PKGS=(
   libqrencode-dev libzbar-dev
   imagemagick                           # test images made at test time
   jq python3                            # test and bench scripts read JSON
+  sqlite3                               # tests/suites/89-hall.sh reads the audit chain
   libfaiss-dev                          # the FAISS peer in bench/index.sh
   libonnx-testdata                      # ONNX's own node tests (tests/suites/55-onnx-node.sh)
   nodejs npm                            # test/bench tools only (onnxruntime-node)
