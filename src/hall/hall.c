@@ -40,6 +40,13 @@ static struct {
      * appears or 60 s (wall clock) have passed (a rolled-back id) */
     struct gap { int64_t id; int64_t since_s; } gaps[1024];
     size_t          n_gaps;
+    /* the watchlist scan's int8 copy (contiguous; row i = watch.a[i]),
+     * rebuilt after a change; candidates near the threshold are rescored
+     * on the float vectors, so decisions are the exact scan's */
+    int8_t         *wq;
+    float          *wscale;
+    size_t          wq_n, wq_cap;
+    bool            wq_dirty;
 } C = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static atomic_bool ready;
@@ -134,6 +141,12 @@ void sl__hall_cache_reset(void)
     pthread_mutex_lock(&C.mu);
     sl__free(C.persons.a);
     sl__free(C.watch.a);
+    sl__free(C.wq);
+    sl__free(C.wscale);
+    C.wq = NULL;
+    C.wscale = NULL;
+    C.wq_n = C.wq_cap = 0;
+    C.wq_dirty = true;
     memset(&C.persons, 0, sizeof C.persons);
     memset(&C.watch, 0, sizeof C.watch);
     C.seen = 0;
@@ -271,6 +284,7 @@ static sl_status load_watch(sl_tx *tx, const sl_keyring *k, int64_t id)
         return st;
     if (sl__rows_count(rows) == 0) {
         vset_remove(&C.watch, id);
+        C.wq_dirty = true;
         sl__rows_free(rows);
         return SL_OK;
     }
@@ -281,6 +295,7 @@ static sl_status load_watch(sl_tx *tx, const sl_keyring *k, int64_t id)
     const void *b = sl__rows_blob(rows, 0, 3, &bn);
     st = open_emb(k, "hall_watch", id, b, bn, v.v);
     sl__rows_free(rows);
+    C.wq_dirty = true;
     return st == SL_OK ? vset_put(&C.watch, &v) : st;
 }
 
@@ -345,6 +360,7 @@ static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
         st = open_emb(k, "hall_watch", w.id, b, bn, w.v);
         if (st == SL_OK)
             st = vset_add(&C.watch, &w, true);
+        C.wq_dirty = true;
         if (st == SL_OK && (i + 1) % 100000 == 0)
             sl_log_info("hall: cache loading: %zu of %zu watchlist entries", i + 1, n);
     }
@@ -728,6 +744,61 @@ sl_status sl__hall_watch_delete(sl_store *s, const sl_keyring *k, int64_t hall,
     return st == SL_OK ? sl__hall_sync(s, k) : st;
 }
 
+/* Symmetric int8 with a per-vector scale: v ~ q * scale. */
+static float quant(const float *v, int8_t *q)
+{
+    float m = 0;
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        m = fabsf(v[i]) > m ? fabsf(v[i]) : m;
+    float sc = m > 0 ? m / 127.0f : 1.0f;
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        q[i] = (int8_t)lrintf(v[i] / sc);
+    return sc;
+}
+
+/* AVX2 where the CPU has it (x86-64; chosen at load time), else baseline. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static int32_t dot_i8(const int8_t *a, const int8_t *b)
+{
+    int32_t s = 0;
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        s += (int16_t)a[i] * (int16_t)b[i];
+    return s;
+}
+
+/* Caller holds C.mu. */
+static sl_status wq_refresh(void)
+{
+    if (!C.wq_dirty && C.wq_n == C.watch.n)
+        return SL_OK;
+    if (C.watch.n > C.wq_cap) {
+        size_t nc = C.watch.n + C.watch.n / 2 + 64;
+        int8_t *q = sl__malloc(nc * SL_HALL_DIM);
+        float *sc = sl__malloc(nc * sizeof *sc);
+        if (!q || !sc) {
+            sl__free(q);
+            sl__free(sc);
+            return SL_ERR_NOMEM;
+        }
+        sl__free(C.wq);
+        sl__free(C.wscale);
+        C.wq = q;
+        C.wscale = sc;
+        C.wq_cap = nc;
+    }
+    for (size_t i = 0; i < C.watch.n; i++)
+        C.wscale[i] = quant(C.watch.a[i].v, C.wq + i * SL_HALL_DIM);
+    C.wq_n = C.watch.n;
+    C.wq_dirty = false;
+    return SL_OK;
+}
+
+/* int8 error margin: |q-score - score| stays far below this for unit
+ * vectors of 512 dims (per-element error <= scale/2) */
+#define WQ_MARGIN 0.05
+
 struct alarm_ctx {
     int64_t hall;
     int64_t now;
@@ -762,8 +833,21 @@ sl_status sl__hall_check_capture(sl_store *s, const sl_keyring *k, int64_t hall,
         return st;
     struct sl_hall_hit found[HITS_MAX];
     size_t nf = 0;
+    int8_t qe[SL_HALL_DIM];
+    float se = quant(emb, qe);
     pthread_mutex_lock(&C.mu);
-    for (size_t i = 0; i < C.watch.n; i++) {   /* exact: every entry */
+    st = wq_refresh();
+    if (st != SL_OK) {
+        pthread_mutex_unlock(&C.mu);
+        return st;
+    }
+    /* every entry is scanned (int8), and every one within the margin of
+     * the threshold is scored again on its float vector: exact decisions */
+    const float cut = (float)(SL_HALL_WATCH_THRESHOLD - WQ_MARGIN);
+    for (size_t i = 0; i < C.wq_n; i++) {
+        float approx = (float)dot_i8(C.wq + i * SL_HALL_DIM, qe) * C.wscale[i] * se;
+        if (approx < cut)
+            continue;
         const struct vec *v = &C.watch.a[i];
         if (v->hall != hall || v->expires_ms <= now_ms)
             continue;
