@@ -42,7 +42,7 @@ static struct {
     size_t          n_gaps;
     /* the watchlist scan's int8 copy (contiguous; row i = watch.a[i]),
      * rebuilt after a change; candidates near the threshold are rescored
-     * on the float vectors, so decisions are the exact scan's */
+     * on the float vectors (bound below), so decisions are the exact scan's */
     int8_t         *wq;
     float          *wscale;
     size_t          wq_n, wq_cap;
@@ -795,9 +795,12 @@ static sl_status wq_refresh(void)
     return SL_OK;
 }
 
-/* int8 error margin: |q-score - score| stays far below this for unit
- * vectors of 512 dims (per-element error <= scale/2) */
-#define WQ_MARGIN 0.05
+/* int8 error bound for unit vectors a, b with scales sa, sb (each element
+ * off by at most half its scale): |a.b - qa.qb| <= (sa + sb) / 2 *
+ * sqrt(512) (Cauchy-Schwarz on the L1 norms), plus 5 % for rounding of
+ * the float arithmetic. Entries whose int8 score is within that bound of
+ * the threshold are scored again in float: the decisions are exact. */
+#define WQ_L1 22.628f   /* sqrt(512) */
 
 struct alarm_ctx {
     int64_t hall;
@@ -843,10 +846,10 @@ sl_status sl__hall_check_capture(sl_store *s, const sl_keyring *k, int64_t hall,
     }
     /* every entry is scanned (int8), and every one within the margin of
      * the threshold is scored again on its float vector: exact decisions */
-    const float cut = (float)(SL_HALL_WATCH_THRESHOLD - WQ_MARGIN);
+    const float thr = (float)SL_HALL_WATCH_THRESHOLD;
     for (size_t i = 0; i < C.wq_n; i++) {
         float approx = (float)dot_i8(C.wq + i * SL_HALL_DIM, qe) * C.wscale[i] * se;
-        if (approx < cut)
+        if (approx < thr - (C.wscale[i] + se) * 0.5f * WQ_L1 * 1.05f)
             continue;
         const struct vec *v = &C.watch.a[i];
         if (v->hall != hall || v->expires_ms <= now_ms)
