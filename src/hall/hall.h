@@ -30,9 +30,10 @@ typedef struct sl_keyring sl_keyring;
 
 #define SL_HALL_DIM          512
 #define SL_HALL_MAX_PHOTOS   5        /* photos kept per person            */
-/* Open-set identification threshold (cosine against the fused mean).
- * Conservative: above the 1:1 table's far:1e-4 point (0.4089, docs/face.md);
- * per-photo-count values are not yet measured (docs/hall.md). */
+/* Open-set identification threshold (cosine against the fused mean):
+ * above the FAR 1e-4 threshold measured for every photo count (0.406 for
+ * 1 photo .. 0.438 for 4; bench/hall_fusion.py, docs/hall.md).
+ * With N persons enrolled, FPIR <= about N x 1e-4. */
 #define SL_HALL_IDENT_THRESHOLD 0.45
 /* Watchlist hit threshold (exact scan of every active entry). */
 #define SL_HALL_WATCH_THRESHOLD 0.45
