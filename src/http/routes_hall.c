@@ -234,10 +234,16 @@ static void alarm_push(void *ctx, int64_t hall, const struct sl_hall_hit *h)
     json_decref(d);
 }
 
+void sl__hall_http_init(sl_http *h)
+{
+    sl__hall_on_alarm(alarm_push, h->hub);
+    if (h->o.acct)
+        (void)sl__hall_load_start(sl__acct_store(h->o.acct), sl__acct_keyring(h->o.acct));
+}
+
 /* Every capture this server processes is checked against the watchlists. */
 static void watch_check(struct sl_req *r, int64_t hall, const float *emb)
 {
-    sl__hall_on_alarm(alarm_push, r->srv->hub);
     sl_status st = sl__hall_check_capture(store_of(r), keys_of(r), hall, emb,
                                           sl__now_ms(), NULL, 0, NULL);
     if (st != SL_OK)

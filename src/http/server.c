@@ -398,8 +398,7 @@ sl_status sl__http_start(const struct sl_http_opts *o, sl_http **out, char *err,
     st = sl__sse_hub_new(h, &h->hub);
     if (st != SL_OK)
         goto out_metrics;
-    if (o->acct)   /* the portrait library's cache, rebuilt from the store */
-        (void)sl__hall_load_start(sl__acct_store(o->acct), sl__acct_keyring(o->acct));
+    sl__hall_http_init(h);   /* the portrait library: cache load, alarm pushes */
     if (o->engine) {
         st = sl__pool_new(o->engine, h->o.engines, h->o.engine_wait_ms, &h->pool);
         if (st != SL_OK) {

@@ -107,6 +107,11 @@ run_suite() {   # $1 label; the node is $B with credentials $CRED
   TA="Bearer $(login admin)"; TC="Bearer $(login clerk)"; TR="Bearer $(login reviewer)"; TU="Bearer $(login auditor)"
   W=$(dev window)
 
+  req GET /v1/openapi.json ""
+  jq -e '.paths["/v1/halls/{hall}/identify"].post and .paths["/v1/halls/{hall}/watchlist/{entry}"].delete and .paths["/v1/persons/{id}/trail"].get' <<<"$BODY" >/dev/null \
+    && ok "$L: the hall routes are in the OpenAPI document" || bad "$L: openapi lacks the hall routes"
+  req GET /readyz ""
+  jq -e '.library == true' <<<"$BODY" >/dev/null && ok "$L: readyz: library loaded" || bad "$L: readyz $BODY"
   req POST /v1/halls/$H/library "$W" "$tmp/noconsent.json"; check "$L: enrol without consent refused" 403 hall_consent
   req POST /v1/halls/$H/library "$W" "$tmp/enrol.json"; check "$L: enrol after consent" 201
   local P; P=$(jq -r .person_id <<<"$BODY")
