@@ -11,7 +11,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-pg.sh"
-for t in curl jq base64; do
+for t in curl jq base64 sqlite3; do
   command -v $t >/dev/null || { echo "skip hall: $t absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
 done
 M=${SL_MODELS:-models}
