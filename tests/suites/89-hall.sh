@@ -112,6 +112,25 @@ run_suite() {   # $1 label; the node is $B with credentials $CRED
     && ok "$L: the hall routes are in the OpenAPI document" || bad "$L: openapi lacks the hall routes"
   req GET /readyz ""
   jq -e '.library == true' <<<"$BODY" >/dev/null && ok "$L: readyz: library loaded" || bad "$L: readyz $BODY"
+  # hostile inputs answer coded errors
+  req POST /v1/halls/abc/identify "$TC" "$tmp/same.json"; check "$L: non-numeric hall" 422 http_param
+  echo '{"image":"!!!!notbase64"}' >"$tmp/bad64.json"
+  req POST /v1/halls/$H/identify "$TC" "$tmp/bad64.json"; check "$L: image not base64" 422 http_field_value
+  echo '{"image":"aGVsbG8gd29ybGQgaGVsbG8="}' >"$tmp/notimg.json"
+  req POST /v1/halls/$H/identify "$TC" "$tmp/notimg.json"
+  [ "$ST" -ge 400 ] && [ "$ST" -lt 500 ] && [ -n "$(code)" ] && ok "$L: not an image: $ST $(code)" || bad "$L: not an image $ST $BODY"
+  if command -v convert >/dev/null; then
+    convert -size 200x200 xc:gray "$tmp/blank.png"
+    base64 -w0 "$tmp/blank.png" | jq -Rs '{image: .}' >"$tmp/blank.json"
+    req POST /v1/halls/$H/identify "$TC" "$tmp/blank.json"; check "$L: no face -> refused with reasons" 422 hall_quality
+    jq -e '(.reasons|length) > 0 and .reasons[0].zh and .reasons[0].en' <<<"$BODY" >/dev/null && ok "$L: reasons in zh/en" || bad "$L: reasons $BODY"
+  else skip=$((skip + 1)); echo "skip $L: no-face case (imagemagick absent)"; fi
+  echo '{"image":"aGVsbG8="}' >"$tmp/noconsentfield.json"
+  req POST /v1/halls/$H/library "$W" "$tmp/noconsentfield.json"; check "$L: consent field missing" 422 http_field_missing
+  req POST /v1/halls/$H/library/999999999/withdraw "$TC"; check "$L: withdraw unknown person" 404 hall_person
+  req POST /v1/halls/$H/alarms/0/ack "$TC"; check "$L: alarm id 0" 422 http_param
+  req DELETE /v1/halls/$H/watchlist/424242 "$TA"; check "$L: delete unknown entry" 404 hall_watch
+
   req POST /v1/halls/$H/library "$W" "$tmp/noconsent.json"; check "$L: enrol without consent refused" 403 hall_consent
   req POST /v1/halls/$H/library "$W" "$tmp/enrol.json"; check "$L: enrol after consent" 201
   local P; P=$(jq -r .person_id <<<"$BODY")
