@@ -203,6 +203,7 @@ bench-index: $(BUILD)/shualian
 # Partial: identification through HTTP at 100k/1M/10M is not built yet.
 bench-hall: $(BUILD)/shualian-tests
 	SL_SLOW=1 $(BUILD)/shualian-tests hall/watch_scan_cost
+	SL_SLOW=1 $(BUILD)/shualian-tests hall/ident_scan_cost
 
 # Cost per call of each src/crypto operation, both suites (bench/crypto_bench.c;
 # numbers quoted in docs/crypto.md).

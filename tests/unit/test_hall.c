@@ -256,3 +256,70 @@ SL_TEST(hall, watch_scan_cost)
     sl_t_fx_done(&f, s);
     sl__hall_cache_reset();
 }
+
+/* Identification's exact library scan at 100,000 persons (one photo each),
+ * in process (no HTTP, no embedding): SL_SLOW=1 only. */
+SL_TEST(hall, ident_scan_cost)
+{
+    const char *slow = getenv("SL_SLOW");
+    if (!slow || *slow != '1') {
+        sl_t_skip(t, "SL_SLOW=1 (make bench-hall) runs it");
+        return;
+    }
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    sl__hall_cache_reset();
+    sl_keyring *k = keys(t, &f);
+    int64_t h = add_hall(t, s, "h1");
+    const int N = 100000;
+    sl_tx *tx = NULL;
+    sl_status st = sl__tx_begin(s, &tx);
+    float v[SL_HALL_DIM];
+    for (int i = 1; st == SL_OK && i <= N; i++) {
+        identity(v);
+        char ad[64];
+        snprintf(ad, sizeof ad, "hall_template|%d|template", i);
+        uint8_t *ct = NULL;
+        size_t ctn = 0;
+        st = sl__tx_exec(tx, "INSERT INTO hall_person (id, hall_id, consent_ms, withdrawn_ms, created_ms)"
+                         " VALUES (?, ?, 0, 0, 0)", SL_ARGS(SL_INT(i), SL_INT(h)), NULL);
+        if (st == SL_OK)
+            st = sl__seal(k, ad, strlen(ad), v, sizeof v, &ct, &ctn);
+        if (st == SL_OK)
+            st = sl__tx_exec(tx, "INSERT INTO hall_template (person_id, sealed, created_ms) VALUES (?, ?, 0)",
+                             SL_ARGS(SL_INT(i), SL_BLOB(ct, ctn)), NULL);
+        sl__free(ct);
+        if (st == SL_OK)
+            st = sl__tx_exec(tx, "INSERT INTO hall_change (kind, ref_id, at_ms) VALUES ('person', ?, 0)",
+                             SL_ARGS(SL_INT(i)), NULL);
+    }
+    st = st == SL_OK ? sl__tx_commit(tx) : (sl__tx_rollback(tx), st);
+    SL_CHECKF(t, st == SL_OK, "fill: %s", sl_status_name(st));
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    SL_CHECK(t, sl__hall_sync(s, k) == SL_OK);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double load = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9;
+    SL_CHECK_EQ(t, sl__hall_cached_persons(), N);
+    double ms[21];
+    struct sl_hall_cand c[5];
+    for (int r = 0; r < 21; r++) {
+        identity(v);
+        size_t n = 0;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        SL_CHECK(t, sl__hall_search(s, k, h, v, c, 5, &n) == SL_OK);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        ms[r] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) * 1e-6;
+    }
+    for (int i = 1; i < 21; i++)
+        for (int j = i; j > 0 && ms[j] < ms[j - 1]; j--) {
+            double x = ms[j]; ms[j] = ms[j - 1]; ms[j - 1] = x;
+        }
+    printf("hall: exact library search over %d persons (float32, in process): median %.2f ms,"
+           " max %.2f ms; cache load %.2f s (%s)\n", N, ms[10], ms[20], load, f.pg ? "postgresql" : "sqlite");
+    sl__keyring_free(k);
+    sl_t_fx_done(&f, s);
+    sl__hall_cache_reset();
+}
