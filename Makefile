@@ -98,7 +98,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 DEV_OBJ  := $(DEV_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/util.o $(BUILD)/cli/face_opts.o
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all lib test check bench bench-img bench-nn bench-index bench-face bench-serve install uninstall clean fuzz fuzz-targets
+.PHONY: all lib test check bench bench-img bench-nn bench-index bench-face bench-serve bench-hall install uninstall clean fuzz fuzz-targets
 all: $(BUILD)/shualian $(BUILD)/shualian-dev $(BUILD)/libshualian.so $(BUILD)/shualian-tests
 
 lib: $(BUILD)/libshualian.a $(BUILD)/libshualian.so
@@ -232,6 +232,12 @@ $(BUILD)/bench-verify: bench/verify_inproc.c $(BUILD)/libshualian.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
 bench-serve: $(BUILD)/shualian $(BUILD)/bench-verify
 	S=$(BUILD)/shualian bench/serve.sh
+# The hall's exact watchlist check at 300,000 entries and the cache load time
+# (tests/unit/test_hall.c hall/watch_scan_cost; docs/hall.md, docs/BENCHMARKS.md).
+# Partial: identification through HTTP at 100k/1M/10M is not built yet.
+bench-hall: $(BUILD)/shualian-tests
+	SL_SLOW=1 $(BUILD)/shualian-tests hall/watch_scan_cost
+	SL_SLOW=1 $(BUILD)/shualian-tests hall/ident_scan_cost
 
 # Cost per call of each src/crypto operation, both suites (bench/crypto_bench.c;
 # numbers quoted in docs/crypto.md).

@@ -114,6 +114,7 @@ int cmd_calendar(int argc, char **argv);
 int cmd_matters(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
+int cmd_gallery(int argc, char **argv);
 /* Opens the key file, the store (migrated) and the accounts for serve and
  * admin: data is the data folder (created 0700 when create), db/keys/suite
  * may be NULL (defaults under data). Returns -1 on success, else the exit

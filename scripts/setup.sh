@@ -32,6 +32,7 @@ PKGS=(
   imagemagick                           # test images made at test time
   jq python3                            # test and bench scripts read JSON
   wrk                                   # make bench-serve: HTTP load generator
+  sqlite3                               # tests/suites/89-hall.sh reads the audit chain
   libfaiss-dev                          # the FAISS peer in bench/index.sh
   libonnx-testdata                      # ONNX's own node tests (tests/suites/55-onnx-node.sh)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user   # aarch64 build test

@@ -180,6 +180,13 @@ typedef enum sl_status {
 #define SL_ERR_ID_CHECK_DIGIT (SL_ERR_INVALID | (197 << 8)) /* check char mismatch */
 #define SL_ERR_ID_FORMAT      (SL_ERR_INVALID | (198 << 8)) /* wrong prefix/shape  */
 
+/* Extended codes: hall (portrait library, watchlists), details 224..239. */
+#define SL_ERR_HALL_CONSENT   (SL_ERR_DENIED    | (224 << 8)) /* no face consent     */
+#define SL_ERR_HALL_QUALITY   (SL_ERR_INVALID   | (224 << 8)) /* capture refused     */
+#define SL_ERR_HALL_PERSON    (SL_ERR_NOT_FOUND | (224 << 8)) /* no such person      */
+#define SL_ERR_HALL_WATCH     (SL_ERR_NOT_FOUND | (225 << 8)) /* no such entry/alarm */
+#define SL_ERR_HALL_OTHER     (SL_ERR_DENIED    | (225 << 8)) /* another hall's data */
+
 /* Extended codes: the audit chain (src/audit/), details 112..127. */
 #define SL_ERR_AUDIT_FIELD        (SL_ERR_INVALID     | (112 << 8)) /* record field missing/too long */
 #define SL_ERR_AUDIT_BROKEN       (SL_ERR_CORRUPT     | (112 << 8)) /* the audit chain is damaged   */

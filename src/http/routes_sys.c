@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "hall/hall.h"
 #include "http/http_int.h"
 #include "shualian/engine.h"
 
@@ -18,13 +19,16 @@ sl_status sl__h_readyz(struct sl_req *r)
 {
     bool store_ok = r->srv->o.acct && sl__acct_ping(r->srv->o.acct) == SL_OK;
     bool models_ok = r->srv->pool != NULL;
-    json_t *o = json_pack("{s:s,s:b,s:b}", "status", store_ok && models_ok ? "ready" : "not_ready",
-                          "store", store_ok, "models", models_ok);
-    if (store_ok && models_ok)
+    bool hall_ok = sl__hall_ready();   /* the portrait library's cache is loaded */
+    json_t *o = json_pack("{s:s,s:b,s:b,s:b}", "status",
+                          store_ok && models_ok && hall_ok ? "ready" : "not_ready",
+                          "store", store_ok, "models", models_ok, "library", hall_ok);
+    if (store_ok && models_ok && hall_ok)
         return sl__reply_json(r, 200, o);
     json_decref(o);
-    snprintf(r->detail, sizeof r->detail, "store %s, models %s",
-             store_ok ? "reachable" : "unreachable", models_ok ? "loaded" : "not loaded");
+    snprintf(r->detail, sizeof r->detail, "store %s, models %s, library %s",
+             store_ok ? "reachable" : "unreachable", models_ok ? "loaded" : "not loaded",
+             hall_ok ? "loaded" : "loading");
     return SL_ERR_HTTP_UNAVAILABLE;
 }
 

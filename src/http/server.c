@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hall/hall.h"
 #include "http/http_int.h"
 
 /* ============================ Request helpers ============================ */
@@ -547,6 +548,7 @@ sl_status sl__http_start(const struct sl_http_opts *o, sl_http **out, char *err,
     st = watchdog_new(h->o.timeout_s, &h->watchdog);
     if (st != SL_OK)
         goto out_hub;
+    sl__hall_http_init(h);   /* the portrait library: cache load, alarm pushes */
     if (o->engine) {
         st = sl__pool_new(o->engine, h->o.engines, h->o.engine_wait_ms, &h->pool);
         if (st != SL_OK) {
@@ -618,6 +620,8 @@ void sl__http_shutdown(sl_http *h, unsigned grace_ms)
                     atomic_load(&h->inflight));
     MHD_stop_daemon(h->d);
     watchdog_free(h->watchdog);
+    sl__hall_load_wait();
+    sl__hall_on_alarm(NULL, NULL);   /* the hub the alarm hook pushes to goes */
     sl__sse_hub_free(h->hub);
     sl__pool_free(h->pool);
     sl__metrics_free(h->metrics);

@@ -159,6 +159,59 @@ static const struct sl_migration migrations[] = {
       " added_by {text} NOT NULL,"
       " created_ms {int} NOT NULL,"
       " UNIQUE (code, version));" },
+    /* hall (issue 13): the portrait library, watchlists, alarms, captures.
+     * Templates are sealed (ad "hall_template|<person>"); hall_change is
+     * the ordered change log every node's in-memory cache catches up on. */
+    { 400, "hall library",
+      "CREATE TABLE hall_person ("
+      " id {id},"
+      " hall_id {int} NOT NULL REFERENCES acct_hall (id),"
+      " label {text},"
+      " consent_ms {int} NOT NULL,"
+      " withdrawn_ms {int} NOT NULL,"
+      " created_ms {int} NOT NULL);"
+      "CREATE TABLE hall_template ("
+      " id {id},"
+      " person_id {int} NOT NULL REFERENCES hall_person (id),"
+      " sealed {blob} NOT NULL,"
+      " created_ms {int} NOT NULL);"
+      "CREATE INDEX hall_template_person ON hall_template (person_id);"
+      "CREATE TABLE hall_watch ("
+      " id {id},"
+      " hall_id {int} NOT NULL REFERENCES acct_hall (id),"
+      " reason {text} NOT NULL,"
+      " level {int} NOT NULL,"
+      " owner {text} NOT NULL,"
+      " expires_ms {int} NOT NULL,"
+      " sealed {blob},"
+      " deleted {int} NOT NULL,"
+      " created_ms {int} NOT NULL);"
+      "CREATE TABLE hall_alarm ("
+      " id {id},"
+      " hall_id {int} NOT NULL,"
+      " watch_id {int} NOT NULL,"
+      " score {real} NOT NULL,"
+      " at_ms {int} NOT NULL,"
+      " ack_by {text},"
+      " ack_ms {int});"
+      "CREATE TABLE hall_change ("
+      " id {id},"
+      " kind {text} NOT NULL,"
+      " ref_id {int} NOT NULL,"
+      " at_ms {int} NOT NULL);" },
+    /* hall: the capture trail; thumbnails sealed (ad "hall_capture|<id>|thumb")
+     * and set to NULL by the retention job after their period */
+    { 401, "hall capture trail",
+      "CREATE TABLE hall_capture ("
+      " id {id},"
+      " hall_id {int} NOT NULL,"
+      " device {text} NOT NULL,"
+      " at_ms {int} NOT NULL,"
+      " person_id {int},"
+      " score {real},"
+      " thumb {blob});"
+      "CREATE INDEX hall_capture_person ON hall_capture (person_id);"
+      "CREATE INDEX hall_capture_at ON hall_capture (at_ms);" },
 };
 
 const struct sl_migration *sl__schema_list(size_t *n)

@@ -1,0 +1,1006 @@
+/*
+ * hall.c -- the portrait library, watchlists and alarms over the store,
+ * with a per-node in-memory cache kept current from hall_change (hall.h).
+ */
+#include "hall/hall.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/crypto.h"
+
+/* ============================ The cache ================================= */
+
+struct vec {
+    int64_t id;          /* person or watchlist entry                      */
+    int64_t hall;
+    int64_t expires_ms;  /* watchlist entries                              */
+    int     level;       /* watchlist: level; persons: photos held         */
+    float   v[SL_HALL_DIM];
+};
+
+struct vset {
+    struct vec *a;
+    size_t      n, cap;
+};
+
+static struct {
+    pthread_mutex_t mu;
+    int64_t         seen;       /* last hall_change id applied             */
+    struct vset     persons, watch;
+    sl_hall_alarm_fn hook;
+    void           *hook_ctx;
+    int64_t         applied;    /* changes applied since start (progress)  */
+    /* ids skipped over: on PostgreSQL a sequence value can commit after a
+     * higher one; each gap is looked up again at every sync until it
+     * appears or 60 s (wall clock) have passed (a rolled-back id) */
+    struct gap { int64_t id; int64_t since_s; } gaps[1024];
+    size_t          n_gaps;
+    /* the watchlist scan's int8 copy (contiguous; row i = watch.a[i]),
+     * rebuilt after a change; candidates near the threshold are rescored
+     * on the float vectors (bound below), so decisions are the exact scan's */
+    int8_t         *wq;
+    float          *wscale;
+    size_t          wq_n, wq_cap;
+    bool            wq_dirty;
+} C = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static atomic_bool ready;
+static pthread_t   loader;
+static bool        loader_on;
+static struct { sl_store *s; const sl_keyring *k; } load_args;
+
+static struct vec *vset_find(struct vset *s, int64_t id)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->a[i].id == id)
+            return &s->a[i];
+    return NULL;
+}
+
+static void vset_remove(struct vset *s, int64_t id)
+{
+    struct vec *e = vset_find(s, id);
+    if (e) {
+        *e = s->a[s->n - 1];
+        s->n--;
+    }
+}
+
+/* Appends (no look-up) when 'fresh', else replaces the same id. */
+static sl_status vset_add(struct vset *s, const struct vec *v, bool fresh)
+{
+    struct vec *e = fresh ? NULL : vset_find(s, v->id);
+    if (!e) {
+        if (s->n == s->cap) {
+            size_t nc = s->cap ? s->cap * 2 : 64;
+            struct vec *na = sl__malloc(nc * sizeof *na);
+            if (!na)
+                return SL_ERR_NOMEM;
+            if (s->n)
+                memcpy(na, s->a, s->n * sizeof *na);
+            sl__free(s->a);
+            s->a = na;
+            s->cap = nc;
+        }
+        e = &s->a[s->n++];
+    }
+    *e = *v;
+    return SL_OK;
+}
+
+static sl_status vset_put(struct vset *s, const struct vec *v)
+{
+    return vset_add(s, v, false);
+}
+
+static void *load_main(void *arg)
+{
+    (void)arg;
+    int64_t t0 = sl__now_ms();
+    sl_status st = sl__hall_sync(load_args.s, load_args.k);
+    if (st != SL_OK)
+        sl_log_err("hall: cache load failed: %s (retried by the next request)", sl_status_name(st));
+    else
+        sl_log_info("hall: cache ready: %zu persons, %zu watchlist entries (%lld ms)",
+                    sl__hall_cached_persons(), sl__hall_cached_watch(),
+                    (long long)(sl__now_ms() - t0));
+    atomic_store(&ready, st == SL_OK);
+    return NULL;
+}
+
+sl_status sl__hall_load_start(sl_store *s, const sl_keyring *k)
+{
+    atomic_store(&ready, false);
+    load_args.s = s;
+    load_args.k = k;
+    if (pthread_create(&loader, NULL, load_main, NULL) != 0)
+        return SL_ERR_NOMEM;
+    loader_on = true;
+    return SL_OK;
+}
+
+void sl__hall_load_wait(void)
+{
+    if (loader_on)
+        pthread_join(loader, NULL);
+    loader_on = false;
+}
+
+bool sl__hall_ready(void)
+{
+    return atomic_load(&ready);
+}
+
+void sl__hall_cache_reset(void)
+{
+    pthread_mutex_lock(&C.mu);
+    sl__free(C.persons.a);
+    sl__free(C.watch.a);
+    sl__free(C.wq);
+    sl__free(C.wscale);
+    C.wq = NULL;
+    C.wscale = NULL;
+    C.wq_n = C.wq_cap = 0;
+    C.wq_dirty = true;
+    memset(&C.persons, 0, sizeof C.persons);
+    memset(&C.watch, 0, sizeof C.watch);
+    C.seen = 0;
+    pthread_mutex_unlock(&C.mu);
+}
+
+size_t sl__hall_cached_persons(void)
+{
+    pthread_mutex_lock(&C.mu);
+    size_t n = C.persons.n;
+    pthread_mutex_unlock(&C.mu);
+    return n;
+}
+
+size_t sl__hall_cached_watch(void)
+{
+    pthread_mutex_lock(&C.mu);
+    size_t n = C.watch.n;
+    pthread_mutex_unlock(&C.mu);
+    return n;
+}
+
+void sl__hall_on_alarm(sl_hall_alarm_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&C.mu);
+    C.hook = fn;
+    C.hook_ctx = ctx;
+    pthread_mutex_unlock(&C.mu);
+}
+
+static void normalise(float *v)
+{
+    double ss = 0;
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        ss += (double)v[i] * v[i];
+    float inv = ss > 0 ? (float)(1.0 / sqrt(ss)) : 0.0f;
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        v[i] *= inv;
+}
+
+/* Eight independent partial sums: the compiler vectorises this without
+ * -ffast-math (a single running sum would be a serial chain). */
+static double dot(const float *a, const float *b)
+{
+    float p[8] = { 0 };
+    for (int i = 0; i < SL_HALL_DIM; i += 8)
+        for (int j = 0; j < 8; j++)
+            p[j] += a[i + j] * b[i + j];
+    return (double)(((p[0] + p[4]) + (p[1] + p[5])) + ((p[2] + p[6]) + (p[3] + p[7])));
+}
+
+/* ============================ Sealing =================================== */
+
+static void ad_for(char *ad, size_t cap, const char *table, int64_t id)
+{
+    snprintf(ad, cap, "%s|%lld|template", table, (long long)id);
+}
+
+static sl_status seal_emb(const sl_keyring *k, const char *table, int64_t id,
+                          const float *emb, uint8_t **ct, size_t *ctn)
+{
+    char ad[64];
+    ad_for(ad, sizeof ad, table, id);
+    return sl__seal(k, ad, strlen(ad), emb, SL_HALL_DIM * sizeof(float), ct, ctn);
+}
+
+static sl_status open_emb(const sl_keyring *k, const char *table, int64_t id,
+                          const void *ct, size_t ctn, float *emb)
+{
+    char ad[64];
+    ad_for(ad, sizeof ad, table, id);
+    uint8_t *pt = NULL;
+    size_t n = 0;
+    sl_status st = sl__open(k, ad, strlen(ad), ct, ctn, &pt, &n);
+    if (st != SL_OK)
+        return st;
+    if (n != SL_HALL_DIM * sizeof(float)) {
+        sl__free(pt);
+        return SL_ERR_CORRUPT;
+    }
+    memcpy(emb, pt, n);
+    memset(pt, 0, n);
+    sl__free(pt);
+    return SL_OK;
+}
+
+/* ============================ Sync ====================================== */
+
+static sl_status change(sl_tx *tx, const char *kind, int64_t ref)
+{
+    return sl__tx_exec(tx, "INSERT INTO hall_change (kind, ref_id, at_ms) VALUES (?, ?, ?)",
+                       SL_ARGS(SL_TEXT(kind), SL_INT(ref), SL_INT(sl__now_ms())), NULL);
+}
+
+/* Reloads one person into the cache (or drops them). Caller holds C.mu. */
+static sl_status load_person(sl_tx *tx, const sl_keyring *k, int64_t id)
+{
+    sl_rows *rows = NULL;
+    sl_status st = sl__tx_query(tx,
+        "SELECT p.hall_id, t.sealed FROM hall_person p JOIN hall_template t"
+        " ON t.person_id = p.id WHERE p.id = ? AND p.withdrawn_ms = 0 ORDER BY t.id",
+        SL_ARGS(SL_INT(id)), &rows);
+    if (st != SL_OK)
+        return st;
+    size_t n = sl__rows_count(rows);
+    if (n == 0) {
+        vset_remove(&C.persons, id);
+        sl__rows_free(rows);
+        return SL_OK;
+    }
+    struct vec v = { .id = id, .hall = sl__rows_int(rows, 0, 0), .level = (int)n };
+    float e[SL_HALL_DIM];
+    for (size_t i = 0; i < n && st == SL_OK; i++) {
+        size_t bn = 0;
+        const void *b = sl__rows_blob(rows, i, 1, &bn);
+        st = open_emb(k, "hall_template", id, b, bn, e);
+        for (int j = 0; j < SL_HALL_DIM && st == SL_OK; j++)
+            v.v[j] += e[j];
+    }
+    sl__rows_free(rows);
+    if (st != SL_OK)
+        return st;
+    normalise(v.v);   /* the L2-normalised mean */
+    return vset_put(&C.persons, &v);
+}
+
+static sl_status load_watch(sl_tx *tx, const sl_keyring *k, int64_t id)
+{
+    sl_rows *rows = NULL;
+    sl_status st = sl__tx_query(tx,
+        "SELECT hall_id, level, expires_ms, sealed FROM hall_watch"
+        " WHERE id = ? AND deleted = 0 AND sealed IS NOT NULL",
+        SL_ARGS(SL_INT(id)), &rows);
+    if (st != SL_OK)
+        return st;
+    if (sl__rows_count(rows) == 0) {
+        vset_remove(&C.watch, id);
+        C.wq_dirty = true;
+        sl__rows_free(rows);
+        return SL_OK;
+    }
+    struct vec v = { .id = id, .hall = sl__rows_int(rows, 0, 0),
+                     .level = (int)sl__rows_int(rows, 0, 1),
+                     .expires_ms = sl__rows_int(rows, 0, 2) };
+    size_t bn = 0;
+    const void *b = sl__rows_blob(rows, 0, 3, &bn);
+    st = open_emb(k, "hall_watch", id, b, bn, v.v);
+    sl__rows_free(rows);
+    C.wq_dirty = true;
+    return st == SL_OK ? vset_put(&C.watch, &v) : st;
+}
+
+struct sync_ctx {
+    const sl_keyring *k;
+};
+
+/* From nothing: every live template and entry in two queries (the changes
+ * up to the log's last id are then all reflected: same snapshot). */
+static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
+{
+    int64_t last = 0;
+    sl_status st = sl__tx_query_int(tx, "SELECT COALESCE(MAX(id), 0) FROM hall_change",
+                                    NULL, 0, &last);
+    sl_rows *rows = NULL;
+    if (st == SL_OK)
+        st = sl__tx_query(tx,
+            "SELECT p.id, p.hall_id, t.sealed FROM hall_person p JOIN hall_template t"
+            " ON t.person_id = p.id WHERE p.withdrawn_ms = 0 ORDER BY p.id, t.id", NULL, 0, &rows);
+    if (st != SL_OK)
+        return st;
+    size_t n = sl__rows_count(rows);
+    struct vec v = { 0 };
+    float e[SL_HALL_DIM];
+    for (size_t i = 0; i < n && st == SL_OK; i++) {
+        int64_t id = sl__rows_int(rows, i, 0);
+        if (id != v.id) {
+            if (v.id) {
+                normalise(v.v);
+                st = vset_add(&C.persons, &v, true);
+            }
+            memset(&v, 0, sizeof v);
+            v.id = id;
+            v.hall = sl__rows_int(rows, i, 1);
+        }
+        size_t bn = 0;
+        const void *b = sl__rows_blob(rows, i, 2, &bn);
+        if (st == SL_OK)
+            st = open_emb(k, "hall_template", id, b, bn, e);
+        for (int j = 0; j < SL_HALL_DIM && st == SL_OK; j++)
+            v.v[j] += e[j];
+        v.level++;
+    }
+    if (st == SL_OK && v.id) {
+        normalise(v.v);
+        st = vset_add(&C.persons, &v, true);
+    }
+    sl__rows_free(rows);
+    rows = NULL;
+    if (st == SL_OK)
+        st = sl__tx_query(tx, "SELECT id, hall_id, level, expires_ms, sealed FROM hall_watch"
+                          " WHERE deleted = 0 AND sealed IS NOT NULL", NULL, 0, &rows);
+    if (st != SL_OK)
+        return st;
+    n = sl__rows_count(rows);
+    for (size_t i = 0; i < n && st == SL_OK; i++) {
+        struct vec w = { .id = sl__rows_int(rows, i, 0), .hall = sl__rows_int(rows, i, 1),
+                         .level = (int)sl__rows_int(rows, i, 2),
+                         .expires_ms = sl__rows_int(rows, i, 3) };
+        size_t bn = 0;
+        const void *b = sl__rows_blob(rows, i, 4, &bn);
+        st = open_emb(k, "hall_watch", w.id, b, bn, w.v);
+        if (st == SL_OK)
+            st = vset_add(&C.watch, &w, true);
+        C.wq_dirty = true;
+        if (st == SL_OK && (i + 1) % 100000 == 0)
+            sl_log_info("hall: cache loading: %zu of %zu watchlist entries", i + 1, n);
+    }
+    sl__rows_free(rows);
+    if (st == SL_OK)
+        C.seen = last;
+    return st;
+}
+
+static int64_t wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static sl_status apply(sl_tx *tx, const sl_keyring *k, const char *kind, int64_t ref)
+{
+    if (strcmp(kind, "person") == 0)
+        return load_person(tx, k, ref);
+    if (strcmp(kind, "watch") == 0)
+        return load_watch(tx, k, ref);
+    return SL_OK;
+}
+
+/* Looks the open gaps up again; drops those found or too old. */
+static sl_status sync_gaps(sl_tx *tx, const sl_keyring *k)
+{
+    size_t w = 0;
+    int64_t now = wall_s();
+    for (size_t i = 0; i < C.n_gaps; i++) {
+        sl_rows *rows = NULL;
+        sl_status st = sl__tx_query(tx, "SELECT kind, ref_id FROM hall_change WHERE id = ?",
+                                    SL_ARGS(SL_INT(C.gaps[i].id)), &rows);
+        if (st != SL_OK)
+            return st;
+        bool found = sl__rows_count(rows) > 0;
+        if (found)
+            st = apply(tx, k, sl__rows_text(rows, 0, 0), sl__rows_int(rows, 0, 1));
+        sl__rows_free(rows);
+        if (st != SL_OK)
+            return st;
+        if (!found && now - C.gaps[i].since_s < 60)
+            C.gaps[w++] = C.gaps[i];
+    }
+    C.n_gaps = w;
+    return SL_OK;
+}
+
+static sl_status sync_tx(sl_tx *tx, void *vctx)
+{
+    struct sync_ctx *c = vctx;
+    if (C.seen == 0) {   /* (re)building: start empty (a retried tx too) */
+        C.persons.n = C.watch.n = 0;
+        C.n_gaps = 0;
+        sl_status rst = rebuild(tx, c->k);
+        if (rst != SL_OK)
+            return rst;
+    }
+    sl_status gst = sync_gaps(tx, c->k);
+    if (gst != SL_OK)
+        return gst;
+    for (;;) {
+        sl_rows *rows = NULL;
+        sl_status st = sl__tx_query(tx,
+            "SELECT id, kind, ref_id FROM hall_change WHERE id > ? ORDER BY id LIMIT 4096",
+            SL_ARGS(SL_INT(C.seen)), &rows);
+        if (st != SL_OK)
+            return st;
+        size_t n = sl__rows_count(rows);
+        for (size_t i = 0; i < n && st == SL_OK; i++) {
+            int64_t id = sl__rows_int(rows, i, 0);
+            st = apply(tx, c->k, sl__rows_text(rows, i, 1), sl__rows_int(rows, i, 2));
+            if (st == SL_OK) {
+                /* remember skipped ids, except when (re)building from zero */
+                for (int64_t g = C.seen + 1; C.seen > 0 && g < id && g < C.seen + 64 &&
+                     C.n_gaps < SL_ARRAY_LEN(C.gaps); g++)
+                    C.gaps[C.n_gaps++] = (struct gap){ g, wall_s() };
+                C.seen = id;
+                if (++C.applied % 100000 == 0)
+                    sl_log_info("hall: cache loading: %lld changes applied",
+                                (long long)C.applied);
+            }
+        }
+        sl__rows_free(rows);
+        if (st != SL_OK || n < 4096)
+            return st;
+    }
+}
+
+sl_status sl__hall_sync(sl_store *s, const sl_keyring *k)
+{
+    struct sync_ctx c = { k };
+    pthread_mutex_lock(&C.mu);
+    int64_t before = C.seen;
+    sl_status st = sl__store_run(s, sync_tx, &c);
+    (void)before;
+    pthread_mutex_unlock(&C.mu);
+    if (st == SL_OK)
+        atomic_store(&ready, true);   /* a later successful sync also readies */
+    return st;
+}
+
+/* ============================ Library =================================== */
+
+static sl_status audit(sl_tx *tx, const sl_keyring *k, const struct sl_audit_rec *au,
+                       const char *otype, int64_t oid)
+{
+    if (!au)
+        return SL_OK;
+    struct sl_audit_rec r = *au;
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)oid);
+    r.object_type = otype;
+    r.object_id = id;
+    if (!r.at_ms)
+        r.at_ms = sl__now_ms();
+    return sl__audit_append(tx, k, &r, NULL);
+}
+
+struct enrol_ctx {
+    const sl_keyring *k;
+    int64_t hall;
+    const float *emb;
+    const char *label;
+    const struct sl_audit_rec *au;
+    int64_t person;
+};
+
+static sl_status enrol_tx(sl_tx *tx, void *vctx)
+{
+    struct enrol_ctx *c = vctx;
+    int64_t now = sl__now_ms();
+    sl_status st = sl__tx_query_int(tx,
+        "INSERT INTO hall_person (hall_id, label, consent_ms, withdrawn_ms, created_ms)"
+        " VALUES (?, ?, ?, 0, ?) RETURNING id",
+        SL_ARGS(SL_INT(c->hall), SL_TEXT(c->label), SL_INT(now), SL_INT(now)), &c->person);
+    if (st != SL_OK)
+        return st;
+    uint8_t *ct = NULL;
+    size_t ctn = 0;
+    st = seal_emb(c->k, "hall_template", c->person, c->emb, &ct, &ctn);
+    if (st != SL_OK)
+        return st;
+    st = sl__tx_exec(tx, "INSERT INTO hall_template (person_id, sealed, created_ms) VALUES (?, ?, ?)",
+                     SL_ARGS(SL_INT(c->person), SL_BLOB(ct, ctn), SL_INT(now)), NULL);
+    sl__free(ct);
+    if (st == SL_OK)
+        st = change(tx, "person", c->person);
+    if (st == SL_OK)
+        st = audit(tx, c->k, c->au, "person", c->person);
+    return st;
+}
+
+sl_status sl__hall_enrol(sl_store *s, const sl_keyring *k, int64_t hall,
+                         const float emb[SL_HALL_DIM], const char *label,
+                         const struct sl_audit_rec *au, int64_t *person)
+{
+    struct enrol_ctx c = { k, hall, emb, label, au, 0 };
+    sl_status st = sl__store_run(s, enrol_tx, &c);
+    if (st != SL_OK)
+        return st;
+    *person = c.person;
+    return sl__hall_sync(s, k);
+}
+
+struct photo_ctx {
+    const sl_keyring *k;
+    int64_t hall, person;
+    const float *emb;
+    const struct sl_audit_rec *au;
+    bool added;
+    int count;
+};
+
+static sl_status photo_tx(sl_tx *tx, void *vctx)
+{
+    struct photo_ctx *c = vctx;
+    c->added = false;
+    c->count = 0;
+    sl_rows *rows = NULL;
+    sl_status st = sl__tx_query(tx,
+        "SELECT t.sealed FROM hall_person p JOIN hall_template t ON t.person_id = p.id"
+        " WHERE p.id = ? AND p.hall_id = ? AND p.withdrawn_ms = 0",
+        SL_ARGS(SL_INT(c->person), SL_INT(c->hall)), &rows);
+    if (st != SL_OK)
+        return st;
+    size_t n = sl__rows_count(rows);
+    bool near_dup = false;
+    float e[SL_HALL_DIM];
+    for (size_t i = 0; i < n && st == SL_OK; i++) {
+        size_t bn = 0;
+        const void *b = sl__rows_blob(rows, i, 0, &bn);
+        st = open_emb(c->k, "hall_template", c->person, b, bn, e);
+        if (st == SL_OK && dot(e, c->emb) > 0.95)
+            near_dup = true;   /* differs too little to add anything */
+    }
+    sl__rows_free(rows);
+    if (st != SL_OK)
+        return st;
+    if (n == 0)
+        return SL_ERR_HALL_PERSON;
+    c->count = (int)n;
+    if (near_dup || n >= SL_HALL_MAX_PHOTOS)
+        return SL_OK;
+    uint8_t *ct = NULL;
+    size_t ctn = 0;
+    st = seal_emb(c->k, "hall_template", c->person, c->emb, &ct, &ctn);
+    if (st != SL_OK)
+        return st;
+    st = sl__tx_exec(tx, "INSERT INTO hall_template (person_id, sealed, created_ms) VALUES (?, ?, ?)",
+                     SL_ARGS(SL_INT(c->person), SL_BLOB(ct, ctn), SL_INT(sl__now_ms())), NULL);
+    sl__free(ct);
+    if (st == SL_OK)
+        st = change(tx, "person", c->person);
+    if (st == SL_OK)
+        st = audit(tx, c->k, c->au, "person", c->person);
+    c->added = st == SL_OK;
+    c->count += c->added;
+    return st;
+}
+
+sl_status sl__hall_add_photo(sl_store *s, const sl_keyring *k, int64_t hall,
+                             int64_t person, const float emb[SL_HALL_DIM],
+                             const struct sl_audit_rec *au, bool *added, int *count)
+{
+    struct photo_ctx c = { k, hall, person, emb, au, false, 0 };
+    sl_status st = sl__store_run(s, photo_tx, &c);
+    if (st != SL_OK)
+        return st;
+    *added = c.added;
+    *count = c.count;
+    return sl__hall_sync(s, k);
+}
+
+struct withdraw_ctx {
+    const sl_keyring *k;
+    int64_t hall, person;
+    const struct sl_audit_rec *au;
+    int64_t removed;
+};
+
+static sl_status withdraw_tx(sl_tx *tx, void *vctx)
+{
+    struct withdraw_ctx *c = vctx;
+    int64_t ch = 0;
+    sl_status st = sl__tx_exec(tx,
+        "UPDATE hall_person SET withdrawn_ms = ? WHERE id = ? AND hall_id = ? AND withdrawn_ms = 0",
+        SL_ARGS(SL_INT(sl__now_ms()), SL_INT(c->person), SL_INT(c->hall)), &ch);
+    if (st != SL_OK)
+        return st;
+    if (ch == 0)
+        return SL_ERR_HALL_PERSON;
+    st = sl__tx_exec(tx, "DELETE FROM hall_template WHERE person_id = ?",
+                     SL_ARGS(SL_INT(c->person)), &c->removed);
+    if (st == SL_OK)
+        st = change(tx, "person", c->person);
+    if (st == SL_OK)
+        st = audit(tx, c->k, c->au, "person", c->person);
+    return st;
+}
+
+sl_status sl__hall_withdraw(sl_store *s, const sl_keyring *k, int64_t hall,
+                            int64_t person, const struct sl_audit_rec *au,
+                            int64_t *removed)
+{
+    struct withdraw_ctx c = { k, hall, person, au, 0 };
+    sl_status st = sl__store_run(s, withdraw_tx, &c);
+    if (st != SL_OK)
+        return st;
+    pthread_mutex_lock(&C.mu);
+    vset_remove(&C.persons, person);   /* at once, before any sync */
+    pthread_mutex_unlock(&C.mu);
+    if (removed)
+        *removed = c.removed;
+    return sl__hall_sync(s, k);
+}
+
+sl_status sl__hall_search(sl_store *s, const sl_keyring *k, int64_t hall,
+                          const float emb[SL_HALL_DIM], struct sl_hall_cand *out,
+                          size_t cap, size_t *n)
+{
+    sl_status st = sl__hall_sync(s, k);
+    if (st != SL_OK)
+        return st;
+    *n = 0;
+    pthread_mutex_lock(&C.mu);
+    for (size_t i = 0; i < C.persons.n; i++) {
+        const struct vec *v = &C.persons.a[i];
+        if (v->hall != hall)
+            continue;
+        double sc = dot(v->v, emb);
+        size_t at = *n;
+        while (at > 0 && out[at - 1].score < sc)
+            at--;
+        if (at >= cap)
+            continue;
+        size_t last = *n < cap ? *n : cap - 1;
+        memmove(&out[at + 1], &out[at], (last - at) * sizeof *out);
+        out[at] = (struct sl_hall_cand){ v->id, sc, v->level };
+        if (*n < cap)
+            (*n)++;
+    }
+    pthread_mutex_unlock(&C.mu);
+    return SL_OK;
+}
+
+/* ============================ Watchlists ================================ */
+
+struct watch_ctx {
+    const sl_keyring *k;
+    int64_t hall;
+    const float *emb;
+    const char *reason, *owner;
+    int level;
+    int64_t expires_ms;
+    const struct sl_audit_rec *au;
+    int64_t entry;
+};
+
+static sl_status watch_add_tx(sl_tx *tx, void *vctx)
+{
+    struct watch_ctx *c = vctx;
+    sl_status st = sl__tx_query_int(tx,
+        "INSERT INTO hall_watch (hall_id, reason, level, owner, expires_ms, deleted, created_ms)"
+        " VALUES (?, ?, ?, ?, ?, 0, ?) RETURNING id",
+        SL_ARGS(SL_INT(c->hall), SL_TEXT(c->reason), SL_INT(c->level), SL_TEXT(c->owner),
+                SL_INT(c->expires_ms), SL_INT(sl__now_ms())), &c->entry);
+    if (st != SL_OK)
+        return st;
+    uint8_t *ct = NULL;
+    size_t ctn = 0;
+    st = seal_emb(c->k, "hall_watch", c->entry, c->emb, &ct, &ctn);
+    if (st != SL_OK)
+        return st;
+    st = sl__tx_exec(tx, "UPDATE hall_watch SET sealed = ? WHERE id = ?",
+                     SL_ARGS(SL_BLOB(ct, ctn), SL_INT(c->entry)), NULL);
+    sl__free(ct);
+    if (st == SL_OK)
+        st = change(tx, "watch", c->entry);
+    if (st == SL_OK)
+        st = audit(tx, c->k, c->au, "watch_entry", c->entry);
+    return st;
+}
+
+sl_status sl__hall_watch_add(sl_store *s, const sl_keyring *k, int64_t hall,
+                             const float emb[SL_HALL_DIM], const char *reason,
+                             int level, const char *owner, int64_t expires_ms,
+                             const struct sl_audit_rec *au, int64_t *entry)
+{
+    struct watch_ctx c = { k, hall, emb, reason, owner, level, expires_ms, au, 0 };
+    sl_status st = sl__store_run(s, watch_add_tx, &c);
+    if (st != SL_OK)
+        return st;
+    *entry = c.entry;
+    return sl__hall_sync(s, k);
+}
+
+static sl_status watch_del_tx(sl_tx *tx, void *vctx)
+{
+    struct watch_ctx *c = vctx;
+    int64_t ch = 0;
+    sl_status st = sl__tx_exec(tx,
+        "UPDATE hall_watch SET deleted = 1, sealed = NULL WHERE id = ? AND hall_id = ? AND deleted = 0",
+        SL_ARGS(SL_INT(c->entry), SL_INT(c->hall)), &ch);
+    if (st != SL_OK)
+        return st;
+    if (ch == 0)
+        return SL_ERR_HALL_WATCH;
+    st = change(tx, "watch", c->entry);
+    if (st == SL_OK)
+        st = audit(tx, c->k, c->au, "watch_entry", c->entry);
+    return st;
+}
+
+sl_status sl__hall_watch_delete(sl_store *s, const sl_keyring *k, int64_t hall,
+                                int64_t entry, const struct sl_audit_rec *au)
+{
+    struct watch_ctx c = { .k = k, .hall = hall, .au = au, .entry = entry };
+    sl_status st = sl__store_run(s, watch_del_tx, &c);
+    return st == SL_OK ? sl__hall_sync(s, k) : st;
+}
+
+/* Symmetric int8 with a per-vector scale: v ~ q * scale. */
+static float quant(const float *v, int8_t *q)
+{
+    float m = 0;
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        m = fabsf(v[i]) > m ? fabsf(v[i]) : m;
+    float sc = m > 0 ? m / 127.0f : 1.0f;
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        q[i] = (int8_t)lrintf(v[i] / sc);
+    return sc;
+}
+
+/* AVX-512BW or AVX2 where the CPU has it (x86-64; chosen at load time). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#endif
+static int32_t dot_i8(const int8_t *a, const int8_t *b)
+{
+    int32_t s = 0;
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        s += (int16_t)a[i] * (int16_t)b[i];
+    return s;
+}
+
+/* Caller holds C.mu. */
+static sl_status wq_refresh(void)
+{
+    if (!C.wq_dirty && C.wq_n == C.watch.n)
+        return SL_OK;
+    if (C.watch.n > C.wq_cap) {
+        size_t nc = C.watch.n + C.watch.n / 2 + 64;
+        int8_t *q = sl__malloc(nc * SL_HALL_DIM);
+        float *sc = sl__malloc(nc * sizeof *sc);
+        if (!q || !sc) {
+            sl__free(q);
+            sl__free(sc);
+            return SL_ERR_NOMEM;
+        }
+        sl__free(C.wq);
+        sl__free(C.wscale);
+        C.wq = q;
+        C.wscale = sc;
+        C.wq_cap = nc;
+    }
+    for (size_t i = 0; i < C.watch.n; i++)
+        C.wscale[i] = quant(C.watch.a[i].v, C.wq + i * SL_HALL_DIM);
+    C.wq_n = C.watch.n;
+    C.wq_dirty = false;
+    return SL_OK;
+}
+
+/* int8 error bound for unit vectors a, b with scales sa, sb (each element
+ * off by at most half its scale): |a.b - qa.qb| <= (sa + sb) / 2 *
+ * sqrt(512) (Cauchy-Schwarz on the L1 norms), plus 5 % for rounding of
+ * the float arithmetic. Entries whose int8 score is within that bound of
+ * the threshold are scored again in float: the decisions are exact. */
+#define WQ_L1 22.628f   /* sqrt(512) */
+
+struct alarm_ctx {
+    int64_t hall;
+    int64_t now;
+    struct sl_hall_hit *hits;
+    size_t n;
+};
+
+static sl_status alarm_tx(sl_tx *tx, void *vctx)
+{
+    struct alarm_ctx *c = vctx;
+    for (size_t i = 0; i < c->n; i++) {
+        sl_status st = sl__tx_query_int(tx,
+            "INSERT INTO hall_alarm (hall_id, watch_id, score, at_ms) VALUES (?, ?, ?, ?) RETURNING id",
+            SL_ARGS(SL_INT(c->hall), SL_INT(c->hits[i].entry), SL_REAL(c->hits[i].score),
+                    SL_INT(c->now)), &c->hits[i].alarm);
+        if (st != SL_OK)
+            return st;
+    }
+    return SL_OK;
+}
+
+#define HITS_MAX 16
+
+sl_status sl__hall_check_capture(sl_store *s, const sl_keyring *k, int64_t hall,
+                                 const float emb[SL_HALL_DIM], int64_t now_ms,
+                                 struct sl_hall_hit *hits, size_t cap, size_t *n)
+{
+    if (n)
+        *n = 0;
+    sl_status st = sl__hall_sync(s, k);
+    if (st != SL_OK)
+        return st;
+    struct sl_hall_hit found[HITS_MAX];
+    size_t nf = 0;
+    int8_t qe[SL_HALL_DIM];
+    float se = quant(emb, qe);
+    pthread_mutex_lock(&C.mu);
+    st = wq_refresh();
+    if (st != SL_OK) {
+        pthread_mutex_unlock(&C.mu);
+        return st;
+    }
+    /* every entry is scanned (int8), and every one within the margin of
+     * the threshold is scored again on its float vector: exact decisions */
+    const float thr = (float)SL_HALL_WATCH_THRESHOLD;
+    for (size_t i = 0; i < C.wq_n; i++) {
+        float approx = (float)dot_i8(C.wq + i * SL_HALL_DIM, qe) * C.wscale[i] * se;
+        if (approx < thr - (C.wscale[i] + se) * 0.5f * WQ_L1 * 1.05f)
+            continue;
+        const struct vec *v = &C.watch.a[i];
+        if (v->hall != hall || v->expires_ms <= now_ms)
+            continue;
+        double sc = dot(v->v, emb);
+        if (sc >= SL_HALL_WATCH_THRESHOLD && nf < HITS_MAX)
+            found[nf++] = (struct sl_hall_hit){ 0, v->id, v->level, sc };
+    }
+    sl_hall_alarm_fn hook = C.hook;
+    void *hctx = C.hook_ctx;
+    pthread_mutex_unlock(&C.mu);
+    if (nf == 0)
+        return SL_OK;
+    struct alarm_ctx ac = { hall, now_ms, found, nf };
+    st = sl__store_run(s, alarm_tx, &ac);
+    if (st != SL_OK)
+        return st;
+    for (size_t i = 0; i < nf; i++) {
+        if (hook)
+            hook(hctx, hall, &found[i]);
+        if (hits && i < cap)
+            hits[i] = found[i];
+    }
+    if (n)
+        *n = nf < cap ? nf : cap;
+    return SL_OK;
+}
+
+struct ack_ctx {
+    const sl_keyring *k;
+    int64_t hall, alarm;
+    const char *who;
+    const struct sl_audit_rec *au;
+};
+
+static sl_status ack_tx(sl_tx *tx, void *vctx)
+{
+    struct ack_ctx *c = vctx;
+    int64_t ch = 0;
+    sl_status st = sl__tx_exec(tx,
+        "UPDATE hall_alarm SET ack_by = ?, ack_ms = ? WHERE id = ? AND hall_id = ? AND ack_ms IS NULL",
+        SL_ARGS(SL_TEXT(c->who), SL_INT(sl__now_ms()), SL_INT(c->alarm), SL_INT(c->hall)), &ch);
+    if (st != SL_OK)
+        return st;
+    if (ch == 0)
+        return SL_ERR_HALL_WATCH;
+    return audit(tx, c->k, c->au, "alarm", c->alarm);
+}
+
+sl_status sl__hall_alarm_ack(sl_store *s, int64_t hall, int64_t alarm,
+                             const char *who, const sl_keyring *k,
+                             const struct sl_audit_rec *au)
+{
+    struct ack_ctx c = { k, hall, alarm, who, au };
+    return sl__store_run(s, ack_tx, &c);
+}
+
+/* ============================ Capture trail ============================= */
+
+sl_status sl__hall_retention(sl_tx *tx, int64_t now_ms, int64_t keep_ms, int64_t *removed)
+{
+    return sl__tx_exec(tx, "UPDATE hall_capture SET thumb = NULL WHERE at_ms < ? AND thumb IS NOT NULL",
+                       SL_ARGS(SL_INT(now_ms - keep_ms)), removed);
+}
+
+struct cap_ctx {
+    const sl_keyring *k;
+    int64_t hall, person, now, id;
+    const char *device;
+    double score;
+    const void *thumb;
+    size_t thumb_n;
+};
+
+static sl_status cap_tx(sl_tx *tx, void *vctx)
+{
+    struct cap_ctx *c = vctx;
+    sl_status st = sl__tx_query_int(tx,
+        "INSERT INTO hall_capture (hall_id, device, at_ms, person_id, score) VALUES (?, ?, ?, ?, ?)"
+        " RETURNING id",
+        SL_ARGS(SL_INT(c->hall), SL_TEXT(c->device), SL_INT(c->now),
+                c->person ? SL_INT(c->person) : SL_NULL, SL_REAL(c->score)), &c->id);
+    if (st == SL_OK && c->thumb) {
+        char ad[64];
+        snprintf(ad, sizeof ad, "hall_capture|%lld|thumb", (long long)c->id);
+        uint8_t *ct = NULL;
+        size_t ctn = 0;
+        st = sl__seal(c->k, ad, strlen(ad), c->thumb, c->thumb_n, &ct, &ctn);
+        if (st == SL_OK)
+            st = sl__tx_exec(tx, "UPDATE hall_capture SET thumb = ? WHERE id = ?",
+                             SL_ARGS(SL_BLOB(ct, ctn), SL_INT(c->id)), NULL);
+        sl__free(ct);
+    }
+    if (st == SL_OK)
+        st = sl__hall_retention(tx, c->now, SL_HALL_THUMB_KEEP_MS, NULL);
+    return st;
+}
+
+sl_status sl__hall_capture_record(sl_store *s, const sl_keyring *k, int64_t hall,
+                                  const char *device, int64_t person, double score,
+                                  const void *thumb, size_t thumb_n, int64_t now_ms,
+                                  int64_t *id)
+{
+    struct cap_ctx c = { k, hall, person, now_ms, 0, device, score, thumb, thumb_n };
+    sl_status st = sl__store_run(s, cap_tx, &c);
+    if (st == SL_OK && id)
+        *id = c.id;
+    return st;
+}
+
+struct trail_ctx {
+    const sl_keyring *k;
+    int64_t hall, person;
+    const struct sl_audit_rec *au;
+    json_t *out;
+};
+
+static sl_status trail_tx(sl_tx *tx, void *vctx)
+{
+    struct trail_ctx *c = vctx;
+    json_decref(c->out);
+    c->out = NULL;
+    sl_rows *rows = NULL;
+    sl_status st = sl__tx_query(tx,
+        "SELECT id, at_ms, device, score, thumb IS NOT NULL FROM hall_capture"
+        " WHERE person_id = ? AND hall_id = ? ORDER BY at_ms DESC, id DESC LIMIT 500",
+        SL_ARGS(SL_INT(c->person), SL_INT(c->hall)), &rows);
+    if (st != SL_OK)
+        return st;
+    json_t *a = json_array();
+    for (size_t i = 0; i < sl__rows_count(rows); i++)
+        json_array_append_new(a, json_pack("{s:I,s:I,s:s,s:o,s:b}",
+            "capture_id", (json_int_t)sl__rows_int(rows, i, 0),
+            "at_ms", (json_int_t)sl__rows_int(rows, i, 1),
+            "device", sl__rows_text(rows, i, 2),
+            "score", sl_json_real(sl__rows_real(rows, i, 3), 4),
+            "thumbnail", sl__rows_int(rows, i, 4) != 0));
+    sl__rows_free(rows);
+    c->out = a;
+    return audit(tx, c->k, c->au, "person", c->person);
+}
+
+sl_status sl__hall_trail(sl_store *s, const sl_keyring *k, int64_t hall, int64_t person,
+                         const struct sl_audit_rec *au, json_t **out)
+{
+    struct trail_ctx c = { k, hall, person, au, NULL };
+    sl_status st = sl__store_run(s, trail_tx, &c);
+    if (st != SL_OK) {
+        json_decref(c.out);
+        return st;
+    }
+    *out = c.out;
+    return SL_OK;
+}

@@ -1,0 +1,135 @@
+/*
+ * hall.h -- the hall's portrait library (1:N), watchlists and alarms
+ * (issue 13). Module decision: src/hall/, its routes in
+ * src/http/routes_hall.c.
+ *
+ * The store is the system of record: persons, their sealed templates
+ * (several photos each; a person is scored by the L2-normalised mean of
+ * their embeddings, the individual ones kept so the mean can be rebuilt),
+ * watchlist entries (sealed templates), alarms. Every change appends a row
+ * to hall_change in the same transaction; each node's in-memory cache
+ * (means and watchlist vectors) is a cache of the store that catches up
+ * by reading hall_change past the last id it applied (sl__hall_sync), so
+ * a change made on another node is seen by the next request here.
+ *
+ * Thread safety: all functions may be called from any thread.
+ */
+#ifndef SL_HALL_H
+#define SL_HALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit/audit.h"
+#include "base/base.h"
+#include "base/json.h"
+#include "store/store.h"
+
+typedef struct sl_keyring sl_keyring;
+
+#define SL_HALL_DIM          512
+#define SL_HALL_MAX_PHOTOS   5        /* photos kept per person            */
+/* Open-set identification threshold (cosine against the fused mean):
+ * above the FAR 1e-4 threshold measured for every photo count (0.406 for
+ * 1 photo .. 0.438 for 4; bench/hall_fusion.py, docs/hall.md).
+ * With N persons enrolled, FPIR <= about N x 1e-4. */
+#define SL_HALL_IDENT_THRESHOLD 0.45
+/* Watchlist hit threshold (exact scan of every active entry). */
+#define SL_HALL_WATCH_THRESHOLD 0.45
+
+/* Catches this node's cache up with the store (every change since the
+ * last one applied). Cheap when nothing changed: one indexed query. */
+sl_status sl__hall_sync(sl_store *s, const sl_keyring *k);
+/* Rebuilds the cache from the store on a thread (progress in the log);
+ * sl__hall_ready() is false until it is done (/readyz answers 503).
+ * sl__hall_load_wait() joins it (server shutdown). */
+sl_status sl__hall_load_start(sl_store *s, const sl_keyring *k);
+void      sl__hall_load_wait(void);
+bool      sl__hall_ready(void);
+/* Persons / active watchlist entries in the cache (all halls). */
+size_t    sl__hall_cached_persons(void);
+size_t    sl__hall_cached_watch(void);
+
+/* Enrols a new person in hall with one embedding (L2-normalised) and
+ * recorded consent; au (may be NULL) is appended in the same transaction
+ * with object_id set to the person. */
+sl_status sl__hall_enrol(sl_store *s, const sl_keyring *k, int64_t hall,
+                         const float emb[SL_HALL_DIM], const char *label,
+                         const struct sl_audit_rec *au, int64_t *person);
+/* Adds a photo to a person (dropped when SL_HALL_MAX_PHOTOS are held or it
+ * is nearly identical to a stored one: *added false). *count gets the
+ * templates held. SL_ERR_HALL_PERSON if absent/withdrawn/other hall. */
+sl_status sl__hall_add_photo(sl_store *s, const sl_keyring *k, int64_t hall,
+                             int64_t person, const float emb[SL_HALL_DIM],
+                             const struct sl_audit_rec *au, bool *added, int *count);
+/* Consent withdrawn: deletes the person's templates from the store and
+ * this node's cache at once (other nodes at their next sync). */
+sl_status sl__hall_withdraw(sl_store *s, const sl_keyring *k, int64_t hall,
+                            int64_t person, const struct sl_audit_rec *au,
+                            int64_t *removed);
+
+struct sl_hall_cand {
+    int64_t person;
+    double  score;
+    int     photos;
+};
+/* Exact 1:N search of hall's library (cache): the top cap candidates by
+ * score, descending. Syncs first. */
+sl_status sl__hall_search(sl_store *s, const sl_keyring *k, int64_t hall,
+                          const float emb[SL_HALL_DIM], struct sl_hall_cand *out,
+                          size_t cap, size_t *n);
+
+/* ---- watchlists ---- */
+sl_status sl__hall_watch_add(sl_store *s, const sl_keyring *k, int64_t hall,
+                             const float emb[SL_HALL_DIM], const char *reason,
+                             int level, const char *owner, int64_t expires_ms,
+                             const struct sl_audit_rec *au, int64_t *entry);
+sl_status sl__hall_watch_delete(sl_store *s, const sl_keyring *k, int64_t hall,
+                                int64_t entry, const struct sl_audit_rec *au);
+
+struct sl_hall_hit {
+    int64_t alarm;
+    int64_t entry;
+    int     level;
+    double  score;
+};
+/* Called with each new alarm (e.g. to push it to event streams). */
+typedef void (*sl_hall_alarm_fn)(void *ctx, int64_t hall, const struct sl_hall_hit *h);
+void      sl__hall_on_alarm(sl_hall_alarm_fn fn, void *ctx);
+/* Checks one capture against every active (unexpired) watchlist entry of
+ * hall, EXACTLY (a full scan, never an approximate index). Each hit at or
+ * above SL_HALL_WATCH_THRESHOLD is stored as an alarm and reported to the
+ * alarm hook; a hit never refuses anyone by itself. hits may be NULL. For
+ * every module that processes a capture (identify, verification, kiosk
+ * login). */
+sl_status sl__hall_check_capture(sl_store *s, const sl_keyring *k, int64_t hall,
+                                 const float emb[SL_HALL_DIM], int64_t now_ms,
+                                 struct sl_hall_hit *hits, size_t cap, size_t *n);
+/* Acknowledges an alarm of hall by who; au appended in the same tx. */
+sl_status sl__hall_alarm_ack(sl_store *s, int64_t hall, int64_t alarm,
+                             const char *who, const sl_keyring *k,
+                             const struct sl_audit_rec *au);
+
+/* ---- capture trail ---- */
+/* Thumbnails are kept this long, then deleted by the retention job. */
+#define SL_HALL_THUMB_KEEP_MS ((int64_t)30 * 24 * 3600 * 1000)
+/* Records one capture (device, hall, time, matched person or 0, score, a
+ * thumbnail sealed at rest; thumb may be NULL). Runs the retention job
+ * (thumbnails older than SL_HALL_THUMB_KEEP_MS deleted) in the same
+ * transaction, so it runs wherever captures are processed. */
+sl_status sl__hall_capture_record(sl_store *s, const sl_keyring *k, int64_t hall,
+                                  const char *device, int64_t person, double score,
+                                  const void *thumb, size_t thumb_n, int64_t now_ms,
+                                  int64_t *id);
+/* Deletes thumbnails taken before now_ms - keep_ms; *removed (may be NULL). */
+sl_status sl__hall_retention(sl_tx *tx, int64_t now_ms, int64_t keep_ms, int64_t *removed);
+/* A person's trail in hall: [{"capture_id","at_ms","device","score",
+ * "thumbnail" (bool)}], newest first; au appended in the same tx. */
+sl_status sl__hall_trail(sl_store *s, const sl_keyring *k, int64_t hall, int64_t person,
+                         const struct sl_audit_rec *au, json_t **out);
+
+/* For unit tests and benchmarks: drop the cache (next sync rebuilds). */
+void      sl__hall_cache_reset(void);
+
+#endif

@@ -1,0 +1,325 @@
+/*
+ * test_hall.c -- the portrait library and watchlists (src/hall/) on SQLite,
+ * or PostgreSQL with SL_TEST_STORE_URL (test_store_fx.h), with synthetic
+ * unit vectors: a person is scored by the L2-normalised mean of their
+ * photos; withdrawal removes them at once; a second "node" (the cache
+ * dropped and rebuilt) sees the same library; the watchlist check is exact
+ * and skips expired entries; the exact scan's cost at 300,000 entries
+ * (SL_SLOW=1; 20,000 otherwise) is printed.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/crypto.h"
+#include "hall/hall.h"
+#include "test.h"
+#include "test_store_fx.h"
+
+static sl_keyring *keys(struct sl_t *t, const struct sl_t_fx *f)
+{
+    char path[400];
+    snprintf(path, sizeof(path), "%s/keys", f->dir);
+    sl_keyring *k = NULL;
+    sl_status st = sl__keyring_open(path, SL_SUITE_GM, true, &k);
+    SL_CHECKF(t, st == SL_OK, "keyring: %s", sl_status_name(st));
+    return k;
+}
+
+static uint64_t rng = 88172645463325252ull;
+static float gauss(void)
+{
+    double u = 0;
+    for (int i = 0; i < 12; i++) {
+        rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+        u += (double)(rng >> 11) / 9007199254740992.0;
+    }
+    return (float)(u - 6.0);
+}
+
+static void unit(float *v)
+{
+    double s = 0;
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        s += (double)v[i] * v[i];
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        v[i] = (float)(v[i] / sqrt(s));
+}
+
+/* A random identity and noisy photos of it (cosine to the identity ~0.7). */
+static void identity(float *id)
+{
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        id[i] = gauss();
+    unit(id);
+}
+static void photo(const float *id, float *out)
+{
+    for (int i = 0; i < SL_HALL_DIM; i++)
+        out[i] = id[i] + gauss() * 0.045f;
+    unit(out);
+}
+
+static int64_t add_hall(struct sl_t *t, sl_store *s, const char *name)
+{
+    sl_tx *tx = NULL;
+    int64_t id = 0;
+    sl_status st = sl__tx_begin(s, &tx);
+    if (st == SL_OK)
+        st = sl__tx_query_int(tx, "INSERT INTO acct_hall (name, kind, created_ms) VALUES (?, 'hall', 0) RETURNING id",
+                              SL_ARGS(SL_TEXT(name)), &id);
+    if (st == SL_OK)
+        st = sl__tx_commit(tx);
+    else
+        sl__tx_rollback(tx);
+    SL_CHECKF(t, st == SL_OK, "hall: %s", sl_status_name(st));
+    return id;
+}
+
+SL_TEST(hall, library)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    sl__hall_cache_reset();
+    sl_keyring *k = keys(t, &f);
+    int64_t h = add_hall(t, s, "h1"), h2 = add_hall(t, s, "h2");
+    float ida[SL_HALL_DIM], idb[SL_HALL_DIM], p[SL_HALL_DIM];
+    identity(ida);
+    identity(idb);
+    int64_t pa = 0, pb = 0, pc = 0;
+    photo(ida, p);
+    SL_CHECK(t, sl__hall_enrol(s, k, h, p, "a", NULL, &pa) == SL_OK);
+    photo(idb, p);
+    SL_CHECK(t, sl__hall_enrol(s, k, h, p, "b", NULL, &pb) == SL_OK);
+    photo(ida, p);
+    SL_CHECK(t, sl__hall_enrol(s, k, h2, p, "a elsewhere", NULL, &pc) == SL_OK);
+
+    /* a second photo: the mean of two is closer to the identity */
+    struct sl_hall_cand c[4];
+    size_t n = 0;
+    photo(ida, p);
+    SL_CHECK(t, sl__hall_search(s, k, h, p, c, 4, &n) == SL_OK);
+    SL_CHECK_EQ(t, n, 2);
+    SL_CHECK_EQ(t, c[0].person, pa);   /* other hall's person not searched */
+    double one = c[0].score;
+    bool added = false;
+    int count = 0;
+    float p2[SL_HALL_DIM];
+    photo(ida, p2);
+    SL_CHECK(t, sl__hall_add_photo(s, k, h, pa, p2, NULL, &added, &count) == SL_OK);
+    SL_CHECK(t, added && count == 2);
+    SL_CHECK(t, sl__hall_add_photo(s, k, h, pa, p2, NULL, &added, &count) == SL_OK);
+    SL_CHECK(t, !added && count == 2);   /* the same photo adds nothing */
+    SL_CHECK_EQ(t, sl__hall_add_photo(s, k, h2, pa, p2, NULL, &added, &count), SL_ERR_HALL_PERSON);
+    SL_CHECK(t, sl__hall_search(s, k, h, p, c, 4, &n) == SL_OK);
+    SL_CHECKF(t, c[0].person == pa && c[0].score > one && c[0].photos == 2,
+              "mean of 2: %.4f (1 photo %.4f)", c[0].score, one);
+
+    /* another node: a fresh cache rebuilt from the store gives the same */
+    double before = c[0].score;
+    sl__hall_cache_reset();
+    SL_CHECK(t, sl__hall_search(s, k, h, p, c, 4, &n) == SL_OK);
+    SL_CHECK(t, n == 2 && c[0].person == pa && fabs(c[0].score - before) < 1e-6);
+
+    /* withdrawal: gone at once, templates deleted */
+    int64_t removed = 0;
+    SL_CHECK(t, sl__hall_withdraw(s, k, h, pa, NULL, &removed) == SL_OK);
+    SL_CHECK_EQ(t, removed, 2);
+    SL_CHECK(t, sl__hall_search(s, k, h, p, c, 4, &n) == SL_OK);
+    SL_CHECK(t, n == 1 && c[0].person == pb);
+    SL_CHECK_EQ(t, sl__hall_withdraw(s, k, h, pa, NULL, &removed), SL_ERR_HALL_PERSON);
+    sl__hall_cache_reset();
+    SL_CHECK(t, sl__hall_search(s, k, h, p, c, 4, &n) == SL_OK);
+    SL_CHECK(t, n == 1 && c[0].person == pb);
+    sl__keyring_free(k);
+    sl_t_fx_done(&f, s);
+    sl__hall_cache_reset();
+}
+
+static int alarms_seen;
+static void on_alarm(void *ctx, int64_t hall, const struct sl_hall_hit *hit)
+{
+    (void)ctx; (void)hall; (void)hit;
+    alarms_seen++;
+}
+
+SL_TEST(hall, watchlist)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    sl__hall_cache_reset();
+    sl_keyring *k = keys(t, &f);
+    int64_t h = add_hall(t, s, "h1");
+    float ida[SL_HALL_DIM], idb[SL_HALL_DIM], p[SL_HALL_DIM];
+    identity(ida);
+    identity(idb);
+    int64_t ea = 0, eb = 0;
+    photo(ida, p);
+    SL_CHECK(t, sl__hall_watch_add(s, k, h, p, "r", 2, "admin", 1000, NULL, &ea) == SL_OK);
+    photo(idb, p);
+    SL_CHECK(t, sl__hall_watch_add(s, k, h, p, "r", 1, "admin", 10, NULL, &eb) == SL_OK);
+    sl__hall_on_alarm(on_alarm, NULL);
+    alarms_seen = 0;
+    struct sl_hall_hit hits[4];
+    size_t n = 0;
+    photo(ida, p);
+    SL_CHECK(t, sl__hall_check_capture(s, k, h, p, 500, hits, 4, &n) == SL_OK);
+    SL_CHECK(t, n == 1 && hits[0].entry == ea && hits[0].level == 2 && hits[0].alarm > 0);
+    SL_CHECK_EQ(t, alarms_seen, 1);
+    photo(idb, p);   /* b's entry expired at 10 */
+    SL_CHECK(t, sl__hall_check_capture(s, k, h, p, 500, hits, 4, &n) == SL_OK);
+    SL_CHECK_EQ(t, n, 0);
+    float z[SL_HALL_DIM];
+    identity(z);     /* a stranger: below the threshold */
+    SL_CHECK(t, sl__hall_check_capture(s, k, h, z, 500, hits, 4, &n) == SL_OK);
+    SL_CHECK_EQ(t, n, 0);
+    SL_CHECK(t, sl__hall_alarm_ack(s, h, hits[0].alarm ? hits[0].alarm : 1, "clerk", k, NULL) == SL_OK);
+    SL_CHECK_EQ(t, sl__hall_alarm_ack(s, h, 1, "clerk", k, NULL), SL_ERR_HALL_WATCH);
+    SL_CHECK(t, sl__hall_watch_delete(s, k, h, ea, NULL) == SL_OK);
+    photo(ida, p);
+    SL_CHECK(t, sl__hall_check_capture(s, k, h, p, 500, hits, 4, &n) == SL_OK);
+    SL_CHECK_EQ(t, n, 0);
+    sl__hall_on_alarm(NULL, NULL);
+    sl__keyring_free(k);
+    sl_t_fx_done(&f, s);
+    sl__hall_cache_reset();
+}
+
+/* Exact watchlist check cost: entries written in one transaction, the cache
+ * loaded, then the per-capture scan timed (median of 21). */
+SL_TEST(hall, watch_scan_cost)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    sl__hall_cache_reset();
+    sl_keyring *k = keys(t, &f);
+    int64_t h = add_hall(t, s, "h1");
+    const char *slow = getenv("SL_SLOW");
+    int N = slow && *slow == '1' ? 300000 : 20000;
+    sl_tx *tx = NULL;
+    sl_status st = sl__tx_begin(s, &tx);
+    float v[SL_HALL_DIM];
+    for (int i = 1; st == SL_OK && i <= N; i++) {
+        identity(v);
+        char ad[64];
+        snprintf(ad, sizeof ad, "hall_watch|%d|template", i);
+        uint8_t *ct = NULL;
+        size_t ctn = 0;
+        st = sl__seal(k, ad, strlen(ad), v, sizeof v, &ct, &ctn);
+        if (st == SL_OK)
+            st = sl__tx_exec(tx, "INSERT INTO hall_watch (id, hall_id, reason, level, owner, expires_ms,"
+                             " sealed, deleted, created_ms) VALUES (?, ?, 'bench', 1, 'test', ?, ?, 0, 0)",
+                             SL_ARGS(SL_INT(i), SL_INT(h), SL_INT(INT64_MAX / 2), SL_BLOB(ct, ctn)), NULL);
+        sl__free(ct);
+        if (st == SL_OK)
+            st = sl__tx_exec(tx, "INSERT INTO hall_change (kind, ref_id, at_ms) VALUES ('watch', ?, 0)",
+                             SL_ARGS(SL_INT(i)), NULL);
+    }
+    st = st == SL_OK ? sl__tx_commit(tx) : (sl__tx_rollback(tx), st);
+    SL_CHECKF(t, st == SL_OK, "fill: %s", sl_status_name(st));
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    SL_CHECK(t, sl__hall_sync(s, k) == SL_OK);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double load = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9;
+    SL_CHECK_EQ(t, sl__hall_cached_watch(), N);
+    size_t n0 = 0;   /* the first check builds the scan's int8 copy: not timed */
+    identity(v);
+    SL_CHECK(t, sl__hall_check_capture(s, k, h, v, 1, NULL, 0, &n0) == SL_OK);
+    double ms[21];
+    for (int r = 0; r < 21; r++) {
+        identity(v);
+        size_t n = 0;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        SL_CHECK(t, sl__hall_check_capture(s, k, h, v, 1, NULL, 0, &n) == SL_OK);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        ms[r] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) * 1e-6;
+    }
+    for (int i = 1; i < 21; i++)
+        for (int j = i; j > 0 && ms[j] < ms[j - 1]; j--) {
+            double x = ms[j]; ms[j] = ms[j - 1]; ms[j - 1] = x;
+        }
+    printf("hall: exact watchlist check over %d entries: median %.2f ms, max %.2f ms per capture;"
+           " cache load %.2f s (%s)\n", N, ms[10], ms[20], load, f.pg ? "postgresql" : "sqlite");
+    if (N == 300000)   /* a benchmark: the verdict is printed, not asserted (shared machine) */
+        printf("hall: issue 13 target (<= 10 ms per capture at 300,000): %s\n",
+               ms[10] <= 10.0 ? "met" : "NOT met");
+    sl__keyring_free(k);
+    sl_t_fx_done(&f, s);
+    sl__hall_cache_reset();
+}
+
+/* Identification's exact library scan at 100,000 persons (one photo each),
+ * in process (no HTTP, no embedding): SL_SLOW=1 only. */
+SL_TEST(hall, ident_scan_cost)
+{
+    const char *slow = getenv("SL_SLOW");
+    if (!slow || *slow != '1') {
+        sl_t_skip(t, "SL_SLOW=1 (make bench-hall) runs it");
+        return;
+    }
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    sl__hall_cache_reset();
+    sl_keyring *k = keys(t, &f);
+    int64_t h = add_hall(t, s, "h1");
+    const int N = 100000;
+    sl_tx *tx = NULL;
+    sl_status st = sl__tx_begin(s, &tx);
+    float v[SL_HALL_DIM];
+    for (int i = 1; st == SL_OK && i <= N; i++) {
+        identity(v);
+        char ad[64];
+        snprintf(ad, sizeof ad, "hall_template|%d|template", i);
+        uint8_t *ct = NULL;
+        size_t ctn = 0;
+        st = sl__tx_exec(tx, "INSERT INTO hall_person (id, hall_id, consent_ms, withdrawn_ms, created_ms)"
+                         " VALUES (?, ?, 0, 0, 0)", SL_ARGS(SL_INT(i), SL_INT(h)), NULL);
+        if (st == SL_OK)
+            st = sl__seal(k, ad, strlen(ad), v, sizeof v, &ct, &ctn);
+        if (st == SL_OK)
+            st = sl__tx_exec(tx, "INSERT INTO hall_template (person_id, sealed, created_ms) VALUES (?, ?, 0)",
+                             SL_ARGS(SL_INT(i), SL_BLOB(ct, ctn)), NULL);
+        sl__free(ct);
+        if (st == SL_OK)
+            st = sl__tx_exec(tx, "INSERT INTO hall_change (kind, ref_id, at_ms) VALUES ('person', ?, 0)",
+                             SL_ARGS(SL_INT(i)), NULL);
+    }
+    st = st == SL_OK ? sl__tx_commit(tx) : (sl__tx_rollback(tx), st);
+    SL_CHECKF(t, st == SL_OK, "fill: %s", sl_status_name(st));
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    SL_CHECK(t, sl__hall_sync(s, k) == SL_OK);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double load = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9;
+    SL_CHECK_EQ(t, sl__hall_cached_persons(), N);
+    double ms[21];
+    struct sl_hall_cand c[5];
+    for (int r = 0; r < 21; r++) {
+        identity(v);
+        size_t n = 0;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        SL_CHECK(t, sl__hall_search(s, k, h, v, c, 5, &n) == SL_OK);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        ms[r] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) * 1e-6;
+    }
+    for (int i = 1; i < 21; i++)
+        for (int j = i; j > 0 && ms[j] < ms[j - 1]; j--) {
+            double x = ms[j]; ms[j] = ms[j - 1]; ms[j - 1] = x;
+        }
+    printf("hall: exact library search over %d persons (float32, in process): median %.2f ms,"
+           " max %.2f ms; cache load %.2f s (%s)\n", N, ms[10], ms[20], load, f.pg ? "postgresql" : "sqlite");
+    sl__keyring_free(k);
+    sl_t_fx_done(&f, s);
+    sl__hall_cache_reset();
+}
