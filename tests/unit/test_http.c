@@ -19,7 +19,7 @@ SL_TEST(http, route_match)
     struct sl_req r;
     int idx = -1;
     SL_CHECK(t, match("GET", "/healthz", &r, &idx) == SL_OK);
-    SL_CHECK(t, idx >= 0 && strcmp(sl__routes[idx].path, "/healthz") == 0);
+    SL_CHECK(t, idx >= 0 && strcmp(sl__route_at((size_t)idx)->path, "/healthz") == 0);
     SL_CHECK(t, match("HEAD", "/healthz", &r, &idx) == SL_OK);
     SL_CHECK(t, match("DELETE", "/healthz", &r, &idx) == SL_ERR_HTTP_METHOD);
     SL_CHECK(t, match("GET", "/nope", &r, &idx) == SL_ERR_HTTP_ROUTE);
@@ -41,8 +41,8 @@ SL_TEST(http, route_match)
 
 SL_TEST(http, table_is_consistent)
 {
-    for (size_t i = 0; i < sl__n_routes; i++) {
-        const struct sl_route *rt = &sl__routes[i];
+    for (size_t i = 0; i < sl__route_count(); i++) {
+        const struct sl_route *rt = sl__route_at(i);
         SL_CHECKF(t, rt->handler && rt->path[0] == '/', "route %zu", i);
         /* a body schema needs a body limit and the reverse */
         SL_CHECKF(t, (rt->req != NULL) == (rt->body_max > 0), "%s %s body", rt->method, rt->path);
@@ -50,7 +50,7 @@ SL_TEST(http, table_is_consistent)
         SL_CHECKF(t, (rt->allow & SL_R_PUBLIC) || (rt->allow & (SL_ROLE_ALL | SL_DEV_ALL)),
                   "%s %s allow", rt->method, rt->path);
         for (size_t j = 0; j < i; j++)
-            SL_CHECKF(t, strcmp(sl__routes[j].path, rt->path) || strcmp(sl__routes[j].method, rt->method),
+            SL_CHECKF(t, strcmp(sl__route_at(j)->path, rt->path) || strcmp(sl__route_at(j)->method, rt->method),
                       "%s %s twice", rt->method, rt->path);
     }
     json_t *doc = sl__http_openapi();
