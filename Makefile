@@ -57,6 +57,8 @@ LIBS     := -ljpeg -lpng16 -lz -ljansson -lsodium -lcrypto -lpthread -lm
 LIBS     += -lsqlite3 -lpq
 # the HTTP server (src/http)
 LIBS     += -lmicrohttpd
+# identity-code QR: render (libqrencode) and read from a camera frame (libzbar)
+LIBS     += -lqrencode -lzbar
 ifeq ($(XNNPACK),1)
   ALL_CFLAGS += -DSL_HAVE_XNNPACK=1
   LIBS     += -lXNNPACK -lpthreadpool

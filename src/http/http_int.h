@@ -145,8 +145,8 @@ struct sl_route_slice {
 size_t                 sl__route_count(void);
 const struct sl_route *sl__route_at(size_t i);   /* i < sl__route_count() */
 /* Module slices. */
-extern const struct sl_route sl__gov_routes[];
-extern const size_t sl__gov_n_routes;
+extern const struct sl_route sl__idcode_routes[];
+extern const size_t sl__idcode_n_routes;
 
 /* Matches method+path. *idx gets the route (or -1); SL_ERR_HTTP_ROUTE if
  * no path matches, SL_ERR_HTTP_METHOD if the path matches with another

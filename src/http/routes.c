@@ -161,7 +161,7 @@ static const size_t core_n_routes = SL_ARRAY_LEN(core_routes);
 /* The slices, in matching order: add one line per module. */
 static const struct sl_route_slice slices[] = {
     { core_routes, &core_n_routes },
-    { sl__gov_routes, &sl__gov_n_routes },
+    { sl__idcode_routes, &sl__idcode_n_routes },
 };
 
 size_t sl__route_count(void)
