@@ -373,8 +373,8 @@ static sl_status sl__h_kiosk_login_events(struct sl_req *r)
     sl_status st = sl__store_run_read(store(r), login_read_tx, &c);
     if (st != SL_OK)
         return st;
-    char topic[64];
-    snprintf(topic, sizeof topic, "kiosk-login/%s", c.id);
+    char topic[32];   /* the SSE hub keeps 31 bytes of a topic */
+    snprintf(topic, sizeof topic, "kl/%s", c.id);
     return sl__sse_start(r, topic);
 }
 
@@ -444,8 +444,8 @@ static sl_status sl__h_kiosk_login_approve(struct sl_req *r)
     snprintf(c.who, sizeof c.who, "%s", v.subject);
     c.approved_ms = now;
     c.expires = code.expires_ms;
-    char topic[64];
-    snprintf(topic, sizeof topic, "kiosk-login/%s", id);
+    char topic[32];   /* the SSE hub keeps 31 bytes of a topic */
+    snprintf(topic, sizeof topic, "kl/%s", id);
     json_t *ev = json_pack("{s:s,s:s,s:s}", "id", id, "state", "approved", "subject", v.subject);
     sl__sse_publish(r->srv->hub, topic, "approved", ev);
     json_decref(ev);
