@@ -206,3 +206,10 @@ $(BUILD)/crypto-bench: $(BUILD)/bench/crypto_bench.o $(BUILD)/libshualian.a
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
 bench-crypto: $(BUILD)/crypto-bench
 	$(BUILD)/crypto-bench
+
+# Identity codes issued and checked per second, both suites
+# (bench/idcode_bench.c; numbers in docs/BENCHMARKS.md "identity codes").
+$(BUILD)/idcode-bench: $(BUILD)/bench/idcode_bench.o $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
+bench-idcode: $(BUILD)/idcode-bench
+	$(BUILD)/idcode-bench
