@@ -211,5 +211,6 @@ bench-crypto: $(BUILD)/crypto-bench
 # (bench/idcode_bench.c; numbers in docs/BENCHMARKS.md "identity codes").
 $(BUILD)/idcode-bench: $(BUILD)/bench/idcode_bench.o $(BUILD)/libshualian.a
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
+.PHONY: bench-idcode
 bench-idcode: $(BUILD)/idcode-bench
 	$(BUILD)/idcode-bench
