@@ -92,6 +92,11 @@ run_suite() {   # $1 label, $2 base URL
   check "$L: garbage refused" 422 idcode_format
   req $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$CODE\",\"purpose\":\"login\"}"
   check "$L: identify code refused for login" 403 idcode_purpose
+  # the pseudonym is per hall: a code for another hall is refused here
+  req $B POST /v1/id-codes "$H5" '{"person":"p_demo_1","hall":999}'
+  [ "$(jq -r .subject <<<"$BODY")" != "$sub1" ] && ok "$L: another hall, another pseudonym" || bad "$L: pseudonym per hall"
+  req $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$(jq -r .code <<<"$BODY")\"}"
+  check "$L: a code for another hall is refused" 403 idcode_purpose
   # ---- expiry on the test clock
   issue $B p_demo_1
   set_clock $((NOW + 60000))
