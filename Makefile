@@ -64,6 +64,8 @@ LIBS     += -lmicrohttpd
 PRINT_PKGS := pangocairo libqrencode
 ALL_CFLAGS += $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PRINT_PKGS)))
 LIBS     += $(shell pkg-config --libs $(PRINT_PKGS))
+# identity-code QR: render (libqrencode) and read from a camera frame (libzbar)
+LIBS     += -lqrencode -lzbar
 ifeq ($(XNNPACK),1)
   ALL_CFLAGS += -DSL_HAVE_XNNPACK=1
   LIBS     += -lXNNPACK -lpthreadpool
@@ -252,3 +254,10 @@ $(BUILD)/gov-cal-bench: $(BUILD)/bench/gov_cal_bench.o $(BUILD)/libshualian.a
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
 bench-gov: $(BUILD)/shualian $(BUILD)/gov-cal-bench
 	bench/gov.sh
+# Identity codes issued and checked per second, both suites
+# (bench/idcode_bench.c; numbers in docs/BENCHMARKS.md "identity codes").
+$(BUILD)/idcode-bench: $(BUILD)/bench/idcode_bench.o $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
+.PHONY: bench-idcode
+bench-idcode: $(BUILD)/idcode-bench
+	$(BUILD)/idcode-bench

@@ -296,8 +296,9 @@ static int demo_setup(sl_acct *a, const char *data)
             json_object_set_new(users, demo_users[i].role,
                                 json_pack("{s:s,s:s}", "username", user, "password", pw));
     }
-    static const char *const classes[] = { "window", "kiosk" };
-    for (size_t i = 0; st == SL_OK && i < 2; i++) {
+    /* h5: the phone channel (identity codes, 扫码 approval; docs/idcode.md) */
+    static const char *const classes[] = { "window", "kiosk", "h5" };
+    for (size_t i = 0; st == SL_OK && i < SL_ARRAY_LEN(classes); i++) {
         char id[40], key[80];
         au.action = "device.add";
         st = sl__acct_device_add(a, hall, sl__acct_bit_parse(classes[i]), classes[i], &au,

@@ -179,6 +179,15 @@ typedef enum sl_status {
 #define SL_ERR_ID_BIRTH_DATE  (SL_ERR_INVALID | (196 << 8)) /* impossible birth day*/
 #define SL_ERR_ID_CHECK_DIGIT (SL_ERR_INVALID | (197 << 8)) /* check char mismatch */
 #define SL_ERR_ID_FORMAT      (SL_ERR_INVALID | (198 << 8)) /* wrong prefix/shape  */
+/* identity codes and kiosk logins (src/id/idcode.h), details 210..215 */
+#define SL_ERR_IDCODE_FORMAT    (SL_ERR_INVALID  | (210 << 8)) /* not an identity code */
+#define SL_ERR_IDCODE_SIGNATURE (SL_ERR_DENIED   | (210 << 8)) /* forged or altered    */
+#define SL_ERR_IDCODE_EXPIRED   (SL_ERR_EXPIRED  | (210 << 8)) /* past its 60 s        */
+#define SL_ERR_IDCODE_USED      (SL_ERR_STATE    | (210 << 8)) /* replayed             */
+#define SL_ERR_IDCODE_PURPOSE   (SL_ERR_DENIED   | (211 << 8)) /* other purpose/hall   */
+#define SL_ERR_IDCODE_NO_QR     (SL_ERR_NOT_FOUND| (210 << 8)) /* no QR in the image   */
+#define SL_ERR_KIOSK_LOGIN_DONE (SL_ERR_STATE    | (211 << 8)) /* approved already     */
+#define SL_ERR_KIOSK_LOGIN_EXPIRED (SL_ERR_EXPIRED | (211 << 8)) /* login session over */
 
 /* Extended codes: hall (portrait library, watchlists), details 224..239. */
 #define SL_ERR_HALL_CONSENT   (SL_ERR_DENIED    | (224 << 8)) /* no face consent     */

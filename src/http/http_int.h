@@ -152,6 +152,8 @@ extern const size_t sl__hall_n_routes;
 /* routes_hall.c: starts the library cache's load from the store and points
  * watchlist alarms (from any module's sl__hall_check_capture) at h's hub. */
 void sl__hall_http_init(sl_http *h);
+extern const struct sl_route sl__idcode_routes[];
+extern const size_t sl__idcode_n_routes;
 
 /* Matches method+path. *idx gets the route (or -1); SL_ERR_HTTP_ROUTE if
  * no path matches, SL_ERR_HTTP_METHOD if the path matches with another

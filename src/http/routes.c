@@ -164,6 +164,7 @@ static const struct sl_route_slice slices[] = {
     { core_routes, &core_n_routes },
     { sl__gov_routes, &sl__gov_n_routes },
     { sl__hall_routes, &sl__hall_n_routes },
+    { sl__idcode_routes, &sl__idcode_n_routes },
 };
 
 size_t sl__route_count(void)

@@ -109,6 +109,28 @@ static const struct sl_migration migrations[] = {
       " key_hash {blob} NOT NULL,"
       " revoked {int} NOT NULL,"
       " created_ms {int} NOT NULL);" },
+    /* ---- id 200..299 (idcode: 250..259) ------------------------------- */
+    { 250, "idcode",
+      /* identity codes (src/id/idcode.h): which person a hall's pseudonym
+       * names (written at issue; read only by an authorised verifier) */
+      "CREATE TABLE idcode_subject ("
+      " hall_id {int} NOT NULL,"
+      " subject {text} NOT NULL,"
+      " person_ref {text} NOT NULL,"
+      " created_ms {int} NOT NULL,"
+      " PRIMARY KEY (hall_id, subject));"
+      /* kiosk 扫码 login sessions: pending -> approved once, or expire */
+      "CREATE TABLE idcode_kiosk_login ("
+      " id {text} PRIMARY KEY,"
+      " hall_id {int} NOT NULL,"
+      " device {text} NOT NULL,"
+      " state {text} NOT NULL,"
+      " subject {text},"
+      " approved_by {text},"
+      " created_ms {int} NOT NULL,"
+      " expires_ms {int} NOT NULL,"
+      " approved_ms {int});"
+      "CREATE INDEX idcode_kiosk_login_expires ON idcode_kiosk_login (expires_ms);" },
     { 300, "gov_applications",
       /* applications: the ID number only sealed (ad "gov_app|<serial>"),
        * found by its blind index; the shared-data snapshot sealed too */
