@@ -161,6 +161,14 @@ typedef enum sl_status {
 #define SL_ERR_ID_BIRTH_DATE  (SL_ERR_INVALID | (196 << 8)) /* impossible birth day*/
 #define SL_ERR_ID_CHECK_DIGIT (SL_ERR_INVALID | (197 << 8)) /* check char mismatch */
 #define SL_ERR_ID_FORMAT      (SL_ERR_INVALID | (198 << 8)) /* wrong prefix/shape  */
+#define SL_ERR_ID_PERSON_UNKNOWN (SL_ERR_NOT_FOUND | (200 << 8)) /* no such person   */
+#define SL_ERR_ID_PERSON_EXISTS  (SL_ERR_STATE     | (200 << 8)) /* number registered */
+#define SL_ERR_ID_PERSON_STATUS  (SL_ERR_STATE     | (201 << 8)) /* deceased/cancelled*/
+#define SL_ERR_ID_VERIF_USED     (SL_ERR_STATE     | (202 << 8)) /* result consumed   */
+#define SL_ERR_ID_VERIF_EXPIRED  (SL_ERR_EXPIRED   | (200 << 8)) /* session too old   */
+#define SL_ERR_ID_VERIF_BINDING  (SL_ERR_DENIED    | (200 << 8)) /* other person/matter/ref */
+#define SL_ERR_ID_VERIF_FAILED   (SL_ERR_DENIED    | (201 << 8)) /* not passed        */
+#define SL_ERR_ID_CONSENT        (SL_ERR_DENIED    | (202 << 8)) /* no valid consent  */
 
 /* A short English sentence for the code; never NULL. */
 SL_API const char *sl_status_str(int st);

@@ -1,0 +1,169 @@
+/*
+ * test_id_registry.c -- registry, verification results and consent on a
+ * fresh SQLite store (src/id/id.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "id/id.h"
+#include "store/store.h"
+#include "test.h"
+
+struct idfx {
+    char dir[64];
+    sl_store *s;
+    sl_keyring *k;
+};
+
+static bool idfx_open(struct sl_t *t, struct idfx *f)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/sl-id-XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        SL_CHECKF(t, false, "mkdtemp: %s", strerror(errno));
+        return false;
+    }
+    char url[128], kp[128];
+    snprintf(url, sizeof url, "sqlite:%s/db.sqlite", f->dir);
+    snprintf(kp, sizeof kp, "%s/keys", f->dir);
+    SL_CHECK_EQ(t, sl__crypto_init(), SL_OK);
+    SL_CHECK_EQ(t, sl__keyring_open(kp, SL_SUITE_INTL, true, &f->k), SL_OK);
+    SL_CHECK_EQ(t, sl__store_open(url, NULL, &f->s), SL_OK);
+    if (!f->s || !f->k)
+        return false;
+    SL_CHECK_EQ(t, sl__store_migrate(f->s), SL_OK);
+    return true;
+}
+
+static void idfx_done(struct idfx *f)
+{
+    sl__store_close(f->s);
+    sl__keyring_free(f->k);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", f->dir);
+}
+
+static void valid_number(const char *first17, char out[19])
+{
+    memcpy(out, first17, 17);
+    out[17] = sl_id_check_char(first17);
+    out[18] = 0;
+}
+
+SL_TEST(id, registry_add_find)
+{
+    struct idfx f;
+    if (!idfx_open(t, &f))
+        return;
+    char num[19];
+    valid_number("11010519491231002", num);
+    float tmpl[4] = { 0.5f, 0.5f, 0.5f, 0.5f };
+    struct sl_person_new p = { .id_type = SL_ID_RESIDENT, .number = num, .name = "张三丰",
+                               .photo = "JPEG", .photo_n = 4, .tmpl = tmpl, .tmpl_dim = 4 };
+    int64_t id = 0;
+    SL_CHECK_EQ(t, sl__person_add(f.s, f.k, &p, NULL, NULL, &id), SL_OK);
+    SL_CHECK(t, id > 0);
+    /* the same number again */
+    SL_CHECK_EQ(t, sl__person_add(f.s, f.k, &p, NULL, NULL, NULL), SL_ERR_ID_PERSON_EXISTS);
+    /* a bad check digit says which check failed */
+    char bad[19];
+    memcpy(bad, num, sizeof bad);
+    bad[17] = bad[17] == '1' ? '2' : '1';
+    const char *why = NULL;
+    p.number = bad;
+    SL_CHECK_EQ(t, sl__person_add(f.s, f.k, &p, NULL, &why, NULL), SL_ERR_ID_CHECK_DIGIT);
+    SL_CHECK(t, why && strcmp(why, "check_digit") == 0);
+
+    struct sl_person out;
+    SL_CHECK_EQ(t, sl__person_find(f.s, f.k, SL_ID_RESIDENT, num, true, NULL, &out), SL_OK);
+    SL_CHECK_EQ(t, out.id, id);
+    SL_CHECK(t, strcmp(out.number, num) == 0);
+    SL_CHECK(t, strcmp(out.name, "张三丰") == 0);
+    SL_CHECK(t, strcmp(out.birth_date, "1949-12-31") == 0);
+    SL_CHECK(t, out.has_photo && out.has_template && !out.masked);
+    SL_CHECK_EQ(t, sl__person_find(f.s, f.k, SL_ID_RESIDENT, num, false, NULL, &out), SL_OK);
+    SL_CHECK(t, out.masked && strcmp(out.number, num) != 0 && strchr(out.number, '*'));
+    SL_CHECK(t, strcmp(out.name, "张**") == 0);
+    char other[19];
+    valid_number("11010519800101001", other);
+    SL_CHECK_EQ(t, sl__person_find(f.s, f.k, SL_ID_RESIDENT, other, false, NULL, &out),
+                SL_ERR_ID_PERSON_UNKNOWN);
+
+    /* nothing in the database holds the number or the name in clear */
+    sl_tx *tx = NULL;
+    SL_CHECK_EQ(t, sl__tx_begin(f.s, &tx), SL_OK);
+    int64_t n = -1;
+    SL_CHECK_EQ(t, sl__person_face_count_tx(tx, &n), SL_OK);
+    SL_CHECK_EQ(t, n, 1);
+    float *tm = NULL;
+    size_t dim = 0;
+    SL_CHECK_EQ(t, sl__person_template_tx(tx, f.k, id, &tm, &dim), SL_OK);
+    SL_CHECK(t, dim == 4 && tm && tm[3] == 0.5f);
+    sl__free(tm);
+    sl_rows *r = NULL;
+    SL_CHECK_EQ(t, sl__tx_query(tx, "SELECT number_sealed, name_sealed FROM id_person", NULL, 0, &r), SL_OK);
+    size_t bn = 0;
+    const char *b = sl__rows_blob(r, 0, 0, &bn);
+    SL_CHECK(t, b && !memmem(b, bn, num, 18));
+    sl__rows_free(r);
+    sl__tx_rollback(tx);
+    idfx_done(&f);
+}
+
+SL_TEST(id, verification_single_use)
+{
+    struct idfx f;
+    if (!idfx_open(t, &f))
+        return;
+    char num[19];
+    valid_number("44030419900307001", num);
+    struct sl_person_new p = { .id_type = SL_ID_RESIDENT, .number = num, .name = "李四" };
+    int64_t pid = 0;
+    SL_CHECK_EQ(t, sl__person_add(f.s, f.k, &p, NULL, NULL, &pid), SL_OK);
+    sl_tx *tx = NULL;
+    SL_CHECK_EQ(t, sl__tx_begin(f.s, &tx), SL_OK);
+    struct sl_verification_new vn = { .person_id = pid, .matter = "M1", .reference = "A1",
+                                      .channel = "window", .device = "w1",
+                                      .levels = SL_LEVEL_REAL_NAME | SL_LEVEL_REAL_DOCUMENT };
+    int64_t vid = 0, vid2 = 0;
+    SL_CHECK_EQ(t, sl__verification_create_tx(tx, &vn, &vid), SL_OK);
+    SL_CHECK_EQ(t, sl__verification_create_tx(tx, &vn, &vid2), SL_OK);
+    /* not finished: not passed */
+    SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid, "M1", "A1", NULL), SL_ERR_ID_VERIF_FAILED);
+    SL_CHECK_EQ(t, sl__verification_finish_tx(tx, f.k, vid, vn.levels, true, 0.8, 1e-4, "{}"), SL_OK);
+    SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid + 1, "M1", "A1", NULL), SL_ERR_ID_VERIF_BINDING);
+    SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid, "M2", "A1", NULL), SL_ERR_ID_VERIF_BINDING);
+    SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid, "M1", "A2", NULL), SL_ERR_ID_VERIF_BINDING);
+    struct sl_verification v;
+    SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid, "M1", "A1", &v), SL_OK);
+    SL_CHECK(t, v.passed && v.used_ms > 0 && v.levels_passed == vn.levels);
+    SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid, "M1", "A1", NULL), SL_ERR_ID_VERIF_USED);
+    SL_CHECK_EQ(t, sl__verification_consume(tx, 99999, pid, "M1", "A1", NULL), SL_ERR_NOT_FOUND);
+
+    /* consent: record, check (scope), withdraw */
+    struct sl_consent_new c = { .person_id = pid, .purpose = "face_processing", .scope = "M1",
+                                .channel = "window", .alternative = "clerk_document_check" };
+    int64_t cid = 0, got = 0;
+    SL_CHECK_EQ(t, sl__consent_check(tx, pid, "face_processing", "M1", NULL), SL_ERR_ID_CONSENT);
+    SL_CHECK_EQ(t, sl__consent_record(tx, &c, NULL, &cid), SL_OK);
+    SL_CHECK_EQ(t, sl__consent_check(tx, pid, "face_processing", "M1", &got), SL_OK);
+    SL_CHECK_EQ(t, got, cid);
+    SL_CHECK_EQ(t, sl__consent_check(tx, pid, "face_processing", "M2", NULL), SL_ERR_ID_CONSENT);
+    SL_CHECK_EQ(t, sl__consent_check(tx, pid, "data_sharing", "M1", NULL), SL_ERR_ID_CONSENT);
+    SL_CHECK_EQ(t, sl__consent_withdraw(tx, pid, cid, NULL), SL_OK);
+    SL_CHECK_EQ(t, sl__consent_check(tx, pid, "face_processing", "M1", NULL), SL_ERR_ID_CONSENT);
+    SL_CHECK_EQ(t, sl__consent_withdraw(tx, pid, cid, NULL), SL_ERR_NOT_FOUND);
+    sl__tx_rollback(tx);
+
+    SL_CHECK_EQ(t, sl__id_age("2015-06-02", "2026-06-01"), 10);
+    SL_CHECK_EQ(t, sl__id_age("2012-06-01", "2026-06-01"), 14);
+    SL_CHECK_EQ(t, sl__level_parse("real_person"), SL_LEVEL_REAL_PERSON);
+    SL_CHECK_EQ(t, sl__level_parse("x"), 0u);
+    idfx_done(&f);
+}
