@@ -27,14 +27,35 @@ static bool idfx_open(struct sl_t *t, struct idfx *f)
         SL_CHECKF(t, false, "mkdtemp: %s", strerror(errno));
         return false;
     }
-    char url[128], kp[128];
-    snprintf(url, sizeof url, "sqlite:%s/db.sqlite", f->dir);
+    char url[512], kp[128];
+    /* PostgreSQL when SL_TEST_STORE_URL names one (schema wiped), as test_store.c */
+    const char *env = getenv("SL_TEST_STORE_URL");
+    bool pg = env && *env && strncmp(env, "sqlite:", 7) != 0;
+    if (pg)
+        snprintf(url, sizeof url, "%s", env);
+    else
+        snprintf(url, sizeof url, "sqlite:%s/db.sqlite", f->dir);
     snprintf(kp, sizeof kp, "%s/keys", f->dir);
     SL_CHECK_EQ(t, sl__crypto_init(), SL_OK);
     SL_CHECK_EQ(t, sl__keyring_open(kp, SL_SUITE_INTL, true, &f->k), SL_OK);
     SL_CHECK_EQ(t, sl__store_open(url, NULL, &f->s), SL_OK);
     if (!f->s || !f->k)
         return false;
+    if (pg) {
+        sl_tx *tx = NULL;
+        sl_status st = sl__tx_begin(f->s, &tx);
+        if (st == SL_OK)
+            st = sl__tx_exec(tx, "DROP SCHEMA IF EXISTS public CASCADE", NULL, 0, NULL);
+        if (st == SL_OK)
+            st = sl__tx_exec(tx, "CREATE SCHEMA public", NULL, 0, NULL);
+        st = st == SL_OK ? sl__tx_commit(tx) : (sl__tx_rollback(tx), st);
+        SL_CHECK_EQ(t, st, SL_OK);
+        sl__store_close(f->s);
+        f->s = NULL;
+        SL_CHECK_EQ(t, sl__store_open(url, NULL, &f->s), SL_OK);
+        if (!f->s)
+            return false;
+    }
     SL_CHECK_EQ(t, sl__store_migrate(f->s), SL_OK);
     return true;
 }
