@@ -197,3 +197,10 @@ clean:
 # The index benchmark table (bench/index.sh; docs/BENCHMARKS.md "index").
 bench-index: $(BUILD)/shualian
 	bench/index.sh
+
+# Cost per call of each src/crypto operation, both suites (bench/crypto_bench.c;
+# numbers quoted in docs/crypto.md).
+$(BUILD)/crypto-bench: $(BUILD)/bench/crypto_bench.o $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libshualian.a $(LIBS)
+bench-crypto: $(BUILD)/crypto-bench
+	$(BUILD)/crypto-bench

@@ -109,6 +109,7 @@ typedef struct sl_acct sl_acct;
 int sl_cli_server_open(const char *data, const char *db, const char *keys,
                        const char *suite, bool create, const struct sl_acct_opts *ao,
                        sl_store **s, sl_keyring **k, sl_acct **a, const char *cmd);
+int cmd_audit(int argc, char **argv);
 /* face engine subcommands (cmd_face_engine.c), rows of cmd_face.c's table */
 int sl_cli_face_detect(int argc, char **argv);
 int sl_cli_face_landmarks(int argc, char **argv);

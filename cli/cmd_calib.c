@@ -206,7 +206,7 @@ static int calib_query(int argc, char **argv)
         return SL_EXIT_OK;
     }
     const char *path = NULL, *mode = "live", *far_s = NULL, *score_s = NULL;
-    const char *thr_s = "1e-3";
+    const char *thr_s = "far:1e-3";
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!sl_cli_opt_known(a, "--calib --mode --far --score --threshold"))
@@ -251,7 +251,8 @@ static int calib_query(int argc, char **argv)
     double score;
     sl_threshold_req req;
     if (!sl_cli_parse_double(score_s, &score) || sl_threshold_req_parse(&req, thr_s) != SL_OK) {
-        rc = sl_cli_usage_error(cmd, "bad --score or --threshold");
+        rc = sl_cli_usage_error(cmd, "bad --score or --threshold (far:X, e.g. far:1e-3, "
+                                "or raw:X, e.g. raw:0.35)");
         goto out;
     }
     sl_face_decision d;

@@ -571,7 +571,8 @@ int cmd_eval(int argc, char **argv)
         goto out;
     }
     sl_face_engine_opts eo = { .models_dir = o.models, .models = models,
-                               .backend = o.backend, .threads = 1 };
+                               .backend = o.backend, .threads = 1,
+                               .skip_model_check = o.no_model_check };
     st = sl_face_engine_new(&e.eng, &eo, err, sizeof(err));
     if (st != SL_OK) {
         rc = sl_cli_fail(st, cmd, "%s", err);

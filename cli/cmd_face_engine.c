@@ -24,13 +24,17 @@
 #define FE_IMAGE_MAX_BYTES SL_IMAGE_DEFAULT_MAX_BYTES
 #define FE_MAX_FACES 32
 
+/* calib: the calibration file of a command that decides (verify: --calib
+ * or $SL_CALIB); NULL = the shipped table, so a broken $SL_CALIB does not
+ * stop detect or embed. */
 static int fe_engine(sl_face_engine **e, sl_face_session **s, const struct fe_opts *o,
-                     uint32_t models, const char *cmd)
+                     uint32_t models, const char *calib, const char *cmd)
 {
     char err[512] = "";
     sl_face_engine_opts eo = { .models_dir = o->models, .models = models,
                                .backend = o->backend, .threads = 1,
-                               .calib_path = o->calib };
+                               .calib_path = calib,
+                               .skip_model_check = o->no_model_check };
     sl_status st = sl_face_engine_new(e, &eo, err, sizeof(err));
     if (st != SL_OK)
         return sl_cli_fail(st, cmd, "%s", err[0] ? err : sl_status_str(st));
@@ -239,7 +243,7 @@ static int fe_run(enum fe_kind kind, int argc, char **argv, const char *cmd)
     if (kind == FE_DETECT && o.attributes)
         mods |= SL_FM_BIT(SL_FM_AGE) | SL_FM_BIT(SL_FM_GENDER) | SL_FM_BIT(SL_FM_POSE) |
                 SL_FM_BIT(SL_FM_EYE);
-    if ((rc = fe_engine(&e, &s, &o, mods, cmd)) >= 0)
+    if ((rc = fe_engine(&e, &s, &o, mods, NULL, cmd)) >= 0)
         goto out;
     if (!(res = sl__calloc(FE_MAX_FACES, sizeof(*res)))) {
         rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
@@ -407,7 +411,7 @@ int sl_cli_face_verify(int argc, char **argv)
         }
     }
     if ((rc = fe_engine(&e, &s, &o, SL_FM_CORE | SL_FM_BIT(SL_FM_POSE) | SL_FM_BIT(SL_FM_EYE),
-                        cmd)) >= 0)
+                        o.calib, cmd)) >= 0)
         goto out;
     if (!(v = sl__malloc(sizeof(*v)))) {
         rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
@@ -508,7 +512,7 @@ int sl_cli_face_bench(int argc, char **argv)
     sl_face_session *s = NULL;
     double *t = NULL;
     json_t *out = NULL, *imgs = NULL;
-    if ((rc = fe_engine(&e, &s, &o, SL_FM_CORE | SL_FM_BIT(SL_FM_LIVENESS), cmd)) >= 0)
+    if ((rc = fe_engine(&e, &s, &o, SL_FM_CORE | SL_FM_BIT(SL_FM_LIVENESS), NULL, cmd)) >= 0)
         return rc;
     if (!(t = sl__malloc((size_t)runs * sizeof(double))) || !(imgs = json_array())) {
         rc = sl_cli_fail(SL_ERR_NOMEM, cmd, NULL);
@@ -665,7 +669,7 @@ int sl_cli_face_frames(const char *list, const char *models, sl_frame_signal *ou
     sl_face_engine *e = NULL;
     sl_face_session *s = NULL;
     float *ref = NULL;
-    rc = fe_engine(&e, &s, &o, SL_FM_ALL, cmd);
+    rc = fe_engine(&e, &s, &o, SL_FM_ALL, NULL, cmd);
     if (rc >= 0)
         goto out;
     if (!(ref = sl__malloc(SL_FACE_EMBED_DIM * sizeof(float)))) {

@@ -21,7 +21,9 @@ void sl_cli_fe_help(void)
            "  --det-fit letterbox|squash   --nms iou|package   --det-score X\n"
            "  --nms-iou X         --no-pad   --min-face PX   --refine N\n"
            "  --live-bgr|--live-rgb   --live-class N   --live-scale X   --no-antialias\n"
-           "  --pts5 pipeline|mean6   5-point rule for the alignment\n");
+           "  --pts5 pipeline|mean6   5-point rule for the alignment\n"
+           "  --no-model-check    do not compare the model files with the shipped SHA-256\n"
+           "                      sums (for custom models)\n");
 }
 
 /* The options that take a value (the flags are matched in the parser). */
@@ -85,6 +87,7 @@ int sl_cli_fe_parse(struct fe_opts *o, int argc, char **argv, const char *cmd)
         if (strcmp(a, "--all") == 0) { o->all = true; continue; }
         if (strcmp(a, "--attributes") == 0) { o->attributes = true; continue; }
         if (strcmp(a, "--no-antialias") == 0) { o->cfg.antialias = false; continue; }
+        if (strcmp(a, "--no-model-check") == 0) { o->no_model_check = true; continue; }
         if (!takes_value(a))
             return sl_cli_usage_error(cmd, "unknown option %s", a);
         if (!v)

@@ -12,6 +12,7 @@ struct fe_opts {
     const char    *template_out, *mode;
     sl_face_config cfg;
     bool           all, attributes;
+    bool           no_model_check;   /* --no-model-check: custom models   */
     /* shualian eval */
     const char    *faces, *pairs, *pad, *json_out, *plot, *roc, *cache, *calib_out;
     long           threads, quality_min_side;

@@ -724,6 +724,10 @@ SL_API sl_status sl_calib_to_json(char **out, size_t *len, const sl_calib *c);
  * inconsistent points are SL_ERR_FACE_CALIB_FORMAT). On SL_OK *out holds
  * new tables; free with sl_calib_free(). */
 SL_API sl_status sl_calib_parse(sl_calib *out, const char *text, size_t len);
+/* The value rules of docs/calibration.md ("Validation at load") on tables
+ * in memory (sl_calib_parse applies them to files; the engine to a table
+ * it is given): SL_ERR_FACE_CALIB_FORMAT if any fails. c is borrowed. */
+SL_API SL_NODISCARD sl_status sl_calib_validate(const sl_calib *c);
 SL_API sl_status sl_calib_save(const sl_calib *c, const char *path);
 SL_API sl_status sl_calib_load(sl_calib *out, const char *path);
 
@@ -797,15 +801,22 @@ SL_API SL_NODISCARD sl_status sl_face_threshold_check(const sl_face_threshold_sp
                                                       const sl_calib_table *t);
 
 /* ============================ Model output decoding =====================
- * The arithmetic between the networks (shared/anchors/ort-pipeline.md):
- * detector post-processing, crop rectangles for the other models, and
- * decoding of landmark and pose outputs. Boxes are corner form in image
- * pixels. */
+ * The arithmetic between the networks (src/face/model_out.c), exactly as
+ * the engine (engine.h) runs it: detector post-processing, crop rectangles
+ * for the other models, decoding of landmark and pose outputs, softmax.
+ * Boxes are corner form in image pixels; crop rectangles (sl_face_rect) are
+ * edge coordinates (pixel i covers [i, i + 1)) in double, as the engine
+ * samples them. The detection settings are engine.h's sl_face_config
+ * (det_score, nms, nms_iou): there is no second detection configuration. */
 
 typedef struct sl_face_box {
     float x0, y0, x1, y1;   /* corners, pixels                               */
     float score;            /* detector score (0 when not from a detector)   */
 } sl_face_box;
+
+typedef struct sl_face_rect {
+    double x0, y0, x1, y1;  /* edge coordinates; may extend past the image   */
+} sl_face_rect;
 
 enum sl_nms_mode {
     /* The npm package's NMS: candidates ordered by bottom edge y1
@@ -813,21 +824,10 @@ enum sl_nms_mode {
      * (+1 pixel convention) divided by *its own* area is >= thr; repeat.
      * The kept box of a cluster is the one with the smallest y1. */
     SL_NMS_PACKAGE = 0,
-    /* Conventional: by score descending, drop IoU >= thr. */
+    /* Conventional: by score descending, drop IoU >= thr (the engine's
+     * default). */
     SL_NMS_IOU     = 1,
 };
-
-typedef struct sl_detect_cfg {
-    float            score_min;   /* keep scores >= this (0.65)             */
-    uint32_t         top_k;       /* best candidates into NMS (750)         */
-    enum sl_nms_mode nms;         /* SL_NMS_PACKAGE                         */
-    float            nms_thr;     /* 0.4                                    */
-    int32_t          in_w, in_h;  /* network input size, NMS units (320x240)*/
-    bool             square;      /* side = box height, same centre (true)  */
-    bool             clip;        /* clip to [0, W-1] x [0, H-1] (true)     */
-} sl_detect_cfg;
-
-SL_API sl_detect_cfg sl_detect_cfg_default(void);
 
 /* Indices of the boxes NMS keeps (in keep order), at most cap; returns how
  * many were kept. Boxes with a non-positive width or height are dropped.
@@ -836,43 +836,66 @@ SL_API sl_detect_cfg sl_detect_cfg_default(void);
 SL_API size_t sl_face_nms(size_t *keep, size_t cap, const sl_face_box *boxes,
                           size_t n, enum sl_nms_mode mode, float thr);
 
-/* Detector outputs -> face boxes in image pixels, sorted by score
- * (descending). scores is n x 2 (column 1 = face), boxes n x 4 corner form
- * in 0..1 of the network input. *n_out gets the count written (<= cap).
- * SL_ERR_INVALID for bad sizes or config. */
-SL_API sl_status sl_face_detect_decode(sl_face_box *out, size_t cap,
-                                       size_t *n_out, const float *scores,
-                                       const float *boxes, size_t n,
-                                       int32_t img_w, int32_t img_h,
-                                       const sl_detect_cfg *cfg);
+#define SL_FACE_DET_W     320     /* fr_detect input, pixels              */
+#define SL_FACE_DET_H     240
+#define SL_FACE_DET_TOP_K 750     /* best-scored candidates into NMS      */
 
-/* Clips a box to [0, w-1] x [0, h-1]. */
-SL_API sl_face_box sl_face_box_clip(sl_face_box b, int32_t w, int32_t h);
+/* Where the detector's input came from: the image region 'region' was
+ * resampled to ow x oh pixels placed at (ox, oy) of the 320x240 input (a
+ * letterbox; ox = oy = 0 and 320x240 when stretched). */
+typedef struct sl_face_det_map {
+    sl_face_rect region;
+    uint32_t     ox, oy, ow, oh;
+} sl_face_det_map;
 
-/* The crop of the liveness (scale 2.7) and age/gender (1.4) models: the box
- * scaled about its centre, the scale first reduced so the crop fits the
- * image ((W-1)/bw, (H-1)/bh), then shifted to lie inside [0, W-1] x
- * [0, H-1]. SL_ERR_INVALID for an empty box or image. */
-SL_API sl_status sl_face_crop_scaled(sl_face_box *out, const sl_face_box *box,
-                                     float scale, int32_t w, int32_t h);
-/* The head-pose crop: the box enlarged by a quarter of its width/height on
- * each side, clipped to the image (the package shifts instead; clipping is
- * the reference's deviation, ort-pipeline.md item 6). */
-SL_API sl_status sl_face_crop_pose(sl_face_box *out, const sl_face_box *box,
-                                   int32_t w, int32_t h);
+/* Detector outputs -> candidate boxes in image pixels, in prior order:
+ * scores is n x 2 (column 1 = face), boxes n x 4 corners in 0..1 of the
+ * 320x240 input. Keeps the priors with score >= score_min whose mapped box
+ * has a positive size; at most cap are written, *n_out gets how many.
+ * SL_ERR_INVALID for NULL arguments or an empty map. */
+SL_API SL_NODISCARD sl_status sl_face_detect_decode(sl_face_box *out, size_t cap,
+                                                    size_t *n_out,
+                                                    const float *scores,
+                                                    const float *boxes, size_t n,
+                                                    const sl_face_det_map *map,
+                                                    float score_min);
+/* The engine's NMS step: sorts c[0..n) by score (descending), keeps the
+ * best SL_FACE_DET_TOP_K, runs sl_face_nms(mode, thr) and rewrites c with
+ * the kept boxes in keep order. Returns how many. */
+SL_API size_t sl_face_det_nms(sl_face_box *c, size_t n, enum sl_nms_mode mode,
+                              float thr);
+
+/* The square the landmark model sees, and the base of the other crops:
+ * side = box height, same x centre, same top and bottom. */
+SL_API sl_face_rect sl_face_square(const sl_face_box *b);
+/* The crop of the liveness (scale 2.7 of the squared box) and age/gender
+ * (1.4) models, as Silent-Face / the npm package: box scaled about its
+ * centre, the scale first reduced so the crop fits a w x h image, then
+ * shifted inside [0, w] x [0, h]. */
+SL_API sl_face_rect sl_face_crop_scaled(const sl_face_box *b, double scale,
+                                        uint32_t w, uint32_t h);
+/* The head-pose crop: the squared box enlarged by a quarter of its side on
+ * each side, clipped to [0, w] x [0, h]. SL_ERR_INVALID when nothing is
+ * left (or for NULL arguments). */
+SL_API SL_NODISCARD sl_status sl_face_crop_pose(sl_face_rect *out,
+                                                const sl_face_box *box,
+                                                uint32_t w, uint32_t h);
 /* The eye-state crop for eye 0 (image-left, points 36..41) or 1 (42..47):
- * centre = mean of the 4 lid points, side = 1.6 x the corner distance in x,
- * square, clipped. SL_ERR_INVALID if the side is < 2 px. */
-SL_API sl_status sl_face_crop_eye(sl_face_box *out,
-                                  const sl_point2f lm68[SL_FACE_LANDMARKS],
-                                  int eye, int32_t w, int32_t h);
+ * centre = mean of the 4 lid points (+0.5: centre -> edge coordinates),
+ * side = 1.6 x the corner distance, square, not clipped (the sampler fills
+ * outside the image). SL_ERR_INVALID if the side is < 2 px or not finite. */
+SL_API SL_NODISCARD sl_status sl_face_crop_eye(sl_face_rect *out,
+                                               const sl_point2f lm68[SL_FACE_LANDMARKS],
+                                               int eye);
 
 /* Landmark network output (136 floats, x0 y0 x1 y1 ... in 0..1 of the
- * crop) -> image points, sub-pixel (no truncation). */
-SL_API sl_status sl_face_landmarks_decode(sl_point2f out[SL_FACE_LANDMARKS],
-                                          const float raw[2 * SL_FACE_LANDMARKS],
-                                          const sl_face_box *crop);
-/* Numerically stable softmax of n logits into out (may alias in). */
+ * crop rectangle) -> image points in pixel-centre coordinates (edge - 0.5),
+ * sub-pixel. SL_ERR_INVALID for a non-finite point. */
+SL_API SL_NODISCARD sl_status sl_face_landmarks_decode(sl_point2f out[SL_FACE_LANDMARKS],
+                                                       const float raw[2 * SL_FACE_LANDMARKS],
+                                                       const sl_face_rect *crop);
+/* Numerically stable softmax of n logits into out (may alias in), computed
+ * in double. */
 SL_API void sl_face_softmax(float *out, const float *in, size_t n);
 /* Head-pose angle from 66 bin logits: 3 * sum(p_i * i) - 99 degrees. */
 SL_API float sl_face_pose_decode(const float logits[66]);

@@ -82,6 +82,11 @@ typedef enum sl_status {
 #define SL_ERR_INDEX_VERSION    (SL_ERR_UNSUPPORTED | (32 << 8))/* unknown file version */
 #define SL_ERR_INDEX_FULL       (SL_ERR_TOO_LARGE | (32 << 8)) /* row capacity reached  */
 #define SL_ERR_INDEX_EXISTS     (SL_ERR_STATE     | (32 << 8)) /* dir holds an index    */
+#define SL_ERR_INDEX_LOCKED     (SL_ERR_STATE     | (33 << 8)) /* another writer has it */
+#define SL_ERR_INDEX_READONLY   (SL_ERR_STATE     | (34 << 8)) /* opened read-only      */
+#define SL_ERR_INDEX_DAMAGED    (SL_ERR_CORRUPT   | (35 << 8)) /* bad record mid-log    */
+#define SL_ERR_INDEX_MODEL      (SL_ERR_INVALID   | (35 << 8)) /* template model differs*/
+#define SL_ERR_INDEX_ID         (SL_ERR_INVALID   | (36 << 8)) /* id > SL_INDEX_ID_MAX  */
 
 /* Extended codes: face engine pipeline (face/pipeline*), details 64..79. */
 #define SL_ERR_FACE_MODELS_MISSING    (SL_ERR_NOT_FOUND | (64 << 8))  /* model file absent */
@@ -169,6 +174,10 @@ typedef enum sl_status {
 #define SL_ERR_ID_VERIF_BINDING  (SL_ERR_DENIED    | (200 << 8)) /* other person/matter/ref */
 #define SL_ERR_ID_VERIF_FAILED   (SL_ERR_DENIED    | (201 << 8)) /* not passed        */
 #define SL_ERR_ID_CONSENT        (SL_ERR_DENIED    | (202 << 8)) /* no valid consent  */
+
+/* Extended codes: the audit chain (src/audit/), details 112..127. */
+#define SL_ERR_AUDIT_FIELD        (SL_ERR_INVALID     | (112 << 8)) /* record field missing/too long */
+#define SL_ERR_AUDIT_BROKEN       (SL_ERR_CORRUPT     | (112 << 8)) /* the audit chain is damaged   */
 
 /* A short English sentence for the code; never NULL. */
 SL_API const char *sl_status_str(int st);

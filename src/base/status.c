@@ -85,6 +85,11 @@ static const struct status_row rows[] = {
     { SL_ERR_ID_VERIF_BINDING, "id_verification_binding", "the verification was made for another person, matter or reference" },
     { SL_ERR_ID_VERIF_FAILED, "id_verification_failed", "the verification did not pass" },
     { SL_ERR_ID_CONSENT,     "id_consent",        "no valid consent of the person for this use" },
+    { SL_ERR_INDEX_LOCKED,   "index_locked",      "another writer holds the index (its lock file names the pid)" },
+    { SL_ERR_INDEX_READONLY, "index_readonly",    "the index was opened read-only" },
+    { SL_ERR_INDEX_DAMAGED,  "index_damaged",     "the index log has a damaged record before its end (run index verify --repair)" },
+    { SL_ERR_INDEX_MODEL,    "index_model",       "the template's model differs from the collection's model" },
+    { SL_ERR_INDEX_ID,       "index_id",          "the id is above the index's largest id (2^63-1)" },
     { SL_ERR_FACE_MODELS_MISSING, "face_models_missing", "a face model file is missing (see --models / SL_MODELS)" },
     { SL_ERR_FACE_MODEL_SHAPE, "face_model_shape", "a face model does not have the expected inputs or outputs" },
     { SL_ERR_FACE_MODEL_NOT_LOADED, "face_model_not_loaded", "the face model needed for this step is not loaded" },
@@ -134,6 +139,8 @@ static const struct status_row rows[] = {
     { SL_ERR_ACCT_SESSION,   "acct_session",      "the session has expired or was revoked; log in again" },
     { SL_ERR_ACCT_EXISTS,    "acct_exists",       "the name is already taken" },
     { SL_ERR_ACCT_PASSWORD,  "acct_password",     "the password is too short (at least 8 characters)" },
+    { SL_ERR_AUDIT_FIELD,    "audit_field",       "an audit record field is missing or too long" },
+    { SL_ERR_AUDIT_BROKEN,   "audit_broken",      "the audit chain is damaged (see shualian audit verify)" },
 };
 
 static const struct status_row *find(int st)

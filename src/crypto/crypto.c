@@ -14,6 +14,16 @@ static const uint8_t sig_magic[4]  = { 'S', 'L', 'S', 1 };
 
 #define PW_MAX 4096
 
+_Static_assert(SL_CRYPTO_SIG_BYTES == SL_SIG_HDR_BYTES + SL_SIG_RAW_BYTES,
+               "signature blob = header + 64-byte signature (crypto.h)");
+_Static_assert(SL_CRYPTO_SEAL_MAX_OVERHEAD == SL_SEAL_HDR_BYTES + 16 + 32,
+               "gm seal overhead = header + SM4 counter block + HMAC-SM3");
+_Static_assert(SL_SEAL_HDR_BYTES + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES +
+               crypto_aead_xchacha20poly1305_ietf_ABYTES <= SL_CRYPTO_SEAL_MAX_OVERHEAD,
+               "intl seal overhead within the documented maximum");
+_Static_assert(crypto_pwhash_STRBYTES == SL_CRYPTO_PWHASH_BYTES,
+               "password hash buffer matches libsodium's");
+
 /* ============================ Init and suites ============================ */
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;

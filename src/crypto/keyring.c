@@ -266,7 +266,9 @@ out:
 /* Reads and parses the key file; checks its mode first. */
 static sl_status load(const char *path, sl_suite want, struct keyset *ks)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* a symlink is followed (secret mounts are symlinks); the mode checked
+     * is the target's */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? SL_ERR_NOT_FOUND : SL_ERR_IO;
     struct stat sb;
@@ -435,9 +437,10 @@ static sl_status generate(sl_suite s, struct keyset *ks)
 
 /* ============================ Keyring ==================================== */
 
+/* Moves ks's keys into k (write lock held, or k not yet shared). The suite
+ * is set once at open and never written again: it is read without the lock. */
 static void take(sl_keyring *k, struct keyset *ks)
 {
-    k->suite = ks->suite;
     k->sym = ks->sym;
     k->nsym = ks->nsym;
     k->cur_sym = ks->cur_sym;
@@ -488,13 +491,22 @@ sl_status sl__keyring_open(const char *path, sl_suite s, bool create,
         return st;
     sl_keyring *k = sl__calloc(1, sizeof(*k));
     char *p = sl__strdup(path);
-    if (!k || !p || pthread_rwlock_init(&k->lock, NULL) != 0) {
+    /* writers (rotate/reload) are rare; prefer them so a busy server's
+     * readers cannot starve a rotation (no reader ever nests the lock) */
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr,
+                                  PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    if (!k || !p || pthread_rwlock_init(&k->lock, &attr) != 0) {
+        pthread_rwlockattr_destroy(&attr);
         sl__free(k);
         sl__free(p);
         keyset_free(&ks);
         return SL_ERR_NOMEM;
     }
+    pthread_rwlockattr_destroy(&attr);
     k->path = p;
+    k->suite = ks.suite;
     take(k, &ks);
     *out = k;
     return SL_OK;

@@ -417,6 +417,49 @@ static bool target_ok(const sl_calib_target *g, const sl_calib_table *t)
     return true;
 }
 
+/* Every rule of docs/calibration.md ("Validation at load") that is not
+ * about JSON types: counts, rates, cosine range, monotone points, targets
+ * that agree with the points. */
+static bool table_ok(const sl_calib_table *t)
+{
+    if (!mode_ok(t->mode) || t->n_genuine == 0 || t->n_impostor == 0 || !t->pts ||
+        t->n < 1 || t->n > SL_CALIB_MAX_POINTS || t->n_targets > SL_CALIB_MAX_TARGETS)
+        return false;
+    const sl_roc_point *p = t->pts;
+    for (size_t i = 0; i < t->n; i++)
+        if (!rate_ok(p[i].far) || !rate_ok(p[i].frr) || !thr_ok(p[i].threshold) ||
+            (i > 0 && (p[i].threshold <= p[i - 1].threshold || p[i].far > p[i - 1].far ||
+                       p[i].frr < p[i - 1].frr)))
+            return false;
+    for (size_t k = 0; k < t->n_targets; k++) {
+        const sl_calib_target *g = &t->targets[k];
+        /* lower FAR, higher threshold: the targets are one monotone curve */
+        bool order = k == 0 || g->far >= t->targets[k - 1].far ||
+                     g->threshold >= t->targets[k - 1].threshold - THR_SLACK;
+        if (!(g->far > 0 && g->far <= 1) || !rate_ok(g->frr) || !order || !target_ok(g, t))
+            return false;
+    }
+    return true;
+}
+
+sl_status sl_calib_validate(const sl_calib *c)
+{
+    if (!c)
+        return SL_ERR_INVALID;
+    if (c->n_tables < 1 || c->n_tables > SL_CALIB_MAX_TABLES ||
+        strnlen(c->model_id, sizeof(c->model_id)) == sizeof(c->model_id))
+        return SL_ERR_FACE_CALIB_FORMAT;
+    for (size_t i = 0; i < c->n_tables; i++) {
+        if (!table_ok(&c->tables[i]))
+            return SL_ERR_FACE_CALIB_FORMAT;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(c->tables[j].mode, c->tables[i].mode) == 0)
+                return SL_ERR_FACE_CALIB_FORMAT;
+    }
+    return SL_OK;
+}
+
+/* JSON -> table (types and sizes); table_ok() judges the values. */
 static sl_status parse_table(sl_calib_table *t, const json_t *o)
 {
     const json_t *pts = json_object_get(o, "points");
@@ -427,8 +470,8 @@ static sl_status parse_table(sl_calib_table *t, const json_t *o)
         json_array_size(pts) < 1 || json_array_size(pts) > SL_CALIB_MAX_POINTS ||
         (targets && (!json_is_array(targets) ||
                      json_array_size(targets) > SL_CALIB_MAX_TARGETS)) ||
-        !get_count(o, "genuine", &t->n_genuine) || t->n_genuine == 0 ||
-        !get_count(o, "impostor", &t->n_impostor) || t->n_impostor == 0)
+        !get_count(o, "genuine", &t->n_genuine) ||
+        !get_count(o, "impostor", &t->n_impostor))
         return SL_ERR_FACE_CALIB_FORMAT;
     copy_str(t->mode, sizeof(t->mode), mode);
     for (size_t k = 0; targets && k < json_array_size(targets); k++) {
@@ -437,8 +480,7 @@ static sl_status parse_table(sl_calib_table *t, const json_t *o)
         if (!json_is_object(e) || !get_num(json_object_get(e, "far"), &g->far) ||
             !get_num(json_object_get(e, "threshold"), &g->threshold) ||
             !get_num(json_object_get(e, "frr"), &g->frr) ||
-            !get_count(e, "support", &g->support) ||
-            !(g->far > 0 && g->far <= 1) || !rate_ok(g->frr))
+            !get_count(e, "support", &g->support))
             return SL_ERR_FACE_CALIB_FORMAT;
         t->n_targets++;
     }
@@ -451,27 +493,18 @@ static sl_status parse_table(sl_calib_table *t, const json_t *o)
         if (!json_is_array(e) || json_array_size(e) != 3 ||
             !get_num(json_array_get(e, 0), &p[i].threshold) ||
             !get_num(json_array_get(e, 1), &p[i].far) ||
-            !get_num(json_array_get(e, 2), &p[i].frr) ||
-            !rate_ok(p[i].far) || !rate_ok(p[i].frr) || !thr_ok(p[i].threshold) ||
-            (i > 0 && (p[i].threshold <= p[i - 1].threshold ||
-                       p[i].far > p[i - 1].far || p[i].frr < p[i - 1].frr))) {
+            !get_num(json_array_get(e, 2), &p[i].frr)) {
             sl__free(p);
             return SL_ERR_FACE_CALIB_FORMAT;
         }
     }
     t->pts = p;
     t->n = n;
-    for (size_t k = 0; k < t->n_targets; k++) {
-        const sl_calib_target *g = &t->targets[k];
-        /* lower FAR, higher threshold: the targets are one monotone curve */
-        bool order = k == 0 || g->far >= t->targets[k - 1].far ||
-                     g->threshold >= t->targets[k - 1].threshold - THR_SLACK;
-        if (!order || !target_ok(g, t)) {
-            sl__free(p);
-            t->pts = NULL;
-            t->n = 0;
-            return SL_ERR_FACE_CALIB_FORMAT;
-        }
+    if (!table_ok(t)) {
+        sl__free(p);
+        t->pts = NULL;
+        t->n = 0;
+        return SL_ERR_FACE_CALIB_FORMAT;
     }
     return SL_OK;
 }

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "face/pipeline.h"
 
 static const char *const model_names[SL_FM_COUNT] = {
@@ -26,6 +28,26 @@ static const size_t model_in[SL_FM_COUNT] = {
     3 * 224 * 224, 3 * 64 * 64, 3 * 64 * 64, 3 * 224 * 224,
 };
 static const int model_nout[SL_FM_COUNT] = { 2, 1, 1, 1, 1, 3, 9, 9, 1 };
+
+/* SHA-256 of the shipped model files (scripts/models.sha256, from npm
+ * faceplugin-face-recognition-js@0.0.1; a unit test compares the two). A
+ * corrupt model otherwise runs and its garbage is blamed on the photo. */
+static const char *const model_sha256[SL_FM_COUNT] = {
+    "6c0256ccd3164f844736a401faf936ec2930764a87ae39442180887d0c5c8854",   /* detect     */
+    "f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258",   /* landmark   */
+    "87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581",   /* feature    */
+    "afa783b7e902fdfcf323a7240cac2a1c580c25314ea4161129dc1b0d100dc32d",   /* liveness   */
+    "1afcea006abc1ccac3c517022abde0aa092bed74ff3c9fe6878483ef9e6e38de",   /* eye        */
+    "72d032ec941b7153bf8d3f2c03a4c165453cc7e63d479041ec7c6ef087e5839d",   /* pose       */
+    "74c9b01700cb9ef96f7190a2230218414ff99d231415c4b091a755780cad5e8a",   /* age        */
+    "a003e8392a617ca834c7ca2c01e0895f5c354217fb56cd0373935e6e9b9c396e",   /* gender     */
+    "88959314d9dc14d6c968cca31dc068e4350bf1944154e3bdd2eece5d0f318d05",   /* expression */
+};
+
+const char *sl__face_model_sha256(enum sl_face_model m)
+{
+    return (unsigned)m < SL_FM_COUNT ? model_sha256[m] : NULL;
+}
 
 const char *sl_face_model_name(enum sl_face_model m)
 {
@@ -47,6 +69,18 @@ static void seterr(char *err, size_t cap, const char *what, const char *path,
 {
     if (err && cap)
         snprintf(err, cap, "%s %s%s%s", what, path, why[0] ? ": " : "", why);
+}
+
+/* true if SHA-256(p[0..n)) is the lowercase hex digest 'hex'. */
+static bool sha256_is(const uint8_t *p, size_t n, const char *hex)
+{
+    unsigned char d[crypto_hash_sha256_BYTES];
+    char got[2 * crypto_hash_sha256_BYTES + 1];
+    if (sodium_init() < 0)      /* cannot happen after the first success */
+        return false;
+    crypto_hash_sha256(d, p, n);
+    sodium_bin2hex(got, sizeof(got), d, sizeof(d));
+    return strcmp(got, hex) == 0;
 }
 
 sl_face_engine_opts sl_face_engine_opts_default(void)
@@ -79,8 +113,10 @@ static sl_status engine_calib(sl_face_engine *e, const sl_face_engine_opts *o,
     const char *which = o->calib ? "(given table)"
                       : o->calib_path && *o->calib_path ? o->calib_path
                       : "(share/shualian/face-calib.json or built-in)";
-    sl_status st = o->calib ? calib_copy(&e->calib, o->calib)
-                            : sl_face_calib_load_default(&e->calib, o->calib_path);
+    sl_status st = o->calib ? sl_calib_validate(o->calib) : SL_OK;
+    if (st == SL_OK)
+        st = o->calib ? calib_copy(&e->calib, o->calib)
+                      : sl_face_calib_load_default(&e->calib, o->calib_path);
     if (st != SL_OK) {
         seterr(err, cap, "cannot load calibration", which, sl_status_str(st));
         return st;
@@ -112,18 +148,37 @@ sl_status sl_face_engine_new(sl_face_engine **out, const sl_face_engine_opts *o,
         goto out_fail;
     snprintf(e->backend, sizeof(e->backend), "%s", o->backend ? o->backend : "");
     e->threads = o->threads > 0 ? o->threads : 1;
+    /* the calibration first: cheap, and a bad file fails before the models load */
+    if ((st = engine_calib(e, o, err, cap)) != SL_OK)
+        goto out_fail;
     for (int m = 0; m < SL_FM_COUNT; m++) {
         if (!(want & SL_FM_BIT(m)))
             continue;
         char path[4096], nerr[200] = "";
         snprintf(path, sizeof(path), "%s/fr_%s.onnx", dir, model_names[m]);
-        st = sl_nn_model_load_file(&e->model[m], path, nerr, sizeof(nerr));
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        st = sl__read_file(path, SL_NN_MAX_FILE_BYTES, &buf, &len);
         if (st != SL_OK) {
             if (SL_STATUS_PRIMARY(st) == SL_ERR_NOT_FOUND || SL_STATUS_PRIMARY(st) == SL_ERR_IO) {
                 st = SL_ERR_FACE_MODELS_MISSING;
                 seterr(err, cap, "cannot read model", path, "");
             } else
-                seterr(err, cap, "model", path, nerr);
+                seterr(err, cap, "model", path, sl_status_str(st));
+            goto out_fail;
+        }
+        if (!o->skip_model_check && !sha256_is(buf, len, model_sha256[m])) {
+            sl__free(buf);
+            st = SL_ERR_FACE_MODEL_CHECKSUM;
+            seterr(err, cap, "model", path,
+                   "checksum mismatch (not the shipped file: re-run scripts/setup.sh, or "
+                   "skip the check for a custom model)");
+            goto out_fail;
+        }
+        st = sl_nn_model_load_mem(&e->model[m], buf, len, nerr, sizeof(nerr));
+        sl__free(buf);
+        if (st != SL_OK) {
+            seterr(err, cap, "model", path, nerr);
             goto out_fail;
         }
         if (sl_nn_model_num_inputs(e->model[m]) != 1 ||
@@ -134,8 +189,6 @@ sl_status sl_face_engine_new(sl_face_engine **out, const sl_face_engine_opts *o,
             goto out_fail;
         }
     }
-    if ((st = engine_calib(e, o, err, cap)) != SL_OK)
-        goto out_fail;
     *out = e;
     return SL_OK;
 out_fail:
@@ -300,51 +353,7 @@ void sl__face_grey_plane(float *dst, const struct sl_image *img, float wr, float
     }
 }
 
-void sl__face_scaled_box(double r[4], const sl_face_box *b, double scale,
-                         uint32_t img_w, uint32_t img_h)
-{
-    double w = (double)b->x1 - b->x0, h = (double)b->y1 - b->y0;
-    double cx = ((double)b->x0 + b->x1) / 2, cy = ((double)b->y0 + b->y1) / 2;
-    if (w > 0 && h > 0)
-        scale = SL_MIN(scale, SL_MIN((double)img_h / h, (double)img_w / w));
-    double nw = w * scale, nh = h * scale;
-    double x0 = cx - nw / 2, y0 = cy - nh / 2, x1 = cx + nw / 2, y1 = cy + nh / 2;
-    if (x0 < 0) { x1 -= x0; x0 = 0; }
-    if (y0 < 0) { y1 -= y0; y0 = 0; }
-    if (x1 > img_w) { x0 -= x1 - img_w; x1 = img_w; }
-    if (y1 > img_h) { y0 -= y1 - img_h; y1 = img_h; }
-    r[0] = x0; r[1] = y0; r[2] = x1; r[3] = y1;
-}
-
-void sl__face_square(double r[4], const sl_face_box *b)
-{
-    double side = (double)b->y1 - b->y0;
-    double cx = ((double)b->x0 + b->x1) / 2;
-    r[0] = cx - side / 2;
-    r[1] = b->y0;
-    r[2] = cx + side / 2;
-    r[3] = b->y1;
-}
-
-void sl__face_softmax(float *v, size_t n)
-{
-    float mx = v[0];
-    for (size_t i = 1; i < n; i++)
-        mx = SL_MAX(mx, v[i]);
-    double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += exp((double)v[i] - mx);
-    for (size_t i = 0; i < n; i++)
-        v[i] = (float)(exp((double)v[i] - mx) / sum);
-}
-
 /* ---- detection ---- */
-
-static int cmp_score_desc(const void *a, const void *b)
-{
-    float x = ((const sl_face_box *)a)->score, y = ((const sl_face_box *)b)->score;
-    return x > y ? -1 : x < y;
-}
 
 static double box_area(const sl_face_box *b)
 {
@@ -355,26 +364,6 @@ static int cmp_area_desc(const void *a, const void *b)
 {
     double x = box_area(a), y = box_area(b);
     return x > y ? -1 : x < y;
-}
-
-/* NMS over c[0..n) in place (face.h's sl_face_nms, best 750 by score
- * first, as the package); returns the count kept. */
-static size_t nms(sl_face_box *c, size_t n, const sl_face_config *cfg)
-{
-    if (n == 0)
-        return 0;
-    qsort(c, n, sizeof(*c), cmp_score_desc);
-    if (n > 750)
-        n = 750;
-    size_t keep[750];
-    size_t kept = sl_face_nms(keep, SL_ARRAY_LEN(keep), c, n,
-                              cfg->nms == SL_NMS_PACKAGE ? SL_NMS_PACKAGE : SL_NMS_IOU,
-                              cfg->nms_iou);
-    sl_face_box tmp[750];
-    for (size_t i = 0; i < kept; i++)
-        tmp[i] = c[keep[i]];
-    memcpy(c, tmp, kept * sizeof(*c));
-    return kept;
 }
 
 /* One detector run on the region r (edge coordinates, may extend past the
@@ -422,24 +411,11 @@ static sl_status detect_region(sl_face_session *s, const struct sl_image *img,
     }
     if ((st = sl__face_run(s, SL_FM_DETECT)) != SL_OK)
         goto out;
-    const float *sc = s->out[SL_FM_DETECT][0], *bx = s->out[SL_FM_DETECT][1];
-    size_t na = s->out_n[SL_FM_DETECT][0] / 2, n = 0;
-    double fx = rw / ow, fy = rh / oh;
-    for (size_t i = 0; i < na && i < PL_DET_ANCHORS; i++) {
-        float p = sc[2 * i + 1];
-        if (!(p >= cfg->det_score))
-            continue;
-        const float *b = bx + 4 * i;
-        sl_face_box fb = {
-            (float)(r[0] + (b[0] * PL_DET_W - ox) * fx), (float)(r[1] + (b[1] * PL_DET_H - oy) * fy),
-            (float)(r[0] + (b[2] * PL_DET_W - ox) * fx), (float)(r[1] + (b[3] * PL_DET_H - oy) * fy),
-            p,
-        };
-        if (!(fb.x1 > fb.x0) || !(fb.y1 > fb.y0))
-            continue;
-        s->cand[n++] = fb;
-    }
-    *nc = n;
+    size_t na = s->out_n[SL_FM_DETECT][0] / 2;
+    sl_face_det_map map = { { r[0], r[1], r[2], r[3] }, ox, oy, ow, oh };
+    st = sl_face_detect_decode(s->cand, PL_DET_ANCHORS, nc, s->out[SL_FM_DETECT][0],
+                               s->out[SL_FM_DETECT][1], SL_MIN(na, (size_t)PL_DET_ANCHORS),
+                               &map, cfg->det_score);
 out:
     sl_image_free(v);
     sl_image_free(rgb);
@@ -463,14 +439,14 @@ sl_status sl_face_detect(sl_face_session *s, const struct sl_image *img,
     sl_status st = detect_region(s, img, cfg, r, &nc);
     if (st != SL_OK)
         return st;
-    nc = nms(s->cand, nc, cfg);
+    nc = sl_face_det_nms(s->cand, nc, (enum sl_nms_mode)cfg->nms, cfg->nms_iou);
     if (nc == 0 && cfg->det_pad) {
         /* tight crop: the face fills the image; give it a margin */
         double p = 0.5 * SL_MAX(W, H);
         double rp[4] = { -p, -p, W + p, H + p };
         if ((st = detect_region(s, img, cfg, rp, &nc)) != SL_OK)
             return st;
-        nc = nms(s->cand, nc, cfg);
+        nc = sl_face_det_nms(s->cand, nc, (enum sl_nms_mode)cfg->nms, cfg->nms_iou);
     }
     size_t kept = 0;
     for (size_t i = 0; i < nc; i++) {
@@ -506,16 +482,10 @@ static sl_status landmarks_in(sl_face_session *s, const struct sl_image *img,
     sl__face_grey_plane(s->in[SL_FM_LANDMARK], c, 0.114f, 0.587f, 0.299f, 1.0f / 256.0f);
     if ((st = sl__face_run(s, SL_FM_LANDMARK)) != SL_OK)
         goto out;
-    const float *o = s->out[SL_FM_LANDMARK][0];
-    double w = r[2] - r[0], h = r[3] - r[1];
-    for (int i = 0; i < SL_FACE_LANDMARKS; i++) {
-        lm[i].x = (float)(r[0] + o[2 * i] * w - 0.5);
-        lm[i].y = (float)(r[1] + o[2 * i + 1] * h - 0.5);
-        if (!isfinite(lm[i].x) || !isfinite(lm[i].y)) {
-            st = SL_ERR_INTERNAL;
-            goto out;
-        }
-    }
+    sl_face_rect rc = { r[0], r[1], r[2], r[3] };
+    /* a non-finite point can only come from the model: ours to report */
+    if (sl_face_landmarks_decode(lm, s->out[SL_FM_LANDMARK][0], &rc) != SL_OK)
+        st = SL_ERR_INTERNAL;
 out:
     sl_image_free(c);
     return st;
@@ -586,8 +556,8 @@ sl_status sl_face_landmarks(sl_face_session *s, const struct sl_image *img,
     sl_face_config d = sl_face_config_default();
     if (!cfg)
         cfg = &d;
-    double r[4];
-    sl__face_square(r, box);
+    sl_face_rect sq = sl_face_square(box);
+    double r[4] = { sq.x0, sq.y0, sq.x1, sq.y1 };
     sl_status st = landmarks_in(s, img, r, cfg->antialias, lm68);
     if (st == SL_OK && cfg->refine == 1) {
         /* re-centre the square on the landmarks' mean, same side, with the

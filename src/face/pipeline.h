@@ -35,6 +35,10 @@ struct sl_face_session {
     sl_face_box *cand;                    /* PL_DET_ANCHORS detection boxes   */
 };
 
+/* The SHA-256 (lowercase hex) of the shipped file of model m; NULL for an
+ * unknown m. */
+const char *sl__face_model_sha256(enum sl_face_model m);
+
 /* Runs model m on s->in[m] into s->out[m][*]. SL_ERR_FACE_MODEL_NOT_LOADED
  * if the engine has not loaded it. */
 sl_status sl__face_run(sl_face_session *s, enum sl_face_model m);
@@ -58,17 +62,5 @@ void sl__face_planes(float *dst, const struct sl_image *img, const int order[3],
 /* Writes one grey plane: (wr R + wg G + wb B) * scale. */
 void sl__face_grey_plane(float *dst, const struct sl_image *img, float wr,
                          float wg, float wb, float scale);
-
-/* The crop of Silent-Face / the npm package: the box (w, h) scaled about
- * its centre by 'scale', reduced so it fits the image, then shifted
- * inside it. Edge coordinates. */
-void sl__face_scaled_box(double r[4], const sl_face_box *b, double scale,
-                         uint32_t img_w, uint32_t img_h);
-
-/* The square box the landmark model sees: side = box height, same centre. */
-void sl__face_square(double r[4], const sl_face_box *b);
-
-/* In-place softmax of n values. */
-void sl__face_softmax(float *v, size_t n);
 
 #endif

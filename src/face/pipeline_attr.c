@@ -51,10 +51,10 @@ sl_status sl_face_liveness(sl_face_session *s, const struct sl_image *img,
     sl_face_config d = sl_face_config_default();
     if (!cfg)
         cfg = &d;
-    double sq[4], r[4];
-    sl__face_square(sq, box);
-    sl_face_box b = { (float)sq[0], (float)sq[1], (float)sq[2], (float)sq[3], box->score };
-    sl__face_scaled_box(r, &b, cfg->live_scale, img->width, img->height);
+    sl_face_rect sq = sl_face_square(box);
+    sl_face_box b = { (float)sq.x0, (float)sq.y0, (float)sq.x1, (float)sq.y1, box->score };
+    sl_face_rect rc = sl_face_crop_scaled(&b, cfg->live_scale, img->width, img->height);
+    double r[4] = { rc.x0, rc.y0, rc.x1, rc.y1 };
     struct sl_image *c = NULL;
     sl_status st = crop_rgb(&c, img, r, 128, 128);
     if (st != SL_OK)
@@ -66,8 +66,7 @@ sl_status sl_face_liveness(sl_face_session *s, const struct sl_image *img,
     if ((st = sl__face_run(s, SL_FM_LIVENESS)) != SL_OK)
         return st;
     float p[3];
-    memcpy(p, s->out[SL_FM_LIVENESS][0], sizeof(p));
-    sl__face_softmax(p, 3);
+    sl_face_softmax(p, s->out[SL_FM_LIVENESS][0], 3);
     if (probs)
         memcpy(probs, p, sizeof(p));
     *score = p[cfg->live_class < 3 ? cfg->live_class : 0];
@@ -84,18 +83,13 @@ sl_status sl_face_pose(sl_face_session *s, const struct sl_image *img,
         return SL_ERR_INVALID;
     if (!s->in[SL_FM_POSE])
         return SL_ERR_FACE_MODEL_NOT_LOADED;
-    double sq[4];
-    sl__face_square(sq, box);
-    double w = sq[2] - sq[0], h = sq[3] - sq[1];
-    double r[4] = { sq[0] - w / 4, sq[1] - h / 4, sq[2] + w / 4, sq[3] + h / 4 };
-    r[0] = SL_MAX(r[0], 0.0);
-    r[1] = SL_MAX(r[1], 0.0);
-    r[2] = SL_MIN(r[2], (double)img->width);
-    r[3] = SL_MIN(r[3], (double)img->height);
-    if (!(r[2] > r[0]) || !(r[3] > r[1]))
-        return SL_ERR_INVALID;
+    sl_face_rect rc;
+    sl_status st = sl_face_crop_pose(&rc, box, img->width, img->height);
+    if (st != SL_OK)
+        return st;
+    double r[4] = { rc.x0, rc.y0, rc.x1, rc.y1 };
     struct sl_image *c = NULL;
-    sl_status st = crop_rgb(&c, img, r, 224, 224);
+    st = crop_rgb(&c, img, r, 224, 224);
     if (st != SL_OK)
         return st;
     /* Hopenet was trained on R,G,B with ImageNet statistics */
@@ -103,15 +97,8 @@ sl_status sl_face_pose(sl_face_session *s, const struct sl_image *img,
     sl_image_free(c);
     if ((st = sl__face_run(s, SL_FM_POSE)) != SL_OK)
         return st;
-    for (int k = 0; k < 3; k++) {
-        float p[66];
-        memcpy(p, s->out[SL_FM_POSE][k], sizeof(p));
-        sl__face_softmax(p, 66);
-        double e = 0;
-        for (int i = 0; i < 66; i++)
-            e += p[i] * i;
-        ypr[k] = (float)(3 * e - 99);
-    }
+    for (int k = 0; k < 3; k++)
+        ypr[k] = sl_face_pose_decode(s->out[SL_FM_POSE][k]);
     /* fr_pose's signs are kept (face.h adopts them): yaw grows when the
      * subject turns to their own right (r = -0.62 against the nose offset
      * towards the image right on 40 dev faces), pitch > 0 chin up (r = -0.85
@@ -127,23 +114,14 @@ sl_status sl_face_eyes(sl_face_session *s, const struct sl_image *img,
         return SL_ERR_INVALID;
     if (!s->in[SL_FM_EYE])
         return SL_ERR_FACE_MODEL_NOT_LOADED;
-    static const int lid[2][4] = { { 37, 38, 40, 41 }, { 43, 44, 46, 47 } };
-    static const int corner[2][2] = { { 36, 39 }, { 42, 45 } };
     for (int e = 0; e < 2; e++) {
-        double cx = 0, cy = 0;
-        for (int i = 0; i < 4; i++) {
-            cx += lm[lid[e][i]].x;
-            cy += lm[lid[e][i]].y;
-        }
-        cx = cx / 4 + 0.5;      /* centre convention -> edge coordinates */
-        cy = cy / 4 + 0.5;
-        const sl_point2f a = lm[corner[e][0]], b = lm[corner[e][1]];
-        double side = 1.6 * hypot((double)b.x - a.x, (double)b.y - a.y);
-        if (!(side >= 2) || !isfinite(cx) || !isfinite(cy))
-            return SL_ERR_INVALID;
-        double r[4] = { cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2 };
+        sl_face_rect rc;
+        sl_status st = sl_face_crop_eye(&rc, lm, e);
+        if (st != SL_OK)
+            return st;
+        double r[4] = { rc.x0, rc.y0, rc.x1, rc.y1 };
         struct sl_image *c = NULL;
-        sl_status st = crop_rgb(&c, img, r, 24, 24);
+        st = crop_rgb(&c, img, r, 24, 24);
         if (st != SL_OK)
             return st;
         sl__face_grey_plane(s->in[SL_FM_EYE], c, 0.114f, 0.587f, 0.299f, 1.0f / 255.0f);
@@ -151,8 +129,7 @@ sl_status sl_face_eyes(sl_face_session *s, const struct sl_image *img,
         if ((st = sl__face_run(s, SL_FM_EYE)) != SL_OK)
             return st;
         float p[2];
-        memcpy(p, s->out[SL_FM_EYE][0], sizeof(p));
-        sl__face_softmax(p, 2);
+        sl_face_softmax(p, s->out[SL_FM_EYE][0], 2);
         open[e] = p[1];
     }
     return SL_OK;
@@ -182,10 +159,10 @@ sl_status sl_face_age_gender(sl_face_session *s, const struct sl_image *img,
         return SL_ERR_INVALID;
     if ((age && !s->in[SL_FM_AGE]) || (male && !s->in[SL_FM_GENDER]))
         return SL_ERR_FACE_MODEL_NOT_LOADED;
-    double sq[4], r[4];
-    sl__face_square(sq, box);
-    sl_face_box b = { (float)sq[0], (float)sq[1], (float)sq[2], (float)sq[3], 0 };
-    sl__face_scaled_box(r, &b, 1.4, img->width, img->height);
+    sl_face_rect sq = sl_face_square(box);
+    sl_face_box b = { (float)sq.x0, (float)sq.y0, (float)sq.x1, (float)sq.y1, 0 };
+    sl_face_rect rc = sl_face_crop_scaled(&b, 1.4, img->width, img->height);
+    double r[4] = { rc.x0, rc.y0, rc.x1, rc.y1 };
     struct sl_image *c = NULL;
     sl_status st = crop_rgb(&c, img, r, 64, 64);
     if (st != SL_OK)

@@ -19,6 +19,11 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#if SL_HAVE_XNNPACK
+#include <pthreadpool.h>          /* the default search pool (linked with nn) */
+#endif
+
+#include "index_format.h"
 #include "index_int.h"
 
 #define BLK_ROWS     256u   /* rows per kernel call, single query            */
@@ -147,9 +152,9 @@ void sl__ix_map_free(struct sl__ix_map *m)
 
 /* ============================ Store ====================================== */
 
-struct sl__ix_store *sl__ix_store_new(void)
+struct sl__ix_rows *sl__ix_rows_new(void)
 {
-    struct sl__ix_store *s = sl__calloc(1, sizeof(*s));
+    struct sl__ix_rows *s = sl__calloc(1, sizeof(*s));
     if (s) {
         atomic_init(&s->nrows, 0);
         atomic_init(&s->ndead, 0);
@@ -157,7 +162,7 @@ struct sl__ix_store *sl__ix_store_new(void)
     return s;
 }
 
-void sl__ix_store_free(struct sl__ix_store *s)
+void sl__ix_rows_free(struct sl__ix_rows *s)
 {
     if (!s)
         return;
@@ -174,7 +179,7 @@ static size_t chunk_bytes(uint32_t stride)
            (stride + 4 + 4 + 8 + 2 + 1 + 4) + 64;
 }
 
-sl_status sl__ix_store_reserve(sl_index *ix, struct sl__ix_store *s, size_t row)
+sl_status sl__ix_rows_reserve(sl_index *ix, struct sl__ix_rows *s, size_t row)
 {
     size_t ci = row >> SL__IX_CHUNK_SHIFT;
     if (ci < s->nchunks)
@@ -215,7 +220,7 @@ sl_status sl__ix_store_reserve(sl_index *ix, struct sl__ix_store *s, size_t row)
     return SL_OK;
 }
 
-void sl__ix_row_f32(const sl_index *ix, const struct sl__ix_store *s,
+void sl__ix_row_f32(const sl_index *ix, const struct sl__ix_rows *s,
                     size_t row, float *out)
 {
     const struct sl__ix_chunk *c = sl__ix_chunk_of(s, row);
@@ -233,7 +238,7 @@ void sl__ix_row_f32(const sl_index *ix, const struct sl__ix_store *s,
 }
 
 /* Writes a unit vector (pdim floats) into row slot 'row' of s. */
-static void store_write_row(sl_index *ix, struct sl__ix_store *s, size_t row,
+static void rows_write(sl_index *ix, struct sl__ix_rows *s, size_t row,
                             uint64_t id, uint32_t coll, const float *unit,
                             uint32_t list)
 {
@@ -286,12 +291,62 @@ void sl_index_query_default(struct sl_index_query *q)
     q->mode = SL_INDEX_AUTO;
 }
 
+/* ============================ Worker pool ================================ */
+
+#if SL_HAVE_XNNPACK
+static void run_pthreadpool(void *pool, sl_index_task_fn fn, void *ctx, size_t n)
+{
+    /* workers sleep in the kernel after the call instead of spinning: a
+     * search is short and rare next to the CPU a spinning worker takes from
+     * the other requests on a loaded machine */
+    pthreadpool_parallelize_1d((pthreadpool_t)pool, fn, ctx, n,
+                               PTHREADPOOL_FLAG_YIELD_WORKERS);
+}
+#endif
+
+/* The caller's pool, or one made here once (threads > 1), never per query.
+ * Without libpthreadpool and without a caller's pool, parts run serially. */
+static sl_status pool_init(sl_index *ix)
+{
+    const struct sl_index_opts *o = &ix->opts;
+    if (o->pool) {
+        ix->pool = o->pool;
+        ix->run = o->run;
+#if SL_HAVE_XNNPACK
+        if (!ix->run)
+            ix->run = run_pthreadpool;
+#endif
+        return ix->run ? SL_OK : SL_ERR_INVALID;
+    }
+#if SL_HAVE_XNNPACK
+    if (o->threads > 1) {
+        pthreadpool_t tp = pthreadpool_create(o->threads);
+        if (!tp)
+            return SL_ERR_NOMEM;
+        ix->own_pool = tp;
+        ix->pool = tp;
+        ix->run = run_pthreadpool;
+    }
+#endif
+    return SL_OK;
+}
+
+static void pool_free(sl_index *ix)
+{
+#if SL_HAVE_XNNPACK
+    if (ix->own_pool)
+        pthreadpool_destroy((pthreadpool_t)ix->own_pool);
+#endif
+    ix->own_pool = NULL;
+}
+
 static sl_status index_alloc(sl_index **out, const struct sl_index_opts *o)
 {
     sl_status st = SL_ERR_NOMEM;
     *out = NULL;
     if (o->dim < 1 || o->dim > SL_INDEX_DIM_MAX || o->kind > SL_INDEX_FP32 ||
-        o->threads > SL_INDEX_THREADS_MAX || o->sync > SL_INDEX_SYNC_NONE)
+        o->threads > SL_INDEX_THREADS_MAX || o->sync > SL_INDEX_SYNC_NONE ||
+        o->open_mode > SL_INDEX_OPEN_READ)
         return SL_ERR_INVALID;
     sl_index *ix = sl__calloc(1, sizeof(*ix));
     if (!ix)
@@ -305,6 +360,8 @@ static sl_status index_alloc(sl_index **out, const struct sl_index_opts *o)
     ix->stride = ix->pdim * (o->kind == SL_INDEX_INT8 ? 1u :
                              o->kind == SL_INDEX_FP16 ? 2u : 4u);
     ix->kern = sl__ix_kernels_best();
+    ix->lock_fd = -1;
+    ix->version = SL__IX_VERSION;
     atomic_init(&ix->nwatchcoll, 0);
     /* writer-preferring: a compact swap or IVF list growth waits for the
      * searches in flight (one scan at most) and new searches queue behind
@@ -318,8 +375,11 @@ static sl_status index_alloc(sl_index **out, const struct sl_index_opts *o)
     pthread_rwlockattr_destroy(&ra);
     pthread_rwlock_init(&ix->meta_lock, NULL);
     pthread_mutex_init(&ix->wlock, NULL);
-    ix->store = sl__ix_store_new();
-    if (!ix->store)
+    ix->rows = sl__ix_rows_new();
+    if (!ix->rows)
+        goto fail_ix;
+    st = pool_init(ix);
+    if (st != SL_OK)
         goto fail_ix;
     *out = ix;
     return SL_OK;
@@ -363,6 +423,21 @@ fail:
     return st;
 }
 
+static sl_status compact_locked(sl_index *ix);
+
+/* A version-1 directory opened for writing: a compaction writes both files
+ * in the current version (index_format.h, Migration); its collections keep
+ * no model, so they hold raw vectors as before. */
+static sl_status migrate(sl_index *ix)
+{
+    sl_log_info("index: %s: migrating format version %u to %u", ix->dir,
+                ix->version, SL__IX_VERSION);
+    pthread_mutex_lock(&ix->wlock);
+    sl_status st = compact_locked(ix);
+    pthread_mutex_unlock(&ix->wlock);
+    return st;
+}
+
 sl_status sl_index_open(sl_index **out, const char *dir,
                         const struct sl_index_opts *o)
 {
@@ -374,6 +449,10 @@ sl_status sl_index_open(sl_index **out, const char *dir,
         d.ivf_min_rows = o->ivf_min_rows;
         d.ivf_nlist = o->ivf_nlist;
         d.ivf_nprobe = o->ivf_nprobe;
+        d.open_mode = o->open_mode;
+        d.lock_wait_ms = o->lock_wait_ms;
+        d.pool = o->pool;
+        d.run = o->run;
     }
     if (!out || !dir)
         return SL_ERR_INVALID;
@@ -382,6 +461,7 @@ sl_status sl_index_open(sl_index **out, const char *dir,
     sl_status st = index_alloc(&ix, &d);   /* dim/kind fixed by the files */
     if (st != SL_OK)
         return st;
+    ix->read_only = d.open_mode == SL_INDEX_OPEN_READ;
     ix->dir = sl__strdup(dir);
     if (!ix->dir) {
         st = SL_ERR_NOMEM;
@@ -390,6 +470,11 @@ sl_status sl_index_open(sl_index **out, const char *dir,
     st = sl__ix_persist_load(ix);
     if (st != SL_OK)
         goto fail;
+    if (!ix->read_only && ix->version < SL__IX_VERSION) {
+        st = migrate(ix);
+        if (st != SL_OK)
+            goto fail;
+    }
     *out = ix;
     return SL_OK;
 
@@ -402,8 +487,10 @@ void sl_index_free(sl_index *ix)
 {
     if (!ix)
         return;
+    pool_free(ix);
     sl__ix_log_close(ix);
-    sl__ix_store_free(ix->store);
+    sl__ix_unlock(ix);
+    sl__ix_rows_free(ix->rows);
     sl__ix_map_free(&ix->map);
     sl__ix_map_free(&ix->watchmap);
     sl__free(ix->watch);
@@ -451,12 +538,12 @@ static sl_status add_locked(sl_index *ix, uint64_t id, uint32_t coll,
         return SL_ERR_INVALID;
     if (sl__ix_map_get(&ix->map, id, &row32))
         return SL_ERR_INDEX_DUP;
-    struct sl__ix_store *s = ix->store;
+    struct sl__ix_rows *s = ix->rows;
     size_t row = atomic_load_explicit(&s->nrows, memory_order_relaxed);
     if (row >= UINT32_MAX - 1)
         return SL_ERR_INDEX_FULL;
     /* everything that can fail for lack of memory happens before the log */
-    st = sl__ix_store_reserve(ix, s, row);
+    st = sl__ix_rows_reserve(ix, s, row);
     if (st != SL_OK)
         return st;
     st = map_reserve(&ix->map);
@@ -467,7 +554,7 @@ static sl_status add_locked(sl_index *ix, uint64_t id, uint32_t coll,
         if (st != SL_OK)
             return st;
     }
-    store_write_row(ix, s, row, id, coll, unit, SL__IX_NO_LIST);
+    rows_write(ix, s, row, id, coll, unit, SL__IX_NO_LIST);
     if (ix->ivf) {
         st = sl__ix_ivf_assign_row(ix, row, unit);
         if (st != SL_OK)
@@ -476,6 +563,7 @@ static sl_status add_locked(sl_index *ix, uint64_t id, uint32_t coll,
     }
     atomic_store_explicit(&s->nrows, row + 1, memory_order_release);
     st = sl__ix_map_put(&ix->map, id, (uint32_t)row);   /* reserved: cannot fail */
+    ix->coll_rows[coll]++;
     return st;
 }
 
@@ -516,9 +604,81 @@ sl_status sl_index_add_batch(sl_index *ix, const uint64_t *ids,
                              const uint32_t *colls, const float *vecs,
                              size_t n, size_t dim, size_t *added)
 {
+    return sl_index_add_batch_model(ix, NULL, ids, colls, vecs, n, dim, added);
+}
+
+bool sl__ix_model_ok(const char *model)
+{
+    size_t n = strnlen(model, SL_INDEX_MODEL_MAX);
+    if (n >= SL_INDEX_MODEL_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (model[i] < 0x21 || model[i] > 0x7e)
+            return false;
+    return true;
+}
+
+sl_status sl__ix_apply_model(sl_index *ix, uint32_t coll, const char *model)
+{
+    if (coll >= SL_INDEX_COLL_MAX || !model || !sl__ix_model_ok(model))
+        return SL_ERR_INVALID;
+    pthread_rwlock_wrlock(&ix->meta_lock);
+    struct sl__ix_coll *c = &ix->colls[coll];
+    sl_status st = SL_OK;
+    if (c->model_set && strcmp(c->model, model) != 0) {
+        st = SL_ERR_INDEX_MODEL;
+    } else {
+        c->model_set = true;
+        snprintf(c->model, sizeof(c->model), "%s", model);
+    }
+    pthread_rwlock_unlock(&ix->meta_lock);
+    return st;
+}
+
+/* Caller holds wlock: may an add of model (or "": a raw vector) go into
+ * coll? A collection without a model takes raw vectors; its first
+ * template add, while it holds no raw rows, fixes (and logs) its model. */
+static sl_status model_locked(sl_index *ix, uint32_t coll, const char *model)
+{
+    if (coll >= SL_INDEX_COLL_MAX)
+        return SL_ERR_INVALID;
+    const struct sl__ix_coll *c = &ix->colls[coll];
+    if (c->model_set || (model[0] && ix->coll_rows[coll])) {
+        const char *has = c->model_set ? c->model : "";
+        if (strcmp(has, model) == 0)
+            return SL_OK;
+        sl_log_err("index: collection %u holds %s%s%s, not %s%s%s", coll,
+                   has[0] ? "templates of model '" : "raw vectors", has,
+                   has[0] ? "'" : "", model[0] ? "templates of model '" : "",
+                   model[0] ? model : "raw vectors", model[0] ? "'" : "");
+        return SL_ERR_INDEX_MODEL;
+    }
+    if (!model[0])
+        return SL_OK;              /* raw vectors fix nothing */
+    if (ix->dir) {
+        sl_status st = sl__ix_log_model(ix, coll, model);
+        if (st != SL_OK)
+            return st;
+    }
+    return sl__ix_apply_model(ix, coll, model);
+}
+
+/* Refuses every write call on a read-only handle. */
+#define WRITABLE(ix) \
+    do { if ((ix)->read_only) return SL_ERR_INDEX_READONLY; } while (0)
+
+sl_status sl_index_add_batch_model(sl_index *ix, const char *model_id,
+                                   const uint64_t *ids, const uint32_t *colls,
+                                   const float *vecs, size_t n, size_t dim,
+                                   size_t *added)
+{
     if (added)
         *added = 0;
     if (!ix || (!ids && n) || (!vecs && n))
+        return SL_ERR_INVALID;
+    WRITABLE(ix);
+    const char *model = model_id ? model_id : "";
+    if (!sl__ix_model_ok(model))
         return SL_ERR_INVALID;
     if (dim != ix->dim)
         return SL_ERR_INDEX_DIM;
@@ -529,11 +689,18 @@ sl_status sl_index_add_batch(sl_index *ix, const uint64_t *ids,
     size_t done = 0;
     pthread_mutex_lock(&ix->wlock);
     for (size_t i = 0; i < n; i++) {
+        uint32_t coll = colls ? colls[i] : 0;
+        if (ids[i] > SL_INDEX_ID_MAX) {
+            st = SL_ERR_INDEX_ID;
+            break;
+        }
         st = normalize(ix, vecs + i * dim, dim, unit);
+        if (st == SL_OK)
+            st = model_locked(ix, coll, model);
         if (st != SL_OK)
             break;
         bool last = i + 1 == n;
-        st = add_locked(ix, ids[i], colls ? colls[i] : 0, unit, true,
+        st = add_locked(ix, ids[i], coll, unit, true,
                         last && ix->opts.sync == SL_INDEX_SYNC_ALWAYS);
         if (st != SL_OK)
             break;
@@ -561,10 +728,11 @@ static sl_status remove_locked(sl_index *ix, uint64_t id, bool log)
         if (st != SL_OK)
             return st;
     }
-    struct sl__ix_chunk *c = sl__ix_chunk_of(ix->store, row);
+    struct sl__ix_chunk *c = sl__ix_chunk_of(ix->rows, row);
     atomic_store_explicit(&c->dead[row & (SL__IX_CHUNK_ROWS - 1)], 1,
                           memory_order_release);
-    atomic_fetch_add(&ix->store->ndead, 1);
+    ix->coll_rows[c->coll[row & (SL__IX_CHUNK_ROWS - 1)]]--;
+    atomic_fetch_add(&ix->rows->ndead, 1);
     sl__ix_map_del(&ix->map, id);
     return SL_OK;
 }
@@ -578,10 +746,24 @@ sl_status sl_index_remove(sl_index *ix, uint64_t id)
 {
     if (!ix)
         return SL_ERR_INVALID;
+    WRITABLE(ix);
     pthread_mutex_lock(&ix->wlock);
     sl_status st = remove_locked(ix, id, true);
     pthread_mutex_unlock(&ix->wlock);
     return st;
+}
+
+uint64_t sl_index_max_id(sl_index *ix)
+{
+    uint64_t max = 0;
+    if (!ix)
+        return 0;
+    pthread_mutex_lock(&ix->wlock);
+    for (size_t i = 0; i < ix->map.cap; i++)
+        if (ix->map.vals[i] != UINT32_MAX && ix->map.keys[i] > max)
+            max = ix->map.keys[i];
+    pthread_mutex_unlock(&ix->wlock);
+    return max;
 }
 
 int sl_index_contains(sl_index *ix, uint64_t id)
@@ -621,8 +803,10 @@ sl_status sl_index_collection_set(sl_index *ix, uint32_t coll, const char *name,
                                   int is_watchlist, float watch_threshold)
 {
     if (!ix || coll >= SL_INDEX_COLL_MAX || !name ||
-        strlen(name) >= SL_INDEX_NAME_MAX || !isfinite(watch_threshold))
+        strlen(name) >= SL_INDEX_NAME_MAX || !isfinite(watch_threshold) ||
+        (is_watchlist && !(watch_threshold >= -1.0f && watch_threshold <= 1.0f)))
         return SL_ERR_INVALID;
+    WRITABLE(ix);
     pthread_mutex_lock(&ix->wlock);
     sl_status st = SL_OK;
     if (ix->dir)
@@ -630,6 +814,37 @@ sl_status sl_index_collection_set(sl_index *ix, uint32_t coll, const char *name,
     if (st == SL_OK)
         st = sl__ix_apply_coll(ix, coll, name, is_watchlist != 0, watch_threshold);
     pthread_mutex_unlock(&ix->wlock);
+    return st;
+}
+
+sl_status sl_index_collection_set_model(sl_index *ix, uint32_t coll,
+                                        const char *model_id)
+{
+    const char *model = model_id ? model_id : "";
+    if (!ix || coll >= SL_INDEX_COLL_MAX || !sl__ix_model_ok(model))
+        return SL_ERR_INVALID;
+    WRITABLE(ix);
+    pthread_mutex_lock(&ix->wlock);
+    sl_status st = model_locked(ix, coll, model);
+    if (st == SL_OK && ix->dir && ix->opts.sync == SL_INDEX_SYNC_ALWAYS)
+        st = sl__ix_log_sync(ix);
+    pthread_mutex_unlock(&ix->wlock);
+    return st;
+}
+
+sl_status sl_index_collection_model(sl_index *ix, uint32_t coll, char *model,
+                                    size_t cap)
+{
+    if (!ix || coll >= SL_INDEX_COLL_MAX)
+        return SL_ERR_INVALID;
+    sl_status st = SL_ERR_NOT_FOUND;
+    pthread_rwlock_rdlock(&ix->meta_lock);
+    if (ix->colls[coll].model_set) {
+        if (model && cap)
+            snprintf(model, cap, "%s", ix->colls[coll].model);
+        st = SL_OK;
+    }
+    pthread_rwlock_unlock(&ix->meta_lock);
     return st;
 }
 
@@ -693,6 +908,7 @@ sl_status sl_index_watch_set(sl_index *ix, uint64_t id, uint32_t level,
     uint32_t row;
     if (!ix || !reason || strlen(reason) >= SL_INDEX_REASON_MAX || level > 255)
         return SL_ERR_INVALID;
+    WRITABLE(ix);
     pthread_mutex_lock(&ix->wlock);
     sl_status st = SL_ERR_NOT_FOUND;
     if (sl__ix_map_get(&ix->map, id, &row)) {
@@ -771,7 +987,7 @@ struct wcand {
 /* Query-side data shared by every thread of one search. */
 struct plan {
     sl_index            *ix;
-    struct sl__ix_store *s;
+    struct sl__ix_rows *s;
     size_t               nq, pdim;
     const float         *qf;       /* nq x pdim unit fp32                   */
     const int8_t        *qi;       /* nq x pdim int8                        */
@@ -965,14 +1181,17 @@ static void scan_ivf(struct part *t)
     }
 }
 
-static void *part_main(void *arg)
+static void part_main(struct part *t)
 {
-    struct part *t = arg;
     if (t->p->probes)
         scan_ivf(t);
     else
         scan_exact(t);
-    return NULL;
+}
+
+static void part_task(void *ctx, size_t i)
+{
+    part_main(&((struct part *)ctx)[i]);
 }
 
 static sl_status part_init(struct part *t, const struct plan *p)
@@ -1020,7 +1239,7 @@ static void part_free(struct part *t)
     sl__free(t->grows);
 }
 
-static float exact_score(const sl_index *ix, const struct sl__ix_store *s,
+static float exact_score(const sl_index *ix, const struct sl__ix_rows *s,
                          size_t row, const float *q, float *tmp)
 {
     sl__ix_row_f32(ix, s, row, tmp);
@@ -1084,7 +1303,6 @@ static sl_status search_impl(sl_index *ix, const struct sl_index_query *q,
     sl_status st;
     struct qbuf qb;
     struct part parts[SL_INDEX_THREADS_MAX];
-    pthread_t tids[SL_INDEX_THREADS_MAX];
     uint64_t filter[SL_INDEX_COLL_MAX / 64];
     float wthr[SL_INDEX_COLL_MAX];
     uint32_t *probes = NULL;
@@ -1127,6 +1345,28 @@ static sl_status search_impl(sl_index *ix, const struct sl_index_query *q,
         }
         p.filter = filter;
     }
+    if (q->model_id) {
+        /* only the collections of the query's model; a listed one of
+         * another model is an error, not an empty answer */
+        if (!q->colls)
+            memset(filter, 0xff, sizeof(filter));
+        pthread_rwlock_rdlock(&ix->meta_lock);
+        for (uint32_t c = 0; c < SL_INDEX_COLL_MAX; c++) {
+            const struct sl__ix_coll *cc = &ix->colls[c];
+            bool same = cc->model_set && strcmp(cc->model, q->model_id) == 0;
+            bool listed = filter[c >> 6] & (1ull << (c & 63));
+            if (listed && !same) {
+                filter[c >> 6] &= ~(1ull << (c & 63));
+                if (q->colls && (cc->model_set || atomic_load_explicit(
+                                     &ix->coll_rows[c], memory_order_relaxed)))
+                    st = SL_ERR_INDEX_MODEL;
+            }
+        }
+        pthread_rwlock_unlock(&ix->meta_lock);
+        if (st != SL_OK)
+            goto out_q;
+        p.filter = filter;
+    }
     p.watch_min = INFINITY;
     sl_index_watch_fn hook = NULL;
     void *hook_user = NULL;
@@ -1147,7 +1387,7 @@ static sl_status search_impl(sl_index *ix, const struct sl_index_query *q,
     }
 
     pthread_rwlock_rdlock(&ix->swap_lock);
-    p.s = ix->store;
+    p.s = ix->rows;
     size_t nrows = atomic_load_explicit(&p.s->nrows, memory_order_acquire);
     size_t live = nrows - atomic_load(&p.s->ndead);
     bool ivf = false;
@@ -1193,17 +1433,14 @@ static sl_status search_impl(sl_index *ix, const struct sl_index_query *q,
         parts[nparts].begin = SL_MIN(total, nparts * step);
         parts[nparts].end = SL_MIN(total, (nparts + 1) * step);
     }
-    size_t started = 0;
-    for (size_t i = 1; i < nparts; i++) {
-        if (pthread_create(&tids[i], NULL, part_main, &parts[i]) != 0)
-            break;
-        started = i;
+    /* the parts run on the pool (made once, or the caller's); without one
+     * serially -- the same parts either way, so the same results */
+    if (nparts > 1 && ix->run) {
+        ix->run(ix->pool, part_task, parts, nparts);
+    } else {
+        for (size_t i = 0; i < nparts; i++)
+            part_main(&parts[i]);
     }
-    part_main(&parts[0]);
-    for (size_t i = started + 1; i < nparts; i++)
-        part_main(&parts[i]);           /* threads we could not start */
-    for (size_t i = 1; i <= started; i++)
-        pthread_join(tids[i], NULL);
 
     /* merge, rescore exactly, cut to k */
     all = sl__malloc(nparts * p.kk * sizeof(*all));
@@ -1300,12 +1537,12 @@ sl_status sl_index_stats(sl_index *ix, struct sl_index_stats *st)
     memset(st, 0, sizeof(*st));
     pthread_mutex_lock(&ix->wlock);
     pthread_rwlock_rdlock(&ix->swap_lock);
-    size_t nrows = atomic_load(&ix->store->nrows);
+    size_t nrows = atomic_load(&ix->rows->nrows);
     st->dim = ix->dim;
     st->kind = ix->kind;
-    st->dead = atomic_load(&ix->store->ndead);
+    st->dead = atomic_load(&ix->rows->ndead);
     st->live = nrows - st->dead;
-    uint64_t bytes = (uint64_t)ix->store->nchunks * chunk_bytes(ix->stride);
+    uint64_t bytes = (uint64_t)ix->rows->nchunks * chunk_bytes(ix->stride);
     bytes += ix->map.cap * (sizeof(uint64_t) + sizeof(uint32_t));
     if (ix->ivf) {
         st->ivf_nlist = ix->ivf->nlist;
@@ -1325,16 +1562,19 @@ sl_status sl_index_stats(sl_index *ix, struct sl_index_stats *st)
     for (size_t c = 0; c < SL_INDEX_COLL_MAX; c++)
         st->ncollections += ix->colls[c].set;
     st->kernel = ix->kern->name;
+    st->read_only = ix->read_only;
+    st->version = ix->version;
+    st->log_damaged_record = ix->chk.torn_tail ? 0 : ix->chk.damaged_record;
     pthread_rwlock_unlock(&ix->swap_lock);
     pthread_mutex_unlock(&ix->wlock);
     return SL_OK;
 }
 
-/* Copies the live rows into a new store and swaps it in. Caller holds
+/* Copies the live rows into new row storage and swaps it in. Caller holds
  * wlock. The IVF lists are rebuilt from the rows' list numbers. */
 static sl_status compact_memory(sl_index *ix)
 {
-    struct sl__ix_store *old = ix->store, *s = sl__ix_store_new();
+    struct sl__ix_rows *old = ix->rows, *s = sl__ix_rows_new();
     struct sl__ix_map map = { 0 };
     struct sl__ix_list *lists = NULL;
     sl_status st = SL_ERR_NOMEM;
@@ -1368,7 +1608,7 @@ static sl_status compact_memory(sl_index *ix)
         size_t off = r & (SL__IX_CHUNK_ROWS - 1);
         if (atomic_load(&c->dead[off]))
             continue;
-        st = sl__ix_store_reserve(ix, s, out);
+        st = sl__ix_rows_reserve(ix, s, out);
         if (st != SL_OK)
             goto fail;
         struct sl__ix_chunk *d = sl__ix_chunk_of(s, out);
@@ -1412,7 +1652,7 @@ static sl_status compact_memory(sl_index *ix)
         }
     }
     pthread_rwlock_wrlock(&ix->swap_lock);
-    ix->store = s;
+    ix->rows = s;
     struct sl__ix_map oldmap = ix->map;
     ix->map = map;
     if (ix->ivf) {
@@ -1426,7 +1666,7 @@ static sl_status compact_memory(sl_index *ix)
         for (uint32_t l = 0; l < ix->ivf->nlist; l++)
             sl__free(lists[l].rows);
     sl__free(lists);
-    sl__ix_store_free(old);
+    sl__ix_rows_free(old);
     sl__free(tmp);
     sl__free(start);
     sl__free(order);
@@ -1438,7 +1678,7 @@ fail:
             sl__free(lists[l].rows);
     sl__free(lists);
     sl__ix_map_free(&map);
-    sl__ix_store_free(s);
+    sl__ix_rows_free(s);
     sl__free(tmp);
     sl__free(start);
     sl__free(order);
@@ -1449,12 +1689,21 @@ sl_status sl_index_compact(sl_index *ix)
 {
     if (!ix)
         return SL_ERR_INVALID;
+    WRITABLE(ix);
     pthread_mutex_lock(&ix->wlock);
+    sl_status st = compact_locked(ix);
+    pthread_mutex_unlock(&ix->wlock);
+    return st;
+}
+
+/* Caller holds wlock. */
+static sl_status compact_locked(sl_index *ix)
+{
     /* the automatic IVF: trained (or retrained once the gallery doubled)
      * when the live count reaches the measured crossover; then the rows
      * are compacted in list order */
     sl_status st = SL_OK;
-    size_t live = atomic_load(&ix->store->nrows) - atomic_load(&ix->store->ndead);
+    size_t live = atomic_load(&ix->rows->nrows) - atomic_load(&ix->rows->ndead);
     if (ix->opts.ivf_min_rows && live >= ix->opts.ivf_min_rows &&
         (!ix->ivf || live >= 2 * ix->ivf_trained_rows)) {
         st = sl__ix_ivf_train(ix, 0);
@@ -1465,7 +1714,6 @@ sl_status sl_index_compact(sl_index *ix)
         st = compact_memory(ix);
     if (st == SL_OK && ix->dir)
         st = sl__ix_persist_snapshot(ix);
-    pthread_mutex_unlock(&ix->wlock);
     return st;
 }
 
@@ -1473,7 +1721,7 @@ sl_status sl_index_sync(sl_index *ix)
 {
     if (!ix)
         return SL_ERR_INVALID;
-    if (!ix->dir)
+    if (!ix->dir || ix->read_only)
         return SL_OK;
     pthread_mutex_lock(&ix->wlock);
     sl_status st = sl__ix_log_sync(ix);
@@ -1488,8 +1736,8 @@ sl_status sl_index_ivf_train(sl_index *ix, uint32_t nlist)
     pthread_mutex_lock(&ix->wlock);
     sl_status st = sl__ix_ivf_train(ix, nlist);
     if (st == SL_OK) {
-        ix->ivf_trained_rows = atomic_load(&ix->store->nrows) -
-                               atomic_load(&ix->store->ndead);
+        ix->ivf_trained_rows = atomic_load(&ix->rows->nrows) -
+                               atomic_load(&ix->rows->ndead);
         st = compact_memory(ix);   /* rows in list order (memory only) */
     }
     pthread_mutex_unlock(&ix->wlock);

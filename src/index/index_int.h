@@ -72,7 +72,7 @@ const struct sl__ix_kernels *sl__ix_kernels_neon(void);
  * (value = code * scale) and the code sum. */
 float sl__ix_quantize(const float *v, size_t pdim, int8_t *out, int32_t *sum);
 
-/* ============================ Storage ==================================== */
+/* ============================ Rows ======================================= */
 struct sl__ix_chunk {
     uint8_t         *codes;   /* SL__IX_CHUNK_ROWS x stride bytes, 64-aligned */
     float           *scale;   /* int8 dequantisation scale (others: 1)        */
@@ -84,7 +84,7 @@ struct sl__ix_chunk {
     void            *block;   /* the one allocation holding all of the above  */
 };
 
-struct sl__ix_store {
+struct sl__ix_rows {
     struct sl__ix_chunk *chunks[SL__IX_MAX_CHUNKS];
     size_t               nchunks;     /* allocated chunks (writer only)      */
     _Atomic size_t       nrows;       /* published rows (release/acquire)    */
@@ -107,6 +107,8 @@ struct sl__ix_coll {
     char  name[SL_INDEX_NAME_MAX];
     bool  set, watch;
     float thr;
+    bool  model_set;                 /* model fixed (by a first add)        */
+    char  model[SL_INDEX_MODEL_MAX]; /* "" = raw vectors                    */
 };
 
 struct sl__ix_watch {
@@ -131,7 +133,7 @@ struct sl__ix_ivf {
     struct sl__ix_list *lists;
 };
 
-struct sl__ix_log;   /* store.c */
+struct sl__ix_log;   /* persist.c */
 
 struct sl_index {
     uint32_t dim, pdim, kind, stride;     /* stride: bytes per row's code  */
@@ -143,9 +145,10 @@ struct sl_index {
     pthread_mutex_t  wlock;      /* serialises writers (add/remove/meta)   */
     pthread_rwlock_t meta_lock;  /* collections + watch entries            */
 
-    struct sl__ix_store *store;
+    struct sl__ix_rows *rows;  
     struct sl__ix_map    map;    /* live id -> row (under wlock)            */
     struct sl__ix_coll   colls[SL_INDEX_COLL_MAX];
+    _Atomic uint32_t     coll_rows[SL_INDEX_COLL_MAX]; /* live rows        */
     _Atomic uint32_t     nwatchcoll;  /* collections flagged as watchlists  */
     struct sl__ix_watch *watch;  /* watch entries (under meta_lock)        */
     size_t               nwatch, capwatch;
@@ -161,10 +164,19 @@ struct sl_index {
     uint64_t             seq;    /* last sequence number written/replayed  */
     uint64_t             log_records, log_cut_bytes;
     bool                 replaying;
+    bool                 read_only;   /* SL_INDEX_OPEN_READ                 */
+    int                  lock_fd;     /* dir/lock, flock'd (writer); -1     */
+    uint32_t             version;     /* oldest format version loaded      */
+    struct sl_index_check chk;        /* what load found in the log        */
+
+    /* worker pool for multi-threaded searches */
+    void                *pool;
+    sl_index_run_fn      run;
+    void                *own_pool;    /* pthreadpool_t made at open, or NULL */
 };
 
 /* Row access. */
-static inline struct sl__ix_chunk *sl__ix_chunk_of(const struct sl__ix_store *s,
+static inline struct sl__ix_chunk *sl__ix_chunk_of(const struct sl__ix_rows *s,
                                                    size_t row)
 {
     return s->chunks[row >> SL__IX_CHUNK_SHIFT];
@@ -178,17 +190,20 @@ sl_status sl__ix_apply_coll(sl_index *ix, uint32_t coll, const char *name,
                             bool watch, float thr);
 sl_status sl__ix_apply_watch(sl_index *ix, uint64_t id, uint32_t level,
                              const char *reason);
+sl_status sl__ix_apply_model(sl_index *ix, uint32_t coll, const char *model);
+/* true if model is a valid model id ("" allowed: raw vectors). */
+bool      sl__ix_model_ok(const char *model);
 /* Copies the fp32 (dequantised) row into out (pdim floats). */
-void sl__ix_row_f32(const sl_index *ix, const struct sl__ix_store *s,
+void sl__ix_row_f32(const sl_index *ix, const struct sl__ix_rows *s,
                     size_t row, float *out);
-/* A new empty store / freeing one. */
-struct sl__ix_store *sl__ix_store_new(void);
-void sl__ix_store_free(struct sl__ix_store *s);
+/* New empty row storage / freeing it. */
+struct sl__ix_rows *sl__ix_rows_new(void);
+void sl__ix_rows_free(struct sl__ix_rows *s);
 /* Appends a row's data (writer only); publishes nothing. */
-sl_status sl__ix_store_reserve(sl_index *ix, struct sl__ix_store *s,
+sl_status sl__ix_rows_reserve(sl_index *ix, struct sl__ix_rows *s,
                                size_t row);
 
-/* ============================ Persistence (store.c) ===================== */
+/* ============================ Persistence (persist.c) ===================== */
 uint32_t  sl__crc32c(uint32_t crc, const void *p, size_t n);
 sl_status sl__ix_log_add(sl_index *ix, uint64_t id, uint32_t coll,
                          const float *vec, bool sync);
@@ -197,12 +212,17 @@ sl_status sl__ix_log_coll(sl_index *ix, uint32_t coll, const char *name,
                           bool watch, float thr);
 sl_status sl__ix_log_watch(sl_index *ix, uint64_t id, uint32_t level,
                            const char *reason);
+sl_status sl__ix_log_model(sl_index *ix, uint32_t coll, const char *model);
 sl_status sl__ix_log_sync(sl_index *ix);
 void      sl__ix_log_close(sl_index *ix);
-/* Creates dir with an empty log; loads dir (snapshot + replay). */
+/* Creates dir with an empty log (taking the writer lock); loads dir
+ * (read-write: writer lock, then snapshot + replay; read-only: shared
+ * byte-range lock while loading). */
 sl_status sl__ix_persist_create(sl_index *ix);
 sl_status sl__ix_persist_load(sl_index *ix);
-/* Writes a snapshot of the live rows of ix->store and resets the log. */
+/* Releases the writer lock (sl_index_free). */
+void      sl__ix_unlock(sl_index *ix);
+/* Writes a snapshot of the live rows of ix->rows and resets the log. */
 sl_status sl__ix_persist_snapshot(sl_index *ix);
 
 /* ============================ IVF (ivf.c) ================================ */

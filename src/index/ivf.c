@@ -63,7 +63,7 @@ static void cent_quantize(struct sl__ix_ivf *v)
 /* Points to assign: fp32 unit vectors produced on demand. */
 struct points {
     const sl_index            *ix;
-    const struct sl__ix_store *s;
+    const struct sl__ix_rows *s;
     const uint32_t            *rows;   /* row numbers, or NULL: sample[]    */
     const float               *vecs;   /* n x pdim when rows is NULL        */
     size_t                     n;
@@ -177,7 +177,7 @@ static uint64_t rng_next(uint64_t *s)
  * dead are assigned first). Caller holds wlock. */
 static sl_status build_lists(sl_index *ix, struct sl__ix_ivf *v, bool assign)
 {
-    struct sl__ix_store *s = ix->store;
+    struct sl__ix_rows *s = ix->rows;
     size_t nrows = atomic_load(&s->nrows);
     uint32_t *rows = NULL, *lab = NULL;
     sl_status st = SL_ERR_NOMEM;
@@ -250,7 +250,7 @@ static void install(sl_index *ix, struct sl__ix_ivf *v)
 
 sl_status sl__ix_ivf_train(sl_index *ix, uint32_t nlist)
 {
-    struct sl__ix_store *s = ix->store;
+    struct sl__ix_rows *s = ix->rows;
     size_t nrows = atomic_load(&s->nrows);
     size_t live = nrows - atomic_load(&s->ndead);
     size_t pd = ix->pdim;
@@ -400,7 +400,7 @@ sl_status sl__ix_ivf_assign_row(sl_index *ix, size_t row, const float *unit)
         sl__free(old);
     }
     li->rows[n] = (uint32_t)row;
-    struct sl__ix_chunk *c = sl__ix_chunk_of(ix->store, row);
+    struct sl__ix_chunk *c = sl__ix_chunk_of(ix->rows, row);
     atomic_store_explicit(&c->list[row & (SL__IX_CHUNK_ROWS - 1)], l,
                           memory_order_relaxed);
     atomic_store_explicit(&li->len, n + 1, memory_order_release);

@@ -57,6 +57,8 @@ static sl_status map_state(const char *sqlstate)
         return SL_ERR_STORE_CONNECT;
     if (strcmp(sqlstate, "22021") == 0 || strcmp(sqlstate, "22P02") == 0)
         return SL_ERR_STORE_PARAM;     /* bad encoding / bad text for type */
+    if (strcmp(sqlstate, "25006") == 0)
+        return SL_ERR_STORE_PARAM;     /* a write in a read-only transaction */
     return SL_ERR_STORE_IO;
 }
 
@@ -104,8 +106,10 @@ static sl_status simple(struct pg_conn *c, const char *sql, char *err)
 static sl_status pg_connect(sl_store *s, void **out, char *err)
 {
     struct pg_conn *c = sl__calloc(1, sizeof(*c));
-    if (!c)
+    if (!c) {
+        sl__store_err(err, "out of memory");
         return SL_ERR_NOMEM;
+    }
     c->pg = PQconnectdb(s->target);
     if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
         sl__store_err(err, "postgresql connect: %s",
@@ -135,9 +139,10 @@ static bool pg_usable(void *conn)
     return PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 }
 
-static sl_status pg_begin(void *conn, char *err)
+static sl_status pg_begin(void *conn, bool read_only, char *err)
 {
-    return simple(conn, "BEGIN ISOLATION LEVEL SERIALIZABLE", err);
+    return simple(conn, read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                                  : "BEGIN ISOLATION LEVEL SERIALIZABLE", err);
 }
 
 static sl_status pg_commit(void *conn, char *err)

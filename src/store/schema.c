@@ -36,6 +36,40 @@ static const struct sl_migration migrations[] = {
       " holder {text} NOT NULL,"
       " expires_ms {int} NOT NULL);" },
     /* ---- audit 50..99 -------------------------------------------------- */
+    { 50, "audit_chain",
+      /* the chain (src/audit/audit.h): seq is the dense record number */
+      "CREATE TABLE audit_log ("
+      " seq {int} PRIMARY KEY,"
+      " at_ms {int} NOT NULL,"
+      " actor_kind {text} NOT NULL,"
+      " actor_id {text},"
+      " action {text} NOT NULL,"
+      " object_type {text},"
+      " object_id {text},"
+      " id_masked {text},"
+      " person_idx {blob},"
+      " purpose {text},"
+      " outcome {text} NOT NULL,"
+      " request_id {text},"
+      " prev {blob} NOT NULL,"
+      " hash {blob} NOT NULL);"
+      "CREATE INDEX audit_log_at ON audit_log (at_ms);"
+      "CREATE INDEX audit_log_person ON audit_log (person_idx);"
+      "CREATE INDEX audit_log_masked ON audit_log (id_masked);"
+      "CREATE INDEX audit_log_action ON audit_log (action, at_ms);"
+      /* one row (id = 1): the end of the chain and the last checkpoint */
+      "CREATE TABLE audit_head ("
+      " id {int} PRIMARY KEY,"
+      " seq {int} NOT NULL,"
+      " hash {blob},"
+      " cp_seq {int} NOT NULL,"
+      " cp_ms {int} NOT NULL);"
+      "INSERT INTO audit_head (id, seq, hash, cp_seq, cp_ms) VALUES (1, 0, NULL, 0, 0);"
+      "CREATE TABLE audit_checkpoint ("
+      " seq {int} PRIMARY KEY,"
+      " hash {blob} NOT NULL,"
+      " at_ms {int} NOT NULL,"
+      " sig {blob} NOT NULL);" },
     /* ---- acct 100..199 ------------------------------------------------- */
     { 100, "acct_accounts",
       /* halls: service halls, kiosk sites, online channels */

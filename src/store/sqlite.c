@@ -14,6 +14,7 @@
  * least recently used dropped beyond STMT_CACHE).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,7 @@ struct cached {
 
 struct sq_conn {
     sqlite3      *db;
+    bool          read_only;      /* the open transaction is read-only   */
     struct cached cache[STMT_CACHE];
     uint64_t      clock;
 };
@@ -75,8 +77,15 @@ static void sq_disconnect(void *conn)
 static sl_status sq_connect(sl_store *s, void **out, char *err)
 {
     struct sq_conn *c = sl__calloc(1, sizeof(*c));
-    if (!c)
+    if (!c) {
+        sl__store_err(err, "out of memory");
         return SL_ERR_NOMEM;
+    }
+    /* a new database holds personal data: owner-only (0600) from the start;
+     * SQLite gives its -wal and -shm files the same mode */
+    int fd = open(s->target, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
     int rc = sqlite3_open_v2(s->target, &c->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                              SQLITE_OPEN_NOMUTEX, NULL);
@@ -117,7 +126,12 @@ static sl_status simple(struct sq_conn *c, const char *sql, char *err)
     return rc == SQLITE_OK ? SL_OK : fail(c->db, rc, err, sql);
 }
 
-static sl_status sq_begin(void *conn, char *err) { return simple(conn, "BEGIN IMMEDIATE", err); }
+static sl_status sq_begin(void *conn, bool read_only, char *err)
+{
+    struct sq_conn *c = conn;
+    c->read_only = read_only;
+    return simple(c, read_only ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE", err);
+}
 static sl_status sq_commit(void *conn, char *err) { return simple(conn, "COMMIT", err); }
 
 static void sq_rollback(void *conn)
@@ -234,6 +248,10 @@ static sl_status sq_stmt(void *conn, const char *sql, const sl_val *a, size_t n,
     sl_status s = prepare(c, sql, &st, err);
     if (s != SL_OK)
         return s;
+    if (c->read_only && !sqlite3_stmt_readonly(st)) {
+        sl__store_err(err, "sqlite: a write in a read-only transaction");
+        return SL_ERR_STORE_PARAM;
+    }
     s = bind(c, st, a, n, err);
     sl_rows *r = NULL;
     if (s == SL_OK && rows) {

@@ -139,7 +139,22 @@ sl_status sl__store_conn_get(sl_store *s, void **conn, char *err)
         }
         if (s->n_open < s->max_conns)
             break;
-        pthread_cond_wait(&s->cv, &s->mu);
+        /* all connections busy: wait, but not forever (a thread that holds
+         * max_conns transactions and asks for one more would deadlock) */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += s->busy_timeout_ms / 1000;
+        until.tv_nsec += (long)(s->busy_timeout_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != 0 && s->n_idle == 0 &&
+            s->n_open >= s->max_conns) {
+            pthread_mutex_unlock(&s->mu);
+            sl__store_err(err, "all %d connections are in use", s->max_conns);
+            return SL_ERR_STORE_BUSY;
+        }
     }
     s->n_open++;                       /* reserve the slot, connect unlocked */
     pthread_mutex_unlock(&s->mu);
@@ -168,7 +183,8 @@ void sl__store_conn_put(sl_store *s, void *conn)
 
 /* ============================ Transactions =============================== */
 
-static sl_status tx_begin_on(sl_store *s, void *conn, bool keep, sl_tx **out)
+static sl_status tx_begin_on(sl_store *s, void *conn, bool keep, bool read_only,
+                             sl_tx **out)
 {
     sl_tx *tx = sl__calloc(1, sizeof(*tx));
     if (!tx)
@@ -176,7 +192,8 @@ static sl_status tx_begin_on(sl_store *s, void *conn, bool keep, sl_tx **out)
     tx->s = s;
     tx->conn = conn;
     tx->keep_conn = keep;
-    sl_status st = s->ops->begin(conn, tx->err);
+    tx->read_only = read_only;
+    sl_status st = s->ops->begin(conn, read_only, tx->err);
     if (st != SL_OK) {
         if (st != SL_ERR_STORE_BUSY)
             sl_log_warn("store: begin failed: %s", tx->err);
@@ -194,20 +211,34 @@ static void tx_end(sl_tx *tx)
     sl__free(tx);
 }
 
-sl_status sl__tx_begin(sl_store *s, sl_tx **out)
+static sl_status tx_begin(sl_store *s, bool read_only, sl_tx **out)
 {
     void *conn;
     char err[SL_STORE_ERRMSG] = "";
-    sl_status st = sl__store_conn_get(s, &conn, err);
-    if (st != SL_OK) {
-        sl_log_err("store: cannot connect: %s", err);
-        return st;
+    sl_status st = SL_OK;
+    /* A pooled connection may have died while idle (server restart,
+     * terminated backend); that shows only when it is used: then it is
+     * dropped and begin is tried once more on a new connection. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        st = sl__store_conn_get(s, &conn, err);
+        if (st != SL_OK) {
+            if (st != SL_ERR_STORE_BUSY)
+                sl_log_err("store: cannot connect: %s", err);
+            return st;
+        }
+        st = tx_begin_on(s, conn, false, read_only, out);
+        if (st == SL_OK)
+            return SL_OK;
+        bool dead = !s->ops->usable(conn);
+        sl__store_conn_put(s, conn);         /* drops it when dead */
+        if (!dead)
+            break;
     }
-    st = tx_begin_on(s, conn, false, out);
-    if (st != SL_OK)
-        sl__store_conn_put(s, conn);
     return st;
 }
+
+sl_status sl__tx_begin(sl_store *s, sl_tx **out) { return tx_begin(s, false, out); }
+sl_status sl__tx_begin_read(sl_store *s, sl_tx **out) { return tx_begin(s, true, out); }
 
 sl_status sl__tx_commit(sl_tx *tx)
 {
@@ -319,7 +350,8 @@ static void backoff(int attempt)
     nanosleep(&ts, NULL);
 }
 
-sl_status sl__store_run(sl_store *s, sl_status (*fn)(sl_tx *tx, void *ctx), void *ctx)
+static sl_status run(sl_store *s, bool read_only, sl_status (*fn)(sl_tx *tx, void *ctx),
+                     void *ctx)
 {
     sl_status st = SL_ERR_STORE_BUSY;
     for (int attempt = 0; attempt <= s->max_retries; attempt++) {
@@ -328,7 +360,7 @@ sl_status sl__store_run(sl_store *s, sl_status (*fn)(sl_tx *tx, void *ctx), void
             backoff(attempt);
         }
         sl_tx *tx;
-        st = sl__tx_begin(s, &tx);
+        st = tx_begin(s, read_only, &tx);
         if (st == SL_ERR_STORE_BUSY)
             continue;
         if (st != SL_OK)
@@ -348,6 +380,16 @@ sl_status sl__store_run(sl_store *s, sl_status (*fn)(sl_tx *tx, void *ctx), void
     }
     sl_log_warn("store: transaction still busy after %d attempts", s->max_retries + 1);
     return st;
+}
+
+sl_status sl__store_run(sl_store *s, sl_status (*fn)(sl_tx *tx, void *ctx), void *ctx)
+{
+    return run(s, false, fn, ctx);
+}
+
+sl_status sl__store_run_read(sl_store *s, sl_status (*fn)(sl_tx *tx, void *ctx), void *ctx)
+{
+    return run(s, true, fn, ctx);
 }
 
 /* ============================ Migrations ================================= */
@@ -439,7 +481,7 @@ static sl_status migrate_on(sl_store *s, void *conn)
         return SL_ERR_NOMEM;
 
     sl_tx *tx = NULL;
-    sl_status st = tx_begin_on(s, conn, true, &tx);
+    sl_status st = tx_begin_on(s, conn, true, false, &tx);
     if (st == SL_OK)
         st = tx_script(tx, schema_table);
     if (st == SL_OK)
@@ -452,7 +494,7 @@ static sl_status migrate_on(sl_store *s, void *conn)
     for (size_t k = 0; k < nm && st == SL_OK; k++) {
         if (applied[k])
             continue;
-        st = tx_begin_on(s, conn, true, &tx);
+        st = tx_begin_on(s, conn, true, false, &tx);
         if (st != SL_OK)
             break;
         st = tx_script(tx, m[k].sql);

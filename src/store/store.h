@@ -33,11 +33,13 @@
  *   SQLite      every transaction is BEGIN IMMEDIATE: it takes the database's
  *               writer lock at the start (waiting up to busy_timeout_ms), so
  *               transactions are serial across threads and processes.
- *               Readers outside transactions do not exist here.
+ *               Read-only transactions (sl__tx_begin_read) are BEGIN
+ *               DEFERRED snapshots that run beside the writer (WAL).
  *   PostgreSQL  every transaction is SERIALIZABLE: two nodes doing a
  *               read-modify-write on the same row cannot both succeed; the
  *               loser gets a serialization failure (40001) or deadlock
- *               (40P01), reported as SL_ERR_STORE_BUSY.
+ *               (40P01), reported as SL_ERR_STORE_BUSY. Read-only ones are
+ *               REPEATABLE READ READ ONLY snapshots.
  *   sl__store_run() retries a transaction that failed with
  *   SL_ERR_STORE_BUSY (up to opts.max_retries, with a short random backoff),
  *   so callers that go through it never see serialization failures.
@@ -118,9 +120,11 @@ enum sl_store_kind { SL_STORE_SQLITE = 1, SL_STORE_PG = 2 };
 
 struct sl_store_opts {
     int max_conns;        /* connections open at most; 0 = 8. A caller
-                             beyond this waits for a free one            */
+                             beyond this waits for a free one, at most
+                             busy_timeout_ms (then SL_ERR_STORE_BUSY)    */
     int busy_timeout_ms;  /* SQLite: wait for the writer lock; 0 = 5000.
-                             PostgreSQL: lock_timeout; 0 = 5000          */
+                             PostgreSQL: lock_timeout; 0 = 5000. Also the
+                             wait for a free pooled connection           */
     int max_retries;      /* sl__store_run retries on SL_ERR_STORE_BUSY;
                              0 = 20                                      */
 };
@@ -167,8 +171,16 @@ void sl__store_stats(const sl_store *s, struct sl_store_stats *out);
 /* ============================ Transactions ============================== */
 /* Takes a pooled connection (waiting if max_conns are busy) and begins
  * (SQLite BEGIN IMMEDIATE; PostgreSQL BEGIN ISOLATION LEVEL SERIALIZABLE).
- * SL_ERR_STORE_BUSY if the SQLite writer lock was not obtained in time. */
+ * SL_ERR_STORE_BUSY if the SQLite writer lock or a free connection was not
+ * obtained in time. A pooled connection found dead (server restart) is
+ * replaced once, transparently. */
 sl_status sl__tx_begin(sl_store *s, sl_tx **out);
+/* A read-only transaction: a consistent snapshot that does not take the
+ * writer lock, so on SQLite readers run while a writer works (WAL) and on
+ * PostgreSQL it never fails with a serialization error (BEGIN ISOLATION
+ * LEVEL REPEATABLE READ READ ONLY). A statement that would write gives
+ * SL_ERR_STORE_PARAM. Use it for GET routes, queries, verification. */
+sl_status sl__tx_begin_read(sl_store *s, sl_tx **out);
 /* Commits and frees tx. On failure the transaction is rolled back and tx
  * freed all the same; SL_ERR_STORE_BUSY means "run it again". */
 sl_status sl__tx_commit(sl_tx *tx);
@@ -199,6 +211,8 @@ sl_status sl__tx_query_int(sl_tx *tx, const char *sql, const sl_val *args,
  * begin or commit returns SL_ERR_STORE_BUSY, everything is run again (fn
  * must therefore reset whatever it writes into ctx). */
 sl_status sl__store_run(sl_store *s, sl_status (*fn)(sl_tx *tx, void *ctx), void *ctx);
+/* The same in a read-only transaction (sl__tx_begin_read). */
+sl_status sl__store_run_read(sl_store *s, sl_status (*fn)(sl_tx *tx, void *ctx), void *ctx);
 
 /* ============================ Result rows =============================== *
  * Row and column indexes are checked (programmer errors abort). Values are

@@ -25,7 +25,10 @@ struct sl_store_ops {
     void      (*disconnect)(void *conn);
     /* false if the connection is broken and must be dropped. */
     bool      (*usable)(void *conn);
-    sl_status (*begin)(void *conn, char *err);
+    /* read_only: a snapshot that does not take the writer lock (SQLite
+     * BEGIN DEFERRED; PostgreSQL REPEATABLE READ READ ONLY); a write in
+     * it is refused with SL_ERR_STORE_PARAM. */
+    sl_status (*begin)(void *conn, bool read_only, char *err);
     sl_status (*commit)(void *conn, char *err);
     void      (*rollback)(void *conn);
     /* One statement; rows != NULL: collect the result rows. */
@@ -61,6 +64,7 @@ struct sl_tx {
     sl_store   *s;
     void       *conn;
     bool        keep_conn;         /* migrate: the caller releases the conn */
+    bool        read_only;
     sl_status   failed;            /* first statement error, or SL_OK       */
     char        err[SL_STORE_ERRMSG];
 };

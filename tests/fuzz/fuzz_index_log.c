@@ -1,6 +1,6 @@
 /*
  * fuzz_index_log.c -- libFuzzer target: the index log replay and snapshot
- * loader (src/index/store.c) on arbitrary bytes. Byte 0 picks the file
+ * loader (src/index/persist.c) on arbitrary bytes. Byte 0 picks the file
  * (even: log, odd: snapshot); with bit 1 set, the harness repairs the CRCs
  * of the header and of every record-shaped chunk, so the fuzzer reaches the
  * record payload checks (bad ids, collections, NaN vectors, lengths) and not

@@ -51,9 +51,13 @@ expect "calib build --append idphoto" 0 '"mode":"idphoto"' -- \
 expect "calib file has both modes" 0 '"idphoto"' -- cat "$tmp/cal.json"
 expect "calib query --far" 0 '"threshold"' -- $S calib query --calib "$tmp/cal.json" --far 1e-3
 expect "calib query high score matches" 0 '"match":true' -- \
-  $S calib query --calib "$tmp/cal.json" --score 0.8 --threshold 1e-3
+  $S calib query --calib "$tmp/cal.json" --score 0.8 --threshold far:1e-3
 expect "calib query low score does not match" 1 '"match":false' -- \
-  $S calib query --calib "$tmp/cal.json" --score 0.05 --threshold 1e-3
+  $S calib query --calib "$tmp/cal.json" --score 0.05 --threshold far:1e-3
+expect "calib query refuses a bare threshold number (far:X or raw:X)" 2 '' -- \
+  $S calib query --calib "$tmp/cal.json" --score 0.8 --threshold 0.35
+expect "calib query default threshold is far:1e-3" 0 '"match":true' -- \
+  $S calib query --calib "$tmp/cal.json" --score 0.8
 expect "calib query unknown mode" 4 'not_found' -- \
   $S calib query --calib "$tmp/cal.json" --mode other --far 1e-3
 printf '0.5\nnot-a-number\n' >"$tmp/bad.txt"

@@ -105,6 +105,23 @@ expect "verify refuses a calibration of another model" 3 '"code":"face_calib_mod
   $S face verify $D/sample5.jpg $D/sample6.jpg --calib "$tmp/cal-model.json"
 SL_CALIB="$tmp/cal-model.json" expect "SL_CALIB is read by the program (mapped onto the engine)" 3 \
   '"code":"face_calib_model"' -- $S face verify $D/sample5.jpg $D/sample6.jpg
+SL_CALIB="$tmp/cal-model.json" expect "SL_CALIB is only for verify: face detect still runs" 0 \
+  '"face_count":5' -- $S face detect $D/sample5.jpg
+
+# a corrupt model is named as such (issue 9.7; before: it ran, and its
+# garbage was blamed on the photo or gave a wrong match)
+mkdir -p "$tmp/badmodels"
+for f in "$M"/fr_*.onnx; do ln -s "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")" "$tmp/badmodels/"; done
+rm "$tmp/badmodels/fr_feature.onnx"; cp "$M/fr_feature.onnx" "$tmp/badmodels/"
+python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0x40; open(p, "wb").write(b)' \
+  "$tmp/badmodels/fr_feature.onnx"
+expect "a bit-flipped model: face_model_checksum, exit 5" 5 '"code":"face_model_checksum"' -- \
+  $S face verify $D/sample5.jpg $D/sample6.jpg --models "$tmp/badmodels"
+grep -q 'fr_feature.onnx: checksum mismatch' "$tmp/err" \
+  && ok "the error names the model file and the checksum" || bad "checksum message: $(cat "$tmp/err")"
+out=$($S face verify $D/sample5.jpg $D/sample6.jpg --models "$tmp/badmodels" --no-model-check 2>&1)
+! grep -q face_model_checksum <<<"$out" && ok "--no-model-check skips the check (custom models)" \
+  || bad "--no-model-check: $out"
 
 # quality reasons
 expect "quality of a clean portrait passes" 0 '"pass":true' -- $S face quality "$tmp/p1.jpg"

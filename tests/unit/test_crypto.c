@@ -106,6 +106,7 @@ SL_TEST(crypto, sm4_kat)
 {
     /* GB/T 32907-2016 Appendix A, example 1: key = plaintext */
     uint8_t key[16], x[16];
+    SL_CHECK_EQ(t, sl__crypto_init(), SL_OK);    /* the primitives need it */
     unhex(key, 16, "0123456789abcdeffedcba9876543210");
     SL_CHECK_EQ(t, sl__gm_sm4_block(key, key, x), SL_OK);
     SL_CHECK(t, eq_hex(x, 16, "681edf34d206965e86b3e94f536e4246"));
@@ -289,6 +290,18 @@ SL_TEST(crypto, seal_roundtrip)
             if (sizes[i] >= 16)
                 SL_CHECK(t, memcmp(ct + ctn - sizes[i] - (suites[si] == SL_SUITE_GM ? 32 : 16),
                                    big, 16) != 0);
+            sl__free(ct);
+            sl__free(pt);
+        }
+        /* empty plaintext and no AD given as NULL pointers */
+        {
+            uint8_t *ct = NULL, *pt = NULL;
+            size_t ctn = 0, n = 9;
+            SL_CHECK_EQ(t, sl__seal(k, NULL, 0, NULL, 0, &ct, &ctn), SL_OK);
+            SL_CHECK_EQ(t, sl__open(k, NULL, 0, ct, ctn, &pt, &n), SL_OK);
+            SL_CHECK(t, n == 0 && pt != NULL);
+            SL_CHECK_EQ(t, sl__open(k, "x", 1, ct, ctn, &pt, &n) == SL_OK, 0);
+            SL_CHECK_EQ(t, sl__seal(k, NULL, 3, "abc", 3, &ct, &ctn), SL_ERR_INVALID);
             sl__free(ct);
             sl__free(pt);
         }
@@ -792,4 +805,123 @@ SL_TEST(crypto, refresh_after_foreign_rotate)
     sl__keyring_free(k);
     sl__keyring_free(k2);
     tmp_clean(path);
+}
+
+/* ============================ Threads ==================================== */
+
+struct worker {
+    sl_keyring *k;
+    long        ok, bad;
+};
+
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < 300; i++) {
+        char ad[32], msg[32];
+        snprintf(ad, sizeof(ad), "t|%d|k", i);
+        snprintf(msg, sizeof(msg), "message %d", i);
+        uint8_t *ct = NULL, *pt = NULL, sig[SL_CRYPTO_SIG_BYTES], mac[32];
+        size_t ctn = 0, n = 0;
+        bool ok = sl__seal(w->k, ad, strlen(ad), msg, strlen(msg), &ct, &ctn) == SL_OK &&
+                  sl__open(w->k, ad, strlen(ad), ct, ctn, &pt, &n) == SL_OK &&
+                  n == strlen(msg) && memcmp(pt, msg, n) == 0 &&
+                  sl__mac(w->k, "session", msg, strlen(msg), mac) == SL_OK;
+        if (ok && i % 10 == 0)
+            ok = sl__sign(w->k, msg, strlen(msg), sig) == SL_OK &&
+                 sl__verify(w->k, msg, strlen(msg), sig, sizeof(sig)) == SL_OK;
+        sl__free(ct);
+        sl__free(pt);
+        if (ok)
+            w->ok++;
+        else
+            w->bad++;
+    }
+    return NULL;
+}
+
+SL_TEST(crypto, threads_with_rotation)
+{
+    /* 4 threads seal/open/mac/sign while the main thread rotates both
+     * keys 10 times: every operation succeeds */
+    char path[256];
+    sl_keyring *k = new_ring(t, SL_SUITE_GM, path, sizeof(path));
+    struct worker w[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker){ .k = k };
+        SL_ASSERT(pthread_create(&th[i], NULL, worker_run, &w[i]) == 0);
+    }
+    for (int r = 0; r < 10; r++) {
+        SL_CHECK_EQ(t, sl__keyring_rotate(k, NULL), SL_OK);
+        SL_CHECK_EQ(t, sl__keyring_rotate_sign(k, NULL), SL_OK);
+    }
+    long ok = 0, bad = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        ok += w[i].ok;
+        bad += w[i].bad;
+    }
+    SL_CHECK_EQ(t, bad, 0);
+    SL_CHECK_EQ(t, ok, 1200);
+    SL_CHECK_EQ(t, sl__keyring_current_kid(k), 11);
+    sl__keyring_free(k);
+    tmp_clean(path);
+}
+
+SL_TEST(crypto, keyfile_symlink)
+{
+    /* a symlinked key file (secret mounts) is read; its target's mode counts */
+    char path[256], link_path[300];
+    sl_keyring *k = new_ring(t, SL_SUITE_GM, path, sizeof(path));
+    sl__keyring_free(k);
+    snprintf(link_path, sizeof(link_path), "%s-link", path);
+    SL_ASSERT(symlink(path, link_path) == 0);
+    k = NULL;
+    SL_CHECK_EQ(t, sl__keyring_open(link_path, SL_SUITE_GM, false, &k), SL_OK);
+    sl__keyring_free(k);
+    chmod(path, 0644);
+    k = NULL;
+    SL_CHECK_EQ(t, sl__keyring_open(link_path, SL_SUITE_GM, false, &k),
+                SL_ERR_CRYPTO_KEYFILE_MODE);
+    unlink(link_path);
+    tmp_clean(path);
+}
+
+SL_TEST(crypto, alloc_fail_create)
+{
+    /* creating a key file under allocation failures: nomem with no file or
+     * a complete one, never a partial file */
+    for (size_t si = 0; si < SL_ARRAY_LEN(suites); si++) {
+        char path[256];
+        tmp_path(path, sizeof(path), "keys");
+        long ok_at = 0;
+        for (long f = 1; f < 100 && !ok_at; f++) {
+            sl_keyring *k = NULL;
+            sl__fail_after(f);
+            sl_status st = sl__keyring_open(path, suites[si], true, &k);
+            sl__fail_after(0);
+            SL_CHECKF(t, st == SL_OK || st == SL_ERR_NOMEM, "fail at %ld: %s", f,
+                      sl_status_name(st));
+            if (st == SL_OK) {
+                ok_at = f;
+                uint8_t sig[SL_CRYPTO_SIG_BYTES];
+                SL_CHECK_EQ(t, sl__sign(k, "m", 1, sig), SL_OK);
+                sl__keyring_free(k);
+                SL_CHECK_EQ(t, sl__keyring_open(path, suites[si], false, &k), SL_OK);
+                SL_CHECK_EQ(t, sl__verify(k, "m", 1, sig, sizeof(sig)), SL_OK);
+                sl__keyring_free(k);
+            } else if (access(path, F_OK) == 0) {
+                /* the file was complete before the keyring's own allocation
+                 * failed: it must open (deleting it could pull it from under
+                 * another node that already uses it) */
+                SL_CHECKF(t, sl__keyring_open(path, suites[si], false, &k) == SL_OK,
+                          "fail at %ld left a broken file", f);
+                sl__keyring_free(k);
+                unlink(path);
+            }
+        }
+        SL_CHECK(t, ok_at > 3);
+        tmp_clean(path);
+    }
 }

@@ -210,6 +210,37 @@ SL_TEST(face, threshold_req_parse)
     SL_CHECK_EQ(t, sl_threshold_req_parse(&r, "1e-3x"), SL_ERR_INVALID);
 }
 
+/* issue 9.6: the same rules on tables in memory (what the engine is given) */
+SL_TEST(face, calib_validate)
+{
+    enum { NI = 1000 };
+    float imp[NI];
+    for (int i = 0; i < NI; i++)
+        imp[i] = (float)i / NI - 0.5f;
+    sl_calib c;
+    SL_CHECK_EQ(t, sl_calib_init(&c, "fr_feature-v1", "validate"), SL_OK);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 4, imp, NI), SL_OK);
+    SL_CHECK_EQ(t, sl_calib_validate(&c), SL_OK);
+    sl_calib_table *tb = &c.tables[0];
+    double keep = tb->targets[2].threshold;
+    tb->targets[2].threshold = -0.9;                 /* FAR 1e-3 at -0.9? */
+    SL_CHECK_EQ(t, sl_calib_validate(&c), SL_ERR_FACE_CALIB_FORMAT);
+    tb->targets[2].threshold = keep;
+    tb->targets[2].support += 5;
+    SL_CHECK_EQ(t, sl_calib_validate(&c), SL_ERR_FACE_CALIB_FORMAT);
+    tb->targets[2].support -= 5;
+    tb->pts[0].threshold = -1.5;
+    SL_CHECK_EQ(t, sl_calib_validate(&c), SL_ERR_FACE_CALIB_FORMAT);
+    tb->pts[0].threshold = -0.5;
+    tb->n_impostor = 0;
+    SL_CHECK_EQ(t, sl_calib_validate(&c), SL_ERR_FACE_CALIB_FORMAT);
+    tb->n_impostor = NI;
+    SL_CHECK_EQ(t, sl_calib_validate(&c), SL_OK);
+    SL_CHECK_EQ(t, sl_calib_validate(NULL), SL_ERR_INVALID);
+    sl_calib_free(&c);
+    SL_CHECK_EQ(t, sl_calib_validate(&c), SL_ERR_FACE_CALIB_FORMAT);   /* no table */
+}
+
 /* issue 9.2: only far:X or raw:X; the text is kept for the verdict */
 SL_TEST(face, threshold_spec_parse)
 {

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "face/pipeline.h"
 #include "shualian/engine.h"
 #include "test.h"
 
@@ -414,6 +415,76 @@ SL_TEST(face_pipeline, missing_models_are_coded)
     sl_image_free(img);
     sl_face_session_free(s);
     sl_face_engine_free(core);
+}
+
+/* The compiled-in model sums are scripts/models.sha256's (what setup.sh
+ * checks the download against). */
+SL_TEST(face_pipeline, model_sums_match_setup_list)
+{
+    char path[1024];
+    sl_t_path(path, sizeof(path), "scripts/models.sha256");
+    uint8_t *text;
+    size_t len;
+    if (sl__read_file(path, 1u << 20, &text, &len) != SL_OK) {
+        sl_t_skip(t, "cannot read %s", path);
+        return;
+    }
+    char *buf = sl__malloc(len + 1);
+    if (!buf) {
+        sl__free(text);
+        return;
+    }
+    memcpy(buf, text, len);
+    buf[len] = 0;
+    for (int m = 0; m < SL_FM_COUNT; m++) {
+        char line[160];
+        snprintf(line, sizeof(line), "%s  models/fr_%s.onnx\n", sl__face_model_sha256(m),
+                 sl_face_model_name(m));
+        SL_CHECKF(t, strstr(buf, line) != NULL, "not in %s: %s", path, line);
+    }
+    SL_CHECK(t, sl__face_model_sha256(SL_FM_COUNT) == NULL);
+    sl__free(buf);
+    sl__free(text);
+}
+
+/* The engine's configuration carries the calibration (no $SL_CALIB read):
+ * a given table is copied, a table of another model is refused before any
+ * model loads, a missing file is named. */
+SL_TEST(face_pipeline, engine_calibration_config)
+{
+    static const float g[] = { 0.7f, 0.8f, 0.9f }, im[] = { 0.1f, 0.2f, 0.3f, 0.4f };
+    sl_calib c;
+    char err[256] = "";
+    sl_face_engine *e = NULL;
+    SL_CHECK_EQ(t, sl_calib_init(&c, "other-model-v2", "unit"), SL_OK);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "live", g, 3, im, 4), SL_OK);
+    sl_face_engine_opts o = sl_face_engine_opts_default();
+    o.models_dir = "/nonexistent-models";
+    o.calib = &c;
+    SL_CHECK_EQ(t, sl_face_engine_new(&e, &o, err, sizeof(err)), SL_ERR_FACE_CALIB_MODEL);
+    SL_CHECK(t, e == NULL && strstr(err, "other-model-v2") != NULL);
+    o.calib = NULL;
+    o.calib_path = "/nonexistent-calib.json";
+    SL_CHECK(t, sl_face_engine_new(&e, &o, err, sizeof(err)) != SL_OK && e == NULL &&
+                strstr(err, "/nonexistent-calib.json") != NULL);
+    sl_calib_free(&c);
+    if (!engine(t))
+        return;
+    /* a valid table is copied: the caller may free its own at once */
+    SL_CHECK_EQ(t, sl_calib_init(&c, SL_FACE_ENGINE_MODEL_ID, "unit table"), SL_OK);
+    SL_CHECK_EQ(t, sl_calib_add(&c, "idphoto", g, 3, im, 4), SL_OK);
+    char dir[1024];
+    sl_t_path(dir, sizeof(dir), "models");
+    o = sl_face_engine_opts_default();
+    o.models_dir = dir;
+    o.models = SL_FM_BIT(SL_FM_DETECT);
+    o.calib = &c;
+    SL_CHECK_EQ(t, sl_face_engine_new(&e, &o, err, sizeof(err)), SL_OK);
+    sl_calib_free(&c);
+    const sl_calib *ec = sl_face_engine_calib(e);
+    SL_CHECK(t, ec && strcmp(ec->source, "unit table") == 0 &&
+                sl_calib_get(ec, "idphoto") != NULL && sl_calib_get(ec, "idphoto")->pts != NULL);
+    sl_face_engine_free(e);
 }
 
 SL_TEST(face_pipeline, calibration_loads)

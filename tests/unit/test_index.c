@@ -286,9 +286,9 @@ static size_t brute(sl_index *ix, const struct gal *g, const float *q,
     for (size_t i = 0; i < g->dim; i++)
         qn[i] = (float)(q[i] / sqrt(ss));
     struct sl_index_hit *all = malloc(g->n * sizeof(*all));
-    size_t nrows = atomic_load(&ix->store->nrows);
+    size_t nrows = atomic_load(&ix->rows->nrows);
     for (size_t r = 0; r < nrows; r++) {
-        struct sl__ix_chunk *c = sl__ix_chunk_of(ix->store, r);
+        struct sl__ix_chunk *c = sl__ix_chunk_of(ix->rows, r);
         size_t off = r & (SL__IX_CHUNK_ROWS - 1);
         if (atomic_load(&c->dead[off]))
             continue;
@@ -297,7 +297,7 @@ static size_t brute(sl_index *ix, const struct gal *g, const float *q,
             ok |= qq->colls[i] == c->coll[off];
         if (!ok)
             continue;
-        sl__ix_row_f32(ix, ix->store, r, row);
+        sl__ix_row_f32(ix, ix->rows, r, row);
         float s = 0;
         for (size_t i = 0; i < pd; i++)
             s += qn[i] * row[i];
@@ -902,7 +902,10 @@ SL_TEST(index, corrupt_log_truncations)
             }
         }
     }
-    /* flipped bytes: every record from the damaged one on is cut */
+    /* flipped bytes: in the last record it is a torn tail (cut by a
+     * writer); before it, valid records follow, so it is damage: a writer
+     * refuses, a reader serves the records before it and changes nothing,
+     * and an explicit repair keeps every other record (issue 9, item 3) */
     unsigned long long rs = 9;
     for (int it = 0; it < 40; it++) {
         uint8_t *buf;
@@ -915,12 +918,55 @@ SL_TEST(index, corrupt_log_truncations)
         size_t rec = 0;
         while (rec < nrec && bounds[rec + 1] <= at)
             rec++;
+        struct sl_index_stats st;
+        struct sl_index_opts ro = o;
+        ro.open_mode = SL_INDEX_OPEN_READ;
+        SL_CHECK_EQ(t, sl_index_open(&ix, d, &ro), SL_OK);
+        if (ix) {
+            SL_CHECK_EQ(t, sl_index_stats(ix, &st), SL_OK);
+            SL_CHECKF(t, st.live == rec, "flip at %ld: %llu live (read-only), "
+                      "want %zu", at, (unsigned long long)st.live, rec);
+            SL_CHECK_EQ(t, st.log_damaged_record, rec + 1 == nrec ? 0 : rec + 1);
+            SL_CHECK_EQ(t, st.read_only, 1);
+            SL_CHECK_EQ(t, sl_index_add(ix, 778, 0, g.v, dim), SL_ERR_INDEX_READONLY);
+            sl_index_free(ix);
+        }
+        SL_CHECKF(t, file_size(lp) == full, "flip at %ld: a read-only open "
+                  "changed the log (%ld bytes, was %ld)", at, file_size(lp), full);
+        struct sl_index_check ck;
+        sl_status vs = sl_index_check(d, &ck);
+        SL_CHECK_EQ(t, file_size(lp), full);
+        if (rec + 1 == nrec) {
+            SL_CHECK_EQ(t, vs, SL_ERR_INDEX_CHECKSUM);
+            SL_CHECK(t, ck.torn_tail);
+            SL_CHECK_EQ(t, sl_index_open(&ix, d, &o), SL_OK);
+            if (ix) {
+                SL_CHECK_EQ(t, sl_index_stats(ix, &st), SL_OK);
+                SL_CHECK_EQ(t, st.live, rec);
+                sl_index_free(ix);
+            }
+            continue;
+        }
+        SL_CHECK_EQ(t, vs, SL_ERR_INDEX_DAMAGED);
+        SL_CHECK_EQ(t, ck.damaged_record, rec + 1);
+        SL_CHECK_EQ(t, (long)ck.damaged_offset, bounds[rec]);
+        SL_CHECK_EQ(t, ck.salvaged, nrec - rec - 1);
+        ix = NULL;
+        SL_CHECK_EQ(t, sl_index_open(&ix, d, &o), SL_ERR_INDEX_DAMAGED);
+        SL_CHECK(t, ix == NULL);
+        SL_CHECK_EQ(t, file_size(lp), full);
+        char bak[512];
+        SL_CHECK_EQ(t, sl_index_repair(d, NULL, &ck, bak, sizeof(bak)), SL_OK);
+        SL_CHECK_EQ(t, file_size(bak), full);       /* the old log, kept */
+        SL_CHECK_EQ(t, file_size(lp), full - (bounds[rec + 1] - bounds[rec]));
+        remove(bak);
+        SL_CHECK_EQ(t, sl_index_check(d, &ck), SL_OK);
         SL_CHECK_EQ(t, sl_index_open(&ix, d, &o), SL_OK);
         if (ix) {
-            struct sl_index_stats st;
             SL_CHECK_EQ(t, sl_index_stats(ix, &st), SL_OK);
-            SL_CHECKF(t, st.live == rec, "flip at %ld: %llu live, want %zu", at,
-                      (unsigned long long)st.live, rec);
+            SL_CHECKF(t, st.live == nrec - 1, "flip at %ld: %llu live after "
+                      "repair, want %zu", at, (unsigned long long)st.live, nrec - 1);
+            SL_CHECK(t, !sl_index_contains(ix, g.ids[rec]));
             sl_index_free(ix);
         }
     }
@@ -1114,4 +1160,316 @@ SL_TEST(index, alloc_failures)
         sl_index_free(ix);
     }
     gal_free(&g);
+}
+
+/* ============================ Writer lock, read-only, models, pool ======= */
+
+SL_TEST(index, writer_lock)
+{
+    char d[256];
+    if (!tmpdir(d, sizeof(d), "lock")) {
+        sl_t_skip(t, "cannot prepare a temp dir");
+        return;
+    }
+    struct gal g;
+    gal_make(&g, 20, 64, 3);
+    struct sl_index_opts o;
+    sl_index_opts_default(&o);
+    o.dim = 64;
+    sl_index *w, *w2 = NULL, *r;
+    SL_CHECK_EQ(t, sl_index_create(&w, d, &o), SL_OK);
+    size_t added;
+    SL_CHECK_EQ(t, sl_index_add_batch(w, g.ids, NULL, g.v, 10, 64, &added), SL_OK);
+    /* a second writer, even in the same process, is refused */
+    SL_CHECK_EQ(t, sl_index_open(&w2, d, &o), SL_ERR_INDEX_LOCKED);
+    SL_CHECK(t, w2 == NULL);
+    o.lock_wait_ms = 30;
+    uint64_t t0 = sl_time_mono_ns();
+    SL_CHECK_EQ(t, sl_index_open(&w2, d, &o), SL_ERR_INDEX_LOCKED);
+    SL_CHECK(t, sl_time_mono_ns() - t0 >= 25000000ull);
+    o.lock_wait_ms = 0;
+    /* a reader opens beside the writer and sees what was acknowledged */
+    struct sl_index_opts ro = o;
+    ro.open_mode = SL_INDEX_OPEN_READ;
+    SL_CHECK_EQ(t, sl_index_open(&r, d, &ro), SL_OK);
+    if (r) {
+        struct sl_index_stats st;
+        SL_CHECK_EQ(t, sl_index_stats(r, &st), SL_OK);
+        SL_CHECK_EQ(t, st.live, 10);
+        SL_CHECK_EQ(t, st.read_only, 1);
+        SL_CHECK_EQ(t, sl_index_add(r, 5, 0, g.v, 64), SL_ERR_INDEX_READONLY);
+        SL_CHECK_EQ(t, sl_index_remove(r, g.ids[0]), SL_ERR_INDEX_READONLY);
+        SL_CHECK_EQ(t, sl_index_compact(r), SL_ERR_INDEX_READONLY);
+        SL_CHECK_EQ(t, sl_index_collection_set(r, 1, "x", 0, 0), SL_ERR_INDEX_READONLY);
+        sl_index_free(r);
+    }
+    /* compaction while a reader opens: the reader sees a consistent pair */
+    SL_CHECK_EQ(t, sl_index_compact(w), SL_OK);
+    SL_CHECK_EQ(t, sl_index_add_batch(w, g.ids + 10, NULL, g.v + 10 * 64, 10, 64,
+                                      &added), SL_OK);
+    SL_CHECK_EQ(t, sl_index_open(&r, d, &ro), SL_OK);
+    if (r) {
+        struct sl_index_stats st;
+        SL_CHECK_EQ(t, sl_index_stats(r, &st), SL_OK);
+        SL_CHECK_EQ(t, st.live, 20);
+        sl_index_free(r);
+    }
+    sl_index_free(w);
+    /* the lock goes with the handle */
+    SL_CHECK_EQ(t, sl_index_open(&w2, d, &o), SL_OK);
+    sl_index_free(w2);
+    /* nothing there: not found, and no lock file left behind */
+    char none[300], lk[320];
+    snprintf(none, sizeof(none), "%s/none", d);
+    SL_CHECK(t, mkdir(none, 0755) == 0);
+    SL_CHECK_EQ(t, sl_index_open(&w2, none, &o), SL_ERR_NOT_FOUND);
+    snprintf(lk, sizeof(lk), "%s/lock", none);
+    SL_CHECK(t, access(lk, F_OK) != 0);
+    gal_free(&g);
+    rmdir_all(d);
+}
+
+/* Rewrites the log head as version 1 (what a version-1 writer made: the
+ * records of a log without MODEL records are the same). */
+static bool log_as_v1(const char *d)
+{
+    char lp[300];
+    snprintf(lp, sizeof(lp), "%s/log", d);
+    uint8_t *buf;
+    size_t len;
+    if (sl__read_file(lp, 1 << 28, &buf, &len) != SL_OK)
+        return false;
+    struct sl__ix_log_head h;
+    memcpy(&h, buf, sizeof(h));
+    h.version = 1;
+    h.head_crc = sl__crc32c(0, &h, offsetof(struct sl__ix_log_head, head_crc));
+    memcpy(buf, &h, sizeof(h));
+    bool ok = sl__write_file(lp, buf, len) == SL_OK;
+    sl__free(buf);
+    return ok;
+}
+
+SL_TEST(index, format_v1_migration)
+{
+    char d[256], sp[300];
+    if (!tmpdir(d, sizeof(d), "v1")) {
+        sl_t_skip(t, "cannot prepare a temp dir");
+        return;
+    }
+    struct gal g;
+    gal_make(&g, 60, 64, 5);
+    struct sl_index_opts o;
+    sl_index_opts_default(&o);
+    o.dim = 64;
+    o.sync = SL_INDEX_SYNC_NONE;
+    sl_index *ix, *mem;
+    SL_CHECK_EQ(t, sl_index_create(&ix, d, &o), SL_OK);
+    SL_CHECK_EQ(t, sl_index_create(&mem, NULL, &o), SL_OK);
+    size_t added;
+    SL_CHECK_EQ(t, sl_index_add_batch(ix, g.ids, g.coll, g.v, 60, 64, &added), SL_OK);
+    SL_CHECK_EQ(t, sl_index_add_batch(mem, g.ids, g.coll, g.v, 60, 64, &added), SL_OK);
+    SL_CHECK_EQ(t, sl_index_collection_set(ix, 2, "two", 1, 0.5f), SL_OK);
+    SL_CHECK_EQ(t, sl_index_remove(ix, g.ids[7]), SL_OK);
+    SL_CHECK_EQ(t, sl_index_remove(mem, g.ids[7]), SL_OK);
+    sl_index_free(ix);
+    SL_CHECK(t, log_as_v1(d));
+    /* read-only: read as is */
+    struct sl_index_opts ro = o;
+    ro.open_mode = SL_INDEX_OPEN_READ;
+    struct sl_index_stats st;
+    SL_CHECK_EQ(t, sl_index_open(&ix, d, &ro), SL_OK);
+    if (ix) {
+        SL_CHECK_EQ(t, sl_index_stats(ix, &st), SL_OK);
+        SL_CHECK_EQ(t, st.version, 1);
+        SL_CHECK_EQ(t, st.live, 59);
+        sl_index_free(ix);
+    }
+    snprintf(sp, sizeof(sp), "%s/snapshot", d);
+    SL_CHECK(t, access(sp, F_OK) != 0);
+    /* read-write: migrated (compacted into version 2 files) */
+    SL_CHECK_EQ(t, sl_index_open(&ix, d, &o), SL_OK);
+    if (ix) {
+        SL_CHECK_EQ(t, sl_index_stats(ix, &st), SL_OK);
+        SL_CHECK_EQ(t, st.version, SL__IX_VERSION);
+        SL_CHECK_EQ(t, st.live, 59);
+        SL_CHECK_EQ(t, st.dead, 0);
+        /* raw collections stay raw: a template add into one is refused */
+        uint64_t id = 77;
+        uint32_t c = 1;
+        SL_CHECK_EQ(t, sl_index_add_batch_model(ix, "m-1", &id, &c, g.v, 1, 64,
+                                                &added), SL_ERR_INDEX_MODEL);
+        sl_index_free(ix);
+    }
+    SL_CHECK(t, access(sp, F_OK) == 0);
+    SL_CHECK_EQ(t, sl_index_open(&ix, d, &o), SL_OK);
+    if (ix) {
+        same_results(t, ix, mem, &g, "migrated vs memory");
+        char name[64];
+        int iw;
+        float thr;
+        SL_CHECK_EQ(t, sl_index_collection_get(ix, 2, name, 64, &iw, &thr), SL_OK);
+        SL_CHECK(t, strcmp(name, "two") == 0 && iw && thr == 0.5f);
+        sl_index_free(ix);
+    }
+    uint64_t rows, recs, bad;
+    SL_CHECK_EQ(t, sl_index_verify(d, &rows, &recs, &bad), SL_OK);
+    sl_index_free(mem);
+    gal_free(&g);
+    rmdir_all(d);
+}
+
+SL_TEST(index, model_ids)
+{
+    char d[256];
+    if (!tmpdir(d, sizeof(d), "model")) {
+        sl_t_skip(t, "cannot prepare a temp dir");
+        return;
+    }
+    struct gal g;
+    gal_make(&g, 40, 64, 6);
+    struct sl_index_opts o;
+    sl_index_opts_default(&o);
+    o.dim = 64;
+    sl_index *ix;
+    SL_CHECK_EQ(t, sl_index_create(&ix, d, &o), SL_OK);
+    uint32_t c0[10] = { 0 }, c1[10], c2[10];
+    for (int i = 0; i < 10; i++) {
+        c1[i] = 1;
+        c2[i] = 2;
+    }
+    size_t added;
+    SL_CHECK_EQ(t, sl_index_add_batch_model(ix, "fr_feature-v1", g.ids, c0, g.v,
+                                            10, 64, &added), SL_OK);
+    SL_CHECK_EQ(t, sl_index_add_batch(ix, g.ids + 10, c0, g.v + 640, 1, 64, &added),
+                SL_ERR_INDEX_MODEL);
+    SL_CHECK_EQ(t, sl_index_add_batch_model(ix, "other", g.ids + 10, c0, g.v + 640,
+                                            1, 64, &added), SL_ERR_INDEX_MODEL);
+    SL_CHECK_EQ(t, sl_index_add_batch(ix, g.ids + 10, c1, g.v + 640, 10, 64, &added),
+                SL_OK);
+    SL_CHECK_EQ(t, sl_index_add_batch_model(ix, "fr_feature-v1", g.ids + 20, c1,
+                                            g.v + 1280, 1, 64, &added),
+                SL_ERR_INDEX_MODEL);
+    SL_CHECK_EQ(t, sl_index_add_batch_model(ix, "bad model", g.ids + 20, c2,
+                                            g.v + 1280, 1, 64, &added),
+                SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl_index_collection_set_model(ix, 2, "other"), SL_OK);
+    SL_CHECK_EQ(t, sl_index_add_batch_model(ix, "other", g.ids + 20, c2, g.v + 1280,
+                                            10, 64, &added), SL_OK);
+    uint64_t big = SL_INDEX_ID_MAX + 1ull;
+    SL_CHECK_EQ(t, sl_index_add(ix, big, 1, g.v, 64), SL_ERR_INDEX_ID);
+    SL_CHECK_EQ(t, sl_index_add(ix, SL_INDEX_ID_MAX, 1, g.v, 64), SL_OK);
+    SL_CHECK_EQ(t, sl_index_max_id(ix), SL_INDEX_ID_MAX);
+    sl_index_free(ix);
+    /* persisted; searches of a model see only its collections */
+    SL_CHECK_EQ(t, sl_index_open(&ix, d, &o), SL_OK);
+    if (ix) {
+        char m[SL_INDEX_MODEL_MAX];
+        SL_CHECK_EQ(t, sl_index_collection_model(ix, 0, m, sizeof(m)), SL_OK);
+        SL_CHECK(t, strcmp(m, "fr_feature-v1") == 0);
+        SL_CHECK_EQ(t, sl_index_collection_model(ix, 1, m, sizeof(m)), SL_ERR_NOT_FOUND);
+        SL_CHECK_EQ(t, sl_index_compact(ix), SL_OK);
+        sl_index_free(ix);
+    }
+    SL_CHECK_EQ(t, sl_index_open(&ix, d, &o), SL_OK);
+    if (ix) {
+        char m[SL_INDEX_MODEL_MAX];
+        SL_CHECK_EQ(t, sl_index_collection_model(ix, 2, m, sizeof(m)), SL_OK);
+        SL_CHECK(t, strcmp(m, "other") == 0);
+        struct sl_index_query q;
+        sl_index_query_default(&q);
+        q.k = 40;
+        q.model_id = "fr_feature-v1";
+        struct sl_index_hit hits[40];
+        size_t n;
+        SL_CHECK_EQ(t, sl_index_search(ix, &q, g.v + 640, 64, hits, 40, &n), SL_OK);
+        SL_CHECK_EQ(t, n, 10);
+        for (size_t i = 0; i < n; i++)
+            SL_CHECK_EQ(t, hits[i].coll, 0);
+        uint32_t want[2] = { 0, 1 };
+        q.colls = want;
+        q.ncolls = 2;
+        SL_CHECK_EQ(t, sl_index_search(ix, &q, g.v, 64, hits, 40, &n),
+                    SL_ERR_INDEX_MODEL);
+        sl_index_free(ix);
+    }
+    gal_free(&g);
+    rmdir_all(d);
+}
+
+struct pool_probe {
+    _Atomic int calls;
+    _Atomic int tasks;
+};
+
+/* A caller's pool: counts and runs the tasks in order on this thread. */
+static void probe_run(void *pool, sl_index_task_fn fn, void *ctx, size_t n)
+{
+    struct pool_probe *p = pool;
+    atomic_fetch_add(&p->calls, 1);
+    for (size_t i = 0; i < n; i++) {
+        atomic_fetch_add(&p->tasks, 1);
+        fn(ctx, i);
+    }
+}
+
+SL_TEST(index, caller_pool)
+{
+    size_t dim = 64, n = 3 * 65536 + 100;
+    struct sl_index_opts o;
+    sl_index_opts_default(&o);
+    o.dim = (uint32_t)dim;
+    o.threads = 4;
+    struct pool_probe probe = { 0, 0 };
+    struct sl_index_opts po = o;
+    po.pool = &probe;
+    po.run = probe_run;
+    sl_index *own, *mine, *one;
+    SL_CHECK_EQ(t, sl_index_create(&own, NULL, &o), SL_OK);
+    SL_CHECK_EQ(t, sl_index_create(&mine, NULL, &po), SL_OK);
+    o.threads = 1;
+    SL_CHECK_EQ(t, sl_index_create(&one, NULL, &o), SL_OK);
+    if (!own || !mine || !one)
+        return;
+    float *v = malloc(4096 * dim * sizeof(float));
+    uint64_t *ids = malloc(4096 * sizeof(uint64_t));
+    unsigned long long rs = 11;
+    for (size_t done = 0; done < n;) {
+        size_t m = SL_MIN((size_t)4096, n - done);
+        for (size_t i = 0; i < m; i++) {
+            rand_unit(&rs, v + i * dim, dim);
+            ids[i] = done + i + 1;
+        }
+        size_t added;
+        SL_CHECK_EQ(t, sl_index_add_batch(own, ids, NULL, v, m, dim, &added), SL_OK);
+        SL_CHECK_EQ(t, sl_index_add_batch(mine, ids, NULL, v, m, dim, &added), SL_OK);
+        SL_CHECK_EQ(t, sl_index_add_batch(one, ids, NULL, v, m, dim, &added), SL_OK);
+        done += m;
+    }
+    struct sl_index_query q;
+    sl_index_query_default(&q);
+    q.k = 20;
+    q.mode = SL_INDEX_EXACT;
+    for (int j = 0; j < 8; j++) {
+        struct sl_index_hit a[20], b[20], c[20];
+        size_t na, nb, nc;
+        q.threads = 0;
+        SL_CHECK_EQ(t, sl_index_search(own, &q, v + j * dim, dim, a, 20, &na), SL_OK);
+        SL_CHECK_EQ(t, sl_index_search(mine, &q, v + j * dim, dim, b, 20, &nb), SL_OK);
+        q.threads = 4;          /* the same parts, run serially */
+        SL_CHECK_EQ(t, sl_index_search(one, &q, v + j * dim, dim, c, 20, &nc), SL_OK);
+        SL_CHECK(t, na == nb && na == nc && na == 20);
+        for (size_t i = 0; i < SL_MIN(na, SL_MIN(nb, nc)); i++) {
+            SL_CHECK(t, a[i].id == b[i].id && a[i].id == c[i].id);
+            SL_CHECK(t, memcmp(&a[i].score, &b[i].score, 4) == 0 &&
+                        memcmp(&a[i].score, &c[i].score, 4) == 0);
+        }
+    }
+    /* every search went through the caller's pool, in 3 parts */
+    SL_CHECK_EQ(t, atomic_load(&probe.calls), 8);
+    SL_CHECK_EQ(t, atomic_load(&probe.tasks), 24);
+    free(v);
+    free(ids);
+    sl_index_free(own);
+    sl_index_free(mine);
+    sl_index_free(one);
 }

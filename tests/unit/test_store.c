@@ -17,105 +17,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/store.h"
 #include "test.h"
-
-/* ============================ Fixture ==================================== */
-
-struct fx {
-    char dir[256];
-    char url[512];
-    bool pg;
-};
-
-static bool fx_pg(void)
-{
-    const char *u = getenv("SL_TEST_STORE_URL");
-    return u && *u && strncmp(u, "sqlite:", 7) != 0;
-}
-
-/* Makes an empty database (a new SQLite file, or PostgreSQL's public
- * schema dropped and recreated) and opens + migrates it. */
-static sl_store *fx_open(struct sl_t *t, struct fx *f)
-{
-    memset(f, 0, sizeof(*f));
-    f->pg = fx_pg();
-    if (f->pg) {
-        snprintf(f->url, sizeof(f->url), "%s", getenv("SL_TEST_STORE_URL"));
-    } else {
-        snprintf(f->dir, sizeof(f->dir), "/tmp/sl-store-XXXXXX");
-        if (!mkdtemp(f->dir)) {
-            SL_CHECKF(t, false, "mkdtemp: %s", strerror(errno));
-            return NULL;
-        }
-        snprintf(f->url, sizeof(f->url), "sqlite:%s/db.sqlite", f->dir);
-    }
-    sl_store *s = NULL;
-    sl_status st = sl__store_open(f->url, NULL, &s);
-    SL_CHECKF(t, st == SL_OK, "open %s: %s", f->url, sl_status_name(st));
-    if (st != SL_OK)
-        return NULL;
-    if (f->pg) {
-        sl_tx *tx;
-        st = sl__tx_begin(s, &tx);
-        if (st == SL_OK)
-            st = sl__tx_exec(tx, "DROP SCHEMA IF EXISTS public CASCADE", NULL, 0, NULL);
-        if (st == SL_OK)
-            st = sl__tx_exec(tx, "CREATE SCHEMA public", NULL, 0, NULL);
-        if (st == SL_OK)
-            st = sl__tx_commit(tx);
-        else
-            sl__tx_rollback(tx);
-        SL_CHECKF(t, st == SL_OK, "wipe: %s", sl_status_name(st));
-        /* reconnect: no cached statements from the old schema */
-        sl__store_close(s);
-        st = sl__store_open(f->url, NULL, &s);
-        if (st != SL_OK)
-            return NULL;
-    }
-    st = sl__store_migrate(s);
-    SL_CHECKF(t, st == SL_OK, "migrate: %s", sl_status_name(st));
-    return s;
-}
-
-static void fx_done(struct fx *f, sl_store *s)
-{
-    sl__store_close(s);
-    if (!f->pg && f->dir[0]) {
-        char cmd[400];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "cannot remove %s\n", f->dir);
-    }
-}
-
-static sl_status exec1(sl_store *s, const char *sql)
-{
-    sl_tx *tx;
-    sl_status st = sl__tx_begin(s, &tx);
-    if (st != SL_OK)
-        return st;
-    st = sl__tx_exec(tx, sql, NULL, 0, NULL);
-    if (st != SL_OK) {
-        sl__tx_rollback(tx);
-        return st;
-    }
-    return sl__tx_commit(tx);
-}
+#include "test_store_fx.h"
 
 /* ============================ Values and SQL ============================= */
 
 SL_TEST(store, roundtrip)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     /* SQLite takes PostgreSQL's type names (affinity by name) */
-    SL_CHECK_EQ(t, exec1(s, "CREATE TABLE t1 (id BIGINT PRIMARY KEY, a BIGINT, "
+    SL_CHECK_EQ(t, sl_t_exec1(s, "CREATE TABLE t1 (id BIGINT PRIMARY KEY, a BIGINT, "
                             "r DOUBLE PRECISION, x TEXT, b BYTEA)"), SL_OK);
     static const char *const nasty[] = {
         "Robert'); DROP TABLE t1; --", "a ? b ?? $1 $2", "\"quoted\" 'single' `back`",
@@ -177,18 +96,89 @@ SL_TEST(store, roundtrip)
                                     SL_ARGS(SL_INT(0)), &cnt), SL_OK);
     SL_CHECK_EQ(t, cnt, SL_ARRAY_LEN(nasty));
     sl__tx_rollback(tx);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
+}
+
+SL_TEST(store, sqlite_file_mode)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    if (f.pg) {
+        sl_t_skip(t, "SQLite only");
+    } else {
+        struct stat sb;
+        SL_CHECK(t, stat(f.url + 7, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+    }
+    sl_t_fx_done(&f, s);
+}
+
+SL_TEST(store, pool_exhausted)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    sl__store_close(s);
+    struct sl_store_opts o = { .max_conns = 1, .busy_timeout_ms = 200 };
+    s = NULL;
+    SL_CHECK_EQ(t, sl__store_open(f.url, &o, &s), SL_OK);
+    sl_tx *a = NULL, *b = NULL;
+    SL_CHECK_EQ(t, sl__tx_begin(s, &a), SL_OK);
+    uint64_t t0 = sl_time_mono_ns();
+    SL_CHECK_EQ(t, sl__tx_begin(s, &b), SL_ERR_STORE_BUSY);   /* waits, then gives up */
+    double ms = (double)(sl_time_mono_ns() - t0) / 1e6;
+    SL_CHECKF(t, ms >= 150 && ms < 5000, "waited %.0f ms", ms);
+    sl__tx_rollback(a);
+    SL_CHECK_EQ(t, sl__tx_begin(s, &b), SL_OK);
+    sl__tx_rollback(b);
+    sl_t_fx_done(&f, s);
+}
+
+/* A pooled PostgreSQL connection whose backend was terminated while idle
+ * is noticed at the next begin, dropped, and replaced. */
+SL_TEST(store, reconnect)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    if (!f.pg) {
+        sl_t_skip(t, "PostgreSQL only");
+        sl_t_fx_done(&f, s);
+        return;
+    }
+    sl_tx *a = NULL, *b = NULL;
+    SL_CHECK_EQ(t, sl__tx_begin(s, &a), SL_OK);
+    SL_CHECK_EQ(t, sl__tx_begin(s, &b), SL_OK);
+    SL_CHECK_EQ(t, sl__tx_commit(a), SL_OK);         /* idle: [a] */
+    int64_t killed = 0;
+    SL_CHECK_EQ(t, sl__tx_query_int(b, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                       "WHERE pid <> pg_backend_pid() AND datname = current_database() "
+                                       "AND backend_type = 'client backend'", NULL, 0, &killed), SL_OK);
+    SL_CHECK(t, killed >= 1);
+    sl_tx *c = NULL;
+    SL_CHECK_EQ(t, sl__tx_begin(s, &c), SL_OK);      /* gets the dead one first */
+    int64_t one = 0;
+    if (c) {
+        SL_CHECK_EQ(t, sl__tx_query_int(c, "SELECT 1", NULL, 0, &one), SL_OK);
+        SL_CHECK_EQ(t, one, 1);
+        SL_CHECK_EQ(t, sl__tx_commit(c), SL_OK);
+    }
+    SL_CHECK_EQ(t, sl__tx_commit(b), SL_OK);
+    sl_t_fx_done(&f, s);
 }
 
 SL_TEST(store, returning_and_changes)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     const char *ddl = f.pg ? "CREATE TABLE t2 (id BIGSERIAL PRIMARY KEY, v TEXT)"
                            : "CREATE TABLE t2 (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)";
-    SL_CHECK_EQ(t, exec1(s, ddl), SL_OK);
+    SL_CHECK_EQ(t, sl_t_exec1(s, ddl), SL_OK);
     sl_tx *tx;
     SL_CHECK_EQ(t, sl__tx_begin(s, &tx), SL_OK);
     int64_t id1 = 0, id2 = 0, ch = 0;
@@ -203,16 +193,16 @@ SL_TEST(store, returning_and_changes)
     SL_CHECK_EQ(t, sl__tx_exec(tx, "DELETE FROM t2 WHERE id = ?", SL_ARGS(SL_INT(-5)), &ch), SL_OK);
     SL_CHECK_EQ(t, ch, 0);
     SL_CHECK_EQ(t, sl__tx_commit(tx), SL_OK);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 SL_TEST(store, errors)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
-    SL_CHECK_EQ(t, exec1(s, "CREATE TABLE t3 (k TEXT PRIMARY KEY, v TEXT NOT NULL)"), SL_OK);
+    SL_CHECK_EQ(t, sl_t_exec1(s, "CREATE TABLE t3 (k TEXT PRIMARY KEY, v TEXT NOT NULL)"), SL_OK);
     sl_tx *tx;
     /* duplicate key: a coded error, and the transaction is poisoned */
     SL_CHECK_EQ(t, sl__tx_begin(s, &tx), SL_OK);
@@ -248,7 +238,7 @@ SL_TEST(store, errors)
     SL_CHECK_EQ(t, sl__tx_begin(s, &tx), SL_OK);
     SL_CHECK_EQ(t, sl__tx_query_int(tx, "SELECT count(*) FROM t3", NULL, 0, &n), SL_OK);
     SL_CHECK_EQ(t, sl__tx_commit(tx), SL_OK);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 SL_TEST(store, bad_url)
@@ -267,8 +257,8 @@ SL_TEST(store, bad_url)
 
 SL_TEST(store, migrate)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     int dbv = -1, binv = -1;
@@ -295,12 +285,12 @@ SL_TEST(store, migrate)
     SL_CHECK_EQ(t, dbv, 99999);
 
     /* a known version under another name is refused too */
-    SL_CHECK_EQ(t, exec1(s, "DELETE FROM store_schema WHERE version = 99999"), SL_OK);
-    SL_CHECK_EQ(t, exec1(s, "UPDATE store_schema SET name = 'renamed' WHERE version = 1"), SL_OK);
+    SL_CHECK_EQ(t, sl_t_exec1(s, "DELETE FROM store_schema WHERE version = 99999"), SL_OK);
+    SL_CHECK_EQ(t, sl_t_exec1(s, "UPDATE store_schema SET name = 'renamed' WHERE version = 1"), SL_OK);
     SL_CHECK_EQ(t, sl__store_migrate(s), SL_ERR_STORE_SCHEMA);
-    SL_CHECK_EQ(t, exec1(s, "UPDATE store_schema SET name = 'store_primitives' WHERE version = 1"), SL_OK);
+    SL_CHECK_EQ(t, sl_t_exec1(s, "UPDATE store_schema SET name = 'store_primitives' WHERE version = 1"), SL_OK);
     SL_CHECK_EQ(t, sl__store_migrate(s), SL_OK);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 SL_TEST(store, subst_tokens)
@@ -335,8 +325,8 @@ static sl_status failing_fn(sl_tx *tx, void *ctx)
 
 SL_TEST(store, run_retry)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     struct sl_store_stats a, b;
@@ -354,7 +344,7 @@ SL_TEST(store, run_retry)
     SL_CHECK_EQ(t, sl__store_counter_get(tx, "flaky", &v), SL_OK);
     SL_CHECK_EQ(t, v, 1);                       /* only the attempt that committed */
     sl__tx_rollback(tx);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 /* A real serialization failure (PostgreSQL): while fn's transaction has
@@ -387,13 +377,13 @@ static sl_status interfere_fn(sl_tx *tx, void *ctx)
 
 SL_TEST(store, serialization_retry)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     if (!f.pg) {
         sl_t_skip(t, "PostgreSQL only (set SL_TEST_STORE_URL; SQLite serialises writers up front)");
-        fx_done(&f, s);
+        sl_t_fx_done(&f, s);
         return;
     }
     sl_tx *tx;
@@ -413,7 +403,7 @@ SL_TEST(store, serialization_retry)
     SL_CHECK_EQ(t, sl__store_counter_get(tx, "ser", &v), SL_OK);
     sl__tx_rollback(tx);
     SL_CHECK_EQ(t, v, 102);                    /* 1 + 100 (other) + 1 (retry) */
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 /* ============================ Concurrency: threads ======================= */
@@ -460,8 +450,8 @@ static void *counter_thread(void *arg)
 
 SL_TEST(store, threads_counter)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     pthread_t th[NTHREADS];
@@ -487,7 +477,7 @@ SL_TEST(store, threads_counter)
     printf("  %s: %d threads x %d rmw+inc: %llu commits, %llu retries, %llu conns\n",
            sl__store_kind_name(s), NTHREADS, NITER, (unsigned long long)st.commits,
            (unsigned long long)st.retries, (unsigned long long)st.conns);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 #define NKEYS 40
@@ -517,8 +507,8 @@ static void *once_thread(void *arg)
 
 SL_TEST(store, threads_once)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     pthread_t th[NTHREADS];
@@ -550,7 +540,7 @@ SL_TEST(store, threads_once)
     SL_CHECK_EQ(t, sl__store_sweep(tx, 65000, &removed), SL_OK);
     SL_CHECK_EQ(t, removed, NKEYS - 1 + 2);    /* all nonce-k but the renewed one, and bin x2 */
     SL_CHECK_EQ(t, sl__tx_commit(tx), SL_OK);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 struct bucket_ctx { int64_t now; sl_status got; int64_t retry; };
@@ -576,8 +566,8 @@ static void *bucket_thread(void *arg)
 
 SL_TEST(store, bucket)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     sl_tx *tx;
@@ -621,13 +611,13 @@ SL_TEST(store, bucket)
         wins += w[i].wins;
     }
     SL_CHECK_EQ(t, wins, 60);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 SL_TEST(store, lease)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     sl_tx *tx;
@@ -650,22 +640,22 @@ SL_TEST(store, lease)
     SL_CHECK_EQ(t, sl__store_lease(tx, "sweep", "node-a", 1902, 500, &held), SL_OK);
     SL_CHECK(t, held);
     SL_CHECK_EQ(t, sl__tx_commit(tx), SL_OK);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 /* ============================ Backup ===================================== */
 
 SL_TEST(store, backup)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     char dest[400];
-    snprintf(dest, sizeof(dest), "%s/copy.sqlite", f.pg ? "/tmp" : f.dir);
+    snprintf(dest, sizeof(dest), "%s/copy.sqlite", f.dir);
     if (f.pg) {
         SL_CHECK_EQ(t, sl__store_backup(s, dest), SL_ERR_STORE_BACKUP);  /* pg_dump, documented */
-        fx_done(&f, s);
+        sl_t_fx_done(&f, s);
         return;
     }
     sl_tx *tx;
@@ -691,7 +681,7 @@ SL_TEST(store, backup)
         sl__store_close(c);
     }
     SL_CHECK(t, sl__store_backup(s, "/nonexistent-dir-sl/x") == SL_ERR_STORE_BACKUP);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 /* ============================ Processes ================================== */
@@ -720,8 +710,8 @@ static int child_counter(const char *url, int n)
 
 SL_TEST(store, processes)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
     fflush(NULL);
@@ -744,7 +734,7 @@ SL_TEST(store, processes)
     sl__tx_rollback(tx);
     SL_CHECK_EQ(t, rmw, 400);
     SL_CHECK_EQ(t, wins, NKEYS);               /* each single-use key once */
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
 }
 
 /* Child: inserts rows one transaction each and reports each committed id
@@ -772,11 +762,11 @@ static void child_writer(const char *url, int fd)
 
 SL_TEST(store, durability_sigkill)
 {
-    struct fx f;
-    sl_store *s = fx_open(t, &f);
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
     if (!s)
         return;
-    SL_CHECK_EQ(t, exec1(s, "CREATE TABLE dur (id BIGINT PRIMARY KEY, v TEXT)"), SL_OK);
+    SL_CHECK_EQ(t, sl_t_exec1(s, "CREATE TABLE dur (id BIGINT PRIMARY KEY, v TEXT)"), SL_OK);
     sl__store_close(s);
     int p[2];
     SL_ASSERT(pipe(p) == 0);
@@ -814,5 +804,100 @@ SL_TEST(store, durability_sigkill)
     SL_CHECK(t, mx == acked || mx == acked + 1);  /* at most the unacknowledged one */
     printf("  %s: %lld acknowledged commits, all present after SIGKILL\n",
            sl__store_kind_name(s), (long long)acked);
-    fx_done(&f, s);
+    sl_t_fx_done(&f, s);
+}
+
+/* Two processes (two server nodes starting at once) migrate one empty
+ * database at the same moment: each migration is applied exactly once and
+ * both succeed (PostgreSQL: advisory lock; SQLite: BEGIN IMMEDIATE). */
+SL_TEST(store, concurrent_migrate)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    char url[600];
+    if (f.pg) {
+        SL_CHECK_EQ(t, sl_t_exec1(s, "DROP SCHEMA public CASCADE"), SL_OK);
+        SL_CHECK_EQ(t, sl_t_exec1(s, "CREATE SCHEMA public"), SL_OK);
+        snprintf(url, sizeof(url), "%s", f.url);
+    } else {
+        snprintf(url, sizeof(url), "sqlite:%s/fresh.sqlite", f.dir);
+    }
+    sl__store_close(s);
+    fflush(NULL);
+    int pfd[2];
+    SL_ASSERT(pipe(pfd) == 0);
+    pid_t pid[2];
+    for (int i = 0; i < 2; i++) {
+        pid[i] = fork();
+        if (pid[i] == 0) {
+            char go;
+            close(pfd[1]);
+            if (read(pfd[0], &go, 1) != 0)    /* both start when the pipe closes */
+                _exit(9);
+            sl_store *c;
+            if (sl__store_open(url, NULL, &c) != SL_OK)
+                _exit(3);
+            sl_status st = sl__store_migrate(c);
+            sl__store_close(c);
+            _exit(st == SL_OK ? 0 : 4);
+        }
+    }
+    close(pfd[0]);
+    close(pfd[1]);
+    for (int i = 0; i < 2; i++) {
+        int ws = 0;
+        waitpid(pid[i], &ws, 0);
+        SL_CHECKF(t, WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "child %d status %d", i, ws);
+    }
+    s = NULL;
+    SL_CHECK_EQ(t, sl__store_open(url, NULL, &s), SL_OK);
+    if (s) {
+        size_t nm;
+        sl__schema_list(&nm);
+        sl_tx *tx;
+        int64_t n = 0;
+        SL_CHECK_EQ(t, sl__tx_begin(s, &tx), SL_OK);
+        SL_CHECK_EQ(t, sl__tx_query_int(tx, "SELECT count(*) FROM store_schema", NULL, 0, &n), SL_OK);
+        sl__tx_rollback(tx);
+        SL_CHECK_EQ(t, n, (long long)nm);
+        SL_CHECK_EQ(t, sl__store_migrate(s), SL_OK);
+    }
+    sl_t_fx_done(&f, s);
+}
+
+/* Read-only transactions: a snapshot that runs beside a writer and refuses
+ * to write. */
+static sl_status count_fn(sl_tx *tx, void *ctx)
+{
+    return sl__tx_query_int(tx, "SELECT count(*) FROM store_counter", NULL, 0, ctx);
+}
+
+SL_TEST(store, read_only)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    sl_tx *r = NULL, *w = NULL;
+    int64_t n0 = -1, n1 = -1, n2 = -1;
+    SL_CHECK_EQ(t, sl__tx_begin_read(s, &r), SL_OK);
+    SL_CHECK_EQ(t, sl__tx_query_int(r, "SELECT count(*) FROM store_counter", NULL, 0, &n0), SL_OK);
+    /* a writer is not held up by the open reader (no busy wait) */
+    uint64_t t0 = sl_time_mono_ns();
+    SL_CHECK_EQ(t, sl__tx_begin(s, &w), SL_OK);
+    SL_CHECK_EQ(t, sl__store_counter(w, "ro", 1, NULL), SL_OK);
+    SL_CHECK_EQ(t, sl__tx_commit(w), SL_OK);
+    double ms = (double)(sl_time_mono_ns() - t0) / 1e6;
+    SL_CHECKF(t, ms < 1000, "writer waited %.0f ms for the reader", ms);
+    /* the reader keeps its snapshot */
+    SL_CHECK_EQ(t, sl__tx_query_int(r, "SELECT count(*) FROM store_counter", NULL, 0, &n1), SL_OK);
+    SL_CHECK_EQ(t, n1, n0);
+    /* and may not write */
+    SL_CHECK_EQ(t, sl__store_counter(r, "ro", 1, NULL), SL_ERR_STORE_PARAM);
+    SL_CHECK_EQ(t, sl__tx_commit(r), SL_ERR_STORE_PARAM);
+    SL_CHECK_EQ(t, sl__store_run_read(s, count_fn, &n2), SL_OK);
+    SL_CHECK_EQ(t, n2, n0 + 1);
+    sl_t_fx_done(&f, s);
 }

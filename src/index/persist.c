@@ -1,11 +1,13 @@
 /*
- * store.c -- persistence of the index: CRC32C, the append-only log, the
+^ * persist.c -- persistence of the index: CRC32C, the append-only log, the
  * snapshot, open = mmap + replay (format in index_format.h).
  *
  * Contract: a log record is complete on disk (and fdatasync'd under
  * SYNC_ALWAYS) before the change is applied in memory and acknowledged.
- * Damage is never a crash: a bad log tail is cut (warning), a bad snapshot
- * is an SL_ERR_INDEX_* status.
+ * Damage is never a crash: a torn log tail is cut by a writer (warning), a
+ * bad record followed by valid ones is SL_ERR_INDEX_DAMAGED until an
+ * explicit repair, a bad snapshot is an SL_ERR_INDEX_* status. One writer
+ * per directory (flock on dir/lock); read-only opens change no file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "index_format.h"
@@ -138,6 +142,90 @@ static void path_of(char *out, size_t cap, const char *dir, const char *name)
     snprintf(out, cap, "%s/%s", dir, name);
 }
 
+/* ============================ Locks ====================================== */
+
+/* The byte-range lock on byte 0 of dir/lock (open file description locks:
+ * per open, not per process, so two handles in one process exclude each
+ * other too). type: F_RDLCK, F_WRLCK or F_UNLCK. */
+static int range_lock(int fd, short type)
+{
+    struct flock fl;
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = 0;
+    fl.l_len = 1;
+    while (fcntl(fd, type == F_UNLCK ? F_OFD_SETLK : F_OFD_SETLKW, &fl) != 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    return 0;
+}
+
+/* Writer: excludes read-only loads while files are replaced or cut. */
+static void state_begin(sl_index *ix)
+{
+    if (ix->lock_fd >= 0 && range_lock(ix->lock_fd, F_WRLCK) != 0)
+        sl_log_warn("index: byte-range lock: %s", strerror(errno));
+}
+
+static void state_end(sl_index *ix)
+{
+    if (ix->lock_fd >= 0)
+        (void)range_lock(ix->lock_fd, F_UNLCK);
+}
+
+/* Takes the writer lock: flock(LOCK_EX) on dir/lock, held until
+ * sl__ix_unlock. Waits up to opts.lock_wait_ms for another writer. */
+static sl_status lock_writer(sl_index *ix)
+{
+    char p[4096];
+    path_of(p, sizeof(p), ix->dir, "lock");
+    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        sl_log_err("index: cannot open %s: %s", p, strerror(e));
+        return e == ENOENT || e == ENOTDIR ? SL_ERR_NOT_FOUND : SL_ERR_IO;
+    }
+    uint64_t deadline = sl_time_mono_ns() +
+                        (uint64_t)ix->opts.lock_wait_ms * 1000000ull;
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        if (e == EINTR)
+            continue;
+        if (e != EWOULDBLOCK || sl_time_mono_ns() >= deadline) {
+            char pid[24] = "";
+            ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+            pid[n > 0 ? n : 0] = 0;
+            pid[strcspn(pid, "\n")] = 0;
+            close(fd);
+            if (e != EWOULDBLOCK) {
+                sl_log_err("index: flock %s: %s", p, strerror(e));
+                return SL_ERR_IO;
+            }
+            sl_log_err("index: %s is open for writing by another process or "
+                       "handle (pid %s)", ix->dir, pid[0] ? pid : "unknown");
+            return SL_ERR_INDEX_LOCKED;
+        }
+        struct timespec ts = { 0, 5 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    /* the holder's pid, for the message above (informational only) */
+    char pid[24];
+    int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+        sl_log_warn("index: cannot write the pid into %s", p);
+    ix->lock_fd = fd;
+    return SL_OK;
+}
+
+void sl__ix_unlock(sl_index *ix)
+{
+    if (ix->lock_fd >= 0)
+        close(ix->lock_fd);       /* releases the flock and range locks */
+    ix->lock_fd = -1;
+}
+
 /* ============================ Log writing ================================ */
 
 static sl_status log_open_fd(sl_index *ix, uint64_t size)
@@ -176,12 +264,11 @@ void sl__ix_log_close(sl_index *ix)
     ix->log = NULL;
 }
 
-/* Writes a fresh log (header only) via log.tmp + rename. */
-static sl_status write_empty_log(sl_index *ix, uint64_t base_seq)
+/* Writes a fresh log (header only) to log.tmp and fsyncs it. */
+static sl_status write_empty_log_tmp(sl_index *ix, uint64_t base_seq)
 {
-    char tmp[4096], fin[4096];
+    char tmp[4096];
     path_of(tmp, sizeof(tmp), ix->dir, "log.tmp");
-    path_of(fin, sizeof(fin), ix->dir, "log");
     struct sl__ix_log_head h;
     memset(&h, 0, sizeof(h));
     memcpy(h.magic, SL__IX_LOG_MAGIC, 8);
@@ -200,8 +287,24 @@ static sl_status write_empty_log(sl_index *ix, uint64_t base_seq)
     if (st == SL_OK && fsync(fd) != 0)
         st = SL_ERR_IO;
     close(fd);
-    if (st == SL_OK && rename(tmp, fin) != 0)
+    if (st != SL_OK)
+        unlink(tmp);
+    return st;
+}
+
+/* Writes a fresh log (header only) via log.tmp + rename. */
+static sl_status write_empty_log(sl_index *ix, uint64_t base_seq)
+{
+    char tmp[4096], fin[4096];
+    path_of(tmp, sizeof(tmp), ix->dir, "log.tmp");
+    path_of(fin, sizeof(fin), ix->dir, "log");
+    sl_status st = write_empty_log_tmp(ix, base_seq);
+    if (st != SL_OK)
+        return st;
+    state_begin(ix);
+    if (rename(tmp, fin) != 0)
         st = SL_ERR_IO;
+    state_end(ix);
     if (st == SL_OK)
         st = fsync_dir(ix->dir);
     return st;
@@ -238,9 +341,11 @@ static sl_status log_append(sl_index *ix, uint32_t type, const void *a,
         st = SL_ERR_IO;
     }
     if (st != SL_OK) {
+        state_begin(ix);
         if (ftruncate(l->fd, (off_t)l->size) != 0 ||
             lseek(l->fd, (off_t)l->size, SEEK_SET) < 0)
             sl_log_err("index: cannot cut a failed record: %s", strerror(errno));
+        state_end(ix);
         return st;
     }
     l->size += total;
@@ -288,6 +393,15 @@ sl_status sl__ix_log_watch(sl_index *ix, uint64_t id, uint32_t level,
                       ix->opts.sync == SL_INDEX_SYNC_ALWAYS);
 }
 
+sl_status sl__ix_log_model(sl_index *ix, uint32_t coll, const char *model)
+{
+    struct sl__ix_model_rec r;
+    memset(&r, 0, sizeof(r));
+    r.coll = coll;
+    snprintf(r.model, sizeof(r.model), "%s", model ? model : "");
+    return log_append(ix, SL__IX_REC_MODEL, &r, sizeof(r), NULL, 0, false);
+}
+
 sl_status sl__ix_log_sync(sl_index *ix)
 {
     if (!ix->log)
@@ -303,12 +417,22 @@ sl_status sl__ix_persist_create(sl_index *ix)
         sl_log_err("index: cannot create %s: %s", ix->dir, strerror(errno));
         return SL_ERR_IO;
     }
-    path_of(p, sizeof(p), ix->dir, "log");
-    if (stat(p, &sb) == 0)
-        return SL_ERR_INDEX_EXISTS;
-    path_of(p, sizeof(p), ix->dir, "snapshot");
-    if (stat(p, &sb) == 0)
-        return SL_ERR_INDEX_EXISTS;
+    for (int pass = 0; pass < 2; pass++) {
+        /* before the lock (an open writer's dir is EXISTS, not LOCKED) and
+         * again under it (two creates at once) */
+        path_of(p, sizeof(p), ix->dir, "log");
+        if (stat(p, &sb) == 0)
+            return SL_ERR_INDEX_EXISTS;
+        path_of(p, sizeof(p), ix->dir, "snapshot");
+        if (stat(p, &sb) == 0)
+            return SL_ERR_INDEX_EXISTS;
+        if (pass == 0) {
+            sl_status st = lock_writer(ix);
+            if (st != SL_OK)
+                return st;
+        }
+    }
+    ix->version = SL__IX_VERSION;
     sl_status st = write_empty_log(ix, 0);
     if (st == SL_OK)
         st = log_open_fd(ix, sizeof(struct sl__ix_log_head));
@@ -363,13 +487,19 @@ static uint64_t pad64(uint64_t n)
 }
 
 /* Body size for the given counts; false on overflow. */
-static bool body_size(uint64_t rows, uint32_t stride, uint32_t ncoll,
-                      uint32_t nwatch, uint32_t nlist, uint32_t pdim,
-                      uint64_t *out)
+static size_t coll_rec_size(uint32_t version)
+{
+    return version == 1 ? sizeof(struct sl__ix_coll_rec)
+                        : sizeof(struct sl__ix_coll_rec2);
+}
+
+static bool body_size(uint32_t version, uint64_t rows, uint32_t stride,
+                      uint32_t ncoll, uint32_t nwatch, uint32_t nlist,
+                      uint32_t pdim, uint64_t *out)
 {
     if (rows > (1ull << 32) || nlist > (1u << 20))
         return false;
-    uint64_t n = pad64((uint64_t)ncoll * sizeof(struct sl__ix_coll_rec));
+    uint64_t n = pad64((uint64_t)ncoll * coll_rec_size(version));
     n += pad64((uint64_t)nwatch * sizeof(struct sl__ix_watch_rec));
     n += pad64(rows * 8) + pad64(rows * 2) + pad64(rows * 4) * 3;
     n += pad64(rows * stride);
@@ -383,7 +513,7 @@ sl_status sl__ix_persist_snapshot(sl_index *ix)
     char tmp[4096], fin[4096];
     struct bw w = { 0 };
     sl_status st = SL_OK;
-    struct sl__ix_store *s = ix->store;
+    struct sl__ix_rows *s = ix->rows;
     uint64_t rows = atomic_load(&s->nrows);
     path_of(tmp, sizeof(tmp), ix->dir, "snapshot.tmp");
     path_of(fin, sizeof(fin), ix->dir, "snapshot");
@@ -415,14 +545,21 @@ sl_status sl__ix_persist_snapshot(sl_index *ix)
     /* collections */
     pthread_rwlock_rdlock(&ix->meta_lock);
     for (uint32_t c = 0; c < SL_INDEX_COLL_MAX; c++) {
-        if (!ix->colls[c].set)
+        const struct sl__ix_coll *cc = &ix->colls[c];
+        if (!cc->set && !cc->model_set)
             continue;
-        struct sl__ix_coll_rec r;
+        struct sl__ix_coll_rec2 r;
         memset(&r, 0, sizeof(r));
         r.coll = c;
-        r.watch = ix->colls[c].watch;
-        r.thr = ix->colls[c].thr;
-        memcpy(r.name, ix->colls[c].name, sizeof(r.name));
+        r.flags = (cc->set ? SL__IX_COLL_NAMED : 0) |
+                  (cc->model_set ? SL__IX_COLL_MODEL : 0);
+        if (cc->set) {
+            r.watch = cc->watch;
+            r.thr = cc->thr;
+            memcpy(r.name, cc->name, sizeof(r.name));
+        }
+        if (cc->model_set)
+            memcpy(r.model, cc->model, sizeof(r.model));
         bw_put(&w, &r, sizeof(r));
         h.ncoll++;
     }
@@ -471,8 +608,8 @@ sl_status sl__ix_persist_snapshot(sl_index *ix)
         goto out;
     }
     uint64_t expect;
-    if (!body_size(rows, ix->stride, h.ncoll, h.nwatch, h.nlist, ix->pdim,
-                   &expect) || expect != w.total) {
+    if (!body_size(SL__IX_VERSION, rows, ix->stride, h.ncoll, h.nwatch,
+                   h.nlist, ix->pdim, &expect) || expect != w.total) {
         st = SL_ERR_INTERNAL;
         goto out;
     }
@@ -486,18 +623,34 @@ sl_status sl__ix_persist_snapshot(sl_index *ix)
 out:
     close(w.fd);
     sl__free(w.buf);
+    if (st == SL_OK)
+        st = write_empty_log_tmp(ix, ix->seq);  /* the log that follows it */
     if (st != SL_OK) {
         unlink(tmp);
         return st;
     }
-    if (rename(tmp, fin) != 0 || fsync_dir(ix->dir) != SL_OK)
-        return SL_ERR_IO;
-    /* the snapshot now holds everything up to seq: start a fresh log */
-    sl__ix_log_close(ix);
-    st = write_empty_log(ix, ix->seq);
+    /* both files replaced while no read-only open is loading; the snapshot
+     * first: a crash between the renames leaves snapshot + old log, whose
+     * records up to seq are skipped on replay */
+    char ltmp[4096], lfin[4096];
+    path_of(ltmp, sizeof(ltmp), ix->dir, "log.tmp");
+    path_of(lfin, sizeof(lfin), ix->dir, "log");
+    state_begin(ix);
+    if (rename(tmp, fin) != 0 || rename(ltmp, lfin) != 0)
+        st = SL_ERR_IO;
+    state_end(ix);
     if (st == SL_OK)
-        st = log_open_fd(ix, sizeof(struct sl__ix_log_head));
-    return st;
+        st = fsync_dir(ix->dir);
+    if (st != SL_OK) {
+        sl_log_err("index: compact: cannot install the new files in %s: %s",
+                   ix->dir, strerror(errno));
+        unlink(tmp);
+        unlink(ltmp);
+        return st;
+    }
+    sl__ix_log_close(ix);
+    ix->version = SL__IX_VERSION;
+    return log_open_fd(ix, sizeof(struct sl__ix_log_head));
 }
 
 /* ============================ Loading ==================================== */
@@ -573,15 +726,16 @@ static sl_status load_snapshot(sl_index *ix, const struct mapped *m,
         return SL_ERR_INDEX_FORMAT;
     if (sl__crc32c(0, &h, offsetof(struct sl__ix_snap_head, head_crc)) != h.head_crc)
         return SL_ERR_INDEX_CHECKSUM;
-    if (h.version != SL__IX_VERSION)
+    if (h.version != SL__IX_VERSION && h.version != 1)
         return SL_ERR_INDEX_VERSION;
+    ix->version = SL_MIN(ix->version, h.version);
     sl_status st = set_shape(ix, h.dim, h.kind);
     if (st != SL_OK)
         return st;
     uint64_t expect;
     if (h.pdim != ix->pdim || h.ncoll > SL_INDEX_COLL_MAX ||
-        !body_size(h.rows, ix->stride, h.ncoll, h.nwatch, h.nlist, ix->pdim,
-                   &expect) || expect != h.body_bytes)
+        !body_size(h.version, h.rows, ix->stride, h.ncoll, h.nwatch, h.nlist,
+                   ix->pdim, &expect) || expect != h.body_bytes)
         return SL_ERR_INDEX_FORMAT;
     if (m->n - sizeof(h) < h.body_bytes)
         return SL_ERR_INDEX_TRUNCATED;
@@ -593,14 +747,35 @@ static sl_status load_snapshot(sl_index *ix, const struct mapped *m,
 
     const uint8_t *p = b;
     for (uint32_t i = 0; i < h.ncoll; i++) {
-        struct sl__ix_coll_rec r;
-        memcpy(&r, p + i * sizeof(r), sizeof(r));
+        struct sl__ix_coll_rec2 r;
+        memset(&r, 0, sizeof(r));
+        if (h.version == 1) {
+            struct sl__ix_coll_rec r1;
+            memcpy(&r1, p + i * sizeof(r1), sizeof(r1));
+            r.coll = r1.coll;
+            r.watch = r1.watch;
+            r.thr = r1.thr;
+            r.flags = SL__IX_COLL_NAMED;
+            memcpy(r.name, r1.name, sizeof(r.name));
+        } else {
+            memcpy(&r, p + i * sizeof(r), sizeof(r));
+        }
         r.name[sizeof(r.name) - 1] = 0;
-        st = sl__ix_apply_coll(ix, r.coll, r.name, r.watch != 0, r.thr);
-        if (st != SL_OK)
+        r.model[sizeof(r.model) - 1] = 0;
+        if ((r.flags & ~(SL__IX_COLL_NAMED | SL__IX_COLL_MODEL)) || !r.flags)
             return SL_ERR_INDEX_FORMAT;
+        if (r.flags & SL__IX_COLL_NAMED) {
+            st = sl__ix_apply_coll(ix, r.coll, r.name, r.watch != 0, r.thr);
+            if (st != SL_OK)
+                return SL_ERR_INDEX_FORMAT;
+        }
+        if (r.flags & SL__IX_COLL_MODEL) {
+            st = sl__ix_apply_model(ix, r.coll, r.model);
+            if (st != SL_OK)
+                return SL_ERR_INDEX_FORMAT;
+        }
     }
-    p += pad64((uint64_t)h.ncoll * sizeof(struct sl__ix_coll_rec));
+    p += pad64((uint64_t)h.ncoll * coll_rec_size(h.version));
     const uint8_t *wp = p;
     p += pad64((uint64_t)h.nwatch * sizeof(struct sl__ix_watch_rec));
     const uint8_t *ids = p;
@@ -617,9 +792,9 @@ static sl_status load_snapshot(sl_index *ix, const struct mapped *m,
     p += pad64(h.rows * ix->stride);
     const float *cent = (const float *)p;
 
-    struct sl__ix_store *s = ix->store;
+    struct sl__ix_rows *s = ix->rows;
     for (uint64_t r = 0; r < h.rows; r++) {
-        st = sl__ix_store_reserve(ix, s, r);
+        st = sl__ix_rows_reserve(ix, s, r);
         if (st != SL_OK)
             return st;
         struct sl__ix_chunk *c = sl__ix_chunk_of(s, r);
@@ -642,6 +817,7 @@ static sl_status load_snapshot(sl_index *ix, const struct mapped *m,
         st = sl__ix_map_put(&ix->map, c->ids[off], (uint32_t)r);
         if (st != SL_OK)
             return st;
+        ix->coll_rows[c->coll[off]]++;
     }
     atomic_store(&s->nrows, h.rows);
     for (uint32_t i = 0; i < h.nwatch; i++) {
@@ -664,8 +840,9 @@ static sl_status load_snapshot(sl_index *ix, const struct mapped *m,
 
 /* Checks one record at off; returns its total size, 0 if it is not a
  * complete valid record. */
-static size_t rec_check(const sl_index *ix, const uint8_t *p, size_t n,
-                        uint64_t last_seq, struct sl__ix_rec *out)
+static size_t rec_check(const sl_index *ix, uint32_t version,
+                        const uint8_t *p, size_t n, uint64_t last_seq,
+                        struct sl__ix_rec *out)
 {
     struct sl__ix_rec r;
     if (n < sizeof(r))
@@ -696,6 +873,10 @@ static size_t rec_check(const sl_index *ix, const uint8_t *p, size_t n,
         break;
     case SL__IX_REC_WATCH:
         if (r.len != sizeof(struct sl__ix_watch_rec))
+            return 0;
+        break;
+    case SL__IX_REC_MODEL:
+        if (version < 2 || r.len != sizeof(struct sl__ix_model_rec))
             return 0;
         break;
     default:
@@ -731,6 +912,12 @@ static sl_status apply_rec(sl_index *ix, const struct sl__ix_rec *r,
         c.name[sizeof(c.name) - 1] = 0;
         return sl__ix_apply_coll(ix, c.coll, c.name, c.watch != 0, c.thr);
     }
+    case SL__IX_REC_MODEL: {
+        struct sl__ix_model_rec m;
+        memcpy(&m, pl, sizeof(m));
+        m.model[sizeof(m.model) - 1] = 0;
+        return sl__ix_apply_model(ix, m.coll, m.model);
+    }
     default: {
         struct sl__ix_watch_rec w;
         memcpy(&w, pl, sizeof(w));
@@ -738,6 +925,44 @@ static sl_status apply_rec(sl_index *ix, const struct sl__ix_rec *r,
         return sl__ix_apply_watch(ix, w.id, w.level, w.reason);
     }
     }
+}
+
+/* After a bad record at off: counts the valid records that follow it
+ * (records are 8-byte aligned, so every aligned offset is tried). 0 means
+ * a torn tail: what a crash mid-append leaves. */
+static uint64_t count_after(const sl_index *ix, uint32_t version,
+                            const struct mapped *log, size_t off,
+                            uint64_t last)
+{
+    uint64_t n = 0;
+    for (size_t o = off + 8; o + sizeof(struct sl__ix_rec) <= log->n;) {
+        struct sl__ix_rec r;
+        size_t len = rec_check(ix, version, log->p + o, log->n - o, last, &r);
+        if (len) {
+            n++;
+            last = r.seq;
+            o += len;
+        } else {
+            o += 8;
+        }
+    }
+    return n;
+}
+
+/* Checks the log head; sets *version. */
+static sl_status log_head_check(const struct mapped *log,
+                                struct sl__ix_log_head *h)
+{
+    if (log->n < sizeof(*h))
+        return SL_ERR_INDEX_TRUNCATED;
+    memcpy(h, log->p, sizeof(*h));
+    if (memcmp(h->magic, SL__IX_LOG_MAGIC, 8) != 0)
+        return SL_ERR_INDEX_FORMAT;
+    if (sl__crc32c(0, h, offsetof(struct sl__ix_log_head, head_crc)) != h->head_crc)
+        return SL_ERR_INDEX_CHECKSUM;
+    if (h->version != SL__IX_VERSION && h->version != 1)
+        return SL_ERR_INDEX_VERSION;
+    return SL_OK;
 }
 
 /* Loads dir into ix. readonly: report damage, change nothing. */
@@ -748,9 +973,23 @@ static sl_status load(sl_index *ix, bool readonly, uint64_t *snap_rows)
     bool sabsent, labsent;
     uint64_t snap_seq = 0;
     sl_status st;
+    int rfd = -1;
     path_of(sp, sizeof(sp), ix->dir, "snapshot");
     path_of(lp, sizeof(lp), ix->dir, "log");
+    memset(&ix->chk, 0, sizeof(ix->chk));
+    ix->version = SL__IX_VERSION;
 
+    if (readonly) {
+        /* a consistent pair of files: the writer replaces or cuts them
+         * only under the exclusive byte-range lock */
+        char kp[4096];
+        path_of(kp, sizeof(kp), ix->dir, "lock");
+        rfd = open(kp, O_RDONLY | O_CLOEXEC);
+        if (rfd >= 0 && range_lock(rfd, F_RDLCK) != 0) {
+            close(rfd);
+            rfd = -1;
+        }
+    }
     st = map_file(sp, &snap, &sabsent);
     if (st != SL_OK && !sabsent)
         goto out;
@@ -762,7 +1001,7 @@ static sl_status load(sl_index *ix, bool readonly, uint64_t *snap_rows)
             sl_log_err("index: %s: %s", sp, sl_status_str(st));
             goto out;
         }
-        *snap_rows = atomic_load(&ix->store->nrows);
+        *snap_rows = atomic_load(&ix->rows->nrows);
     }
     st = map_file(lp, &log, &labsent);
     if (st != SL_OK) {
@@ -773,25 +1012,17 @@ static sl_status load(sl_index *ix, bool readonly, uint64_t *snap_rows)
         goto out;
     }
     struct sl__ix_log_head h;
-    if (log.n < sizeof(h)) {
-        st = SL_ERR_INDEX_TRUNCATED;
+    st = log_head_check(&log, &h);
+    if (st != SL_OK) {
+        sl_log_err("index: %s: %s", lp, sl_status_str(st));
         goto out;
     }
-    memcpy(&h, log.p, sizeof(h));
-    if (memcmp(h.magic, SL__IX_LOG_MAGIC, 8) != 0) {
-        st = SL_ERR_INDEX_FORMAT;
-        goto out;
-    }
-    if (sl__crc32c(0, &h, offsetof(struct sl__ix_log_head, head_crc)) != h.head_crc) {
-        st = SL_ERR_INDEX_CHECKSUM;
-        goto out;
-    }
-    if (h.version != SL__IX_VERSION) {
-        st = SL_ERR_INDEX_VERSION;
-        goto out;
-    }
+    ix->version = SL_MIN(ix->version, h.version);
     if (have_snap ? (h.dim != ix->dim || h.kind != ix->kind || h.base_seq > snap_seq)
                   : h.base_seq != 0) {
+        sl_log_err("index: %s does not continue %s (base seq %llu, snapshot "
+                   "seq %llu)", lp, sp, (unsigned long long)h.base_seq,
+                   (unsigned long long)snap_seq);
         st = SL_ERR_INDEX_FORMAT;
         goto out;
     }
@@ -805,7 +1036,7 @@ static sl_status load(sl_index *ix, bool readonly, uint64_t *snap_rows)
     uint64_t last = h.base_seq;
     while (off < log.n) {
         struct sl__ix_rec r;
-        size_t n = rec_check(ix, log.p + off, log.n - off, last, &r);
+        size_t n = rec_check(ix, h.version, log.p + off, log.n - off, last, &r);
         if (!n)
             break;
         if (r.seq > snap_seq) {
@@ -822,19 +1053,48 @@ static sl_status load(sl_index *ix, bool readonly, uint64_t *snap_rows)
     }
     ix->seq = SL_MAX(last, snap_seq);
     ix->log_cut_bytes = log.n - off;
+    ix->chk.version = ix->version;
+    ix->chk.snapshot_rows = *snap_rows;
+    ix->chk.records = ix->log_records;
+    ix->chk.bad_bytes = log.n - off;
     st = SL_OK;
     if (off < log.n) {
-        sl_log_warn("index: %s: damaged tail of %zu bytes at offset %zu %s",
-                    lp, log.n - off, off, readonly ? "(verify: left as is)"
-                                                  : "cut");
-        if (!readonly) {
-            int fd = open(lp, O_WRONLY | O_CLOEXEC);
-            if (fd < 0 || ftruncate(fd, (off_t)off) != 0 || fsync(fd) != 0)
-                st = SL_ERR_IO;
-            if (fd >= 0)
-                close(fd);
-            if (st != SL_OK)
+        uint64_t after = count_after(ix, h.version, &log, off, last);
+        ix->chk.damaged_record = ix->log_records + 1;
+        ix->chk.damaged_offset = off;
+        ix->chk.salvaged = after;
+        ix->chk.torn_tail = after == 0;
+        if (after) {
+            /* not a crash: something changed bytes in the middle. Cutting
+             * here would drop the valid records after it: refuse to write
+             * until an explicit repair */
+            sl_log(readonly ? SL_LOG_WARN : SL_LOG_ERROR,
+                   "index: %s: record %llu (byte %zu) is damaged and %llu "
+                   "valid record(s) follow it; %s -- run `shualian index "
+                   "verify --repair %s` (it keeps a copy of the log)",
+                   lp, (unsigned long long)ix->chk.damaged_record, off,
+                   (unsigned long long)after,
+                   readonly ? "read-only: serving the records before it"
+                            : "not opened for writing", ix->dir);
+            if (!readonly) {
+                st = SL_ERR_INDEX_DAMAGED;
                 goto out;
+            }
+        } else {
+            sl_log_warn("index: %s: torn tail of %zu bytes at offset %zu %s",
+                        lp, log.n - off, off,
+                        readonly ? "(read-only: left as is)" : "cut");
+            if (!readonly) {
+                state_begin(ix);
+                int fd = open(lp, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || ftruncate(fd, (off_t)off) != 0 || fsync(fd) != 0)
+                    st = SL_ERR_IO;
+                if (fd >= 0)
+                    close(fd);
+                state_end(ix);
+                if (st != SL_OK)
+                    goto out;
+            }
         }
     }
     if (!readonly)
@@ -842,41 +1102,187 @@ static sl_status load(sl_index *ix, bool readonly, uint64_t *snap_rows)
 out:
     unmap(&snap);
     unmap(&log);
+    if (rfd >= 0)
+        close(rfd);          /* releases the shared range lock */
     return st;
+}
+
+/* true if dir holds an index (a log or a snapshot). */
+static bool index_present(const char *dir)
+{
+    char p[4096];
+    struct stat sb;
+    path_of(p, sizeof(p), dir, "log");
+    if (stat(p, &sb) == 0)
+        return true;
+    path_of(p, sizeof(p), dir, "snapshot");
+    return stat(p, &sb) == 0;
 }
 
 sl_status sl__ix_persist_load(sl_index *ix)
 {
     uint64_t rows = 0;
-    return load(ix, false, &rows);
+    if (!index_present(ix->dir))
+        return SL_ERR_NOT_FOUND;
+    if (!ix->read_only) {
+        sl_status st = lock_writer(ix);
+        if (st != SL_OK)
+            return st;
+    }
+    return load(ix, ix->read_only, &rows);
+}
+
+/* A memory index whose dir is set, for check and repair. */
+static sl_status scratch_index(const char *dir, sl_index **out)
+{
+    struct sl_index_opts o;
+    sl_index_opts_default(&o);
+    sl_status st = sl_index_create(out, NULL, &o);
+    if (st != SL_OK)
+        return st;
+    (*out)->dir = sl__strdup(dir);
+    if (!(*out)->dir) {
+        sl_index_free(*out);
+        *out = NULL;
+        return SL_ERR_NOMEM;
+    }
+    (*out)->read_only = true;
+    return SL_OK;
+}
+
+sl_status sl_index_check(const char *dir, struct sl_index_check *out)
+{
+    uint64_t rows = 0;
+    struct sl_index_check c;
+    memset(&c, 0, sizeof(c));
+    if (out)
+        *out = c;
+    if (!dir)
+        return SL_ERR_INVALID;
+    if (!index_present(dir))
+        return SL_ERR_NOT_FOUND;
+    sl_index *ix;
+    sl_status st = scratch_index(dir, &ix);
+    if (st != SL_OK)
+        return st;
+    st = load(ix, true, &rows);
+    c = ix->chk;
+    c.snapshot_rows = rows;
+    c.records = ix->log_records;
+    if (st == SL_OK && c.damaged_record)
+        st = c.torn_tail ? SL_ERR_INDEX_CHECKSUM : SL_ERR_INDEX_DAMAGED;
+    if (out)
+        *out = c;
+    sl_index_free(ix);
+    return st;
 }
 
 sl_status sl_index_verify(const char *dir, uint64_t *snapshot_rows,
                           uint64_t *records, uint64_t *bad_bytes)
 {
-    uint64_t rows = 0;
-    if (!dir)
-        return SL_ERR_INVALID;
+    struct sl_index_check c;
+    sl_status st = sl_index_check(dir, &c);
+    if (snapshot_rows)
+        *snapshot_rows = c.snapshot_rows;
+    if (records)
+        *records = c.records;
+    if (bad_bytes)
+        *bad_bytes = c.bad_bytes;
+    return st;
+}
+
+sl_status sl_index_repair(const char *dir, const struct sl_index_opts *o,
+                          struct sl_index_check *out, char *backup, size_t cap)
+{
+    char lp[4096], tp[4096], bp[4096];
+    struct mapped log = { 0 };
+    bool absent;
+    uint8_t *buf = NULL;
+    if (backup && cap)
+        backup[0] = 0;
+    sl_status st = sl_index_check(dir, out);
+    if (st == SL_OK || (st != SL_ERR_INDEX_DAMAGED && st != SL_ERR_INDEX_CHECKSUM))
+        return st;                 /* intact, or not something we repair */
     sl_index *ix;
-    struct sl_index_opts o;
-    sl_index_opts_default(&o);
-    sl_status st = sl_index_create(&ix, NULL, &o);
+    st = scratch_index(dir, &ix);
     if (st != SL_OK)
         return st;
-    ix->dir = sl__strdup(dir);
-    if (!ix->dir) {
-        sl_index_free(ix);
-        return SL_ERR_NOMEM;
+    ix->read_only = false;
+    if (o)
+        ix->opts.lock_wait_ms = o->lock_wait_ms;
+    st = lock_writer(ix);
+    if (st != SL_OK)
+        goto out;
+    path_of(lp, sizeof(lp), dir, "log");
+    path_of(tp, sizeof(tp), dir, "log.tmp");
+    snprintf(bp, sizeof(bp), "%s/log.damaged-%lld", dir,
+             (long long)sl_time_wall_ms());
+    st = map_file(lp, &log, &absent);
+    if (st != SL_OK)
+        goto out;
+    struct sl__ix_log_head h;
+    st = log_head_check(&log, &h);
+    if (st == SL_OK)
+        st = set_shape(ix, h.dim, h.kind);
+    if (st != SL_OK)
+        goto out;                  /* the head itself: nothing to keep */
+    buf = sl__malloc(log.n);
+    if (!buf) {
+        st = SL_ERR_NOMEM;
+        goto out;
     }
-    st = load(ix, true, &rows);
-    if (snapshot_rows)
-        *snapshot_rows = rows;
-    if (records)
-        *records = ix->log_records;
-    if (bad_bytes)
-        *bad_bytes = ix->log_cut_bytes;
-    if (st == SL_OK && ix->log_cut_bytes)
-        st = SL_ERR_INDEX_CHECKSUM;
+    /* keep every valid record in order, drop the bytes between them */
+    size_t n = sizeof(h);
+    uint64_t last = h.base_seq, kept = 0, dropped = 0;
+    memcpy(buf, log.p, sizeof(h));
+    for (size_t off = sizeof(h); off < log.n;) {
+        struct sl__ix_rec r;
+        size_t len = rec_check(ix, h.version, log.p + off, log.n - off, last, &r);
+        if (len) {
+            memcpy(buf + n, log.p + off, len);
+            n += len;
+            last = r.seq;
+            kept++;
+            off += len;
+        } else {
+            dropped += SL_MIN((size_t)8, log.n - off);
+            off += 8;
+        }
+    }
+    int fd = open(tp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        st = SL_ERR_IO;
+        goto out;
+    }
+    st = write_all(fd, buf, n);
+    if (st == SL_OK && fsync(fd) != 0)
+        st = SL_ERR_IO;
+    close(fd);
+    if (st != SL_OK) {
+        unlink(tp);
+        goto out;
+    }
+    /* the damaged log stays under the backup name (a second link to the
+     * same file), then the repaired one replaces it */
+    state_begin(ix);
+    if (link(lp, bp) != 0 || rename(tp, lp) != 0)
+        st = SL_ERR_IO;
+    state_end(ix);
+    if (st == SL_OK)
+        st = fsync_dir(dir);
+    if (st != SL_OK) {
+        sl_log_err("index: repair %s: %s", dir, strerror(errno));
+        unlink(tp);
+        goto out;
+    }
+    sl_log_warn("index: repaired %s: kept %llu records, dropped %llu bytes; "
+                "the old log is %s", lp, (unsigned long long)kept,
+                (unsigned long long)dropped, bp);
+    if (backup && cap)
+        snprintf(backup, cap, "%s", bp);
+out:
+    unmap(&log);
+    sl__free(buf);
     sl_index_free(ix);
     return st;
 }
