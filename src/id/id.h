@@ -4,8 +4,9 @@
  * What branches idcode, gov, hall and lic build on.
  *
  * Registry: a person row per (ID type, normalised number). The number is
- * stored only sealed (sl__seal, ad "id_person|<type>|number") with a blind
- * index (sl__mac purpose "id-number" over "<type>:<normalised>") for
+ * stored only sealed (sl__seal, ad "id_person|<blind>|number") with a blind
+ * index (sl__mac purpose "id_number" over the normalised number: the audit
+ * module's person index, so GET /v1/audit?person= finds look-ups) for
  * look-up; the name is sealed too; photo and face template are sealed
  * blobs ("id_person|<blind hex>|photo" / "|template"). Every number is
  * checked with sl_id_check (idnum.h) before it is stored or looked up.
@@ -136,7 +137,7 @@ struct sl_id_source {
 };
 const struct sl_id_source *sl__id_source_store(void);
 
-/* The blind index of a document (sl__mac purpose "id-number"), as hex
+/* The blind index of a document (sl__mac purpose "id_number"), as hex
  * (65 bytes incl. NUL); for other modules' look-ups by person. */
 sl_status sl__id_blind(const sl_keyring *k, enum sl_id_type t,
                        const char *normalised, char hex[65]);
@@ -219,7 +220,7 @@ struct sl_consent_new {
     const char *guardian;        /* guardian's masked ID / name (under 14), or NULL */
     int64_t expires_ms;          /* 0 = no expiry */
 };
-sl_status sl__consent_record(sl_tx *tx, const struct sl_consent_new *c,
+sl_status sl__consent_record(sl_tx *tx, const sl_keyring *k, const struct sl_consent_new *c,
                              const struct sl_acct_audit *au, int64_t *id);
 /* SL_OK if the person has an unwithdrawn, unexpired consent for purpose
  * covering scope (a consent with scope "" covers every scope); else
@@ -227,7 +228,7 @@ sl_status sl__consent_record(sl_tx *tx, const struct sl_consent_new *c,
 sl_status sl__consent_check(sl_tx *tx, int64_t person, const char *purpose,
                             const char *scope, int64_t *id);
 /* Withdraws consent id (of that person). SL_ERR_NOT_FOUND if none. */
-sl_status sl__consent_withdraw(sl_tx *tx, int64_t person, int64_t id,
+sl_status sl__consent_withdraw(sl_tx *tx, const sl_keyring *k, int64_t person, int64_t id,
                                const struct sl_acct_audit *au);
 
 /* Age in whole years at today ("YYYY-MM-DD") of a birth date "YYYY-MM-DD";

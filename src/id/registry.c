@@ -6,20 +6,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acct/acct_int.h"
-#include "crypto/crypto.h"
-#include "id/id.h"
-#include "store/store.h"
+#include "id/id_int.h"
+
+sl_status sl__id_audit(sl_tx *tx, const sl_keyring *k, const struct sl_acct_audit *au,
+                       const char *object_type, int64_t object_id,
+                       const char *id_masked, const uint8_t *person_idx,
+                       const char *purpose, const char *outcome)
+{
+    if (!au)
+        return SL_OK;
+    char oid[24];
+    snprintf(oid, sizeof oid, "%lld", (long long)object_id);
+    struct sl_audit_rec r = {
+        .actor_kind = au->actor_kind ? au->actor_kind : "system",
+        .actor_id = au->actor_id, .action = au->action ? au->action : "id",
+        .object_type = object_type, .object_id = oid,
+        .id_masked = id_masked ? id_masked : au->id_masked, .person_idx = person_idx,
+        .purpose = au->purpose ? au->purpose : purpose,
+        .outcome = au->outcome ? au->outcome : outcome,
+        .request_id = au->request_id, .at_ms = sl__now_ms(),
+    };
+    return sl__audit_append(tx, k, &r, NULL);
+}
 
 sl_status sl__id_blind(const sl_keyring *k, enum sl_id_type t,
                        const char *normalised, char hex[65])
 {
-    char buf[SL_ID_MAX + 8];
-    int n = snprintf(buf, sizeof buf, "%d:%s", (int)t, normalised);
-    if (n < 0 || (size_t)n >= sizeof buf)
-        return SL_ERR_INVALID;
+    (void)t;   /* the index is the audit module's person index; the type is a column */
     uint8_t mac[SL_CRYPTO_HASH_BYTES];
-    sl_status st = sl__mac(k, "id-number", buf, (size_t)n, mac);
+    sl_status st = sl__mac(k, "id_number", normalised, strlen(normalised), mac);
     if (st != SL_OK)
         return st;
     return sl__hex_encode(hex, 65, mac, sizeof mac);
@@ -99,7 +114,7 @@ sl_status sl__person_add_tx(sl_tx *tx, const sl_keyring *k,
         st = sl__tx_query(tx,
             "INSERT INTO id_person (id_type, blind, number_sealed, name_sealed, former_sealed,"
             " sex, birth_date, valid_from, valid_to, status, photo_sealed, template_sealed, created_ms)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (blind) DO NOTHING RETURNING id",
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id_type, blind) DO NOTHING RETURNING id",
             SL_ARGS(SL_INT(info.type), SL_TEXT(blind), SL_BLOB(num_ct, num_n),
                     SL_BLOB(name_ct, name_n),
                     former_ct ? SL_BLOB(former_ct, former_n) : SL_NULL,
@@ -119,14 +134,12 @@ sl_status sl__person_add_tx(sl_tx *tx, const sl_keyring *k,
     }
     sl__free(num_ct); sl__free(name_ct); sl__free(former_ct); sl__free(photo_ct); sl__free(tmpl_ct);
     if (st == SL_OK && au) {
-        char masked[SL_ID_MAX], oid[24];
+        char masked[SL_ID_MAX];
+        uint8_t idx[SL_CRYPTO_HASH_BYTES];
         sl_id_mask(info.normalised, masked);
-        snprintf(oid, sizeof oid, "%lld", (long long)pid);
-        struct sl_acct_audit a = *au;
-        a.object_type = "person";
-        a.object_id = oid;
-        a.id_masked = masked;
-        st = sl__acct_audit_tx(NULL, tx, &a, "ok");
+        st = sl__hex_decode(idx, sizeof idx, blind);
+        if (st == SL_OK)
+            st = sl__id_audit(tx, k, au, "person", pid, masked, idx, NULL, "ok");
     }
     if (st == SL_OK && id)
         *id = pid;
@@ -211,22 +224,21 @@ static sl_status fill_person(const sl_keyring *k, sl_rows *r, bool full,
     return SL_OK;
 }
 
-static sl_status audit_read(sl_tx *tx, const struct sl_acct_audit *au,
-                            const struct sl_person *p, const char *outcome)
+static sl_status audit_read(sl_tx *tx, const sl_keyring *k, const struct sl_acct_audit *au,
+                            const struct sl_person *p, const char *blind, const char *outcome)
 {
     if (!au)
         return SL_OK;
-    char masked[SL_ID_MAX], oid[24];
+    char masked[SL_ID_MAX];
     if (p->masked)
         snprintf(masked, sizeof masked, "%s", p->number);
     else
         sl_id_mask(p->number, masked);
-    snprintf(oid, sizeof oid, "%lld", (long long)p->id);
-    struct sl_acct_audit a = *au;
-    a.object_type = "person";
-    a.object_id = oid;
-    a.id_masked = masked;
-    return sl__acct_audit_tx(NULL, tx, &a, outcome);
+    uint8_t idx[SL_CRYPTO_HASH_BYTES];
+    sl_status st = sl__hex_decode(idx, sizeof idx, blind);
+    if (st != SL_OK)
+        return st;
+    return sl__id_audit(tx, k, au, "person", p->id, masked, idx, NULL, outcome);
 }
 
 sl_status sl__person_find_tx(sl_tx *tx, const sl_keyring *k,
@@ -252,7 +264,7 @@ sl_status sl__person_find_tx(sl_tx *tx, const sl_keyring *k,
         st = fill_person(k, r, full, out);
     sl__rows_free(r);
     if (st == SL_OK)
-        st = audit_read(tx, au, out, "ok");
+        st = audit_read(tx, k, au, out, blind, "ok");
     return st;
 }
 
@@ -283,11 +295,14 @@ sl_status sl__person_get_tx(sl_tx *tx, const sl_keyring *k, int64_t id,
                                 SL_ARGS(SL_INT(id)), &r);
     if (st == SL_OK && sl__rows_count(r) == 0)
         st = SL_ERR_ID_PERSON_UNKNOWN;
-    if (st == SL_OK)
+    char blind[65] = "";
+    if (st == SL_OK) {
+        snprintf(blind, sizeof blind, "%s", sl__rows_text(r, 0, 2));
         st = fill_person(k, r, full, out);
+    }
     sl__rows_free(r);
     if (st == SL_OK)
-        st = audit_read(tx, au, out, "ok");
+        st = audit_read(tx, k, au, out, blind, "ok");
     return st;
 }
 
@@ -364,12 +379,10 @@ sl_status sl__person_set_face_tx(sl_tx *tx, const sl_keyring *k, int64_t id,
         sl__free(ct);
     }
     if (st == SL_OK && au) {
-        char oid[24];
-        snprintf(oid, sizeof oid, "%lld", (long long)id);
-        struct sl_acct_audit a = *au;
-        a.object_type = "person";
-        a.object_id = oid;
-        st = sl__acct_audit_tx(NULL, tx, &a, "ok");
+        uint8_t idx[SL_CRYPTO_HASH_BYTES];
+        st = sl__hex_decode(idx, sizeof idx, blind);
+        if (st == SL_OK)
+            st = sl__id_audit(tx, k, au, "person", id, NULL, idx, NULL, "ok");
     }
     return st;
 }

@@ -5,10 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "acct/acct_int.h"
-#include "crypto/crypto.h"
-#include "id/id.h"
-#include "store/store.h"
+#include "id/id_int.h"
 
 static const char *const level_names[] = { "real_name", "real_person", "real_document" };
 
@@ -147,22 +144,13 @@ sl_status sl__verification_consume(sl_tx *tx, int64_t id, int64_t person,
 }
 
 /* ============================ Consent ==================================== */
-static sl_status audit_consent(sl_tx *tx, const struct sl_acct_audit *au, int64_t cid,
-                               const char *purpose)
+static sl_status audit_consent(sl_tx *tx, const sl_keyring *k, const struct sl_acct_audit *au,
+                               int64_t cid, const char *purpose)
 {
-    if (!au)
-        return SL_OK;
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)cid);
-    struct sl_acct_audit a = *au;
-    a.object_type = "consent";
-    a.object_id = oid;
-    if (!a.purpose)
-        a.purpose = purpose;
-    return sl__acct_audit_tx(NULL, tx, &a, "ok");
+    return sl__id_audit(tx, k, au, "consent", cid, NULL, NULL, purpose, "ok");
 }
 
-sl_status sl__consent_record(sl_tx *tx, const struct sl_consent_new *c,
+sl_status sl__consent_record(sl_tx *tx, const sl_keyring *k, const struct sl_consent_new *c,
                              const struct sl_acct_audit *au, int64_t *id)
 {
     if (!c || c->person_id <= 0 || !c->purpose || !c->purpose[0])
@@ -175,7 +163,7 @@ sl_status sl__consent_record(sl_tx *tx, const struct sl_consent_new *c,
                 SL_TEXT(c->channel), SL_TEXT(c->alternative), SL_TEXT(c->guardian),
                 SL_INT(sl__now_ms()), SL_INT(c->expires_ms)), &cid);
     if (st == SL_OK)
-        st = audit_consent(tx, au, cid, c->purpose);
+        st = audit_consent(tx, k, au, cid, c->purpose);
     if (st == SL_OK && id)
         *id = cid;
     return st;
@@ -200,7 +188,7 @@ sl_status sl__consent_check(sl_tx *tx, int64_t person, const char *purpose,
     return st;
 }
 
-sl_status sl__consent_withdraw(sl_tx *tx, int64_t person, int64_t id,
+sl_status sl__consent_withdraw(sl_tx *tx, const sl_keyring *k, int64_t person, int64_t id,
                                const struct sl_acct_audit *au)
 {
     int64_t ch = 0;
@@ -210,6 +198,6 @@ sl_status sl__consent_withdraw(sl_tx *tx, int64_t person, int64_t id,
     if (st == SL_OK && ch == 0)
         st = SL_ERR_NOT_FOUND;
     if (st == SL_OK)
-        st = audit_consent(tx, au, id, NULL);
+        st = audit_consent(tx, k, au, id, NULL);
     return st;
 }

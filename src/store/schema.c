@@ -115,7 +115,7 @@ static const struct sl_migration migrations[] = {
       "CREATE TABLE id_person ("
       " id {id},"
       " id_type {int} NOT NULL,"
-      " blind {text} NOT NULL UNIQUE,"
+      " blind {text} NOT NULL,"
       " number_sealed {blob} NOT NULL,"
       " name_sealed {blob} NOT NULL,"
       " former_sealed {blob},"
@@ -126,7 +126,8 @@ static const struct sl_migration migrations[] = {
       " status {int} NOT NULL,"
       " photo_sealed {blob},"
       " template_sealed {blob},"
-      " created_ms {int} NOT NULL);"
+      " created_ms {int} NOT NULL,"
+      " UNIQUE (id_type, blind));"
       /* verification results: single-use, bound to person/matter/reference */
       "CREATE TABLE id_verification ("
       " id {id},"

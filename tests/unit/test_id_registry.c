@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
+#include "acct/acct.h"
 #include "crypto/crypto.h"
 #include "id/id.h"
 #include "store/store.h"
@@ -102,7 +104,8 @@ SL_TEST(id, registry_add_find)
     SL_CHECK(t, why && strcmp(why, "check_digit") == 0);
 
     struct sl_person out;
-    SL_CHECK_EQ(t, sl__person_find(f.s, f.k, SL_ID_RESIDENT, num, true, NULL, &out), SL_OK);
+    struct sl_acct_audit au = { .actor_kind = "staff", .actor_id = "7", .action = "person.read" };
+    SL_CHECK_EQ(t, sl__person_find(f.s, f.k, SL_ID_RESIDENT, num, true, &au, &out), SL_OK);
     SL_CHECK_EQ(t, out.id, id);
     SL_CHECK(t, strcmp(out.number, num) == 0);
     SL_CHECK(t, strcmp(out.name, "张三丰") == 0);
@@ -133,6 +136,17 @@ SL_TEST(id, registry_add_find)
     const char *b = sl__rows_blob(r, 0, 0, &bn);
     SL_CHECK(t, b && !memmem(b, bn, num, 18));
     sl__rows_free(r);
+    /* the look-up is in the audit chain under the person's index, masked */
+    char blind[65];
+    SL_CHECK_EQ(t, sl__id_blind(f.k, SL_ID_RESIDENT, num, blind), SL_OK);
+    struct sl_audit_filter af = { .person = blind, .action = "person.read" };
+    json_t *arr = NULL;
+    SL_CHECK_EQ(t, sl__audit_query(tx, &af, &arr), SL_OK);
+    SL_CHECK_EQ(t, json_array_size(arr), (size_t)1);
+    char *dump = arr ? json_dumps(arr, 0) : NULL;
+    SL_CHECK(t, dump && !strstr(dump, num) && strstr(dump, "****"));
+    free(dump);
+    json_decref(arr);
     sl__tx_rollback(tx);
     idfx_done(&f);
 }
@@ -172,14 +186,14 @@ SL_TEST(id, verification_single_use)
                                 .channel = "window", .alternative = "clerk_document_check" };
     int64_t cid = 0, got = 0;
     SL_CHECK_EQ(t, sl__consent_check(tx, pid, "face_processing", "M1", NULL), SL_ERR_ID_CONSENT);
-    SL_CHECK_EQ(t, sl__consent_record(tx, &c, NULL, &cid), SL_OK);
+    SL_CHECK_EQ(t, sl__consent_record(tx, f.k, &c, NULL, &cid), SL_OK);
     SL_CHECK_EQ(t, sl__consent_check(tx, pid, "face_processing", "M1", &got), SL_OK);
     SL_CHECK_EQ(t, got, cid);
     SL_CHECK_EQ(t, sl__consent_check(tx, pid, "face_processing", "M2", NULL), SL_ERR_ID_CONSENT);
     SL_CHECK_EQ(t, sl__consent_check(tx, pid, "data_sharing", "M1", NULL), SL_ERR_ID_CONSENT);
-    SL_CHECK_EQ(t, sl__consent_withdraw(tx, pid, cid, NULL), SL_OK);
+    SL_CHECK_EQ(t, sl__consent_withdraw(tx, f.k, pid, cid, NULL), SL_OK);
     SL_CHECK_EQ(t, sl__consent_check(tx, pid, "face_processing", "M1", NULL), SL_ERR_ID_CONSENT);
-    SL_CHECK_EQ(t, sl__consent_withdraw(tx, pid, cid, NULL), SL_ERR_NOT_FOUND);
+    SL_CHECK_EQ(t, sl__consent_withdraw(tx, f.k, pid, cid, NULL), SL_ERR_NOT_FOUND);
     sl__tx_rollback(tx);
 
     SL_CHECK_EQ(t, sl__id_age("2015-06-02", "2026-06-01"), 10);
