@@ -104,6 +104,18 @@ sl_status sl__person_find(sl_store *s, const sl_keyring *k,
                           enum sl_id_type t, const char *number, bool full,
                           const struct sl_acct_audit *au,
                           struct sl_person *out);
+/* 实名 (real name): number valid, a record exists, the name is the
+ * record's current name, the record is active and the document not past
+ * its end date (today from sl__now_ms()). Errors in that order: SL_ERR_ID_*
+ * from sl_id_check, SL_ERR_ID_PERSON_UNKNOWN, SL_ERR_ID_NAME_MISMATCH,
+ * SL_ERR_ID_PERSON_STATUS, SL_ERR_ID_DOC_EXPIRED (out->valid_to has the end
+ * date). *out (masked unless full) is filled whenever the record was found.
+ * The look-up is audited with au's action and the outcome. */
+sl_status sl__person_real_name_tx(sl_tx *tx, const sl_keyring *k,
+                                  enum sl_id_type t, const char *number,
+                                  const char *name, bool full,
+                                  const struct sl_acct_audit *au,
+                                  struct sl_person *out);
 /* By person_id. */
 sl_status sl__person_get_tx(sl_tx *tx, const sl_keyring *k, int64_t id,
                             bool full, const struct sl_acct_audit *au,

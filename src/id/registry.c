@@ -268,6 +268,43 @@ sl_status sl__person_find_tx(sl_tx *tx, const sl_keyring *k,
     return st;
 }
 
+sl_status sl__person_real_name_tx(sl_tx *tx, const sl_keyring *k,
+                                  enum sl_id_type t, const char *number,
+                                  const char *name, bool full,
+                                  const struct sl_acct_audit *au,
+                                  struct sl_person *out)
+{
+    if (!name)
+        return SL_ERR_INVALID;
+    struct sl_person p;
+    sl_status st = sl__person_find_tx(tx, k, t, number, true, NULL, &p);
+    if (st != SL_OK)
+        return st;
+    char today[11];
+    today_str(today);
+    if (strcmp(p.name, name) != 0)
+        st = SL_ERR_ID_NAME_MISMATCH;
+    else if (p.status != SL_PERSON_ACTIVE)
+        st = SL_ERR_ID_PERSON_STATUS;
+    else if (p.valid_to[0] && strcmp(p.valid_to, today) < 0)
+        st = SL_ERR_ID_DOC_EXPIRED;
+    char blind[65];
+    sl_status st2 = sl__id_blind(k, p.id_type, p.number, blind);
+    if (!full) {
+        char m[SL_ID_MAX], nm[SL_ID_NAME_MAX];
+        sl_id_mask(p.number, m);
+        memcpy(p.number, m, sizeof m);
+        mask_name(p.name, nm, sizeof nm);
+        memcpy(p.name, nm, sizeof nm);
+        p.former_names[0] = 0;
+        p.masked = true;
+    }
+    if (st2 == SL_OK)
+        st2 = audit_read(tx, k, au, &p, blind, st == SL_OK ? "ok" : sl_status_name((int)st));
+    *out = p;
+    return st2 != SL_OK ? st2 : st;
+}
+
 struct find_ctx {
     const sl_keyring *k; enum sl_id_type t; const char *number; bool full;
     const struct sl_acct_audit *au; struct sl_person *out;

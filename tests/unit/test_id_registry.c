@@ -136,6 +136,28 @@ SL_TEST(id, registry_add_find)
     const char *b = sl__rows_blob(r, 0, 0, &bn);
     SL_CHECK(t, b && !memmem(b, bn, num, 18));
     sl__rows_free(r);
+    /* 实名: name, status and end date */
+    struct sl_person rn;
+    SL_CHECK_EQ(t, sl__person_real_name_tx(tx, f.k, SL_ID_RESIDENT, num, "张三丰", false, NULL, &rn), SL_OK);
+    SL_CHECK(t, rn.masked && rn.id == id);
+    SL_CHECK_EQ(t, sl__person_real_name_tx(tx, f.k, SL_ID_RESIDENT, num, "张三", false, NULL, &rn),
+                SL_ERR_ID_NAME_MISMATCH);
+    SL_CHECK_EQ(t, sl__person_real_name_tx(tx, f.k, SL_ID_RESIDENT, other, "张三丰", false, NULL, &rn),
+                SL_ERR_ID_PERSON_UNKNOWN);
+    char exp_num[19], dead_num[19];
+    valid_number("11010519700101001", exp_num);
+    valid_number("11010519300101001", dead_num);
+    struct sl_person_new pe = { .id_type = SL_ID_RESIDENT, .number = exp_num, .name = "王五",
+                                .valid_from = "2000-01-01", .valid_to = "2020-01-01" };
+    SL_CHECK_EQ(t, sl__person_add_tx(tx, f.k, &pe, NULL, NULL, NULL), SL_OK);
+    SL_CHECK_EQ(t, sl__person_real_name_tx(tx, f.k, SL_ID_RESIDENT, exp_num, "王五", false, NULL, &rn),
+                SL_ERR_ID_DOC_EXPIRED);
+    SL_CHECK(t, strcmp(rn.valid_to, "2020-01-01") == 0);
+    struct sl_person_new pd = { .id_type = SL_ID_RESIDENT, .number = dead_num, .name = "赵六",
+                                .status = SL_PERSON_DECEASED };
+    SL_CHECK_EQ(t, sl__person_add_tx(tx, f.k, &pd, NULL, NULL, NULL), SL_OK);
+    SL_CHECK_EQ(t, sl__person_real_name_tx(tx, f.k, SL_ID_RESIDENT, dead_num, "赵六", false, NULL, &rn),
+                SL_ERR_ID_PERSON_STATUS);
     /* the look-up is in the audit chain under the person's index, masked */
     char blind[65];
     SL_CHECK_EQ(t, sl__id_blind(f.k, SL_ID_RESIDENT, num, blind), SL_OK);
