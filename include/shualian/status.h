@@ -176,6 +176,7 @@ typedef enum sl_status {
 #define SL_ERR_ID_CONSENT        (SL_ERR_DENIED    | (202 << 8)) /* no valid consent  */
 #define SL_ERR_ID_NAME_MISMATCH  (SL_ERR_DENIED    | (203 << 8)) /* name != registry  */
 #define SL_ERR_ID_DOC_EXPIRED    (SL_ERR_EXPIRED   | (201 << 8)) /* document expired  */
+#define SL_ERR_ID_LOCKED         (SL_ERR_DENIED    | (204 << 8)) /* too many failures */
 
 /* Extended codes: the audit chain (src/audit/), details 112..127. */
 #define SL_ERR_AUDIT_FIELD        (SL_ERR_INVALID     | (112 << 8)) /* record field missing/too long */

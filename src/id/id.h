@@ -220,6 +220,22 @@ sl_status sl__verification_consume(sl_tx *tx, int64_t id, int64_t person,
                                    const char *matter, const char *reference,
                                    struct sl_verification *result);
 
+/* ============================ Lockout ==================================== */
+/* Per document (its blind index, sl__id_blind): SL_ID_LOCK_FAILS failures
+ * within SL_ID_LOCK_WINDOW_MS lock it for SL_ID_LOCK_MS << level (level
+ * grows with each lock, capped at SL_ID_LOCK_MAX_MS; a success resets
+ * failures and level). State is a row, so every node sees it. */
+#define SL_ID_LOCK_FAILS     5
+#define SL_ID_LOCK_WINDOW_MS (15 * 60 * 1000)
+#define SL_ID_LOCK_MS        (15 * 60 * 1000)
+#define SL_ID_LOCK_MAX_MS    (24 * 60 * 60 * 1000)
+/* SL_OK if not locked at now_ms; else SL_ERR_ID_LOCKED with *until_ms. */
+sl_status sl__id_lock_check(sl_tx *tx, const char *blind, int64_t now_ms, int64_t *until_ms);
+/* Counts a failure; *until_ms (may be NULL) gets the lock end if this
+ * failure locked the document, else 0. */
+sl_status sl__id_lock_fail(sl_tx *tx, const char *blind, int64_t now_ms, int64_t *until_ms);
+sl_status sl__id_lock_success(sl_tx *tx, const char *blind);
+
 /* ============================ Consent ==================================== */
 /* purpose: "face_processing" | "licence_use" | "data_sharing" |
  * "library_enrolment" | "keep_best_frame" | "remote_frames". */

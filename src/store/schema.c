@@ -162,6 +162,14 @@ static const struct sl_migration migrations[] = {
       " expires_ms {int} NOT NULL,"
       " withdrawn_ms {int} NOT NULL);"
       "CREATE INDEX id_consent_person ON id_consent (person_id, purpose);" },
+    { 201, "id_lockout",
+      /* failed verifications per document (blind index): shared by nodes */
+      "CREATE TABLE id_lockout ("
+      " blind {text} PRIMARY KEY,"
+      " failures {int} NOT NULL,"
+      " window_ms {int} NOT NULL,"
+      " level {int} NOT NULL,"
+      " locked_until_ms {int} NOT NULL);" },
 };
 
 const struct sl_migration *sl__schema_list(size_t *n)

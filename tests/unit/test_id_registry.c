@@ -224,3 +224,40 @@ SL_TEST(id, verification_single_use)
     SL_CHECK_EQ(t, sl__level_parse("x"), 0u);
     idfx_done(&f);
 }
+
+SL_TEST(id, lockout_backoff)
+{
+    struct idfx f;
+    if (!idfx_open(t, &f))
+        return;
+    sl_tx *tx = NULL;
+    SL_CHECK_EQ(t, sl__tx_begin(f.s, &tx), SL_OK);
+    const char *b = "abc";
+    int64_t now = 1000000, until = 0;
+    for (int i = 0; i < SL_ID_LOCK_FAILS - 1; i++) {
+        SL_CHECK_EQ(t, sl__id_lock_fail(tx, b, now + i, &until), SL_OK);
+        SL_CHECK_EQ(t, until, 0);
+    }
+    SL_CHECK_EQ(t, sl__id_lock_check(tx, b, now + 10, NULL), SL_OK);
+    SL_CHECK_EQ(t, sl__id_lock_fail(tx, b, now + 10, &until), SL_OK);
+    SL_CHECK_EQ(t, until, now + 10 + SL_ID_LOCK_MS);          /* 5th failure locks */
+    SL_CHECK_EQ(t, sl__id_lock_check(tx, b, now + 11, &until), SL_ERR_ID_LOCKED);
+    SL_CHECK_EQ(t, sl__id_lock_check(tx, "other", now + 11, NULL), SL_OK);
+    /* released at the end; the next lock lasts twice as long */
+    int64_t t2 = now + 10 + SL_ID_LOCK_MS;
+    SL_CHECK_EQ(t, sl__id_lock_check(tx, b, t2, NULL), SL_OK);
+    for (int i = 0; i < SL_ID_LOCK_FAILS; i++)
+        SL_CHECK_EQ(t, sl__id_lock_fail(tx, b, t2 + i, &until), SL_OK);
+    SL_CHECK_EQ(t, until, t2 + SL_ID_LOCK_FAILS - 1 + 2 * (int64_t)SL_ID_LOCK_MS);
+    /* failures spread wider than the window never lock */
+    const char *c = "spread";
+    for (int i = 0; i < 10; i++) {
+        SL_CHECK_EQ(t, sl__id_lock_fail(tx, c, now + (int64_t)i * (SL_ID_LOCK_WINDOW_MS / 4 + 1), &until), SL_OK);
+        SL_CHECK_EQ(t, until, 0);
+    }
+    /* success resets */
+    SL_CHECK_EQ(t, sl__id_lock_success(tx, b), SL_OK);
+    SL_CHECK_EQ(t, sl__id_lock_check(tx, b, t2 + 1, NULL), SL_OK);
+    sl__tx_rollback(tx);
+    idfx_done(&f);
+}
