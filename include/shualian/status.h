@@ -177,6 +177,8 @@ typedef enum sl_status {
 #define SL_ERR_ID_NAME_MISMATCH  (SL_ERR_DENIED    | (203 << 8)) /* name != registry  */
 #define SL_ERR_ID_DOC_EXPIRED    (SL_ERR_EXPIRED   | (201 << 8)) /* document expired  */
 #define SL_ERR_ID_LOCKED         (SL_ERR_DENIED    | (204 << 8)) /* too many failures */
+#define SL_ERR_ID_BANK_CARD      (SL_ERR_INVALID   | (200 << 8)) /* bad card number   */
+#define SL_ERR_ID_BANK_MISMATCH  (SL_ERR_DENIED    | (205 << 8)) /* bank says no      */
 
 /* Extended codes: the audit chain (src/audit/), details 112..127. */
 #define SL_ERR_AUDIT_FIELD        (SL_ERR_INVALID     | (112 << 8)) /* record field missing/too long */

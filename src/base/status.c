@@ -88,6 +88,8 @@ static const struct status_row rows[] = {
     { SL_ERR_ID_NAME_MISMATCH, "id_name_mismatch", "the name does not match the registry record of this document" },
     { SL_ERR_ID_DOC_EXPIRED, "id_document_expired", "the identity document has expired" },
     { SL_ERR_ID_LOCKED,      "id_locked",         "too many failed verifications for this document: try again later" },
+    { SL_ERR_ID_BANK_CARD,   "id_bank_card",      "the bank card number is malformed (Luhn check failed)" },
+    { SL_ERR_ID_BANK_MISMATCH, "id_bank_mismatch", "the bank did not confirm this card for this name, ID number and phone" },
     { SL_ERR_INDEX_LOCKED,   "index_locked",      "another writer holds the index (its lock file names the pid)" },
     { SL_ERR_INDEX_READONLY, "index_readonly",    "the index was opened read-only" },
     { SL_ERR_INDEX_DAMAGED,  "index_damaged",     "the index log has a damaged record before its end (run index verify --repair)" },

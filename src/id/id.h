@@ -236,6 +236,25 @@ sl_status sl__id_lock_check(sl_tx *tx, const char *blind, int64_t now_ms, int64_
 sl_status sl__id_lock_fail(sl_tx *tx, const char *blind, int64_t now_ms, int64_t *until_ms);
 sl_status sl__id_lock_success(sl_tx *tx, const char *blind);
 
+/* ============================ Bank-card factor =========================== */
+/* Seed 002: name + ID number + card number + phone checked by a bank. */
+struct sl_bank_check {
+    const char *name, *id_number, *card, *phone;
+};
+/* The bank-verification interface; a real bank later, a file for the demo. */
+struct sl_bank_verifier {
+    void *ctx;
+    /* SL_OK: confirmed; SL_ERR_ID_BANK_CARD; SL_ERR_ID_BANK_MISMATCH. */
+    sl_status (*check)(void *ctx, const struct sl_bank_check *c);
+    void (*free)(void *ctx);
+};
+/* 12..19 digits with a valid Luhn check digit. */
+bool sl__bank_luhn(const char *card);
+/* File-backed verifier: UTF-8 lines "card,id_number,name,phone"; '#'
+ * starts a comment. SL_ERR_IO / SL_ERR_INVALID (line too long or not 4
+ * fields). Free with v->free(v->ctx). */
+sl_status sl__bank_file_open(const char *path, struct sl_bank_verifier *v);
+
 /* ============================ Consent ==================================== */
 /* purpose: "face_processing" | "licence_use" | "data_sharing" |
  * "library_enrolment" | "keep_best_frame" | "remote_frames". */

@@ -261,3 +261,35 @@ SL_TEST(id, lockout_backoff)
     sl__tx_rollback(tx);
     idfx_done(&f);
 }
+
+SL_TEST(id, bank_card_file)
+{
+    SL_CHECK(t, sl__bank_luhn("4111111111111111"));
+    SL_CHECK(t, !sl__bank_luhn("4111111111111112"));
+    SL_CHECK(t, !sl__bank_luhn("41111111111"));
+    SL_CHECK(t, !sl__bank_luhn("4111-1111-1111-1111"));
+    char path[] = "/tmp/sl-bank-XXXXXX";
+    int fd = mkstemp(path);
+    SL_CHECK(t, fd >= 0);
+    if (fd < 0)
+        return;
+    const char *txt = "# card,id,name,phone\n4111111111111111,110105194912310021,张三丰,13800000000\n";
+    SL_CHECK(t, write(fd, txt, strlen(txt)) == (ssize_t)strlen(txt));
+    close(fd);
+    struct sl_bank_verifier v;
+    SL_CHECK_EQ(t, sl__bank_file_open(path, &v), SL_OK);
+    struct sl_bank_check c = { "张三丰", "110105194912310021", "4111111111111111", "13800000000" };
+    SL_CHECK_EQ(t, v.check(v.ctx, &c), SL_OK);
+    c.phone = "13900000000";
+    SL_CHECK_EQ(t, v.check(v.ctx, &c), SL_ERR_ID_BANK_MISMATCH);
+    c.phone = "13800000000";
+    c.name = "张三";
+    SL_CHECK_EQ(t, v.check(v.ctx, &c), SL_ERR_ID_BANK_MISMATCH);
+    c.name = "张三丰";
+    c.card = "4111111111111112";
+    SL_CHECK_EQ(t, v.check(v.ctx, &c), SL_ERR_ID_BANK_CARD);
+    c.card = "5555555555554444";   /* valid Luhn, unknown to the bank */
+    SL_CHECK_EQ(t, v.check(v.ctx, &c), SL_ERR_ID_BANK_MISMATCH);
+    v.free(v.ctx);
+    unlink(path);
+}
