@@ -236,6 +236,19 @@ sl_status sl__id_lock_check(sl_tx *tx, const char *blind, int64_t now_ms, int64_
 sl_status sl__id_lock_fail(sl_tx *tx, const char *blind, int64_t now_ms, int64_t *until_ms);
 sl_status sl__id_lock_success(sl_tx *tx, const char *blind);
 
+/* ============================ Evidence frames ============================ */
+/* Raw frames are never stored; a best frame is kept only when the matter's
+ * catalogue entry (evidence.keep_best_frame) or a separate consent
+ * ("keep_best_frame") says so -- reason names which -- sealed, until
+ * expires_ms. The retention job (sl__frame_sweep_tx) deletes expired ones. */
+sl_status sl__frame_keep_tx(sl_tx *tx, const sl_keyring *k, int64_t verification_id,
+                            const char *reason, const void *jpeg, size_t n,
+                            int64_t expires_ms, int64_t *id);
+/* The kept frame (decrypted; caller frees); SL_ERR_NOT_FOUND if none/expired. */
+sl_status sl__frame_get_tx(sl_tx *tx, const sl_keyring *k, int64_t verification_id,
+                           uint8_t **jpeg, size_t *n);
+sl_status sl__frame_sweep_tx(sl_tx *tx, int64_t now_ms, int64_t *removed);
+
 /* ============================ Bank-card factor =========================== */
 /* Seed 002: name + ID number + card number + phone checked by a bank. */
 struct sl_bank_check {

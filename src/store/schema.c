@@ -170,6 +170,16 @@ static const struct sl_migration migrations[] = {
       " window_ms {int} NOT NULL,"
       " level {int} NOT NULL,"
       " locked_until_ms {int} NOT NULL);" },
+    { 202, "id_evidence_frame",
+      /* a verification's best frame, kept only with a reason, until expiry */
+      "CREATE TABLE id_frame ("
+      " id {id},"
+      " verification_id {int} NOT NULL,"
+      " reason {text} NOT NULL,"
+      " frame_sealed {blob} NOT NULL,"
+      " created_ms {int} NOT NULL,"
+      " expires_ms {int} NOT NULL);"
+      "CREATE INDEX id_frame_expires ON id_frame (expires_ms);" },
 };
 
 const struct sl_migration *sl__schema_list(size_t *n)

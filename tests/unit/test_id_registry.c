@@ -293,3 +293,29 @@ SL_TEST(id, bank_card_file)
     v.free(v.ctx);
     unlink(path);
 }
+
+SL_TEST(id, evidence_frame_retention)
+{
+    struct idfx f;
+    if (!idfx_open(t, &f))
+        return;
+    sl_tx *tx = NULL;
+    SL_CHECK_EQ(t, sl__tx_begin(f.s, &tx), SL_OK);
+    int64_t now = sl__now_ms();
+    SL_CHECK_EQ(t, sl__frame_keep_tx(tx, f.k, 7, "catalogue", "FRAME", 5, now + 60000, NULL), SL_OK);
+    SL_CHECK_EQ(t, sl__frame_keep_tx(tx, f.k, 8, "", "FRAME", 5, now + 60000, NULL), SL_ERR_INVALID);
+    uint8_t *p = NULL;
+    size_t n = 0;
+    SL_CHECK_EQ(t, sl__frame_get_tx(tx, f.k, 7, &p, &n), SL_OK);
+    SL_CHECK(t, n == 5 && p && memcmp(p, "FRAME", 5) == 0);
+    sl__free(p);
+    SL_CHECK_EQ(t, sl__frame_get_tx(tx, f.k, 8, &p, &n), SL_ERR_NOT_FOUND);
+    int64_t removed = -1;
+    SL_CHECK_EQ(t, sl__frame_sweep_tx(tx, now + 1000, &removed), SL_OK);
+    SL_CHECK_EQ(t, removed, 0);
+    SL_CHECK_EQ(t, sl__frame_sweep_tx(tx, now + 60000, &removed), SL_OK);
+    SL_CHECK_EQ(t, removed, 1);
+    SL_CHECK_EQ(t, sl__frame_get_tx(tx, f.k, 7, &p, &n), SL_ERR_NOT_FOUND);
+    sl__tx_rollback(tx);
+    idfx_done(&f);
+}
