@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "base/base.h"
+#include "base/json.h"
 #include "shualian/idnum.h"
 
 typedef struct sl_store sl_store;
@@ -136,6 +137,10 @@ sl_status sl__person_set_face_tx(sl_tx *tx, const sl_keyring *k, int64_t id,
 /* Persons whose face data (photo or template) is stored. */
 sl_status sl__person_face_count_tx(sl_tx *tx, int64_t *n);
 #define SL_ID_FACE_COUNT_WARN 90000   /* warn from here; filing at 100,000 */
+#define SL_ID_FACE_COUNT_FILING 100000
+/* The admin report: {"persons_with_face_data", "warn_at", "filing_at",
+ * "warning" (count >= warn_at), "message" (zh/en when warning)}. */
+sl_status sl__person_face_report_tx(sl_tx *tx, json_t **out);
 
 /* The pluggable source: a real upstream later, the store today. */
 struct sl_id_source {

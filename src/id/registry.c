@@ -430,6 +430,27 @@ sl_status sl__person_face_count_tx(sl_tx *tx, int64_t *n)
                             " OR template_sealed IS NOT NULL", NULL, 0, n);
 }
 
+sl_status sl__person_face_report_tx(sl_tx *tx, json_t **out)
+{
+    int64_t n = 0;
+    sl_status st = sl__person_face_count_tx(tx, &n);
+    if (st != SL_OK)
+        return st;
+    bool warn = n >= SL_ID_FACE_COUNT_WARN;
+    json_t *o = json_pack("{s:I,s:i,s:i,s:b}", "persons_with_face_data", (json_int_t)n,
+                          "warn_at", SL_ID_FACE_COUNT_WARN, "filing_at", SL_ID_FACE_COUNT_FILING,
+                          "warning", warn);
+    if (o && warn)
+        json_object_set_new(o, "message", json_pack("{s:s,s:s}",
+            "zh", "存储人脸信息的人数已接近10万，达到10万后须在30个工作日内向网信部门备案",
+            "en", "persons with stored face data approach 100,000: a filing is due within "
+                  "30 working days of reaching it"));
+    if (!o)
+        return SL_ERR_NOMEM;
+    *out = o;
+    return SL_OK;
+}
+
 static sl_status src_find(void *ctx, sl_tx *tx, const sl_keyring *k,
                           enum sl_id_type t, const char *number, bool full,
                           const struct sl_acct_audit *au, struct sl_person *out)

@@ -125,6 +125,11 @@ SL_TEST(id, registry_add_find)
     int64_t n = -1;
     SL_CHECK_EQ(t, sl__person_face_count_tx(tx, &n), SL_OK);
     SL_CHECK_EQ(t, n, 1);
+    json_t *rep = NULL;
+    SL_CHECK_EQ(t, sl__person_face_report_tx(tx, &rep), SL_OK);
+    SL_CHECK(t, rep && json_integer_value(json_object_get(rep, "persons_with_face_data")) == 1 &&
+                json_is_false(json_object_get(rep, "warning")));
+    json_decref(rep);
     float *tm = NULL;
     size_t dim = 0;
     SL_CHECK_EQ(t, sl__person_template_tx(tx, f.k, id, &tm, &dim), SL_OK);
