@@ -195,6 +195,19 @@ typedef enum sl_status {
 #define SL_ERR_HALL_PERSON    (SL_ERR_NOT_FOUND | (224 << 8)) /* no such person      */
 #define SL_ERR_HALL_WATCH     (SL_ERR_NOT_FOUND | (225 << 8)) /* no such entry/alarm */
 #define SL_ERR_HALL_OTHER     (SL_ERR_DENIED    | (225 << 8)) /* another hall's data */
+#define SL_ERR_ID_PERSON_UNKNOWN (SL_ERR_NOT_FOUND | (200 << 8)) /* no such person   */
+#define SL_ERR_ID_PERSON_EXISTS  (SL_ERR_STATE     | (200 << 8)) /* number registered */
+#define SL_ERR_ID_PERSON_STATUS  (SL_ERR_STATE     | (201 << 8)) /* deceased/cancelled*/
+#define SL_ERR_ID_VERIF_USED     (SL_ERR_STATE     | (202 << 8)) /* result consumed   */
+#define SL_ERR_ID_VERIF_EXPIRED  (SL_ERR_EXPIRED   | (200 << 8)) /* session too old   */
+#define SL_ERR_ID_VERIF_BINDING  (SL_ERR_DENIED    | (200 << 8)) /* other person/matter/ref */
+#define SL_ERR_ID_VERIF_FAILED   (SL_ERR_DENIED    | (201 << 8)) /* not passed        */
+#define SL_ERR_ID_CONSENT        (SL_ERR_DENIED    | (202 << 8)) /* no valid consent  */
+#define SL_ERR_ID_NAME_MISMATCH  (SL_ERR_DENIED    | (203 << 8)) /* name != registry  */
+#define SL_ERR_ID_DOC_EXPIRED    (SL_ERR_EXPIRED   | (201 << 8)) /* document expired  */
+#define SL_ERR_ID_LOCKED         (SL_ERR_DENIED    | (204 << 8)) /* too many failures */
+#define SL_ERR_ID_BANK_CARD      (SL_ERR_INVALID   | (200 << 8)) /* bad card number   */
+#define SL_ERR_ID_BANK_MISMATCH  (SL_ERR_DENIED    | (205 << 8)) /* bank says no      */
 
 /* Extended codes: the audit chain (src/audit/), details 112..127. */
 #define SL_ERR_AUDIT_FIELD        (SL_ERR_INVALID     | (112 << 8)) /* record field missing/too long */

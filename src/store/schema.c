@@ -110,6 +110,76 @@ static const struct sl_migration migrations[] = {
       " revoked {int} NOT NULL,"
       " created_ms {int} NOT NULL);" },
     /* ---- id 200..299 (idcode: 250..259) ------------------------------- */
+    { 200, "id_registry",
+      /* persons: number and name sealed, found by a blind index */
+      "CREATE TABLE id_person ("
+      " id {id},"
+      " id_type {int} NOT NULL,"
+      " blind {text} NOT NULL,"
+      " number_sealed {blob} NOT NULL,"
+      " name_sealed {blob} NOT NULL,"
+      " former_sealed {blob},"
+      " sex {text},"
+      " birth_date {text},"
+      " valid_from {text},"
+      " valid_to {text},"
+      " status {int} NOT NULL,"
+      " photo_sealed {blob},"
+      " template_sealed {blob},"
+      " created_ms {int} NOT NULL,"
+      " UNIQUE (id_type, blind));"
+      /* verification results: single-use, bound to person/matter/reference */
+      "CREATE TABLE id_verification ("
+      " id {id},"
+      " person_id {int} NOT NULL,"
+      " matter {text} NOT NULL,"
+      " reference {text} NOT NULL,"
+      " channel {text} NOT NULL,"
+      " device {text} NOT NULL,"
+      " levels_required {int} NOT NULL,"
+      " levels_passed {int} NOT NULL,"
+      " passed {int} NOT NULL,"
+      " method {int} NOT NULL,"
+      " vouched_by {text},"
+      " score {real} NOT NULL,"
+      " far {real} NOT NULL,"
+      " result_json {text},"
+      " signature {blob},"
+      " created_ms {int} NOT NULL,"
+      " expires_ms {int} NOT NULL,"
+      " used_ms {int} NOT NULL);"
+      "CREATE INDEX id_verification_person ON id_verification (person_id);"
+      /* consent: one kind for face processing, licence use, sharing, library */
+      "CREATE TABLE id_consent ("
+      " id {id},"
+      " person_id {int} NOT NULL,"
+      " purpose {text} NOT NULL,"
+      " scope {text} NOT NULL,"
+      " channel {text},"
+      " alternative {text},"
+      " guardian {text},"
+      " created_ms {int} NOT NULL,"
+      " expires_ms {int} NOT NULL,"
+      " withdrawn_ms {int} NOT NULL);"
+      "CREATE INDEX id_consent_person ON id_consent (person_id, purpose);" },
+    { 201, "id_lockout",
+      /* failed verifications per document (blind index): shared by nodes */
+      "CREATE TABLE id_lockout ("
+      " blind {text} PRIMARY KEY,"
+      " failures {int} NOT NULL,"
+      " window_ms {int} NOT NULL,"
+      " level {int} NOT NULL,"
+      " locked_until_ms {int} NOT NULL);" },
+    { 202, "id_evidence_frame",
+      /* a verification's best frame, kept only with a reason, until expiry */
+      "CREATE TABLE id_frame ("
+      " id {id},"
+      " verification_id {int} NOT NULL,"
+      " reason {text} NOT NULL,"
+      " frame_sealed {blob} NOT NULL,"
+      " created_ms {int} NOT NULL,"
+      " expires_ms {int} NOT NULL);"
+      "CREATE INDEX id_frame_expires ON id_frame (expires_ms);" },
     { 250, "idcode",
       /* identity codes (src/id/idcode.h): which person a hall's pseudonym
        * names (written at issue; read only by an authorised verifier) */
