@@ -62,6 +62,14 @@ sl_status sl__esign_verify(const sl_keyring *k, const void *doc, size_t n,
 sl_status sl__esign_verify_public(const char *pubkey, const void *doc,
                                   size_t n, const struct sl__esign *r);
 
+/* The record as a JSON object {doc_hash, verification_id, result,
+ * signed_at_ms, suite, kid, sig} (NULL only when out of memory), and back:
+ * SL_ERR_ESIGN_FORMAT if a member is missing, of the wrong type or too long
+ * (the signature itself is checked by the verify calls). */
+struct json_t;
+struct json_t *sl__esign_to_json(const struct sl__esign *r);
+sl_status      sl__esign_from_json(const struct json_t *o, struct sl__esign *out);
+
 /* ------------------------------ licence status --------------------------- */
 typedef enum sl__lic_status {
     SL_LIC_ISSUED = 1, SL_LIC_SUSPENDED = 2, SL_LIC_REVOKED = 3

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "gov/lic.h"
 
 #define ESIGN_TAG "shualian-esign-v1\n"
@@ -143,4 +144,45 @@ sl_status sl__esign_verify_public(const char *pubkey, const void *doc,
     if (st != SL_OK)
         return st;
     return sl__verify_public(pubkey, msg, len, sig, sizeof sig);
+}
+
+json_t *sl__esign_to_json(const struct sl__esign *r)
+{
+    return json_pack("{s:s,s:s,s:s,s:I,s:s,s:I,s:s}", "doc_hash", r->doc_hash,
+                     "verification_id", r->verification_id, "result", r->result,
+                     "signed_at_ms", (json_int_t)r->signed_at_ms, "suite", r->suite,
+                     "kid", (json_int_t)r->kid, "sig", r->sig);
+}
+
+/* Copies string member key into dst (cap); false if absent or too long. */
+static bool copy_str(const json_t *o, const char *key, char *dst, size_t cap)
+{
+    const json_t *v = json_object_get(o, key);
+    if (!json_is_string(v) || json_string_length(v) >= cap)
+        return false;
+    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+    return strlen(dst) == json_string_length(v);   /* no embedded NUL */
+}
+
+sl_status sl__esign_from_json(const json_t *o, struct sl__esign *out)
+{
+    struct sl__esign r;
+    memset(&r, 0, sizeof r);
+    if (!json_is_object(o) || !out)
+        return SL_ERR_ESIGN_FORMAT;
+    const json_t *at = json_object_get(o, "signed_at_ms");
+    const json_t *kid = json_object_get(o, "kid");
+    if (!copy_str(o, "doc_hash", r.doc_hash, sizeof r.doc_hash) ||
+        !copy_str(o, "verification_id", r.verification_id, sizeof r.verification_id) ||
+        !copy_str(o, "result", r.result, sizeof r.result) ||
+        !copy_str(o, "suite", r.suite, sizeof r.suite) ||
+        !copy_str(o, "sig", r.sig, sizeof r.sig) ||
+        !json_is_integer(at) || json_integer_value(at) < 0 ||
+        !json_is_integer(kid) || json_integer_value(kid) < 0 ||
+        json_integer_value(kid) > (json_int_t)UINT32_MAX)
+        return SL_ERR_ESIGN_FORMAT;
+    r.signed_at_ms = (int64_t)json_integer_value(at);
+    r.kid = (uint32_t)json_integer_value(kid);
+    *out = r;
+    return SL_OK;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/json.h"
 #include "gov/lic.h"
 #include "test.h"
 
@@ -166,4 +167,26 @@ SL_TEST(gov_lic, credential_code_month_limit)
     SL_CHECK_EQ(t, sl__cred_limit_check(2, 3), SL_OK);
     SL_CHECK_EQ(t, sl__cred_limit_check(3, 3), SL_ERR_CRED_LIMIT);
     SL_CHECK_EQ(t, sl__cred_limit_check(0, 0), SL_ERR_INVALID);
+}
+
+SL_TEST(gov_lic, esign_json_roundtrip)
+{
+    char dir[64], path[128];
+    sl_keyring *k = ring(t, SL_SUITE_GM, dir, sizeof dir, path, sizeof path);
+    struct sl__esign r, back;
+    SL_CHECK_EQ(t, sl__esign_make(k, "doc", 3, "ver_9", "match", 42, &r), SL_OK);
+    json_t *o = sl__esign_to_json(&r);
+    SL_ASSERT(o);
+    SL_CHECK_EQ(t, sl__esign_from_json(o, &back), SL_OK);
+    SL_CHECK_EQ(t, sl__esign_verify(k, "doc", 3, &back), SL_OK);
+    json_object_set_new(o, "kid", json_string("1"));
+    SL_CHECK_EQ(t, sl__esign_from_json(o, &back), SL_ERR_ESIGN_FORMAT);
+    json_object_set_new(o, "kid", json_integer(1));
+    json_object_del(o, "sig");
+    SL_CHECK_EQ(t, sl__esign_from_json(o, &back), SL_ERR_ESIGN_FORMAT);
+    json_object_set_new(o, "sig", json_string("00"));
+    SL_CHECK_EQ(t, sl__esign_from_json(o, &back), SL_OK);
+    SL_CHECK_EQ(t, sl__esign_verify(k, NULL, 0, &back), SL_ERR_ESIGN_FORMAT);
+    json_decref(o);
+    unring(k, dir, path);
 }
