@@ -134,8 +134,19 @@ struct sl_route {
     const char        *summary;
     const char        *tag;
 };
-extern const struct sl_route sl__routes[];
-extern const size_t sl__n_routes;
+/* The table is composed of slices: the core rows (routes.c) and one array
+ * per module (routes_<module>.c), each registered with one line in
+ * routes.c's slice list. Routes are numbered across the slices in order;
+ * dispatch, metrics and OpenAPI see one table through these two calls. */
+struct sl_route_slice {
+    const struct sl_route *rows;
+    const size_t          *n;
+};
+size_t                 sl__route_count(void);
+const struct sl_route *sl__route_at(size_t i);   /* i < sl__route_count() */
+/* Module slices. */
+extern const struct sl_route sl__lic_routes[];
+extern const size_t sl__lic_n_routes;
 
 /* Matches method+path. *idx gets the route (or -1); SL_ERR_HTTP_ROUTE if
  * no path matches, SL_ERR_HTTP_METHOD if the path matches with another

@@ -129,8 +129,8 @@ sl_status sl__metrics_render(struct sl_metrics *m, const sl_http *h, struct sl_b
             if (!s)
                 continue;
             st = sl_buf_appendf(b, "shualian_http_requests_total{route=\"%s\",method=\"%s\",status=\"%u\"} %llu\n",
-                                r < m->n_routes ? sl__routes[r].path : "unmatched",
-                                r < m->n_routes ? sl__routes[r].method : "",
+                                r < m->n_routes ? sl__route_at(r)->path : "unmatched",
+                                r < m->n_routes ? sl__route_at(r)->method : "",
                                 s, atomic_load(&c->h.count));
         }
     }
@@ -146,8 +146,8 @@ sl_status sl__metrics_render(struct sl_metrics *m, const sl_http *h, struct sl_b
                 continue;
             char labels[200];
             snprintf(labels, sizeof labels, "route=\"%s\",method=\"%s\",status=\"%u\"",
-                     r < m->n_routes ? sl__routes[r].path : "unmatched",
-                     r < m->n_routes ? sl__routes[r].method : "", s);
+                     r < m->n_routes ? sl__route_at(r)->path : "unmatched",
+                     r < m->n_routes ? sl__route_at(r)->method : "", s);
             st = hist_render(b, "shualian_http_request_duration_seconds", labels, &c->h);
         }
     }

@@ -99,8 +99,8 @@ static json_t *operation(const struct sl_route *rt)
 json_t *sl__http_openapi(void)
 {
     json_t *paths = json_object();
-    for (size_t i = 0; i < sl__n_routes; i++) {
-        const struct sl_route *rt = &sl__routes[i];
+    for (size_t i = 0; i < sl__route_count(); i++) {
+        const struct sl_route *rt = sl__route_at(i);
         json_t *item = json_object_get(paths, rt->path);
         if (!item) {
             item = json_object();

@@ -111,7 +111,7 @@ static const struct sl_schema s_device_req = { .type = SL_S_OBJECT, .fields = f_
 #define KB      ((size_t)1024)
 #define FACE_BODY (SL_IMAGE_B64_MAX * 2 + 64 * KB)
 
-const struct sl_route sl__routes[] = {
+static const struct sl_route core_routes[] = {
     /* method  path                handler              allow                      body    rate      audit */
     { "GET",  "/healthz",          sl__h_healthz,       SL_R_PUBLIC,               0, NULL, NULL, NULL, NULL,
       "process is up", "system" },
@@ -156,7 +156,32 @@ const struct sl_route sl__routes[] = {
     { "POST", "/v1/faces/compare", sl__h_face_compare,  STAFF | DEVICES | SL_R_CITIZEN, FACE_BODY, "engine", "face.compare",
       &s_compare_req, &s_verdict, "1:1 verdict, as `shualian face verify`", "faces" },
 };
-const size_t sl__n_routes = SL_ARRAY_LEN(sl__routes);
+static const size_t core_n_routes = SL_ARRAY_LEN(core_routes);
+
+/* The slices, in matching order: add one line per module. */
+static const struct sl_route_slice slices[] = {
+    { core_routes, &core_n_routes },
+    { sl__lic_routes, &sl__lic_n_routes },
+};
+
+size_t sl__route_count(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < SL_ARRAY_LEN(slices); i++)
+        n += *slices[i].n;
+    return n;
+}
+
+const struct sl_route *sl__route_at(size_t i)
+{
+    for (size_t k = 0; k < SL_ARRAY_LEN(slices); k++) {
+        if (i < *slices[k].n)
+            return &slices[k].rows[i];
+        i -= *slices[k].n;
+    }
+    SL_ASSERT(!"route index out of range");
+    return NULL;
+}
 
 /* ============================ Matching ================================== */
 
@@ -229,13 +254,15 @@ sl_status sl__route_match(struct sl_req *r, const char *method, const char *path
 {
     bool path_seen = false, bad_param = false;
     *idx = -1;
-    for (size_t i = 0; i < sl__n_routes; i++) {
-        int m = match_path(sl__routes[i].path, path, r);
+    size_t n_routes = sl__route_count();
+    for (size_t i = 0; i < n_routes; i++) {
+        const struct sl_route *rt = sl__route_at(i);
+        int m = match_path(rt->path, path, r);
         if (m == 0)
             continue;
         path_seen = true;
-        if (strcmp(sl__routes[i].method, method) != 0 &&
-            !(strcmp(method, "HEAD") == 0 && strcmp(sl__routes[i].method, "GET") == 0))
+        if (strcmp(rt->method, method) != 0 &&
+            !(strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0))
             continue;
         if (m < 0) {
             bad_param = true;
@@ -248,7 +275,7 @@ sl_status sl__route_match(struct sl_req *r, const char *method, const char *path
     if (bad_param) {
         snprintf(r->detail, sizeof r->detail,
                  "path parameter must be letters, digits, '_', '-', '.', '@' (not . or ..)");
-        r->route = &sl__routes[*idx];
+        r->route = sl__route_at((size_t)*idx);
         return SL_ERR_HTTP_PARAM;
     }
     *idx = -1;

@@ -149,7 +149,7 @@ static sl_status begin(struct sl_req *r, const char *method, const char *url)
     sl_status st = sl__route_match(r, method, url, &r->route_idx);
     if (st != SL_OK)
         return st;
-    r->route = &sl__routes[r->route_idx];
+    r->route = sl__route_at((size_t)r->route_idx);
     const struct sl_route *rt = r->route;
 
     st = authenticate(r);
@@ -391,7 +391,7 @@ sl_status sl__http_start(const struct sl_http_opts *o, sl_http **out, char *err,
                                 err, cap);
     if (st != SL_OK)
         goto out_free;
-    st = sl__metrics_new(sl__n_routes, &h->metrics);
+    st = sl__metrics_new(sl__route_count(), &h->metrics);
     if (st != SL_OK)
         goto out_free;
     st = sl__sse_hub_new(h, &h->hub);
