@@ -100,6 +100,26 @@ sl_status sl__lic_disclose_check(const char *const *asked, size_t na,
                                  const char *const *consented, size_t nc,
                                  const char **missing);
 
+/* The released part of a licence: an object with only the asked fields of
+ * fields (an object of the licence's data), after sl__lic_disclose_check.
+ * SL_ERR_LIC_CONSENT as there; SL_ERR_NOT_FOUND (*missing set) if the
+ * licence has no such field; on SL_OK the caller owns *out. */
+sl_status sl__lic_disclose(const struct json_t *fields,
+                           const char *const *asked, size_t na,
+                           const char *const *consented, size_t nc,
+                           struct json_t **out, const char **missing);
+
+/* The issuer's signature over a licence: the message is
+ * "shualian-licence-v1\n" id "\n" issued_at_ms "\n" + the fields object as
+ * compact JSON with sorted keys, signed with the issuer's key; sig_hex gets
+ * the blob as hex. Verify with the keyring holding the issuer's key. */
+sl_status sl__lic_sign(const sl_keyring *k, const char *licence_id,
+                       int64_t issued_at_ms, const struct json_t *fields,
+                       char sig_hex[2 * SL_CRYPTO_SIG_BYTES + 1]);
+sl_status sl__lic_verify(const sl_keyring *k, const char *licence_id,
+                         int64_t issued_at_ms, const struct json_t *fields,
+                         const char *sig_hex);
+
 /* ------------------------------ credentials ------------------------------ */
 #define SL_CRED_CODE_LEN 8u
 /* An 8-character verification code (digits and upper-case letters without

@@ -2,8 +2,13 @@
  * lic_core.c -- electronic licence status steps, the use check and the
  * selective-disclosure check (lic.h).
  */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/json.h"
+#include "gov/gov.h"
 #include "gov/lic.h"
 
 static const char *const NAMES[] = { NULL, "issued", "suspended", "revoked" };
@@ -90,4 +95,97 @@ sl_status sl__lic_disclose_check(const char *const *asked, size_t na,
         }
     }
     return SL_OK;
+}
+
+sl_status sl__lic_disclose(const json_t *fields, const char *const *asked,
+                           size_t na, const char *const *consented, size_t nc,
+                           json_t **out, const char **missing)
+{
+    if (!json_is_object(fields) || !out)
+        return SL_ERR_INVALID;
+    sl_status st = sl__lic_disclose_check(asked, na, consented, nc, missing);
+    if (st != SL_OK)
+        return st;
+    json_t *o = json_object();
+    if (!o)
+        return SL_ERR_NOMEM;
+    for (size_t i = 0; i < na; i++) {
+        json_t *v = json_object_get(fields, asked[i]);
+        if (!v) {
+            json_decref(o);
+            if (missing)
+                *missing = asked[i];
+            return SL_ERR_NOT_FOUND;
+        }
+        if (json_object_set(o, asked[i], v) != 0) {
+            json_decref(o);
+            return SL_ERR_NOMEM;
+        }
+    }
+    *out = o;
+    return SL_OK;
+}
+
+/* The signed message of a licence (sl__malloc'd, caller frees). */
+static sl_status lic_message(const char *id, int64_t at, const json_t *fields,
+                             char **msg, size_t *len)
+{
+    if (!id || !*id || strlen(id) >= SL_LICENCE_ID_MAX || strchr(id, '\n') ||
+        at < 0 || !json_is_object(fields))
+        return SL_ERR_INVALID;
+    char *js = json_dumps(fields, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    if (!js)
+        return SL_ERR_NOMEM;
+    size_t cap = strlen(js) + SL_LICENCE_ID_MAX + 64;
+    char *m = sl__malloc(cap);
+    if (!m) {
+        free(js);
+        return SL_ERR_NOMEM;
+    }
+    int w = snprintf(m, cap, "shualian-licence-v1\n%s\n%" PRId64 "\n%s", id, at, js);
+    free(js);
+    if (w < 0 || (size_t)w >= cap) {
+        sl__free(m);
+        return SL_ERR_INVALID;
+    }
+    *msg = m;
+    *len = (size_t)w;
+    return SL_OK;
+}
+
+sl_status sl__lic_sign(const sl_keyring *k, const char *licence_id,
+                       int64_t issued_at_ms, const json_t *fields,
+                       char sig_hex[2 * SL_CRYPTO_SIG_BYTES + 1])
+{
+    if (!k || !sig_hex)
+        return SL_ERR_INVALID;
+    char *msg = NULL;
+    size_t len = 0;
+    sl_status st = lic_message(licence_id, issued_at_ms, fields, &msg, &len);
+    if (st != SL_OK)
+        return st;
+    uint8_t sig[SL_CRYPTO_SIG_BYTES];
+    st = sl__sign(k, msg, len, sig);
+    sl__free(msg);
+    if (st != SL_OK)
+        return st;
+    return sl__hex_encode(sig_hex, 2 * SL_CRYPTO_SIG_BYTES + 1, sig, sizeof sig);
+}
+
+sl_status sl__lic_verify(const sl_keyring *k, const char *licence_id,
+                         int64_t issued_at_ms, const json_t *fields,
+                         const char *sig_hex)
+{
+    uint8_t sig[SL_CRYPTO_SIG_BYTES];
+    if (!k || !sig_hex || strlen(sig_hex) != 2 * SL_CRYPTO_SIG_BYTES ||
+        sl__hex_decode(sig, sizeof sig, sig_hex) != SL_OK)
+        return SL_ERR_ESIGN_FORMAT;
+    char *msg = NULL;
+    size_t len = 0;
+    sl_status st = lic_message(licence_id, issued_at_ms, fields, &msg, &len);
+    if (st != SL_OK)
+        return st;
+    st = sl__verify(k, msg, len, sig, sizeof sig);
+    sl__free(msg);
+    return st;
 }

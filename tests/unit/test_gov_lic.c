@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/json.h"
+#include "gov/gov.h"
 #include "gov/lic.h"
 #include "test.h"
 
@@ -188,5 +189,54 @@ SL_TEST(gov_lic, esign_json_roundtrip)
     SL_CHECK_EQ(t, sl__esign_from_json(o, &back), SL_OK);
     SL_CHECK_EQ(t, sl__esign_verify(k, NULL, 0, &back), SL_ERR_ESIGN_FORMAT);
     json_decref(o);
+    unring(k, dir, path);
+}
+
+SL_TEST(gov_lic, disclose_releases_only_consented_asked_fields)
+{
+    json_t *f = json_pack("{s:s,s:s,s:s,s:s}", "name", "张三", "id_number",
+                          "110101199003074514", "address", "北京市", "photo", "AAAA");
+    SL_ASSERT(f);
+    const char *consent[] = { "name", "address", "photo" };
+    const char *asked[] = { "name", "address" };
+    json_t *out = NULL;
+    const char *missing = NULL;
+    SL_CHECK_EQ(t, sl__lic_disclose(f, asked, 2, consent, 3, &out, &missing), SL_OK);
+    SL_CHECK(t, out && json_object_size(out) == 2);
+    SL_CHECK(t, out && !json_object_get(out, "id_number") && !json_object_get(out, "photo"));
+    json_decref(out);
+    out = NULL;
+    const char *greedy[] = { "name", "id_number" };
+    SL_CHECK_EQ(t, sl__lic_disclose(f, greedy, 2, consent, 3, &out, &missing),
+                SL_ERR_LIC_CONSENT);
+    SL_CHECK(t, out == NULL && missing && strcmp(missing, "id_number") == 0);
+    const char *absent[] = { "name", "photo", "x" };
+    const char *consent2[] = { "name", "photo", "x" };
+    SL_CHECK_EQ(t, sl__lic_disclose(f, absent, 3, consent2, 3, &out, &missing),
+                SL_ERR_NOT_FOUND);
+    SL_CHECK(t, out == NULL);
+    json_decref(f);
+}
+
+SL_TEST(gov_lic, licence_signature)
+{
+    char dir[64], path[128];
+    sl_keyring *k = ring(t, SL_SUITE_GM, dir, sizeof dir, path, sizeof path);
+    char id[SL_LICENCE_ID_MAX];
+    snprintf(id, sizeof id, "1.2.156.3005.2.1001.TEST.A1.1.X");
+    json_t *f = json_pack("{s:s,s:s}", "name", "张三", "address", "北京市");
+    json_t *g = json_pack("{s:s,s:s}", "address", "北京市", "name", "张三");
+    char sig[2 * SL_CRYPTO_SIG_BYTES + 1];
+    SL_CHECK_EQ(t, sl__lic_sign(k, id, 1000, f, sig), SL_OK);
+    SL_CHECK_EQ(t, sl__lic_verify(k, id, 1000, f, sig), SL_OK);
+    SL_CHECK_EQ(t, sl__lic_verify(k, id, 1000, g, sig), SL_OK);   /* key order */
+    SL_CHECK_EQ(t, sl__lic_verify(k, id, 1001, f, sig), SL_ERR_CRYPTO_SIGNATURE);
+    json_object_set_new(g, "address", json_string("上海市"));
+    SL_CHECK_EQ(t, sl__lic_verify(k, id, 1000, g, sig), SL_ERR_CRYPTO_SIGNATURE);
+    id[20] = 'Z';
+    SL_CHECK_EQ(t, sl__lic_verify(k, id, 1000, f, sig), SL_ERR_CRYPTO_SIGNATURE);
+    SL_CHECK_EQ(t, sl__lic_verify(k, id, 1000, f, "00"), SL_ERR_ESIGN_FORMAT);
+    json_decref(f);
+    json_decref(g);
     unring(k, dir, path);
 }
