@@ -78,6 +78,18 @@ suite_tests() {   # $1 label, $2 db url
   if [ "${c:0:1}" = 4 ]; then ok "$label: a body without signature is refused ($c)"
   else bad "$label: no signature ($c)"; fi
 
+  # migration 101 made the issue-14 tables on this store
+  local tabs
+  if [ -z "$2" ]; then
+    tabs=$(command -v sqlite3 >/dev/null && sqlite3 "$tmp/$label/shualian.db" \
+      "SELECT count(*) FROM sqlite_master WHERE type='table' AND name LIKE 'lic\\_%' ESCAPE '\\'")
+  else
+    tabs=$("$PG_BIN/psql" -qtA -d "$2" -c "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'lic\\_%'")
+  fi
+  if [ -z "$tabs" ] && [ -z "$2" ]; then skip=$((skip + 1)); echo "skip $label: sqlite3 absent"
+  elif [ "$tabs" = 6 ]; then ok "$label: migration 101 made the 6 lic_ tables"
+  else bad "$label: lic tables ($tabs)"; fi
+
   if curl -s "http://127.0.0.1:$PORT/v1/openapi.json" | jq -e '.paths["/v1/esign/verify"].post' >/dev/null; then
     ok "$label: OpenAPI lists /v1/esign/verify"
   else bad "$label: openapi"; fi
