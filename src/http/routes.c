@@ -165,6 +165,7 @@ static const struct sl_route_slice slices[] = {
     { sl__gov_routes, &sl__gov_n_routes },
     { sl__hall_routes, &sl__hall_n_routes },
     { sl__idcode_routes, &sl__idcode_n_routes },
+    { sl__lic_routes, &sl__lic_n_routes },
 };
 
 size_t sl__route_count(void)

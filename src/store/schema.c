@@ -109,6 +109,74 @@ static const struct sl_migration migrations[] = {
       " key_hash {blob} NOT NULL,"
       " revoked {int} NOT NULL,"
       " created_ms {int} NOT NULL);" },
+    { 101, "lic_licences",
+      /* issue 14. Issuers: a hall's department with its own signing key
+       * (key_id names it in the key file) and its unified social credit
+       * code (the issuer part of GB/T 36904 licence ids) */
+      "CREATE TABLE lic_issuer ("
+      " id {id},"
+      " hall_id {int} NOT NULL REFERENCES acct_hall (id),"
+      " name {text} NOT NULL,"
+      " uscc {text} NOT NULL UNIQUE,"
+      " key_id {int} NOT NULL,"
+      " created_ms {int} NOT NULL);"
+      /* licence types: code (GB/T 36904 type part), name, data fields as a
+       * JSON array of names */
+      "CREATE TABLE lic_type ("
+      " id {id},"
+      " code {text} NOT NULL UNIQUE,"
+      " name {text} NOT NULL,"
+      " fields {text} NOT NULL,"
+      " issuer_id {int} NOT NULL REFERENCES lic_issuer (id));"
+      /* licences: fields only sealed; the holder found by the blind index
+       * of their ID number; status 1 issued, 2 suspended, 3 revoked */
+      "CREATE TABLE lic_licence ("
+      " id {id},"
+      " licence_id {text} NOT NULL UNIQUE,"
+      " type_id {int} NOT NULL REFERENCES lic_type (id),"
+      " holder_index {blob} NOT NULL,"
+      " fields_sealed {blob} NOT NULL,"
+      " sig {text} NOT NULL,"
+      " status {int} NOT NULL,"
+      " valid_from_ms {int} NOT NULL,"
+      " valid_to_ms {int} NOT NULL,"
+      " issued_ms {int} NOT NULL,"
+      " changed_ms {int} NOT NULL);"
+      "CREATE INDEX lic_licence_holder ON lic_licence (holder_index);"
+      /* every use of a licence (用证记录): which fields went where, under
+       * which consent record */
+      "CREATE TABLE lic_use ("
+      " id {id},"
+      " licence_row {int} NOT NULL REFERENCES lic_licence (id),"
+      " used_ms {int} NOT NULL,"
+      " matter {text} NOT NULL,"
+      " fields {text} NOT NULL,"
+      " consent_id {text} NOT NULL,"
+      " actor {text} NOT NULL);"
+      "CREATE INDEX lic_use_licence ON lic_use (licence_row);"
+      /* e-signatures: one per consumed verification */
+      "CREATE TABLE lic_esign ("
+      " id {id},"
+      " verification_id {text} NOT NULL UNIQUE,"
+      " doc_hash {text} NOT NULL,"
+      " result {text} NOT NULL,"
+      " signed_at_ms {int} NOT NULL,"
+      " suite {text} NOT NULL,"
+      " kid {int} NOT NULL,"
+      " sig {text} NOT NULL);"
+      /* temporary identity credentials (seed 004); month = "YYYY-MM" in
+       * the hall's time for the per-person monthly limit */
+      "CREATE TABLE lic_credential ("
+      " id {id},"
+      " serial {text} NOT NULL UNIQUE,"
+      " hall_id {int} NOT NULL REFERENCES acct_hall (id),"
+      " holder_index {blob} NOT NULL,"
+      " month {text} NOT NULL,"
+      " sealed {blob} NOT NULL,"
+      " status {int} NOT NULL,"
+      " valid_to_ms {int} NOT NULL,"
+      " issued_ms {int} NOT NULL);"
+      "CREATE INDEX lic_credential_holder ON lic_credential (holder_index, month);" },
     /* ---- id 200..299 (idcode: 250..259) ------------------------------- */
     { 200, "id_registry",
       /* persons: number and name sealed, found by a blind index */
