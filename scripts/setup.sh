@@ -33,6 +33,7 @@ PKGS=(
   libfaiss-dev                          # the FAISS peer in bench/index.sh
   libonnx-testdata                      # ONNX's own node tests (tests/suites/55-onnx-node.sh)
   nodejs npm                            # test/bench tools only (onnxruntime-node)
+  chromium ffmpeg fonts-noto-cjk        # web page tests: browser, fake camera video, CJK glyphs
 )
 if [ "${SL_SETUP_SKIP_APT:-0}" != 1 ]; then
   missing=()

@@ -57,7 +57,7 @@ function render() {
   v.append(h, p);
 }
 document.addEventListener('langchange', render);
-// every {zh, en} object under the verdict's sides a and b (reasons, messages)
+// the {zh, en} objects (reasons, messages) under the verdict's side b, else a
 function reasons(v) {
   const out = [], seen = new Set();
   const walk = (o) => {
@@ -68,7 +68,8 @@ function reasons(v) {
     }
     Object.values(o).forEach(walk);
   };
-  walk(v.a); walk(v.b);
+  walk(v.b);            // the camera side first: that is what the person can fix
+  if (!out.length) walk(v.a);
   return out;
 }
 $('check').addEventListener('click', async () => {
