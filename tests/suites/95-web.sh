@@ -30,6 +30,10 @@ ffmpeg -loglevel error -y -loop 1 -i "$ref" -t 3 -r 10 \
 ffmpeg -loglevel error -y -f lavfi -i color=c=black:s=640x480:r=10 -t 3 -pix_fmt yuv420p "$tmp/dark.y4m" \
   || { bad "fake camera videos (ffmpeg)"; echo "$pass passed, $fail failed, $skip skipped"; exit 1; }
 
+# the pages from a copy of web/ holding a symlink out of the root
+mkdir -p "$tmp/webroot" && cp -r web/. "$tmp/webroot/" && ln -s /etc/passwd "$tmp/webroot/shared/pw.js"
+export SL_WEB_DIR=$tmp/webroot
+
 start_server() {   # start_server NAME DBURL -> sets URL, SPID
   local d=$tmp/$1; mkdir -p "$d"
   "$S" serve --demo --quiet --data "$d" --db "$2" --listen 127.0.0.1:0 >"$d/out" 2>"$d/err" &
@@ -59,11 +63,11 @@ headers_checks() {  # headers_checks NAME
   then ok "$1: script served as text/javascript, cached 300 s, nosniff"; else bad "$1: script headers"; echo "$h"; fi
   local codes=""
   for p in "/web/..%2f..%2fetc%2fpasswd" "/web/shared/..%2f..%2fMakefile" "/web/.." "/web/shared/.hidden.js" \
-           "/web/console/nope.html" "/web/../Makefile" "/web/shared/x.sh"; do
+           "/web/console/nope.html" "/web/../Makefile" "/web/shared/x.sh" "/web/shared/pw.js"; do
     codes+=" $(curl -s -o "$tmp/body" -w '%{http_code}' --path-as-is "$URL$p")"
     grep -q 'root:' "$tmp/body" && codes+="(LEAK)"
   done
-  if ! grep -qv '^ 4[0-9][0-9]\( 4[0-9][0-9]\)*$' <<<"$codes"; then ok "$1: traversal, dot files, unknown types refused ($codes)"
+  if ! grep -qv '^ 4[0-9][0-9]\( 4[0-9][0-9]\)*$' <<<"$codes"; then ok "$1: traversal, dot files, unknown types, a symlink out of the root refused ($codes)"
   else bad "$1: path safety ($codes)"; fi
 }
 
