@@ -98,6 +98,17 @@ async function login(page, who) {
     }
     must(all.length === 0, all.join('; '));
   });
+  await step('English toggle on every page: lang=en, no keyed text left in Chinese', async () => {
+    for (const p of ['/', '/web/console/index.html', '/web/kiosk/index.html', '/web/h5/index.html']) {
+      await page.goto(base + p);
+      must(await page.getAttribute('html', 'lang') === 'zh-CN', p + ': not Chinese by default');
+      await page.click('#lang');
+      must(await page.getAttribute('html', 'lang') === 'en', p + ': lang not en');
+      const left = await page.evaluate(() => Array.from(document.querySelectorAll('[data-i18n]'))
+        .filter((e) => e.id !== 'lang' && /[\u4e00-\u9fff]/.test(e.textContent)).map((e) => e.dataset.i18n));
+      must(left.length === 0, p + ': still Chinese: ' + left.join(','));
+    }
+  });
   await step('kiosk: attract -> menu; idle timeout clears the screen', async () => {
     await page.goto(base + '/web/kiosk/index.html?idle=1500');
     await shot(page, 'kiosk-attract');
