@@ -428,6 +428,8 @@ int cmd_serve(int argc, char **argv)
            base, (unsigned)sl__http_port(h), base, base, base, engine ? "true" : "false",
            sl__store_kind_name(store));
     fflush(stdout);
+    fprintf(stderr, "web pages: %s/web/console/index.html (window console), "
+            "%s/web/kiosk/index.html (kiosk), %s/web/h5/index.html (phone)\n", base, base, base);
 
     {
         char holder[64];

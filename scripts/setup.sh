@@ -37,6 +37,7 @@ PKGS=(
   libonnx-testdata                      # ONNX's own node tests (tests/suites/55-onnx-node.sh)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user   # aarch64 build test
   nodejs npm                            # test/bench tools only (onnxruntime-node)
+  chromium ffmpeg fonts-noto-cjk        # web page tests: browser, fake camera video, CJK glyphs
 )
 if [ "${SL_SETUP_SKIP_APT:-0}" != 1 ]; then
   missing=()

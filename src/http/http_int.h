@@ -105,6 +105,11 @@ sl_status sl__reply_json(struct sl_req *r, unsigned status, json_t *obj);
 /* Sends bytes (copied) with a content type. */
 sl_status sl__reply_bytes(struct sl_req *r, unsigned status, const char *ctype,
                           const void *p, size_t n);
+/* Sends bytes (copied) with a content type, a Cache-Control value (NULL:
+ * no-store) and extra headers (name, value, ..., NULL). The web pages. */
+sl_status sl__reply_page(struct sl_req *r, unsigned status, const char *ctype,
+                         const void *p, size_t n, const char *cache,
+                         const char *const *hdrs);
 /* Sends an RFC 9457 problem for st; detail (may be NULL) is English, for
  * developers. retry_after_s > 0 adds Retry-After. */
 sl_status sl__reply_problem(struct sl_req *r, sl_status st, const char *detail,
@@ -243,6 +248,8 @@ sl_status sl__h_readyz(struct sl_req *r);
 sl_status sl__h_metrics(struct sl_req *r);
 sl_status sl__h_openapi(struct sl_req *r);
 sl_status sl__h_docs(struct sl_req *r);
+sl_status sl__h_web_root(struct sl_req *r);
+sl_status sl__h_web_file(struct sl_req *r);
 sl_status sl__h_events_ping(struct sl_req *r);
 sl_status sl__h_login(struct sl_req *r);
 sl_status sl__h_logout(struct sl_req *r);

@@ -96,13 +96,19 @@ static const struct advice *advice_for(sl_status st)
     return NULL;
 }
 
-static void common_headers(struct sl_req *r, struct MHD_Response *resp,
-                           const char *ctype)
+static void common_headers_cache(struct sl_req *r, struct MHD_Response *resp,
+                                 const char *ctype, const char *cache)
 {
     MHD_add_response_header(resp, "Content-Type", ctype);
     MHD_add_response_header(resp, "X-Request-Id", r->id);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Cache-Control", cache);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+}
+
+static void common_headers(struct sl_req *r, struct MHD_Response *resp,
+                           const char *ctype)
+{
+    common_headers_cache(r, resp, ctype, "no-store");
 }
 
 static sl_status queue(struct sl_req *r, unsigned status, struct MHD_Response *resp)
@@ -128,6 +134,20 @@ sl_status sl__reply_bytes(struct sl_req *r, unsigned status, const char *ctype,
     if (!resp)
         return SL_ERR_NOMEM;
     common_headers(r, resp, ctype);
+    return queue(r, status, resp);
+}
+
+sl_status sl__reply_page(struct sl_req *r, unsigned status, const char *ctype,
+                         const void *p, size_t n, const char *cache,
+                         const char *const *hdrs)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(n, (void *)p, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return SL_ERR_NOMEM;
+    common_headers_cache(r, resp, ctype, cache ? cache : "no-store");
+    for (size_t i = 0; hdrs && hdrs[i] && hdrs[i + 1]; i += 2)
+        MHD_add_response_header(resp, hdrs[i], hdrs[i + 1]);
     return queue(r, status, resp);
 }
 

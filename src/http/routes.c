@@ -156,6 +156,13 @@ static const struct sl_route core_routes[] = {
       &s_image_req, &s_obj, "quality of the main face with reasons (zh/en)", "faces" },
     { "POST", "/v1/faces/compare", sl__h_face_compare,  ENGINE_USERS | SL_R_CITIZEN, FACE_BODY, "engine", "face.compare",
       &s_compare_req, &s_verdict, "1:1 verdict, as `shualian face verify`", "faces" },
+    /* web pages (web.c): static files, strict CSP */
+    { "GET",  "/",                 sl__h_web_root,      SL_R_PUBLIC | SL_R_RAW,    0, NULL, NULL, NULL, NULL,
+      "the web start page (links to console, kiosk, phone)", "web" },
+    { "GET",  "/web/{a}",          sl__h_web_file,      SL_R_PUBLIC | SL_R_RAW,    0, NULL, NULL, NULL, NULL,
+      "a web page file", "web" },
+    { "GET",  "/web/{a}/{b}",      sl__h_web_file,      SL_R_PUBLIC | SL_R_RAW,    0, NULL, NULL, NULL, NULL,
+      "a web page file in a folder", "web" },
 };
 static const size_t core_n_routes = SL_ARRAY_LEN(core_routes);
 

@@ -1,0 +1,32 @@
+// api.js -- calls to the server. The staff session token is kept in memory
+// only (never in storage or a cookie), sent as a bearer token; a reload
+// logs out. A refusal becomes an ApiError carrying the problem's zh/en.
+export class ApiError extends Error {
+  constructor(p, status) {
+    super(p.title || 'error');
+    this.problem = p; this.status = status;
+  }
+}
+let token = null;
+export function setToken(t) { token = t; }
+export function hasToken() { return token !== null; }
+export async function call(method, path, body) {
+  const h = { Accept: 'application/json' };
+  if (token) h.Authorization = 'Bearer ' + token;
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  const res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body),
+                                  credentials: 'omit', cache: 'no-store' });
+  let data = null;
+  try { data = await res.json(); } catch { data = {}; }
+  if (!res.ok) throw new ApiError(data || {}, res.status);
+  return data;
+}
+// base64 of a File/Blob without the data: prefix
+export function fileB64(file) {
+  return new Promise((ok, fail) => {
+    const fr = new FileReader();
+    fr.onload = () => ok(String(fr.result).replace(/^data:[^,]*,/, ''));
+    fr.onerror = () => fail(fr.error);
+    fr.readAsDataURL(file);
+  });
+}

@@ -1,0 +1,2 @@
+import { initToggle } from './i18n.js';
+initToggle();
