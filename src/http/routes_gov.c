@@ -63,7 +63,7 @@ static void publish(struct sl_req *r, json_t *entries);
 static void maybe_tick(struct sl_req *r, bool force)
 {
     static atomic_llong last;
-    int64_t now = sl__now_ms(), prev = atomic_load(&last);
+    long long now = sl__now_ms(), prev = atomic_load(&last);
     if (!force && now - prev < 30000) return;
     if (!atomic_compare_exchange_strong(&last, &prev, now) && !force) return;
     int n = 0;

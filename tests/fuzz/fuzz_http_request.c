@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     int idx = -1;
     sl_status st = sl__route_match(r, method, path, &idx);
-    if (st == SL_OK && (idx < 0 || (size_t)idx >= sl__n_routes))
+    if (st == SL_OK && (idx < 0 || (size_t)idx >= sl__route_count()))
         abort();
     if (st == SL_OK)
         for (size_t i = 0; i < r->n_params; i++)
@@ -54,12 +54,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (pst != SL_OK && pst != SL_ERR_NOMEM && ((pst >> 8) < 128 || (pst >> 8) > 143))
         abort();
     if (pst == SL_OK) {
-        if (st == SL_OK && sl__routes[idx].req)
-            check_schema(sl__routes[idx].req, v);
+        if (st == SL_OK && sl__route_at((size_t)idx)->req)
+            check_schema(sl__route_at((size_t)idx)->req, v);
         else
-            for (size_t i = 0; i < sl__n_routes; i++)
-                if (sl__routes[i].req)
-                    check_schema(sl__routes[i].req, v);
+            for (size_t i = 0; i < sl__route_count(); i++)
+                if (sl__route_at(i)->req)
+                    check_schema(sl__route_at(i)->req, v);
         json_decref(v);
     }
     free(r);
