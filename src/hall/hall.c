@@ -757,7 +757,8 @@ static float quant(const float *v, int8_t *q)
 }
 
 /* AVX-512BW or AVX2 where the CPU has it (x86-64; chosen at load time). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* Not under ThreadSanitizer: an ifunc resolver runs before its runtime is up. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
 static int32_t dot_i8(const int8_t *a, const int8_t *b)
