@@ -12,15 +12,6 @@
 #include "base/json.h"
 #include "gov/catalogue.h"
 
-/* snprintf for field paths and messages: a long path is cut, never an error. */
-__attribute__((format(printf, 3, 4)))
-static void pathf(char *p, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p, cap, fmt, ap);
-    va_end(ap);
-}
 
 #define MATTER_FILE_MAX (256u << 10)
 #define MATTERS_MAX     512
@@ -46,7 +37,7 @@ static sl_status bad(struct v *v, const char *path, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     if (v->err)
-        pathf(v->err, v->cap, "%s:%d: %s: %s", v->file,
+        sl__gov_pathf(v->err, v->cap, "%s:%d: %s: %s", v->file,
                  sl__jsonpos_line(v->pos, path), path, what);
     return SL_ERR_MATTER_FORMAT;
 }
@@ -80,7 +71,7 @@ static sl_status keys(struct v *v, const json_t *o, const char *path,
     char p[256];
     json_object_foreach((json_t *)o, k, x) {
         if (!one_of(k, allowed)) {
-            pathf(p, sizeof p, "%s%s%s", path, *path ? "." : "", k);
+            sl__gov_pathf(p, sizeof p, "%s%s%s", path, *path ? "." : "", k);
             return bad(v, p, "unknown field");
         }
     }
@@ -95,7 +86,7 @@ static sl_status text2(struct v *v, const json_t *o, const char *path)
         return bad(v, path, "must be an object {\"zh\": ..., \"en\": ...}");
     for (int i = 0; i < 2; i++) {
         const json_t *s = json_object_get(o, zh_en[i]);
-        pathf(p, sizeof p, "%s.%s", path, zh_en[i]);
+        sl__gov_pathf(p, sizeof p, "%s.%s", path, zh_en[i]);
         if (!json_is_string(s) || json_string_length(s) == 0)
             return bad(v, p, "missing or empty text");
     }
@@ -109,14 +100,14 @@ static sl_status item(struct v *v, const json_t *o, const char *path, bool need_
     if (!json_is_object(o))
         return bad(v, path, "must be an object");
     if (need_id) {
-        pathf(p, sizeof p, "%s.id", path);
+        sl__gov_pathf(p, sizeof p, "%s.id", path);
         if (!ident(json_string_value(json_object_get(o, "id")), 64, false))
             return bad(v, p, "missing, or not a lowercase identifier");
     }
     static const char *const t[] = { "zh", "en" };
     for (int i = 0; i < 2; i++) {
         const json_t *s = json_object_get(o, t[i]);
-        pathf(p, sizeof p, "%s.%s", path, t[i]);
+        sl__gov_pathf(p, sizeof p, "%s.%s", path, t[i]);
         if (!json_is_string(s) || json_string_length(s) == 0)
             return bad(v, p, "missing or empty text");
     }
@@ -130,12 +121,12 @@ static sl_status str_set(struct v *v, const json_t *a, const char *path,
     if (!json_is_array(a) || (need_one && json_array_size(a) == 0))
         return bad(v, path, "must be a%s array", need_one ? " non-empty" : "n");
     for (size_t i = 0; i < json_array_size(a); i++) {
-        pathf(p, sizeof p, "%s[%zu]", path, i);
+        sl__gov_pathf(p, sizeof p, "%s[%zu]", path, i);
         const char *s = json_string_value(json_array_get(a, i));
         if (!one_of(s, allowed)) {
             char list[200] = "";
             for (size_t k = 0; allowed[k]; k++)
-                pathf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                sl__gov_pathf(list + strlen(list), sizeof list - strlen(list), "%s%s",
                          k ? ", " : "", allowed[k]);
             return bad(v, p, "'%s' is not one of: %s", s ? s : "(not a string)", list);
         }
@@ -151,7 +142,7 @@ static sl_status int_field(struct v *v, const json_t *o, const char *key, const 
 {
     char p[256];
     const json_t *x = json_object_get(o, key);
-    pathf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
+    sl__gov_pathf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
     if (!x && !need)
         return SL_OK;
     if (!json_is_integer(x) || json_integer_value(x) < lo || json_integer_value(x) > hi)
@@ -167,7 +158,7 @@ static sl_status fields_of(struct v *v, const json_t *a, const char *path, const
                             "non-empty array");
     for (size_t i = 0; i < json_array_size(a); i++) {
         const char *f = json_string_value(json_array_get(a, i));
-        pathf(p, sizeof p, "%s[%zu]", path, i);
+        sl__gov_pathf(p, sizeof p, "%s[%zu]", path, i);
         if (source ? !sl__shared_field_known(source, f) : !ident(f, 64, false))
             return bad(v, p, "'%s' is not a field of %s", f ? f : "(not a string)",
                        source ? source : "the licence");
@@ -186,10 +177,10 @@ static sl_status replaced_by(struct v *v, const json_t *r, const char *path)
                             "{\"licence\": TYPE, \"fields\": [...]}");
     const char *src = json_string_value(json_object_get(r, "shared"));
     const char *lic = json_string_value(json_object_get(r, "licence"));
-    pathf(p, sizeof p, "%s.fields", path);
+    sl__gov_pathf(p, sizeof p, "%s.fields", path);
     if (src) {
         if (!sl__shared_source_known(src)) {
-            pathf(p, sizeof p, "%s.shared", path);
+            sl__gov_pathf(p, sizeof p, "%s.shared", path);
             return bad(v, p, "'%s' is not a shared-data source", src);
         }
         sl_status st = keys(v, r, path, k_shared);
@@ -197,7 +188,7 @@ static sl_status replaced_by(struct v *v, const json_t *r, const char *path)
     }
     if (lic) {
         if (!sl__licence_type_known(lic)) {
-            pathf(p, sizeof p, "%s.licence", path);
+            sl__gov_pathf(p, sizeof p, "%s.licence", path);
             return bad(v, p, "'%s' is not an electronic licence type", lic);
         }
         sl_status st = keys(v, r, path, k_lic);
@@ -250,23 +241,23 @@ sl_status sl__matter_check(const json_t *m, const char *file, const struct sl__j
     for (size_t i = 0; i < json_array_size(auth); i++) {
         static const char *const k[] = { "who", "levels", "factors", "liveness", NULL };
         const json_t *a = json_array_get(auth, i);
-        pathf(p, sizeof p, "auth[%zu]", i);
+        sl__gov_pathf(p, sizeof p, "auth[%zu]", i);
         if (!json_is_object(a))
             return bad(v, p, "must be an object");
         if ((st = keys(v, a, p, k)) != SL_OK)
             return st;
-        pathf(p, sizeof p, "auth[%zu].who", i);
+        sl__gov_pathf(p, sizeof p, "auth[%zu].who", i);
         if (!one_of(json_string_value(json_object_get(a, "who")), who))
             return bad(v, p, "must be applicant, each_party, agent, principal, "
                              "third_party or subject");
-        pathf(p, sizeof p, "auth[%zu].levels", i);
+        sl__gov_pathf(p, sizeof p, "auth[%zu].levels", i);
         if ((st = str_set(v, json_object_get(a, "levels"), p, levels, true)) != SL_OK)
             return st;
-        pathf(p, sizeof p, "auth[%zu].factors", i);
+        sl__gov_pathf(p, sizeof p, "auth[%zu].factors", i);
         if (json_object_get(a, "factors") &&
             (st = str_set(v, json_object_get(a, "factors"), p, factors, false)) != SL_OK)
             return st;
-        pathf(p, sizeof p, "auth[%zu].liveness", i);
+        sl__gov_pathf(p, sizeof p, "auth[%zu].liveness", i);
         if (json_object_get(a, "liveness") &&
             (st = str_set(v, json_object_get(a, "liveness"), p, liveness, true)) != SL_OK)
             return st;
@@ -283,21 +274,21 @@ sl_status sl__matter_check(const json_t *m, const char *file, const struct sl__j
         static const char *const k[] = { "name", "zh", "en", "type", "required", "options",
                                          NULL };
         const json_t *f = json_array_get(form, i);
-        pathf(p, sizeof p, "form[%zu]", i);
+        sl__gov_pathf(p, sizeof p, "form[%zu]", i);
         if ((st = item(v, f, p, false)) != SL_OK || (st = keys(v, f, p, k)) != SL_OK)
             return st;
-        pathf(p, sizeof p, "form[%zu].name", i);
+        sl__gov_pathf(p, sizeof p, "form[%zu].name", i);
         if (!ident(json_string_value(json_object_get(f, "name")), 64, false))
             return bad(v, p, "missing, or not a lowercase identifier");
-        pathf(p, sizeof p, "form[%zu].type", i);
+        sl__gov_pathf(p, sizeof p, "form[%zu].type", i);
         const char *ty = json_string_value(json_object_get(f, "type"));
         if (!one_of(ty, ftypes))
             return bad(v, p, "must be text, date, choice, bool, id_number or number");
-        pathf(p, sizeof p, "form[%zu].options", i);
+        sl__gov_pathf(p, sizeof p, "form[%zu].options", i);
         const json_t *opt = json_object_get(f, "options");
         if (strcmp(ty, "choice") == 0 && (!json_is_array(opt) || !json_array_size(opt)))
             return bad(v, p, "a choice needs a non-empty options array");
-        pathf(p, sizeof p, "form[%zu].required", i);
+        sl__gov_pathf(p, sizeof p, "form[%zu].required", i);
         if (json_object_get(f, "required") && !json_is_boolean(json_object_get(f, "required")))
             return bad(v, p, "must be true or false");
     }
@@ -308,14 +299,14 @@ sl_status sl__matter_check(const json_t *m, const char *file, const struct sl__j
     for (size_t i = 0; i < json_array_size(mat); i++) {
         static const char *const k[] = { "id", "zh", "en", "provide", "replaced_by", NULL };
         const json_t *x = json_array_get(mat, i);
-        pathf(p, sizeof p, "materials[%zu]", i);
+        sl__gov_pathf(p, sizeof p, "materials[%zu]", i);
         if ((st = item(v, x, p, true)) != SL_OK || (st = keys(v, x, p, k)) != SL_OK)
             return st;
         const char *pr = json_string_value(json_object_get(x, "provide"));
-        pathf(p, sizeof p, "materials[%zu].provide", i);
+        sl__gov_pathf(p, sizeof p, "materials[%zu].provide", i);
         if (!one_of(pr, provide))
             return bad(v, p, "must be submit, exempt (免提交) or generated");
-        pathf(p, sizeof p, "materials[%zu].replaced_by", i);
+        sl__gov_pathf(p, sizeof p, "materials[%zu].replaced_by", i);
         if (strcmp(pr, "exempt") == 0) {
             if ((st = replaced_by(v, json_object_get(x, "replaced_by"), p)) != SL_OK)
                 return st;
@@ -356,11 +347,11 @@ sl_status sl__matter_check(const json_t *m, const char *file, const struct sl__j
     for (size_t i = 0; holds && i < json_array_size(holds); i++) {
         static const char *const k[] = { "id", "zh", "en", "working_days", "publish", NULL };
         const json_t *h = json_array_get(holds, i);
-        pathf(p, sizeof p, "holds[%zu]", i);
+        sl__gov_pathf(p, sizeof p, "holds[%zu]", i);
         if ((st = item(v, h, p, true)) != SL_OK || (st = keys(v, h, p, k)) != SL_OK ||
             (st = int_field(v, h, "working_days", p, 1, 365, true)) != SL_OK)
             return st;
-        pathf(p, sizeof p, "holds[%zu].publish", i);
+        sl__gov_pathf(p, sizeof p, "holds[%zu].publish", i);
         if (json_object_get(h, "publish") && !json_is_boolean(json_object_get(h, "publish")))
             return bad(v, p, "must be true or false");
     }
@@ -375,7 +366,7 @@ sl_status sl__matter_check(const json_t *m, const char *file, const struct sl__j
             return bad(v, lists[l], "must be an array");
         for (size_t i = 0; a && i < json_array_size(a); i++) {
             static const char *const k[] = { "id", "zh", "en", NULL };
-            pathf(p, sizeof p, "%s[%zu]", lists[l], i);
+            sl__gov_pathf(p, sizeof p, "%s[%zu]", lists[l], i);
             if ((st = item(v, json_array_get(a, i), p, true)) != SL_OK ||
                 (st = keys(v, json_array_get(a, i), p, k)) != SL_OK)
                 return st;
@@ -387,10 +378,10 @@ sl_status sl__matter_check(const json_t *m, const char *file, const struct sl__j
     for (size_t i = 0; fees && i < json_array_size(fees); i++) {
         static const char *const k[] = { "id", "zh", "en", "amount_cny", NULL };
         const json_t *f = json_array_get(fees, i);
-        pathf(p, sizeof p, "fees[%zu]", i);
+        sl__gov_pathf(p, sizeof p, "fees[%zu]", i);
         if ((st = item(v, f, p, true)) != SL_OK || (st = keys(v, f, p, k)) != SL_OK)
             return st;
-        pathf(p, sizeof p, "fees[%zu].amount_cny", i);
+        sl__gov_pathf(p, sizeof p, "fees[%zu].amount_cny", i);
         const json_t *amt = json_object_get(f, "amount_cny");
         if (!json_is_number(amt) || json_number_value(amt) < 0)
             return bad(v, p, "must be a number >= 0");
@@ -419,7 +410,7 @@ sl_status sl__matter_parse(const char *text, size_t n, const char *file, char *e
     json_t *m = sl_json_parse(text, n, jerr, sizeof jerr);
     if (!m) {
         if (err)
-            pathf(err, cap, "%s: %s", file, jerr);
+            sl__gov_pathf(err, cap, "%s: %s", file, jerr);
         return SL_ERR_MATTER_FORMAT;
     }
     struct sl__jsonpos *pos = sl__jsonpos_scan(text, n);
@@ -444,7 +435,7 @@ sl_status sl__catalogue_load_dir(const char *dir, char *err, size_t cap,
     DIR *d = opendir(dir);
     if (!d) {
         if (err)
-            pathf(err, cap, "%s: cannot open the catalogue folder", dir);
+            sl__gov_pathf(err, cap, "%s: cannot open the catalogue folder", dir);
         return SL_ERR_IO;
     }
     char *names[MATTERS_MAX];
@@ -457,7 +448,7 @@ sl_status sl__catalogue_load_dir(const char *dir, char *err, size_t cap,
             continue;
         if (nn == MATTERS_MAX) {
             if (err)
-                pathf(err, cap, "%s: more than %d matter files", dir, MATTERS_MAX);
+                sl__gov_pathf(err, cap, "%s: more than %d matter files", dir, MATTERS_MAX);
             st = SL_ERR_TOO_LARGE;
             break;
         }
@@ -479,11 +470,11 @@ sl_status sl__catalogue_load_dir(const char *dir, char *err, size_t cap,
         char path[4096];
         uint8_t *buf;
         size_t len;
-        pathf(path, sizeof path, "%s/%s", dir, names[i]);
+        sl__gov_pathf(path, sizeof path, "%s/%s", dir, names[i]);
         st = sl__read_file(path, MATTER_FILE_MAX, &buf, &len);
         if (st != SL_OK) {
             if (err)
-                pathf(err, cap, "%s: %s", path, sl_status_str(st));
+                sl__gov_pathf(err, cap, "%s: %s", path, sl_status_str(st));
             break;
         }
         json_t *m;
@@ -495,7 +486,7 @@ sl_status sl__catalogue_load_dir(const char *dir, char *err, size_t cap,
             if (json_equal(json_object_get(c->m[j], "code"), json_object_get(m, "code")) &&
                 json_equal(json_object_get(c->m[j], "version"), json_object_get(m, "version"))) {
                 if (err)
-                    pathf(err, cap, "%s:1: code: matter '%s' version %lld is also "
+                    sl__gov_pathf(err, cap, "%s:1: code: matter '%s' version %lld is also "
                              "defined in another file", path,
                              json_string_value(json_object_get(m, "code")),
                              (long long)json_integer_value(json_object_get(m, "version")));

@@ -18,6 +18,11 @@
 #include "base/base.h"
 #include "shualian/status.h"
 
+/* snprintf for field paths and messages of this module: a long path is
+ * cut, never an error (and no -Wformat-truncation on the callers). */
+__attribute__((format(printf, 3, 4)))
+void sl__gov_pathf(char *p, size_t cap, const char *fmt, ...);
+
 /* ------------------------- JSON positions ------------------------------ */
 
 /* Line of each value of a JSON text by path ("materials[2].provide");

@@ -9,15 +9,6 @@
 #include <string.h>
 
 #include "gov/gov.h"
-/* snprintf for field paths and messages: a long path is cut, never an error. */
-__attribute__((format(printf, 3, 4)))
-static void pathf(char *p, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p, cap, fmt, ap);
-    va_end(ap);
-}
 
 
 #define POS_PATH_MAX 200
@@ -129,9 +120,9 @@ static bool scan_value(struct scan *sc)
                 if (sc->s >= sc->end || *sc->s != ':')
                     return false;
                 sc->s++;
-                pathf(suffix, sizeof suffix, "%s%s", sc->path[0] ? "." : "", key);
+                sl__gov_pathf(suffix, sizeof suffix, "%s%s", sc->path[0] ? "." : "", key);
             } else {
-                pathf(suffix, sizeof suffix, "[%zu]", i);
+                sl__gov_pathf(suffix, sizeof suffix, "[%zu]", i);
             }
             if (!with_suffix(sc, suffix, scan_value))
                 return false;

@@ -8,9 +8,8 @@
 
 #include "gov/gov.h"
 
-/* snprintf for field paths and messages: a long path is cut, never an error. */
-__attribute__((format(printf, 3, 4)))
-static void pathf(char *p, size_t cap, const char *fmt, ...)
+
+void sl__gov_pathf(char *p, size_t cap, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -125,7 +124,7 @@ static sl_status bad(struct check *c, const char *path, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     if (c->err)
-        pathf(c->err, c->cap, "%s: %s", path, what);
+        sl__gov_pathf(c->err, c->cap, "%s: %s", path, what);
     return SL_ERR_RULES_FORMAT;
 }
 
@@ -170,7 +169,7 @@ static sl_status check_node(struct check *c, const json_t *n, const char *path, 
         if (!json_is_array(v) || json_array_size(v) == 0)
             return bad(c, path, "'%s' needs a non-empty array of conditions", k);
         for (size_t i = 0; i < json_array_size(v); i++) {
-            pathf(sub, sizeof sub, "%s.%s[%zu]", path, k, i);
+            sl__gov_pathf(sub, sizeof sub, "%s.%s[%zu]", path, k, i);
             sl_status st = check_node(c, json_array_get(v, i), sub, depth + 1);
             if (st != SL_OK)
                 return st;
@@ -180,7 +179,7 @@ static sl_status check_node(struct check *c, const json_t *n, const char *path, 
     if ((v = json_object_get(n, "not"))) {
         if (json_object_size(n) != 1)
             return bad(c, path, "'not' must be the only key of its object");
-        pathf(sub, sizeof sub, "%s.not", path);
+        sl__gov_pathf(sub, sizeof sub, "%s.not", path);
         return check_node(c, v, sub, depth + 1);
     }
     const json_t *fact = json_object_get(n, "fact"), *op = json_object_get(n, "op");
@@ -191,22 +190,22 @@ static sl_status check_node(struct check *c, const json_t *n, const char *path, 
     json_t *val;
     json_object_foreach((json_t *)n, key, val) {
         if (strcmp(key, "fact") && strcmp(key, "op") && strcmp(key, "value")) {
-            pathf(sub, sizeof sub, "%s.%s", path, key);
+            sl__gov_pathf(sub, sizeof sub, "%s.%s", path, key);
             return bad(c, sub, "unknown key (fact, op and value are allowed)");
         }
     }
-    pathf(sub, sizeof sub, "%s.fact", path);
+    sl__gov_pathf(sub, sizeof sub, "%s.fact", path);
     if (!json_is_string(fact) || !fact_path_ok(json_string_value(fact)))
         return bad(c, sub, "'%s' is not a known fact (applicant.<field>, "
                    "application.<field>, shared.<source>.<field>)",
                    json_is_string(fact) ? json_string_value(fact) : "(not a string)");
-    pathf(sub, sizeof sub, "%s.op", path);
+    sl__gov_pathf(sub, sizeof sub, "%s.op", path);
     int o = json_is_string(op) ? op_parse(json_string_value(op)) : -1;
     if (o < 0)
         return bad(c, sub, "unknown operator (eq ne lt le gt ge in not_in contains "
                            "prefix exists missing)");
     const json_t *value = json_object_get(n, "value");
-    pathf(sub, sizeof sub, "%s.value", path);
+    sl__gov_pathf(sub, sizeof sub, "%s.value", path);
     switch (o) {
     case OP_EXISTS: case OP_MISSING:
         if (value)
@@ -241,14 +240,14 @@ sl_status sl__rules_check(const json_t *rules, const char *base, char *err, size
         return bad(&c, base, "rules must be an array");
     for (size_t i = 0; i < json_array_size(rules); i++) {
         const json_t *r = json_array_get(rules, i);
-        pathf(path, sizeof path, "%s[%zu]", base, i);
+        sl__gov_pathf(path, sizeof path, "%s[%zu]", base, i);
         if (!json_is_object(r))
             return bad(&c, path, "a rule must be an object");
         static const char *const need[] = { "id", "zh", "en" };
         for (size_t k = 0; k < 3; k++) {
             const json_t *s = json_object_get(r, need[k]);
             if (!json_is_string(s) || !json_string_length(s)) {
-                pathf(path, sizeof path, "%s[%zu].%s", base, i, need[k]);
+                sl__gov_pathf(path, sizeof path, "%s[%zu].%s", base, i, need[k]);
                 return bad(&c, path, "missing or empty (every rule has an id and "
                                      "zh/en text that explains it to a citizen)");
             }
@@ -256,12 +255,12 @@ sl_status sl__rules_check(const json_t *rules, const char *base, char *err, size
         for (size_t j = 0; j < i; j++)
             if (json_equal(json_object_get(json_array_get(rules, j), "id"),
                            json_object_get(r, "id"))) {
-                pathf(path, sizeof path, "%s[%zu].id", base, i);
+                sl__gov_pathf(path, sizeof path, "%s[%zu].id", base, i);
                 return bad(&c, path, "duplicate rule id");
             }
         const char *els = json_string_value(json_object_get(r, "else"));
         if (!els || (strcmp(els, "refuse") && strcmp(els, "review"))) {
-            pathf(path, sizeof path, "%s[%zu].else", base, i);
+            sl__gov_pathf(path, sizeof path, "%s[%zu].else", base, i);
             return bad(&c, path, "must be \"refuse\" or \"review\"");
         }
         const char *key;
@@ -269,11 +268,11 @@ sl_status sl__rules_check(const json_t *rules, const char *base, char *err, size
         json_object_foreach((json_t *)r, key, val) {
             if (strcmp(key, "id") && strcmp(key, "zh") && strcmp(key, "en") &&
                 strcmp(key, "check") && strcmp(key, "else")) {
-                pathf(path, sizeof path, "%s[%zu].%s", base, i, key);
+                sl__gov_pathf(path, sizeof path, "%s[%zu].%s", base, i, key);
                 return bad(&c, path, "unknown key");
             }
         }
-        pathf(path, sizeof path, "%s[%zu].check", base, i);
+        sl__gov_pathf(path, sizeof path, "%s[%zu].check", base, i);
         if (!json_object_get(r, "check"))
             return bad(&c, path, "missing");
         sl_status st = check_node(&c, json_object_get(r, "check"), path, 1);
