@@ -157,14 +157,14 @@ typedef enum sl_status {
 #define SL_ERR_EXCHANGE_SOURCE (SL_ERR_INVALID  | (163 << 8)) /* unknown source/field*/
 #define SL_ERR_EXCHANGE_FORMAT (SL_ERR_CORRUPT  | (160 << 8)) /* bad shared-data file*/
 #define SL_ERR_LICENCE_ID     (SL_ERR_INVALID   | (164 << 8)) /* bad GB/T 36904 id   */
-/* gov, branch lic (licences, e-signatures, credentials): details 168..175 */
-#define SL_ERR_ESIGN_FORMAT   (SL_ERR_INVALID   | (168 << 8)) /* bad signature record*/
-#define SL_ERR_LIC_REVOKED    (SL_ERR_DENIED    | (168 << 8)) /* licence revoked     */
-#define SL_ERR_LIC_SUSPENDED  (SL_ERR_DENIED    | (169 << 8)) /* licence suspended   */
-#define SL_ERR_LIC_CONSENT    (SL_ERR_DENIED    | (170 << 8)) /* field not consented */
-#define SL_ERR_CRED_LIMIT     (SL_ERR_DENIED    | (171 << 8)) /* monthly limit hit   */
-#define SL_ERR_LIC_EXPIRED    (SL_ERR_EXPIRED   | (168 << 8)) /* outside validity    */
-#define SL_ERR_LIC_TRANSITION (SL_ERR_STATE     | (168 << 8)) /* illegal status step */
+/* gov, licences, e-signatures, credentials: details 180..183 */
+#define SL_ERR_ESIGN_FORMAT   (SL_ERR_INVALID   | (180 << 8)) /* bad signature record*/
+#define SL_ERR_LIC_REVOKED    (SL_ERR_DENIED    | (180 << 8)) /* licence revoked     */
+#define SL_ERR_LIC_SUSPENDED  (SL_ERR_DENIED    | (181 << 8)) /* licence suspended   */
+#define SL_ERR_LIC_CONSENT    (SL_ERR_DENIED    | (182 << 8)) /* field not consented */
+#define SL_ERR_CRED_LIMIT     (SL_ERR_DENIED    | (183 << 8)) /* monthly limit hit   */
+#define SL_ERR_LIC_EXPIRED    (SL_ERR_EXPIRED   | (180 << 8)) /* outside validity    */
+#define SL_ERR_LIC_TRANSITION (SL_ERR_STATE     | (180 << 8)) /* illegal status step */
 
 /* applications over HTTP (src/gov/app.c): gov details 168..171 */
 #define SL_ERR_APP_NOT_FOUND   (SL_ERR_NOT_FOUND | (168 << 8)) /* no such application */
