@@ -150,7 +150,7 @@ $(BUILD)/gen/calendar_data.o: $(BUILD)/gen/calendar_data.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # where the installed face calibration table is looked up (pipeline_calib.c)
-$(BUILD)/src/face/pipeline_calib.o $(BUILD)/cli/cmd_matters.o $(BUILD)/src/gov/app.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
+$(BUILD)/src/face/pipeline_calib.o $(BUILD)/cli/cmd_matters.o $(BUILD)/cli/cmd_serve.o $(BUILD)/cli/demo.o $(BUILD)/src/gov/app.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
 
 $(BUILD)/tests/unit/main.o: $(BUILD)/gen/tests.def
 $(BUILD)/tests/unit/%.o: ALL_CFLAGS += -I$(BUILD)/gen -Itests/unit
@@ -210,6 +210,8 @@ install: $(BUILD)/shualian $(BUILD)/libshualian.a $(BUILD)/libshualian.so
 	install -m 644 share/shualian/matters/*.json $(DESTDIR)$(PREFIX)/share/shualian/matters/
 	install -d $(DESTDIR)$(PREFIX)/share/shualian/exchange
 	install -m 644 share/shualian/exchange/*.json share/shualian/exchange/README.md $(DESTDIR)$(PREFIX)/share/shualian/exchange/
+	install -d $(DESTDIR)$(PREFIX)/share/shualian/demo
+	install -m 644 share/shualian/demo/*.json share/shualian/demo/README.md $(DESTDIR)$(PREFIX)/share/shualian/demo/
 	install -m 644 man/shualian.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	  -e 's|@LIBS@|$(LIBS)|g' scripts/shualian.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/shualian.pc

@@ -25,9 +25,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifndef SL_DATADIR
+#define SL_DATADIR "/usr/local/share"
+#endif
+
 #include "acct/acct.h"
 #include "gov/app.h"
 #include "cli.h"
+#include "demo.h"
 #include "crypto/crypto.h"
 #include "http/http.h"
 #include "shualian/engine.h"
@@ -328,6 +333,42 @@ static int demo_setup(sl_acct *a, const char *data)
     return -1;
 }
 
+/* Runs the modules' demo seeds (cli/demo.h) on every --demo start. */
+static int demo_seed(const struct serve_cfg *c, sl_store *store, sl_keyring *keys,
+                     sl_acct *acct, sl_face_engine *engine, struct sl__gov *gov)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/demo-credentials.json", c->data);
+    json_error_t je;
+    json_t *cred = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    int64_t hall = 0;
+    if (!cred || sl__acct_hall_find(acct, "demo", &hall) != SL_OK) {
+        json_decref(cred);
+        return sl_cli_fail(SL_ERR_STATE, "serve --demo", "%s: %s", path,
+                           cred ? "no demo hall" : je.text);
+    }
+    const char *faces = getenv("SL_FACES");
+    if (!faces || !faces[0])
+        faces = "../shared/faces";
+    if (access(faces, R_OK | X_OK) != 0) {
+        sl_log_warn("serve --demo: %s is absent: demo persons get the sample photos of "
+                    "tests/data (set SL_FACES to the face photos folder)", faces);
+        faces = NULL;
+    }
+    struct sl_demo d = {
+        .store = store, .keys = keys, .acct = acct, .engine = engine, .gov = gov,
+        .hall = hall, .data = c->data, .faces = faces, .cred = cred,
+        .share = access("share/shualian/demo/persons.json", R_OK) == 0 ? "share/shualian"
+                                                                       : SL_DATADIR "/shualian",
+    };
+    char err[256] = "";
+    sl_status st = sl_demo_seed_all(&d, err, sizeof err);
+    json_decref(cred);
+    if (st != SL_OK)
+        return sl_cli_fail(st, "serve --demo", "%s", err);
+    return -1;
+}
+
 /* ============================ Serve ===================================== */
 
 static void raise_fd_limit(void)
@@ -399,6 +440,8 @@ int cmd_serve(int argc, char **argv)
             goto out_engine;
         }
     }
+    if (c.demo && (rc = demo_seed(&c, store, keys, acct, engine, gov)) >= 0)
+        goto out_engine;
     struct sl_http_opts ho = {
         .listen = c.listen, .threads = (unsigned)c.threads, .max_conns = (unsigned)c.max_conns,
         .per_ip_conns = (unsigned)c.per_ip, .timeout_s = (unsigned)c.timeout_s,
