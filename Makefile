@@ -11,7 +11,9 @@
 #   make clean
 #
 # Sources are discovered: every src/<module>/*.c goes into libshualian,
-# cli/*.c into the program, dev/*.c (+ cli/util.c, face_opts.c) into the development
+# cli/*.c (library tools: public API only) and app/*.c (the server's commands:
+# the composition root that wires the internal modules) into the program,
+# dev/*.c (+ cli/util.c, face_opts.c) into the development
 # program shualian-dev (not installed), tests/unit/*.c into the test binary.
 # Files named *_avx2.c / *_avx512.c are compiled with those instruction sets
 # enabled (on x86-64) and are only called after sl_cpu_features() says the
@@ -93,10 +95,12 @@ ifneq ($(XNNPACK),1)
   LIB_SRC := $(filter-out %_xnnpack.c,$(LIB_SRC))
 endif
 CLI_SRC  := $(sort $(wildcard cli/*.c))
+APP_SRC  := $(sort $(wildcard app/*.c))
 DEV_SRC  := $(sort $(wildcard dev/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/calendar_data.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
 DEV_OBJ  := $(DEV_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/util.o $(BUILD)/cli/face_opts.o
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
@@ -124,8 +128,8 @@ $(BUILD)/libshualian.a: $(LIB_OBJ)
 $(BUILD)/libshualian.so: $(LIB_OBJ)
 	$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,-soname,libshualian.so.0 -o $@ $^ $(LIBS)
 
-$(BUILD)/shualian: $(CLI_OBJ) $(BUILD)/libshualian.a
-	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libshualian.a $(LIBS)
+$(BUILD)/shualian: $(CLI_OBJ) $(APP_OBJ) $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(APP_OBJ) $(BUILD)/libshualian.a $(LIBS)
 
 $(BUILD)/shualian-dev: $(DEV_OBJ) $(BUILD)/libshualian.a
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(DEV_OBJ) $(BUILD)/libshualian.a $(LIBS)
@@ -150,7 +154,7 @@ $(BUILD)/gen/calendar_data.o: $(BUILD)/gen/calendar_data.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # where the installed face calibration table is looked up (pipeline_calib.c)
-$(BUILD)/src/face/pipeline_calib.o $(BUILD)/cli/cmd_matters.o $(BUILD)/cli/cmd_serve.o $(BUILD)/cli/demo.o $(BUILD)/src/gov/app.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
+$(BUILD)/src/face/pipeline_calib.o $(BUILD)/app/cmd_matters.o $(BUILD)/app/cmd_serve.o $(BUILD)/app/demo.o $(BUILD)/src/gov/app.o: ALL_CFLAGS += -DSL_DATADIR='"$(PREFIX)/share"'
 
 $(BUILD)/tests/unit/main.o: $(BUILD)/gen/tests.def
 $(BUILD)/tests/unit/%.o: ALL_CFLAGS += -I$(BUILD)/gen -Itests/unit
@@ -224,7 +228,7 @@ uninstall:
 clean:
 	rm -rf build build-asan build-tsan build-fuzz build-aarch64
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(DEV_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(DEV_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
 
 # The index benchmark table (bench/index.sh; docs/BENCHMARKS.md "index").
 bench-index: $(BUILD)/shualian-dev

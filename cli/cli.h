@@ -112,20 +112,11 @@ int cmd_index(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_calendar(int argc, char **argv);
 int cmd_matters(int argc, char **argv);
+/* The server's commands (app/: the composition root; they use the
+ * internal modules, cli/ uses only the public API). */
 int cmd_serve(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_gallery(int argc, char **argv);
-/* Opens the key file, the store (migrated) and the accounts for serve and
- * admin: data is the data folder (created 0700 when create), db/keys/suite
- * may be NULL (defaults under data). Returns -1 on success, else the exit
- * code (error printed). */
-struct sl_acct_opts;
-typedef struct sl_store sl_store;
-typedef struct sl_keyring sl_keyring;
-typedef struct sl_acct sl_acct;
-int sl_cli_server_open(const char *data, const char *db, const char *keys,
-                       const char *suite, bool create, const struct sl_acct_opts *ao,
-                       sl_store **s, sl_keyring **k, sl_acct **a, const char *cmd);
 int cmd_audit(int argc, char **argv);
 /* face engine subcommands (cmd_face_engine.c), rows of cmd_face.c's table */
 int sl_cli_face_detect(int argc, char **argv);

@@ -1,5 +1,5 @@
 /*
- * http.h -- the identity server's HTTP layer (what cli/cmd_serve.c calls).
+ * http.h -- the identity server's HTTP layer (what app/cmd_serve.c calls).
  *
  * libmicrohttpd with its internal thread pool and epoll. The routes, their
  * permissions, body limits, rate-limit classes, audit actions and schemas

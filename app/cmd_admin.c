@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "acct/acct.h"
-#include "cli.h"
+#include "app.h"
 #include "crypto/crypto.h"
 #include "rekey/rekey.h"
 #include "store/store.h"

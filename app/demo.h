@@ -3,7 +3,7 @@
  *
  * `serve --demo` creates the demo hall (users, devices) once, then, after
  * the face engine and the matters are loaded and before the server
- * listens, runs every module's seed in the order of cli/demo.c's table.
+ * listens, runs every module's seed in the order of app/demo.c's table.
  * A seed is idempotent: it runs on every start and adds only what is
  * missing (look up first, add second), so a restart, or a second node on
  * the same database, changes nothing.
@@ -11,7 +11,7 @@
  * The persons are share/shualian/demo/persons.json (synthetic names and
  * numbers; registry photos from the test photos, see
  * share/shualian/demo/README.md). Each module's seed lives in its own file
- * (cli/demo_<module>.c) and adds only its module's data; what a user needs
+ * (app/demo_<module>.c) and adds only its module's data; what a user needs
  * to try it (ids, device keys, card numbers) goes into cred (written to
  * DATA/demo-credentials.json, 0600) and is walked through in docs/.
  *
@@ -52,7 +52,7 @@ typedef sl_status (*sl_demo_seed_fn)(struct sl_demo *d);
  * DATA/demo-credentials.json when a seed changed it. */
 sl_status sl_demo_seed_all(struct sl_demo *d, char *err, size_t cap);
 
-/* The seeds (cli/demo_<module>.c). */
+/* The seeds (app/demo_<module>.c). */
 sl_status sl_demo_seed_registry(struct sl_demo *d);   /* id: registry persons  */
 
 /* Path of photo number `i` (0 = the registry photo) of a persons.json

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "app.h"
 #include "gov/catalogue.h"
 
 #ifndef SL_DATADIR

@@ -20,7 +20,7 @@
 #include <time.h>
 
 #include "audit/audit.h"
-#include "cli.h"
+#include "app.h"
 
 static const char usage_text[] =
     "usage: shualian audit <sub> [options]\n\n"

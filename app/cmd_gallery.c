@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "app.h"
 #include "acct/acct.h"
 #include "face/face_json.h"
 #include "hall/hall.h"

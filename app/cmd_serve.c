@@ -31,7 +31,7 @@
 
 #include "acct/acct.h"
 #include "gov/app.h"
-#include "cli.h"
+#include "app.h"
 #include "demo.h"
 #include "crypto/crypto.h"
 #include "http/http.h"
@@ -333,7 +333,7 @@ static int demo_setup(sl_acct *a, const char *data)
     return -1;
 }
 
-/* Runs the modules' demo seeds (cli/demo.h) on every --demo start. */
+/* Runs the modules' demo seeds (app/demo.h) on every --demo start. */
 static int demo_seed(const struct serve_cfg *c, sl_store *store, sl_keyring *keys,
                      sl_acct *acct, sl_face_engine *engine, struct sl__gov *gov)
 {
