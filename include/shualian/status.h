@@ -216,6 +216,12 @@ typedef enum sl_status {
 #define SL_ERR_ID_LOCKED         (SL_ERR_DENIED    | (204 << 8)) /* too many failures */
 #define SL_ERR_ID_BANK_CARD      (SL_ERR_INVALID   | (200 << 8)) /* bad card number   */
 #define SL_ERR_ID_BANK_MISMATCH  (SL_ERR_DENIED    | (205 << 8)) /* bank says no      */
+/* registry enrolment, import and the window first visit (src/id/enrol.h), details 218..223 */
+#define SL_ERR_ID_PHOTO_NO_FACE  (SL_ERR_INVALID   | (218 << 8)) /* no face in photo  */
+#define SL_ERR_ID_PHOTO_QUALITY  (SL_ERR_INVALID   | (219 << 8)) /* photo not usable  */
+#define SL_ERR_ID_IMPORT_CSV     (SL_ERR_INVALID   | (220 << 8)) /* bad CSV header/row*/
+#define SL_ERR_ID_NO_TEMPLATE    (SL_ERR_STATE     | (218 << 8)) /* no registry face  */
+#define SL_ERR_ID_FACE_MISMATCH  (SL_ERR_DENIED    | (218 << 8)) /* not the person    */
 
 /* Extended codes: the audit chain (src/audit/), details 112..127. */
 #define SL_ERR_AUDIT_FIELD        (SL_ERR_INVALID     | (112 << 8)) /* record field missing/too long */
