@@ -163,6 +163,10 @@ extern const struct sl_route sl__lic_routes[];
 extern const size_t sl__lic_n_routes;
 extern const struct sl_route sl__id_routes[];
 extern const size_t sl__id_n_routes;
+extern const struct sl_route sl__registry_routes[];
+extern const size_t sl__registry_n_routes;
+/* routes_registry.c: the registry's face-data gauge for /metrics. */
+sl_status sl__registry_metrics(const sl_http *h, struct sl_buf *b);
 
 /* Matches method+path. *idx gets the route (or -1); SL_ERR_HTTP_ROUTE if
  * no path matches, SL_ERR_HTTP_METHOD if the path matches with another
