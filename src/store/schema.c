@@ -177,6 +177,21 @@ static const struct sl_migration migrations[] = {
       " valid_to_ms {int} NOT NULL,"
       " issued_ms {int} NOT NULL);"
       "CREATE INDEX lic_credential_holder ON lic_credential (holder_index, month);" },
+    /* citizen sessions (acct.h): token only as its keyed MAC; opened by a
+     * consumed "citizen_login" verification; idle/absolute expiry */
+    { 102, "acct_citizen_sessions",
+      "CREATE TABLE acct_citizen_session ("
+      " id {id},"
+      " person_id {int} NOT NULL,"
+      " hall_id {int} NOT NULL,"
+      " device {text} NOT NULL,"
+      " verification_id {int} NOT NULL,"
+      " token_hash {blob} NOT NULL UNIQUE,"
+      " created_ms {int} NOT NULL,"
+      " last_ms {int} NOT NULL,"
+      " expires_ms {int} NOT NULL,"
+      " revoked {int} NOT NULL);"
+      "CREATE INDEX acct_citizen_session_person ON acct_citizen_session (person_id);" },
     /* ---- id 200..299 (idcode: 250..259) ------------------------------- */
     { 200, "id_registry",
       /* persons: number and name sealed, found by a blind index */
