@@ -312,7 +312,7 @@ if pg_start; then
       frames "$B_pga" "$WINDOW" $VID $D/jia.1.jpg
       check "pg: frames on node A" 200
       frames "$B_pgb" "$WINDOW" $VID $D/jia.1.jpg
-      check "pg: the same session's frames on node B refused" 409 id_nonce_used
+      check "pg: the same session's frames on node B refused" 409 id_session_done
     fi
     KIOSK=$(dev kiosk)
     for i in 1 2 3 4 5; do create "$B_pga" "$KIOSK" $YI 示例甲 '["real_name"]' actions citizen_login pg-l$i; done
