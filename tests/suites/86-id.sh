@@ -313,6 +313,17 @@ if pg_start; then
       check "pg: frames on node A" 200
       frames "$B_pgb" "$WINDOW" $VID $D/jia.1.jpg
       check "pg: the same session's frames on node B refused" 409 id_session_done
+      # one challenge uploaded at A and at B at once: exactly one decides
+      create "$B_pga" "$WINDOW" $JIA 示例甲 "$ALL" passive bdc.buzheng pg-n2 "$CONSENT"
+      body $D/jia.1.jpg $D/jia.2.jpg >"$tmp/two.json"
+      curl -s -o "$tmp/c1" -w '%{http_code}' -m 60 -H "Authorization: $WINDOW" -H 'Content-Type: application/json' \
+        --data-binary "@$tmp/two.json" "$B_pga/v1/verifications/$VID/frames" >"$tmp/s1" & q1=$!
+      curl -s -o "$tmp/c2" -w '%{http_code}' -m 60 -H "Authorization: $WINDOW" -H 'Content-Type: application/json' \
+        --data-binary "@$tmp/two.json" "$B_pgb/v1/verifications/$VID/frames" >"$tmp/s2" & q2=$!
+      wait $q1 $q2
+      [ "$(cat $tmp/s1 $tmp/s2 | grep -o 200 | wc -l)" = 1 ] && grep -qE 'id_nonce_used|id_session_done' $tmp/c1 $tmp/c2 \
+        && ok "pg: one challenge at node A and node B at once: exactly one decides" \
+        || bad "pg: concurrent uploads on two nodes: $(cat $tmp/s1) $(cat $tmp/s2)"
     fi
     KIOSK=$(dev kiosk)
     for i in 1 2 3 4 5; do create "$B_pga" "$KIOSK" $YI 示例甲 '["real_name"]' actions citizen_login pg-l$i; done
