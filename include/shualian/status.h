@@ -174,6 +174,9 @@ typedef enum sl_status {
 #define SL_ERR_APP_CLAIMED     (SL_ERR_STATE     | (168 << 8)) /* another reviewer's   */
 #define SL_ERR_MATTER_VERSION  (SL_ERR_STATE     | (169 << 8)) /* version not newer    */
 #define SL_ERR_RECEIPT_INVALID (SL_ERR_INVALID   | (170 << 8)) /* receipt QR not ours  */
+/* citizen sessions and the elderly allowance (w3-gov): gov details 171..175 */
+#define SL_ERR_CITIZEN_LEVEL   (SL_ERR_DENIED    | (171 << 8)) /* login needs 实人/实证 */
+#define SL_ERR_ALLOWANCE_STOPPED (SL_ERR_STATE   | (171 << 8)) /* death record: stopped */
 
 /* printables (src/print): detail 248..249 of the web/print range */
 #define SL_ERR_PRINT_INPUT    (SL_ERR_INVALID   | (248 << 8)) /* bad text/photo/format */

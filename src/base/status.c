@@ -74,6 +74,8 @@ static const struct status_row rows[] = {
     { SL_ERR_APP_CLAIMED,    "application_claimed", "another reviewer has claimed the application" },
     { SL_ERR_MATTER_VERSION, "matter_version", "a matter version must be newer than the newest one of its code" },
     { SL_ERR_RECEIPT_INVALID, "receipt_invalid", "the receipt code is not a valid signed receipt of ours" },
+    { SL_ERR_CITIZEN_LEVEL, "citizen_login_level", "a citizen session needs a face (实人) or document (实证) verification, not the name alone" },
+    { SL_ERR_ALLOWANCE_STOPPED, "allowance_stopped", "the allowance was stopped by a death record" },
     { SL_ERR_PRINT_INPUT,    "print_input", "the printable's text, photo or format was refused" },
     { SL_ERR_PRINT_RENDER,   "print_render", "the printable could not be rendered" },
     { SL_ERR_EXCHANGE_SOURCE, "exchange_source",  "no such shared-data source or field" },

@@ -286,7 +286,7 @@ static sl_status proof_tx(sl_tx *tx, void *vctx)
                                x.proxy_person_id != c->a->person_id)
                             : (c->a->hall_id != 0 && c->a->hall_id != x.hall_id))
         return SL_ERR_APP_NOT_FOUND;
-    if (strcmp(x.state, "stopped") == 0) return SL_ERR_APP_TRANSITION;
+    if (strcmp(x.state, "stopped") == 0) return SL_ERR_ALLOWANCE_STOPPED;
     char ref[40];
     snprintf(ref, sizeof ref, "allowance:%lld", (long long)x.id);
     struct sl_verification v;

@@ -86,6 +86,8 @@ static const struct advice advice[] = {
     { SL_ERR_ID_VERIF_USED, "该身份核验已使用过，请重新进行人脸核验。", "This verification has already been used; verify your face again." },
     { SL_ERR_ID_VERIF_EXPIRED, "身份核验已超时，请重新进行人脸核验。", "The verification has expired; verify your face again." },
     { SL_ERR_ID_VERIF_FAILED, "身份核验未通过，请重新核验，或到窗口由工作人员核验证件办理。", "The verification did not pass; try again, or have your ID document checked at a service window." },
+    { SL_ERR_CITIZEN_LEVEL, "登录需要刷脸核验或证件核验，仅凭姓名和身份证号不能登录。", "Logging in needs a face check or a document check; a name and ID number alone are not enough." },
+    { SL_ERR_ALLOWANCE_STOPPED, "已收到死亡登记信息，津贴已停止发放。如信息有误，请到民政窗口办理。", "A death record was received and the allowance stopped; if this is wrong, visit a civil-affairs window." },
     { SL_ERR_ID_PERSON_STATUS, "该身份记录状态异常（如已注销），无法办理，请到窗口咨询。", "This identity record is not active (e.g. cancelled); ask at a service window." },
     { SL_NO_FACE, "照片中未检测到人脸，请正对镜头重新拍摄。", "No face was found; face the camera and take the photo again." },
     { SL_ERR_INVALID, "提交的内容无效，请检查后重试。", "The input was rejected; check it and try again." },

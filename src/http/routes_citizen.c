@@ -98,6 +98,10 @@ static sl_status open_fn(sl_tx *tx, void *vctx)
     st = sl__verification_consume(tx, c->vid, v.person_id, "citizen_login", v.reference, &v);
     if (st != SL_OK)
         return st;
+    /* the name and number alone (实名) open no session: a face or a document */
+    if (!(v.levels_passed & (SL_LEVEL_REAL_PERSON | SL_LEVEL_REAL_DOCUMENT)) &&
+        v.method == SL_METHOD_FACE)
+        return SL_ERR_CITIZEN_LEVEL;
     return sl__http_citizen_open_tx(c->r, tx, c->vid, v.person_id, c->r->who.name, c->token,
                                     sizeof c->token, &c->expires, &c->p);
 }

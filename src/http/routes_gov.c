@@ -342,8 +342,6 @@ static sl_status h_allowance_proof(struct sl_req *r)
     if (st == SL_ERR_ID_VERIF_BINDING)
         snprintf(r->detail, sizeof r->detail, "the verification must be of the elder, for matter "
                  "of the allowance, reference allowance:%lld", (long long)id);
-    if (st == SL_ERR_APP_TRANSITION)
-        snprintf(r->detail, sizeof r->detail, "the allowance was stopped by a death record");
     if (st != SL_OK) return st;
     return sl__reply_json(r, 200, out);
 }

@@ -289,7 +289,7 @@ SL_TEST(gov, bind_and_allowance)
     SL_CHECK_EQ(t, stop, 1);
     SL_CHECK(t, strcmp(allowance_state(g, &c_elder, st, sizeof st, NULL), "stopped") == 0);
     SL_CHECK_EQ(t, sl__gov_allowance_proof(g, &c_son, al, verif(t, s, k, elder, ALLOW, aref, ALL, true), &view),
-                SL_ERR_APP_TRANSITION);
+                SL_ERR_ALLOWANCE_STOPPED);
 done:
     sl__clock_set_file(NULL);
     sl__gov_free(g);
