@@ -60,6 +60,20 @@ run_suite() {
   echo "$BODY" >"$tmp/openapi.json"
   jq -e '.openapi == "3.1.0" and .components.securitySchemes.bearer and .components.securitySchemes.Device' \
     "$tmp/openapi.json" >/dev/null && ok "$L: OpenAPI 3.1 with bearer and Device schemes" || bad "$L: openapi head"
+  # valid OpenAPI 3.1 by the official schema (an npm test tool), and every
+  # row of the route table (read from the sources) is in it
+  local vout vrc
+  vout=$(node tests/serve/openapi-validate.mjs "$tmp/openapi.json"); vrc=$?
+  if [ $vrc = 2 ]; then skip=$((skip + 1)); echo "skip $L: OpenAPI schema validation: validator not installed (scripts/setup.sh)"
+  elif [ $vrc = 0 ]; then ok "$L: /v1/openapi.json is valid OpenAPI 3.1 (@seriousme/openapi-schema-validator)"
+  else bad "$L: /v1/openapi.json invalid: $(head -c 600 <<<"$vout")"; fi
+  grep -ohE '\{ *"(GET|POST|PUT|DELETE|PATCH)", *"/[^"]*"' src/http/routes*.c \
+    | sed -E 's/\{ *"([A-Z]+)", *"([^"]*)"/\1 \2/' | sort -u >"$tmp/table.routes"
+  jq -r '.paths | to_entries[] | .key as $p | .value | keys[] | "\(ascii_upcase) \($p)"' "$tmp/openapi.json" \
+    | sort -u >"$tmp/openapi.routes"
+  if [ "$(wc -l <"$tmp/table.routes")" -gt 20 ] && diff "$tmp/table.routes" "$tmp/openapi.routes" >"$tmp/routes.diff"; then
+    ok "$L: the OpenAPI document lists every route of the table ($(wc -l <"$tmp/table.routes") rows), no more"
+  else bad "$L: route table vs OpenAPI: $(head -c 400 "$tmp/routes.diff")"; fi
   local -A AUTH=( [admin]="Bearer $TA" [clerk]="Bearer $TC" [reviewer]="Bearer $TR"
                   [auditor]="Bearer $TU" [window]="$(dev window)" [kiosk]="$(dev kiosk)" [none]="" )
   local n_ok=0 n_bad=0
