@@ -5,7 +5,8 @@
 # SQLite file and its WAL/SHM, a pg_dump of the PostgreSQL database, and
 # the server's logs. None of the persons' ID numbers, names, or a 32-byte
 # window of any registry photo may be found (they are stored only sealed,
-# looked up by blind index; logs mask numbers).
+# looked up by blind index; logs mask numbers). Then `admin rotate-key`
+# while serving re-seals every registered column and the persons still open.
 set -uo pipefail
 . "$(dirname "$0")/lib-serve.sh"
 serve_need curl jq python3 sqlite3
@@ -73,6 +74,37 @@ leak() {   # LABEL
   local lh; lh=$(scan "$tmp/$L.out" "$tmp/$L.err")
   [ -z "$lh" ] && ok "$L: no ID number, name or photo window in the server's logs" \
     || bad "$L: plaintext in the logs: $(tr '\n' ' ' <<<"$lh")"
+  rotate "$L"
+}
+
+# key rotation while serving: every sealed column of id/gov/hall is in the
+# rekey registry with its module's AD, so the first run re-seals every
+# value (a value whose AD did not match would not open: "failed"), the
+# second finds them all current, and the persons still open afterwards
+rotate() {   # LABEL
+  local L=$1 db=
+  [ "$L" = pg ] && db=$PG_URL
+  SERVE_DEMO=0 serve_start "$L" "$db" || { bad "$L: restart for rotation"; serve_kill "$L"; return; }
+  local ad=(--data "$DATA"); [ "$L" = pg ] && ad+=(--db "$PG_URL")
+  local r1 r2
+  r1=$($S admin "${ad[@]}" rotate-key 2>"$tmp/rot.err"); r2=$($S admin "${ad[@]}" rotate-key 2>>"$tmp/rot.err")
+  jq -e '.failed == 0 and .scanned >= 26 and .resealed == .scanned' <<<"$r1" >/dev/null \
+    && ok "$L: rotate-key while serving re-seals every sealed value ($r1)" || bad "$L: rotate-key: $r1 $(head -c 300 "$tmp/rot.err")"
+  jq -e --argjson a "$r1" '.failed == 0 and .scanned == $a.scanned and .key_id > $a.key_id' <<<"$r2" >/dev/null \
+    && ok "$L: a second rotation re-seals them again under the newer key, none fails" || bad "$L: second rotate-key: $r2"
+  local ids q="SELECT id FROM id_person" good=0 tot=0 id auth; auth=$(staff admin)
+  if [ "$L" = sqlite ]; then ids=$(sqlite3 "$DATA/shualian.db" "$q")
+  else ids=$(pg_as "$PG_BIN/psql" -qtA -h "$PG_DIR" -p "$PG_PORT" -U postgres -d postgres -c "$q"); fi
+  for id in $ids; do
+    tot=$((tot + 1))
+    req GET "/v1/registry/persons/$id?full=1" "$auth"
+    [ "$ST" = 200 ] && jq -e --slurpfile P "$PERSONS" \
+      '. as $r | [$P[0].persons[] | select(.id_number == $r.id_number and .name == $r.name)] | length == 1' \
+      <<<"$BODY" >/dev/null && good=$((good + 1))
+  done
+  [ $tot -ge 1 ] && [ $good = $tot ] && ok "$L: after rotation all $tot persons' numbers and names open and match persons.json" \
+    || { bad "$L: after rotation $good of $tot persons open"; echo "$BODY" | head -c 300; echo; }
+  serve_stop "$L"
 }
 
 for L in sqlite pg; do
