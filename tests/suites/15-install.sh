@@ -34,6 +34,23 @@ if cc -std=c17 -Wall -Werror $(pkg-config --cflags shualian) "$stage/use.c" \
 else
   bad link_static_via_pkgconfig
 fi
+# the example program of docs/api.md, built against the installed library
+if cc -std=c17 -Wall -Wextra -Werror $(pkg-config --cflags shualian) docs/examples/verify.c \
+     -o "$stage/verify" "$stage/usr/lib/libshualian.a" \
+     $(pkg-config --static --libs-only-l shualian | sed 's/-lshualian//'); then
+  ok api_example_builds
+  M=${SL_MODELS:-models}
+  if [ -f "$M/fr_feature.onnx" ] && [ -f tests/data/sample1.jpg ]; then
+    "$stage/verify" "$M" tests/data/sample1.jpg tests/data/sample2.jpg >"$stage/ex.json"; rc=$?
+    build/shualian face verify tests/data/sample1.jpg tests/data/sample2.jpg >"$stage/cli.json" 2>/dev/null
+    if [ $rc = 1 ] && cmp -s "$stage/ex.json" "$stage/cli.json"; then ok api_example_equals_face_verify
+    else bad "api_example_equals_face_verify (exit $rc)"; fi
+  else
+    echo "skip install/api_example_runs: models or tests/data absent"
+  fi
+else
+  bad api_example_builds
+fi
 if man -l "$stage/usr/share/man/man1/shualian.1" >/dev/null 2>&1 || \
    groff -man -Tutf8 "$stage/usr/share/man/man1/shualian.1" >/dev/null 2>&1; then
   ok man_page_renders
