@@ -217,6 +217,10 @@ install: $(BUILD)/shualian $(BUILD)/libshualian.a $(BUILD)/libshualian.so
 	install -d $(DESTDIR)$(PREFIX)/share/shualian/demo
 	install -m 644 share/shualian/demo/*.json share/shualian/demo/README.md $(DESTDIR)$(PREFIX)/share/shualian/demo/
 	install -m 644 man/shualian.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/shualian/systemd $(DESTDIR)$(PREFIX)/share/shualian/nginx
+	sed -e 's|/usr/local/bin/shualian|$(PREFIX)/bin/shualian|' share/shualian/systemd/shualian.service \
+	  > $(DESTDIR)$(PREFIX)/share/shualian/systemd/shualian.service
+	install -m 644 share/shualian/nginx/shualian.conf $(DESTDIR)$(PREFIX)/share/shualian/nginx/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	  -e 's|@LIBS@|$(LIBS)|g' scripts/shualian.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/shualian.pc
 

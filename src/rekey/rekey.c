@@ -29,14 +29,25 @@ static bool ident_ok(const char *s)
 static bool column_ok(const struct sl_enc_column *c)
 {
     return c && ident_ok(c->table) && ident_ok(c->id_col) &&
-           ident_ok(c->blob_col) && ident_ok(c->kind);
+           ident_ok(c->blob_col) && ident_ok(c->kind) &&
+           (!c->ad_col || ident_ok(c->ad_col));
+}
+
+size_t sl__enc_ad_key(char *out, size_t cap, const struct sl_enc_column *c,
+                      const char *key)
+{
+    if (c->ad)
+        return c->ad(out, cap, c, key ? key : "");
+    int w = snprintf(out, cap, "%s|%s|%s", c->table, key ? key : "", c->kind);
+    return w < 0 ? 0 : (size_t)w >= cap ? cap - 1 : (size_t)w;
 }
 
 size_t sl__enc_ad(char *out, size_t cap, const struct sl_enc_column *c,
                   int64_t id)
 {
-    int w = snprintf(out, cap, "%s|%" PRId64 "|%s", c->table, id, c->kind);
-    return w < 0 ? 0 : (size_t)w;
+    char key[24];
+    snprintf(key, sizeof key, "%" PRId64, id);
+    return sl__enc_ad_key(out, cap, c, key);
 }
 
 sl_status sl__enc_seal(const sl_keyring *k, const struct sl_enc_column *c,
@@ -106,7 +117,7 @@ static sl_status batch_run(sl_tx *tx, void *ctx)
             continue;
         }
         char ad[SL_ENC_AD_MAX];
-        size_t adn = sl__enc_ad(ad, sizeof(ad), b->c, id);
+        size_t adn = sl__enc_ad_key(ad, sizeof(ad), b->c, sl__rows_text(rows, i, 2));
         uint8_t *re = NULL;
         size_t ren = 0;
         sl_status rs = sl__reseal(b->k, ad, adn, blob, n, &re, &ren);
@@ -151,11 +162,12 @@ sl_status sl__rekey_column(sl_store *s, const sl_keyring *k,
     if (limit > BATCH_MAX)
         limit = BATCH_MAX;
     /* identifiers are checked above and come from the registry, not input */
-    char sel[400], upd[300];
+    char sel[500], upd[300];
     snprintf(sel, sizeof(sel),
-             "SELECT %s, %s FROM %s WHERE %s > ? AND %s IS NOT NULL "
+             "SELECT %s, %s, CAST(%s AS TEXT) AS ad_key FROM %s WHERE %s > ? AND %s IS NOT NULL "
              "ORDER BY %s LIMIT ?",
-             c->id_col, c->blob_col, c->table, c->id_col, c->blob_col, c->id_col);
+             c->id_col, c->blob_col, c->ad_col ? c->ad_col : c->id_col, c->table,
+             c->id_col, c->blob_col, c->id_col);
     snprintf(upd, sizeof(upd), "UPDATE %s SET %s = ? WHERE %s = ?", c->table,
              c->blob_col, c->id_col);
     struct batch b = { .k = k, .c = c, .select_sql = sel, .update_sql = upd,

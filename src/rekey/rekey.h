@@ -48,12 +48,26 @@
 #include "crypto/crypto.h"
 #include "store/store.h"
 
-/* One encrypted column. Names are SQL identifiers [a-z0-9_]{1,63}. */
+struct sl_enc_column;
+/* A column's AD builder: writes the AD of the row whose ad_col value (as
+ * text) is key into out (cap >= SL_ENC_AD_MAX); returns its length. */
+typedef size_t (*sl_enc_ad_fn)(char *out, size_t cap, const struct sl_enc_column *c,
+                               const char *key);
+
+/* One encrypted column. Names are SQL identifiers [a-z0-9_]{1,63}.
+ * Modules that seal before they know the row id (or name rows otherwise)
+ * bind the AD to another column: ad_col names it, and ad builds the AD
+ * from its text value when the module's format is not
+ * "<table>|<key>|<kind>" (e.g. gov's "gov_app|<serial>"). Rotation reads
+ * ad_col with the blob and rebuilds the same AD, so every module keeps its
+ * own format (docs/crypto.md "Encrypted columns"). */
 struct sl_enc_column {
-    const char *table;      /* e.g. "id_persons"                          */
-    const char *id_col;     /* its integer primary key, e.g. "id"         */
-    const char *blob_col;   /* the {blob} column holding sealed values    */
-    const char *kind;       /* the AD kind, e.g. "id_number", "photo"     */
+    const char  *table;     /* e.g. "id_persons"                          */
+    const char  *id_col;    /* its integer primary key, e.g. "id"         */
+    const char  *blob_col;  /* the {blob} column holding sealed values    */
+    const char  *kind;      /* the AD kind, e.g. "id_number", "photo"     */
+    const char  *ad_col;    /* the AD's row key; NULL: id_col             */
+    sl_enc_ad_fn ad;        /* NULL: "<table>|<key>|<kind>"               */
 };
 
 /* The registry (columns.c): every encrypted column of every module. */
@@ -62,9 +76,12 @@ const struct sl_enc_column *sl__enc_columns(size_t *n);
 /* Longest AD sl__enc_ad writes, NUL included. */
 #define SL_ENC_AD_MAX 160
 /* "<table>|<id>|<kind>" into out (cap >= SL_ENC_AD_MAX); returns its
- * length. */
+ * length. (A column with ad_col/ad set: the row's AD is
+ * sl__enc_ad_key(out, cap, c, <ad_col value as text>).) */
 size_t sl__enc_ad(char *out, size_t cap, const struct sl_enc_column *c,
                   int64_t id);
+size_t sl__enc_ad_key(char *out, size_t cap, const struct sl_enc_column *c,
+                      const char *key);
 /* sl__seal / sl__open with the row's AD; ownership as there. */
 SL_NODISCARD sl_status sl__enc_seal(const sl_keyring *k,
                                     const struct sl_enc_column *c, int64_t id,

@@ -12,7 +12,8 @@ bad() { fail=$((fail + 1)); echo "FAIL install/$1"; }
 if make -s install DESTDIR="$stage" PREFIX=/usr >/dev/null; then ok make_install; else bad make_install; fi
 for f in usr/bin/shualian usr/lib/libshualian.a usr/lib/libshualian.so \
          usr/lib/pkgconfig/shualian.pc usr/share/man/man1/shualian.1 \
-         usr/include/shualian/status.h; do
+         usr/include/shualian/status.h usr/share/shualian/systemd/shualian.service \
+         usr/share/shualian/nginx/shualian.conf; do
   if [ -e "$stage/$f" ]; then ok "file:$f"; else bad "file:$f"; fi
 done
 cat > "$stage/use.c" <<'C'
@@ -33,11 +34,55 @@ if cc -std=c17 -Wall -Werror $(pkg-config --cflags shualian) "$stage/use.c" \
 else
   bad link_static_via_pkgconfig
 fi
+# the example program of docs/api.md, built against the installed library
+if cc -std=c17 -Wall -Wextra -Werror $(pkg-config --cflags shualian) docs/examples/verify.c \
+     -o "$stage/verify" "$stage/usr/lib/libshualian.a" \
+     $(pkg-config --static --libs-only-l shualian | sed 's/-lshualian//'); then
+  ok api_example_builds
+  M=${SL_MODELS:-models}
+  if [ -f "$M/fr_feature.onnx" ] && [ -f tests/data/sample1.jpg ]; then
+    "$stage/verify" "$M" tests/data/sample1.jpg tests/data/sample2.jpg >"$stage/ex.json"; rc=$?
+    build/shualian face verify tests/data/sample1.jpg tests/data/sample2.jpg >"$stage/cli.json" 2>/dev/null
+    if [ $rc = 1 ] && cmp -s "$stage/ex.json" "$stage/cli.json"; then ok api_example_equals_face_verify
+    else bad "api_example_equals_face_verify (exit $rc)"; fi
+  else
+    echo "skip install/api_example_runs: models or tests/data absent"
+  fi
+else
+  bad api_example_builds
+fi
 if man -l "$stage/usr/share/man/man1/shualian.1" >/dev/null 2>&1 || \
    groff -man -Tutf8 "$stage/usr/share/man/man1/shualian.1" >/dev/null 2>&1; then
   ok man_page_renders
 else
   echo "skip install/man_page_renders: neither man nor groff installed"
+fi
+# the deployment files: the unit runs the installed binary with the
+# hardening the operations section promises; systemd-analyze checks it
+unit=$stage/usr/share/shualian/systemd/shualian.service
+if grep -q "^ExecStart=/usr/bin/shualian serve " "$unit" && grep -q '^User=shualian$' "$unit" &&
+   grep -q '^ProtectSystem=strict$' "$unit" && grep -q '^NoNewPrivileges=yes$' "$unit" &&
+   grep -q '^ReadWritePaths=/var/lib/shualian$' "$unit"; then ok systemd_unit_hardening
+else bad systemd_unit_hardening; fi
+if command -v systemd-analyze >/dev/null; then
+  # verify needs the ExecStart binary at its path: point it at the staged one
+  sed "s|^ExecStart=/usr/bin/shualian|ExecStart=$stage/usr/bin/shualian|" "$unit" >"$stage/shualian.service"
+  if out=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no "$stage/shualian.service" 2>&1) &&
+     ! grep -q . <<<"$out"; then
+    ok systemd_analyze_verify
+  else bad "systemd_analyze_verify: $out"; fi
+else
+  echo "skip install/systemd_analyze_verify: systemd-analyze absent"
+fi
+nx=$stage/usr/share/shualian/nginx/shualian.conf
+if grep -q 'proxy_pass http://shualian;' "$nx" && grep -q 'server 127.0.0.1:8080;' "$nx" &&
+   grep -q 'proxy_buffering off;' "$nx" && grep -q 'client_max_body_size' "$nx" && grep -q 'ssl_certificate ' "$nx"; then
+  ok nginx_example
+else bad nginx_example; fi
+if command -v nginx >/dev/null; then
+  printf 'events {}\nhttp {\n include %s;\n}\n' "$nx" >"$stage/nginx.conf"
+  if nginx -t -c "$stage/nginx.conf" 2>&1 | grep -q 'syntax is ok'; then ok nginx_syntax
+  else echo "skip install/nginx_syntax: nginx -t needs the certificates"; fi
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -8,72 +8,19 @@
 # limits and lockout on the settable test clock (no sleeping for expiry),
 # SIGTERM -> exit 0 within 10 s.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-pg.sh"
-S=${SL_SERVE_BIN:-$S}    # e.g. build-asan/shualian to run the suite under ASan
-for t in curl jq node base64; do
-  command -v $t >/dev/null || { echo "skip serve: $t absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
-done
-M=${SL_MODELS:-models}
+. "$(dirname "$0")/lib-serve.sh"
+serve_need curl jq node base64
 D=tests/data
 CLIENT=tests/serve/client.js
 have_faces=1
 [ -f "$M/fr_feature.onnx" ] && [ -f "$D/sample1.jpg" ] || have_faces=0
 ulimit -n 8192 2>/dev/null || ulimit -n 4096 2>/dev/null
-
-# ---------------------------------------------------------------- helpers
-T0=1796382000000                     # 2026-12-04T11:00:00Z on the test clock
-set_clock() { echo "$1" >"$tmp/clock.new" && mv "$tmp/clock.new" "$tmp/clock"; }
-SRV_PID=
-start_server() {   # $1 label, $2 db url (empty: sqlite in the data dir)
-  local label=$1 db=$2
-  DATA=$tmp/$label
-  set_clock $T0
-  cat >"$tmp/$label.json" <<JSON
-{ "threads": 2, "engines": 1, "engine_wait_ms": 3000, "timeout_s": 2,
+SERVE_CONFIG='{ "threads": 2, "engines": 1, "engine_wait_ms": 3000, "timeout_s": 2,
   "max_connections": 8192, "header_max": 16384, "sse_heartbeat_ms": 200,
   "accounts": { "session_idle_s": 600, "lockout_after": 3, "lockout_s": 60 },
   "rate": { "default": { "per_s": 1000, "burst": 100000 },
             "engine":  { "per_s": 1000, "burst": 100000 },
-            "login":   { "per_s": 1, "burst": 40 } } }
-JSON
-  local args=(serve --config "$tmp/$label.json" --listen 127.0.0.1:0 --data "$DATA" --demo
-              --clock "$tmp/clock" --models "$M")
-  [ -n "$db" ] && args+=(--db "$db")
-  $S "${args[@]}" >"$tmp/$label.out" 2>"$tmp/$label.err" &
-  SRV_PID=$!
-  for _ in $(seq 1 100); do
-    grep -q '"listening"' "$tmp/$label.out" 2>/dev/null && break
-    kill -0 $SRV_PID 2>/dev/null || break
-    sleep 0.1
-  done
-  PORT=$(jq -r 'select(.port).port' "$tmp/$label.out" 2>/dev/null)
-  B=http://127.0.0.1:$PORT
-  CRED=$DATA/demo-credentials.json
-  [ -n "$PORT" ] && [ "$PORT" != null ]
-}
-# req METHOD PATH AUTH [BODY|@file] -> sets ST (status) and BODY
-req() {
-  local m=$1 p=$2 a=$3 body=${4-}
-  local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$m" --path-as-is -m 20)
-  [ -n "$a" ] && args+=(-H "Authorization: $a")
-  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
-  ST=$(curl "${args[@]}" "$B$p")
-  BODY=$(cat "$tmp/body")
-}
-code() { jq -r '.code // empty' <<<"$BODY" 2>/dev/null; }
-check() {   # NAME WANT_STATUS [WANT_CODE]
-  local c; c=$(code)
-  if [ "$ST" = "$2" ] && { [ -z "${3-}" ] || [ "$c" = "$3" ]; }; then ok "$1"
-  else bad "$1 (status $ST code '$c', want $2 ${3-})"; echo "$BODY" | head -c 400; echo; fi
-}
-login() {   # role -> token
-  local u p
-  u=$(jq -r ".users.$1.username" "$CRED"); p=$(jq -r ".users.$1.password" "$CRED")
-  curl -s -m 20 "$B/v1/auth/login" -H 'Content-Type: application/json' \
-    -d "{\"username\":\"$u\",\"password\":\"$p\"}" | jq -r '.token // empty'
-}
-dev() { echo "Device $(jq -r ".devices.$1.id" "$CRED"):$(jq -r ".devices.$1.key" "$CRED")"; }
+            "login":   { "per_s": 1, "burst": 40 } } }'
 
 # ---------------------------------------------------------------- the suite
 run_suite() {
@@ -113,6 +60,20 @@ run_suite() {
   echo "$BODY" >"$tmp/openapi.json"
   jq -e '.openapi == "3.1.0" and .components.securitySchemes.bearer and .components.securitySchemes.Device' \
     "$tmp/openapi.json" >/dev/null && ok "$L: OpenAPI 3.1 with bearer and Device schemes" || bad "$L: openapi head"
+  # valid OpenAPI 3.1 by the official schema (an npm test tool), and every
+  # row of the route table (read from the sources) is in it
+  local vout vrc
+  vout=$(node tests/serve/openapi-validate.mjs "$tmp/openapi.json"); vrc=$?
+  if [ $vrc = 2 ]; then skip=$((skip + 1)); echo "skip $L: OpenAPI schema validation: validator not installed (scripts/setup.sh)"
+  elif [ $vrc = 0 ]; then ok "$L: /v1/openapi.json is valid OpenAPI 3.1 (@seriousme/openapi-schema-validator)"
+  else bad "$L: /v1/openapi.json invalid: $(head -c 600 <<<"$vout")"; fi
+  grep -ohE '\{ *"(GET|POST|PUT|DELETE|PATCH)", *"/[^"]*"' src/http/routes*.c \
+    | sed -E 's/\{ *"([A-Z]+)", *"([^"]*)"/\1 \2/' | sort -u >"$tmp/table.routes"
+  jq -r '.paths | to_entries[] | .key as $p | .value | keys[] | "\(ascii_upcase) \($p)"' "$tmp/openapi.json" \
+    | sort -u >"$tmp/openapi.routes"
+  if [ "$(wc -l <"$tmp/table.routes")" -gt 20 ] && diff "$tmp/table.routes" "$tmp/openapi.routes" >"$tmp/routes.diff"; then
+    ok "$L: the OpenAPI document lists every route of the table ($(wc -l <"$tmp/table.routes") rows), no more"
+  else bad "$L: route table vs OpenAPI: $(head -c 400 "$tmp/routes.diff")"; fi
   local -A AUTH=( [admin]="Bearer $TA" [clerk]="Bearer $TC" [reviewer]="Bearer $TR"
                   [auditor]="Bearer $TU" [window]="$(dev window)" [kiosk]="$(dev kiosk)" [none]="" )
   local n_ok=0 n_bad=0
@@ -298,15 +259,11 @@ run_suite() {
   curl -s -N -m 20 -H "Authorization: Bearer $TA" "$B/v1/events/ping" >/dev/null 2>&1 &
   local cpid=$!
   sleep 0.3
-  local t0 t1 rc
-  t0=$(date +%s%N); kill -TERM $SRV_PID; wait $SRV_PID; rc=$?; t1=$(date +%s%N)
+  serve_stop "$L"
   wait $cpid 2>/dev/null
-  local ms=$(( (t1 - t0) / 1000000 ))
-  [ $rc = 0 ] && [ $ms -lt 10000 ] && ok "$L: SIGTERM -> exit 0 in $ms ms (stream open)" || bad "$L: SIGTERM: exit $rc after $ms ms"
-  SRV_PID=
   # the admin CLI on the same data (server stopped; it works while running too)
   local ad=(--data "$DATA") did2
-  [ -n "${DB_URL:-}" ] && ad+=(--db "$DB_URL")
+  [ "$L" = pg ] && ad+=("${DB_ARG[@]}")
   expect "$L: admin hall add" 0 '"name":"cli-hall"' -- $S admin "${ad[@]}" hall add cli-hall --kind online
   expect "$L: admin user add shows a generated password once" 0 '"password"' -- \
     $S admin "${ad[@]}" user add cli-user --hall cli-hall --roles clerk,reviewer
@@ -323,7 +280,7 @@ run_suite() {
   jq -e --arg d "$did2" '[.[] | select(.id == $d)][0].revoked == true' <<<"$out" >/dev/null \
     && ok "$L: admin device list shows it revoked" || bad "$L: device list: $(head -c 200 <<<"$out")"
   expect "$L: admin hall list" 0 '"name":"cli-hall"' -- $S admin "${ad[@]}" hall list
-  if [ -z "${DB_URL:-}" ]; then
+  if [ "$L" = sqlite ]; then
     expect "$L: admin backup" 0 '"backup"' -- $S admin "${ad[@]}" backup "$tmp/backup.db"
     [ "$(head -c 15 "$tmp/backup.db" 2>/dev/null)" = "SQLite format 3" ] && ok "$L: the backup is an SQLite database" \
       || bad "$L: backup file"
@@ -331,31 +288,21 @@ run_suite() {
     expect "$L: admin backup on PostgreSQL points at pg_dump" 4 '"code":"store_backup"' -- \
       $S admin "${ad[@]}" backup "$tmp/backup.db"
   fi
-  local dbarg=(--db "${DB_URL:-sqlite:$DATA/shualian.db}")
-  expect "$L: the audit chain written by the server verifies" 0 '' -- $S audit verify "${dbarg[@]}" --keys "$DATA/keys"
+  expect "$L: the audit chain written by the server verifies" 0 '' -- $S audit verify "${DB_ARG[@]}" --keys "$DATA/keys"
 }
 
-cleanup_server() { [ -n "$SRV_PID" ] && kill -KILL $SRV_PID 2>/dev/null; }
-trap 'cleanup_server; rm -rf "$tmp"' EXIT
-
-if start_server sqlite ""; then run_suite sqlite
-else bad "sqlite: server did not start"; cat "$tmp/sqlite.err" | tail -5; fi
-
-if pg_start; then
-  trap 'cleanup_server; pg_stop; rm -rf "$tmp"' EXIT
-  if start_server pg "$PG_URL"; then DB_URL=$PG_URL run_suite pg
-  else bad "pg: server did not start"; tail -5 "$tmp/pg.err"; fi
-else
-  skip=$((skip + 1)); echo "skip PostgreSQL: $PG_SKIP"
-fi
+for L in sqlite pg; do
+  if [ $L = pg ]; then pg_start || { skip=$((skip + 1)); echo "skip PostgreSQL: $PG_SKIP"; break; }; fi
+  set_clock $T0
+  if serve_start $L "$([ $L = pg ] && echo "$PG_URL")"; then run_suite $L
+  else bad "$L: server did not start"; serve_kill $L; fi
+done
 
 # engine pool: one session and no patience -> 503 http_busy + Retry-After
 if [ $have_faces = 1 ]; then
-  $S serve --listen 127.0.0.1:0 --data "$tmp/busy" --demo --threads 4 --engines 1 --engine-wait-ms 1 --per-ip-connections 8 \
-    --models "$M" --quiet >"$tmp/busy.out" 2>"$tmp/busy.err" &
-  SRV_PID=$!
-  for _ in $(seq 1 100); do grep -q '"listening"' "$tmp/busy.out" 2>/dev/null && break; sleep 0.1; done
-  PORT=$(jq -r 'select(.port).port' "$tmp/busy.out"); B=http://127.0.0.1:$PORT; CRED=$tmp/busy/demo-credentials.json
+  SERVE_CONFIG=
+  serve_start busy "" --threads 4 --engines 1 --engine-wait-ms 1 --per-ip-connections 8 --quiet \
+    || bad "busy: server did not start"
   printf '{"image_a":"%s","image_b":"%s"}' "$(base64 -w0 $D/sample1.jpg)" "$(base64 -w0 $D/sample6.jpg)" >"$tmp/busy.json"
   bpids=()
   for i in 1 2 3 4 5 6; do
@@ -377,8 +324,7 @@ if [ $have_faces = 1 ]; then
     || bad "per-IP limit: $out"
   out=$(node $CLIENT idle 127.0.0.1 "$PORT" 6)
   jq -e '.healthz == 200' <<<"$out" >/dev/null && ok "per-IP limit 8: 7 connections served" || bad "per-IP: $out"
-  kill -TERM $SRV_PID; wait $SRV_PID; SRV_PID=
+  serve_stop busy
 fi
 
-echo "$pass passed, $fail failed, $skip skipped"
-[ $fail = 0 ]
+serve_done

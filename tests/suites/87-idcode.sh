@@ -8,50 +8,12 @@
 # on PostgreSQL two server processes: a code used on node A is refused on
 # node B, and one code at A and B at once gives exactly one success.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-pg.sh"
-for t in curl jq base64 convert; do
-  command -v $t >/dev/null || { echo "skip idcode: $t absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
-done
-M=${SL_MODELS:-models}
+. "$(dirname "$0")/lib-serve.sh"
+serve_need curl jq base64 convert
+SERVE_ARGS=(--threads 4)
 
-T0=1796382000000                     # 2026-12-04T11:00:00Z on the test clock
-NOW=$T0
-set_clock() { NOW=$1; echo "$1" >"$tmp/clock.new" && mv "$tmp/clock.new" "$tmp/clock"; }
-PIDS=()
-start_node() {   # $1 label, $2 data dir, $3 db url (empty: sqlite in data) -> sets B_<label>
-  local label=$1 data=$2 db=$3
-  local args=(serve --listen 127.0.0.1:0 --data "$data" --demo --clock "$tmp/clock" --models "$M" --threads 4)
-  [ -n "$db" ] && args+=(--db "$db")
-  $S "${args[@]}" >"$tmp/$label.out" 2>"$tmp/$label.err" &
-  local pid=$!; PIDS+=($pid)
-  for _ in $(seq 1 150); do
-    grep -q '"listening"' "$tmp/$label.out" 2>/dev/null && break
-    kill -0 $pid 2>/dev/null || break
-    sleep 0.1
-  done
-  local port; port=$(jq -r 'select(.port).port' "$tmp/$label.out" 2>/dev/null)
-  [ -n "$port" ] && [ "$port" != null ] || return 1
-  printf -v "B_$label" 'http://127.0.0.1:%s' "$port"
-}
-stop_nodes() { for p in "${PIDS[@]}"; do kill -KILL $p 2>/dev/null; done; PIDS=(); }
-# req BASE METHOD PATH AUTH [BODY|@file] -> ST, BODY
-req() {
-  local b=$1 m=$2 p=$3 a=$4 body=${5-}
-  local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$m" -m 20 -H "Authorization: $a")
-  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
-  ST=$(curl "${args[@]}" "$b$p")
-  BODY=$(cat "$tmp/body")
-}
-code() { jq -r '.code // empty' <<<"$BODY" 2>/dev/null; }
-check() {   # NAME WANT_STATUS [WANT_CODE]
-  local c; c=$(code)
-  if [ "$ST" = "$2" ] && { [ -z "${3-}" ] || [ "$c" = "$3" ]; }; then ok "$1"
-  else bad "$1 (status $ST code '$c', want $2 ${3-})"; echo "$BODY" | head -c 400; echo; fi
-}
-dev() { echo "Device $(jq -r ".devices.$1.id" "$CRED"):$(jq -r ".devices.$1.key" "$CRED")"; }
 issue() {   # BASE PERSON [PURPOSE] -> CODE (and BODY)
-  req "$1" POST /v1/id-codes "$H5" "{\"person\":\"$2\",\"purpose\":\"${3:-identify}\"}"
+  req_at "$1" POST /v1/id-codes "$H5" "{\"person\":\"$2\",\"purpose\":\"${3:-identify}\"}"
   CODE=$(jq -r '.code // empty' <<<"$BODY")
 }
 
@@ -67,51 +29,51 @@ run_suite() {   # $1 label, $2 base URL
   jq -r .qr_png <<<"$BODY" | base64 -d >"$tmp/qr.png" 2>/dev/null
   [ "$(head -c 4 "$tmp/qr.png" | od -An -c | tr -d ' ')" = "211PNG" ] && ok "$L: QR as PNG" || bad "$L: QR PNG"
   local sub1; sub1=$(jq -r .subject <<<"$BODY")
-  req $B POST /v1/id-codes "$KIOSK" '{"person":"p_demo_1"}'
+  req_at $B POST /v1/id-codes "$KIOSK" '{"person":"p_demo_1"}'
   check "$L: a kiosk cannot issue codes" 403
   # ---- verify (亮码 by scanner text): pseudonym only without a matter
-  req $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$CODE\"}"
+  req_at $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$CODE\"}"
   check "$L: kiosk verifies the code" 200
   [ "$(jq -r .subject <<<"$BODY")" = "$sub1" ] && [ "$(jq -r .person <<<"$BODY")" = null ] \
     && ok "$L: kiosk gets the pseudonym, not the person" || bad "$L: kiosk disclosure: $BODY"
-  req $B POST /v1/id-codes/verify "$WINDOW" "{\"code\":\"$CODE\",\"matter\":\"000\"}"
+  req_at $B POST /v1/id-codes/verify "$WINDOW" "{\"code\":\"$CODE\",\"matter\":\"000\"}"
   check "$L: replayed code refused" 409 idcode_used
   # ---- window with a matter learns the person; the use is on the person's record
   issue $B p_demo_1
   local sub2; sub2=$(jq -r .subject <<<"$BODY")
   [ "$sub1" = "$sub2" ] && ok "$L: same person, same hall, same pseudonym" || bad "$L: pseudonym changed"
-  req $B POST /v1/id-codes/verify "$WINDOW" "{\"code\":\"$CODE\",\"matter\":\"000\"}"
+  req_at $B POST /v1/id-codes/verify "$WINDOW" "{\"code\":\"$CODE\",\"matter\":\"000\"}"
   check "$L: window verifies with a matter" 200
   [ "$(jq -r .person.person_id <<<"$BODY")" = p_demo_1 ] && ok "$L: window learns the person for the matter" || bad "$L: person: $BODY"
   # ---- tampering, garbage, purpose
   issue $B p_demo_1
   local t=${CODE:0:100}; local c=${CODE:100:1}; [ "$c" = A ] && c=B || c=A
-  req $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$t$c${CODE:101}\"}"
+  req_at $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$t$c${CODE:101}\"}"
   check "$L: altered code refused" 403 idcode_signature
-  req $B POST /v1/id-codes/verify "$KIOSK" '{"code":"SLID1.hello"}'
+  req_at $B POST /v1/id-codes/verify "$KIOSK" '{"code":"SLID1.hello"}'
   check "$L: garbage refused" 422 idcode_format
-  req $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$CODE\",\"purpose\":\"login\"}"
+  req_at $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$CODE\",\"purpose\":\"login\"}"
   check "$L: identify code refused for login" 403 idcode_purpose
   # the pseudonym is per hall: a code for another hall is refused here
-  req $B POST /v1/id-codes "$H5" '{"person":"p_demo_1","hall":999}'
+  req_at $B POST /v1/id-codes "$H5" '{"person":"p_demo_1","hall":999}'
   [ "$(jq -r .subject <<<"$BODY")" != "$sub1" ] && ok "$L: another hall, another pseudonym" || bad "$L: pseudonym per hall"
-  req $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$(jq -r .code <<<"$BODY")\"}"
+  req_at $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$(jq -r .code <<<"$BODY")\"}"
   check "$L: a code for another hall is refused" 403 idcode_purpose
   # ---- expiry on the test clock
   issue $B p_demo_1
   set_clock $((NOW + 60000))
-  req $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$CODE\"}"
+  req_at $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$CODE\"}"
   check "$L: code refused after 60 s" 401 idcode_expired
   # ---- 亮码 by camera frame: the server finds the QR
   issue $B p_demo_2
   jq -r .qr_png <<<"$BODY" | base64 -d >"$tmp/qr.png"
   convert "$tmp/qr.png" -bordercolor '#c8c8c8' -border 80 -resize 640x480 "$tmp/frame.jpg"
   printf '{"image":"%s"}' "$(base64 -w0 "$tmp/frame.jpg")" >"$tmp/frame.json"
-  req $B POST /v1/id-codes/verify "$KIOSK" @"$tmp/frame.json"
+  req_at $B POST /v1/id-codes/verify "$KIOSK" @"$tmp/frame.json"
   check "$L: code read from a JPEG camera frame" 200
   convert -size 320x240 xc:'#808080' "$tmp/blank.png"
   printf '{"image":"%s"}' "$(base64 -w0 "$tmp/blank.png")" >"$tmp/blank.json"
-  req $B POST /v1/id-codes/verify "$KIOSK" @"$tmp/blank.json"
+  req_at $B POST /v1/id-codes/verify "$KIOSK" @"$tmp/blank.json"
   check "$L: frame without a QR" 404 idcode_no_qr
   # ---- two kiosks present the same code at once: exactly one succeeds
   for i in 1 2 3; do
@@ -127,7 +89,7 @@ run_suite() {   # $1 label, $2 base URL
       || bad "$L: concurrent presentation round $i: $got"
   done
   # ---- 扫码: kiosk login session, phone approves once, kiosk learns it
-  req $B POST /v1/kiosk/logins "$KIOSK"
+  req_at $B POST /v1/kiosk/logins "$KIOSK"
   check "$L: kiosk opens a login session" 201
   local lid qr; lid=$(jq -r .id <<<"$BODY"); qr=$(jq -r .qr_text <<<"$BODY")
   [ "$(jq -r '.qr_svg | startswith("<svg")' <<<"$BODY")" = true ] && ok "$L: login QR as SVG" || bad "$L: login QR"
@@ -135,60 +97,57 @@ run_suite() {   # $1 label, $2 base URL
   local sse=$!
   sleep 0.5
   issue $B p_demo_4 identify
-  req $B POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"$qr\",\"code\":\"$CODE\"}"
+  req_at $B POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"$qr\",\"code\":\"$CODE\"}"
   check "$L: an identify code cannot approve a login" 403 idcode_purpose
   issue $B p_demo_4 login
   local lcode=$CODE lsub; lsub=$(jq -r .subject <<<"$BODY")
-  req $B POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"$qr\",\"code\":\"$lcode\"}"
+  req_at $B POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"$qr\",\"code\":\"$lcode\"}"
   check "$L: the phone approves the login" 200
-  req $B POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"$qr\",\"code\":\"$lcode\"}"
+  req_at $B POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"$qr\",\"code\":\"$lcode\"}"
   check "$L: the same login code again" 409 idcode_used
   issue $B p_demo_4 login
-  req $B POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"$qr\",\"code\":\"$CODE\"}"
+  req_at $B POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"$qr\",\"code\":\"$CODE\"}"
   check "$L: a login is approved once" 409 kiosk_login_done
-  req $B GET /v1/kiosk/logins/$lid "$KIOSK"
+  req_at $B GET /v1/kiosk/logins/$lid "$KIOSK"
   [ "$ST" = 200 ] && [ "$(jq -r .state <<<"$BODY")" = approved ] && [ "$(jq -r .subject <<<"$BODY")" = "$lsub" ] \
     && ok "$L: kiosk polls: approved, with the pseudonym" || bad "$L: poll: $ST $BODY"
   wait $sse 2>/dev/null
   grep -q '^event: approved' "$tmp/sse" && grep -q "$lsub" "$tmp/sse" && ok "$L: kiosk learns it by SSE" \
     || { bad "$L: SSE"; head -c 300 "$tmp/sse"; echo; }
-  req $B GET /v1/kiosk/logins/$lid "$WINDOW"
+  req_at $B GET /v1/kiosk/logins/$lid "$WINDOW"
   check "$L: a window cannot read a kiosk login" 403
   # expiry of the login session
-  req $B POST /v1/kiosk/logins "$KIOSK"
+  req_at $B POST /v1/kiosk/logins "$KIOSK"
   qr=$(jq -r .qr_text <<<"$BODY"); lid=$(jq -r .id <<<"$BODY")
   set_clock $((NOW + 121000))
   issue $B p_demo_4 login
-  req $B POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"$qr\",\"code\":\"$CODE\"}"
+  req_at $B POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"$qr\",\"code\":\"$CODE\"}"
   check "$L: an expired login session cannot be approved" 401 kiosk_login_expired
-  req $B GET /v1/kiosk/logins/$lid "$KIOSK"
+  req_at $B GET /v1/kiosk/logins/$lid "$KIOSK"
   [ "$(jq -r .state <<<"$BODY")" = expired ] && ok "$L: kiosk polls: expired" || bad "$L: poll expired: $BODY"
-  req $B POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"SLKL1.AAAAAAAAAAAAAAAAAAAAAA\",\"code\":\"$CODE\"}"
+  req_at $B POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"SLKL1.AAAAAAAAAAAAAAAAAAAAAA\",\"code\":\"$CODE\"}"
   check "$L: unknown login session" 404
 }
 
-trap 'stop_nodes; rm -rf "$tmp"' EXIT
 set_clock $T0
-if start_node sqlite "$tmp/sqlite" ""; then CRED=$tmp/sqlite/demo-credentials.json run_suite sqlite "$B_sqlite"
-else bad "sqlite: server did not start"; tail -5 "$tmp/sqlite.err"; fi
-stop_nodes
+if serve_start sqlite ""; then run_suite sqlite "$B_sqlite"; serve_stop sqlite
+else bad "sqlite: server did not start"; serve_kill sqlite; fi
 
 if pg_start; then
-  trap 'stop_nodes; pg_stop; rm -rf "$tmp"' EXIT
   set_clock $T0
-  if start_node pga "$tmp/pg" "$PG_URL" && start_node pgb "$tmp/pg" "$PG_URL"; then
-    CRED=$tmp/pg/demo-credentials.json
+  if SERVE_DATA=$tmp/pg serve_start pga "$PG_URL" && SERVE_DATA=$tmp/pg serve_start pgb "$PG_URL"; then
+    serve_use pga
     run_suite pg "$B_pga"
     H5=$(dev h5); KIOSK=$(dev kiosk); WINDOW=$(dev window)
     # a code used on node A is refused on node B
     issue "$B_pga" p_demo_5
-    req "$B_pga" POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$CODE\"}"
+    req_at "$B_pga" POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$CODE\"}"
     check "pg: node A accepts the code" 200
-    req "$B_pgb" POST /v1/id-codes/verify "$WINDOW" "{\"code\":\"$CODE\"}"
+    req_at "$B_pgb" POST /v1/id-codes/verify "$WINDOW" "{\"code\":\"$CODE\"}"
     check "pg: node B refuses the code used on A" 409 idcode_used
     # issued on B, used on A
     issue "$B_pgb" p_demo_5
-    req "$B_pga" POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$CODE\"}"
+    req_at "$B_pga" POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$CODE\"}"
     check "pg: a code issued on B verifies on A" 200
     # the same code at A and B at once: exactly one succeeds
     for i in 1 2 3; do
@@ -204,13 +163,14 @@ if pg_start; then
         || bad "pg: two-node concurrent round $i: $got"
     done
     # a kiosk login opened on A is approved on B and A sees it
-    req "$B_pga" POST /v1/kiosk/logins "$KIOSK"
+    req_at "$B_pga" POST /v1/kiosk/logins "$KIOSK"
     qr=$(jq -r .qr_text <<<"$BODY"); lid=$(jq -r .id <<<"$BODY")
     issue "$B_pgb" p_demo_7 login
-    req "$B_pgb" POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"$qr\",\"code\":\"$CODE\"}"
+    req_at "$B_pgb" POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"$qr\",\"code\":\"$CODE\"}"
     check "pg: login opened on A approved on B" 200
-    req "$B_pga" GET /v1/kiosk/logins/$lid "$KIOSK"
+    req_at "$B_pga" GET /v1/kiosk/logins/$lid "$KIOSK"
     [ "$(jq -r .state <<<"$BODY")" = approved ] && ok "pg: node A's kiosk polls: approved" || bad "pg: poll on A: $BODY"
+    serve_stop pga; serve_stop pgb
   else
     bad "pg: servers did not start"; tail -5 "$tmp/pga.err" "$tmp/pgb.err" 2>/dev/null
   fi
@@ -218,5 +178,4 @@ else
   skip=$((skip + 1)); echo "skip PostgreSQL: $PG_SKIP"
 fi
 
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" = 0 ]
+serve_done

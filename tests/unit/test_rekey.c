@@ -17,8 +17,8 @@
 #include "test.h"
 #include "test_store_fx.h"
 
-static const struct sl_enc_column photos = { "rk_items", "id", "photo", "photo" };
-static const struct sl_enc_column idnums = { "rk_items", "id", "idnum", "id_number" };
+static const struct sl_enc_column photos = { "rk_items", "id", "photo", "photo", NULL, NULL };
+static const struct sl_enc_column idnums = { "rk_items", "id", "idnum", "id_number", NULL, NULL };
 
 struct fixture {
     struct sl_t_fx fx;         /* the store tests' database fixture       */
@@ -149,12 +149,12 @@ SL_TEST(rekey, ad_binds_row)
     /* moved to another row, kind or table: does not open */
     SL_CHECK_EQ(t, sl__enc_open(f.k, &idnums, 8, ct, ctn, &pt, &n), SL_ERR_CRYPTO_AUTH);
     SL_CHECK_EQ(t, sl__enc_open(f.k, &photos, 7, ct, ctn, &pt, &n), SL_ERR_CRYPTO_AUTH);
-    const struct sl_enc_column other = { "rk_other", "id", "idnum", "id_number" };
+    const struct sl_enc_column other = { "rk_other", "id", "idnum", "id_number", NULL, NULL };
     SL_CHECK_EQ(t, sl__enc_open(f.k, &other, 7, ct, ctn, &pt, &n), SL_ERR_CRYPTO_AUTH);
     char ad[SL_ENC_AD_MAX];
     sl__enc_ad(ad, sizeof(ad), &idnums, 7);
     SL_CHECK(t, strcmp(ad, "rk_items|7|id_number") == 0);
-    const struct sl_enc_column evil = { "rk_items; DROP TABLE x", "id", "idnum", "k" };
+    const struct sl_enc_column evil = { "rk_items; DROP TABLE x", "id", "idnum", "k", NULL, NULL };
     SL_CHECK_EQ(t, sl__enc_seal(f.k, &evil, 7, "x", 1, &pt, &n), SL_ERR_INVALID);
     struct sl_rekey_report rep;
     SL_CHECK_EQ(t, sl__rekey_column(f.s, f.k, &evil, NULL, &rep), SL_ERR_INVALID);
