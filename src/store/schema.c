@@ -177,6 +177,21 @@ static const struct sl_migration migrations[] = {
       " valid_to_ms {int} NOT NULL,"
       " issued_ms {int} NOT NULL);"
       "CREATE INDEX lic_credential_holder ON lic_credential (holder_index, month);" },
+    /* citizen sessions (acct.h): token only as its keyed MAC; opened by a
+     * consumed "citizen_login" verification; idle/absolute expiry */
+    { 102, "acct_citizen_sessions",
+      "CREATE TABLE acct_citizen_session ("
+      " id {id},"
+      " person_id {int} NOT NULL,"
+      " hall_id {int} NOT NULL,"
+      " device {text} NOT NULL,"
+      " verification_id {int} NOT NULL,"
+      " token_hash {blob} NOT NULL UNIQUE,"
+      " created_ms {int} NOT NULL,"
+      " last_ms {int} NOT NULL,"
+      " expires_ms {int} NOT NULL,"
+      " revoked {int} NOT NULL);"
+      "CREATE INDEX acct_citizen_session_person ON acct_citizen_session (person_id);" },
     { 110, "lic_http",
       /* issue 14 over HTTP. Each issuer's own signing key: a one-key key
        * file (src/crypto format) sealed under the server's keys, and its
@@ -185,9 +200,9 @@ static const struct sl_migration migrations[] = {
       " issuer_id {int} NOT NULL UNIQUE REFERENCES lic_issuer (id),"
       " keyfile_sealed {blob} NOT NULL,"
       " public_key {text} NOT NULL);"
-      /* the credential's short verification code, for look-up by code */
       /* the catalogue's licence type (resident_id, ...) a type is */
       "ALTER TABLE lic_type ADD COLUMN kind {text};"
+      /* the credential's short verification code, for look-up by code */
       "ALTER TABLE lic_credential ADD COLUMN code {text};"
       "CREATE INDEX lic_credential_code ON lic_credential (code);"
       /* signed printables of the licence module (房查证明): content sealed,
