@@ -735,6 +735,43 @@ sl_status sl__lic_holder_mine(struct sl__lic *L, const struct sl__lic_actor *a, 
     return *out ? SL_OK : SL_ERR_NOMEM;
 }
 
+static sl_status person_tx(sl_tx *tx, void *p)
+{
+    struct holder_ctx *c = p;
+    struct sl_person per;
+    struct sl_acct_audit au = { .actor_kind = c->a ? c->a->kind : "system",
+                                .actor_id = c->a ? c->a->id : NULL, .action = "person.read",
+                                .purpose = "licence_list", .request_id = c->a ? c->a->request_id : NULL };
+    sl_status st = sl__person_get_tx(tx, c->L->keys, c->verif, true, &au, &per);
+    if (st == SL_OK) st = holder_of(c->L->keys, per.number, c->idx, c->masked);
+    sodium_memzero(per.number, sizeof per.number);
+    if (st != SL_OK) return st;
+    return holder_tx(tx, c);
+}
+
+sl_status sl__lic_holder_person(struct sl__lic *L, const struct sl__lic_actor *a, int64_t person,
+                                const char *licence_id, json_t **out)
+{
+    struct holder_ctx c = { .L = L, .a = a, .with_fields = !licence_id, .verif = person };
+    sl_status st = sl__store_run(L->store, person_tx, &c);
+    if (st != SL_OK) { json_decref(c.out); return st; }
+    if (licence_id) {   /* one licence's uses */
+        size_t i;
+        json_t *e;
+        json_array_foreach(c.out, i, e)
+            if (strcmp(sl_json_str(e, "licence_id", ""), licence_id) == 0) {
+                *out = json_pack("{s:s,s:s,s:O}", "licence_id", licence_id, "kind",
+                                 sl_json_str(e, "kind", ""), "uses", json_object_get(e, "uses"));
+                json_decref(c.out);
+                return *out ? SL_OK : SL_ERR_NOMEM;
+            }
+        json_decref(c.out);
+        return SL_ERR_LIC_NOT_FOUND;
+    }
+    *out = json_pack("{s:s,s:o}", "holder", c.masked, "licences", c.out);
+    return *out ? SL_OK : SL_ERR_NOMEM;
+}
+
 /* ============================ 免提交 ==================================== */
 
 struct app_row {
@@ -746,9 +783,10 @@ struct app_row {
     const json_t *m;   /* the matter (catalogue) */
 };
 
-static sl_status app_load(sl_tx *tx, const struct sl__lic *L, int64_t app_id, struct app_row *ar)
+/* The application's row in tx (the matter itself is looked up before the
+ * transaction: sl__gov_matter runs its own). */
+static sl_status app_row_tx(sl_tx *tx, int64_t app_id, struct app_row *ar)
 {
-    if (!L->gov) return SL_ERR_UNSUPPORTED;
     sl_rows *rw = NULL;
     sl_status st = sl__tx_query(tx, "SELECT matter, matter_version, person_idx, id_masked FROM gov_app"
                                     " WHERE id = ?", SL_ARGS(SL_INT(app_id)), &rw);
@@ -762,8 +800,33 @@ static sl_status app_load(sl_tx *tx, const struct sl__lic *L, int64_t app_id, st
     if (p && n == sizeof ar->idx) memcpy(ar->idx, p, n);
     snprintf(ar->masked, sizeof ar->masked, "%s", sl__rows_text(rw, 0, 3));
     sl__rows_free(rw);
-    st = sl__gov_matter(L->gov, ar->matter, ar->version, &ar->m);
+    return SL_OK;
+}
+
+static sl_status app_pre_tx(sl_tx *tx, void *p)
+{
+    struct app_row *ar = p;
+    return app_row_tx(tx, ar->person, ar);
+}
+
+/* Before the transaction: the application's matter. */
+static sl_status app_matter(const struct sl__lic *L, int64_t app_id, const json_t **m)
+{
+    if (!L->gov) return SL_ERR_UNSUPPORTED;
+    struct app_row ar = { .person = app_id };
+    sl_status st = sl__store_run_read(L->store, app_pre_tx, &ar);
     if (st != SL_OK) return st;
+    return sl__gov_matter(L->gov, ar.matter, ar.version, m);
+}
+
+static sl_status app_load(sl_tx *tx, const struct sl__lic *L, int64_t app_id, const json_t *m,
+                          struct app_row *ar)
+{
+    (void)L;
+    sl_status st = app_row_tx(tx, app_id, ar);
+    if (st != SL_OK) return st;
+    if (!m || strcmp(sl_json_str(m, "code", ""), ar->matter) != 0) return SL_ERR_STATE;
+    ar->m = m;
     char hex[2 * SL_CRYPTO_HASH_BYTES + 1];
     sl__hex_encode(hex, sizeof hex, ar->idx, sizeof ar->idx);
     st = sl__tx_query_int(tx, "SELECT id FROM id_person WHERE blind = ? AND id_type = 1",
@@ -774,6 +837,7 @@ static sl_status app_load(sl_tx *tx, const struct sl__lic *L, int64_t app_id, st
 struct consent_ctx {
     const struct sl__lic *L;
     const struct sl__lic_actor *a;
+    const json_t *m;
     int64_t app, verif, expires, consent;
     const char *proxy;
     json_t *out;
@@ -783,7 +847,7 @@ static sl_status consent_tx(sl_tx *tx, void *p)
 {
     struct consent_ctx *c = p;
     struct app_row ar;
-    sl_status st = app_load(tx, c->L, c->app, &ar);
+    sl_status st = app_load(tx, c->L, c->app, c->m, &ar);
     if (st != SL_OK) return st;
     char ref[24];
     snprintf(ref, sizeof ref, "%" PRId64, c->app);
@@ -833,8 +897,9 @@ sl_status sl__lic_consent_give(struct sl__lic *L, const struct sl__lic_actor *a,
     int64_t now = sl__now_ms();
     if (expires_ms <= 0) expires_ms = now + 24 * 3600 * 1000LL;
     if (expires_ms <= now) return SL_ERR_INVALID;
-    struct consent_ctx c = { L, a, app_id, verif, expires_ms, 0, proxy, NULL };
-    sl_status st = sl__store_run(L->store, consent_tx, &c);
+    struct consent_ctx c = { L, a, NULL, app_id, verif, expires_ms, 0, proxy, NULL };
+    sl_status st = app_matter(L, app_id, &c.m);
+    if (st == SL_OK) st = sl__store_run(L->store, consent_tx, &c);
     if (st != SL_OK) { json_decref(c.out); return st; }
     *out = json_pack("{s:I,s:o}", "application", (json_int_t)app_id, "consents", c.out);
     return *out ? SL_OK : SL_ERR_NOMEM;
@@ -844,7 +909,7 @@ static sl_status withdraw_tx(sl_tx *tx, void *p)
 {
     struct consent_ctx *c = p;
     struct app_row ar;
-    sl_status st = app_load(tx, c->L, c->app, &ar);
+    sl_status st = app_load(tx, c->L, c->app, c->m, &ar);
     if (st != SL_OK) return st;
     char like[48];
     snprintf(like, sizeof like, "gov_app:%" PRId64 ":%%", c->app);
@@ -875,8 +940,9 @@ static sl_status withdraw_tx(sl_tx *tx, void *p)
 sl_status sl__lic_consent_withdraw(struct sl__lic *L, const struct sl__lic_actor *a,
                                    int64_t app_id, int64_t consent_id, json_t **out)
 {
-    struct consent_ctx c = { L, a, app_id, 0, 0, consent_id, NULL, NULL };
-    sl_status st = sl__store_run(L->store, withdraw_tx, &c);
+    struct consent_ctx c = { L, a, NULL, app_id, 0, 0, consent_id, NULL, NULL };
+    sl_status st = app_matter(L, app_id, &c.m);
+    if (st == SL_OK) st = sl__store_run(L->store, withdraw_tx, &c);
     if (st != SL_OK) { json_decref(c.out); return st; }
     *out = json_pack("{s:I,s:o}", "application", (json_int_t)app_id, "withdrawn", c.out);
     return *out ? SL_OK : SL_ERR_NOMEM;
@@ -937,6 +1003,7 @@ static sl_status lic_use(sl_tx *tx, const struct sl__lic *L, const struct sl__li
 struct fetch_ctx {
     const struct sl__lic *L;
     const struct sl__lic_actor *a;
+    const json_t *m;
     int64_t app;
     json_t *out;
 };
@@ -945,7 +1012,7 @@ static sl_status fetch_tx(sl_tx *tx, void *p)
 {
     struct fetch_ctx *c = p;
     struct app_row ar;
-    sl_status st = app_load(tx, c->L, c->app, &ar);
+    sl_status st = app_load(tx, c->L, c->app, c->m, &ar);
     if (st != SL_OK) return st;
     const json_t *mats = json_object_get(ar.m, "materials");
     size_t i;
@@ -982,8 +1049,9 @@ static sl_status fetch_tx(sl_tx *tx, void *p)
 sl_status sl__lic_fetch(struct sl__lic *L, const struct sl__lic_actor *a, int64_t app_id,
                         json_t **out)
 {
-    struct fetch_ctx c = { L, a, app_id, NULL };
-    sl_status st = sl__store_run(L->store, fetch_tx, &c);
+    struct fetch_ctx c = { L, a, NULL, app_id, NULL };
+    sl_status st = app_matter(L, app_id, &c.m);
+    if (st == SL_OK) st = sl__store_run(L->store, fetch_tx, &c);
     if (st != SL_OK) { json_decref(c.out); return st; }
     *out = json_pack("{s:I,s:o}", "application", (json_int_t)app_id, "materials", c.out);
     return *out ? SL_OK : SL_ERR_NOMEM;

@@ -88,6 +88,12 @@ sl_status sl__lic_holder_list(struct sl__lic *L, const struct sl__lic_actor *a,
 sl_status sl__lic_holder_mine(struct sl__lic *L, const struct sl__lic_actor *a, int64_t verif,
                               json_t **out);
 
+/* The same for a citizen session's person (registry id): every licence
+ * with fields and uses, or (licence_id not NULL) that licence's uses only
+ * (SL_ERR_LIC_NOT_FOUND if it is not the person's). */
+sl_status sl__lic_holder_person(struct sl__lic *L, const struct sl__lic_actor *a, int64_t person,
+                                const char *licence_id, json_t **out);
+
 /* ------------------------------ 免提交 ----------------------------------- */
 /* The holder's consent for application app_id: consumes verification
  * verif (a passed verification of the applicant for matter = the

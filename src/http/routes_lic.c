@@ -102,7 +102,7 @@ static void lic_of(const struct sl_req *r, struct sl__lic *L, struct sl__lic_act
     L->gov = r->srv->o.gov;
     L->x = r->srv->o.gov ? sl__gov_exchange(r->srv->o.gov) : NULL;
     a->kind = r->who.kind == SL_PRIN_STAFF ? "staff" : r->who.kind == SL_PRIN_DEVICE ? "device"
-                                                                                      : "anonymous";
+            : r->who.kind == SL_PRIN_CITIZEN ? "citizen" : "anonymous";
     a->id = r->who.name[0] ? r->who.name : r->ip;
     a->hall_id = r->who.hall_id;
     a->request_id = r->id;
@@ -221,6 +221,15 @@ static sl_status h_me_licences(struct sl_req *r)
     LIC(r);
     json_t *out = NULL;
     sl_status st = sl__lic_holder_mine(&L, &A, int_of(r->json, "verification"), &out);
+    return done(r, st, 200, out);
+}
+
+/* A citizen session: the person's own licences / one licence's uses. */
+static sl_status h_my_licences(struct sl_req *r)
+{
+    LIC(r);
+    json_t *out = NULL;
+    sl_status st = sl__lic_holder_person(&L, &A, r->who.id, sl__req_param(r, "lid"), &out);
     return done(r, st, 200, out);
 }
 
@@ -564,6 +573,10 @@ const struct sl_route sl__lic_routes[] = {
       "licence.list", &s_verif, &s_obj,
       "the holder's licences with fields and 用证记录, after a face verification (matter licence_list)",
       "licences" },
+    { "GET",  "/v1/me/licences", h_my_licences, SL_ROLE_CITIZEN | SL_R_CITIZEN, 0, "default",
+      "licence.list", NULL, &s_obj, "my licences, their fields and every use (用证记录)", "citizen" },
+    { "GET",  "/v1/me/licences/{lid}/uses", h_my_licences, SL_ROLE_CITIZEN | SL_R_CITIZEN, 0, "default",
+      "licence.list", NULL, &s_obj, "every use of one of my licences: who, when, which matter", "citizen" },
     { "POST", "/v1/licence-consents/withdraw", h_consent_withdraw,
       STAFF_LIC | SL_DEV_ALL | SL_R_CITIZEN, 1 * KB, "default", "licence.consent.withdraw",
       &s_withdraw, &s_obj, "withdraw licence-use consent for an application", "licences" },
