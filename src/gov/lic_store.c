@@ -831,7 +831,11 @@ static sl_status app_load(sl_tx *tx, const struct sl__lic *L, int64_t app_id, co
     sl__hex_encode(hex, sizeof hex, ar->idx, sizeof ar->idx);
     st = sl__tx_query_int(tx, "SELECT id FROM id_person WHERE blind = ? AND id_type = 1",
                           SL_ARGS(SL_TEXT(hex)), &ar->person);
-    return st == SL_ERR_NOT_FOUND ? SL_ERR_ID_PERSON_UNKNOWN : st;
+    if (st == SL_ERR_NOT_FOUND) {   /* not in the registry: no consent can exist */
+        ar->person = 0;
+        st = SL_OK;
+    }
+    return st;
 }
 
 struct consent_ctx {
@@ -849,6 +853,7 @@ static sl_status consent_tx(sl_tx *tx, void *p)
     struct app_row ar;
     sl_status st = app_load(tx, c->L, c->app, c->m, &ar);
     if (st != SL_OK) return st;
+    if (!ar.person) return SL_ERR_ID_PERSON_UNKNOWN;
     char ref[24];
     snprintf(ref, sizeof ref, "%" PRId64, c->app);
     st = sl__verification_consume(tx, c->verif, ar.person, ar.matter, ref, NULL);

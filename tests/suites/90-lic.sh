@@ -2,9 +2,18 @@
 # 90-lic.sh -- issue 14 over HTTP against the real server on 127.0.0.1
 # (SQLite, then a throwaway PostgreSQL via lib-pg.sh), fixed test clock:
 # the e-signature routes (public key; a signature record checked, every
-# kind of bad record answered with its code, a malformed request 422).
-# A valid signature's round trip is in the unit tests (gov_lic): no route
-# signs yet (signing needs the id branch's consumed verifications).
+# kind of bad record answered with its code, a malformed request 422);
+# the demo's issuers, types and licences; issuing with the GB/T 36904 id
+# validated (wrong check character, foreign fields refused with a reason);
+# only issuers issue and revoke; a revoked licence refused at the public
+# check; a tampered issuer signature detected; the holder list without
+# field values; 免提交 without consent refused with nothing fetched (the
+# audit log holds no licence.use); credential / certificate codes that are
+# not ours refused. The flows that need a passed face verification
+# (consent + fetch, 房查证明, temporary credentials with expiry, revocation
+# and the monthly limit) run as unit test gov_licstore on the same store
+# kind (SQLite, and SL_TEST_STORE_URL=PostgreSQL): the verification routes
+# are branch w3-idverif's.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/suites/lib.sh
 . tests/suites/lib-pg.sh
@@ -17,8 +26,12 @@ start_server() {   # $1 label, $2 db url (empty: sqlite in the data dir)
   local label=$1 db=$2 data="$tmp/$1"
   mkdir -p "$data"
   echo "2026-12-04T02:00:00Z" > "$tmp/$label.clock"
-  local args=(serve --listen 127.0.0.1:0 --data "$data" --no-models --quiet --demo
-              --clock "$tmp/$label.clock")
+  cat >"$tmp/$label.json" <<JSON
+{ "threads": 2, "rate": { "default": { "per_s": 1000, "burst": 100000 },
+                          "login": { "per_s": 100, "burst": 100 } } }
+JSON
+  local args=(serve --config "$tmp/$label.json" --listen 127.0.0.1:0 --data "$data" --no-models --quiet --demo
+              --clock "$tmp/$label.clock" --matters share/shualian/matters --shared-data share/shualian/exchange)
   [ -n "$db" ] && args+=(--db "$db")
   "$S" "${args[@]}" > "$tmp/$label.out" 2> "$tmp/$label.err" &
   SRV_PID=$!
@@ -35,6 +48,24 @@ trap 'stop_server; rm -rf "$tmp"' EXIT
 
 post() { curl -s -o "$tmp/body" -w '%{http_code}' -XPOST -H 'content-type: application/json' \
               "http://127.0.0.1:$PORT$1" --data-binary "$2"; }
+# req METHOD PATH AUTH [BODY] -> $ST and $tmp/body
+req() {
+  local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$1" -m 20)
+  [ -n "$3" ] && args+=(-H "Authorization: $3")
+  [ -n "${4-}" ] && args+=(-H 'content-type: application/json' --data-binary "$4")
+  ST=$(curl "${args[@]}" "http://127.0.0.1:$PORT$2")
+}
+jb() { jq -e "$1" "$tmp/body" >/dev/null 2>&1; }
+login() {   # role -> Bearer token
+  local c=$tmp/$LABEL/demo-credentials.json
+  echo "Bearer $(curl -s "http://127.0.0.1:$PORT/v1/auth/login" -H 'content-type: application/json' \
+    -d "{\"username\":\"$(jq -r ".users.$1.username" "$c")\",\"password\":\"$(jq -r ".users.$1.password" "$c")\"}" | jq -r .token)"
+}
+dev() { local c=$tmp/$LABEL/demo-credentials.json; echo "Device $(jq -r ".devices.$1.id" "$c"):$(jq -r ".devices.$1.key" "$c")"; }
+sql() {   # $1 db url (empty: sqlite), $2 statement
+  if [ -z "$1" ]; then sqlite3 "$tmp/$LABEL/shualian.db" "$2"; else "$PG_BIN/psql" -qtA -d "$1" -c "$2"; fi
+}
+JIA=330302198805126615
 
 H64=$(printf 'ab%.0s' $(seq 32))
 rec() {   # $1 sig hex, $2 suite
@@ -87,13 +118,119 @@ suite_tests() {   # $1 label, $2 db url
     tabs=$("$PG_BIN/psql" -qtA -d "$2" -c "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'lic\\_%'")
   fi
   if [ -z "$tabs" ] && [ -z "$2" ]; then skip=$((skip + 1)); echo "skip $label: sqlite3 absent"
-  elif [ "$tabs" = 6 ]; then ok "$label: migration 101 made the 6 lic_ tables"
+  elif [ "$tabs" = 8 ]; then ok "$label: migrations 101 and 110 made the 8 lic_ tables"
   else bad "$label: lic tables ($tabs)"; fi
 
   if curl -s "http://127.0.0.1:$PORT/v1/openapi.json" | jq -e '.paths["/v1/esign/verify"].post' >/dev/null; then
     ok "$label: OpenAPI lists /v1/esign/verify"
   else bad "$label: openapi"; fi
+  licence_tests "$label" "$2"
+  if curl -s "http://127.0.0.1:$PORT/v1/openapi.json" | jq -e '.paths["/v1/licence-fetches"].post and .paths["/v1/verify/credential"].get and .paths["/v1/me/licences"].get' >/dev/null; then
+    ok "$label: OpenAPI lists the licence, credential and citizen routes"
+  else bad "$label: openapi licence routes"; fi
   stop_server
+}
+
+licence_tests() {   # $1 label, $2 db url
+  local label=$1 db=$2 c=$tmp/$1/demo-credentials.json
+  LABEL=$label
+  req GET /v1/licences/types ""
+  if [ "$ST" = 200 ] && jb '(.types | length) == 5 and ([.types[].kind] | index("property_certificate"))'; then
+    ok "$label: the demo's 5 licence types"
+  else bad "$label: types ($ST $(cat "$tmp/body"))"; fi
+  req GET /v1/licences/issuers ""
+  if jb '(.issuers | length) == 4 and all(.issuers[]; .public_key | startswith("gm:1:"))'; then
+    ok "$label: 4 issuers, each with its own public key"
+  else bad "$label: issuers ($(cat "$tmp/body"))"; fi
+  local lid; lid=$(jq -r '.licences.licences["示例甲"].resident_id' "$c")
+  req GET "/v1/licences/$lid/check" ""
+  if jb '.usable == true and .signature_valid == true and .status == "issued" and (has("fields") | not)'; then
+    ok "$label: a demo licence checks (issuer signature, usable, no field values)"
+  else bad "$label: check ($ST $(cat "$tmp/body"))"; fi
+
+  local ISS CLERK AUD H5
+  ISS=$(login issuer) CLERK=$(login clerk) AUD=$(login auditor) H5=$(dev h5)
+  local fields='{"name":"示例甲","id_number":"'$JIA'","sex":"M","birth_date":"1988-05-12","address":"温州","valid_to":"2036-01-01"}'
+  local iss; iss=$(jq -r .licences.issuers.police.uscc "$c")
+  # a licence id with a wrong check character, another type's id, foreign fields
+  req POST /v1/licences "$ISS" '{"kind":"resident_id","holder_id_number":"'$JIA'","licence_id":"1.2.156.3005.2.100001.'$iss'.T1.1.A","fields":'"$fields"'}'
+  if [ "$ST" = 422 ] && jb '.code == "licence_id" and (.detail | test("check"))'; then
+    ok "$label: a GB/T 36904 id with a wrong check character refused with the reason"
+  else bad "$label: bad check char ($ST $(cat "$tmp/body"))"; fi
+  req POST /v1/licences "$ISS" '{"kind":"resident_id","holder_id_number":"'$JIA'","licence_id":"not-an-id","fields":'"$fields"'}'
+  if [ "$ST" = 422 ] && jb '.code == "licence_id" and (.detail | length > 0)'; then
+    ok "$label: a malformed licence id refused ($(jq -r .detail "$tmp/body" | cut -c1-40))"
+  else bad "$label: malformed id ($ST $(cat "$tmp/body"))"; fi
+  req POST /v1/licences "$ISS" '{"kind":"resident_id","holder_id_number":"'$JIA'","fields":{"name":"x","secret":"y"}}'
+  if [ "$ST" = 422 ] && jb '.code == "licence_data"'; then ok "$label: fields outside the type refused"
+  else bad "$label: fields ($ST $(cat "$tmp/body"))"; fi
+  req POST /v1/licences "$CLERK" '{"kind":"resident_id","holder_id_number":"'$JIA'","fields":'"$fields"'}'
+  if [ "$ST" = 403 ]; then ok "$label: a clerk may not issue"; else bad "$label: clerk issues ($ST)"; fi
+  req POST /v1/licences "$ISS" '{"kind":"resident_id","holder_id_number":"'$JIA'","serial":"SUITE1","fields":'"$fields"'}'
+  local new; new=$(jq -r .licence_id "$tmp/body")
+  if [ "$ST" = 201 ] && [[ "$new" == 1.2.156.3005.2.100001.$iss.SUITE1.1.* ]]; then
+    ok "$label: an issuer issues a licence (GB/T 36904 id $new)"
+  else bad "$label: issue ($ST $(cat "$tmp/body"))"; fi
+  # revoke (issuer only), then the check says revoked
+  req POST "/v1/licences/$new/revoke" "$CLERK" '{"reason":"x"}'
+  [ "$ST" = 403 ] && ok "$label: a clerk may not revoke" || bad "$label: clerk revoke ($ST)"
+  req POST "/v1/licences/$new/revoke" "$ISS" '{"reason":"reported lost"}'
+  req GET "/v1/licences/$new/check" ""
+  if jb '.status == "revoked" and .usable == false and .code == "licence_revoked"'; then
+    ok "$label: a revoked licence is refused (licence_revoked)"
+  else bad "$label: revoked ($(cat "$tmp/body"))"; fi
+  req POST "/v1/licences/$new/resume" "$ISS" '{}'
+  [ "$ST" = 409 ] && jb '.code == "licence_transition"' && ok "$label: revocation is final (409)" || bad "$label: resume revoked ($ST)"
+  # a tampered issuer signature: one hex digit of the stored signature changed
+  local prop; prop=$(jq -r '.licences.licences["示例丁"].property_certificate' "$c")
+  if [ -z "$db" ] && ! command -v sqlite3 >/dev/null; then skip=$((skip + 1)); echo "skip $label: sqlite3 absent (tamper)"
+  else
+    sql "$db" "UPDATE lic_licence SET sig = substr(sig, 1, 90) || CASE WHEN substr(sig, 91, 1) = 'a' THEN 'b' ELSE 'a' END || substr(sig, 92) WHERE licence_id = '$prop'" >/dev/null
+    req GET "/v1/licences/$prop/check" ""
+    if jb '.signature_valid == false and .usable == false and .code == "licence_tampered"'; then
+      ok "$label: a tampered issuer signature is detected (licence_tampered)"
+    else bad "$label: tamper ($(cat "$tmp/body"))"; fi
+  fi
+  # the holder list for staff: kinds, status and uses, never field values
+  req POST /v1/licences/holder "$CLERK" '{"id_number":"'$JIA'"}'
+  if [ "$ST" = 200 ] && jb '(.licences | length) == 5 and all(.licences[]; has("fields") | not) and all(.licences[]; .uses | type == "array")'; then
+    ok "$label: the holder list (5 licences of 示例甲, uses, no field values)"
+  else bad "$label: holder list ($ST $(cat "$tmp/body" | head -c 300))"; fi
+
+  # 免提交 without consent: refused, nothing fetched
+  req POST /v1/applications "$H5" '{"matter":"gjj.tiqu","id_number":"'$JIA'","form":{"amount_cny":"100000","bank_account":"6222020000000000"}}'
+  local app; app=$(jq -r .id "$tmp/body")
+  req POST /v1/licence-fetches "$H5" '{"application":'"$app"'}'
+  if [ "$ST" = 403 ] && jb '.code == "licence_consent" and (.zh | length > 0) and (.en | length > 0)'; then
+    ok "$label: housing-fund withdrawal without consent refused (403 licence_consent, zh/en)"
+  else bad "$label: fetch without consent ($ST $(cat "$tmp/body"))"; fi
+  req POST /v1/licence-consents "$H5" '{"application":'"$app"',"verification":999999}'
+  if [ "${ST:0:1}" = 4 ]; then ok "$label: consent without a real verification refused ($ST $(jq -r .code "$tmp/body"))"
+  else bad "$label: bogus consent ($ST)"; fi
+  req GET "/v1/audit?action=licence.use" "$AUD"
+  if [ "$ST" = 200 ] && jb '(.records | length) == 0'; then
+    ok "$label: the audit log holds no licence.use: no field left the server"
+  else bad "$label: audit ($ST $(cat "$tmp/body" | head -c 300))"; fi
+  req GET "/v1/audit?action=licence.fetch" "$AUD"
+  if jb '(.records | length) >= 1 and all(.records[]; .outcome != "ok")'; then
+    ok "$label: the refused fetch is audited with its outcome"
+  else bad "$label: fetch audit ($(cat "$tmp/body" | head -c 300))"; fi
+
+  # codes that are not ours
+  req GET "/v1/verify/credential?code=ABCDEFGH" ""
+  [ "$ST" = 422 ] && jb '.code == "print_token" and (.zh | length > 0)' && ok "$label: an unknown credential code refused (print_token)" || bad "$label: cred code ($ST $(cat "$tmp/body"))"
+  req GET "/v1/verify/property-certificate?code=SLPC1.FC1.$(printf 'a%.0s' $(seq 64)).$(printf '0%.0s' $(seq 146))" ""
+  [ "$ST" = 422 ] && ok "$label: a forged certificate QR refused" || bad "$label: cert forged ($ST $(cat "$tmp/body"))"
+  req POST /v1/credentials "$(dev window)" '{"verification":424242}'
+  [ "${ST:0:1}" = 4 ] && ok "$label: a credential needs a real verification ($ST)" || bad "$label: credential ($ST)"
+
+  # the verification-bound flows (library over this store kind)
+  local ut
+  if [ -z "$db" ]; then ut=$(SL_TEST_STORE_URL= build/shualian-tests gov_licstore 2>&1)
+  else ut=$(SL_TEST_STORE_URL=$db build/shualian-tests gov_licstore 2>&1); fi
+  if grep -q "^1 passed, 0 failed" <<<"$ut"; then
+    ok "$label: consent + fetch, 房查证明 + QR, credentials (gov_licstore: $(grep -o '[0-9]* checks' <<<"$ut"))"
+  else bad "$label: gov_licstore"; echo "$ut" | tail -15; fi
 }
 
 suite_tests sqlite ""
