@@ -1179,11 +1179,14 @@ static sl_status pc_tx(sl_tx *tx, void *p)
     if (st == SL_OK) st = sl__hex_encode(hhex, sizeof hhex, h, sizeof h);
     snprintf(msg, sizeof msg, "shualian-propcert-v1\n%s\n%s\n", serial, hhex);
     if (st == SL_OK) st = hall_sign(c->L->keys, msg, sig);
-    char ad[64];
+    char ad[64], qr[400];
     snprintf(ad, sizeof ad, "lic_doc|%s", serial);
+    snprintf(qr, sizeof qr, "SLPC1.%s.%s.%s", serial, hhex, sig);
     uint8_t *ct = NULL;
     size_t cn2 = 0;
-    if (st == SL_OK) st = seal_json(c->L->keys, ad, content, &ct, &cn2);
+    json_t *wrap = json_pack("{s:O,s:s}", "content", content, "qr", qr);
+    if (st == SL_OK) st = wrap ? seal_json(c->L->keys, ad, wrap, &ct, &cn2) : SL_ERR_NOMEM;
+    json_decref(wrap);
     if (st == SL_OK)
         st = sl__tx_exec(tx, "INSERT INTO lic_doc (serial, kind, holder_index, sealed, content_hash,"
                              " issued_ms) VALUES (?,'property_record_certificate',?,?,?,?)",
@@ -1193,8 +1196,6 @@ static sl_status pc_tx(sl_tx *tx, void *p)
     if (st == SL_OK)
         st = audit(tx, c->L, c->a, "certificate.issue", "certificate", serial, masked, idx, PC_MATTER, "ok");
     if (st != SL_OK) { json_decref(content); return st; }
-    char qr[400];
-    snprintf(qr, sizeof qr, "SLPC1.%s.%s.%s", serial, hhex, sig);
     json_object_set_new(content, "qr", json_string(qr));
     json_object_set_new(content, "holder_masked_name", json_string(nm));
     json_decref(c->out);
@@ -1237,7 +1238,14 @@ static sl_status pc_get_tx(sl_tx *tx, void *p)
     const void *ct = sl__rows_blob(rw, 0, 0, &n);
     json_decref(c->out);
     c->out = NULL;
-    st = open_json(c->L->keys, ad, ct, n, &c->out);
+    json_t *wrap = NULL;
+    st = open_json(c->L->keys, ad, ct, n, &wrap);
+    if (st == SL_OK) {
+        c->out = json_incref(json_object_get(wrap, "content"));
+        if (c->out) json_object_set(c->out, "qr", json_object_get(wrap, "qr"));
+        else st = SL_ERR_CORRUPT;
+    }
+    json_decref(wrap);
     uint8_t idx[SL_CRYPTO_HASH_BYTES] = { 0 };
     const void *h = sl__rows_blob(rw, 0, 2, &hn);
     if (h && hn == sizeof idx) memcpy(idx, h, hn);
@@ -1353,9 +1361,12 @@ static sl_status cred_tx(sl_tx *tx, void *p)
                                 "name_masked", nm, "id_masked", masked, "hall", hall, "issued_at", iso(now),
                                 "valid_to", iso(to), "photo", ph);
     if (c->purpose) json_object_set_new(content, "purpose", json_string(c->purpose));
-    char msg[160], sig[SIG_HEX], ad[64];
+    char msg[160], sig[SIG_HEX], ad[64], qr[300];
     snprintf(msg, sizeof msg, "shualian-credential-v1\n%s\n%" PRId64 "\n", serial, to);
     st = hall_sign(c->L->keys, msg, sig);
+    snprintf(qr, sizeof qr, "SLTC1.%s.%" PRId64 ".%s", serial, to, sig);
+    json_object_set_new(content, "qr", json_string(qr));
+    json_object_set_new(content, "code", json_string(code));
     snprintf(ad, sizeof ad, "lic_credential|%s", serial);
     uint8_t *ct = NULL;
     size_t cn = 0;
@@ -1370,10 +1381,6 @@ static sl_status cred_tx(sl_tx *tx, void *p)
     if (st == SL_OK)
         st = audit(tx, c->L, c->a, "credential.issue", "credential", serial, masked, idx, c->purpose, "ok");
     if (st != SL_OK) { json_decref(content); return st; }
-    char qr[300];
-    snprintf(qr, sizeof qr, "SLTC1.%s.%" PRId64 ".%s", serial, to, sig);
-    json_object_set_new(content, "qr", json_string(qr));
-    json_object_set_new(content, "code", json_string(code));
     json_object_set_new(content, "issued_this_month", json_integer(n + 1));
     json_object_set_new(content, "monthly_limit", json_integer(c->limit));
     json_decref(c->out);
@@ -1441,6 +1448,8 @@ static sl_status cred_get_tx(sl_tx *tx, void *p)
     if (pub) {   /* the public view: no full name */
         json_object_del(content, "name");
         json_object_del(content, "purpose");
+        json_object_del(content, "qr");
+        json_object_del(content, "code");
     }
     json_decref(c->out);
     c->out = content;

@@ -224,6 +224,8 @@ licence_tests() {   # $1 label, $2 db url
   req POST /v1/credentials "$(dev window)" '{"verification":424242}'
   [ "${ST:0:1}" = 4 ] && ok "$label: a credential needs a real verification ($ST)" || bad "$label: credential ($ST)"
 
+  flow_tests "$label" "$db" "$app"
+
   # the verification-bound flows (library over this store kind)
   local ut
   if [ -z "$db" ]; then ut=$(SL_TEST_STORE_URL= build/shualian-tests gov_licstore 2>&1)
@@ -231,6 +233,98 @@ licence_tests() {   # $1 label, $2 db url
   if grep -q "^1 passed, 0 failed" <<<"$ut"; then
     ok "$label: consent + fetch, 房查证明 + QR, credentials (gov_licstore: $(grep -o '[0-9]* checks' <<<"$ut"))"
   else bad "$label: gov_licstore"; echo "$ut" | tail -15; fi
+}
+
+# A passed verification made at the window without a face (the clerk's
+# document check: the non-face alternative), for $1 number, $2 name,
+# $3 matter, $4 reference -> its id on stdout.
+alt_verif() {
+  local W; W=$(dev window)
+  req POST /v1/verifications "$W" '{"id_type":"resident_id","id_number":"'$1'","name":"'$2'","levels":["real_name","real_person"],"liveness":"none","method":"alternative","matter":"'$3'","reference":"'$4'","consent":{"face_processing":true}}'
+  local v; v=$(jq -r .id "$tmp/body")
+  req POST "/v1/verifications/$v/alternative" "$W" '{"method":"clerk_document_check","clerk":"demo-clerk","document":"resident ID card"}'
+  jb '.passed == true' && echo "$v"
+}
+
+flow_tests() {   # $1 label, $2 db url, $3 the gjj.tiqu application of 示例甲
+  local label=$1 db=$2 app=$3 W CLERK AUD ISS v
+  W=$(dev window) CLERK=$(login clerk) AUD=$(login auditor) ISS=$(login issuer)
+  v=$(alt_verif $JIA 示例甲 gjj.tiqu "$app")
+  if [ -z "$v" ]; then bad "$label: a passed verification (window, clerk's document check)"; return; fi
+  req POST /v1/licence-consents "$W" '{"application":'"$app"',"verification":'"$v"'}'
+  if [ "$ST" = 201 ] && jb '(.consents | length) == 3'; then ok "$label: 示例甲 consents for the withdrawal (3 licence types, verification consumed)"
+  else bad "$label: consent ($ST $(cat "$tmp/body"))"; fi
+  req POST /v1/licence-consents "$W" '{"application":'"$app"',"verification":'"$v"'}'
+  [ "$ST" = 409 ] && ok "$label: the verification is single-use" || bad "$label: reused verification ($ST $(jq -r .code "$tmp/body"))"
+  # her newest resident ID licence was revoked above: refused, nothing released
+  req POST /v1/licence-fetches "$W" '{"application":'"$app"'}'
+  if [ "$ST" = 403 ] && jb '.code == "licence_revoked"'; then ok "$label: a revoked licence is refused at use (licence_revoked)"
+  else bad "$label: fetch with a revoked licence ($ST $(cat "$tmp/body"))"; fi
+  local fields='{"name":"示例甲","id_number":"'$JIA'","sex":"M","birth_date":"1988-05-12","address":"温州","valid_to":"2036-01-01"}'
+  req POST /v1/licences "$ISS" '{"kind":"resident_id","holder_id_number":"'$JIA'","serial":"SUITE2","fields":'"$fields"'}'
+  req POST /v1/licence-fetches "$W" '{"application":'"$app"'}'
+  if [ "$ST" = 200 ] && jb '(.materials.id_document.fields | keys) == ["id_number","name"]
+        and (.materials.property_certificate.fields | keys) == ["address","cert_no","owners","registered_on"]
+        and (.materials.marriage_certificate.fields | keys) == ["spouse_name","status"]'; then
+    ok "$label: housing-fund withdrawal: licences fetched under consent, only the matter's fields"
+  else bad "$label: fetch ($ST $(cat "$tmp/body" | head -c 400))"; fi
+  req GET "/v1/audit?action=licence.use" "$AUD"
+  if jb '(.records | length) == 3 and all(.records[]; (.purpose | test("^gov_app:'"$app"' consent:[0-9]+$")) and .id_masked == "3303**********6615")'; then
+    ok "$label: audit: 3 licence.use records, each naming the application and its consent record"
+  else bad "$label: audit after fetch ($(cat "$tmp/body" | head -c 400))"; fi
+  req POST /v1/licences/holder "$CLERK" '{"id_number":"'$JIA'"}'
+  if jb '[.licences[] | select(.uses | length > 0) | .uses[0].matter] == ["gjj.tiqu","gjj.tiqu","gjj.tiqu"]'; then
+    ok "$label: every use is on the holder's list (用证记录: matter, time, by)"
+  else bad "$label: uses ($(jq -c '[.licences[] | {kind, n: (.uses | length)}]' "$tmp/body"))"; fi
+  req POST /v1/licence-consents/withdraw "$W" '{"application":'"$app"'}'
+  req POST /v1/licence-fetches "$W" '{"application":'"$app"'}'
+  [ "$ST" = 403 ] && jb '.code == "licence_consent"' && ok "$label: after withdrawal the fetch is refused" || bad "$label: withdrawn ($ST)"
+  req GET "/v1/audit?action=licence.use" "$AUD"
+  jb '(.records | length) == 3' && ok "$label: audit: nothing more fetched after withdrawal" || bad "$label: audit after withdrawal"
+
+  # 房查证明 for 示例乙 with her spouse 示例甲 (marriage licence), printed, QR verified
+  v=$(alt_verif 330302199003034529 示例乙 bdc.fangcha_zhengming kiosk-1)
+  req POST /v1/property-certificates "$W" '{"verification":'"$v"'}'
+  local serial qr
+  serial=$(jq -r .serial "$tmp/body") qr=$(jq -r .qr "$tmp/body")
+  if [ "$ST" = 201 ] && jb '.holder.properties.count == 0 and .spouse.properties.count == 1 and .spouse.id_masked == "3303**********6615"'; then
+    ok "$label: 房查证明 for 示例乙 and her spouse 示例甲 (from the marriage licence and land_property)"
+  else bad "$label: certificate ($ST $(cat "$tmp/body" | head -c 300))"; fi
+  curl -s -o "$tmp/pc.pdf" -H "Authorization: $W" "http://127.0.0.1:$PORT/v1/property-certificates/$serial?format=pdf"
+  [ "$(head -c 5 "$tmp/pc.pdf")" = "%PDF-" ] && ok "$label: the certificate prints as PDF ($(wc -c <"$tmp/pc.pdf") bytes)" || bad "$label: certificate pdf ($(head -c 200 "$tmp/pc.pdf"))"
+  ST=$(curl -s -o "$tmp/body" -w '%{http_code}' -G "http://127.0.0.1:$PORT/v1/verify/property-certificate" --data-urlencode "code=$qr")
+  [ "$ST" = 200 ] && jb '.valid == true and .spouse_included == true' && ok "$label: the certificate's QR verifies at the public route" || bad "$label: qr verify ($ST $(cat "$tmp/body"))"
+  local flipped=0 i
+  for i in 10 30 60 100 180; do
+    local b=${qr:0:$i} ch=${qr:$i:1} n
+    n=$([ "$ch" = 1 ] && echo 2 || echo 1)
+    ST=$(curl -s -o /dev/null -w '%{http_code}' -G "http://127.0.0.1:$PORT/v1/verify/property-certificate" --data-urlencode "code=$b$n${qr:$((i + 1))}")
+    [ "$ST" = 422 ] && flipped=$((flipped + 1))
+  done
+  [ $flipped = 5 ] && ok "$label: one changed byte in the QR fails (5 of 5 positions)" || bad "$label: changed bytes ($flipped of 5 refused)"
+
+  # temporary credentials of 示例壬: issued, verified, revoked, expired, monthly limit 3
+  local c1 c2 code1
+  v=$(alt_verif 330106199206182016 示例壬 temp_credential w1); req POST /v1/credentials "$W" '{"verification":'"$v"'}'
+  c1=$(jq -r .serial "$tmp/body") code1=$(jq -r .code "$tmp/body")
+  if [ "$ST" = 201 ] && jb '.id_masked == "3301**********2016" and (.code | length) == 8 and (.qr | startswith("SLTC1.")) and .hall == "demo"'; then
+    ok "$label: a temporary credential after a verification at the window (serial, code, QR, 24 h)"
+  else bad "$label: credential ($ST $(cat "$tmp/body" | head -c 300))"; fi
+  curl -s -o "$tmp/cr.pdf" -H "Authorization: $W" "http://127.0.0.1:$PORT/v1/credentials/$c1?format=pdf"
+  [ "$(head -c 5 "$tmp/cr.pdf")" = "%PDF-" ] && ok "$label: the credential prints as PDF" || bad "$label: credential pdf ($(head -c 200 "$tmp/cr.pdf"))"
+  req GET "/v1/verify/credential?code=$code1" ""
+  [ "$ST" = 200 ] && jb '.status == "valid" and (has("name") | not) and .name_masked == "示**"' && ok "$label: the public check says valid (masked name, photo slot)" || bad "$label: verify valid ($ST $(cat "$tmp/body" | head -c 300))"
+  v=$(alt_verif 330106199206182016 示例壬 temp_credential w2); req POST /v1/credentials "$W" '{"verification":'"$v"',"hours":2}'
+  c2=$(jq -r .code "$tmp/body")
+  v=$(alt_verif 330106199206182016 示例壬 temp_credential w3); req POST /v1/credentials "$W" '{"verification":'"$v"'}'
+  v=$(alt_verif 330106199206182016 示例壬 temp_credential w4); req POST /v1/credentials "$W" '{"verification":'"$v"'}'
+  [ "$ST" = 403 ] && jb '.code == "credential_limit" and (.zh | length > 0)' && ok "$label: the 4th credential in a month is refused (credential_limit)" || bad "$label: limit ($ST $(cat "$tmp/body"))"
+  req POST "/v1/credentials/$c1/revoke" "$CLERK" '{"reason":"lost"}'
+  req GET "/v1/verify/credential?code=$code1" ""
+  jb '.status == "revoked"' && ok "$label: a revoked credential checks as revoked" || bad "$label: revoked ($(cat "$tmp/body" | head -c 200))"
+  echo "2026-12-04T04:30:00Z" > "$tmp/$label.clock"
+  req GET "/v1/verify/credential?code=$c2" ""
+  jb '.status == "expired"' && ok "$label: after its 2 hours (test clock) the credential checks as expired" || bad "$label: expired ($(cat "$tmp/body" | head -c 200))"
 }
 
 suite_tests sqlite ""
