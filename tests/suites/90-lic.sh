@@ -276,6 +276,23 @@ flow_tests() {   # $1 label, $2 db url, $3 the gjj.tiqu application of 示例甲
   if jb '[.licences[] | select(.uses | length > 0) | .uses[0].matter] == ["gjj.tiqu","gjj.tiqu","gjj.tiqu"]'; then
     ok "$label: every use is on the holder's list (用证记录: matter, time, by)"
   else bad "$label: uses ($(jq -c '[.licences[] | {kind, n: (.uses | length)}]' "$tmp/body"))"; fi
+  # the holder herself: a citizen session (kiosk) -> GET /v1/me/licences
+  v=$(alt_verif $JIA 示例甲 citizen_login kiosk-login)
+  req POST /v1/citizen/sessions "$(dev kiosk)" '{"verification":'"$v"'}'
+  local ctok; ctok=$(jq -r '.token // empty' "$tmp/body")
+  if [ -n "$ctok" ]; then
+    req GET /v1/me/licences "Bearer $ctok"
+    local rid; rid=$(jq -r '[.licences[] | select(.kind == "resident_id" and .status == "issued")][-1].licence_id' "$tmp/body")
+    if [ "$ST" = 200 ] && jb '(.licences | length) == 6 and ([.licences[] | select(.kind == "property_certificate")][0].fields.cert_no | length > 0)'; then
+      ok "$label: the holder lists her licences with their fields (citizen session)"
+    else bad "$label: /v1/me/licences ($ST $(head -c 300 "$tmp/body"))"; fi
+    req GET "/v1/me/licences/$rid/uses" "Bearer $ctok"
+    if [ "$ST" = 200 ] && jb '(.uses | length) == 1 and .uses[0].matter == "gjj.tiqu" and (.uses[0].fields | sort) == ["id_number","name"] and (.uses[0].by | length > 0)'; then
+      ok "$label: 用证记录 of one licence: who, when, which matter, which fields"
+    else bad "$label: uses ($ST $(head -c 300 "$tmp/body"))"; fi
+    req GET /v1/me/licences "$(dev kiosk)"
+    [ "$ST" = 403 ] && ok "$label: /v1/me/licences needs a citizen session (device refused)" || bad "$label: me as device ($ST)"
+  else bad "$label: citizen session ($ST $(cat "$tmp/body"))"; fi
   req POST /v1/licence-consents/withdraw "$W" '{"application":'"$app"'}'
   req POST /v1/licence-fetches "$W" '{"application":'"$app"'}'
   [ "$ST" = 403 ] && jb '.code == "licence_consent"' && ok "$label: after withdrawal the fetch is refused" || bad "$label: withdrawn ($ST)"
