@@ -172,10 +172,10 @@ SL_TEST(gov_licstore, mianjiaoti_certificate_credential)
     }
 
     /* 免提交: the housing-fund withdrawal of 示例甲 */
-    struct sl__gov_actor ga = { 1u << SL_ACTOR_APPLICANT, "device", "dev_kiosk", 1, "req" };
+    struct sl__gov_actor ga = { 1u << SL_ACTOR_APPLICANT, "device", "dev_kiosk", 1, "req", 0 };
     json_t *app = NULL;
     json_t *form = json_pack("{s:s,s:s}", "amount_cny", "100000", "bank_account", "6222020000000000");
-    SL_CHECK_EQ(t, sl__gov_app_create(g, &ga, "gjj.tiqu", "kiosk", JIA, form, &app), SL_OK);
+    SL_CHECK_EQ(t, sl__gov_app_create(g, &ga, "gjj.tiqu", "kiosk", JIA, form, NULL, &app), SL_OK);
     json_decref(form);
     int64_t aid = sl_json_int(app, "id", 0);
     json_decref(app);
