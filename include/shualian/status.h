@@ -165,6 +165,13 @@ typedef enum sl_status {
 #define SL_ERR_CRED_LIMIT     (SL_ERR_DENIED    | (183 << 8)) /* monthly limit hit   */
 #define SL_ERR_LIC_EXPIRED    (SL_ERR_EXPIRED   | (180 << 8)) /* outside validity    */
 #define SL_ERR_LIC_TRANSITION (SL_ERR_STATE     | (180 << 8)) /* illegal status step */
+/* licences over HTTP (w3-lic): details 188..191 */
+#define SL_ERR_LIC_NOT_FOUND  (SL_ERR_NOT_FOUND | (188 << 8)) /* no such licence etc. */
+#define SL_ERR_LIC_EXISTS     (SL_ERR_STATE     | (188 << 8)) /* id/code/uscc taken   */
+#define SL_ERR_LIC_DATA       (SL_ERR_INVALID   | (188 << 8)) /* fields/type mismatch */
+#define SL_ERR_LIC_TAMPERED   (SL_ERR_CORRUPT   | (188 << 8)) /* issuer sig fails     */
+#define SL_ERR_PRINT_TOKEN    (SL_ERR_INVALID   | (189 << 8)) /* credential/cert QR
+                                                                  or code not ours   */
 
 /* applications over HTTP (src/gov/app.c): gov details 168..171 */
 #define SL_ERR_APP_NOT_FOUND   (SL_ERR_NOT_FOUND | (168 << 8)) /* no such application */

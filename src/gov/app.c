@@ -87,6 +87,11 @@ const struct sl__catalogue *sl__gov_catalogue(const struct sl__gov *g)
     return g->cat;
 }
 
+struct sl__exchange *sl__gov_exchange(const struct sl__gov *g)
+{
+    return g ? g->x : NULL;
+}
+
 /* ------------------------------------------------------------ helpers */
 
 static sl_status audit(sl_tx *tx, struct sl__gov *g, const struct sl__gov_actor *a,

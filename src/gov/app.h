@@ -32,6 +32,8 @@ sl_status sl__gov_open(sl_store *s, const sl_keyring *k, const char *matters_dir
                        struct sl__gov **out);
 void      sl__gov_free(struct sl__gov *g);
 const struct sl__catalogue *sl__gov_catalogue(const struct sl__gov *g);
+/* The shared-data exchange (NULL: none configured); licences use it. */
+struct sl__exchange *sl__gov_exchange(const struct sl__gov *g);
 
 /* A matter (version 0: the newest), shipped or added by an admin; the
  * pointer stays valid while g lives. SL_ERR_MATTER_UNKNOWN if absent. */

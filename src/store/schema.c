@@ -192,6 +192,29 @@ static const struct sl_migration migrations[] = {
       " expires_ms {int} NOT NULL,"
       " revoked {int} NOT NULL);"
       "CREATE INDEX acct_citizen_session_person ON acct_citizen_session (person_id);" },
+    { 110, "lic_http",
+      /* issue 14 over HTTP. Each issuer's own signing key: a one-key key
+       * file (src/crypto format) sealed under the server's keys, and its
+       * public key text for anyone to check the issuer's signatures */
+      "CREATE TABLE lic_issuer_key ("
+      " issuer_id {int} NOT NULL UNIQUE REFERENCES lic_issuer (id),"
+      " keyfile_sealed {blob} NOT NULL,"
+      " public_key {text} NOT NULL);"
+      /* the catalogue's licence type (resident_id, ...) a type is */
+      "ALTER TABLE lic_type ADD COLUMN kind {text};"
+      /* the credential's short verification code, for look-up by code */
+      "ALTER TABLE lic_credential ADD COLUMN code {text};"
+      "CREATE INDEX lic_credential_code ON lic_credential (code);"
+      /* signed printables of the licence module (房查证明): content sealed,
+       * its hash signed by the hall (the QR carries serial + signature) */
+      "CREATE TABLE lic_doc ("
+      " id {id},"
+      " serial {text} NOT NULL UNIQUE,"
+      " kind {text} NOT NULL,"
+      " holder_index {blob} NOT NULL,"
+      " sealed {blob} NOT NULL,"
+      " content_hash {text} NOT NULL,"
+      " issued_ms {int} NOT NULL);" },
     /* ---- id 200..299 (idcode: 250..259) ------------------------------- */
     { 200, "id_registry",
       /* persons: number and name sealed, found by a blind index */
