@@ -70,10 +70,11 @@ sl_status sl_demo_seed_sub(struct sl_demo *d)
     json_t *persons = NULL;
     sl_status st = sl_demo_persons(d, &persons);
     if (st != SL_OK) return st;
+    /* 甲 (householder) and 乙 (moves in): the third-party agreement of docs/licences.md */
     static const char *const names[] = { "示例戊", "示例己", "示例丑", "Demo Blair", "示例壬",
-                                         "示例癸" };
-    const json_t *p[6];
-    for (size_t i = 0; i < 6; i++) {
+                                         "示例癸", "示例甲", "示例乙" };
+    const json_t *p[8];
+    for (size_t i = 0; i < 8; i++) {
         p[i] = find(persons, names[i]);
         if (!p[i]) {
             sl_log_warn("demo sub: %s missing from persons.json", names[i]);
