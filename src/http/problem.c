@@ -85,6 +85,12 @@ static const struct advice advice[] = {
     { SL_ERR_SUB_STATE, "该事项已处理，无需重复操作。", "This item was already handled." },
     { SL_ERR_SUB_EXPIRED, "该待办事项已超过 7 天，请联系提交人重新发起。", "The item is older than 7 days; ask the filer to start it again." },
     { SL_ERR_SUB_NOT_FOUND, "未找到该事项，请检查编号。", "No such item; check the number." },
+    /* citizen sessions and applications bound to verifications (w3-gov) */
+    { SL_ERR_ID_VERIF_BINDING, "该身份核验不是为本次业务（或本人）进行的，请为本次业务重新核验。", "This verification was made for another matter, application or person; verify again for this one." },
+    { SL_ERR_ID_VERIF_USED, "该身份核验已使用过，请重新进行人脸核验。", "This verification has already been used; verify your face again." },
+    { SL_ERR_ID_VERIF_EXPIRED, "身份核验已超时，请重新进行人脸核验。", "The verification has expired; verify your face again." },
+    { SL_ERR_ID_VERIF_FAILED, "身份核验未通过，请重新核验，或到窗口由工作人员核验证件办理。", "The verification did not pass; try again, or have your ID document checked at a service window." },
+    { SL_ERR_ID_PERSON_STATUS, "该身份记录状态异常（如已注销），无法办理，请到窗口咨询。", "This identity record is not active (e.g. cancelled); ask at a service window." },
     { SL_NO_FACE, "照片中未检测到人脸，请正对镜头重新拍摄。", "No face was found; face the camera and take the photo again." },
     { SL_ERR_INVALID, "提交的内容无效，请检查后重试。", "The input was rejected; check it and try again." },
     { SL_ERR_TOO_LARGE, "提交的内容超出限制，请缩小后重试。", "The input is over a limit; make it smaller and try again." },
