@@ -181,6 +181,8 @@ sl_status sl__http_citizen_open_tx(struct sl_req *r, sl_tx *tx, int64_t verifica
                                    int64_t person, const char *device,
                                    char *token, size_t cap, int64_t *expires,
                                    struct sl_person *p);
+extern const struct sl_route sl__id_routes[];
+extern const size_t sl__id_n_routes;
 
 /* Matches method+path. *idx gets the route (or -1); SL_ERR_HTTP_ROUTE if
  * no path matches, SL_ERR_HTTP_METHOD if the path matches with another
