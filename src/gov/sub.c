@@ -655,7 +655,7 @@ static sl_status confirm_tx(sl_tx *tx, void *vc)
     snprintf(ref, sizeof ref, "sub_%" PRId64, c->id);
     struct sl_verification v;
     if (st == SL_OK) st = consume(c, tx, person, s.kind, ref, &v);
-    if (st == SL_OK && p.bank && !sl__sub_bank_passed(v.result_json)) {
+    if (st == SL_OK && p.bank && !(v.factors_passed & SL_FACTOR_BANK_CARD)) {
         WHY("party %s holds a resident ID: the verification must include the bank-card "
             "factor (本人银行卡信息核验)", p.masked);
         st = SL_ERR_SUB_BANK_FACTOR;

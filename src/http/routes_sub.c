@@ -18,10 +18,9 @@
  *   GET  /v1/signatures/{id}             public: a signed document + record
  *   POST /v1/signatures/verify           public: {valid, code}
  *
- * Citizens: w3-gov's citizen sessions carry the role bit SL_ROLE_CITIZEN
- * (1u << 5) and the person in who.id; until that lands the citizen rows
- * are reachable only with such a session (none exist yet), and devices
- * act for a person through that person's verification.
+ * Citizens call with their session (kind SL_PRIN_CITIZEN, bits
+ * SL_ROLE_CITIZEN, id = person_id); devices act for a person through that
+ * person's verification.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -31,7 +30,6 @@
 #include "http/http_int.h"
 #include "store/store.h"
 
-#define SUB_CITIZEN (1u << 5)   /* SL_ROLE_CITIZEN (acct.h, branch w3-gov) */
 
 static const sl_keyring *keys(const struct sl_req *r) { return sl__acct_keyring(r->srv->o.acct); }
 static sl_store *store(const struct sl_req *r) { return sl__acct_store(r->srv->o.acct); }
@@ -44,7 +42,7 @@ struct actor {
 static void actor_of(const struct sl_req *r, struct actor *x)
 {
     memset(x, 0, sizeof *x);
-    bool citizen = (r->who.bits & SUB_CITIZEN) && r->who.kind != SL_PRIN_DEVICE;
+    bool citizen = r->who.kind == SL_PRIN_CITIZEN;
     x->a.kind = citizen ? "citizen" : r->who.kind == SL_PRIN_STAFF ? "staff"
               : r->who.kind == SL_PRIN_DEVICE ? "device" : "anonymous";
     x->a.person_id = citizen ? r->who.id : 0;
@@ -69,10 +67,8 @@ static bool id_param(const struct sl_req *r, int64_t *id)
 
 static int64_t vid_of(const struct sl_req *r)
 {
-    json_t *v = json_object_get(r->json, "verification");
-    if (json_is_integer(v)) return json_integer_value(v);
-    const char *s = json_string_value(v);
-    return s ? strtoll(s, NULL, 10) : 0;
+    int64_t v = 0;
+    return sl__http_verif_id(json_object_get(r->json, "verification"), &v) ? v : 0;
 }
 
 static sl_status done(struct sl_req *r, sl_status st, const char *why, unsigned code, json_t *out)
@@ -325,7 +321,7 @@ static const struct sl_schema s_verify = { .type = SL_S_OBJECT, .fields = f_veri
 #define STAFF    (SL_ROLE_CLERK | SL_ROLE_ADMIN)
 #define READERS  (SL_ROLE_CLERK | SL_ROLE_ADMIN | SL_ROLE_REVIEWER | SL_ROLE_AUDITOR)
 #define DEVICES  SL_DEV_ALL
-#define CITIZEN  (SUB_CITIZEN | SL_R_CITIZEN)
+#define CITIZEN  (SL_ROLE_CITIZEN | SL_R_CITIZEN)
 #define KB       ((size_t)1024)
 
 const struct sl_route sl__sub_routes[] = {

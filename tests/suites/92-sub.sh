@@ -179,9 +179,8 @@ run_suite() {
     skip=$((skip + 1)); echo "skip $L: photos absent ($FACES)"
   else
     local bank0 bank1 v vo
-    bank0=$(jq -c '.bank_cards["示例戊"] // empty' "$CRED"); bank1=$(jq -c '.bank_cards["示例己"] // empty' "$CRED")
-    [ -n "$bank0" ] || bank0='{"card":"6222020200112233441","phone":"13800000001"}'
-    [ -n "$bank1" ] || bank1='{"card":"6222020200112233458","phone":"13800000002"}'
+    bank0=$(jq -c '[.bank_cards[]? | select(.name == "示例戊") | {card, phone}][0] // empty' "$CRED")
+    bank1=$(jq -c '[.bank_cards[]? | select(.name == "示例己") | {card, phone}][0] // empty' "$CRED")
     req POST /v1/submissions "$TC" "$(filing 另一公司)"; s2=$(jq -r .id <<<"$BODY")
     vo=$(verify "$H5" resident_id $WU 示例戊 company_registration "sub_$s2" "$(photo Ben_Affleck 2)" "$bank0")
     req POST "/v1/submissions/$s1/confirm" "$H5" "{\"verification\": ${vo:-0}}"

@@ -128,6 +128,7 @@ static int64_t verif(struct sl_t *t, struct fx *f, int64_t person, const char *m
     snprintf(res, sizeof res, "{\"passed\":%s,\"factors\":{\"bank_card\":%s},\"reasons\":[%s%s%s]}",
              passed ? "true" : "false", bank ? "true" : "false", reason ? "{\"code\":\"" : "",
              reason ? reason : "", reason ? "\"}" : "");
+    if (bank) SL_CHECK_EQ(t, sl__verification_factors_tx(tx, id, SL_FACTOR_BANK_CARD), SL_OK);
     SL_CHECK_EQ(t, sl__verification_finish_tx(tx, f->k, id, passed ? vn.levels : SL_LEVEL_REAL_NAME,
                                               passed, passed ? 0.8 : 0.1, 1e-4, res), SL_OK);
     SL_CHECK_EQ(t, sl__tx_commit(tx), SL_OK);
