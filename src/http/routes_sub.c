@@ -317,6 +317,9 @@ static const struct sl_field f_verify[] = {
     { NULL, NULL, false },
 };
 static const struct sl_schema s_verify = { .type = SL_S_OBJECT, .fields = f_verify };
+static const struct sl_field f_none[] = { { NULL, NULL, false } };
+static const struct sl_schema s_none = { .type = SL_S_OBJECT, .fields = f_none,
+    .desc = "no members (an empty object, or no body)" };
 
 #define STAFF    (SL_ROLE_CLERK | SL_ROLE_ADMIN)
 #define READERS  (SL_ROLE_CLERK | SL_ROLE_ADMIN | SL_ROLE_REVIEWER | SL_ROLE_AUDITOR)
@@ -338,8 +341,8 @@ const struct sl_route sl__sub_routes[] = {
     { "POST", "/v1/submissions/{id}/refuse", h_sub_refuse, SL_ROLE_CLERK | DEVICES | CITIZEN,
       2 * KB, "default", "submission.refuse", &s_refuse, &s_obj,
       "a party refuses the filing (recorded; the filer is told)", "submissions" },
-    { "POST", "/v1/submissions/{id}/submit", h_sub_submit, STAFF | DEVICES | CITIZEN, 0,
-      "default", "submission.submit", NULL, &s_obj,
+    { "POST", "/v1/submissions/{id}/submit", h_sub_submit, STAFF | DEVICES | CITIZEN, 64,
+      "default", "submission.submit", &s_none, &s_obj,
       "submit: refused (sub_parties) until every party has signed for this filing", "submissions" },
     { "GET",  "/v1/me/pending", h_pending, CITIZEN, 0, "default", "submission.pending", NULL,
       &s_obj, "my pending items of the last 7 days (filings, delegations, agreements)",

@@ -242,10 +242,10 @@ run_suite() {
     verify "$H5" resident_id $REN 示例壬 delegation "dlg_$d" "$(photo Adam_Sandler 2)"; v=$VLAST
     req POST "/v1/delegations/$d/confirm" "$H5" "{\"verification\": ${v:-0}}"; check "$L: delegation: a wrong face refused" 403 sub_face_mismatch
     vouch resident_id $REN 示例壬 delegation "dlg_$d"; v=$VLAST
-    req POST "/v1/delegations/$d/confirm" "$H5" "{\"verification\": ${v:-0}}"; check "$L: delegation confirmed by the principal's face" 200
+    req POST "/v1/delegations/$d/confirm" "$H5" "{\"verification\": ${v:-0}}"; check "$L: delegation confirmed with the principal's own verification" 200
     jcheck "$L: delegation evidence (verification + signature)" '.state == "confirmed" and .verification_id != null and .signature.id != null'
     vouch resident_id $JIA 示例甲 agreement "dlg_$g"; v=$VLAST
-    req POST "/v1/delegations/$g/confirm" "$H5" "{\"verification\": ${v:-0}}"; check "$L: third party (householder) agrees by face" 200
+    req POST "/v1/delegations/$g/confirm" "$H5" "{\"verification\": ${v:-0}}"; check "$L: third party (householder) agrees with her own verification" 200
     req GET "/v1/submissions/$s1" "$TC"
     jcheck "$L: the filing shows who agreed, with evidence" '.agreements[0].state == "confirmed" and .agreements[0].verification_id != null and .agreements[0].signature.id != null and ([.parties[].state]|unique) == ["signed"]'
     FACE_OK=1
