@@ -319,7 +319,7 @@ static const struct sl_field f_verify[] = {
 static const struct sl_schema s_verify = { .type = SL_S_OBJECT, .fields = f_verify };
 static const struct sl_field f_none[] = { { NULL, NULL, false } };
 static const struct sl_schema s_none = { .type = SL_S_OBJECT, .fields = f_none,
-    .desc = "no members (an empty object, or no body)" };
+    .desc = "no members: {}" };
 
 #define STAFF    (SL_ROLE_CLERK | SL_ROLE_ADMIN)
 #define READERS  (SL_ROLE_CLERK | SL_ROLE_ADMIN | SL_ROLE_REVIEWER | SL_ROLE_AUDITOR)

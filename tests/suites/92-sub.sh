@@ -168,7 +168,7 @@ run_suite() {
   s1=$(jq -r .id <<<"$BODY")
   jcheck "$L: parties masked, document hash, 7-day window" '(.parties|length) == 3 and (.parties[0].id_masked|test("^3301\\*+1010$")) and (.doc_hash|length) == 64 and .reference == "sub_'"$s1"'"'
   if grep -q -e "$WU" -e "$JI" -e "$CHOU" <<<"$BODY"; then bad "$L: an ID number in the answer"; else ok "$L: no ID number in the answer"; fi
-  req POST "/v1/submissions/$s1/submit" "$TC"; check "$L: submit refused while no party signed" 403 sub_parties
+  req POST "/v1/submissions/$s1/submit" "$TC" "{}"; check "$L: submit refused while no party signed" 403 sub_parties
   jcheck "$L: refusal names the three missing parties" '(.detail|test("#1")) and (.detail|test("#2")) and (.detail|test("#3")) and (.zh|length) > 0 and (.en|length) > 0'
   req POST /v1/submissions "$TC" "$(filing 乙公司 | sed 's/示例己/示例乙/')"
   check "$L: a party whose name is not the registry's refused (identity mismatch)" 422 sub_identity
@@ -222,11 +222,11 @@ run_suite() {
       *) bad "$L: wrong face for 示例己: $ST $(code)"; head -c 300 <<<"$BODY"; echo ;; esac
     vouch resident_id $JI 示例己 company_registration "sub_$s1" "$bank1"; v=$VLAST
     req POST "/v1/submissions/$s1/confirm" "$H5" "{\"verification\": ${v:-0}}"; check "$L: 示例己 signs" 200
-    req POST "/v1/submissions/$s1/submit" "$TC"; check "$L: submit still refused (示例丑 missing)" 403 sub_parties
+    req POST "/v1/submissions/$s1/submit" "$TC" "{}"; check "$L: submit still refused (示例丑 missing)" 403 sub_parties
     jcheck "$L: only #3 missing" '(.detail|test("#3")) and (.detail|test("#1 ")|not)'
     vouch hk_macao_permit $CHOU 示例丑 company_registration "sub_$s1"; v=$VLAST
     req POST "/v1/submissions/$s1/confirm" "$H5" "{\"verification\": ${v:-0}}"; check "$L: 示例丑 (HK permit, no bank factor) signs" 200
-    req POST "/v1/submissions/$s1/submit" "$TC"; check "$L: submitted once all three signed" 200
+    req POST "/v1/submissions/$s1/submit" "$TC" "{}"; check "$L: submitted once all three signed" 200
     req GET "/v1/signatures/$sig" ""; check "$L: signature public" 200
     doc=$(jq -r .document <<<"$BODY"); local rec; rec=$(jq -c .signature <<<"$BODY")
     req POST /v1/signatures/verify "" "$(jq -nc --arg d "$doc" --argjson s "$rec" '{document:$d,signature:$s}')"
