@@ -163,6 +163,12 @@ extern const struct sl_route sl__lic_routes[];
 extern const size_t sl__lic_n_routes;
 extern const struct sl_route sl__sub_routes[];
 extern const size_t sl__sub_n_routes;
+extern const struct sl_route sl__id_routes[];
+extern const size_t sl__id_n_routes;
+extern const struct sl_route sl__registry_routes[];
+extern const size_t sl__registry_n_routes;
+/* routes_registry.c: the registry's face-data gauge for /metrics. */
+sl_status sl__registry_metrics(const sl_http *h, struct sl_buf *b);
 /* routes_citizen.c: citizen sessions (the shared contract) */
 extern const struct sl_route sl__citizen_routes[];
 extern const size_t sl__citizen_n_routes;
@@ -181,8 +187,6 @@ sl_status sl__http_citizen_open_tx(struct sl_req *r, sl_tx *tx, int64_t verifica
                                    int64_t person, const char *device,
                                    char *token, size_t cap, int64_t *expires,
                                    struct sl_person *p);
-extern const struct sl_route sl__id_routes[];
-extern const size_t sl__id_n_routes;
 
 /* Matches method+path. *idx gets the route (or -1); SL_ERR_HTTP_ROUTE if
  * no path matches, SL_ERR_HTTP_METHOD if the path matches with another

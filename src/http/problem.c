@@ -85,6 +85,12 @@ static const struct advice advice[] = {
     { SL_ERR_SUB_STATE, "该事项已处理，无需重复操作。", "This item was already handled." },
     { SL_ERR_SUB_EXPIRED, "该待办事项已超过 7 天，请联系提交人重新发起。", "The item is older than 7 days; ask the filer to start it again." },
     { SL_ERR_SUB_NOT_FOUND, "未找到该事项，请检查编号。", "No such item; check the number." },
+    { SL_ERR_ID_PHOTO_NO_FACE, "登记照片中未检测到人脸，请换一张正面免冠照片。", "No face in the registry photo; use a frontal photo of the person." },
+    { SL_ERR_ID_PHOTO_QUALITY, "登记照片不可用（多人、脸部不完整或光线不当），请换一张照片。", "The registry photo is not usable (several faces, face cut off, or bad light); use another photo." },
+    { SL_ERR_ID_PERSON_EXISTS, "该证件号码已登记，无需重复添加。", "This document is already in the registry; look it up instead of adding it." },
+    { SL_ERR_ID_PERSON_UNKNOWN, "登记库中没有该证件的记录，请核对证件类型和号码。", "No registry record for this document; check the document type and number." },
+    { SL_ERR_ID_CHECK_DIGIT, "证件号码校验位不正确，请核对号码是否输错。", "The ID number's check character is wrong; check the number for a typing error." },
+    { SL_ERR_ID_BIRTH_DATE, "证件号码中的出生日期不存在，请核对号码。", "The birth date in the number is impossible; check the number." },
     /* citizen sessions and applications bound to verifications (w3-gov) */
     { SL_ERR_ID_VERIF_BINDING, "该身份核验不是为本次业务（或本人）进行的，请为本次业务重新核验。", "This verification was made for another matter, application or person; verify again for this one." },
     { SL_ERR_ID_VERIF_USED, "该身份核验已使用过，请重新进行人脸核验。", "This verification has already been used; verify your face again." },

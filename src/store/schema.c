@@ -280,6 +280,28 @@ static const struct sl_migration migrations[] = {
       " far {real} NOT NULL,"
       " face_allowed {int} NOT NULL,"
       " done {int} NOT NULL);" },
+    { 210, "id_registry_import",
+      /* `registry import` progress, keyed by the CSV's SHA-256: rows up to
+       * rows_done are committed (with their rejects) in the same
+       * transaction as the persons, so --resume continues exactly there */
+      "CREATE TABLE id_import ("
+      " csv_sha256 {text} PRIMARY KEY,"
+      " rows_done {int} NOT NULL,"
+      " accepted {int} NOT NULL,"
+      " rejected {int} NOT NULL,"
+      " started_ms {int} NOT NULL,"
+      " updated_ms {int} NOT NULL,"
+      " finished_ms {int});"
+      /* rejected rows: row number, masked number, code, reason (no photo,
+       * no full number, no name) */
+      "CREATE TABLE id_import_reject ("
+      " csv_sha256 {text} NOT NULL,"
+      " row_no {int} NOT NULL,"
+      " id_masked {text},"
+      " code {text} NOT NULL,"
+      " reason {text} NOT NULL,"
+      " detail {text},"
+      " PRIMARY KEY (csv_sha256, row_no));" },
     { 250, "idcode",
       /* identity codes (src/id/idcode.h): which person a hall's pseudonym
        * names (written at issue; read only by an authorised verifier) */
