@@ -156,10 +156,8 @@ run_suite() {
   local df dd
   df=$(jq -r '.sub.filing // empty' "$CRED"); dd=$(jq -r '.sub.delegation // empty' "$CRED")
   req GET "/v1/submissions/$df" "$TC"
-  # (Demo Blair's passport number in persons.json fails sl_id_check: the
-  # seed files without the director until that is fixed)
-  jcheck "$L: demo filing: 戊 己 丑 (and Blair) pending, open" \
-    '.state == "open" and (.parties|length) >= 3 and ([.parties[].state]|unique) == ["pending"] and ([.parties[].role]|index("legal_representative")) != null and ([.parties[] | select(.id_type=="hk_macao_permit") | .bank_card_required] == [false])'
+  jcheck "$L: demo filing: 戊 己 丑 Blair pending, open" \
+    '.state == "open" and (.parties|length) == 4 and ([.parties[].state]|unique) == ["pending"] and ([.parties[].role]|index("director")) != null and ([.parties[] | select(.id_type=="hk_macao_permit" or .id_type=="passport") | .bank_card_required] == [false,false])'
   req GET "/v1/delegations/$dd" "$TC"
   jcheck "$L: demo delegation 示例壬 -> 示例癸 pending" '.state == "pending" and .kind == "delegation" and .confirmer.role == "principal" and (.confirmer.name|startswith("示"))'
 
