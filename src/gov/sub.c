@@ -67,14 +67,6 @@ static sl_status hash_hex(const sl_keyring *k, const char *p, size_t n, char out
     return sl__hex_encode(out, 65, h, sizeof h);
 }
 
-bool sl__sub_bank_passed(const char *result_json)
-{
-    json_t *j = result_json ? json_loads(result_json, 0, NULL) : NULL;
-    bool ok = json_is_true(json_object_get(json_object_get(j, "factors"), "bank_card"));
-    json_decref(j);
-    return ok;
-}
-
 /* A registry person named by {id_type, id_number, name}: real-name check
  * (audited), masked number and name, blind index. */
 struct who {

@@ -129,9 +129,4 @@ sl_status sl__sub_app_evidence_tx(sl_tx *tx, int64_t app_id, json_t **out);
 sl_status sl__sub_app_evidence(sl_store *s, const sl_keyring *k, const struct sl__sub_actor *a,
                                int64_t app_id, json_t **out);
 
-/* The bank-card factor as the signed result states it ("factors":
- * {"bank_card": true}, issue 11's result shape); the check itself uses
- * the record's factors_passed & SL_FACTOR_BANK_CARD. */
-bool sl__sub_bank_passed(const char *result_json);
-
 #endif

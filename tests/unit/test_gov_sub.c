@@ -241,6 +241,22 @@ SL_TEST(sub, filing_sign_submit)
     SL_CHECK(t, strncmp(sl_json_str(json_object_get(sv, "signature"), "verification_id", ""), pre,
                         strlen(pre)) == 0);
     json_decref(sv);
+    /* a passport holder (Demo Blair, director) signs without the bank factor */
+    json_t *b2 = json_pack("{s:s,s:s,s:{s:s},s:[o]}", "kind", "company_registration", "title", "外资",
+                           "document", "company", "外资", "parties", party("director", 3));
+    SL_CHECK_EQ(t, sl__sub_create(f.s, f.k, &CLERK, b2, why, sizeof why, &out), SL_OK);
+    json_decref(b2);
+    int64_t c3 = json_integer_value(json_object_get(out, "id"));
+    json_decref(out);
+    out = NULL;
+    char rc3[32];
+    snprintf(rc3, sizeof rc3, "sub_%" PRId64, c3);
+    int64_t vbl = verif(t, &f, pid[3], "company_registration", rc3, true, false, NULL);
+    SL_CHECK_EQ(t, sl__sub_confirm(f.s, f.k, &PHONE, c3, vbl, why, sizeof why, &out), SL_OK);
+    json_decref(out);
+    out = NULL;
+    SL_CHECK_EQ(t, sl__sub_submit(f.s, f.k, &CLERK, c3, why, sizeof why, &out), SL_OK);
+    json_decref(out);
     fx_done(&f);
 }
 
