@@ -22,6 +22,7 @@ static const struct { const char *name; sl_demo_seed_fn fn; } seeds[] = {
     { "registry", sl_demo_seed_registry },
     { "verif", sl_demo_seed_verif },
     { "lic", sl_demo_seed_lic },
+    { "sub", sl_demo_seed_sub },
     { NULL, NULL },
 };
 

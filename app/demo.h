@@ -57,6 +57,7 @@ sl_status sl_demo_seed_registry(struct sl_demo *d);   /* id: registry persons  *
 sl_status sl_demo_seed_verif(struct sl_demo *d);      /* id: verification sessions
                                                          (persons if missing, bank cards) */
 sl_status sl_demo_seed_lic(struct sl_demo *d);        /* lic: issuers, licences */
+sl_status sl_demo_seed_sub(struct sl_demo *d);        /* gov/sub: seeds 002, 004 */
 
 /* Path of photo number `i` (0 = the registry photo) of a persons.json
  * entry: FACES/dev/<photo_identity>/<n>.jpg sorted by n, or, when faces is

@@ -172,6 +172,18 @@ typedef enum sl_status {
 #define SL_ERR_LIC_TAMPERED   (SL_ERR_CORRUPT   | (188 << 8)) /* issuer sig fails     */
 #define SL_ERR_PRINT_TOKEN    (SL_ERR_INVALID   | (189 << 8)) /* credential/cert QR
                                                                   or code not ours   */
+/* submissions, e-signatures by citizens, delegation (src/gov/sub.h): 184..187 */
+#define SL_ERR_SUB_FORMAT      (SL_ERR_INVALID   | (184 << 8)) /* bad filing/party/request */
+#define SL_ERR_SUB_QUALITY     (SL_ERR_INVALID   | (185 << 8)) /* face photo too dark/small */
+#define SL_ERR_SUB_IDENTITY    (SL_ERR_INVALID   | (186 << 8)) /* name/number not the registry's */
+#define SL_ERR_SUB_NOT_FOUND   (SL_ERR_NOT_FOUND | (184 << 8)) /* no such filing/delegation */
+#define SL_ERR_SUB_PARTIES     (SL_ERR_DENIED    | (184 << 8)) /* parties not all signed */
+#define SL_ERR_SUB_BANK_FACTOR (SL_ERR_DENIED    | (185 << 8)) /* bank-card factor missing */
+#define SL_ERR_SUB_NOT_PARTY   (SL_ERR_DENIED    | (186 << 8)) /* not a party of this item */
+#define SL_ERR_SUB_FACE        (SL_ERR_DENIED    | (187 << 8)) /* face did not match */
+#define SL_ERR_SUB_STATE       (SL_ERR_STATE     | (184 << 8)) /* already acted / submitted */
+#define SL_ERR_SUB_EXPIRED     (SL_ERR_EXPIRED   | (184 << 8)) /* item older than 7 days */
+#define SL_ERR_SUB_TRANSIENT   (SL_ERR_STATE     | (185 << 8)) /* verification failed: retry */
 
 /* applications over HTTP (src/gov/app.c): gov details 168..171 */
 #define SL_ERR_APP_NOT_FOUND   (SL_ERR_NOT_FOUND | (168 << 8)) /* no such application */
