@@ -65,20 +65,15 @@ internal=$(grep -ln 'sl__' cli/*.c cli/*.h)
 [ -z "$internal" ] && ok "cli/ calls no sl__ internal (the server's commands are in app/: $(grep -o 'sl__[a-z_0-9]*' app/*.c app/*.h | sort -u | wc -l) internals there)" \
   || bad "sl__ in cli/: $(tr '\n' ' ' <<<"$internal")"
 objs=$(for f in cli/*.c; do echo "build/${f%.c}.o"; done)
-cat >"$tmp/server_stub.c" <<'STUB'
-#include <stdio.h>
-static int absent(void) { fputs("not in this test build\n", stderr); return 2; }
-int cmd_serve(int argc, char **argv);
-int cmd_admin(int argc, char **argv);
-int cmd_matters(int argc, char **argv);
-int cmd_audit(int argc, char **argv);
-int cmd_audit(int argc, char **argv) { (void)argc; (void)argv; return absent(); }
-int cmd_serve(int argc, char **argv) { (void)argc; (void)argv; return absent(); }
-int cmd_admin(int argc, char **argv) { (void)argc; (void)argv; return absent(); }
-int cmd_matters(int argc, char **argv) { (void)argc; (void)argv; return absent(); }
-int cmd_gallery(int argc, char **argv);
-int cmd_gallery(int argc, char **argv) { (void)argc; (void)argv; return absent(); }
-STUB
+# the server's commands (every cmd_* that app/ defines) are stubbed out
+{
+  echo '#include <stdio.h>'
+  echo 'static int absent(void) { fputs("not in this test build\n", stderr); return 2; }'
+  for c in $(grep -ho '^int cmd_[a-z_]*(int argc, char \*\*argv)$' app/*.c | sed 's/^int \(cmd_[a-z_]*\).*/\1/' | sort -u); do
+    echo "int $c(int argc, char **argv);"
+    echo "int $c(int argc, char **argv) { (void)argc; (void)argv; return absent(); }"
+  done
+} >"$tmp/server_stub.c"
 mkdir -p "$tmp/lib"   # the soname, as make install links it
 ln -sf "$PWD/build/libshualian.so" "$tmp/lib/libshualian.so.0"
 if $CC -o "$tmp/shualian-so" $objs "$tmp/server_stub.c" -Lbuild -lshualian -ljansson -lm \
