@@ -250,7 +250,7 @@ struct create_ctx {
     /* out */
     sl_status refusal;          /* a refusal before a session           */
     int64_t retry_ms;
-    int64_t id, expires_ms;
+    int64_t id, expires_ms, person_id;
     bool decided, passed;
     json_t *challenge;          /* for the client (or NULL)             */
     json_t *result;             /* when decided at once                 */
@@ -521,6 +521,7 @@ static sl_status create_tx(sl_tx *tx, void *vctx)
         .method = vouched ? SL_METHOD_CLERK_VOUCHED : SL_METHOD_FACE,
         .vouched_by = vouched ? vouch : NULL,
     };
+    c->person_id = vn.person_id;
     st = sl__verification_create_tx(tx, &vn, &c->id);
     struct sl_verification v;
     if (st == SL_OK)
@@ -693,7 +694,8 @@ static sl_status sl__h_verif_create(struct sl_req *r)
         return refuse(r, c.refusal, "核验失败次数过多，该证件已暂时锁定，请稍后再试或到窗口办理。",
                       "Too many failed verifications: this document is locked for a while; try later or go to a window.", c.retry_ms);
     }
-    json_t *o = json_pack("{s:I,s:o,s:o,s:s,s:o}", "id", (json_int_t)c.id, "challenge",
+    json_t *o = json_pack("{s:I,s:I,s:o,s:o,s:s,s:o}", "id", (json_int_t)c.id, "person_id",
+                          (json_int_t)c.person_id, "challenge",
                           c.challenge ? c.challenge : json_null(), "expires_at", iso(c.expires_ms),
                           "status", c.decided ? "decided" : c.alt ? "awaiting_alternative" : "awaiting_frames", "alternatives",
                           alternatives_json());
@@ -777,6 +779,7 @@ static int64_t path_id(struct sl_req *r)
 }
 
 struct prep_ctx {
+    struct sl_req *r;
     int64_t id;
     struct sess s;
     float *tmpl;
@@ -831,10 +834,14 @@ static sl_status prep_tx(sl_tx *tx, void *vctx)
         if (st != SL_OK)
             return st;
     }
-    if (p->s.v.person_id > 0 && (p->s.v.levels_required & SL_LEVEL_REAL_DOCUMENT)) {
+    if (p->take_nonce && p->s.v.person_id > 0 && (p->s.v.levels_required & SL_LEVEL_REAL_DOCUMENT)) {
         st = sl__person_template_tx(tx, p->k, p->s.v.person_id, &p->tmpl, &p->dim);
         if (st == SL_ERR_NOT_FOUND)
             st = SL_OK;           /* no registry face: 实证 cannot pass */
+        /* the registry template is personal data: its read is audited here */
+        if (st == SL_OK && p->r)
+            st = append_audit(tx, p->r, "verification.template_read", p->id, p->s.blind, NULL,
+                              p->s.v.matter, p->tmpl ? "ok" : "no_template");
     }
     return st;
 }
@@ -1040,7 +1047,7 @@ static sl_status sl__h_verif_frames(struct sl_req *r)
         return SL_ERR_HTTP_UNAVAILABLE;
     }
     /* malformed frames are refused before the nonce is spent */
-    struct prep_ctx p = { .id = id, .k = keys(r), .now = sl__now_ms() };
+    struct prep_ctx p = { .r = r, .id = id, .k = keys(r), .now = sl__now_ms() };
     sl_status st = sl__store_run(store(r), prep_tx, &p);
     if (st != SL_OK) {
         prep_clear(&p);
@@ -1228,7 +1235,7 @@ static sl_status sl__h_verif_alternative(struct sl_req *r)
         snprintf(r->detail, sizeof r->detail, "alternatives are recorded at a window (device or clerk)");
         return SL_ERR_HTTP_FORBIDDEN;
     }
-    struct prep_ctx p = { .id = id, .k = keys(r), .now = sl__now_ms(), .take_nonce = false };
+    struct prep_ctx p = { .r = r, .id = id, .k = keys(r), .now = sl__now_ms(), .take_nonce = false };
     sl_status st = sl__store_run(store(r), prep_tx, &p);
     if (st != SL_OK) {
         prep_clear(&p);
