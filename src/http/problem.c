@@ -81,6 +81,12 @@ static const struct advice advice[] = {
     { SL_ERR_ID_PERSON_UNKNOWN, "登记库中没有该证件的记录，请核对证件类型和号码。", "No registry record for this document; check the document type and number." },
     { SL_ERR_ID_CHECK_DIGIT, "证件号码校验位不正确，请核对号码是否输错。", "The ID number's check character is wrong; check the number for a typing error." },
     { SL_ERR_ID_BIRTH_DATE, "证件号码中的出生日期不存在，请核对号码。", "The birth date in the number is impossible; check the number." },
+    /* citizen sessions and applications bound to verifications (w3-gov) */
+    { SL_ERR_ID_VERIF_BINDING, "该身份核验不是为本次业务（或本人）进行的，请为本次业务重新核验。", "This verification was made for another matter, application or person; verify again for this one." },
+    { SL_ERR_ID_VERIF_USED, "该身份核验已使用过，请重新进行人脸核验。", "This verification has already been used; verify your face again." },
+    { SL_ERR_ID_VERIF_EXPIRED, "身份核验已超时，请重新进行人脸核验。", "The verification has expired; verify your face again." },
+    { SL_ERR_ID_VERIF_FAILED, "身份核验未通过，请重新核验，或到窗口由工作人员核验证件办理。", "The verification did not pass; try again, or have your ID document checked at a service window." },
+    { SL_ERR_ID_PERSON_STATUS, "该身份记录状态异常（如已注销），无法办理，请到窗口咨询。", "This identity record is not active (e.g. cancelled); ask at a service window." },
     { SL_NO_FACE, "照片中未检测到人脸，请正对镜头重新拍摄。", "No face was found; face the camera and take the photo again." },
     { SL_ERR_INVALID, "提交的内容无效，请检查后重试。", "The input was rejected; check it and try again." },
     { SL_ERR_TOO_LARGE, "提交的内容超出限制，请缩小后重试。", "The input is over a limit; make it smaller and try again." },
