@@ -62,7 +62,7 @@ JSON
     '{store: "'"$label"'", import_rows: ($n|tonumber), accepted, rejected_count, seconds: ($t|tonumber),
       persons_per_s: ((.accepted / ($t|tonumber)) * 10 | round / 10)}' "$tmp/$label-import.json"
   node bench/id_bench.js "http://127.0.0.1:$port" "$tmp/$label/demo-credentials.json" "$tmp/frame.jpg" \
-    "$SECS" 2 | sed "s/^{/{\"store\":\"$label\",/"
+    "$SECS" 2 "$tmp/persons.csv" | sed "s/^{/{\"store\":\"$label\",/"
   kill -TERM $pid; wait $pid
 }
 run sqlite
