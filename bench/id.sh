@@ -43,7 +43,8 @@ for w in "${who[@]}"; do cp "$(photo "$w")" "$tmp/photos/$w.jpg"; done
 run() {   # label [db-url]
   local label=$1 db=${2-}
   cat >"$tmp/cfg.json" <<JSON
-{ "threads": 2, "rate": { "default": { "per_s": 100000, "burst": 100000 } } }
+{ "threads": 2, "rate": { "default": { "per_s": 100000, "burst": 100000 },
+           "verify": { "per_s": 100000, "burst": 100000 } } }
 JSON
   local args=(serve --config "$tmp/cfg.json" --listen 127.0.0.1:0 --data "$tmp/$label" --demo
               --models "$M" --quiet)
