@@ -210,6 +210,13 @@ run_suite() {   # $1 label, $2 data dir, $3 db url
   printf '%s\n' "$rows" >"$tmp/imp-$L/p.csv"
   local IMP=(registry import --csv "$tmp/imp-$L/p.csv" --photos "$tmp/imp-$L/photos" --data "$DATA" --models "$M" --batch 2 --log-batches)
   [ -n "$DB" ] && IMP+=(--db "$DB")
+  printf 'id_type,number,name,photo\n' >"$tmp/imp-$L/badhdr.csv"
+  "$S" registry import --csv "$tmp/imp-$L/badhdr.csv" --photos "$tmp/imp-$L/photos" --data "$DATA" \
+    ${DB:+--db "$DB"} >"$tmp/imp0.json" 2>"$tmp/imp0.err"
+  local rc0=$?
+  [ $rc0 = 3 ] && grep -q id_import_csv "$tmp/imp0.json" && grep -q '"number"' "$tmp/imp0.err" \
+    && ok "$L: a CSV header with an unknown column is refused (exit 3, id_import_csv)" \
+    || bad "$L: bad header: exit $rc0 $(cat "$tmp/imp0.json")"
   $S "${IMP[@]}" >"$tmp/imp1.json" 2>"$tmp/imp1.err" &
   local ipid=$!
   for _ in $(seq 1 300); do
