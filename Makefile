@@ -104,7 +104,7 @@ APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
 DEV_OBJ  := $(DEV_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/util.o $(BUILD)/cli/face_opts.o
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all lib test check bench bench-img bench-nn bench-index bench-face bench-serve bench-hall install uninstall clean fuzz fuzz-targets
+.PHONY: all lib test check bench bench-id bench-img bench-nn bench-index bench-face bench-serve bench-hall install uninstall clean fuzz fuzz-targets
 all: $(BUILD)/shualian $(BUILD)/shualian-dev $(BUILD)/libshualian.so $(BUILD)/shualian-tests
 
 lib: $(BUILD)/libshualian.a $(BUILD)/libshualian.so
@@ -175,7 +175,7 @@ check:
 	scripts/check.sh
 
 # Benchmarks (bench/): each writes its section of docs/BENCHMARKS.md.
-bench: bench-img bench-nn bench-index bench-face
+bench: bench-img bench-nn bench-index bench-face bench-id
 
 bench-img: $(BUILD)/shualian $(BUILD)/shualian-dev
 	bench/img.sh
@@ -271,3 +271,8 @@ $(BUILD)/idcode-bench: $(BUILD)/bench/idcode_bench.o $(BUILD)/libshualian.a
 .PHONY: bench-idcode
 bench-idcode: $(BUILD)/idcode-bench
 	$(BUILD)/idcode-bench
+# Registry import rate, the window first visit and the 5-frame verification
+# session through HTTP (2 workers), identity codes per second (bench/id.sh;
+# numbers in docs/BENCHMARKS.md "id").
+bench-id: $(BUILD)/shualian $(BUILD)/idcode-bench
+	S=$(BUILD)/shualian bench/id.sh

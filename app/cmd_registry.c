@@ -22,8 +22,8 @@
  * writes it to a file instead); rows are numbered from 1 after the header.
  * Progress on stderr (cli/progress.c); --log-batches adds one line per
  * committed batch. Exit 0 when the import finished (rejected rows are not
- * an error), 1 on a store/engine failure, 2 on bad usage or a bad CSV
- * header.
+ * an error), 2 on bad usage, 3 (SL_EXIT_INPUT) on a bad CSV header, the
+ * sl_cli_exit code of a store/engine failure otherwise.
  */
 #include <sodium.h>
 #include <stdarg.h>
@@ -493,7 +493,7 @@ static int import(int argc, char **argv)
     sl__free(hdr);
     if (rc >= 0) {
         sl__free(text);
-        return rc == 1 ? 2 : rc;
+        return rc;
     }
     const char *body = p;
     size_t total = 0;

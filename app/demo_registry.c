@@ -43,7 +43,7 @@ static enum sl_person_status status_of(const char *s)
 
 /* One person: found, or added; *pid gets the person_id. */
 static sl_status seed_one(struct sl_demo *d, sl_face_session *s, const json_t *p, size_t i,
-                          int64_t *pid, size_t *added, size_t *no_tmpl)
+                          int64_t *pid, size_t *added, size_t *no_tmpl, size_t *faced)
 {
     const char *name = json_string_value(json_object_get(p, "name"));
     const char *number = json_string_value(json_object_get(p, "id_number"));
@@ -93,6 +93,7 @@ static sl_status seed_one(struct sl_demo *d, sl_face_session *s, const json_t *p
             au.action = "demo.registry.face";
             struct face_ctx c = { d->keys, cur.id, NULL, 0, e->emb, &au };
             st = sl__store_run(d->store, set_face_tx, &c);
+            *faced += st == SL_OK;
         } else {
             (*no_tmpl)++;
         }
@@ -135,11 +136,11 @@ sl_status sl_demo_seed_registry(struct sl_demo *d)
                     "face templates; restart with models to add them");
     json_t *persons = json_object_get(all, "persons");
     json_t *out = json_array();
-    size_t added = 0, no_tmpl = 0;
+    size_t added = 0, no_tmpl = 0, faced = 0;
     for (size_t i = 0; st == SL_OK && out && i < json_array_size(persons); i++) {
         const json_t *p = json_array_get(persons, i);
         int64_t pid = 0;
-        st = seed_one(d, s, p, i, &pid, &added, &no_tmpl);
+        st = seed_one(d, s, p, i, &pid, &added, &no_tmpl, &faced);
         if (st == SL_OK)
             json_array_append_new(out, json_pack("{s:O?,s:O?,s:O?,s:I,s:O?}",
                 "name", json_object_get(p, "name"), "id_type", json_object_get(p, "id_type"),
@@ -152,8 +153,9 @@ sl_status sl_demo_seed_registry(struct sl_demo *d)
     if (st == SL_OK) {
         json_object_set_new(d->cred, "persons", out);
         out = NULL;
-        sl_log_info("demo registry: %zu persons (%zu added now, %zu without a face template)",
-                    json_array_size(persons), added, no_tmpl);
+        sl_log_info("demo registry: %zu persons (%zu added now, %zu given their template now, "
+                    "%zu without a face template)", json_array_size(persons), added, faced,
+                    no_tmpl);
     }
     json_decref(out);
     json_decref(all);

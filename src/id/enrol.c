@@ -25,6 +25,21 @@ static bool refusing(enum sl_quality_reason r)
     }
 }
 
+/* Several faces where the second is at least SL_ID_SECOND_FACE_RATIO of
+ * the main face's box area. */
+#define SL_ID_SECOND_FACE_RATIO 0.25f
+static bool ambiguous_faces(sl_face_session *s, const struct sl_image *img,
+                            const sl_face_config *cfg)
+{
+    sl_face_box b[4];
+    size_t n = 0;
+    if (sl_face_detect(s, img, cfg, b, SL_ARRAY_LEN(b), &n) != SL_OK || n < 2)
+        return n >= 2;
+    float a0 = (b[0].x1 - b[0].x0) * (b[0].y1 - b[0].y0);
+    float a1 = (b[1].x1 - b[1].x0) * (b[1].y1 - b[1].y0);
+    return a1 >= SL_ID_SECOND_FACE_RATIO * a0;
+}
+
 sl_status sl__id_enrol_photo(sl_face_session *s, const void *photo, size_t n,
                              struct sl_id_enrol *out)
 {
@@ -55,6 +70,10 @@ sl_status sl__id_enrol_photo(sl_face_session *s, const void *photo, size_t n,
     }
     if (st == SL_OK) {
         out->faces = found;
+        /* a second face much smaller than the person's (someone in the
+         * background of a cropped photo) is advice; one of comparable size
+         * makes the photo ambiguous */
+        bool several_ok = found > 1 && got && !ambiguous_faces(s, img, &cfg);
         sl_quality_meas m = found ? sl_face_quality_meas(img, res, found) : sl_quality_meas_empty();
         sl_quality_thresholds th = sl_quality_preset_verify();
         enum sl_quality_reason all[SL_Q_REASON_MAX];
@@ -63,12 +82,16 @@ sl_status sl__id_enrol_photo(sl_face_session *s, const void *photo, size_t n,
             nr = SL_ARRAY_LEN(all);
         /* refusing reasons first, then the advice, each in urgency order */
         for (int pass = 0; pass < 2; pass++)
-            for (size_t i = 0; i < nr; i++)
-                if (refusing(all[i]) == (pass == 0))
+            for (size_t i = 0; i < nr; i++) {
+                bool refuse = refusing(all[i]) && !(all[i] == SL_Q_SEVERAL_FACES && several_ok);
+                if (refuse == (pass == 0))
                     out->reasons[out->n_reasons++] = all[i];
+            }
+        bool refused = out->n_reasons && refusing(out->reasons[0]) &&
+                       !(out->reasons[0] == SL_Q_SEVERAL_FACES && several_ok);
         if (!found || !got || !res->has_emb)
             st = SL_ERR_ID_PHOTO_NO_FACE;
-        else if (out->n_reasons && refusing(out->reasons[0]))
+        else if (refused)
             st = SL_ERR_ID_PHOTO_QUALITY;
         else
             memcpy(out->emb, res->emb, sizeof out->emb);

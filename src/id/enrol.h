@@ -8,7 +8,8 @@
  *
  * The registry gate (decided here, documented in docs/identity.md):
  *   refused, SL_ERR_ID_PHOTO_NO_FACE: no face found;
- *   refused, SL_ERR_ID_PHOTO_QUALITY: several faces, face cut by the
+ *   refused, SL_ERR_ID_PHOTO_QUALITY: several faces (a second face at
+ *     least a quarter of the main face's box area), face cut by the
  *     border, too dark, over-exposed, low contrast (the verify preset's
  *     light thresholds);
  *   accepted with advice (out->reasons, the verify preset's other
