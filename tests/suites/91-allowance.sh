@@ -229,6 +229,12 @@ run_suite() {
   jcheck "$L: accepted and auto-approved" '.state == "approved"'
   req GET /v1/me/applications "$CIT"
   jcheck "$L: the son sees it as proxy" "any(.applications[]; .id == $id and .as == \"proxy\")"
+  req GET "/v1/applications/$id" "$CIT"
+  jcheck "$L: he reads it with its timeline and authentications" '.state == "approved" and (.authentications[0].role == "subject") and (.authentications[0].method == "face")'
+  curl -s -N -m 2 -H "Authorization: $CIT" "$B/v1/applications/$id/events" >"$tmp/sse" 2>/dev/null
+  grep -q '^event: ready' "$tmp/sse" && ok "$L: he follows its progress by SSE with his session" || bad "$L: citizen SSE: $(head -c 200 "$tmp/sse")"
+  req GET "/v1/applications/$((id - 0))/receipt?format=json" "$CIT"
+  [ "$ST" = 200 ] && ok "$L: he gets the receipt" || bad "$L: citizen receipt $ST"
   req GET /v1/me/allowances "$CIT"
   jcheck "$L: the allowance is active, next proof due in 182 days" '.allowances[0].state == "active" and .allowances[0].payment == "paying" and .allowances[0].proxy.relation == "child" and .allowances[0].as == "proxy"'
   al=$(jq '.allowances[0].id' <<<"$BODY")
