@@ -784,10 +784,25 @@ static sl_status pending_tx(sl_tx *tx, void *vc)
         }
     }
     sl__rows_free(r);
-    st = audit(tx, c->k, c->a, "sub.pending", "person", c->person, masked[0] ? masked : NULL,
-               have_idx ? idx : NULL, "pending", NULL);
-    if (st != SL_OK) { json_decref(items); return st; }
-    c->out = json_pack("{s:o,s:I}", "items", items, "days", (json_int_t)7);
+    /* what the person filed and a party refused: the filer is told */
+    json_t *notices = json_array();
+    st = sl__tx_query(tx, "SELECT sub_id, kind, body, at_ms FROM sub_event WHERE filer_person = ? "
+                          "AND at_ms >= ? ORDER BY id DESC",
+                      SL_ARGS(SL_INT(c->person), SL_INT(since)), &r);
+    if (st == SL_OK) {
+        for (size_t i = 0; i < sl__rows_count(r); i++) {
+            json_t *b = json_loads(sl__rows_text(r, i, 2), 0, NULL);
+            json_array_append_new(notices, json_pack("{s:I,s:s,s:o,s:o}",
+                "submission", (json_int_t)sl__rows_int(r, i, 0), "kind", sl__rows_text(r, i, 1),
+                "at", iso(sl__rows_int(r, i, 3)), "detail", b ? b : json_null()));
+        }
+        sl__rows_free(r);
+    }
+    if (st == SL_OK)
+        st = audit(tx, c->k, c->a, "sub.pending", "person", c->person, masked[0] ? masked : NULL,
+                   have_idx ? idx : NULL, "pending", NULL);
+    if (st != SL_OK) { json_decref(items); json_decref(notices); return st; }
+    c->out = json_pack("{s:o,s:o,s:I}", "items", items, "notices", notices, "days", (json_int_t)7);
     return c->out ? SL_OK : SL_ERR_NOMEM;
 }
 
