@@ -147,30 +147,45 @@ static sl_status lookup(struct ctx *c, sl_tx *tx, const json_t *p, const char *p
 }
 
 /* The seed 002 FAQ reason for a verification that did not pass. */
-static sl_status classify(const struct sl_verification *v, char *why, size_t cap)
+static sl_status classify(sl_tx *tx, const struct sl_verification *v, char *why, size_t cap)
 {
     if ((v->levels_required & SL_LEVEL_REAL_NAME) && !(v->levels_passed & SL_LEVEL_REAL_NAME)) {
         sl__gov_pathf(why, cap, "identity check failed: name/number (身份验证失败)");
         return SL_ERR_SUB_IDENTITY;
     }
-    json_t *j = json_loads(v->result_json, 0, NULL);
+    /* the reason codes, read from the text of the full signed result
+     * (sl_verification.result_json is cut at 1 KiB, before "reasons" in
+     * sorted-key order) */
+    sl_rows *rows = NULL;
+    const char *text = v->result_json;
+    if (tx && sl__tx_query(tx, "SELECT result_json FROM id_verification WHERE id = ?",
+                           SL_ARGS(SL_INT(v->id)), &rows) == SL_OK &&
+        sl__rows_count(rows) == 1 && sl__rows_text(rows, 0, 0))
+        text = sl__rows_text(rows, 0, 0);
     sl_status st = SL_ERR_SUB_FACE;
-    size_t i;
-    json_t *r;
-    json_array_foreach(json_object_get(j, "reasons"), i, r) {
-        const char *code = sl_json_str(r, "code", "");
-        static const char *const q[] = { "quality", "dark", "blur", "resolution", "small",
-                                         "light", "bright", "exposure", NULL };
-        static const char *const tr[] = { "transient", "busy", "timeout", "internal",
-                                          "unavailable", "engine", NULL };
-        static const char *const idn[] = { "name", "person_unknown", "id_", NULL };
-        for (size_t k = 0; tr[k]; k++) if (strstr(code, tr[k])) st = SL_ERR_SUB_TRANSIENT;
-        for (size_t k = 0; q[k] && st == SL_ERR_SUB_FACE; k++)
-            if (strstr(code, q[k])) st = SL_ERR_SUB_QUALITY;
-        for (size_t k = 0; idn[k] && st == SL_ERR_SUB_FACE; k++)
-            if (strstr(code, idn[k])) st = SL_ERR_SUB_IDENTITY;
+    static const char *const q[] = { "quality", "dark", "blur", "resolution", "small",
+                                     "light", "bright", "exposure", NULL };
+    static const char *const tr[] = { "transient", "busy", "timeout", "internal",
+                                      "unavailable", "engine", NULL };
+    static const char *const idn[] = { "name", "person_unknown", "id_", NULL };
+    int rank = 0;   /* transient 3 > quality 2 > identity 1 > face 0 */
+    for (const char *p = strstr(text, "\"code\""); p; p = strstr(p + 6, "\"code\"")) {
+        char code[64];
+        const char *b = p + 6;
+        while (*b == ' ' || *b == ':') b++;
+        if (*b != '"') continue;
+        b++;
+        const char *e = strchr(b, '"');
+        size_t n = e ? (size_t)(e - b) : strlen(b);
+        snprintf(code, sizeof code, "%.*s", (int)(n < sizeof code ? n : sizeof code - 1), b);
+        for (size_t k = 0; tr[k]; k++)
+            if (strstr(code, tr[k]) && rank < 3) { rank = 3; st = SL_ERR_SUB_TRANSIENT; }
+        for (size_t k = 0; q[k]; k++)
+            if (strstr(code, q[k]) && rank < 2) { rank = 2; st = SL_ERR_SUB_QUALITY; }
+        for (size_t k = 0; idn[k]; k++)
+            if (strstr(code, idn[k]) && rank < 1) { rank = 1; st = SL_ERR_SUB_IDENTITY; }
     }
-    json_decref(j);
+    sl__rows_free(rows);
     sl__gov_pathf(why, cap, "verification %" PRId64 " did not pass: %s", v->id,
                   st == SL_ERR_SUB_QUALITY ? "low resolution or dark lighting (像素低、光线暗)"
                   : st == SL_ERR_SUB_TRANSIENT ? "transient error, retry later (请稍后重试)"
@@ -192,7 +207,7 @@ static sl_status consume(struct ctx *c, sl_tx *tx, int64_t person, const char *m
     }
     if (st != SL_OK) return st;
     st = sl__verification_consume(tx, c->vid, person, matter, ref, v);
-    if (st == SL_ERR_ID_VERIF_FAILED) return classify(&pre, c->why, c->cap);
+    if (st == SL_ERR_ID_VERIF_FAILED) return classify(tx, &pre, c->why, c->cap);
     if (st == SL_ERR_ID_VERIF_BINDING)
         WHY("verification %" PRId64 " was made for another person, matter or filing "
             "(it must be bound to %s %s)", c->vid, matter, ref);
@@ -574,7 +589,7 @@ static sl_status acting_person(struct ctx *c, sl_tx *tx, int64_t *person)
         return SL_ERR_SUB_NOT_FOUND;
     }
     if (st != SL_OK) return st;
-    if (v.person_id <= 0) return classify(&v, c->why, c->cap);
+    if (v.person_id <= 0) return classify(tx, &v, c->why, c->cap);
     *person = v.person_id;
     return SL_OK;
 }
@@ -784,10 +799,25 @@ static sl_status pending_tx(sl_tx *tx, void *vc)
         }
     }
     sl__rows_free(r);
-    st = audit(tx, c->k, c->a, "sub.pending", "person", c->person, masked[0] ? masked : NULL,
-               have_idx ? idx : NULL, "pending", NULL);
-    if (st != SL_OK) { json_decref(items); return st; }
-    c->out = json_pack("{s:o,s:I}", "items", items, "days", (json_int_t)7);
+    /* what the person filed and a party refused: the filer is told */
+    json_t *notices = json_array();
+    st = sl__tx_query(tx, "SELECT sub_id, kind, body, at_ms FROM sub_event WHERE filer_person = ? "
+                          "AND at_ms >= ? ORDER BY id DESC",
+                      SL_ARGS(SL_INT(c->person), SL_INT(since)), &r);
+    if (st == SL_OK) {
+        for (size_t i = 0; i < sl__rows_count(r); i++) {
+            json_t *b = json_loads(sl__rows_text(r, i, 2), 0, NULL);
+            json_array_append_new(notices, json_pack("{s:I,s:s,s:o,s:o}",
+                "submission", (json_int_t)sl__rows_int(r, i, 0), "kind", sl__rows_text(r, i, 1),
+                "at", iso(sl__rows_int(r, i, 3)), "detail", b ? b : json_null()));
+        }
+        sl__rows_free(r);
+    }
+    if (st == SL_OK)
+        st = audit(tx, c->k, c->a, "sub.pending", "person", c->person, masked[0] ? masked : NULL,
+                   have_idx ? idx : NULL, "pending", NULL);
+    if (st != SL_OK) { json_decref(items); json_decref(notices); return st; }
+    c->out = json_pack("{s:o,s:o,s:I}", "items", items, "notices", notices, "days", (json_int_t)7);
     return c->out ? SL_OK : SL_ERR_NOMEM;
 }
 
@@ -1139,7 +1169,7 @@ sl_status sl__sub_commitment_tx(sl_tx *tx, const sl_keyring *k, const struct sl_
                                 .action = "sub.commitment.signer", .purpose = serial,
                                 .request_id = a->request_id };
     struct sl_person p;
-    if (pre.person_id <= 0) return classify(&pre, why, cap);
+    if (pre.person_id <= 0) return classify(tx, &pre, why, cap);
     st = sl__person_get_tx(tx, k, pre.person_id, true, &au, &p);
     char hex[65];
     uint8_t pidx[SL_CRYPTO_HASH_BYTES];

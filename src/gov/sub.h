@@ -88,7 +88,8 @@ sl_status sl__sub_refuse(sl_store *s, const sl_keyring *k, const struct sl__sub_
                          int64_t id, int64_t vid, const char *reason, char *why, size_t cap,
                          json_t **out);
 /* A person's pending items of the last SL_SUB_PENDING_MS (filings where
- * they are a party who has not acted; delegations/agreements to confirm). */
+ * they are a party who has not acted; delegations/agreements to confirm)
+ * and notices (a party refused a filing they filed). */
 sl_status sl__sub_pending(sl_store *s, const sl_keyring *k, const struct sl__sub_actor *a,
                           int64_t person, json_t **out);
 

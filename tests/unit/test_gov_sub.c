@@ -298,6 +298,13 @@ SL_TEST(sub, pending_seven_days_and_refuse)
     SL_CHECK(t, strcmp(sl_json_str(json_object_get(ev, "detail"), "reason", ""), "不认识该公司") == 0);
     json_decref(out);
     out = NULL;
+    /* the citizen filer sees it in their pending list too */
+    SL_CHECK_EQ(t, sl__sub_pending(f.s, f.k, &filer, pid[7], &out), SL_OK);
+    json_t *nt = json_array_get(json_object_get(out, "notices"), 0);
+    SL_CHECK(t, strcmp(sl_json_str(nt, "kind", ""), "party_refused") == 0);
+    SL_CHECK_EQ(t, (long long)json_integer_value(json_object_get(nt, "submission")), (long long)fresh);
+    json_decref(out);
+    out = NULL;
     SL_CHECK_EQ(t, sl__sub_submit(f.s, f.k, &filer, fresh, why, sizeof why, &out), SL_ERR_SUB_PARTIES);
     SL_CHECK(t, strstr(why, "refused") != NULL);
     /* another citizen cannot see the filing */
