@@ -192,8 +192,11 @@ SL_TEST(gov_licstore, mianjiaoti_certificate_credential)
     SL_CHECK_EQ(t, sl__lic_consent_give(&L, &a, aid, verif(t, s, k, pren, "gjj.tiqu", ref, true), NULL, 0, &o),
                 SL_ERR_ID_VERIF_BINDING);
     json_t *cons = NULL;
-    SL_CHECK_EQ(t, sl__lic_consent_give(&L, &a, aid, verif(t, s, k, pj, "gjj.tiqu", ref, true), NULL, 0, &cons),
-                SL_OK);
+    SL_CHECK_EQ(t, sl__lic_consent_give(&L, &a, aid, verif(t, s, k, pj, "gjj.tiqu", ref, true), "spouse:示例乙", 0,
+                                        &cons), SL_OK);
+    /* one consent record kind (id_consent), the proxy recorded with it */
+    SL_CHECK_EQ(t, count(s, "SELECT count(*) FROM id_consent WHERE purpose = 'licence_use' AND guardian = ?",
+                         "spouse:示例乙"), 3);
     SL_CHECK_EQ(t, json_array_size(json_object_get(cons, "consents")), 3);
     json_decref(cons);
     json_t *got = NULL;
