@@ -1,20 +1,59 @@
 // web.cjs -- browser tests of the web pages in Debian's Chromium, driven
 // by playwright-core; run by tests/suites/95-web.sh against a real server.
-// usage: node web.cjs BASE CREDS.json OUTDIR FACE.y4m DARK.y4m REF.jpg
-// Prints "ok NAME" / "FAIL NAME ..." lines; exits 1 on any failure.
+// usage: node web.cjs BASE CREDS.json OUTDIR FACE.y4m DARK.y4m REF.jpg [FACES_DIR]
+// Prints "ok NAME" / "FAIL NAME ..." / "skip NAME: why" lines; exits 1 on any failure.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-const [base, credsFile, out, faceY4m, darkY4m, refJpg] = process.argv.slice(2);
+const [base, credsFile, out, faceY4m, darkY4m, refJpg, facesDir] = process.argv.slice(2);
 const creds = JSON.parse(fs.readFileSync(credsFile, 'utf8'));
 let failed = 0;
 function ok(n) { console.log('ok   ' + n); }
 function bad(n, e) { failed++; console.log('FAIL ' + n + ': ' + String(e && e.message || e).split('\n')[0]); }
 async function step(name, fn) { try { await fn(); ok(name); } catch (e) { bad(name, e); } }
 function must(c, msg) { if (!c) throw new Error(msg); }
+function skip(n, why) { console.log('skip ' + n + ': ' + why); }
+
+// the API from node, to set up what a screen needs (applications, library)
+const dev = (d) => 'Device ' + creds.devices[d].id + ':' + creds.devices[d].key;
+async function api(method, p, auth, body) {
+  const h = {};
+  if (auth) h.Authorization = auth;
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  const r = await fetch(base + p, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  const j = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(method + ' ' + p + ' -> ' + r.status + ' ' + JSON.stringify(j).slice(0, 300));
+  return j;
+}
+const tokens = {};
+async function staff(who) {
+  if (!tokens[who]) {
+    const r = await api('POST', '/v1/auth/login', null, { username: creds.users[who].username, password: creds.users[who].password });
+    tokens[who] = 'Bearer ' + r.token;
+  }
+  return tokens[who];
+}
+// a demo person's photos (persons.json: photo_identity; the first is the registry photo)
+function photos(identity) {
+  if (!facesDir) return [];
+  const d = path.join(facesDir, identity);
+  if (!fs.existsSync(d)) return [];
+  return fs.readdirSync(d).filter((f) => /\.jpe?g$/i.test(f))
+    .sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b)).map((f) => path.join(d, f));
+}
+const b64 = (f) => fs.readFileSync(f).toString('base64');
+// an application of a demo person brought to acceptance (verification ids are
+// opaque until the verification sessions land)
+async function accepted(device, matter, idNumber, form, commitments) {
+  const a = await api('POST', '/v1/applications', dev(device), { matter, id_number: idNumber, form });
+  await api('POST', `/v1/applications/${a.id}/request_auth`, dev(device), {});
+  await api('POST', `/v1/applications/${a.id}/submit`, dev(device),
+    { verifications: ['web-' + matter + '-' + a.id + '-' + Date.now()], commitments });
+  return api('POST', `/v1/applications/${a.id}/accept`, await staff('clerk'), {});
+}
 
 async function launch(y4m) {
   const dir = fs.mkdtempSync(path.join(out, 'profile-'));
@@ -41,7 +80,7 @@ async function login(page, who) {
   await page.fill('#user', creds.users[who].username);
   await page.fill('#pass', creds.users[who].password);
   await page.click('#login-go');
-  await page.waitForSelector('#verify:not([hidden])');
+  await page.waitForSelector('#nav:not([hidden])');
 }
 
 (async () => {
@@ -50,7 +89,7 @@ async function login(page, who) {
   ctx.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) offsite.push(r.url()); });
   let page = ctx.pages()[0] || await ctx.newPage();
   const cspErrors = [];
-  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text()); });
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(page.url() + ': ' + m.text()); });
 
   await step('start page: Chinese by default, English toggle', async () => {
     await page.goto(base + '/');
@@ -66,8 +105,8 @@ async function login(page, who) {
     await page.fill('#user', creds.users.clerk.username);
     await page.fill('#pass', 'not-the-password');
     await page.click('#login-go');
-    await page.waitForSelector('#problem:not([hidden])');
-    const txt = await page.textContent('#problem');
+    await page.waitForSelector('#login-problem:not([hidden])');
+    const txt = await page.textContent('#login-problem');
     must(/[\u4e00-\u9fff]/.test(txt) && /acct_login/.test(txt), 'no zh reason/code: ' + txt);
     await shot(page, 'console-login-refused');
   });
@@ -88,6 +127,119 @@ async function login(page, who) {
     const e = await page.textContent('#verdict');
     must(e.includes('Verified') && e.includes('FAR estimate'), 'verdict not in English: ' + e);
     await shot(page, 'console-verdict-en');
+  });
+  // ---- console: reviewer, board + receipt, alarms, search, audit ----
+  const P = JSON.parse(fs.readFileSync(path.join(__dirname, '../../share/shualian/demo/persons.json'), 'utf8')).persons;
+  const person = (name) => P.find((x) => x.name === name);
+  const yi = person('示例乙'), ding = person('示例丁'), bing = person('示例丙');
+  await step('review queue: 示例乙 (no property record) claimed, rules with fetched data, return without comment refused, approved', async () => {
+    const app = await accepted('h5', 'hj.goufang_qianru', yi.id_number, { reason: '购房后户口迁入新居' }, ['truthful']);
+    must(app.state === 'in_review', 'setup: not in review: ' + app.state);
+    await login(page, 'reviewer');
+    await page.waitForSelector('#review:not([hidden]) #review-list table');
+    must((await page.textContent('#review-list')).includes(app.serial), 'serial not in the queue');
+    await page.click(`#review-list button.claim[data-id="${app.id}"]`);
+    await page.waitForSelector('#review-detail:not([hidden]) #review-approve');
+    const d = await page.textContent('#review-detail');
+    must(d.includes('申请人在本市名下有住宅用途的房产') && d.includes('不满足'), 'rule text/result missing: ' + d.slice(0, 300));
+    must(d.includes('shared.land_property.count') && d.includes('购房后户口迁入新居'), 'fetched data or form missing: ' + d);
+    must(d.includes('3303**********4529'), 'masked applicant missing');
+    await shot(page, 'console-review-detail');
+    await page.click('#review-return');
+    await page.waitForSelector('#review-problem:not([hidden])');
+    const pr = await page.textContent('#review-problem');
+    must(/[\u4e00-\u9fff]/.test(pr) && /[a-z]{4}/.test(pr) && /\[[a-z_]+\]/.test(pr), 'no zh/en reason with code: ' + pr);
+    await shot(page, 'console-review-refused');
+    await page.fill('#review-comment', '已核实购房合同备案');
+    await page.click('#review-approve');
+    await page.waitForFunction(() => /已批准/.test(document.getElementById('review-state').textContent), null, { timeout: 10000 });
+    must((await page.textContent('#review-note')).includes('已处理'), 'no result note');
+    const back = await api('GET', `/v1/applications/${app.id}`, await staff('reviewer'));
+    must(back.state === 'approved' && back.timeline.some((s) => s.reason === '已核实购房合同备案'), 'server: ' + back.state);
+    const v = await axe(page);
+    must(v.length === 0, 'axe: ' + v.join(', '));
+    await page.click('#lang');
+    must((await page.textContent('#review-detail')).includes('The applicant owns residential property'), 'rules not in English');
+  });
+  await step('deadline board: 示例丁 补证 on hold with hold end and deadline; receipt printed without the console chrome', async () => {
+    const app = await accepted('window', 'bdc.buzheng', ding.id_number, { loss_reason: '搬家时遗失' }, ['eid_risk']);
+    must(app.state === 'on_hold', 'setup: not on hold: ' + app.state);
+    await login(page, 'clerk');
+    await page.click('#nav button[data-tab="board"]');
+    await page.selectOption('#board-state', 'on_hold');
+    await page.click('#board-go');
+    await page.waitForSelector(`#board-list button.receipt[data-id="${app.id}"]`);
+    const row = await page.textContent(`#board-list tr:has(button.receipt[data-id="${app.id}"])`);
+    must(row.includes(app.dates.hold_end) && row.includes(app.dates.deadline) && row.includes('挂起'), 'row: ' + row);
+    await shot(page, 'console-board');
+    await page.click(`#board-list button.receipt[data-id="${app.id}"]`);
+    await page.waitForSelector('#receipt:not([hidden]) svg.qr');
+    await page.emulateMedia({ media: 'print' });
+    const printed = await page.evaluate(() => document.body.innerText);
+    must(printed.includes('受理凭证') && printed.includes(app.serial) && printed.includes(app.dates.deadline), 'receipt text not printed');
+    for (const chrome of ['窗口工作台', '时限看板', '审核队列', '退出登录', '打印', 'English'])
+      must(!printed.includes(chrome), 'navigation chrome printed: ' + chrome);
+    must(await page.isVisible('#receipt-doc svg.qr'), 'QR not printed');
+    const pdf = await page.pdf({ path: path.join(out, 'receipt.pdf'), format: 'A4' });
+    must(pdf.length > 5000 && pdf.slice(0, 5).toString() === '%PDF-', 'no PDF');
+    await shot(page, 'console-receipt-print');
+    await page.emulateMedia({ media: 'screen' });
+  });
+  const binPh = photos(bing.photo_identity), dingPh = photos(ding.photo_identity);
+  if (binPh.length < 1 || dingPh.length < 2) {
+    skip('alarms / search by image / trail', `no photos of ${bing.photo_identity}/${ding.photo_identity} under ${facesDir || '(no faces dir)'}`);
+  } else {
+    await step('watchlist alarm arrives live (SSE) and is acknowledged', async () => {
+      const hall = creds.hall;
+      const w = await api('POST', `/v1/halls/${hall}/watchlist`, await staff('admin'),
+        { image: b64(binPh[0]), reason: '冒用已故人员身份（示例丙）', level: 2 });
+      must(w.entry_id, 'setup: no watchlist entry');
+      await login(page, 'clerk');
+      await page.click('#nav button[data-tab="alarms"]');
+      await page.waitForSelector('#alarms-state.ok', { timeout: 10000 });
+      await api('POST', `/v1/halls/${hall}/identify`, await staff('clerk'), { image: b64(binPh[0]) });
+      await page.waitForSelector('#alarms-list li.alarm button.ack', { timeout: 10000 });
+      const li = await page.textContent('#alarms-list li.alarm');
+      must(li.includes('布控条目 ' + w.entry_id) && /相似度 \d\.\d{3}/.test(li), 'alarm text: ' + li);
+      await shot(page, 'console-alarm');
+      await page.click('#alarms-list li.alarm button.ack');
+      await page.waitForSelector('#alarms-list li.alarm.acked');
+      must((await page.textContent('#alarms-list li.alarm.acked')).includes(creds.users.clerk.username), 'ack by not shown');
+      const a = await api('GET', `/v1/audit?action=hall.alarm_ack`, await staff('auditor'));
+      must(a.records.length >= 1, 'ack not audited');
+    });
+    await step('search by image (purpose required) and capture trail: 示例丁 found in the hall library', async () => {
+      const hall = creds.hall;
+      const e = await api('POST', `/v1/halls/${hall}/library`, await staff('clerk'), { image: b64(dingPh[0]), consent: { face: true } });
+      await login(page, 'reviewer');
+      await page.click('#nav button[data-tab="search"]');
+      await page.setInputFiles('#search-img', dingPh[1]);
+      await page.fill('#search-purpose', '核查重复登记');
+      await page.click('#search-go');
+      await page.waitForSelector(`#search-result button.trail[data-person="${e.person_id}"]`, { timeout: 30000 });
+      must(/0\.\d{3}/.test(await page.textContent('#search-result')), 'no score');
+      await page.click(`#search-result button.trail[data-person="${e.person_id}"]`);
+      await page.waitForSelector('#trail-result h3');
+      must((await page.textContent('#trail-result')).includes(String(e.person_id)), 'trail not shown');
+      await shot(page, 'console-search');
+      await page.fill('#search-purpose', '');
+      await page.evaluate(() => document.getElementById('search-purpose').removeAttribute('required'));
+      await page.click('#search-go');
+      await page.waitForSelector('#search-problem:not([hidden])');
+      must(/[\u4e00-\u9fff]/.test(await page.textContent('#search-problem')), 'empty purpose not refused in Chinese');
+    });
+  }
+  await step('audit search: the auditor finds the look-ups of 示例乙 by ID number', async () => {
+    await login(page, 'auditor');
+    must(await page.isHidden('#nav button[data-tab="review"]') && await page.isVisible('#nav button[data-tab="audit"]'), 'tabs not by role');
+    await page.fill('#audit-person', yi.id_number);
+    await page.click('#audit-go');
+    await page.waitForSelector('#audit-result table');
+    const txt = await page.textContent('#audit-result');
+    must(txt.includes('application.read') && txt.includes('3303**********4529') && !txt.includes(yi.id_number), 'audit rows: ' + txt.slice(0, 200));
+    await shot(page, 'console-audit');
+    const v = await axe(page);
+    must(v.length === 0, 'axe: ' + v.join(', '));
   });
   await step('accessibility: axe-core, no serious or critical violations (4 pages)', async () => {
     const all = [];

@@ -1,34 +1,66 @@
 // console.js -- the window clerk's console: staff login (bearer token in
-// memory), the window camera, the 1:1 check against an ID/file photo with
-// the verdict (score, threshold, FAR) or the refusal's zh/en reason.
+// memory), tabs by role (刷脸办, review queue, deadline board, watchlist
+// alarms, search by image + capture trail, audit search), and the window's
+// 1:1 check against an ID/file photo with the verdict (score, threshold,
+// FAR) or the refusal's zh/en reason.
+import './texts.js';
 import { initToggle, t } from '../shared/i18n.js';
 import { call, setToken, fileB64 } from '../shared/api.js';
 import * as cam from '../shared/camera.js';
 import * as problem from '../shared/problem.js';
+import * as review from './review.js';
+import * as board from './board.js';
+import * as alarms from './alarms.js';
+import * as search from './search.js';
+import * as audit from './audit.js';
 
 const $ = (id) => document.getElementById(id);
 initToggle();
 let refB64 = null;
 let last = null;   // last verdict, re-rendered on a language change
 
+// which tab each role sees (the server checks again: these only hide what
+// would be refused anyway)
+const TABS = [
+  { id: 'verify', roles: ['clerk', 'admin'] },
+  { id: 'review', roles: ['reviewer'], mod: review },
+  { id: 'board', roles: ['clerk', 'reviewer', 'admin'], mod: board },
+  { id: 'alarms', roles: ['clerk', 'reviewer', 'admin'], mod: alarms },
+  { id: 'search', roles: ['reviewer', 'admin'], mod: search },
+  { id: 'audit', roles: ['auditor'], mod: audit },
+];
+let me = null;
+function showTab(id) {
+  for (const tab of TABS) {
+    $(tab.id).hidden = tab.id !== id;
+    const b = document.querySelector(`#nav button[data-tab="${tab.id}"]`);
+    if (tab.id === id) b.setAttribute('aria-current', 'page'); else b.removeAttribute('aria-current');
+    if (tab.id === id && tab.mod) tab.mod.show(me);
+  }
+}
+document.querySelectorAll('#nav button').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab)));
+
 $('login-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
-  problem.hide($('problem'));
+  problem.hide($('login-problem'));
   try {
     const r = await call('POST', '/v1/auth/login', { username: $('user').value, password: $('pass').value });
     setToken(r.token);
-    const me = await call('GET', '/v1/auth/me');
-    $('who').textContent = t('login.as') + (me.username || $('user').value);
+    me = await call('GET', '/v1/auth/me');
+    $('who').textContent = t('login.as') + (me.name || $('user').value);
     $('pass').value = '';
-    $('login').hidden = true; $('verify').hidden = false; $('logout').hidden = false;
+    const roles = me.roles || [];
+    const mine = TABS.filter((tab) => tab.roles.some((x) => roles.includes(x)));
+    for (const tab of TABS) document.querySelector(`#nav button[data-tab="${tab.id}"]`).hidden = !mine.includes(tab);
+    $('login').hidden = true; $('nav').hidden = false; $('logout').hidden = false;
+    if (mine.length) showTab(mine[0].id);
   } catch (e) {
-    $('verify').hidden = false;
-    problem.show($('problem'), e);
+    problem.show($('login-problem'), e);
   }
 });
 $('logout').addEventListener('click', async () => {
   try { await call('POST', '/v1/auth/logout'); } catch { /* gone already */ }
-  setToken(null); cam.close($('cam'));
+  setToken(null); cam.close($('cam')); alarms.stop();
   location.reload();
 });
 $('ref').addEventListener('change', async () => {

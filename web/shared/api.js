@@ -10,6 +10,13 @@ export class ApiError extends Error {
 let token = null;
 export function setToken(t) { token = t; }
 export function hasToken() { return token !== null; }
+export function authHeaders() { return token ? { Authorization: 'Bearer ' + token } : {}; }
+// a printable the server renders (receipt HTML): the text, or an ApiError
+export async function callText(path) {
+  const res = await fetch(path, { headers: authHeaders(), credentials: 'omit', cache: 'no-store' });
+  if (!res.ok) { let p = {}; try { p = await res.json(); } catch { /* not json */ } throw new ApiError(p, res.status); }
+  return res.text();
+}
 export async function call(method, path, body) {
   const h = { Accept: 'application/json' };
   if (token) h.Authorization = 'Bearer ' + token;

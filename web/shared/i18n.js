@@ -53,6 +53,10 @@ const T = {
   'h5.noface': ['未同意人脸采集：请使用非人脸方式。', 'No consent for the face: please use the non-face way.'],
 };
 let lang = 'zh';
+// a page's own texts: extend({key: [zh, en]}) before initToggle()
+export function extend(rows) { Object.assign(T, rows); }
+// the {zh, en} pair the API sends, in the current language
+export function pick(o) { return o ? (lang === 'zh' ? (o.zh || o.en) : (o.en || o.zh)) || '' : ''; }
 export function t(key, vars) {
   const row = T[key];
   let s = row ? row[lang === 'zh' ? 0 : 1] : key;
