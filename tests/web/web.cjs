@@ -191,13 +191,19 @@ async function login(page, who) {
   } else {
     await step('watchlist alarm arrives live (SSE) and is acknowledged', async () => {
       const hall = creds.hall;
-      const w = await api('POST', `/v1/halls/${hall}/watchlist`, await staff('admin'),
-        { image: b64(binPh[0]), reason: '冒用已故人员身份（示例丙）', level: 2 });
+      // the demo's own watchlist entry when its seed made one, else one added here
+      const seeded = creds.hall_library && creds.hall_library.watchlist;
+      let w = seeded, probe = seeded && seeded.alarm_with;
+      if (!probe || !fs.existsSync(probe)) {
+        w = await api('POST', `/v1/halls/${hall}/watchlist`, await staff('admin'),
+          { image: b64(binPh[0]), reason: '冒用已故人员身份（示例丙）', level: 2 });
+        probe = binPh[0];
+      }
       must(w.entry_id, 'setup: no watchlist entry');
       await login(page, 'clerk');
       await page.click('#nav button[data-tab="alarms"]');
       await page.waitForSelector('#alarms-state.ok', { timeout: 10000 });
-      await api('POST', `/v1/halls/${hall}/identify`, await staff('clerk'), { image: b64(binPh[0]) });
+      await api('POST', `/v1/halls/${hall}/identify`, await staff('clerk'), { image: b64(probe) });
       await page.waitForSelector('#alarms-list li.alarm button.ack', { timeout: 10000 });
       const li = await page.textContent('#alarms-list li.alarm');
       must(li.includes('布控条目 ' + w.entry_id) && /相似度 \d\.\d{3}/.test(li), 'alarm text: ' + li);
@@ -210,7 +216,10 @@ async function login(page, who) {
     });
     await step('search by image (purpose required) and capture trail: 示例丁 found in the hall library', async () => {
       const hall = creds.hall;
-      const e = await api('POST', `/v1/halls/${hall}/library`, await staff('clerk'), { image: b64(dingPh[0]), consent: { face: true } });
+      // 示例丁 is in the demo library when its seed enrolled her, else enrolled here
+      const lib = ((creds.hall_library && creds.hall_library.persons) || []).find((x) => x.name === ding.name && !x.withdrawn);
+      const e = lib && lib.library_person ? { person_id: lib.library_person }
+        : await api('POST', `/v1/halls/${hall}/library`, await staff('clerk'), { image: b64(dingPh[0]), consent: { face: true } });
       await login(page, 'reviewer');
       await page.click('#nav button[data-tab="search"]');
       await page.setInputFiles('#search-img', dingPh[1]);
@@ -262,7 +271,7 @@ async function login(page, who) {
     }
   });
   await step('kiosk: attract -> menu; idle timeout clears the screen', async () => {
-    await page.goto(base + '/web/kiosk/index.html?idle=1500');
+    await page.goto(base + '/web/kiosk/index.html?idle=3000');
     await shot(page, 'kiosk-attract');
     await page.click('#attract');
     await page.click('#m-face');
