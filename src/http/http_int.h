@@ -161,6 +161,8 @@ extern const struct sl_route sl__idcode_routes[];
 extern const size_t sl__idcode_n_routes;
 extern const struct sl_route sl__lic_routes[];
 extern const size_t sl__lic_n_routes;
+extern const struct sl_route sl__id_routes[];
+extern const size_t sl__id_n_routes;
 
 /* Matches method+path. *idx gets the route (or -1); SL_ERR_HTTP_ROUTE if
  * no path matches, SL_ERR_HTTP_METHOD if the path matches with another

@@ -248,6 +248,23 @@ static const struct sl_migration migrations[] = {
       " created_ms {int} NOT NULL,"
       " expires_ms {int} NOT NULL);"
       "CREATE INDEX id_frame_expires ON id_frame (expires_ms);" },
+    { 203, "id_verification_session",
+      /* second factors passed (SL_FACTOR_*), and the live session of a
+       * verification before its frames: liveness mode, the challenge
+       * issued (JSON; its nonce is single-use through store_once), the
+       * document's blind index for the lockout, what the matter asks for */
+      "ALTER TABLE id_verification ADD COLUMN factors_passed {int} NOT NULL DEFAULT 0;"
+      "CREATE TABLE id_verif_session ("
+      " verification_id {int} PRIMARY KEY,"
+      " liveness {text} NOT NULL,"
+      " challenge {text},"
+      " blind {text} NOT NULL,"
+      " factors_required {int} NOT NULL,"
+      " keep_reason {text} NOT NULL,"
+      " retention_days {int} NOT NULL,"
+      " far {real} NOT NULL,"
+      " face_allowed {int} NOT NULL,"
+      " done {int} NOT NULL);" },
     { 250, "idcode",
       /* identity codes (src/id/idcode.h): which person a hall's pseudonym
        * names (written at issue; read only by an authorised verifier) */
