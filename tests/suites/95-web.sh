@@ -25,9 +25,13 @@ if [ -n "$need" ]; then
   echo "0 passed, 0 failed, 1 skipped"; exit 0
 fi
 
-# the fake camera: 3 s of the photo (640x480, letterboxed) and 3 s of black
-ffmpeg -loglevel error -y -loop 1 -i "$ref" -t 3 -r 10 \
-  -vf "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2" \
+# the fake camera: 3 s of a live capture of 示例甲 (persons.json: Keanu_Reeves,
+# photo 2; the registry holds photo 1), scaled to 300 px high in a 640x480
+# frame (the dev photos are 150 px: taller is too blurred to be a usable
+# frame); without the photos, the demo's fallback registry photo $ref
+live=$faces/Keanu_Reeves/2.jpg; lvf="scale=-2:300:flags=bicubic,pad=640:480:(ow-iw)/2:(oh-ih)/2"
+[ -n "$faces" ] && [ -f "$live" ] || { live=$ref; lvf="scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2"; }
+ffmpeg -loglevel error -y -loop 1 -i "$live" -t 3 -r 10 -vf "$lvf" \
   -pix_fmt yuv420p "$tmp/face.y4m" && \
 ffmpeg -loglevel error -y -f lavfi -i color=c=black:s=640x480:r=10 -t 3 -pix_fmt yuv420p "$tmp/dark.y4m" \
   || { bad "fake camera videos (ffmpeg)"; echo "$pass passed, $fail failed, $skip skipped"; exit 1; }

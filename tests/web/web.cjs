@@ -110,27 +110,56 @@ async function login(page, who) {
     must(/[\u4e00-\u9fff]/.test(txt) && /acct_login/.test(txt), 'no zh reason/code: ' + txt);
     await shot(page, 'console-login-refused');
   });
-  await step('seed 000 window: clerk logs in, camera + ID photo -> verdict with score, threshold, FAR', async () => {
+  const P = JSON.parse(fs.readFileSync(path.join(__dirname, '../../share/shualian/demo/persons.json'), 'utf8')).persons;
+  const person = (name) => P.find((x) => x.name === name);
+  const jia = person('示例甲');
+  async function windowCheck(p, name, opts = {}) {
+    await page.selectOption('#v-matter', 'bdc.buzheng');
+    await page.fill('#v-number', p.id_number);
+    await page.fill('#v-name', name);
+    await page.check(`input[name="v-method"][value="${opts.method || 'face'}"]`);
+    if ((opts.method || 'face') === 'face') {
+      if (opts.consent !== false) await page.check('#v-consent');
+      if (!await page.evaluate(() => !!document.getElementById('cam').srcObject)) {
+        await page.click('#cam-on');
+        await page.waitForFunction(() => document.getElementById('cam').videoWidth > 0, null, { timeout: 10000 });
+        await page.waitForTimeout(500);
+      }
+    }
+    await page.click('#v-go');
+    await page.waitForFunction(() => !document.getElementById('v-go').disabled &&
+      (!document.getElementById('verdict').hidden || !document.getElementById('problem').hidden), null, { timeout: 60000 });
+    return (await page.textContent('#verdict')) + ' | ' + (await page.textContent('#problem'));
+  }
+  await step('seed 000 window: 示例甲 face + ID card -> verdict with score, threshold, FAR (verification API)', async () => {
     await login(page, 'clerk');
     must((await page.textContent('#who')).includes(creds.users.clerk.username), 'who not shown');
-    await page.setInputFiles('#ref', refJpg);
-    await page.click('#cam-on');
-    await page.waitForFunction(() => document.getElementById('cam').videoWidth > 0, null, { timeout: 10000 });
-    await page.waitForTimeout(500);
-    await page.click('#check');
-    await page.waitForSelector('#verdict:not([hidden]), #problem:not([hidden])', { timeout: 30000 });
-    const v = await page.textContent('#verdict');
-    must(v.includes('核验通过'), 'no match verdict: ' + v + ' / ' + await page.textContent('#problem'));
-    must(/相似度 0\.\d{3}/.test(v) && /误识率估计 \d/.test(v), 'score/FAR missing: ' + v);
+    await page.waitForSelector('#v-matter option[value="bdc.buzheng"]', { state: 'attached' });
+    const v = await windowCheck(jia, jia.name);
+    must(v.includes('核验通过'), 'not verified: ' + v);
+    must(/相似度 0\.\d{3}/.test(v) && /误识率估计 \d/.test(v) && v.includes('实证 ✓'), 'score/FAR/levels missing: ' + v);
     await shot(page, 'console-verdict-zh');
     await page.click('#lang');
     const e = await page.textContent('#verdict');
     must(e.includes('Verified') && e.includes('FAR estimate'), 'verdict not in English: ' + e);
     await shot(page, 'console-verdict-en');
+    await page.click('#lang');
+  });
+  await step('seed 000 window: a wrong name is refused with the zh/en reason, the non-face ways listed', async () => {
+    const v = await windowCheck(jia, '示例乙');
+    must(v.includes('核验未通过') && v.includes('姓名与证件号码不一致') && v.includes('name does not match'), 'no reason: ' + v);
+    must(v.includes('由窗口工作人员当面核验证件原件'), 'alternatives not listed: ' + v);
+    await shot(page, 'console-verdict-refused');
+  });
+  await step('seed 000 window: the non-face way (clerk checks the original document) passes and is recorded', async () => {
+    const v = await windowCheck(jia, jia.name, { method: 'clerk_document_check' });
+    must(v.includes('核验通过') && v.includes('工作人员核验证件原件'), 'alternative: ' + v);
+    const id = (v.match(/核验编号 (\d+)/) || [])[1];
+    must(id, 'no verification id: ' + v);
+    const a = await api('GET', '/v1/audit?action=verification.alternative', await staff('auditor'));
+    must(a.records.some((r) => r.object && r.object.id === id), 'alternative not audited');
   });
   // ---- console: reviewer, board + receipt, alarms, search, audit ----
-  const P = JSON.parse(fs.readFileSync(path.join(__dirname, '../../share/shualian/demo/persons.json'), 'utf8')).persons;
-  const person = (name) => P.find((x) => x.name === name);
   const yi = person('示例乙'), ding = person('示例丁'), bing = person('示例丙');
   await step('review queue: 示例乙 (no property record) claimed, rules with fetched data, return without comment refused, approved', async () => {
     const app = await accepted('h5', 'hj.goufang_qianru', yi.id_number, { reason: '购房后户口迁入新居' }, ['truthful']);
@@ -305,16 +334,12 @@ async function login(page, who) {
 
   ctx = await launch(darkY4m);
   page = ctx.pages()[0] || await ctx.newPage();
-  await step('dark camera: the refusal shows the API reason in Chinese and English', async () => {
+  await step('dark camera: the verification is refused with the reason in Chinese and English, no score', async () => {
     await login(page, 'clerk');
-    await page.setInputFiles('#ref', refJpg);
-    await page.click('#cam-on');
-    await page.waitForFunction(() => document.getElementById('cam').videoWidth > 0, null, { timeout: 10000 });
-    await page.click('#check');
-    await page.waitForSelector('#problem:not([hidden])', { timeout: 30000 });
-    const txt = await page.textContent('#problem');
-    must(/[\u4e00-\u9fff]/.test(txt) && /[a-z]{4}/.test(txt), 'zh/en reason missing: ' + txt);
-    must(await page.isHidden('#verdict'), 'a verdict was shown');
+    await page.waitForSelector('#v-matter option[value="bdc.buzheng"]', { state: 'attached' });
+    const v = await windowCheck(jia, jia.name);
+    must(v.includes('核验未通过') && /[\u4e00-\u9fff]/.test(v) && /[a-z]{4}/.test(v), 'zh/en reason missing: ' + v);
+    must(!v.includes('相似度'), 'a score was shown: ' + v);
     await shot(page, 'console-dark-camera');
   });
   await ctx.close();

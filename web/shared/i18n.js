@@ -14,7 +14,7 @@ const T = {
   'login.go': ['登录', 'Log in'],
   'login.out': ['退出登录', 'Log out'],
   'login.as': ['已登录：', 'Logged in as: '],
-  'verify.title': ['刷脸办：人证核验', 'Face check: person against photo'],
+  'verify.title': ['刷脸办：人证核验', 'Face check: identity verification'],
   'verify.ref': ['证件照或留存照片（JPEG/PNG）', 'ID or file photo (JPEG/PNG)'],
   'verify.cam': ['开启窗口摄像头', 'Start the window camera'],
   'verify.go': ['抓拍并核验', 'Capture and verify'],
