@@ -246,6 +246,7 @@ struct create_ctx {
     struct policy pol;
     const json_t *consent, *bank;
     bool face;                  /* frames will be processed            */
+    bool alt;                   /* a non-face alternative will follow   */
     /* out */
     sl_status refusal;          /* a refusal before a session           */
     int64_t retry_ms;
@@ -286,7 +287,7 @@ static sl_status append_audit(sl_tx *tx, struct sl_req *r, const char *action, i
 
 /* The result object (canonical when dumped with sorted keys). */
 struct outcome {
-    int64_t id;
+    int64_t id, person_id;
     const char *matter, *reference, *channel, *device, *liveness;
     enum sl_verif_method method;
     const char *vouched_by;
@@ -313,6 +314,7 @@ static json_t *result_json(const struct outcome *o)
                             "factors", fa, "reasons", o->reasons, "vouched_by", o->vouched_by);
     if (!res)
         return NULL;
+    json_object_set_new(res, "person_id", o->person_id > 0 ? json_integer(o->person_id) : json_null());
     json_object_set_new(res, "liveness", json_string(o->liveness ? o->liveness : "none"));
     json_object_set_new(res, "liveness_verdict", json_string(o->live ? o->live : "not_run"));
     json_object_set_new(res, "score", isfinite(o->score) ? sl_json_real(o->score, 4) : json_null());
@@ -562,7 +564,7 @@ static sl_status create_tx(sl_tx *tx, void *vctx)
                     SL_REAL(c->pol.far), SL_INT(c->face ? 1 : 0)), NULL);
     free(ch_text);
     /* decided at once: 实名 failed, or nothing needs frames */
-    bool frames_needed = rn == SL_OK && (c->levels & SL_LEVEL_REAL_DOCUMENT ||
+    bool frames_needed = rn == SL_OK && (c->alt || c->levels & SL_LEVEL_REAL_DOCUMENT ||
                                          ((c->levels & SL_LEVEL_REAL_PERSON) && !vouched));
     if (st == SL_OK && !frames_needed) {
         struct sl_verif_decision_in din = { .levels_required = c->levels, .factors_required = f_req,
@@ -570,7 +572,7 @@ static sl_status create_tx(sl_tx *tx, void *vctx)
                                             .clerk_vouched = vouched };
         bool passed = false;
         uint32_t lv = sl__verif_levels(&din, &passed);
-        struct outcome o = { .id = c->id, .matter = c->matter, .reference = c->reference,
+        struct outcome o = { .id = c->id, .person_id = vn.person_id, .matter = c->matter, .reference = c->reference,
                              .channel = c->channel, .device = r->who.name, .liveness = c->liveness,
                              .method = vn.method, .vouched_by = vn.vouched_by,
                              .levels_required = c->levels, .levels_passed = lv,
@@ -640,10 +642,17 @@ static sl_status sl__h_verif_create(struct sl_req *r)
         return refuse(r, st, "该证件核验过于频繁，请稍后再试。",
                       "Too many verifications for this document; wait and try again.", retry);
     policy_of(r, c.matter, &c.pol);
-    c.face = (c.levels & SL_LEVEL_REAL_DOCUMENT) ||
-             ((c.levels & SL_LEVEL_REAL_PERSON) && strcmp(c.liveness, "none") != 0);
+    const char *meth = json_string_value(json_object_get(r->json, "method"));
+    c.alt = meth && strcmp(meth, "alternative") == 0;
+    c.face = !c.alt && ((c.levels & SL_LEVEL_REAL_DOCUMENT) ||
+                        ((c.levels & SL_LEVEL_REAL_PERSON) && strcmp(c.liveness, "none") != 0));
     int li = live_index(c.liveness);
-    if (c.levels & (SL_LEVEL_REAL_PERSON | SL_LEVEL_REAL_DOCUMENT)) {
+    if (c.alt && r->who.kind == SL_PRIN_DEVICE && !(r->who.bits & SL_DEV_WINDOW)) {
+        snprintf(r->detail, sizeof r->detail, "method alternative: at a window (device or clerk)");
+        return refuse(r, SL_ERR_ID_LIVENESS_MODE, "不刷脸的核验方式请到服务窗口办理。",
+                      "The ways without a face are at a service window.", 0);
+    }
+    if (!c.alt && (c.levels & (SL_LEVEL_REAL_PERSON | SL_LEVEL_REAL_DOCUMENT))) {
         if (li == 3 && !(r->who.kind == SL_PRIN_DEVICE && (r->who.bits & SL_DEV_WINDOW))) {
             snprintf(r->detail, sizeof r->detail, "liveness none: only a window device, where the clerk sees the person");
             return refuse(r, SL_ERR_ID_LIVENESS_MODE, "免活体核验只能在服务窗口由工作人员当面办理。",
@@ -686,7 +695,7 @@ static sl_status sl__h_verif_create(struct sl_req *r)
     }
     json_t *o = json_pack("{s:I,s:o,s:o,s:s,s:o}", "id", (json_int_t)c.id, "challenge",
                           c.challenge ? c.challenge : json_null(), "expires_at", iso(c.expires_ms),
-                          "status", c.decided ? "decided" : "awaiting_frames", "alternatives",
+                          "status", c.decided ? "decided" : c.alt ? "awaiting_alternative" : "awaiting_frames", "alternatives",
                           alternatives_json());
     if (c.decided && c.result) {
         json_object_update(o, c.result);
@@ -996,7 +1005,7 @@ static sl_status use_refusal(struct sl_req *r, struct prep_ctx *p)
     if (p->use == SL_ERR_ID_VERIF_EXPIRED) {
         json_t *reasons = json_array();
         add_reason_code(reasons, "session_expired");
-        struct outcome o = { .id = p->id, .matter = p->s.v.matter, .reference = p->s.v.reference,
+        struct outcome o = { .id = p->id, .person_id = p->s.v.person_id, .matter = p->s.v.matter, .reference = p->s.v.reference,
                              .channel = p->s.v.channel, .device = p->s.v.device,
                              .liveness = p->s.liveness, .method = p->s.v.method,
                              .vouched_by = p->s.v.vouched_by[0] ? p->s.v.vouched_by : NULL,
@@ -1092,6 +1101,7 @@ static sl_status sl__h_verif_frames(struct sl_req *r)
     if (st == SL_OK && p.s.keep_reason[0] && a.best >= 0 &&
         sl_image_encode_jpeg(f.img[a.best], 90, &jpeg, &jn) != SL_OK)
         jpeg = NULL;
+    size_t n_recv = f.n;
     frames_free(&f);                  /* raw frames: gone after the decision */
     if (st != SL_OK) {
         sl__verif_analysis_free(&a);
@@ -1127,7 +1137,7 @@ static sl_status sl__h_verif_frames(struct sl_req *r)
     uint32_t lv = sl__verif_levels(&din, &passed);
     struct done_ctx d = {
         .r = r, .p = &p, .best_jpeg = jpeg, .best_n = jn,
-        .o = { .id = id, .matter = p.s.v.matter, .reference = p.s.v.reference,
+        .o = { .id = id, .person_id = p.s.v.person_id, .matter = p.s.v.matter, .reference = p.s.v.reference,
                .channel = p.s.v.channel, .device = p.s.v.device, .liveness = p.s.liveness,
                .method = p.s.v.method,
                .vouched_by = p.s.v.vouched_by[0] ? p.s.v.vouched_by : NULL,
@@ -1151,7 +1161,7 @@ static sl_status sl__h_verif_frames(struct sl_req *r)
         return st;
     r->audited = true;
     json_object_set_new(d.result, "frames", json_pack("{s:I,s:I,s:I}", "received",
-                        (json_int_t)f.n, "quality_ok", (json_int_t)nq, "fused", (json_int_t)nf));
+                        (json_int_t)n_recv, "quality_ok", (json_int_t)nq, "fused", (json_int_t)nf));
     json_object_set_new(d.result, "status", json_string("decided"));
     return sl__reply_json(r, 200, d.result);
 }
@@ -1350,7 +1360,7 @@ static sl_status sl__h_verif_alternative(struct sl_req *r)
     int64_t ch = 0;
     struct done_ctx d = {
         .r = r, .p = &p,
-        .o = { .id = id, .matter = p.s.v.matter, .reference = p.s.v.reference,
+        .o = { .id = id, .person_id = p.s.v.person_id, .matter = p.s.v.matter, .reference = p.s.v.reference,
                .channel = p.s.v.channel, .device = p.s.v.device, .liveness = p.s.liveness,
                .method = m, .vouched_by = vouch, .levels_required = p.s.v.levels_required,
                .levels_passed = lv, .factors_required = p.s.factors_required,
@@ -1471,12 +1481,14 @@ static const struct sl_schema s_consent = { SL_S_OBJECT, "the person's separate 
 static const struct sl_field f_bank[] = {
     { "card", &s_str, true }, { "phone", &s_str, true }, { NULL, NULL, false } };
 static const struct sl_schema s_bank = { SL_S_OBJECT, "bank-card second factor (seed 002)", NULL, 0, 0, 0, 0, f_bank, NULL, NULL };
+static const char *const method_enum[] = { "face", "alternative", NULL };
+static const struct sl_schema s_method = { SL_S_STRING, "face (default) or alternative (no face: an alternative follows)", NULL, 1, 12, 0, 0, NULL, NULL, method_enum };
 static const struct sl_field f_create[] = {
     { "id_type", &s_id_type, true }, { "id_number", &s_str, true }, { "name", &s_str, true },
     { "levels", &s_levels, true }, { "liveness", &s_liveness, false },
     { "matter", &s_str, true }, { "reference", &s_str, true },
     { "consent", &s_consent, false }, { "bank_card", &s_bank, false },
-    { "clerk", &s_str, false }, { NULL, NULL, false } };
+    { "clerk", &s_str, false }, { "method", &s_method, false }, { NULL, NULL, false } };
 static const struct sl_schema s_create = { SL_S_OBJECT, "a verification session", NULL, 0, 0, 0, 0, f_create, NULL, NULL };
 
 static const struct sl_schema s_image = { SL_S_STRING, "JPEG or PNG, base64", "byte", 1, 0, 0, 0, NULL, NULL, NULL };
