@@ -45,13 +45,17 @@ function photos(identity) {
     .sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b)).map((f) => path.join(d, f));
 }
 const b64 = (f) => fs.readFileSync(f).toString('base64');
-// an application of a demo person brought to acceptance (verification ids are
-// opaque until the verification sessions land)
-async function accepted(device, matter, idNumber, form, commitments) {
-  const a = await api('POST', '/v1/applications', dev(device), { matter, id_number: idNumber, form });
+// an application of a demo person brought to acceptance; its verification
+// is a real one bound to (matter, draft id): the clerk's check of the
+// original document (a non-face way, so no camera is needed here)
+async function accepted(device, matter, p, form, commitments) {
+  const a = await api('POST', '/v1/applications', dev(device), { matter, id_number: p.id_number, form });
   await api('POST', `/v1/applications/${a.id}/request_auth`, dev(device), {});
-  await api('POST', `/v1/applications/${a.id}/submit`, dev(device),
-    { verifications: ['web-' + matter + '-' + a.id + '-' + Date.now()], commitments });
+  const v = await api('POST', '/v1/verifications', await staff('clerk'), { id_type: p.id_type, id_number: p.id_number,
+    name: p.name, levels: ['real_name', 'real_person', 'real_document'], method: 'alternative', matter, reference: String(a.id) });
+  const r = await api('POST', `/v1/verifications/${v.id}/alternative`, await staff('clerk'), { method: 'clerk_document_check', document: '居民身份证原件' });
+  if (!r.passed) throw new Error('setup verification refused: ' + JSON.stringify(r.reasons));
+  await api('POST', `/v1/applications/${a.id}/submit`, dev(device), { verifications: [String(v.id)], commitments });
   return api('POST', `/v1/applications/${a.id}/accept`, await staff('clerk'), {});
 }
 
@@ -162,7 +166,7 @@ async function login(page, who) {
   // ---- console: reviewer, board + receipt, alarms, search, audit ----
   const yi = person('示例乙'), ding = person('示例丁'), bing = person('示例丙');
   await step('review queue: 示例乙 (no property record) claimed, rules with fetched data, return without comment refused, approved', async () => {
-    const app = await accepted('h5', 'hj.goufang_qianru', yi.id_number, { reason: '购房后户口迁入新居' }, ['truthful']);
+    const app = await accepted('h5', 'hj.goufang_qianru', yi, { reason: '购房后户口迁入新居' }, ['truthful']);
     must(app.state === 'in_review', 'setup: not in review: ' + app.state);
     await login(page, 'reviewer');
     await page.waitForSelector('#review:not([hidden]) #review-list table');
@@ -191,7 +195,7 @@ async function login(page, who) {
     must((await page.textContent('#review-detail')).includes('The applicant owns residential property'), 'rules not in English');
   });
   await step('deadline board: 示例丁 补证 on hold with hold end and deadline; receipt printed without the console chrome', async () => {
-    const app = await accepted('window', 'bdc.buzheng', ding.id_number, { loss_reason: '搬家时遗失' }, ['eid_risk']);
+    const app = await accepted('window', 'bdc.buzheng', ding, { loss_reason: '搬家时遗失' }, ['eid_risk']);
     must(app.state === 'on_hold', 'setup: not on hold: ' + app.state);
     await login(page, 'clerk');
     await page.click('#nav button[data-tab="board"]');
@@ -312,19 +316,59 @@ async function login(page, who) {
     must(await page.evaluate(() => document.getElementById('cam').srcObject === null), 'camera still open');
     must((await page.textContent('#pane')) === '', 'pane not cleared');
   });
-  await step('phone: face consent is separate; without it the refusal names the non-face way', async () => {
-    await page.goto(base + '/web/h5/index.html?step=400');
+  await step('seed 001 phone: consents, application, digits challenge at the server\'s times, frames sent, verdict with reasons, progress live', async () => {
+    await page.goto(base + '/web/h5/index.html#device=' + creds.devices.h5.id + ':' + creds.devices.h5.key);
+    must(!page.url().includes('#device'), 'device credential left in the URL');
     await page.check('#c-data');
     await page.click('#next');
     const txt = await page.textContent('#problem');
     must(txt.includes('非人脸方式'), 'no non-face way: ' + txt);
     await page.check('#c-face');
     await page.click('#next');
+    await page.waitForSelector('#a-matter option[value="hj.goufang_qianru"]', { state: 'attached' });
+    await page.waitForSelector('#commit-truthful', { state: 'attached' });
+    await page.fill('#a-number', jia.id_number);
+    await page.fill('#a-name', jia.name);
+    await page.fill('#a-reason', '购房后户口迁入新居');
+    await page.check('#commit-truthful');
+    await page.click('#a-go');
+    await page.waitForSelector('#challenge:not([hidden])');
+    const appId = await page.getAttribute('#progress', 'data-app');
+    must(appId, 'no application on the progress panel');
     await page.click('#elderly');
     await page.click('#start');
-    await page.waitForSelector('#digit:not(:empty)');
-    await shot(page, 'h5-challenge-elderly');
-    await page.waitForFunction(() => /4/.test(document.getElementById('done').textContent), null, { timeout: 10000 });
+    // the digits, one at a time, as the server timed them
+    const seen = [];
+    const t0 = Date.now();
+    while (Date.now() - t0 < 30000) {
+      const d = await page.textContent('#digit');
+      if (d && seen[seen.length - 1] !== d) seen.push(d);
+      if (seen.length === 2) await shot(page, 'h5-challenge-elderly');
+      if (!await page.isHidden('#result') || !await page.isHidden('#problem')) break;
+      await page.waitForTimeout(100);
+    }
+    await page.waitForSelector('#result:not([hidden]), #problem:not([hidden])', { timeout: 60000 });
+    must(seen.length >= 3 && seen.every((d) => /^\d$/.test(d)), 'digits not shown one at a time: ' + seen.join(','));
+    const n = Number(await page.getAttribute('#done', 'data-frames'));
+    must(n >= 20 && n <= 64, 'frames sent: ' + n);
+    const r = await page.textContent('#result');
+    // a still photo cannot read digits aloud: refused with the reasons and the non-face way
+    must(r.includes('核验通过') || (r.includes('核验未通过') && /\[[a-z_]+\]/.test(r) && r.includes('非人脸方式')), 'verdict: ' + r + await page.textContent('#problem'));
+    await shot(page, 'h5-verdict');
+    // the non-face way at the window; the phone follows the application live
+    const app = await api('GET', `/v1/applications/${appId}`, dev('h5'));
+    if (app.state === 'awaiting_auth') {
+      const v = await api('POST', '/v1/verifications', await staff('clerk'), { id_type: jia.id_type, id_number: jia.id_number, name: jia.name,
+        levels: ['real_name', 'real_person', 'real_document'], method: 'alternative', matter: 'hj.goufang_qianru', reference: String(appId) });
+      await api('POST', `/v1/verifications/${v.id}/alternative`, await staff('clerk'), { method: 'clerk_document_check', document: '居民身份证原件' });
+      await api('POST', `/v1/applications/${appId}/submit`, dev('h5'), { verifications: [String(v.id)], commitments: ['truthful'] });
+    }
+    await api('POST', `/v1/applications/${appId}/accept`, await staff('clerk'), {});
+    await page.waitForSelector('#p-list li[data-to="approved"]', { timeout: 15000 });
+    const pl = await page.textContent('#p-list');
+    must(pl.includes('已受理') && pl.includes('已批准'), 'progress: ' + pl);
+    must((await page.textContent('#p-head')).includes('已批准'), 'head not updated');
+    await shot(page, 'h5-progress');
   });
   await step('no page loaded anything from outside the server; no CSP violation', async () => {
     must(offsite.length === 0, 'offsite: ' + offsite.join(' '));

@@ -1,5 +1,6 @@
 // texts.js -- the console's own texts [zh, en] (the shared ones are in i18n.js).
 import { extend } from '../shared/i18n.js';
+import '../shared/states.js';
 extend({
   'tabs.label': ['功能', 'Functions'],
   'v.matter': ['办理事项', 'Matter'],
@@ -58,18 +59,6 @@ extend({
   'col.deadline': ['办结时限', 'Deadline'],
   'col.overdue': ['超期', 'Overdue'],
   'col.action': ['操作', 'Action'],
-  'state.draft': ['草稿', 'Draft'],
-  'state.awaiting_auth': ['待核验', 'Awaiting verification'],
-  'state.submitted': ['已提交', 'Submitted'],
-  'state.accepted': ['已受理', 'Accepted'],
-  'state.on_hold': ['挂起', 'On hold'],
-  'state.in_review': ['审核中', 'In review'],
-  'state.approved': ['已批准', 'Approved'],
-  'state.returned': ['已退回', 'Returned'],
-  'state.rejected': ['不予批准', 'Rejected'],
-  'state.completed': ['已办结', 'Completed'],
-  'state.collected': ['已领取', 'Collected'],
-  'state.withdrawn': ['已撤回', 'Withdrawn'],
   'review.title': ['审核队列', 'Review queue'],
   'review.claim': ['认领并审核', 'Claim and review'],
   'review.empty': ['队列为空：没有待审核的申请。', 'The queue is empty: nothing waits for review.'],

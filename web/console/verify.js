@@ -82,7 +82,11 @@ $('v-form').addEventListener('submit', async (ev) => {
   try {
     const body = { id_type: $('v-type').value, id_number: $('v-number').value.trim(), name: $('v-name').value.trim(),
                    levels: ['real_name', 'real_person', 'real_document'], liveness: 'passive', matter: $('v-matter').value,
-                   reference: 'window-' + Date.now().toString(36), consent: { face_processing: face && $('v-consent').checked } };
+                   reference: 'window-' + Date.now().toString(36) };
+    // the face: its own consent, given here or refused by the API; no face:
+    // method alternative (no face consent needed), the way follows
+    if (face) body.consent = { face_processing: $('v-consent').checked };
+    else body.method = 'alternative';
     const s = await call('POST', '/v1/verifications', body);
     if (s.status === 'decided') last = s;
     else if (face) last = await call('POST', `/v1/verifications/${s.id}/frames`, { frames: await frames() });

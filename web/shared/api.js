@@ -8,9 +8,16 @@ export class ApiError extends Error {
   }
 }
 let token = null;
+let device = null;   // a kiosk's or phone's own credential "id:key" (memory only)
 export function setToken(t) { token = t; }
 export function hasToken() { return token !== null; }
-export function authHeaders() { return token ? { Authorization: 'Bearer ' + token } : {}; }
+export function setDevice(cred) { device = cred && /^[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/.test(cred) ? cred : null; return device !== null; }
+export function hasDevice() { return device !== null; }
+// a person's session (staff or citizen) first, else the device's credential
+export function authHeaders() {
+  if (token) return { Authorization: 'Bearer ' + token };
+  return device ? { Authorization: 'Device ' + device } : {};
+}
 // a printable the server renders (receipt HTML): the text, or an ApiError
 export async function callText(path) {
   const res = await fetch(path, { headers: authHeaders(), credentials: 'omit', cache: 'no-store' });
@@ -18,8 +25,7 @@ export async function callText(path) {
   return res.text();
 }
 export async function call(method, path, body) {
-  const h = { Accept: 'application/json' };
-  if (token) h.Authorization = 'Bearer ' + token;
+  const h = { Accept: 'application/json', ...authHeaders() };
   if (body !== undefined) h['Content-Type'] = 'application/json';
   const res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body),
                                   credentials: 'omit', cache: 'no-store' });
