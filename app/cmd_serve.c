@@ -33,6 +33,7 @@
 #include "gov/app.h"
 #include "app.h"
 #include "demo.h"
+#include "id/jobs.h"
 #include "crypto/crypto.h"
 #include "http/http.h"
 #include "id/id.h"
@@ -521,11 +522,19 @@ int cmd_serve(int argc, char **argv)
         if (sl__gov_jobs_start(gov, holder, 30000, sl__http_gov_publish, h) != SL_OK)
             sl_log_warn("serve: the hold-release job did not start; holds are released on requests");
     }
+    struct sl_id_jobs *id_jobs = NULL;   /* evidence-frame retention (src/id/jobs.h) */
+    {
+        char holder[64];
+        sl__gov_holder(holder, sizeof holder);
+        if (sl__id_jobs_start(store, keys, holder, SL_ID_RETENTION_PERIOD_MS, &id_jobs) != SL_OK)
+            sl_log_warn("serve: the evidence-frame retention job did not start");
+    }
     int sig = 0;
     sigwait(&sigs, &sig);
     sl_log_info("serve: %s: stopping (finishing in-flight requests)",
                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
     sl__gov_jobs_stop(gov);
+    sl__id_jobs_stop(id_jobs);
     sl__http_shutdown(h, 8000);
     rc = SL_EXIT_OK;
 out_bank:

@@ -223,6 +223,12 @@ typedef enum sl_status {
 #define SL_ERR_ID_SESSION_DONE   (SL_ERR_STATE     | (212 << 8)) /* session already decided */
 #define SL_ERR_ID_NONCE_USED     (SL_ERR_STATE     | (213 << 8)) /* challenge replayed    */
 #define SL_ERR_ID_ALTERNATIVE    (SL_ERR_INVALID   | (212 << 8)) /* alternative data bad  */
+/* registry enrolment, import and the window first visit (src/id/enrol.h), details 218..223 */
+#define SL_ERR_ID_PHOTO_NO_FACE  (SL_ERR_INVALID   | (218 << 8)) /* no face in photo  */
+#define SL_ERR_ID_PHOTO_QUALITY  (SL_ERR_INVALID   | (219 << 8)) /* photo not usable  */
+#define SL_ERR_ID_IMPORT_CSV     (SL_ERR_INVALID   | (220 << 8)) /* bad CSV header/row*/
+#define SL_ERR_ID_NO_TEMPLATE    (SL_ERR_STATE     | (218 << 8)) /* no registry face  */
+#define SL_ERR_ID_FACE_MISMATCH  (SL_ERR_DENIED    | (218 << 8)) /* not the person    */
 
 /* Extended codes: the audit chain (src/audit/), details 112..127. */
 #define SL_ERR_AUDIT_FIELD        (SL_ERR_INVALID     | (112 << 8)) /* record field missing/too long */
