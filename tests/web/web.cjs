@@ -79,8 +79,9 @@ async function axe(page) {
   return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => v.id + ' (' + v.nodes.length + ')');
 }
-async function login(page, who) {
-  await page.goto(base + '/web/console/index.html');
+async function login(page, who, frag) {
+  if (frag) await page.goto('about:blank');   // a fragment alone would not reload the page
+  await page.goto(base + '/web/console/index.html' + (frag || ''));
   await page.fill('#user', creds.users[who].username);
   await page.fill('#pass', creds.users[who].password);
   await page.click('#login-go');
@@ -148,6 +149,34 @@ async function login(page, who) {
     must(e.includes('Verified') && e.includes('FAR estimate'), 'verdict not in English: ' + e);
     await shot(page, 'console-verdict-en');
     await page.click('#lang');
+  });
+  await step('seed 000 window 情形一 first visit: 示例甲 shows an identity code, the capture matches the registry photo', async () => {
+    const reg = (creds.persons || []).find((x) => x.name === jia.name);
+    if (!reg) throw new Error('no registry person for 示例甲 in the demo credentials');
+    // the code his phone would show (issued here by the admin: the phone's citizen session is another branch's)
+    const code = await api('POST', '/v1/id-codes', await staff('admin'), { person: String(reg.person_id), hall: creds.hall });
+    await login(page, 'clerk', '#device=' + creds.devices.window.id + ':' + creds.devices.window.key);
+    must(!page.url().includes('#device'), 'device credential left in the URL');
+    await page.waitForSelector('#v-matter option[value="bdc.buzheng"]', { state: 'attached' });
+    await page.selectOption('#v-matter', 'bdc.buzheng');
+    await page.check('input[name="v-method"][value="first_visit"]');
+    must(await page.isVisible('#v-code') && await page.isHidden('#v-document'), 'code field not shown');
+    await page.fill('#v-code', code.code);
+    await page.click('#cam-on');
+    await page.waitForFunction(() => document.getElementById('cam').videoWidth > 0, null, { timeout: 10000 });
+    await page.waitForTimeout(500);
+    await page.click('#v-go');
+    await page.waitForFunction(() => !document.getElementById('v-go').disabled &&
+      (!document.getElementById('verdict').hidden || !document.getElementById('problem').hidden), null, { timeout: 60000 });
+    const v = (await page.textContent('#verdict')) + ' | ' + (await page.textContent('#problem'));
+    must(v.includes('核验通过') && v.includes('电子身份码 + 人脸') && /相似度 0\.\d{3}/.test(v), 'first visit: ' + v);
+    await shot(page, 'console-first-visit');
+    // the same code again: single use, refused with its reason
+    await page.click('#v-go');
+    await page.waitForFunction(() => !document.getElementById('v-go').disabled &&
+      (!document.getElementById('verdict').hidden || !document.getElementById('problem').hidden), null, { timeout: 60000 });
+    const again = (await page.textContent('#verdict')) + ' | ' + (await page.textContent('#problem'));
+    must(!again.includes('核验通过') && /[\u4e00-\u9fff]/.test(again), 'a replayed code passed: ' + again);
   });
   await step('seed 000 window: a wrong name is refused with the zh/en reason, the non-face ways listed', async () => {
     const v = await windowCheck(jia, '示例乙');

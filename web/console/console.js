@@ -4,7 +4,7 @@
 // own module (verify.js, review.js, board.js, alarms.js, search.js, audit.js).
 import './texts.js';
 import { initToggle, t } from '../shared/i18n.js';
-import { call, setToken } from '../shared/api.js';
+import { call, setToken, setDevice } from '../shared/api.js';
 import * as problem from '../shared/problem.js';
 import * as review from './review.js';
 import * as board from './board.js';
@@ -15,6 +15,10 @@ import * as verify from './verify.js';
 
 const $ = (id) => document.getElementById(id);
 initToggle();
+// the window PC's own device credential (#device=ID:KEY; a fragment never
+// reaches a server), kept in memory for the window's device-only calls
+const frag = new URLSearchParams(location.hash.slice(1));
+if (frag.get('device')) { setDevice(frag.get('device')); history.replaceState(null, '', location.pathname + location.search); }
 
 // which tab each role sees (the server checks again: these only hide what
 // would be refused anyway)

@@ -7,7 +7,7 @@
 // clerk's check of the original document, the ID-card reader's chip data,
 // an identity code). The verification id is what the matter then consumes.
 import { t, pick } from '../shared/i18n.js';
-import { call } from '../shared/api.js';
+import { call, hasDevice } from '../shared/api.js';
 import * as cam from '../shared/camera.js';
 import * as problem from '../shared/problem.js';
 import { el } from '../shared/dom.js';
@@ -18,11 +18,14 @@ let matters = [];
 
 const method = () => document.querySelector('input[name="v-method"]:checked').value;
 function syncMethod() {
-  const face = method() === 'face';
+  const m = method();
+  const face = m === 'face', first = m === 'first_visit';
   $('v-face-opts').hidden = !face;
   $('v-alt-opts').hidden = face;
-  for (const [id, m] of [['v-document', 'clerk_document_check'], ['v-code', 'identity_code']])
-    for (const e of [$(id), document.querySelector(`label[for="${id}"]`)]) e.hidden = method() !== m;
+  // the identity code names the person at a first visit: no number or name typed
+  for (const id of ['v-number', 'v-name']) $(id).required = !first;
+  for (const [id, want] of [['v-document', 'clerk_document_check'], ['v-code', 'identity_code']])
+    for (const e of [$(id), document.querySelector(`label[for="${id}"]`)]) e.hidden = !(m === want || (id === 'v-code' && first));
 }
 document.querySelectorAll('input[name="v-method"]').forEach((r) => r.addEventListener('change', syncMethod));
 
@@ -76,10 +79,18 @@ $('v-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   problem.hide($('problem')); last = null; render();
   const m = method();
-  const face = m === 'face';
+  const face = m === 'face' || m === 'first_visit';
   if (face && !$('cam').srcObject) { problem.show($('problem'), { key: 'err.camera' }); return; }
+  if (m === 'first_visit' && !hasDevice()) { problem.show($('problem'), { key: 'v.nodevice' }); return; }
   $('v-go').disabled = true;
   try {
+    if (m === 'first_visit') {
+      // 情形一: the identity code names the person, the capture is compared
+      // with the registry photo (a window device's call)
+      last = await call('POST', '/v1/window/first-visit', { capture: cam.capture($('cam')).image, id_code: $('v-code').value.trim(),
+        matter: $('v-matter').value, reference: 'window-' + Date.now().toString(36) }, { device: true });
+      $('v-go').disabled = false; render(); return;
+    }
     const body = { id_type: $('v-type').value, id_number: $('v-number').value.trim(), name: $('v-name').value.trim(),
                    levels: ['real_name', 'real_person', 'real_document'], liveness: 'passive', matter: $('v-matter').value,
                    reference: 'window-' + Date.now().toString(36) };

@@ -24,8 +24,9 @@ export async function callText(path) {
   if (!res.ok) { let p = {}; try { p = await res.json(); } catch { /* not json */ } throw new ApiError(p, res.status); }
   return res.text();
 }
-export async function call(method, path, body) {
-  const h = { Accept: 'application/json', ...authHeaders() };
+// opts.device: as the device (a window's own call, e.g. the first visit), not as the person
+export async function call(method, path, body, opts = {}) {
+  const h = { Accept: 'application/json', ...(opts.device && device ? { Authorization: 'Device ' + device } : authHeaders()) };
   if (body !== undefined) h['Content-Type'] = 'application/json';
   const res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body),
                                   credentials: 'omit', cache: 'no-store' });
