@@ -171,6 +171,8 @@ async function login(page, who, frag) {
     const v = (await page.textContent('#verdict')) + ' | ' + (await page.textContent('#problem'));
     must(v.includes('核验通过') && v.includes('电子身份码 + 人脸') && /相似度 0\.\d{3}/.test(v), 'first visit: ' + v);
     await shot(page, 'console-first-visit');
+    const ax = await axe(page);
+    must(ax.length === 0, 'axe (刷脸办 tab): ' + ax.join(', '));
     // the same code again: single use, refused with its reason
     await page.click('#v-go');
     await page.waitForFunction(() => !document.getElementById('v-go').disabled &&
@@ -356,6 +358,8 @@ async function login(page, who, frag) {
     await page.click('#next');
     await page.waitForSelector('#a-matter option[value="hj.goufang_qianru"]', { state: 'attached' });
     await page.waitForSelector('#commit-truthful', { state: 'attached' });
+    const ax = await axe(page);
+    must(ax.length === 0, 'axe (application form): ' + ax.join(', '));
     await page.fill('#a-number', jia.id_number);
     await page.fill('#a-name', jia.name);
     await page.fill('#a-reason', '购房后户口迁入新居');
