@@ -369,18 +369,18 @@ async function login(page, who, frag) {
     const appId = await page.getAttribute('#progress', 'data-app');
     must(appId, 'no application on the progress panel');
     await page.click('#elderly');
+    // the digits as the page shows them, recorded in the page (a screenshot must not make us miss one)
+    await page.evaluate(() => {
+      window.__digits = [];
+      const el = document.getElementById('digit');
+      new MutationObserver(() => { if (el.dataset.at) window.__digits.push(el.dataset.at + '=' + el.textContent); })
+        .observe(el, { attributes: true, attributeFilter: ['data-at'] });
+    });
     await page.click('#start');
-    // the digits, one at a time, as the server timed them
-    const seen = [];
-    const t0 = Date.now();
-    while (Date.now() - t0 < 30000) {
-      const d = await page.textContent('#digit');
-      if (d && seen[seen.length - 1] !== d) seen.push(d);
-      if (seen.length === 2) await shot(page, 'h5-challenge-elderly');
-      if (!await page.isHidden('#result') || !await page.isHidden('#problem')) break;
-      await page.waitForTimeout(100);
-    }
+    await page.waitForFunction(() => window.__digits.length >= 2, null, { timeout: 30000 });
+    await shot(page, 'h5-challenge-elderly');
     await page.waitForSelector('#result:not([hidden]), #problem:not([hidden])', { timeout: 60000 });
+    const seen = await page.evaluate(() => window.__digits.map((x) => x.split('=')[1]));
     must(seen.length >= 3 && seen.every((d) => /^\d$/.test(d)), 'digits not shown one at a time: ' + seen.join(','));
     const n = Number(await page.getAttribute('#done', 'data-frames'));
     must(n >= 20 && n <= 64, 'frames sent: ' + n);

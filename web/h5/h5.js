@@ -111,7 +111,7 @@ function screenAt(ch, ms) {
       let from = 0;
       for (let k = 0; k < s.digits.length; k++) {
         const to = s.digit_ends[k];
-        if (ms - s0 >= from && ms - s0 < to) return [pick(s.prompt), s.digits[k], e0 - ms];
+        if (ms - s0 >= from && ms - s0 < to) return [pick(s.prompt), s.digits[k], e0 - ms, s.start + ':' + k];
         from = to;
       }
       return [pick(s.prompt), '', e0 - ms];
@@ -131,9 +131,9 @@ async function runChallenge() {
   for (;;) {
     const ms = performance.now() - t0;
     if (ms > total) break;
-    const [p, d, left] = screenAt(ch, ms);
+    const [p, d, left, at] = screenAt(ch, ms);   // at: which digit (step:index), so a repeated digit is shown anew
     if ($('prompt').textContent !== p) $('prompt').textContent = p;
-    if ($('digit').textContent !== d) $('digit').textContent = d;
+    if ($('digit').dataset.at !== (at || '')) { $('digit').textContent = d; $('digit').dataset.at = at || ''; }
     $('countdown').textContent = left > 0 ? t('h5.left', { s: Math.ceil(left / 1000) }) : '';
     if (ms >= nextShot && frames.length < 64) {
       const f = cam.capture($('cam'), 0.8);
@@ -143,7 +143,7 @@ async function runChallenge() {
     }
     await sleep(40);
   }
-  $('prompt').textContent = ''; $('digit').textContent = ''; $('countdown').textContent = '';
+  $('prompt').textContent = ''; $('digit').textContent = ''; $('digit').dataset.at = ''; $('countdown').textContent = '';
   return frames;
 }
 $('start').addEventListener('click', async () => {
