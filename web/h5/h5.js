@@ -1,35 +1,209 @@
-// h5.js -- the citizen's phone page: separate consents (the face one
-// optional, the non-face way always shown), then the digit challenge with
-// the front camera: each digit shown for its time, frames captured with
-// timestamps (sent once the verification API is available: issue 10).
-import { initToggle, t } from '../shared/i18n.js';
+// h5.js -- the citizen's phone: separate consents (the face one optional,
+// the non-face way always shown), the online application (ID number, name,
+// reason, the matter's commitments), the liveness challenge with the front
+// camera -- the server's prompts (digits one at a time, actions) shown at
+// the server's times, frames captured every ~200 ms with t_ms from the
+// challenge's issue and sent (POST /v1/verifications/{id}/frames) -- the
+// verdict with its zh/en reasons, the submit bound to the verification,
+// and the application's progress live (server-sent events).
+// The phone's own device credential comes in the URL fragment
+// (#device=ID:KEY, never sent to the server in a URL) and is kept in memory.
+import { initToggle, t, pick, extend } from '../shared/i18n.js';
+import '../shared/states.js';
+import { call, setDevice, hasDevice } from '../shared/api.js';
 import * as cam from '../shared/camera.js';
 import * as problem from '../shared/problem.js';
+import * as sse from '../shared/sse.js';
+import { el, fmtTime } from '../shared/dom.js';
 
+extend({
+  'h5.apply.title': ['在线申请', 'Apply online'],
+  'h5.apply.matter': ['办理事项', 'Matter'],
+  'h5.apply.number': ['身份证号码', 'ID card number'],
+  'h5.apply.name': ['姓名', 'Name'],
+  'h5.apply.reason': ['申请事由', 'Reason for the application'],
+  'h5.apply.go': ['提交申请并刷脸核验', 'Apply and verify with my face'],
+  'h5.camera': ['前置摄像头', 'Front camera'],
+  'h5.leadin': ['请正对镜头，保持不动', 'Face the camera and hold still'],
+  'h5.left': ['剩余 {s} 秒', '{s} s left'],
+  'h5.sent': ['已发送 {n} 帧（带时间戳），正在核验…', 'Sent {n} frames with timestamps; checking…'],
+  'h5.passed': ['核验通过，申请已提交。', 'Verified; the application is submitted.'],
+  'h5.failed': ['核验未通过', 'Not verified'],
+  'h5.retry': ['重新核验', 'Try again'],
+  'h5.reasons': ['原因', 'Reasons'],
+  'h5.next': ['下一步', 'Next'],
+  'h5.nextstep': ['下一步：', 'Next step: '],
+  'h5.progress.title': ['办理进度', 'Progress'],
+  'h5.progress.head': ['申请 {serial}：{state}', 'Application {serial}: {state}'],
+  'h5.nodevice': ['本页面未登记为办理终端：请从政务服务App或终端打开。', 'This page is not registered as a service device: open it from the government app or a kiosk.'],
+});
 const $ = (id) => document.getElementById(id);
 initToggle();
-const q = new URLSearchParams(location.search);
-const STEP_MS = Math.max(200, Number(q.get('step')) || 1500);
-let frames = [];
+// the device credential from the fragment, then the fragment is dropped
+const frag = new URLSearchParams(location.hash.slice(1));
+if (frag.get('device')) { setDevice(frag.get('device')); history.replaceState(null, '', location.pathname + location.search); }
 
-$('next').addEventListener('click', () => {
+let matters = [];
+let app = null;        // the application
+let verif = null;      // the verification session
+let result = null;     // its result
+let events = [];       // progress rows
+let stream = null;
+
+$('next').addEventListener('click', async () => {
   problem.hide($('problem'));
+  if (!$('c-data').checked) { problem.show($('problem'), { key: 'h5.consent.data' }); return; }
   if (!$('c-face').checked) { problem.show($('problem'), { key: 'h5.noface' }); return; }
-  $('consent').hidden = true; $('challenge').hidden = false;
+  if (!hasDevice()) { problem.show($('problem'), { key: 'h5.nodevice' }); return; }
+  $('consent').hidden = true; $('apply').hidden = false;
+  try {
+    matters = ((await call('GET', '/v1/matters')).matters || []).filter((m) => (m.channels || []).includes('phone'));
+    renderMatters();
+    await loadCommitments();
+  } catch (e) { problem.show($('problem'), e); }
 });
+function renderMatters() {
+  const sel = $('a-matter'); const keep = sel.value || 'hj.goufang_qianru';
+  sel.replaceChildren(...matters.map((m) => el('option', { value: m.code }, pick(m.name))));
+  sel.value = keep;
+}
+let matter = null;
+function renderCommitments() {
+  const box = $('a-commit');
+  const on = new Set([...box.querySelectorAll('[data-commit]')].filter((c) => c.checked).map((c) => c.dataset.commit));
+  box.replaceChildren(...(matter ? matter.commitments || [] : []).map((c) => el('p', {},
+    el('input', { type: 'checkbox', id: 'commit-' + c.id, 'data-commit': c.id, required: true }), ' ',
+    el('label', { for: 'commit-' + c.id, class: 'inline' }, pick(c)))));
+  on.forEach((id) => { const c = document.getElementById('commit-' + id); if (c) c.checked = true; });
+}
+async function loadCommitments() {
+  matter = await call('GET', '/v1/matters/' + encodeURIComponent($('a-matter').value));
+  renderCommitments();
+}
+$('a-matter').addEventListener('change', () => loadCommitments().catch((e) => problem.show($('problem'), e)));
+
+$('apply-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  problem.hide($('problem'));
+  try {
+    app = await call('POST', '/v1/applications', { matter: matter.code, id_number: $('a-number').value.trim(),
+                                                   form: { reason: $('a-reason').value.trim() } });
+    app = await call('POST', `/v1/applications/${app.id}/request_auth`, {});
+    follow();
+    $('apply').hidden = true; $('challenge').hidden = false;
+  } catch (e) { problem.show($('problem'), e); }
+});
+
+// ---- the challenge ----
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+function liveness() {
+  const a = ((matter && matter.auth) || [])[0] || {};
+  const l = a.liveness || ['digits'];
+  return l.includes('digits') ? 'digits' : l.includes('actions') ? 'actions' : l[0];
+}
+function levels() { const a = ((matter && matter.auth) || [])[0] || {}; return a.levels || ['real_name', 'real_person', 'real_document']; }
+// what is on screen at offset ms from the issue: [prompt, digit]
+function screenAt(ch, ms) {
+  for (const s of ch.steps) {
+    const s0 = s.start - ch.issued_at, e0 = s.end - ch.issued_at;
+    if (ms < s0 || ms >= e0) continue;
+    if (s.action === 'read_digits' && s.digits) {
+      let from = 0;
+      for (let k = 0; k < s.digits.length; k++) {
+        const to = s.digit_ends[k];
+        if (ms - s0 >= from && ms - s0 < to) return [pick(s.prompt), s.digits[k], e0 - ms, s.start + ':' + k];
+        from = to;
+      }
+      return [pick(s.prompt), '', e0 - ms];
+    }
+    return [pick(s.prompt), '', e0 - ms];
+  }
+  const first = ch.steps.length ? ch.steps[0].start - ch.issued_at : 0;
+  return [ms < first ? t('h5.leadin') : '', '', ms < first ? first - ms : 0];
+}
+async function runChallenge() {
+  const ch = verif.challenge;
+  const t0 = performance.now();
+  const total = ch.steps.length ? ch.steps[ch.steps.length - 1].end - ch.issued_at + 200 : 2000;
+  const every = Math.max(200, Math.ceil(total / 60));   // at most 64 frames, gaps well under 500 ms
+  const frames = [];
+  let nextShot = 0;
+  for (;;) {
+    const ms = performance.now() - t0;
+    if (ms > total) break;
+    const [p, d, left, at] = screenAt(ch, ms);   // at: which digit (step:index), so a repeated digit is shown anew
+    if ($('prompt').textContent !== p) $('prompt').textContent = p;
+    if ($('digit').dataset.at !== (at || '')) { $('digit').textContent = d; $('digit').dataset.at = at || ''; }
+    $('countdown').textContent = left > 0 ? t('h5.left', { s: Math.ceil(left / 1000) }) : '';
+    if (ms >= nextShot && frames.length < 64) {
+      const f = cam.capture($('cam'), 0.8);
+      const tm = Math.round(performance.now() - t0);
+      if (!frames.length || tm > frames[frames.length - 1].t_ms) frames.push({ t_ms: tm, image: f.image });
+      nextShot += every;
+    }
+    await sleep(40);
+  }
+  $('prompt').textContent = ''; $('digit').textContent = ''; $('digit').dataset.at = ''; $('countdown').textContent = '';
+  return frames;
+}
 $('start').addEventListener('click', async () => {
   problem.hide($('problem'));
-  try { await cam.open($('cam'), 'user'); } catch { problem.show($('problem'), { key: 'err.camera' }); return; }
-  $('start').disabled = true; frames = [];
-  const digits = Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b % 10);
-  for (const d of digits) {
-    $('digit').textContent = String(d);
-    const shown = Math.round(performance.now());
-    await new Promise((ok) => setTimeout(ok, STEP_MS / 2));
-    frames.push({ ...cam.capture($('cam'), 0.8), digit: d, shown_ms: shown });
-    await new Promise((ok) => setTimeout(ok, STEP_MS / 2));
-  }
-  $('digit').textContent = '';
+  $('start').disabled = true; result = null; renderResult();
+  try { await cam.open($('cam'), 'user'); } catch { problem.show($('problem'), { key: 'err.camera' }); $('start').disabled = false; return; }
+  try {
+    verif = await call('POST', '/v1/verifications', { id_type: 'resident_id', id_number: $('a-number').value.trim(),
+      name: $('a-name').value.trim(), levels: levels(), liveness: liveness(), matter: matter.code, reference: String(app.id),
+      consent: { face_processing: true, remote_frames: true } });
+    if (verif.status === 'decided') result = verif;
+    else {
+      const frames = await runChallenge();
+      $('done').textContent = t('h5.sent', { n: frames.length });
+      $('done').dataset.frames = String(frames.length);
+      result = await call('POST', `/v1/verifications/${verif.id}/frames`, { frames });
+    }
+    if (result.passed) {
+      const commitments = [...document.querySelectorAll('[data-commit]')].filter((c) => c.checked).map((c) => c.dataset.commit);
+      app = await call('POST', `/v1/applications/${app.id}/submit`, { verifications: [String(verif.id)], commitments });
+    }
+  } catch (e) { problem.show($('problem'), e); }
   cam.close($('cam'));
-  $('done').textContent = t('h5.challenge.done', { n: frames.length });
+  $('start').disabled = false;
+  renderResult();
 });
+function renderResult() {
+  const box = $('result');
+  if (!result) { box.hidden = true; box.replaceChildren(); return; }
+  box.hidden = false;
+  box.className = 'verdict ' + (result.passed ? 'ok' : 'no');
+  const kids = [el('h2', {}, result.passed ? t('h5.passed') : t('h5.failed'))];
+  if (!result.passed) {
+    if (result.reasons && result.reasons.length) kids.push(el('p', {}, t('h5.reasons')), el('ul', { class: 'reasons' },
+      result.reasons.map((r) => el('li', {}, pick(r) + ' [' + r.code + ']'))));
+    if (result.next_step) kids.push(el('p', {}, t('h5.nextstep') + pick(result.next_step)));
+    kids.push(el('p', { class: 'muted' }, t('h5.consent.alt')));
+    kids.push(el('p', {}, el('button', { type: 'button', id: 'retry', onclick: () => $('start').click() }, t('h5.retry'))));
+  }
+  box.replaceChildren(...kids);
+}
+
+// ---- progress, live ----
+function renderProgress() {
+  if (!app) return;
+  $('progress').hidden = false;
+  $('progress').dataset.app = String(app.id);
+  $('p-head').textContent = t('h5.progress.head', { serial: app.serial, state: t('state.' + app.state) });
+  $('p-list').replaceChildren(...events.map((e) => el('li', { 'data-to': e.to },
+    `${fmtTime(e.at)} · ${t('state.' + e.to)}${e.next ? ' — ' + pick(e.next) : ''}`)));
+}
+async function follow() {
+  events = (app.timeline || []).map((s) => ({ at: Date.parse(s.at), to: s.to, next: null }));
+  renderProgress();
+  if (stream) stream.close();
+  stream = sse.open(`/v1/applications/${app.id}/events`, (name, d) => {
+    if (name !== 'progress' || !d || !d.to) return;
+    events.push({ at: Date.parse(d.at) || Date.now(), to: d.to, next: d.next });
+    app.state = d.to;
+    renderProgress();
+  }, () => {});
+}
+document.addEventListener('langchange', () => { if (matters.length) renderMatters(); renderCommitments(); renderResult(); renderProgress(); });

@@ -11,8 +11,10 @@ initToggle();
 const q = new URLSearchParams(location.search);
 const IDLE_MS = Math.max(1000, Number(q.get('idle')) || 60000);
 let timer = null;
+let gen = 0;   // bumped by every clear: a camera that opens after it is closed at once
 
 function clearAll(idle) {
+  gen++;
   cam.close($('cam')); $('cam').hidden = true;
   $('pane').replaceChildren(); problem.hide($('problem'));
   setToken(null);
@@ -37,7 +39,13 @@ $('m-scan').addEventListener('click', () => note('kiosk.pending'));
 $('m-show').addEventListener('click', () => note('kiosk.pending'));
 $('m-face').addEventListener('click', async () => {
   problem.hide($('problem'));
-  try { $('cam').hidden = false; await cam.open($('cam')); note('kiosk.facecheck'); } catch {
-    problem.show($('problem'), { key: 'err.camera' });
+  const g = gen;
+  try {
+    $('cam').hidden = false;
+    await cam.open($('cam'));
+    if (g !== gen) { cam.close($('cam')); $('cam').hidden = true; return; }
+    note('kiosk.facecheck');
+  } catch {
+    if (g === gen) problem.show($('problem'), { key: 'err.camera' });
   }
 });

@@ -8,11 +8,25 @@ export class ApiError extends Error {
   }
 }
 let token = null;
+let device = null;   // a kiosk's or phone's own credential "id:key" (memory only)
 export function setToken(t) { token = t; }
 export function hasToken() { return token !== null; }
-export async function call(method, path, body) {
-  const h = { Accept: 'application/json' };
-  if (token) h.Authorization = 'Bearer ' + token;
+export function setDevice(cred) { device = cred && /^[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/.test(cred) ? cred : null; return device !== null; }
+export function hasDevice() { return device !== null; }
+// a person's session (staff or citizen) first, else the device's credential
+export function authHeaders() {
+  if (token) return { Authorization: 'Bearer ' + token };
+  return device ? { Authorization: 'Device ' + device } : {};
+}
+// a printable the server renders (receipt HTML): the text, or an ApiError
+export async function callText(path) {
+  const res = await fetch(path, { headers: authHeaders(), credentials: 'omit', cache: 'no-store' });
+  if (!res.ok) { let p = {}; try { p = await res.json(); } catch { /* not json */ } throw new ApiError(p, res.status); }
+  return res.text();
+}
+// opts.device: as the device (a window's own call, e.g. the first visit), not as the person
+export async function call(method, path, body, opts = {}) {
+  const h = { Accept: 'application/json', ...(opts.device && device ? { Authorization: 'Device ' + device } : authHeaders()) };
   if (body !== undefined) h['Content-Type'] = 'application/json';
   const res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body),
                                   credentials: 'omit', cache: 'no-store' });

@@ -14,7 +14,7 @@ const T = {
   'login.go': ['登录', 'Log in'],
   'login.out': ['退出登录', 'Log out'],
   'login.as': ['已登录：', 'Logged in as: '],
-  'verify.title': ['刷脸办：人证核验', 'Face check: person against photo'],
+  'verify.title': ['刷脸办：人证核验', 'Face check: identity verification'],
   'verify.ref': ['证件照或留存照片（JPEG/PNG）', 'ID or file photo (JPEG/PNG)'],
   'verify.cam': ['开启窗口摄像头', 'Start the window camera'],
   'verify.go': ['抓拍并核验', 'Capture and verify'],
@@ -53,6 +53,10 @@ const T = {
   'h5.noface': ['未同意人脸采集：请使用非人脸方式。', 'No consent for the face: please use the non-face way.'],
 };
 let lang = 'zh';
+// a page's own texts: extend({key: [zh, en]}) before initToggle()
+export function extend(rows) { Object.assign(T, rows); }
+// the {zh, en} pair the API sends, in the current language
+export function pick(o) { return o ? (lang === 'zh' ? (o.zh || o.en) : (o.en || o.zh)) || '' : ''; }
 export function t(key, vars) {
   const row = T[key];
   let s = row ? row[lang === 'zh' ? 0 : 1] : key;
