@@ -133,9 +133,14 @@ run_suite() {   # $1 label, $2 base URL
   rcheck "$L: a deceased person refused" person_status
 
   # ---- a result is consumed once (citizen sessions consume "citizen_login")
-  create $B "$KIOSK" $JIA 示例甲 '["real_name"]' actions citizen_login $L-s1
+  # the name alone (实名) opens no session: a face or a checked document does
+  create $B "$KIOSK" $JIA 示例甲 '["real_name"]' actions citizen_login $L-s0
   req $B POST /v1/citizen/sessions "$KIOSK" "{\"verification\":$VID}"
-  check "$L: a passed verification opens a citizen session" 201
+  check "$L: a name-only verification opens no citizen session" 403 citizen_login_level
+  create $B "$WINDOW" $JIA 示例甲 "$ALL" actions citizen_login $L-s1 '"method":"alternative"'
+  req $B POST /v1/verifications/$VID/alternative "$WINDOW" '{"method":"clerk_document_check","clerk":"demo-clerk","document":"resident_id card"}'
+  req $B POST /v1/citizen/sessions "$KIOSK" "{\"verification\":$VID}"
+  check "$L: a passed verification (document checked by the clerk) opens a citizen session" 201
   req $B POST /v1/citizen/sessions "$KIOSK" "{\"verification\":$VID}"
   check "$L: the same verification consumed twice refused" 409 id_verification_used
   create $B "$KIOSK" $JIA 示例乙 '["real_name"]' actions citizen_login $L-s2
