@@ -5,13 +5,16 @@
 #include "hall/hall.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "crypto/crypto.h"
+#include "id/id.h"
 
 /* ============================ The cache ================================= */
 
@@ -614,8 +617,25 @@ static sl_status withdraw_tx(sl_tx *tx, void *vctx)
         return st;
     if (ch == 0)
         return SL_ERR_HALL_PERSON;
-    st = sl__tx_exec(tx, "DELETE FROM hall_template WHERE person_id = ?",
-                     SL_ARGS(SL_INT(c->person)), &c->removed);
+    /* the consent this library rests on is withdrawn with it */
+    int64_t reg = 0;
+    st = sl__tx_query_int(tx, "SELECT registry_id FROM hall_person WHERE id = ?",
+                          SL_ARGS(SL_INT(c->person)), &reg);
+    char ref[32];
+    sl__hall_ref(c->hall, ref, sizeof ref);
+    for (int i = 0; st == SL_OK && reg > 0 && i < 64; i++) {
+        int64_t cid = 0;
+        st = sl__consent_check(tx, reg, SL_HALL_CONSENT_PURPOSE, ref, &cid);
+        if (st == SL_ERR_ID_CONSENT) {
+            st = SL_OK;
+            break;
+        }
+        if (st == SL_OK)
+            st = sl__consent_withdraw(tx, c->k, reg, cid, NULL);
+    }
+    if (st == SL_OK)
+        st = sl__tx_exec(tx, "DELETE FROM hall_template WHERE person_id = ?",
+                         SL_ARGS(SL_INT(c->person)), &c->removed);
     if (st == SL_OK)
         st = change(tx, "person", c->person);
     if (st == SL_OK)
@@ -1004,4 +1024,209 @@ sl_status sl__hall_trail(sl_store *s, const sl_keyring *k, int64_t hall, int64_t
     }
     *out = c.out;
     return SL_OK;
+}
+
+/* ============================ Verified visits =========================== */
+
+void sl__hall_ref(int64_t hall, char *out, size_t cap)
+{
+    snprintf(out, cap, "hall:%lld", (long long)hall);
+}
+
+struct visit_ctx {
+    const sl_keyring *k;
+    const struct sl_hall_visit *v;
+    struct sl_hall_visit_out o;
+};
+
+static sl_status visit_tx(sl_tx *tx, void *vctx)
+{
+    struct visit_ctx *c = vctx;
+    const struct sl_hall_visit *v = c->v;
+    memset(&c->o, 0, sizeof c->o);
+    char ref[32];
+    sl__hall_ref(v->hall, ref, sizeof ref);
+    /* whom the verification names; consume binds it to this hall's matter */
+    struct sl_verification ver;
+    sl_status st = sl__verification_get_tx(tx, v->verification, &ver);
+    if (st == SL_OK && ver.person_id <= 0)
+        st = SL_ERR_ID_VERIF_FAILED;
+    if (st == SL_OK)
+        st = sl__verification_consume(tx, v->verification, ver.person_id,
+                                      SL_HALL_ENROL_MATTER, ref, NULL);
+    if (st != SL_OK)
+        return st;
+    int64_t reg = ver.person_id;
+    c->o.registry = reg;
+    if (v->consent_now) {
+        struct sl_consent_new cn = {
+            .person_id = reg, .purpose = SL_HALL_CONSENT_PURPOSE, .scope = ref,
+            .channel = v->channel ? v->channel : "window",
+            .alternative = "id_card_or_identity_code",
+        };
+        st = sl__consent_record(tx, c->k, &cn, v->consent_au, NULL);
+        if (st != SL_OK)
+            return st;
+    }
+    st = sl__consent_check(tx, reg, SL_HALL_CONSENT_PURPOSE, ref, NULL);
+    if (st == SL_ERR_ID_CONSENT)
+        return SL_ERR_HALL_CONSENT;
+    if (st != SL_OK)
+        return st;
+    /* the capture is of the verified person */
+    float *t = NULL;
+    size_t dim = 0;
+    st = sl__person_template_tx(tx, c->k, reg, &t, &dim);
+    if (st == SL_OK) {
+        bool same = dim == SL_HALL_DIM;
+        if (same) {
+            float u[SL_HALL_DIM];
+            memcpy(u, t, sizeof u);
+            normalise(u);
+            same = dot(u, v->emb) >= SL_HALL_VISIT_MATCH;
+        }
+        sodium_memzero(t, dim * sizeof *t);
+        sl__free(t);
+        if (!same)
+            return SL_ERR_HALL_MISMATCH;
+    } else if (st != SL_ERR_NOT_FOUND) {
+        return st;
+    }
+    /* already in the library: the visit adds a photo */
+    int64_t person = 0;
+    st = sl__tx_query_int(tx,
+        "SELECT id FROM hall_person WHERE hall_id = ? AND registry_id = ? AND withdrawn_ms = 0"
+        " ORDER BY id LIMIT 1", SL_ARGS(SL_INT(v->hall), SL_INT(reg)), &person);
+    if (st == SL_OK) {
+        struct photo_ctx pc = { c->k, v->hall, person, v->emb, v->au, false, 0 };
+        st = photo_tx(tx, &pc);
+        c->o.person = person;
+        c->o.added = pc.added;
+        c->o.templates = pc.count;
+        return st;
+    }
+    if (st != SL_ERR_NOT_FOUND)
+        return st;
+    struct enrol_ctx ec = { c->k, v->hall, v->emb, v->label, v->au, 0 };
+    st = enrol_tx(tx, &ec);
+    if (st == SL_OK)
+        st = sl__tx_exec(tx, "UPDATE hall_person SET registry_id = ? WHERE id = ?",
+                         SL_ARGS(SL_INT(reg), SL_INT(ec.person)), NULL);
+    c->o.person = ec.person;
+    c->o.enrolled = c->o.added = true;
+    c->o.templates = 1;
+    return st;
+}
+
+sl_status sl__hall_enrol_verified(sl_store *s, const sl_keyring *k,
+                                  const struct sl_hall_visit *v, struct sl_hall_visit_out *out)
+{
+    if (!v || !v->emb || v->hall <= 0 || v->verification <= 0)
+        return SL_ERR_INVALID;
+    struct visit_ctx c = { .k = k, .v = v };
+    sl_status st = sl__store_run(s, visit_tx, &c);
+    if (st != SL_OK)
+        return st;
+    *out = c.o;
+    return sl__hall_sync(s, k);
+}
+
+struct confirm_ctx {
+    const sl_keyring *k;
+    const struct sl_hall_confirm *c;
+    struct sl_hall_confirmed o;
+};
+
+static sl_status confirm_tx(sl_tx *tx, void *vctx)
+{
+    struct confirm_ctx *x = vctx;
+    const struct sl_hall_confirm *c = x->c;
+    sl_rows *rows = NULL;
+    sl_status st = sl__tx_query(tx,
+        "SELECT c.at_ms, COALESCE(c.person_id, 0), COALESCE(c.score, 0),"
+        " COALESCE(c.verification_id, 0), COALESCE(p.registry_id, 0), COALESCE(p.withdrawn_ms, 0)"
+        " FROM hall_capture c LEFT JOIN hall_person p ON p.id = c.person_id"
+        " WHERE c.id = ? AND c.hall_id = ?",
+        SL_ARGS(SL_INT(c->capture), SL_INT(c->hall)), &rows);
+    if (st != SL_OK)
+        return st;
+    if (sl__rows_count(rows) == 0) {
+        sl__rows_free(rows);
+        return SL_ERR_NOT_FOUND;
+    }
+    int64_t at = sl__rows_int(rows, 0, 0), person = sl__rows_int(rows, 0, 1);
+    double score = sl__rows_real(rows, 0, 2);
+    int64_t used = sl__rows_int(rows, 0, 3), reg = sl__rows_int(rows, 0, 4);
+    int64_t gone = sl__rows_int(rows, 0, 5);
+    sl__rows_free(rows);
+    int64_t now = sl__now_ms();
+    /* the proposal the clerk saw: this person, above the threshold, recent,
+     * not confirmed before */
+    if (used || person != c->person || person == 0 || gone || score < SL_HALL_IDENT_THRESHOLD ||
+        now - at > SL_HALL_CONFIRM_MS || now < at)
+        return SL_ERR_HALL_CONFIRM;
+    if (reg <= 0)
+        return SL_ERR_HALL_UNLINKED;
+    char ref[32];
+    sl__hall_ref(c->hall, ref, sizeof ref);
+    st = sl__consent_check(tx, reg, SL_HALL_CONSENT_PURPOSE, ref, NULL);
+    if (st == SL_ERR_ID_CONSENT)
+        return SL_ERR_HALL_CONSENT;
+    if (st != SL_OK)
+        return st;
+    uint32_t lv = SL_LEVEL_REAL_NAME | SL_LEVEL_REAL_PERSON;
+    struct sl_verification_new vn = {
+        .person_id = reg, .matter = c->matter, .reference = c->reference,
+        .channel = "window", .device = c->device ? c->device : "", .levels = lv,
+        .method = SL_METHOD_FACE, .vouched_by = c->clerk,
+    };
+    int64_t vid = 0;
+    st = sl__verification_create_tx(tx, &vn, &vid);
+    if (st != SL_OK)
+        return st;
+    /* per comparison below 1e-4 at this threshold (docs/hall.md) */
+    double far = 1e-4;
+    char js[768];
+    json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:f,s:s,s:b}",
+        "id", (json_int_t)vid, "person_id", (json_int_t)reg, "matter", c->matter,
+        "reference", c->reference, "method", "face", "mode", "1:N",
+        "hall", (json_int_t)c->hall, "capture_id", (json_int_t)c->capture,
+        "library_person", (json_int_t)person, "score", round(score * 1e4) / 1e4,
+        "far", far, "confirmed_by", c->clerk ? c->clerk : "", "passed", 1);
+    if (!o)
+        return SL_ERR_NOMEM;
+    char *dump = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    if (!dump)
+        return SL_ERR_NOMEM;
+    snprintf(js, sizeof js, "%s", dump);
+    free(dump);
+    st = sl__verification_finish_tx(tx, x->k, vid, lv, true, score, far, js);
+    int64_t ch = 0;
+    if (st == SL_OK)
+        st = sl__tx_exec(tx, "UPDATE hall_capture SET verification_id = ? WHERE id = ?"
+                         " AND verification_id IS NULL", SL_ARGS(SL_INT(vid), SL_INT(c->capture)), &ch);
+    if (st == SL_OK && ch == 0)
+        st = SL_ERR_HALL_CONFIRM;
+    if (st == SL_OK)
+        st = audit(tx, x->k, c->au, "person", person);
+    struct sl_verification got;
+    if (st == SL_OK)
+        st = sl__verification_get_tx(tx, vid, &got);
+    if (st == SL_OK)
+        x->o = (struct sl_hall_confirmed){ vid, reg, score, got.expires_ms };
+    return st;
+}
+
+sl_status sl__hall_confirm(sl_store *s, const sl_keyring *k, const struct sl_hall_confirm *c,
+                           struct sl_hall_confirmed *out)
+{
+    if (!c || c->hall <= 0 || c->capture <= 0 || c->person <= 0 || !c->matter || !c->matter[0] ||
+        !c->reference)
+        return SL_ERR_INVALID;
+    struct confirm_ctx x = { .k = k, .c = c };
+    sl_status st = sl__store_run(s, confirm_tx, &x);
+    if (st == SL_OK)
+        *out = x.o;
+    return st;
 }

@@ -15,6 +15,7 @@
 
 #include "crypto/crypto.h"
 #include "hall/hall.h"
+#include "id/id.h"
 #include "test.h"
 #include "test_store_fx.h"
 
@@ -135,6 +136,164 @@ SL_TEST(hall, library)
     sl__hall_cache_reset();
     SL_CHECK(t, sl__hall_search(s, k, h, p, c, 4, &n) == SL_OK);
     SL_CHECK(t, n == 1 && c[0].person == pb);
+    sl__keyring_free(k);
+    sl_t_fx_done(&f, s);
+    sl__hall_cache_reset();
+}
+
+/* A passed verification for person, created with the id.h library (what
+ * POST /v1/verifications records at the window). */
+static int64_t verified(struct sl_t *t, sl_store *s, const sl_keyring *k, int64_t person,
+                        const char *matter, const char *ref, bool passed)
+{
+    sl_tx *tx = NULL;
+    int64_t id = 0;
+    struct sl_verification_new v = { .person_id = person, .matter = matter, .reference = ref,
+        .channel = "window", .device = "w1", .levels = SL_LEVEL_REAL_NAME | SL_LEVEL_REAL_PERSON,
+        .method = SL_METHOD_FACE };
+    sl_status st = sl__tx_begin(s, &tx);
+    if (st == SL_OK)
+        st = sl__verification_create_tx(tx, &v, &id);
+    if (st == SL_OK)
+        st = sl__verification_finish_tx(tx, k, id, v.levels, passed, 0.8, 1e-5, "{}");
+    if (st == SL_OK)
+        st = sl__tx_commit(tx);
+    else
+        sl__tx_rollback(tx);
+    SL_CHECKF(t, st == SL_OK, "verification: %s", sl_status_name(st));
+    return id;
+}
+
+/* Seed 000 情形一 -> 情形二 with the demo persons 示例丁 and 示例甲: enrolment
+ * needs a passed hall_enrolment verification at that hall and the library
+ * consent; a later verified visit adds a photo; the clerk's confirmation of
+ * an identification yields a verification the matter consumes; withdrawal
+ * deletes the templates and the consent at once. */
+SL_TEST(hall, verified_visit)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    sl__hall_cache_reset();
+    sl_keyring *k = keys(t, &f);
+    int64_t h = add_hall(t, s, "vh1"), h2 = add_hall(t, s, "vh2");
+    float idd[SL_HALL_DIM], ida[SL_HALL_DIM], p[SL_HALL_DIM];
+    identity(idd);
+    identity(ida);
+    int64_t rd = 0, ra = 0;
+    struct sl_person_new pd = { .id_type = SL_ID_RESIDENT, .number = "330302197508153022",
+        .name = "示例丁", .tmpl = idd, .tmpl_dim = SL_HALL_DIM };
+    struct sl_person_new pa = { .id_type = SL_ID_RESIDENT, .number = "330302198805126615",
+        .name = "示例甲", .tmpl = ida, .tmpl_dim = SL_HALL_DIM };
+    SL_CHECK_EQ(t, sl__person_add(s, k, &pd, NULL, NULL, &rd), SL_OK);
+    SL_CHECK_EQ(t, sl__person_add(s, k, &pa, NULL, NULL, &ra), SL_OK);
+    char ref[32], ref2[32];
+    sl__hall_ref(h, ref, sizeof ref);
+    sl__hall_ref(h2, ref2, sizeof ref2);
+
+    struct sl_hall_visit_out o;
+    photo(idd, p);
+    struct sl_hall_visit v = { .hall = h, .emb = p, .consent_now = false, .channel = "window" };
+    /* no consent: refused, the verification not consumed */
+    v.verification = verified(t, s, k, rd, SL_HALL_ENROL_MATTER, ref, true);
+    SL_CHECK_EQ(t, sl__hall_enrol_verified(s, k, &v, &o), SL_ERR_HALL_CONSENT);
+    /* a verification for another hall, another matter, or failed */
+    int64_t good = v.verification;
+    v.consent_now = true;
+    v.verification = verified(t, s, k, rd, SL_HALL_ENROL_MATTER, ref2, true);
+    SL_CHECK_EQ(t, sl__hall_enrol_verified(s, k, &v, &o), SL_ERR_ID_VERIF_BINDING);
+    v.verification = verified(t, s, k, rd, "citizen_login", ref, true);
+    SL_CHECK_EQ(t, sl__hall_enrol_verified(s, k, &v, &o), SL_ERR_ID_VERIF_BINDING);
+    v.verification = verified(t, s, k, rd, SL_HALL_ENROL_MATTER, ref, false);
+    SL_CHECK_EQ(t, sl__hall_enrol_verified(s, k, &v, &o), SL_ERR_ID_VERIF_FAILED);
+    v.verification = 987654;
+    SL_CHECK_EQ(t, sl__hall_enrol_verified(s, k, &v, &o), SL_ERR_NOT_FOUND);
+    /* the capture of someone else than the verified person */
+    float pa1[SL_HALL_DIM];
+    photo(ida, pa1);
+    v.verification = good;
+    v.emb = pa1;
+    SL_CHECK_EQ(t, sl__hall_enrol_verified(s, k, &v, &o), SL_ERR_HALL_MISMATCH);
+    struct sl_hall_cand c[4];
+    size_t n = 9;
+    SL_CHECK(t, sl__hall_search(s, k, h, p, c, 4, &n) == SL_OK);
+    SL_CHECK_EQ(t, n, 0);   /* nothing enrolled by the refusals */
+    /* consent given now + the verified capture: enrolled */
+    v.emb = p;
+    SL_CHECK_EQ(t, sl__hall_enrol_verified(s, k, &v, &o), SL_OK);
+    SL_CHECK(t, o.enrolled && o.added && o.templates == 1 && o.registry == rd && o.person > 0);
+    int64_t lib = o.person;
+    /* the verification is single use */
+    SL_CHECK_EQ(t, sl__hall_enrol_verified(s, k, &v, &o), SL_ERR_ID_VERIF_USED);
+    /* a second verified visit: a photo added (consent recorded before) */
+    float p2[SL_HALL_DIM];
+    photo(idd, p2);
+    struct sl_hall_visit v2 = { .hall = h, .emb = p2, .channel = "window",
+        .verification = verified(t, s, k, rd, SL_HALL_ENROL_MATTER, ref, true) };
+    SL_CHECK_EQ(t, sl__hall_enrol_verified(s, k, &v2, &o), SL_OK);
+    SL_CHECK(t, !o.enrolled && o.added && o.templates == 2 && o.person == lib);
+    /* 示例甲 too */
+    struct sl_hall_visit va = { .hall = h, .emb = pa1, .consent_now = true, .channel = "window",
+        .verification = verified(t, s, k, ra, SL_HALL_ENROL_MATTER, ref, true) };
+    SL_CHECK_EQ(t, sl__hall_enrol_verified(s, k, &va, &o), SL_OK);
+    int64_t liba = o.person;
+
+    /* 情形二: identified (a capture recorded), the clerk confirms */
+    float q[SL_HALL_DIM];
+    photo(idd, q);
+    SL_CHECK(t, sl__hall_search(s, k, h, q, c, 4, &n) == SL_OK);
+    SL_CHECKF(t, n == 2 && c[0].person == lib && c[0].score >= SL_HALL_IDENT_THRESHOLD,
+              "returning visitor: %.4f", n ? c[0].score : 0.0);
+    int64_t cap = 0, cap_low = 0;
+    SL_CHECK(t, sl__hall_capture_record(s, k, h, "w1", lib, c[0].score, NULL, 0,
+                                        sl__now_ms(), &cap) == SL_OK);
+    SL_CHECK(t, sl__hall_capture_record(s, k, h, "w1", 0, 0.2, NULL, 0, sl__now_ms(),
+                                        &cap_low) == SL_OK);
+    struct sl_hall_confirm cf = { .hall = h, .capture = cap, .person = liba,
+        .matter = "id_card_reissue", .reference = "app-1", .clerk = "clerk1" };
+    struct sl_hall_confirmed co;
+    SL_CHECK_EQ(t, sl__hall_confirm(s, k, &cf, &co), SL_ERR_HALL_CONFIRM);   /* not proposed */
+    cf.capture = cap_low;
+    cf.person = lib;
+    SL_CHECK_EQ(t, sl__hall_confirm(s, k, &cf, &co), SL_ERR_HALL_CONFIRM);   /* unknown */
+    cf.hall = h2;
+    cf.capture = cap;
+    SL_CHECK_EQ(t, sl__hall_confirm(s, k, &cf, &co), SL_ERR_NOT_FOUND);      /* other hall */
+    cf.hall = h;
+    SL_CHECK_EQ(t, sl__hall_confirm(s, k, &cf, &co), SL_OK);
+    SL_CHECK(t, co.registry == rd && co.verification > 0);
+    SL_CHECK_EQ(t, sl__hall_confirm(s, k, &cf, &co), SL_ERR_HALL_CONFIRM);   /* once */
+    /* the matter consumes it: face, 1:N, vouched by the clerk */
+    sl_tx *tx = NULL;
+    struct sl_verification got;
+    SL_CHECK(t, sl__tx_begin(s, &tx) == SL_OK);
+    SL_CHECK_EQ(t, sl__verification_consume(tx, co.verification, rd, "id_card_reissue", "app-1",
+                                            &got), SL_OK);
+    SL_CHECK(t, sl__tx_commit(tx) == SL_OK);
+    SL_CHECK(t, got.passed && got.method == SL_METHOD_FACE && strcmp(got.vouched_by, "clerk1") == 0);
+    SL_CHECKF(t, strstr(got.result_json, "\"mode\":\"1:N\"") != NULL, "%s", got.result_json);
+
+    /* withdrawal: templates and consent gone at once; no new confirmation */
+    int64_t cap2 = 0, removed = 0;
+    SL_CHECK(t, sl__hall_capture_record(s, k, h, "w1", lib, c[0].score, NULL, 0,
+                                        sl__now_ms(), &cap2) == SL_OK);
+    SL_CHECK(t, sl__hall_withdraw(s, k, h, lib, NULL, &removed) == SL_OK);
+    SL_CHECK_EQ(t, removed, 2);
+    SL_CHECK(t, sl__hall_search(s, k, h, q, c, 4, &n) == SL_OK);
+    SL_CHECK(t, n == 1 && c[0].person == liba);
+    SL_CHECK(t, sl__tx_begin(s, &tx) == SL_OK);
+    SL_CHECK_EQ(t, sl__consent_check(tx, rd, SL_HALL_CONSENT_PURPOSE, ref, NULL), SL_ERR_ID_CONSENT);
+    sl__tx_rollback(tx);
+    cf.capture = cap2;
+    SL_CHECK_EQ(t, sl__hall_confirm(s, k, &cf, &co), SL_ERR_HALL_CONFIRM);
+    /* re-enrolment needs a new verification and a new consent */
+    struct sl_hall_visit v3 = { .hall = h, .emb = p, .channel = "window",
+        .verification = verified(t, s, k, rd, SL_HALL_ENROL_MATTER, ref, true) };
+    SL_CHECK_EQ(t, sl__hall_enrol_verified(s, k, &v3, &o), SL_ERR_HALL_CONSENT);
+    v3.consent_now = true;
+    SL_CHECK_EQ(t, sl__hall_enrol_verified(s, k, &v3, &o), SL_OK);
+    SL_CHECK(t, o.enrolled && o.person != lib);
     sl__keyring_free(k);
     sl_t_fx_done(&f, s);
     sl__hall_cache_reset();
