@@ -20,6 +20,7 @@
  * registry's persons first). One line per module. */
 static const struct { const char *name; sl_demo_seed_fn fn; } seeds[] = {
     /* { "registry", sl_demo_seed_registry }, */
+    { "hall", sl_demo_seed_hall },
     { NULL, NULL },
 };
 

@@ -1230,3 +1230,60 @@ sl_status sl__hall_confirm(sl_store *s, const sl_keyring *k, const struct sl_hal
         *out = x.o;
     return st;
 }
+
+/* ============================ Seed look-ups ============================= */
+
+struct find_ctx {
+    int64_t hall, key;
+    const char *text;
+    int64_t id, flag;
+};
+
+static sl_status person_of_tx(sl_tx *tx, void *vctx)
+{
+    struct find_ctx *c = vctx;
+    sl_rows *rows = NULL;
+    sl_status st = sl__tx_query(tx,
+        "SELECT id, withdrawn_ms FROM hall_person WHERE hall_id = ? AND registry_id = ?"
+        " ORDER BY withdrawn_ms = 0 DESC, id DESC LIMIT 1",
+        SL_ARGS(SL_INT(c->hall), SL_INT(c->key)), &rows);
+    if (st != SL_OK)
+        return st;
+    if (sl__rows_count(rows) == 0)
+        st = SL_ERR_NOT_FOUND;
+    else {
+        c->id = sl__rows_int(rows, 0, 0);
+        c->flag = sl__rows_int(rows, 0, 1);
+    }
+    sl__rows_free(rows);
+    return st;
+}
+
+sl_status sl__hall_person_of(sl_store *s, int64_t hall, int64_t registry, int64_t *person,
+                             bool *withdrawn)
+{
+    struct find_ctx c = { .hall = hall, .key = registry };
+    sl_status st = sl__store_run(s, person_of_tx, &c);
+    if (st == SL_OK) {
+        *person = c.id;
+        *withdrawn = c.flag != 0;
+    }
+    return st;
+}
+
+static sl_status watch_find_tx(sl_tx *tx, void *vctx)
+{
+    struct find_ctx *c = vctx;
+    return sl__tx_query_int(tx, "SELECT id FROM hall_watch WHERE hall_id = ? AND reason = ?"
+                            " AND deleted = 0 ORDER BY id LIMIT 1",
+                            SL_ARGS(SL_INT(c->hall), SL_TEXT(c->text)), &c->id);
+}
+
+sl_status sl__hall_watch_find(sl_store *s, int64_t hall, const char *reason, int64_t *entry)
+{
+    struct find_ctx c = { .hall = hall, .text = reason };
+    sl_status st = sl__store_run(s, watch_find_tx, &c);
+    if (st == SL_OK)
+        *entry = c.id;
+    return st;
+}

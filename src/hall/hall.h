@@ -195,6 +195,14 @@ sl_status sl__hall_retention(sl_tx *tx, int64_t now_ms, int64_t keep_ms, int64_t
 sl_status sl__hall_trail(sl_store *s, const sl_keyring *k, int64_t hall, int64_t person,
                          const struct sl_audit_rec *au, json_t **out);
 
+/* Look-ups for idempotent seeds (app/demo_hall.c): the library person of
+ * a registry person in hall (*withdrawn true when they withdrew: a seed
+ * must not enrol them again), the live watchlist entry with this reason.
+ * SL_ERR_NOT_FOUND when none. */
+sl_status sl__hall_person_of(sl_store *s, int64_t hall, int64_t registry, int64_t *person,
+                             bool *withdrawn);
+sl_status sl__hall_watch_find(sl_store *s, int64_t hall, const char *reason, int64_t *entry);
+
 /* For unit tests and benchmarks: drop the cache (next sync rebuilds). */
 void      sl__hall_cache_reset(void);
 
