@@ -15,6 +15,7 @@
 
 #include "crypto/crypto.h"
 #include "id/id.h"
+#include "shualian/index.h"
 
 /* ============================ The cache ================================= */
 
@@ -31,10 +32,23 @@ struct vset {
     size_t      n, cap;
 };
 
+/* A hall's library: the L2-normalised mean of each person's templates in
+ * an in-memory src/index gallery (int8 rows, 520 B a person; IVF once it
+ * holds ivf_min_rows, trained by compact), id = person, collection = the
+ * number of photos held (1..SL_HALL_MAX_PHOTOS). */
+struct lib {
+    int64_t   hall;
+    sl_index *ix;
+    size_t    n;            /* live persons                               */
+    size_t    compacted;    /* live persons at the last compact           */
+};
+
 static struct {
     pthread_mutex_t mu;
     int64_t         seen;       /* last hall_change id applied             */
-    struct vset     persons, watch;
+    struct vset     watch;
+    struct lib     *libs;
+    size_t          n_libs;
     sl_hall_alarm_fn hook;
     void           *hook_ctx;
     int64_t         applied;    /* changes applied since start (progress)  */
@@ -101,6 +115,88 @@ static sl_status vset_put(struct vset *s, const struct vec *v)
     return vset_add(s, v, false);
 }
 
+static void libs_free(void)
+{
+    for (size_t i = 0; i < C.n_libs; i++)
+        sl_index_free(C.libs[i].ix);
+    sl__free(C.libs);
+    C.libs = NULL;
+    C.n_libs = 0;
+}
+
+/* hall's library (created when create); NULL if none. Caller holds C.mu. */
+static struct lib *lib_of(int64_t hall, bool create, sl_status *st)
+{
+    for (size_t i = 0; i < C.n_libs; i++)
+        if (C.libs[i].hall == hall)
+            return &C.libs[i];
+    if (!create)
+        return NULL;
+    struct sl_index_opts o;
+    sl_index_opts_default(&o);
+    o.dim = SL_HALL_DIM;
+    o.sync = SL_INDEX_SYNC_NONE;
+    sl_index *ix = NULL;
+    *st = sl_index_create(&ix, NULL, &o);
+    if (*st != SL_OK)
+        return NULL;
+    struct lib *na = sl__malloc((C.n_libs + 1) * sizeof *na);
+    if (!na) {
+        sl_index_free(ix);
+        *st = SL_ERR_NOMEM;
+        return NULL;
+    }
+    if (C.n_libs)
+        memcpy(na, C.libs, C.n_libs * sizeof *na);
+    sl__free(C.libs);
+    C.libs = na;
+    C.libs[C.n_libs] = (struct lib){ .hall = hall, .ix = ix };
+    return &C.libs[C.n_libs++];
+}
+
+/* Drops a person from every library (a withdrawn person's hall is not
+ * read again). Caller holds C.mu. */
+static void lib_drop(int64_t person)
+{
+    for (size_t i = 0; i < C.n_libs; i++)
+        if (sl_index_contains(C.libs[i].ix, (uint64_t)person) &&
+            sl_index_remove(C.libs[i].ix, (uint64_t)person) == SL_OK)
+            C.libs[i].n--;
+}
+
+/* Puts (replaces) a person's mean. Caller holds C.mu. */
+static sl_status lib_put(int64_t hall, int64_t person, int photos, const float *mean)
+{
+    lib_drop(person);
+    sl_status st = SL_OK;
+    struct lib *l = lib_of(hall, true, &st);
+    if (!l)
+        return st;
+    uint32_t coll = (uint32_t)(photos < 1 ? 1 : photos > 1000 ? 1000 : photos);
+    st = sl_index_add(l->ix, (uint64_t)person, coll, mean, SL_HALL_DIM);
+    if (st == SL_OK)
+        l->n++;
+    return st;
+}
+
+/* Trains the IVF (and drops tombstones) once a library has grown to the
+ * index's crossover, and again when it doubled. Caller holds C.mu. */
+static void libs_compact(void)
+{
+    for (size_t i = 0; i < C.n_libs; i++) {
+        struct lib *l = &C.libs[i];
+        if (l->n >= 200000 && l->n >= 2 * l->compacted) {
+            int64_t t0 = sl__now_ms();
+            sl_status st = sl_index_compact(l->ix);
+            if (st == SL_OK)
+                l->compacted = l->n;
+            sl_log_info("hall: library of hall %lld: %zu persons indexed (IVF), %s, %lld ms",
+                        (long long)l->hall, l->n, sl_status_name(st),
+                        (long long)(sl__now_ms() - t0));
+        }
+    }
+}
+
 static void *load_main(void *arg)
 {
     (void)arg;
@@ -142,7 +238,7 @@ bool sl__hall_ready(void)
 void sl__hall_cache_reset(void)
 {
     pthread_mutex_lock(&C.mu);
-    sl__free(C.persons.a);
+    libs_free();
     sl__free(C.watch.a);
     sl__free(C.wq);
     sl__free(C.wscale);
@@ -150,7 +246,6 @@ void sl__hall_cache_reset(void)
     C.wscale = NULL;
     C.wq_n = C.wq_cap = 0;
     C.wq_dirty = true;
-    memset(&C.persons, 0, sizeof C.persons);
     memset(&C.watch, 0, sizeof C.watch);
     C.seen = 0;
     pthread_mutex_unlock(&C.mu);
@@ -159,7 +254,9 @@ void sl__hall_cache_reset(void)
 size_t sl__hall_cached_persons(void)
 {
     pthread_mutex_lock(&C.mu);
-    size_t n = C.persons.n;
+    size_t n = 0;
+    for (size_t i = 0; i < C.n_libs; i++)
+        n += C.libs[i].n;
     pthread_mutex_unlock(&C.mu);
     return n;
 }
@@ -256,7 +353,7 @@ static sl_status load_person(sl_tx *tx, const sl_keyring *k, int64_t id)
         return st;
     size_t n = sl__rows_count(rows);
     if (n == 0) {
-        vset_remove(&C.persons, id);
+        lib_drop(id);
         sl__rows_free(rows);
         return SL_OK;
     }
@@ -273,7 +370,7 @@ static sl_status load_person(sl_tx *tx, const sl_keyring *k, int64_t id)
     if (st != SL_OK)
         return st;
     normalise(v.v);   /* the L2-normalised mean */
-    return vset_put(&C.persons, &v);
+    return lib_put(v.hall, id, v.level, v.v);
 }
 
 static sl_status load_watch(sl_tx *tx, const sl_keyring *k, int64_t id)
@@ -306,46 +403,63 @@ struct sync_ctx {
     const sl_keyring *k;
 };
 
-/* From nothing: every live template and entry in two queries (the changes
- * up to the log's last id are then all reflected: same snapshot). */
+/* From nothing: every live template (paged by person, 4096 persons a
+ * query, so 10M persons never sit in one result) and every entry; the
+ * changes up to the log's last id read first are then all reflected (a
+ * change committed meanwhile is applied again by the catch-up: idempotent). */
 static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
 {
-    int64_t last = 0;
+    int64_t last = 0, after = 0;
     sl_status st = sl__tx_query_int(tx, "SELECT COALESCE(MAX(id), 0) FROM hall_change",
                                     NULL, 0, &last);
     sl_rows *rows = NULL;
-    if (st == SL_OK)
-        st = sl__tx_query(tx,
-            "SELECT p.id, p.hall_id, t.sealed FROM hall_person p JOIN hall_template t"
-            " ON t.person_id = p.id WHERE p.withdrawn_ms = 0 ORDER BY p.id, t.id", NULL, 0, &rows);
-    if (st != SL_OK)
-        return st;
-    size_t n = sl__rows_count(rows);
+    size_t loaded = 0;
     struct vec v = { 0 };
     float e[SL_HALL_DIM];
-    for (size_t i = 0; i < n && st == SL_OK; i++) {
-        int64_t id = sl__rows_int(rows, i, 0);
-        if (id != v.id) {
-            if (v.id) {
-                normalise(v.v);
-                st = vset_add(&C.persons, &v, true);
-            }
-            memset(&v, 0, sizeof v);
-            v.id = id;
-            v.hall = sl__rows_int(rows, i, 1);
-        }
-        size_t bn = 0;
-        const void *b = sl__rows_blob(rows, i, 2, &bn);
+    for (;;) {
         if (st == SL_OK)
-            st = open_emb(k, "hall_template", id, b, bn, e);
-        for (int j = 0; j < SL_HALL_DIM && st == SL_OK; j++)
-            v.v[j] += e[j];
-        v.level++;
+            st = sl__tx_query(tx,
+                "SELECT p.id, p.hall_id, t.sealed FROM hall_person p JOIN hall_template t"
+                " ON t.person_id = p.id WHERE p.id IN (SELECT id FROM hall_person"
+                " WHERE withdrawn_ms = 0 AND id > ? ORDER BY id LIMIT 4096)"
+                " ORDER BY p.id, t.id", SL_ARGS(SL_INT(after)), &rows);
+        if (st != SL_OK)
+            return st;
+        size_t n = sl__rows_count(rows);
+        for (size_t i = 0; i < n && st == SL_OK; i++) {
+            int64_t id = sl__rows_int(rows, i, 0);
+            if (id != v.id) {
+                if (v.id) {
+                    normalise(v.v);
+                    st = lib_put(v.hall, v.id, v.level, v.v);
+                    loaded++;
+                }
+                memset(&v, 0, sizeof v);
+                v.id = id;
+                v.hall = sl__rows_int(rows, i, 1);
+            }
+            size_t bn = 0;
+            const void *b = sl__rows_blob(rows, i, 2, &bn);
+            if (st == SL_OK)
+                st = open_emb(k, "hall_template", id, b, bn, e);
+            for (int j = 0; j < SL_HALL_DIM && st == SL_OK; j++)
+                v.v[j] += e[j];
+            v.level++;
+        }
+        sl__rows_free(rows);
+        rows = NULL;
+        if (st != SL_OK || n == 0)
+            break;
+        after = v.id;
+        if (loaded / 100000 != (loaded + 4096) / 100000)
+            sl_log_info("hall: cache loading: %zu persons", loaded);
     }
     if (st == SL_OK && v.id) {
         normalise(v.v);
-        st = vset_add(&C.persons, &v, true);
+        st = lib_put(v.hall, v.id, v.level, v.v);
     }
+    if (st == SL_OK)
+        libs_compact();
     sl__rows_free(rows);
     rows = NULL;
     if (st == SL_OK)
@@ -353,7 +467,7 @@ static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
                           " WHERE deleted = 0 AND sealed IS NOT NULL", NULL, 0, &rows);
     if (st != SL_OK)
         return st;
-    n = sl__rows_count(rows);
+    size_t n = sl__rows_count(rows);
     for (size_t i = 0; i < n && st == SL_OK; i++) {
         struct vec w = { .id = sl__rows_int(rows, i, 0), .hall = sl__rows_int(rows, i, 1),
                          .level = (int)sl__rows_int(rows, i, 2),
@@ -417,7 +531,8 @@ static sl_status sync_tx(sl_tx *tx, void *vctx)
 {
     struct sync_ctx *c = vctx;
     if (C.seen == 0) {   /* (re)building: start empty (a retried tx too) */
-        C.persons.n = C.watch.n = 0;
+        libs_free();
+        C.watch.n = 0;
         C.n_gaps = 0;
         sl_status rst = rebuild(tx, c->k);
         if (rst != SL_OK)
@@ -652,7 +767,7 @@ sl_status sl__hall_withdraw(sl_store *s, const sl_keyring *k, int64_t hall,
     if (st != SL_OK)
         return st;
     pthread_mutex_lock(&C.mu);
-    vset_remove(&C.persons, person);   /* at once, before any sync */
+    lib_drop(person);   /* at once, before any sync */
     pthread_mutex_unlock(&C.mu);
     if (removed)
         *removed = c.removed;
@@ -667,24 +782,27 @@ sl_status sl__hall_search(sl_store *s, const sl_keyring *k, int64_t hall,
     if (st != SL_OK)
         return st;
     *n = 0;
+    if (cap == 0)
+        return SL_OK;
+    /* the index searches while others add (it is thread-safe); a library
+     * is freed only by a rebuild or a reset, which hold C.mu */
     pthread_mutex_lock(&C.mu);
-    for (size_t i = 0; i < C.persons.n; i++) {
-        const struct vec *v = &C.persons.a[i];
-        if (v->hall != hall)
-            continue;
-        double sc = dot(v->v, emb);
-        size_t at = *n;
-        while (at > 0 && out[at - 1].score < sc)
-            at--;
-        if (at >= cap)
-            continue;
-        size_t last = *n < cap ? *n : cap - 1;
-        memmove(&out[at + 1], &out[at], (last - at) * sizeof *out);
-        out[at] = (struct sl_hall_cand){ v->id, sc, v->level };
-        if (*n < cap)
-            (*n)++;
+    struct lib *l = lib_of(hall, false, &st);
+    struct sl_index_hit hits[32];
+    size_t nh = 0;
+    if (l) {
+        struct sl_index_query q;
+        sl_index_query_default(&q);
+        q.k = (uint32_t)(cap < SL_ARRAY_LEN(hits) ? cap : SL_ARRAY_LEN(hits));
+        q.threshold = -1.0f;
+        st = sl_index_search(l->ix, &q, emb, SL_HALL_DIM, hits, SL_ARRAY_LEN(hits), &nh);
     }
     pthread_mutex_unlock(&C.mu);
+    if (st != SL_OK)
+        return st;
+    for (size_t i = 0; i < nh && i < cap; i++)
+        out[i] = (struct sl_hall_cand){ (int64_t)hits[i].id, hits[i].score, (int)hits[i].coll };
+    *n = nh < cap ? nh : cap;
     return SL_OK;
 }
 
