@@ -70,6 +70,10 @@ static atomic_bool ready;
 static pthread_t   loader;
 static bool        loader_on;
 static struct { sl_store *s; const sl_keyring *k; } load_args;
+/* PostgreSQL: a listener on channel hall_change applies every change as
+ * it commits anywhere; while it is up, requests skip the catch-up query */
+static struct sl_store_listener *listener;
+static atomic_bool listening;
 
 static struct vec *vset_find(struct vset *s, int64_t id)
 {
@@ -212,11 +216,64 @@ static void *load_main(void *arg)
     return NULL;
 }
 
+static void on_notify(void *ctx, const char *payload)
+{
+    (void)ctx;
+    (void)payload;
+    sl_status st = sl__hall_sync(load_args.s, load_args.k);
+    if (st != SL_OK) {
+        atomic_store(&listening, false);   /* requests catch up themselves */
+        sl_log_warn("hall: applying a notified change failed: %s", sl_status_name(st));
+    }
+}
+
+static void on_listen_state(void *ctx, bool up)
+{
+    (void)ctx;
+    if (!up) {
+        atomic_store(&listening, false);
+        return;
+    }
+    /* (re)connected: catch up on whatever was missed, then trust pushes
+     * (a few tries: the pool's connections may have died with ours) */
+    sl_status st = SL_ERR_IO;
+    for (int i = 0; i < 5 && st != SL_OK; i++) {
+        if (i) {
+            struct timespec ts = { 0, 200 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
+        }
+        st = sl__hall_sync(load_args.s, load_args.k);
+    }
+    atomic_store(&listening, st == SL_OK);
+    sl_log_info("hall: listening for changes (LISTEN hall_change): %s", sl_status_name(st));
+}
+
+/* The catch-up before a search or capture check: skipped while the
+ * listener applies changes as they commit (PostgreSQL). */
+static sl_status sync_for_read(sl_store *s, const sl_keyring *k)
+{
+    if (atomic_load(&listening) && atomic_load(&ready))
+        return SL_OK;
+    return sl__hall_sync(s, k);
+}
+
+bool sl__hall_listening(void)
+{
+    return atomic_load(&listening);
+}
+
 sl_status sl__hall_load_start(sl_store *s, const sl_keyring *k)
 {
     atomic_store(&ready, false);
     load_args.s = s;
     load_args.k = k;
+    if (!listener) {
+        sl_status lst = sl__store_listen_start(s, "hall_change", on_notify, on_listen_state,
+                                               NULL, &listener);
+        if (lst != SL_OK && lst != SL_ERR_UNSUPPORTED)
+            sl_log_warn("hall: no change listener (%s): every request catches up",
+                        sl_status_name(lst));
+    }
     if (pthread_create(&loader, NULL, load_main, NULL) != 0)
         return SL_ERR_NOMEM;
     loader_on = true;
@@ -228,6 +285,9 @@ void sl__hall_load_wait(void)
     if (loader_on)
         pthread_join(loader, NULL);
     loader_on = false;
+    sl__store_listen_stop(listener);
+    listener = NULL;
+    atomic_store(&listening, false);
 }
 
 bool sl__hall_ready(void)
@@ -335,10 +395,12 @@ static sl_status open_emb(const sl_keyring *k, const char *table, int64_t id,
 
 /* ============================ Sync ====================================== */
 
+/* Logs a change; on PostgreSQL every node's listener hears of it at commit. */
 static sl_status change(sl_tx *tx, const char *kind, int64_t ref)
 {
-    return sl__tx_exec(tx, "INSERT INTO hall_change (kind, ref_id, at_ms) VALUES (?, ?, ?)",
-                       SL_ARGS(SL_TEXT(kind), SL_INT(ref), SL_INT(sl__now_ms())), NULL);
+    sl_status st = sl__tx_exec(tx, "INSERT INTO hall_change (kind, ref_id, at_ms) VALUES (?, ?, ?)",
+                               SL_ARGS(SL_TEXT(kind), SL_INT(ref), SL_INT(sl__now_ms())), NULL);
+    return st == SL_OK ? sl__tx_notify(tx, "hall_change", kind) : st;
 }
 
 /* Reloads one person into the cache (or drops them). Caller holds C.mu. */
@@ -778,7 +840,7 @@ sl_status sl__hall_search(sl_store *s, const sl_keyring *k, int64_t hall,
                           const float emb[SL_HALL_DIM], struct sl_hall_cand *out,
                           size_t cap, size_t *n)
 {
-    sl_status st = sl__hall_sync(s, k);
+    sl_status st = sync_for_read(s, k);
     if (st != SL_OK)
         return st;
     *n = 0;
@@ -970,7 +1032,7 @@ sl_status sl__hall_check_capture(sl_store *s, const sl_keyring *k, int64_t hall,
 {
     if (n)
         *n = 0;
-    sl_status st = sl__hall_sync(s, k);
+    sl_status st = sync_for_read(s, k);
     if (st != SL_OK)
         return st;
     struct sl_hall_hit found[HITS_MAX];

@@ -47,6 +47,11 @@ sl_status sl__hall_sync(sl_store *s, const sl_keyring *k);
 sl_status sl__hall_load_start(sl_store *s, const sl_keyring *k);
 void      sl__hall_load_wait(void);
 bool      sl__hall_ready(void);
+/* PostgreSQL: true while this node's listener (LISTEN hall_change) is
+ * connected and applying every change as it commits anywhere; searches
+ * and capture checks then skip the catch-up query. False on SQLite and
+ * while the listener reconnects (every request catches up then). */
+bool      sl__hall_listening(void);
 /* Persons / active watchlist entries in the cache (all halls). */
 size_t    sl__hall_cached_persons(void);
 size_t    sl__hall_cached_watch(void);
