@@ -1467,3 +1467,53 @@ sl_status sl__hall_watch_find(sl_store *s, int64_t hall, const char *reason, int
         *entry = c.id;
     return st;
 }
+
+/* ============================ Consent enforcement ======================= */
+
+struct enforce_ctx {
+    int64_t hall, person;
+    bool gone;
+};
+
+static sl_status enforce_tx(sl_tx *tx, void *vctx)
+{
+    struct enforce_ctx *c = vctx;
+    c->gone = false;
+    int64_t reg = 0;
+    sl_status st = sl__tx_query_int(tx, "SELECT registry_id FROM hall_person WHERE id = ?"
+                                    " AND hall_id = ? AND withdrawn_ms = 0",
+                                    SL_ARGS(SL_INT(c->person), SL_INT(c->hall)), &reg);
+    if (st == SL_ERR_NOT_FOUND || (st == SL_OK && reg <= 0))
+        return SL_OK;   /* gone already, or imported (consent recorded by the import) */
+    char ref[32];
+    sl__hall_ref(c->hall, ref, sizeof ref);
+    if (st == SL_OK)
+        st = sl__consent_check(tx, reg, SL_HALL_CONSENT_PURPOSE, ref, NULL);
+    if (st == SL_ERR_ID_CONSENT) {
+        c->gone = true;
+        st = SL_OK;
+    }
+    return st;
+}
+
+sl_status sl__hall_consent_enforce(sl_store *s, const sl_keyring *k, int64_t hall,
+                                   int64_t person, bool *purged)
+{
+    struct enforce_ctx c = { hall, person, false };
+    *purged = false;
+    sl_status st = sl__store_run_read(s, enforce_tx, &c);
+    if (st != SL_OK || !c.gone)
+        return st;
+    struct sl_audit_rec au = { .actor_kind = "system", .actor_id = "hall",
+                               .action = "hall.withdraw", .purpose = "consent withdrawn",
+                               .outcome = "ok" };
+    int64_t removed = 0;
+    st = sl__hall_withdraw(s, k, hall, person, &au, &removed);
+    if (st == SL_ERR_HALL_PERSON)
+        st = SL_OK;   /* another request withdrew them meanwhile */
+    *purged = st == SL_OK;
+    if (*purged)
+        sl_log_info("hall: library person %lld withdrawn: their consent was withdrawn (%lld templates deleted)",
+                    (long long)person, (long long)removed);
+    return st;
+}

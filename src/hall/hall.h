@@ -110,6 +110,13 @@ struct sl_hall_visit_out {
  * SL_ERR_HALL_CONSENT, SL_ERR_HALL_MISMATCH; nothing changes on error. */
 sl_status sl__hall_enrol_verified(sl_store *s, const sl_keyring *k,
                                   const struct sl_hall_visit *v, struct sl_hall_visit_out *out);
+/* A consent withdrawn elsewhere (id's consent records) reaches the library
+ * here: if the registry person behind library person `person` no longer
+ * has a live library_enrolment consent for hall, the person is withdrawn
+ * (templates deleted, cache updated) and *purged is true. Identification
+ * calls it for the candidate it is about to propose. */
+sl_status sl__hall_consent_enforce(sl_store *s, const sl_keyring *k, int64_t hall,
+                                   int64_t person, bool *purged);
 /* "hall:<id>": the verification reference and consent scope of a hall. */
 void sl__hall_ref(int64_t hall, char *out, size_t cap);
 

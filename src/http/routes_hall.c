@@ -440,7 +440,17 @@ sl_status sl__h_hall_identify(struct sl_req *r)
     watch_check(r, hall, emb);
     struct sl_hall_cand c[CANDS];
     size_t n = 0;
-    st = sl__hall_search(store_of(r), keys_of(r), hall, emb, c, CANDS, &n);
+    /* a person whose consent was withdrawn elsewhere is never proposed:
+     * they are withdrawn from the library and the search runs again */
+    bool purged = true;
+    for (int tries = 0; st == SL_OK && purged && tries < 3; tries++) {
+        purged = false;
+        st = sl__hall_search(store_of(r), keys_of(r), hall, emb, c, CANDS, &n);
+        if (st == SL_OK && n > 0 && c[0].score >= SL_HALL_IDENT_THRESHOLD)
+            st = sl__hall_consent_enforce(store_of(r), keys_of(r), hall, c[0].person, &purged);
+    }
+    if (st == SL_OK && purged)
+        n = 0;
     if (st != SL_OK) {
         json_decref(reasons);
         sl__free(thumb);
