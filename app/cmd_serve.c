@@ -33,15 +33,23 @@
 #include "gov/app.h"
 #include "app.h"
 #include "demo.h"
+#include "id/jobs.h"
 #include "crypto/crypto.h"
 #include "http/http.h"
+#include "id/id.h"
 #include "shualian/engine.h"
 #include "store/store.h"
 
 #define MAX_RATES 16
+#ifndef SL_DATADIR
+#define SL_SERVE_DATADIR "/usr/local/share"
+#else
+#define SL_SERVE_DATADIR SL_DATADIR
+#endif
 
 struct serve_cfg {
-    const char *listen, *db, *data, *keys, *suite, *models, *calib, *clock, *matters, *shared_data;
+    const char *listen, *db, *data, *keys, *suite, *models, *calib, *clock, *matters, *shared_data,
+               *bank_file, *id_calib;
     bool demo, no_models, quiet;
     long threads, engines, engine_wait_ms, max_conns, per_ip, timeout_s, header_max,
          sse_hb_ms;
@@ -69,6 +77,10 @@ static const char serve_usage[] =
     "  --clock FILE         test clock: epoch ms or ISO-8601 UTC, re-read on change\n"
     "  --matters DIR        service-matter catalogue (default share/shualian/matters)\n"
     "  --shared-data DIR    shared-data files, <source>.json (default share/shualian/exchange)\n"
+    "  --bank-file FILE     bank-card verifier lines card,id_number,name,phone\n"
+    "                       (default with --demo: share/shualian/demo/bank.csv)\n"
+    "  --id-calib FILE      实证 thresholds for fused frames (default\n"
+    "                       share/shualian/id-fusion-calib.json; docs/identity.md)\n"
     "  --threads N          worker threads (default 2)\n"
     "  --engines N          face engine sessions (default = threads)\n"
     "  --engine-wait-ms N   wait for a free engine before 503 (default 5000)\n"
@@ -168,6 +180,8 @@ static int parse_args(struct serve_cfg *c, int argc, char **argv)
         { "--clock", NULL, &c->clock, NULL, 0, 0 },
         { "--matters", NULL, &c->matters, NULL, 0, 0 },
         { "--shared-data", NULL, &c->shared_data, NULL, 0, 0 },
+        { "--bank-file", NULL, &c->bank_file, NULL, 0, 0 },
+        { "--id-calib", NULL, &c->id_calib, NULL, 0, 0 },
         { "--demo", NULL, NULL, &c->demo, 0, 0 },
         { "--no-models", NULL, NULL, &c->no_models, 0, 0 },
         { "--quiet", NULL, NULL, &c->quiet, 0, 0 },
@@ -421,7 +435,8 @@ int cmd_serve(int argc, char **argv)
         const char *env = getenv("SL_MODELS");
         eo.models_dir = c.models ? c.models : env ? env : "models";
         eo.calib_path = c.calib ? c.calib : getenv("SL_CALIB");
-        eo.models = SL_FM_CORE | SL_FM_BIT(SL_FM_POSE) | SL_FM_BIT(SL_FM_EYE);
+        eo.models = SL_FM_CORE | SL_FM_BIT(SL_FM_POSE) | SL_FM_BIT(SL_FM_EYE) |
+                    SL_FM_BIT(SL_FM_LIVENESS);   /* passive liveness of verifications */
         char err[512] = "";
         sl_status st = sl_face_engine_new(&engine, &eo, err, sizeof err);
         if (st != SL_OK) {
@@ -442,20 +457,47 @@ int cmd_serve(int argc, char **argv)
     }
     if (c.demo && (rc = demo_seed(&c, store, keys, acct, engine, gov)) >= 0)
         goto out_engine;
+    /* verification sessions: the bank-card verifier and the 实证 thresholds */
+    struct sl_bank_verifier bank = { 0 };
+    sl_status st_bank = SL_OK;
+    const char *bank_path = c.bank_file ? c.bank_file
+                          : c.demo ? "share/shualian/demo/bank.csv" : NULL;
+    if (bank_path && (st_bank = sl__bank_file_open(bank_path, &bank)) != SL_OK) {
+        rc = sl_cli_fail(st_bank, "serve", "--bank-file %s: not readable or not card,id_number,"
+                         "name,phone lines", bank_path);
+        goto out_engine;
+    }
+    sl_calib idcal;
+    memset(&idcal, 0, sizeof idcal);
+    bool have_idcal = false;
+    {
+        const char *cp = c.id_calib ? c.id_calib : "share/shualian/id-fusion-calib.json";
+        have_idcal = sl_calib_load(&idcal, cp) == SL_OK;
+        if (!have_idcal && !c.id_calib)
+            have_idcal = sl_calib_load(&idcal, SL_SERVE_DATADIR "/shualian/id-fusion-calib.json") == SL_OK;
+        if (!have_idcal && c.id_calib) {
+            rc = sl_cli_fail(SL_ERR_FACE_CALIB_FORMAT, "serve", "--id-calib %s: not a calibration file", cp);
+            goto out_bank;
+        }
+        if (!have_idcal)
+            sl_log_warn("serve: no 实证 calibration (share/shualian/id-fusion-calib.json); "
+                        "real_document verifications answer 503");
+    }
     struct sl_http_opts ho = {
         .listen = c.listen, .threads = (unsigned)c.threads, .max_conns = (unsigned)c.max_conns,
         .per_ip_conns = (unsigned)c.per_ip, .timeout_s = (unsigned)c.timeout_s,
         .header_max = (size_t)c.header_max, .engines = (unsigned)c.engines,
         .engine_wait_ms = (unsigned)c.engine_wait_ms, .sse_heartbeat_ms = (unsigned)c.sse_hb_ms,
         .rates = c.rates, .n_rates = c.n_rates, .acct = acct, .engine = engine,
-        .access_log = !c.quiet, .gov = gov,
+        .access_log = !c.quiet, .gov = gov, .bank = bank_path ? &bank : NULL,
+        .id_calib = have_idcal ? &idcal : NULL,
     };
     sl_http *h = NULL;
     char err[256] = "";
     sl_status st = sl__http_start(&ho, &h, err, sizeof err);
     if (st != SL_OK) {
         rc = sl_cli_fail(st, "serve", "%s", err[0] ? err : sl_status_str(st));
-        goto out_engine;
+        goto out_bank;
     }
     char host[128];
     snprintf(host, sizeof host, "%s", c.listen);
@@ -480,13 +522,25 @@ int cmd_serve(int argc, char **argv)
         if (sl__gov_jobs_start(gov, holder, 30000, sl__http_gov_publish, h) != SL_OK)
             sl_log_warn("serve: the hold-release job did not start; holds are released on requests");
     }
+    struct sl_id_jobs *id_jobs = NULL;   /* evidence-frame retention (src/id/jobs.h) */
+    {
+        char holder[64];
+        sl__gov_holder(holder, sizeof holder);
+        if (sl__id_jobs_start(store, keys, holder, SL_ID_RETENTION_PERIOD_MS, &id_jobs) != SL_OK)
+            sl_log_warn("serve: the evidence-frame retention job did not start");
+    }
     int sig = 0;
     sigwait(&sigs, &sig);
     sl_log_info("serve: %s: stopping (finishing in-flight requests)",
                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
     sl__gov_jobs_stop(gov);
+    sl__id_jobs_stop(id_jobs);
     sl__http_shutdown(h, 8000);
     rc = SL_EXIT_OK;
+out_bank:
+    if (bank.free)
+        bank.free(bank.ctx);
+    sl_calib_free(&idcal);
 out_engine:
     sl__gov_free(gov);
     sl_face_engine_free(engine);

@@ -19,7 +19,8 @@
 /* The seeds, in order: later ones may use what earlier ones added (the
  * registry's persons first). One line per module. */
 static const struct { const char *name; sl_demo_seed_fn fn; } seeds[] = {
-    /* { "registry", sl_demo_seed_registry }, */
+    { "registry", sl_demo_seed_registry },
+    { "verif", sl_demo_seed_verif },
     { "hall", sl_demo_seed_hall },
     { NULL, NULL },
 };

@@ -54,6 +54,8 @@ sl_status sl_demo_seed_all(struct sl_demo *d, char *err, size_t cap);
 
 /* The seeds (app/demo_<module>.c). */
 sl_status sl_demo_seed_registry(struct sl_demo *d);   /* id: registry persons  */
+sl_status sl_demo_seed_verif(struct sl_demo *d);      /* id: verification sessions
+                                                         (persons if missing, bank cards) */
 sl_status sl_demo_seed_hall(struct sl_demo *d);       /* hall: library, watchlist */
 
 /* Path of photo number `i` (0 = the registry photo) of a persons.json

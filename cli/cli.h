@@ -117,6 +117,7 @@ int cmd_matters(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_gallery(int argc, char **argv);
+int cmd_registry(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 /* face engine subcommands (cmd_face_engine.c), rows of cmd_face.c's table */
 int sl_cli_face_detect(int argc, char **argv);

@@ -24,6 +24,7 @@ static const struct command commands[] = {
     { "index",   cmd_index,   "1:N gallery: create, add, remove, search, stats, compact, verify" },
     { "serve",   cmd_serve,   "the identity server (HTTP): accounts, face routes, demo hall" },
     { "admin",   cmd_admin,   "server administration: users, devices, halls, backup" },
+    { "registry", cmd_registry, "population registry: import --csv FILE --photos DIR (resumable)" },
     { "gallery", cmd_gallery, "hall portrait library: import DIR (batch enrolment, duplicates)" },
     { "version", cmd_version, "print the version, CPU features and backends" },
     { NULL, NULL, NULL },

@@ -14,6 +14,7 @@ static const struct {
 } commands[] = {
     { "bench", dev_bench, "benchmarks: index (1:N search speed, recall, memory)" },
     { "face",  dev_face,  "face bench|pose-eval: pipeline timing, head-pose sources" },
+    { "id",    dev_id,    "id fusion-calib: 实证 thresholds for fused frames (docs/identity.md)" },
     { "img",   dev_img,   "img bench: decode/resize/warp timing (bench/img.sh)" },
     { "index", dev_index, "index crashtest: SIGKILL durability driver (tests)" },
     { "nn",    dev_nn,    "nn fma|hold|dump: FMA ceiling, peak RSS, planned graph" },

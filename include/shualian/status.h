@@ -219,6 +219,19 @@ typedef enum sl_status {
 #define SL_ERR_ID_LOCKED         (SL_ERR_DENIED    | (204 << 8)) /* too many failures */
 #define SL_ERR_ID_BANK_CARD      (SL_ERR_INVALID   | (200 << 8)) /* bad card number   */
 #define SL_ERR_ID_BANK_MISMATCH  (SL_ERR_DENIED    | (205 << 8)) /* bank says no      */
+/* verification sessions over HTTP (src/id/vsession.h), details 212..217 */
+#define SL_ERR_ID_GUARDIAN       (SL_ERR_DENIED    | (212 << 8)) /* under 14, no guardian */
+#define SL_ERR_ID_LIVENESS_MODE  (SL_ERR_DENIED    | (213 << 8)) /* mode not allowed here */
+#define SL_ERR_ID_FRAMES_LIMIT   (SL_ERR_TOO_LARGE | (212 << 8)) /* frames over a limit   */
+#define SL_ERR_ID_SESSION_DONE   (SL_ERR_STATE     | (212 << 8)) /* session already decided */
+#define SL_ERR_ID_NONCE_USED     (SL_ERR_STATE     | (213 << 8)) /* challenge replayed    */
+#define SL_ERR_ID_ALTERNATIVE    (SL_ERR_INVALID   | (212 << 8)) /* alternative data bad  */
+/* registry enrolment, import and the window first visit (src/id/enrol.h), details 218..223 */
+#define SL_ERR_ID_PHOTO_NO_FACE  (SL_ERR_INVALID   | (218 << 8)) /* no face in photo  */
+#define SL_ERR_ID_PHOTO_QUALITY  (SL_ERR_INVALID   | (219 << 8)) /* photo not usable  */
+#define SL_ERR_ID_IMPORT_CSV     (SL_ERR_INVALID   | (220 << 8)) /* bad CSV header/row*/
+#define SL_ERR_ID_NO_TEMPLATE    (SL_ERR_STATE     | (218 << 8)) /* no registry face  */
+#define SL_ERR_ID_FACE_MISMATCH  (SL_ERR_DENIED    | (218 << 8)) /* not the person    */
 
 /* Extended codes: the audit chain (src/audit/), details 112..127. */
 #define SL_ERR_AUDIT_FIELD        (SL_ERR_INVALID     | (112 << 8)) /* record field missing/too long */

@@ -22,7 +22,7 @@ static const struct { uint32_t bit; const char *name; } bit_names[] = {
     { SL_ROLE_ADMIN, "admin" }, { SL_ROLE_CLERK, "clerk" },
     { SL_ROLE_REVIEWER, "reviewer" }, { SL_ROLE_AUDITOR, "auditor" },
     { SL_ROLE_ISSUER, "issuer" }, { SL_DEV_WINDOW, "window" },
-    { SL_DEV_KIOSK, "kiosk" }, { SL_DEV_H5, "h5" },
+    { SL_DEV_KIOSK, "kiosk" }, { SL_DEV_H5, "h5" }, { SL_ROLE_CITIZEN, "citizen" },
 };
 
 const char *sl__acct_bit_name(uint32_t bit)
@@ -90,6 +90,10 @@ sl_status sl__acct_new(sl_store *s, const sl_keyring *k, const struct sl_acct_op
         a->o.lockout_after = 5;
     if (a->o.lockout_ms <= 0)
         a->o.lockout_ms = 15 * 60 * 1000;
+    if (a->o.citizen_idle_ms <= 0)
+        a->o.citizen_idle_ms = 10 * 60 * 1000;
+    if (a->o.citizen_abs_ms <= 0)
+        a->o.citizen_abs_ms = 30 * 60 * 1000;
     *out = a;
     return SL_OK;
 }
@@ -553,6 +557,8 @@ sl_status sl__acct_auth_bearer(sl_acct *a, const char *token, struct sl_principa
     size_t n = strlen(token);
     if (n == 0 || n > 128)
         return SL_ERR_ACCT_SESSION;
+    if (strncmp(token, "cit_", 4) == 0)
+        return sl__acct_citizen_auth(a, token, p);
     uint8_t th[SL_CRYPTO_HASH_BYTES];
     sl_status st = sl__mac(a->keys, "acct-session", token, n, th);
     if (st != SL_OK)

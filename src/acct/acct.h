@@ -40,7 +40,8 @@ enum {
     SL_ROLE_REVIEWER = 1u << 2,
     SL_ROLE_AUDITOR  = 1u << 3,
     SL_ROLE_ISSUER   = 1u << 4,
-    SL_ROLE_ALL      = 0x1fu,
+    SL_ROLE_ALL      = 0x1fu,   /* staff roles (citizen is not one)        */
+    SL_ROLE_CITIZEN  = 1u << 5, /* a citizen session (POST /v1/citizen/sessions) */
     SL_DEV_WINDOW    = 1u << 8,
     SL_DEV_KIOSK     = 1u << 9,
     SL_DEV_H5        = 1u << 10,
@@ -57,14 +58,17 @@ bool        sl__acct_roles_parse(const char *list, uint32_t *roles);
 json_t     *sl__acct_bits_json(uint32_t mask);
 
 /* Who made a request. */
-enum sl_principal_kind { SL_PRIN_NONE = 0, SL_PRIN_STAFF, SL_PRIN_DEVICE };
+enum sl_principal_kind { SL_PRIN_NONE = 0, SL_PRIN_STAFF, SL_PRIN_DEVICE, SL_PRIN_CITIZEN };
 struct sl_principal {
     enum sl_principal_kind kind;
-    int64_t  id;          /* user id or device row id                      */
-    int64_t  hall_id;
-    uint32_t bits;        /* roles (staff) or the one device class bit     */
-    int64_t  session_id;  /* staff: the session row; 0 for devices        */
-    char     name[64];    /* username or device id (public, not secret)    */
+    int64_t  id;          /* user id, device row id, or the citizen's
+                             person_id (registry, id.h)                    */
+    int64_t  hall_id;     /* citizen: the hall of the device logged in at  */
+    uint32_t bits;        /* roles (staff), the one device class bit, or
+                             SL_ROLE_CITIZEN                               */
+    int64_t  session_id;  /* staff/citizen: the session row; 0 for devices */
+    char     name[64];    /* username, device id, or "citizen:<person_id>"
+                             (public, not secret)                          */
 };
 
 /* Settings (JSON config "accounts": {...}); zero fields take defaults. */
@@ -73,6 +77,8 @@ struct sl_acct_opts {
     int64_t session_abs_ms;       /* 12 h: session expires regardless      */
     int     lockout_after;        /* 5 failed logins ...                   */
     int64_t lockout_ms;           /* ... lock the user for 15 min          */
+    int64_t citizen_idle_ms;      /* 10 min: unused citizen session expires */
+    int64_t citizen_abs_ms;       /* 30 min: citizen session expires anyway */
 };
 
 typedef struct sl_acct sl_acct;
@@ -161,6 +167,29 @@ sl_status sl__acct_logout(sl_acct *a, const struct sl_principal *p,
  * the idle expiry); SL_ERR_ACCT_SESSION if unknown, expired or revoked. */
 sl_status sl__acct_auth_bearer(sl_acct *a, const char *token,
                                struct sl_principal *p);
+
+/* ============================ Citizen sessions ========================= *
+ * A citizen proves who they are with a passed face (or alternative)
+ * verification of matter "citizen_login" (consumed by the caller, in tx)
+ * and gets a bearer token "cit_<hex>" (256-bit random, stored only as the
+ * keyed MAC "acct-citizen"), idle citizen_idle_ms / absolute
+ * citizen_abs_ms, revocable. sl__acct_auth_bearer resolves both kinds:
+ * a citizen principal has kind SL_PRIN_CITIZEN, bits SL_ROLE_CITIZEN and
+ * id = person_id. Table acct_citizen_session (migration 102). */
+/* Opens a session for person in tx (after the caller consumed the
+ * verification in the same tx). device: the h5/kiosk device id it was
+ * opened on (or "idcode" etc.); token (cap >= 72) gets the token. */
+sl_status sl__acct_citizen_open_tx(sl_acct *a, sl_tx *tx, int64_t person, int64_t hall,
+                                   const char *device, int64_t verification,
+                                   const struct sl_acct_audit *au,
+                                   char *token, size_t cap, int64_t *expires_ms);
+/* Revokes the citizen session of p (logout). */
+sl_status sl__acct_citizen_logout(sl_acct *a, const struct sl_principal *p,
+                                  const struct sl_acct_audit *au);
+/* Revokes every session of person (e.g. when the person is reported
+ * deceased); *n (may be NULL) gets how many. */
+sl_status sl__acct_citizen_revoke_person_tx(sl_acct *a, sl_tx *tx, int64_t person,
+                                            int64_t *n);
 
 /* ============================ Devices ================================== */
 /* Adds a device of class (one SL_DEV_* bit) to hall. id_out (cap >= 33)

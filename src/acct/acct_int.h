@@ -18,4 +18,7 @@ struct sl_acct {
 sl_status sl__acct_audit_tx(sl_acct *a, sl_tx *tx, const struct sl_acct_audit *au,
                             const char *outcome);
 
+/* Resolves a citizen bearer token "cit_<hex>" (acct_citizen.c). */
+sl_status sl__acct_citizen_auth(sl_acct *a, const char *token, struct sl_principal *p);
+
 #endif

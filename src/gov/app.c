@@ -2,44 +2,26 @@
  * app.c -- applications in the store: see app.h. One transaction per
  * request holds the change, its timeline rows and its audit records.
  */
-#include "gov/app.h"
+#include "gov/app_int.h"
 
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 #include <string.h>
 
+#include "acct/acct.h"
 #include "audit/audit.h"
+#include "id/id.h"
 #include "shualian/idnum.h"
 
 #ifndef SL_DATADIR
 #define SL_DATADIR "/usr/local/share"
 #endif
 
-struct sl__gov {
-    sl_store             *store;
-    const sl_keyring     *keys;
-    struct sl__catalogue *cat;
-    sl_calendar          *cal;
-    struct sl__exchange  *x;        /* NULL: no shared data configured */
-    /* the hold-release job thread (sl__gov_jobs_start) */
-    pthread_t             job;
-    bool                  job_running, job_stop;
-    pthread_mutex_t       mu;
-    pthread_cond_t        cv;
-    char                  holder[64];
-    int64_t               period_ms;
-    void                (*on_entries)(void *ctx, json_t *entries);
-    void                 *on_ctx;
-    json_t               *added;    /* admin-added matters by "code@v" (mu) */
-};
-
-#define CN_OFFSET_MS ((int64_t)8 * 3600 * 1000)
-#define DAY_MS       ((int64_t)86400000)
-
-static sl_day today(void)
+sl_day sl__gov_today(void)
 {
     return (sl_day)((sl__now_ms() + CN_OFFSET_MS) / DAY_MS);
 }
@@ -144,6 +126,8 @@ struct row {
     char    accepted[11], hold_end[11], deadline[11], claimed_by[64], opened_by[64];
     char   *form, *decision, *explain;
     uint8_t pidx[SL_CRYPTO_HASH_BYTES];
+    int64_t person_id, proxy_person_id;   /* registry persons; 0 = none    */
+    char    proxy_relation[32];           /* "" = not a proxy application */
 };
 
 static void row_free(struct row *r)
@@ -217,6 +201,12 @@ static sl_status matter_at(struct sl__gov *g, sl_tx *tx, const char *code, int v
     pthread_mutex_unlock(&g->mu);
     *out = m;
     return SL_OK;
+}
+
+sl_status sl__gov_matter_tx(struct sl__gov *g, sl_tx *tx, const char *code, int version,
+                            const json_t **out)
+{
+    return matter_at(g, tx, code, version, out);
 }
 
 struct matter_ctx { struct sl__gov *g; const char *code; int version; const json_t *m; };
@@ -332,7 +322,7 @@ sl_status sl__gov_matter_add(struct sl__gov *g, const struct sl__gov_actor *a, c
 
 #define ROW_COLS "id, hall_id, matter_version, serial, matter, channel, state, id_masked," \
                  " accepted_day, hold_end_day, deadline_day, claimed_by, form, decision," \
-                 " explain, person_idx, opened_by"
+                 " explain, person_idx, opened_by, person_id, proxy_person_id, proxy_relation"
 
 static void row_from(const sl_rows *rs, size_t i, struct row *r)
 {
@@ -356,6 +346,9 @@ static void row_from(const sl_rows *rs, size_t i, struct row *r)
     const void *p = sl__rows_blob(rs, i, 15, &n);
     if (p && n == sizeof r->pidx) memcpy(r->pidx, p, n);
     cpy(r->opened_by, sizeof r->opened_by, sl__rows_text(rs, i, 16));
+    r->person_id = sl__rows_null(rs, i, 17) ? 0 : sl__rows_int(rs, i, 17);
+    r->proxy_person_id = sl__rows_null(rs, i, 18) ? 0 : sl__rows_int(rs, i, 18);
+    cpy(r->proxy_relation, sizeof r->proxy_relation, sl__rows_text(rs, i, 19));
 }
 
 static sl_status row_load(sl_tx *tx, int64_t id, struct row *r)
@@ -378,6 +371,10 @@ static sl_status row_load(sl_tx *tx, int64_t id, struct row *r)
  * opened (until citizen sessions from branch id name the person). */
 static sl_status may_see(const struct sl__gov_actor *a, const struct row *r)
 {
+    /* a citizen: their own applications (as the subject or the proxy) */
+    if (a->person_id > 0)
+        return r->person_id == a->person_id || r->proxy_person_id == a->person_id
+               ? SL_OK : SL_ERR_APP_NOT_FOUND;
     if (a->hall_id != 0 && r->hall_id != a->hall_id) return SL_ERR_APP_NOT_FOUND;
     if (a->roles == (1u << SL_ACTOR_APPLICANT) && strcmp(r->opened_by, a->id) != 0)
         return SL_ERR_APP_NOT_FOUND;
@@ -425,7 +422,7 @@ static json_t *row_json(struct sl__gov *g, sl_tx *tx, const struct row *r)
     char szh[512], sen[512];
     statement(m, r, szh, sizeof szh, sen, sizeof sen);
     char t[11];
-    day_str(today(), t);
+    day_str(sl__gov_today(), t);
     bool overdue = *r->deadline && strcmp(t, r->deadline) > 0 && st >= 0 &&
                    !sl__app_state_final((enum sl_app_state)st) &&
                    st != SL_APP_COMPLETED;
@@ -448,6 +445,9 @@ static json_t *row_json(struct sl__gov *g, sl_tx *tx, const struct row *r)
         json_object_set_new(o, "explanation",
                             sl_json_parse(r->explain, strlen(r->explain), NULL, 0));
     if (*r->claimed_by) json_object_set_new(o, "claimed_by", json_string(r->claimed_by));
+    if (r->proxy_relation[0])
+        json_object_set_new(o, "proxy", json_pack("{s:s,s:b}", "relation", r->proxy_relation,
+                                                  "identified", r->proxy_person_id > 0));
     return o;
 }
 
@@ -482,17 +482,66 @@ struct create_ctx {
     const struct sl__gov_actor *a;
     const json_t *m;
     const char *channel, *norm, *form_text;
+    const char *relation;         /* proxy relation or NULL */
     int64_t id;
+    char why[160];
 };
+
+/* Does the matter's "auth" name who? */
+static bool auth_names(const json_t *m, const char *who)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(m, "auth"), i, e)
+        if (strcmp(sl_json_str(e, "who", ""), who) == 0) return true;
+    return false;
+}
+
+/* The registry person of the application's subject (0 if not registered);
+ * the look-up is audited as the application's. */
+static sl_status subject_person(sl_tx *tx, struct sl__gov *g, const struct sl__gov_actor *a,
+                                const char *norm, const char *matter, int64_t *pid)
+{
+    struct sl_acct_audit au = { .actor_kind = a->kind, .actor_id = a->id,
+                                .action = "person.read", .purpose = matter,
+                                .request_id = a->request_id };
+    struct sl_person p;
+    sl_status st = sl__person_find_tx(tx, g->keys, SL_ID_RESIDENT, norm, false, &au, &p);
+    *pid = st == SL_OK ? p.id : 0;
+    return st == SL_ERR_ID_PERSON_UNKNOWN ? SL_OK : st;
+}
 
 static sl_status create_tx(sl_tx *tx, void *vctx)
 {
     struct create_ctx *c = vctx;
-    int64_t n = 0, now = sl__now_ms();
-    sl_status st = sl__store_counter(tx, "gov.serial", 1, &n);
+    c->why[0] = '\0';
+    int64_t n = 0, now = sl__now_ms(), pid = 0, proxy_pid = 0;
+    const char *code = json_string_value(json_object_get(c->m, "code"));
+    sl_status st = subject_person(tx, c->g, c->a, c->norm, code, &pid);
+    if (st != SL_OK) return st;
+    if (c->relation && !auth_names(c->m, "agent")) {
+        snprintf(c->why, sizeof c->why, "matter %s cannot be applied for by a proxy", code);
+        return SL_ERR_APP_FORM;
+    }
+    if (c->a->person_id > 0) {
+        /* a citizen applies for themselves, or as the proxy of someone else */
+        if (pid == c->a->person_id && c->relation) {
+            snprintf(c->why, sizeof c->why, "a proxy applies for someone else");
+            return SL_ERR_APP_FORM;
+        }
+        if (pid != c->a->person_id) {
+            if (!c->relation) {
+                snprintf(c->why, sizeof c->why, "a citizen applies for themselves, or as a proxy "
+                         "(\"proxy\": {\"relation\"})");
+                return SL_ERR_APP_FORBIDDEN;
+            }
+            proxy_pid = c->a->person_id;
+        }
+    }
+    st = sl__store_counter(tx, "gov.serial", 1, &n);
     if (st != SL_OK) return st;
     char t[11], serial[40];
-    day_str(today(), t);
+    day_str(sl__gov_today(), t);
     snprintf(serial, sizeof serial, "SL%.4s%.2s%.2s-%06lld", t, t + 5, t + 8, (long long)n);
     char ad[64];
     snprintf(ad, sizeof ad, "gov_app|%s", serial);
@@ -507,34 +556,41 @@ static sl_status create_tx(sl_tx *tx, void *vctx)
     sl_rows *rs = NULL;
     st = sl__tx_query(tx,
         "INSERT INTO gov_app (serial, matter, matter_version, channel, hall_id, state,"
-        " person_idx, id_sealed, id_masked, form, opened_by, created_ms, updated_ms)"
-        " VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        SL_ARGS(SL_TEXT(serial), SL_TEXT(json_string_value(json_object_get(c->m, "code"))),
+        " person_idx, id_sealed, id_masked, form, opened_by, created_ms, updated_ms,"
+        " person_id, proxy_person_id, proxy_relation)"
+        " VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        SL_ARGS(SL_TEXT(serial), SL_TEXT(code),
                 SL_INT(json_integer_value(json_object_get(c->m, "version"))),
                 SL_TEXT(c->channel), SL_INT(c->a->hall_id), SL_BLOB(pidx, sizeof pidx),
                 SL_BLOB(ct, ctn), SL_TEXT(masked), SL_TEXT(c->form_text), SL_TEXT(c->a->id),
-                SL_INT(now), SL_INT(now)), &rs);
+                SL_INT(now), SL_INT(now), pid ? SL_INT(pid) : SL_NULL,
+                proxy_pid ? SL_INT(proxy_pid) : SL_NULL, SL_TEXT(c->relation)), &rs);
     sl__free(ct);
     if (st != SL_OK) return st;
     c->id = sl__rows_int(rs, 0, 0);
     sl__rows_free(rs);
-    st = timeline_add(tx, c->id, c->a->kind, c->a->id, "create", "", "draft", NULL, NULL);
+    char note[96] = "";
+    if (c->relation)
+        snprintf(note, sizeof note, "proxy (%s)%s", c->relation,
+                 proxy_pid ? ": the proxy's citizen session" : ": proxy to verify at submit");
+    st = timeline_add(tx, c->id, c->a->kind, c->a->id, "create", "", "draft",
+                      note[0] ? note : NULL, NULL);
     if (st == SL_OK)
-        st = audit(tx, c->g, c->a, "application.create", c->id, masked, pidx,
-                   json_string_value(json_object_get(c->m, "code")));
+        st = audit(tx, c->g, c->a, "application.create", c->id, masked, pidx, code);
     return st;
 }
 
 sl_status sl__gov_app_create(struct sl__gov *g, const struct sl__gov_actor *a,
                              const char *matter, const char *channel,
-                             const char *id_number, const json_t *form, json_t **out)
+                             const char *id_number, const json_t *form,
+                             const struct sl__gov_proxy *proxy, json_t **out)
 {
     const json_t *m = NULL;
     sl_status st = sl__gov_matter(g, matter, 0, &m);
     if (st != SL_OK) return st;
     if (!json_has_string(json_object_get(m, "channels"), channel)) return SL_ERR_APP_CHANNEL;
     char t[11];
-    day_str(today(), t);
+    day_str(sl__gov_today(), t);
     struct sl_id_info info;
     st = sl_id_check(SL_ID_RESIDENT, id_number, t, NULL, &info);
     if (st != SL_OK) return st;
@@ -561,10 +617,14 @@ sl_status sl__gov_app_create(struct sl__gov *g, const struct sl__gov_actor *a,
     json_decref(fm);
     if (!ft) return SL_ERR_NOMEM;
     struct create_ctx c = { .g = g, .a = a, .m = m, .channel = channel,
-                            .norm = info.normalised, .form_text = ft };
+                            .norm = info.normalised, .form_text = ft,
+                            .relation = proxy ? proxy->relation : NULL };
     st = sl__store_run(g->store, create_tx, &c);
     free(ft);
-    if (st != SL_OK) return st;
+    if (st != SL_OK) {
+        if (c.why[0] && out) *out = json_pack("{s:s}", "why", c.why);
+        return st;
+    }
     return sl__gov_app_get(g, a, c.id, out);
 }
 
@@ -610,6 +670,25 @@ static sl_status get_tx(sl_tx *tx, void *vctx)
         }
         sl__rows_free(rs);
         json_object_set_new(c->out, "timeline", tl);
+        st = sl__tx_query(tx, "SELECT role, method, levels, at_ms, verification_id"
+                              " FROM gov_app_auth WHERE app_id = ? ORDER BY id",
+                          SL_ARGS(SL_INT(c->id)), &rs);
+    }
+    if (st == SL_OK) {
+        json_t *au = json_array();
+        for (size_t i = 0; i < sl__rows_count(rs); i++) {
+            char at[40];
+            sl_time_iso8601(at, sizeof at, sl__rows_int(rs, i, 3));
+            uint32_t l = (uint32_t)sl__rows_int(rs, i, 2);
+            json_t *levels = json_array();
+            for (uint32_t b = 1; b <= SL_LEVEL_REAL_DOCUMENT; b <<= 1)
+                if (l & b) json_array_append_new(levels, json_string(sl__level_name(b)));
+            json_array_append_new(au, json_pack("{s:s,s:s,s:o,s:s,s:I}", "role",
+                sl__rows_text(rs, i, 0), "method", sl__rows_text(rs, i, 1), "levels", levels,
+                "at", at, "verification", (json_int_t)sl__rows_int(rs, i, 4)));
+        }
+        sl__rows_free(rs);
+        json_object_set_new(c->out, "authentications", au);
     }
     if (st == SL_OK && c->audit)
         st = audit(tx, c->g, c->a, "application.read", r.id, r.masked, r.pidx, r.matter);
@@ -738,7 +817,7 @@ static sl_status fetch_and_decide(sl_tx *tx, struct sl__gov *g, const struct sl_
     else if (hs) json_object_set_new(applicant, "status", json_string(hs));
     json_decref(reg);
     char t[11];
-    day_str(today(), t);
+    day_str(sl__gov_today(), t);
     if (strlen(idnum) == 18) {
         int by = atoi((char[5]){ idnum[6], idnum[7], idnum[8], idnum[9], 0 });
         int bmd = atoi((char[5]){ idnum[10], idnum[11], idnum[12], idnum[13], 0 });
@@ -747,6 +826,26 @@ static sl_status fetch_and_decide(sl_tx *tx, struct sl__gov *g, const struct sl_
         json_object_set_new(applicant, "age", json_integer(ty - by - (tmd < bmd ? 1 : 0)));
     }
     sodium_memzero(idnum, sizeof idnum);
+    /* the registry's record, when the subject has one: age from its birth
+     * date (sl__id_age), and its status (a deceased/cancelled record) */
+    if (r->person_id > 0) {
+        struct sl_acct_audit au = { .actor_kind = a->kind, .actor_id = a->id,
+                                    .action = "person.read", .purpose = r->matter,
+                                    .request_id = a->request_id };
+        struct sl_person p;
+        st = sl__person_get_tx(tx, g->keys, r->person_id, false, &au, &p);
+        if (st != SL_OK) {
+            json_decref(shared);
+            json_decref(applicant);
+            return st;
+        }
+        int age = p.birth_date[0] ? sl__id_age(p.birth_date, t) : -1;
+        if (age >= 0) json_object_set_new(applicant, "age", json_integer(age));
+        if (p.status == SL_PERSON_DECEASED)
+            json_object_set_new(applicant, "status", json_string("deceased"));
+        else if (p.status == SL_PERSON_CANCELLED)
+            json_object_set_new(applicant, "status", json_string("cancelled"));
+    }
     json_t *appf = r->form ? sl_json_parse(r->form, strlen(r->form), NULL, 0) : json_object();
     json_t *facts = json_pack("{s:o,s:o,s:O}", "applicant", applicant, "application",
                               appf ? appf : json_object(), "shared", shared);
@@ -802,6 +901,11 @@ static sl_status step(sl_tx *tx, struct sl__gov *g, const struct sl__gov_actor *
         st = audit(tx, g, a, action, r->id, r->masked, r->pidx, r->matter);
     }
     if (st == SL_OK) cpy(r->state, sizeof r->state, tn);
+    if (st == SL_OK && to == SL_APP_APPROVED)
+        st = sl__gov_allowance_grant_tx(tx, g, a, r->id, r->matter, (int)r->version,
+                                        r->person_id, r->pidx, r->masked, r->hall_id,
+                                        r->proxy_person_id,
+                                        r->proxy_relation[0] ? r->proxy_relation : NULL);
     return st;
 }
 
@@ -860,7 +964,7 @@ struct event_ctx {
 
 static sl_status accept_dates(sl_tx *tx, struct sl__gov *g, struct row *r, const json_t *m)
 {
-    sl_day acc = today(), hold_end = 0, dl = 0;
+    sl_day acc = sl__gov_today(), hold_end = 0, dl = 0;
     const json_t *hold = json_array_get(json_object_get(m, "holds"), 0);
     sl_status st = SL_OK;
     if (hold)
@@ -878,6 +982,147 @@ static sl_status accept_dates(sl_tx *tx, struct sl__gov *g, struct row *r, const
                            " deadline_day = ? WHERE id = ?",
                        SL_ARGS(SL_TEXT(r->accepted), SL_TEXT(hold ? r->hold_end : NULL),
                                SL_TEXT(r->deadline), SL_INT(r->id)), NULL);
+}
+
+/* The levels the matter's "auth" entries require of role ("subject": the
+ * applicant / subject / each party / principal; "agent"). */
+static uint32_t auth_levels(const json_t *m, bool agent, bool *named)
+{
+    uint32_t need = 0;
+    *named = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(m, "auth"), i, e) {
+        const char *who = sl_json_str(e, "who", "");
+        bool is_agent = strcmp(who, "agent") == 0;
+        bool is_subject = strcmp(who, "applicant") == 0 || strcmp(who, "subject") == 0 ||
+                          strcmp(who, "each_party") == 0 || strcmp(who, "principal") == 0;
+        if ((agent && !is_agent) || (!agent && !is_subject)) continue;
+        *named = true;
+        size_t k;
+        json_t *l;
+        json_array_foreach(json_object_get(e, "levels"), k, l)
+            need |= sl__level_parse(json_string_value(l));
+    }
+    return need;
+}
+
+static bool verif_id(const json_t *v, int64_t *id)
+{
+    if (json_is_integer(v)) {
+        *id = json_integer_value(v);
+        return *id > 0;
+    }
+    const char *s = json_string_value(v);
+    if (!s || !*s || strlen(s) > 20) return false;
+    char *end = NULL;
+    long long x = strtoll(s, &end, 10);
+    if (*end || x <= 0) return false;
+    *id = x;
+    return true;
+}
+
+static void levels_text(uint32_t lv, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (uint32_t b = 1; b <= SL_LEVEL_REAL_DOCUMENT; b <<= 1)
+        if (lv & b)
+            snprintf(out + strlen(out), cap - strlen(out), "%s%s", out[0] ? "+" : "",
+                     sl__level_name(b));
+}
+
+/* Submit: consumes each verification for (person, matter, reference =
+ * the application id), records it in gov_app_auth, and checks that the
+ * subject (and, for a proxy application, the agent) authenticated with
+ * the levels the matter requires. */
+static sl_status bind_verifications(sl_tx *tx, struct event_ctx *c, struct row *r,
+                                    const json_t *m, char *note, size_t cap)
+{
+    const json_t *vs = json_object_get(c->body, "verifications");
+    bool proxy = r->proxy_relation[0] != '\0', named_s, named_a;
+    uint32_t need_s = auth_levels(m, false, &named_s), need_a = auth_levels(m, true, &named_a);
+    bool have_s = !named_s, have_a = !proxy || !named_a;
+    if (proxy && r->proxy_person_id > 0 && named_a) {
+        have_a = true;   /* the proxy's own citizen session */
+        snprintf(note, cap, "agent: citizen session");
+    }
+    if (r->person_id <= 0 && named_s) {
+        snprintf(c->why, sizeof c->why, "the applicant has no registry record to verify against");
+        return SL_ERR_APP_AUTH;
+    }
+    char ref[24];
+    snprintf(ref, sizeof ref, "%lld", (long long)r->id);
+    size_t i;
+    json_t *v;
+    json_array_foreach(vs, i, v) {
+        int64_t vid = 0;
+        if (!verif_id(v, &vid)) {
+            snprintf(c->why, sizeof c->why, "verifications[%zu]: not a verification id", i);
+            return SL_ERR_APP_AUTH;
+        }
+        struct sl_verification res;
+        sl_status st = sl__verification_get_tx(tx, vid, &res);
+        if (st == SL_ERR_NOT_FOUND) {
+            snprintf(c->why, sizeof c->why, "verifications[%zu]: no such verification", i);
+            return SL_ERR_APP_AUTH;
+        }
+        if (st != SL_OK) return st;
+        bool agent;
+        if (res.person_id > 0 && res.person_id == r->person_id) agent = false;
+        else if (proxy && res.person_id > 0 &&
+                 (r->proxy_person_id == 0 || res.person_id == r->proxy_person_id)) agent = true;
+        else {
+            snprintf(c->why, sizeof c->why, "verifications[%zu] is of another person", i);
+            return SL_ERR_ID_VERIF_BINDING;
+        }
+        st = sl__verification_consume(tx, vid, res.person_id, r->matter, ref, &res);
+        if (st != SL_OK) {
+            snprintf(c->why, sizeof c->why, "verifications[%zu]: %s (it must be made for matter "
+                     "%s, reference %s, and not used or expired)", i, sl_status_name(st),
+                     r->matter, ref);
+            return st;
+        }
+        uint32_t need = agent ? need_a : need_s;
+        if ((res.levels_passed & need) != need) {
+            char want[64], got[64];
+            levels_text(need, want, sizeof want);
+            levels_text(res.levels_passed, got, sizeof got);
+            snprintf(c->why, sizeof c->why, "verifications[%zu]: the matter needs %s, it passed %s",
+                     i, want, got[0] ? got : "none");
+            return SL_ERR_APP_AUTH;
+        }
+        const char *method = sl__method_name(res.method);
+        st = sl__tx_exec(tx, "INSERT INTO gov_app_auth (app_id, role, person_id, verification_id,"
+                             " method, levels, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         SL_ARGS(SL_INT(r->id), SL_TEXT(agent ? "agent" : "subject"),
+                                 SL_INT(res.person_id), SL_INT(vid),
+                                 SL_TEXT(method ? method : "unknown"),
+                                 SL_INT(res.levels_passed), SL_INT(sl__now_ms())), NULL);
+        if (st == SL_OK && agent && r->proxy_person_id == 0) {
+            st = sl__tx_exec(tx, "UPDATE gov_app SET proxy_person_id = ? WHERE id = ?",
+                             SL_ARGS(SL_INT(res.person_id), SL_INT(r->id)), NULL);
+            r->proxy_person_id = res.person_id;
+        }
+        if (st != SL_OK) return st;
+        char lv[64];
+        levels_text(res.levels_passed, lv, sizeof lv);
+        size_t n = strlen(note);
+        snprintf(note + n, cap - n, "%s%s verified: %s, %s", n ? "; " : "",
+                 agent ? "agent" : "subject", method ? method : "?", lv);
+        if (agent) have_a = true;
+        else have_s = true;
+    }
+    if (!have_s) {
+        snprintf(c->why, sizeof c->why, "the applicant's verification for this application "
+                 "(matter %s, reference %s) is needed", r->matter, ref);
+        return SL_ERR_APP_AUTH;
+    }
+    if (!have_a) {
+        snprintf(c->why, sizeof c->why, "the proxy's own verification (or citizen session) "
+                 "is needed");
+        return SL_ERR_APP_AUTH;
+    }
+    return SL_OK;
 }
 
 static sl_status event_tx(sl_tx *tx, void *vctx)
@@ -921,26 +1166,14 @@ static sl_status event_tx(sl_tx *tx, void *vctx)
         st = SL_ERR_APP_FORM;
     }
     if (st == SL_OK && strcmp(c->event, "submit") == 0) {
-        /* each required person's verification, consumed single-use */
-        const json_t *vs = json_object_get(c->body, "verifications");
-        size_t need = json_array_size(json_object_get(m, "auth"));
-        if (json_array_size(vs) < need) {
-            snprintf(c->why, sizeof c->why, "%zu verification(s) needed", need);
-            st = SL_ERR_APP_AUTH;
-        }
-        size_t i;
-        json_t *v;
-        json_array_foreach(vs, i, v) {
-            if (st != SL_OK) break;
-            const char *s = json_string_value(v);
-            if (!s || !*s || strlen(s) > 128) { st = SL_ERR_APP_AUTH; break; }
-            int64_t now = sl__now_ms();
-            st = sl__store_once(tx, "gov.verification", s, strlen(s), now,
-                                now + (int64_t)366 * DAY_MS);
-            if (st == SL_ERR_STORE_USED) {
-                snprintf(c->why, sizeof c->why, "verification %zu was already used", i);
-                st = SL_ERR_APP_AUTH;
-            }
+        /* each required person's verification, bound to this application
+         * and consumed single-use (sl__verification_consume) */
+        char auth_note[400] = "";
+        st = bind_verifications(tx, c, &r, m, auth_note, sizeof auth_note);
+        if (st == SL_OK && auth_note[0]) {
+            snprintf(signed_reason, sizeof signed_reason, "%s%s%s", reason ? reason : "",
+                     reason ? "; " : "", auth_note);
+            reason = signed_reason;
         }
         /* the applicant signs every commitment of the matter (承诺) */
         const json_t *signed_ = json_object_get(c->body, "commitments");
@@ -971,8 +1204,10 @@ static sl_status event_tx(sl_tx *tx, void *vctx)
         }
         if (st == SL_OK && json_array_size(signed_) > 0) {
             char *list = json_dumps(signed_, JSON_COMPACT);
+            char prev[1000];
+            snprintf(prev, sizeof prev, "%.900s", reason ? reason : "");
             snprintf(signed_reason, sizeof signed_reason, "%s%scommitments signed: %s",
-                     reason ? reason : "", reason ? "; " : "", list ? list : "");
+                     prev, prev[0] ? "; " : "", list ? list : "");
             free(list);
             reason = signed_reason;
         }
@@ -1126,6 +1361,53 @@ sl_status sl__gov_list(struct sl__gov *g, const struct sl__gov_actor *a, const c
     return run_queue(&c, out);
 }
 
+struct mine_ctx { struct sl__gov *g; const struct sl__gov_actor *a; json_t *out; };
+
+static sl_status mine_tx(sl_tx *tx, void *vctx)
+{
+    struct mine_ctx *c = vctx;
+    json_decref(c->out);
+    c->out = json_array();
+    sl_rows *rs = NULL;
+    sl_status st = sl__tx_query(tx, "SELECT " ROW_COLS " FROM gov_app WHERE person_id = ?"
+                                " OR proxy_person_id = ? ORDER BY id DESC LIMIT 200",
+                                SL_ARGS(SL_INT(c->a->person_id), SL_INT(c->a->person_id)), &rs);
+    if (st != SL_OK) return st;
+    for (size_t i = 0; i < sl__rows_count(rs); i++) {
+        struct row r;
+        row_from(rs, i, &r);
+        json_t *o = row_json(c->g, tx, &r);
+        if (o) {
+            json_object_set_new(o, "as", json_string(r.person_id == c->a->person_id ? "subject"
+                                                                                 : "proxy"));
+            json_array_append_new(c->out, o);
+        }
+        row_free(&r);
+    }
+    sl__rows_free(rs);
+    char pid[24];
+    snprintf(pid, sizeof pid, "%lld", (long long)c->a->person_id);
+    struct sl_audit_rec ar = {
+        .actor_kind = c->a->kind, .actor_id = c->a->id, .action = "application.list.mine",
+        .object_type = "person", .object_id = pid, .outcome = "ok",
+        .request_id = c->a->request_id, .at_ms = sl__now_ms(),
+    };
+    return sl__audit_append(tx, c->g->keys, &ar, NULL);
+}
+
+sl_status sl__gov_my_apps(struct sl__gov *g, const struct sl__gov_actor *a, json_t **out)
+{
+    if (a->person_id <= 0) return SL_ERR_APP_FORBIDDEN;
+    struct mine_ctx c = { g, a, NULL };
+    sl_status st = sl__store_run(g->store, mine_tx, &c);
+    if (st != SL_OK) {
+        json_decref(c.out);
+        return st;
+    }
+    *out = c.out;
+    return SL_OK;
+}
+
 /* ------------------------------------------------------------ receipts */
 
 #define RECEIPT_TAG "SLR1"
@@ -1263,7 +1545,7 @@ static sl_status tick_tx(sl_tx *tx, void *vctx)
     sl_status st = sl__store_lease(tx, "gov.holds", c->holder, now, 60000, &held);
     if (st != SL_OK || !held) return st;
     char t[11];
-    day_str(today(), t);
+    day_str(sl__gov_today(), t);
     sl_rows *rs = NULL;
     st = sl__tx_query(tx, "SELECT " ROW_COLS " FROM gov_app WHERE state = 'on_hold'"
                       " AND hold_end_day < ? ORDER BY id LIMIT 100", SL_ARGS(SL_TEXT(t)), &rs);
@@ -1339,6 +1621,9 @@ static void *job_main(void *arg)
         else if (n > 0 && g->on_entries)
             g->on_entries(g->on_ctx, entries);
         json_decref(entries);
+        st = sl__gov_allowance_tick(g, g->holder, NULL, NULL, NULL);
+        if (st != SL_OK)
+            sl_log_warn("gov: allowance job: %s", sl_status_name(st));
         pthread_mutex_lock(&g->mu);
     }
     pthread_mutex_unlock(&g->mu);

@@ -46,6 +46,16 @@ struct sl__gov_actor {
     const char *id;           /* username / device id                      */
     int64_t     hall_id;
     const char *request_id;
+    int64_t     person_id;    /* a citizen session: the registry person;
+                                 0 for staff and devices                   */
+};
+
+/* Who opens an application for someone else (seed 003 proxy): relation
+ * "child" | "spouse" | "relative" | "community_worker" | "guardian". The
+ * proxy's identity is their citizen session (a->person_id) or, at submit,
+ * a verification of the proxy bound to the application ("agent"). */
+struct sl__gov_proxy {
+    const char *relation;     /* NULL: not a proxy application            */
 };
 
 /* Adds a new version of a matter from its JSON text, validated exactly as
@@ -55,11 +65,44 @@ sl_status sl__gov_matter_add(struct sl__gov *g, const struct sl__gov_actor *a, c
                              size_t n, char *err, size_t cap, json_t **out);
 
 /* Opens an application in draft. form: {"reason": ..., ...} checked
- * against the matter's form. */
+ * against the matter's form. The subject is looked up in the registry
+ * (audited); a citizen applies for themselves, or as a proxy (proxy
+ * non-NULL, only for matters whose "auth" names an "agent").
+ *
+ * Binding order (docs/matters.md): open the draft, then create each
+ * verification with matter = the matter code, reference = the draft's id
+ * (decimal), person = the subject (or the agent), then submit with
+ * "verifications": [ids]. Each is consumed with sl__verification_consume
+ * in the submit transaction; levels must cover the matter's "auth" entry.
+ * Refusals: SL_ERR_APP_AUTH (missing / levels short), SL_ERR_ID_VERIF_*
+ * (other matter/person/reference, used, expired, failed). */
 sl_status sl__gov_app_create(struct sl__gov *g, const struct sl__gov_actor *a,
                              const char *matter, const char *channel,
                              const char *id_number, const json_t *form,
-                             json_t **out);
+                             const struct sl__gov_proxy *proxy, json_t **out);
+/* Applications of the citizen a->person_id (as subject or proxy), newest
+ * first, at most 200; audited. */
+sl_status sl__gov_my_apps(struct sl__gov *g, const struct sl__gov_actor *a, json_t **out);
+
+/* ============================ Elderly allowance (seed 003) ============== *
+ * Granted when an application of a matter with "proof_of_life" is
+ * approved: state "active", due = approval + interval_days. A proof of
+ * life is a verification (matter = the allowance's matter, person = the
+ * elder, reference = "allowance:<id>") consumed here; it moves the due
+ * date and resumes a suspended allowance. The job (sl__gov_allowance_tick,
+ * store lease "gov.allowance") stores a reminder remind_days before due,
+ * suspends when overdue and stops on a death record from shared data
+ * (civil_death) or the registry. */
+sl_status sl__gov_allowance_proof(struct sl__gov *g, const struct sl__gov_actor *a,
+                                  int64_t allowance, int64_t verification, json_t **out);
+/* The citizen's allowances (as elder or proxy) with events; audited. */
+sl_status sl__gov_allowance_mine(struct sl__gov *g, const struct sl__gov_actor *a, json_t **out);
+/* Staff: the hall's allowances (?state=), with reminders/events; audited. */
+sl_status sl__gov_allowance_list(struct sl__gov *g, const struct sl__gov_actor *a,
+                                 const char *state, json_t **out);
+/* One run of the allowance job (lease "gov.allowance"); counts may be NULL. */
+sl_status sl__gov_allowance_tick(struct sl__gov *g, const char *holder, int *reminded,
+                                 int *suspended, int *stopped);
 /* The application with its timeline, dates and zh/en next-step text. */
 sl_status sl__gov_app_get(struct sl__gov *g, const struct sl__gov_actor *a,
                           int64_t id, json_t **out);

@@ -205,7 +205,7 @@ sl_status sl__matter_check(const json_t *m, const char *file, const struct sl__j
     static const char *const top[] = {
         "code", "version", "seed", "name", "department", "channels", "auth",
         "alternatives", "form", "materials", "rules", "auto_approve", "time_limit",
-        "holds", "notices", "commitments", "fees", "evidence", "receipt", NULL,
+        "holds", "notices", "commitments", "fees", "evidence", "receipt", "proof_of_life", NULL,
     };
     static const char *const channels[] = { "window", "kiosk", "phone", NULL };
     static const char *const who[] = { "applicant", "each_party", "agent", "principal",
@@ -400,6 +400,18 @@ sl_status sl__matter_check(const json_t *m, const char *file, const struct sl__j
     const json_t *rc = json_object_get(m, "receipt");
     if (rc && (st = text2(v, rc, "receipt")) != SL_OK)
         return st;
+    /* periodic proof of life (seed 003 elderly allowance): every
+     * interval_days by the same face check, reminded remind_days before */
+    const json_t *pol = json_object_get(m, "proof_of_life");
+    if (pol) {
+        static const char *const k[] = { "interval_days", "remind_days", NULL };
+        if (!json_is_object(pol))
+            return bad(v, "proof_of_life", "must be an object");
+        if ((st = keys(v, pol, "proof_of_life", k)) != SL_OK ||
+            (st = int_field(v, pol, "interval_days", "proof_of_life", 1, 3650, true)) != SL_OK ||
+            (st = int_field(v, pol, "remind_days", "proof_of_life", 0, 365, false)) != SL_OK)
+            return st;
+    }
     return SL_OK;
 }
 

@@ -3,6 +3,8 @@
  * interface and its file-backed implementation (exchange.h).
  */
 #include <dirent.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -79,19 +81,63 @@ sl_status sl__exchange_new(const struct sl__exchange_ops *ops, void *impl,
 /* ---------------------- the file-backed implementation ------------------ *
  * A folder with one <source>.json per source:
  *   {"source": "land_property", "records": {"<id number>": RECORD | [RECORD, ...]}}
- * loaded at open; a missing file means the source has no records. */
+ * loaded at open and read again when a file is replaced (its mtime, size
+ * or inode changes: a department pushing new records); a missing file
+ * means the source has no records. */
 
 struct files {
-    json_t *by_source;      /* {"land_property": {"<id>": ...}, ...} */
+    json_t *by_source;      /* {"land_property": {"<id>": ...}, ...} (mu) */
+    char dir[4096];
+    pthread_mutex_t mu;
+    json_t *stamp;          /* {"<source>": "mtime.ns:size"} as loaded (mu) */
 };
+
+static void file_stamp(const char *path, char out[64])
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        snprintf(out, 64, "absent");
+    else
+        snprintf(out, 64, "%lld.%09ld:%lld:%llu", (long long)sb.st_mtim.tv_sec,
+                 (long)sb.st_mtim.tv_nsec, (long long)sb.st_size, (unsigned long long)sb.st_ino);
+}
+
+/* A source file replaced since it was loaded (new records pushed by the
+ * department, e.g. a death record) is read again; a file that no longer
+ * parses keeps the records last loaded. */
+static void files_refresh(struct files *f, const char *source)
+{
+    char path[4200], now[64];
+    snprintf(path, sizeof path, "%s/%s.json", f->dir, source);
+    file_stamp(path, now);
+    const char *was = json_string_value(json_object_get(f->stamp, source));
+    if (was && strcmp(was, now) == 0)
+        return;
+    json_object_set_new(f->stamp, source, json_string(now));
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    if (sl__read_file(path, EXCHANGE_FILE_MAX, &buf, &n) != SL_OK)
+        return;
+    json_t *j = sl_json_parse((const char *)buf, n, NULL, 0);
+    sl__free(buf);
+    json_t *recs = j ? json_object_get(j, "records") : NULL;
+    if (json_is_object(recs))
+        json_object_set(f->by_source, source, recs);
+    else
+        sl_log_warn("shared data: %s no longer parses; keeping the records last loaded", path);
+    json_decref(j);
+}
 
 static sl_status files_fetch(void *impl, const char *source, const char *id_number,
                              json_t **out)
 {
     struct files *f = impl;
+    pthread_mutex_lock(&f->mu);
+    files_refresh(f, source);
     json_t *recs = json_object_get(f->by_source, source);
     json_t *r = recs ? json_object_get(recs, id_number) : NULL;
-    *out = r ? json_incref(r) : NULL;
+    *out = r ? json_deep_copy(r) : NULL;
+    pthread_mutex_unlock(&f->mu);
     return SL_OK;
 }
 
@@ -101,6 +147,8 @@ static void files_free(void *impl)
     if (!f)
         return;
     json_decref(f->by_source);
+    json_decref(f->stamp);
+    pthread_mutex_destroy(&f->mu);
     sl__free(f);
 }
 
@@ -112,6 +160,9 @@ sl_status sl__exchange_open_files(const char *dir, char *err, size_t cap,
     struct files *f = sl__calloc(1, sizeof *f);
     if (!f)
         return SL_ERR_NOMEM;
+    pthread_mutex_init(&f->mu, NULL);
+    f->stamp = json_object();
+    snprintf(f->dir, sizeof f->dir, "%s", dir);
     f->by_source = json_object();
     DIR *d = opendir(dir);
     if (!d) {
@@ -155,6 +206,9 @@ sl_status sl__exchange_open_files(const char *dir, char *err, size_t cap,
         }
         json_object_set(f->by_source, src, recs);
         json_decref(j);
+        char stamp[64];
+        file_stamp(path, stamp);
+        json_object_set_new(f->stamp, src, json_string(stamp));
     }
     closedir(d);
     if (st != SL_OK) {

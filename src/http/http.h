@@ -24,6 +24,8 @@
 typedef struct sl_acct sl_acct;
 typedef struct sl_face_engine sl_face_engine;
 struct sl__gov;
+struct sl_bank_verifier;
+struct sl_calib;
 
 /* One rate-limit class: a token bucket per client address and per device
  * (rate tokens/s, burst tokens). */
@@ -48,6 +50,8 @@ struct sl_http_opts {
     sl_acct    *acct;           /* accounts (and through it store, keys)   */
     const sl_face_engine *engine; /* NULL: face routes answer 503           */
     struct sl__gov *gov;        /* matters/applications; NULL: they answer 503 */
+    const struct sl_bank_verifier *bank; /* bank-card factor (id.h); NULL: no card confirms */
+    const struct sl_calib *id_calib;     /* 实证 fusion thresholds; NULL: real_document 503 */
     bool        access_log;     /* JSON lines on stderr                    */
 };
 

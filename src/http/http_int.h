@@ -161,6 +161,30 @@ extern const struct sl_route sl__idcode_routes[];
 extern const size_t sl__idcode_n_routes;
 extern const struct sl_route sl__lic_routes[];
 extern const size_t sl__lic_n_routes;
+extern const struct sl_route sl__id_routes[];
+extern const size_t sl__id_n_routes;
+extern const struct sl_route sl__registry_routes[];
+extern const size_t sl__registry_n_routes;
+/* routes_registry.c: the registry's face-data gauge for /metrics. */
+sl_status sl__registry_metrics(const sl_http *h, struct sl_buf *b);
+/* routes_citizen.c: citizen sessions (the shared contract) */
+extern const struct sl_route sl__citizen_routes[];
+extern const size_t sl__citizen_n_routes;
+/* A verification id from a body value (integer or decimal text); false if
+ * it is neither or not positive. */
+bool sl__http_verif_id(const json_t *v, int64_t *id);
+/* The audit record skeleton of r (actor staff/device/citizen/anonymous,
+ * the route's action, the request id). */
+void sl__http_citizen_audit(const struct sl_req *r, struct sl_acct_audit *au);
+/* Opens a citizen session for person in tx (the caller consumed the
+ * verification in tx): the person must be active; the look-up and the
+ * session are audited. p gets the masked record. (Also the kiosk 扫码
+ * login.) */
+struct sl_person;
+sl_status sl__http_citizen_open_tx(struct sl_req *r, sl_tx *tx, int64_t verification,
+                                   int64_t person, const char *device,
+                                   char *token, size_t cap, int64_t *expires,
+                                   struct sl_person *p);
 
 /* Matches method+path. *idx gets the route (or -1); SL_ERR_HTTP_ROUTE if
  * no path matches, SL_ERR_HTTP_METHOD if the path matches with another

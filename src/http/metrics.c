@@ -178,5 +178,7 @@ sl_status sl__metrics_render(struct sl_metrics *m, const sl_http *h, struct sl_b
             "shualian_sse_streams %zu\n",
             h->pool ? sl__pool_size(h->pool) : 0, h->pool ? sl__pool_busy(h->pool) : 0,
             atomic_load(&((sl_http *)h)->inflight), sl__sse_count(h->hub));
+    if (st == SL_OK)
+        st = sl__registry_metrics(h, b);
     return st;
 }

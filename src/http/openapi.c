@@ -41,12 +41,14 @@ static json_t *operation(const struct sl_route *rt)
         json_array_append_new(allow, json_string("public"));
         json_object_set_new(op, "security", json_array());
     } else {
-        json_t *who = sl__acct_bits_json(rt->allow & (SL_ROLE_ALL | SL_DEV_ALL));
+        json_t *who = sl__acct_bits_json(rt->allow & (SL_ROLE_ALL | SL_DEV_ALL | SL_ROLE_CITIZEN));
         json_array_extend(allow, who);
         json_decref(who);
         json_t *sec = json_array();
         if (rt->allow & SL_ROLE_ALL)
             json_array_append_new(sec, json_pack("{s:[]}", "bearer"));
+        if (rt->allow & SL_ROLE_CITIZEN)
+            json_array_append_new(sec, json_pack("{s:[]}", "citizen"));
         if (rt->allow & SL_DEV_ALL)
             json_array_append_new(sec, json_pack("{s:[]}", "Device"));
         json_object_set_new(op, "security", sec);
@@ -113,7 +115,7 @@ json_t *sl__http_openapi(void)
         m[k] = '\0';
         json_object_set_new(item, m, operation(rt));
     }
-    json_t *doc = json_pack("{s:s,s:{s:s,s:s,s:s},s:o,s:{s:{s:o},s:{s:{s:s,s:s,s:s},s:{s:s,s:s,s:s,s:s}}}}",
+    json_t *doc = json_pack("{s:s,s:{s:s,s:s,s:s},s:o,s:{s:{s:o},s:{s:{s:s,s:s,s:s},s:{s:s,s:s,s:s,s:s},s:{s:s,s:s,s:s}}}}",
         "openapi", "3.1.0",
         "info", "title", "shualian identity server", "version", SL_VERSION,
         "description", "Face verification and accounts. Errors are application/problem+json "
@@ -124,7 +126,10 @@ json_t *sl__http_openapi(void)
         "bearer", "type", "http", "scheme", "bearer", "description",
         "staff session token from POST /v1/auth/login",
         "Device", "type", "apiKey", "in", "header", "name", "Authorization",
-        "description", "Authorization: Device <id>:<key> (window, kiosk, h5 devices)");
+        "description", "Authorization: Device <id>:<key> (window, kiosk, h5 devices)",
+        "citizen", "type", "http", "scheme", "bearer", "description",
+        "citizen session token (cit_...) from POST /v1/citizen/sessions: a passed "
+        "\"citizen_login\" verification, 10 min idle / 30 min absolute");
     return doc;
 }
 

@@ -173,6 +173,9 @@ static const struct sl_route_slice slices[] = {
     { sl__hall_routes, &sl__hall_n_routes },
     { sl__idcode_routes, &sl__idcode_n_routes },
     { sl__lic_routes, &sl__lic_n_routes },
+    { sl__id_routes, &sl__id_n_routes },
+    { sl__registry_routes, &sl__registry_n_routes },
+    { sl__citizen_routes, &sl__citizen_n_routes },
 };
 
 size_t sl__route_count(void)

@@ -34,6 +34,12 @@ static void actor_of(const struct sl_req *r, struct sl__gov_actor *a)
         if (r->who.bits & (SL_DEV_H5 | SL_DEV_KIOSK)) roles |= 1u << SL_ACTOR_APPLICANT;
         if (r->who.bits & SL_DEV_WINDOW) roles |= 1u << SL_ACTOR_CLERK;
         a->kind = "device";
+    } else if (r->who.kind == SL_PRIN_CITIZEN) {
+        /* a citizen session: the applicant, for their own applications
+         * (or those they opened as a proxy) */
+        roles |= 1u << SL_ACTOR_APPLICANT;
+        a->kind = "citizen";
+        a->person_id = r->who.id;
     } else {
         a->kind = "anonymous";
     }
@@ -146,13 +152,21 @@ static sl_status h_app_create(struct sl_req *r)
     if (!channel)
         channel = r->who.kind == SL_PRIN_DEVICE && (r->who.bits & SL_DEV_H5) ? "phone"
                 : r->who.kind == SL_PRIN_DEVICE && (r->who.bits & SL_DEV_KIOSK) ? "kiosk"
+                : r->who.kind == SL_PRIN_CITIZEN ? "phone"
                 : "window";
+    struct sl__gov_proxy proxy = { sl_json_str(json_object_get(r->json, "proxy"), "relation", NULL) };
     json_t *out = NULL;
     sl_status st = sl__gov_app_create(gov_of(r), &a, sl_json_str(r->json, "matter", ""), channel,
                                       sl_json_str(r->json, "id_number", ""),
-                                      json_object_get(r->json, "form"), &out);
+                                      json_object_get(r->json, "form"),
+                                      proxy.relation ? &proxy : NULL, &out);
     r->audited = true;
-    if (st != SL_OK) return st;
+    if (st != SL_OK) {
+        const char *why = sl_json_str(out, "why", NULL);
+        if (why) snprintf(r->detail, sizeof r->detail, "%s", why);
+        json_decref(out);
+        return st;
+    }
     return sl__reply_json(r, 201, out);
 }
 
@@ -254,6 +268,96 @@ static sl_status h_app_list(struct sl_req *r)
         return st;
     }
     return sl__reply_json(r, 200, json_pack("{s:o}", "applications", out));
+}
+
+/* ============================ Citizens and the allowance ================ */
+
+static sl_status h_my_apps(struct sl_req *r)
+{
+    NEED_GOV(r);
+    maybe_tick(r, false);
+    struct sl__gov_actor a;
+    actor_of(r, &a);
+    json_t *out = NULL;
+    sl_status st = sl__gov_my_apps(gov_of(r), &a, &out);
+    r->audited = true;
+    if (st != SL_OK) return st;
+    return sl__reply_json(r, 200, json_pack("{s:o}", "applications", out));
+}
+
+static void allowance_tick(struct sl_req *r, bool force)
+{
+    static atomic_llong last;
+    long long now = sl__now_ms(), prev = atomic_load(&last);
+    if (!force && now - prev < 30000) return;
+    if (!atomic_compare_exchange_strong(&last, &prev, now) && !force) return;
+    char holder[64];
+    sl__gov_holder(holder, sizeof holder);
+    (void)sl__gov_allowance_tick(gov_of(r), holder, NULL, NULL, NULL);
+}
+
+static sl_status h_my_allowances(struct sl_req *r)
+{
+    NEED_GOV(r);
+    allowance_tick(r, false);
+    struct sl__gov_actor a;
+    actor_of(r, &a);
+    json_t *out = NULL;
+    sl_status st = sl__gov_allowance_mine(gov_of(r), &a, &out);
+    r->audited = true;
+    if (st != SL_OK) return st;
+    return sl__reply_json(r, 200, json_pack("{s:o}", "allowances", out));
+}
+
+static sl_status h_allowance_list(struct sl_req *r)
+{
+    NEED_GOV(r);
+    allowance_tick(r, false);
+    struct sl__gov_actor a;
+    actor_of(r, &a);
+    json_t *out = NULL;
+    sl_status st = sl__gov_allowance_list(gov_of(r), &a, sl__req_query(r, "state"), &out);
+    r->audited = true;
+    if (st != SL_OK) {
+        if (st == SL_ERR_APP_FORM) snprintf(r->detail, sizeof r->detail, "state: active, suspended or stopped");
+        return st;
+    }
+    return sl__reply_json(r, 200, json_pack("{s:o}", "allowances", out));
+}
+
+static sl_status h_allowance_proof(struct sl_req *r)
+{
+    NEED_GOV(r);
+    int64_t id, vid;
+    if (!id_param(r, &id)) return SL_ERR_APP_NOT_FOUND;
+    if (!sl__http_verif_id(json_object_get(r->json, "verification"), &vid)) {
+        snprintf(r->detail, sizeof r->detail, "/verification: a verification id");
+        return SL_ERR_HTTP_FIELD_VALUE;
+    }
+    struct sl__gov_actor a;
+    actor_of(r, &a);
+    json_t *out = NULL;
+    sl_status st = sl__gov_allowance_proof(gov_of(r), &a, id, vid, &out);
+    r->audited = true;
+    if (st == SL_ERR_ID_VERIF_BINDING)
+        snprintf(r->detail, sizeof r->detail, "the verification must be of the elder, for matter "
+                 "of the allowance, reference allowance:%lld", (long long)id);
+    if (st == SL_ERR_APP_TRANSITION)
+        snprintf(r->detail, sizeof r->detail, "the allowance was stopped by a death record");
+    if (st != SL_OK) return st;
+    return sl__reply_json(r, 200, out);
+}
+
+static sl_status h_allowance_jobs(struct sl_req *r)
+{
+    NEED_GOV(r);
+    char holder[64];
+    sl__gov_holder(holder, sizeof holder);
+    int rem = 0, sus = 0, stop = 0;
+    sl_status st = sl__gov_allowance_tick(gov_of(r), holder, &rem, &sus, &stop);
+    if (st != SL_OK) return st;
+    return sl__reply_json(r, 200, json_pack("{s:i,s:i,s:i}", "reminded", rem, "suspended", sus,
+                                            "stopped", stop));
 }
 
 static sl_status h_gov_jobs(struct sl_req *r)
@@ -372,18 +476,39 @@ static const char *const channels[] = { "window", "kiosk", "phone", NULL };
 static const struct sl_schema s_channel = { .type = SL_S_STRING, .enums = channels };
 static const struct sl_schema s_form = { .type = SL_S_OBJECT,
     .desc = "the matter's form fields, e.g. {\"reason\": \"...\"}" };
+static const char *const relations[] = { "child", "spouse", "relative", "community_worker",
+                                         "guardian", NULL };
+static const struct sl_schema s_relation = { .type = SL_S_STRING, .enums = relations,
+    .desc = "the proxy's relationship to the person applied for" };
+static const struct sl_field f_proxy[] = {
+    { "relation", &s_relation, true },
+    { NULL, NULL, false },
+};
+static const struct sl_schema s_proxy = { .type = SL_S_OBJECT, .fields = f_proxy,
+    .desc = "applying for someone else (matters whose auth names an agent, e.g. the elderly "
+            "allowance): the proxy is the citizen session's person, or is verified at submit" };
 static const struct sl_field f_create[] = {
     { "matter", &s_code, true },
     { "id_number", &s_idno, true },
     { "channel", &s_channel, false },
     { "form", &s_form, false },
+    { "proxy", &s_proxy, false },
     { NULL, NULL, false },
 };
 static const struct sl_schema s_create = { .type = SL_S_OBJECT, .fields = f_create };
 static const struct sl_schema s_text = { .type = SL_S_STRING, .min_len = 1, .max_len = 1024 };
-static const struct sl_schema s_verif = { .type = SL_S_STRING, .min_len = 1, .max_len = 128 };
+static const struct sl_schema s_verif = { .type = SL_S_ANY,
+    .desc = "a verification id (integer or its decimal text)" };
 static const struct sl_schema s_verifs = { .type = SL_S_ARRAY, .items = &s_verif, .max_len = 8,
-    .desc = "verification session ids, one per person who must authenticate (single use)" };
+    .desc = "verification ids, one per person who must authenticate, each made for matter = "
+            "the matter code and reference = this application's id (consumed once)" };
+static const struct sl_field f_proof[] = {
+    { "verification", &s_verif, true },
+    { NULL, NULL, false },
+};
+static const struct sl_schema s_proof = { .type = SL_S_OBJECT, .fields = f_proof,
+    .desc = "the elder's verification: matter = the allowance's matter, reference = "
+            "allowance:<id>" };
 static const struct sl_schema s_commits = { .type = SL_S_ARRAY, .items = &s_code, .max_len = 16,
     .desc = "ids of the matter's commitments the applicant signs (all are required at submit)" };
 static const struct sl_field f_event[] = {
@@ -397,6 +522,7 @@ static const struct sl_schema s_obj = { .type = SL_S_OBJECT };
 
 #define STAFF   SL_ROLE_ALL
 #define DEVICES SL_DEV_ALL
+#define CITIZEN SL_ROLE_CITIZEN
 #define KB      ((size_t)1024)
 
 const struct sl_route sl__gov_routes[] = {
@@ -406,26 +532,42 @@ const struct sl_route sl__gov_routes[] = {
       &s_obj, &s_obj, "add a new version of a matter (validated like the shipped files)", "matters" },
     { "GET",  "/v1/matters/{code}", h_matter_get,   SL_R_PUBLIC,               0, "default", NULL,
       NULL, &s_obj, "one matter (?version=N, default newest)", "matters" },
-    { "POST", "/v1/applications",  h_app_create,    STAFF | DEVICES | SL_R_CITIZEN, 16 * KB, "default",
+    { "POST", "/v1/applications",  h_app_create,    STAFF | DEVICES | CITIZEN | SL_R_CITIZEN, 16 * KB, "default",
       "application.create", &s_create, &s_obj,
       "open an application (draft): ID number + the matter's form (reason)", "applications" },
     { "GET",  "/v1/applications",  h_app_list,          SL_ROLE_CLERK | SL_ROLE_REVIEWER | SL_ROLE_ADMIN, 0,
       "default", "application.list", NULL, &s_obj,
       "the hall's applications (?state=&matter=&overdue=1), with dates and overdue flags", "applications" },
-    { "GET",  "/v1/applications/{id}", h_app_get,   STAFF | DEVICES | SL_R_CITIZEN, 0, "default",
+    { "GET",  "/v1/applications/{id}", h_app_get,   STAFF | DEVICES | CITIZEN | SL_R_CITIZEN, 0, "default",
       "application.read", NULL, &s_obj, "the application, its dates and timeline", "applications" },
-    { "GET",  "/v1/applications/{id}/events", h_app_stream, STAFF | DEVICES | SL_R_SSE, 0, "default",
+    { "GET",  "/v1/applications/{id}/events", h_app_stream, STAFF | DEVICES | CITIZEN | SL_R_SSE | SL_R_CITIZEN, 0, "default",
       "application.read", NULL, NULL, "live progress (server-sent events, zh/en next step)",
       "applications" },
-    { "GET",  "/v1/applications/{id}/receipt", h_app_receipt, STAFF | DEVICES | SL_R_RAW, 0, "default",
+    { "GET",  "/v1/applications/{id}/receipt", h_app_receipt, STAFF | DEVICES | CITIZEN | SL_R_RAW | SL_R_CITIZEN, 0, "default",
       "application.read", NULL, NULL,
       "受理凭证: ?format=json|html|pdf&size=a4|80mm, with a signed QR", "applications" },
     { "POST", "/v1/applications/{id}/claim", h_app_claim, SL_ROLE_REVIEWER, 0, "default",
       "application.claim", NULL, &s_obj, "claim an application in review", "review" },
-    { "POST", "/v1/applications/{id}/{event}", h_app_event, STAFF | DEVICES | SL_R_CITIZEN, 16 * KB,
+    { "POST", "/v1/applications/{id}/{event}", h_app_event, STAFF | DEVICES | CITIZEN | SL_R_CITIZEN, 16 * KB,
       "default", "application.step", &s_event, &s_obj,
       "take a step: request_auth submit accept review approve return reject resubmit complete "
       "collect withdraw", "applications" },
+    { "GET",  "/v1/me/applications", h_my_apps,     CITIZEN | SL_R_CITIZEN,    0, "default",
+      "application.list.mine", NULL, &s_obj,
+      "my applications (as the person or their proxy), with dates and next steps", "citizen" },
+    { "GET",  "/v1/me/allowances", h_my_allowances, CITIZEN | SL_R_CITIZEN,    0, "default",
+      "allowance.list", NULL, &s_obj,
+      "my elderly allowances (as the elder or the proxy): payment, due date, reminders", "citizen" },
+    { "GET",  "/v1/allowances",    h_allowance_list, SL_ROLE_CLERK | SL_ROLE_REVIEWER | SL_ROLE_ADMIN, 0,
+      "default", "allowance.list", NULL, &s_obj,
+      "the hall's elderly allowances (?state=active|suspended|stopped) with reminders", "allowance" },
+    { "POST", "/v1/allowances/{id}/proof-of-life", h_allowance_proof,
+      STAFF | DEVICES | CITIZEN | SL_R_CITIZEN, 1024, "default", "allowance.proof_of_life",
+      &s_proof, &s_obj, "a proof of life: the elder's face verification for the allowance "
+      "(resumes a suspended payment)", "allowance" },
+    { "POST", "/v1/gov/jobs/allowances", h_allowance_jobs, SL_ROLE_ADMIN,      0, "default", NULL,
+      NULL, &s_obj, "run the allowance job now: reminders, overdue suspension, death records "
+      "(it also runs by itself)", "admin" },
     { "GET",  "/v1/review",        h_review_queue,  SL_ROLE_REVIEWER,          0, "default", "application.queue",
       NULL, &s_obj, "the review queue of my hall (?matter=), with overdue flags", "review" },
     { "POST", "/v1/gov/jobs/holds", h_gov_jobs,     SL_ROLE_ADMIN,             0, "default", NULL,

@@ -11,7 +11,9 @@
  *                                   the person only for a window/clerk that
  *                                   names the matter at hand
  *   POST /v1/kiosk/logins           kiosk: a login session + its QR
- *   GET  /v1/kiosk/logins/{id}      kiosk: poll the outcome
+ *   GET  /v1/kiosk/logins/{id}      kiosk: poll the outcome; once approved,
+ *                                   the first poll also gets a citizen
+ *                                   session for the person ("citizen")
  *   GET  /v1/kiosk/logins/{id}/events  kiosk: the outcome as SSE
  *   POST /v1/kiosk/logins/approve   phone: approve once with a login code
  *
@@ -21,11 +23,13 @@
  * of one code give exactly one success.
  */
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
 #include "crypto/crypto.h"
 #include "http/http_int.h"
+#include "id/id.h"
 #include "id/idcode.h"
 #include "shualian/image.h"
 #include "store/store.h"
@@ -356,6 +360,42 @@ static json_t *login_json(const struct login_ctx *c)
     return o;
 }
 
+/* The approved login's citizen session, minted once for the kiosk that
+ * polls (single use: store_once "kiosk.citizen" on the login id), for the
+ * person the approving phone's identity code names. */
+struct kiosk_citizen { struct sl_req *r; const struct login_ctx *c; bool issued, taken;
+                       char token[80]; int64_t expires; struct sl_person p; };
+
+static sl_status kiosk_citizen_tx(sl_tx *tx, void *vctx)
+{
+    struct kiosk_citizen *k = vctx;
+    k->issued = k->taken = false;
+    sl_rows *rows = NULL;
+    sl_val a[] = { SL_INT(k->r->who.hall_id), SL_TEXT(k->c->who) };
+    sl_status st = sl__tx_query(tx, "SELECT person_ref FROM idcode_subject WHERE hall_id = ? "
+                                    "AND subject = ?", a, 2, &rows);
+    if (st != SL_OK)
+        return st;
+    const char *ref = sl__rows_count(rows) ? sl__rows_text(rows, 0, 0) : NULL;
+    char *end = NULL;
+    long long pid = ref ? strtoll(ref, &end, 10) : 0;
+    bool ok = ref && *ref && end && !*end && pid > 0;
+    sl__rows_free(rows);
+    if (!ok)
+        return SL_OK;   /* a code without a registry person: no session */
+    st = sl__store_once(tx, "kiosk.citizen", k->c->id, strlen(k->c->id), k->c->now,
+                        k->c->now + 24LL * 3600 * 1000);
+    if (st == SL_ERR_STORE_USED) {
+        k->taken = true;
+        return SL_OK;
+    }
+    if (st == SL_OK)
+        st = sl__http_citizen_open_tx(k->r, tx, 0, pid, k->r->who.name, k->token,
+                                      sizeof k->token, &k->expires, &k->p);
+    k->issued = st == SL_OK;
+    return st;
+}
+
 static sl_status sl__h_kiosk_login_get(struct sl_req *r)
 {
     struct login_ctx c = { .id = sl__req_param(r, "id"), .device = r->who.name,
@@ -363,7 +403,30 @@ static sl_status sl__h_kiosk_login_get(struct sl_req *r)
     sl_status st = sl__store_run_read(store(r), login_read_tx, &c);
     if (st != SL_OK)
         return st;
-    return sl__reply_json(r, 200, login_json(&c));
+    json_t *o = login_json(&c);
+    if (strcmp(c.state, "approved") == 0) {
+        struct kiosk_citizen *k = sl__calloc(1, sizeof *k);
+        if (!k) {
+            json_decref(o);
+            return SL_ERR_NOMEM;
+        }
+        k->r = r;
+        k->c = &c;
+        st = sl__store_run(store(r), kiosk_citizen_tx, k);
+        if (st == SL_OK && k->issued)
+            json_object_set_new(o, "citizen", json_pack("{s:s,s:I,s:o,s:s}", "token", k->token,
+                "person_id", (json_int_t)k->p.id, "expires_at", iso(k->expires),
+                "name", k->p.name));
+        else if (st == SL_OK && k->taken)
+            json_object_set_new(o, "citizen", json_pack("{s:s}", "state", "already_issued"));
+        sodium_memzero(k, sizeof *k);
+        sl__free(k);
+        if (st != SL_OK) {
+            json_decref(o);
+            return st;
+        }
+    }
+    return sl__reply_json(r, 200, o);
 }
 
 static sl_status sl__h_kiosk_login_events(struct sl_req *r)

@@ -87,7 +87,8 @@ static void access_log(const struct sl_req *r)
     if (r->who.kind != SL_PRIN_NONE) {
         json_object_set_new(o, "who", json_string(r->who.name));
         json_object_set_new(o, "who_kind",
-                            json_string(r->who.kind == SL_PRIN_STAFF ? "staff" : "device"));
+                            json_string(r->who.kind == SL_PRIN_STAFF ? "staff"
+                                        : r->who.kind == SL_PRIN_CITIZEN ? "citizen" : "device"));
     }
     char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
     json_decref(o);
@@ -299,7 +300,7 @@ static sl_status begin(struct sl_req *r, const char *method, const char *url)
     if (!(rt->allow & SL_R_PUBLIC)) {
         if (r->who.kind == SL_PRIN_NONE)
             return SL_ERR_HTTP_AUTH;
-        if ((r->who.bits & rt->allow & (SL_ROLE_ALL | SL_DEV_ALL)) == 0) {
+        if ((r->who.bits & rt->allow & (SL_ROLE_ALL | SL_DEV_ALL | SL_ROLE_CITIZEN)) == 0) {
             snprintf(r->detail, sizeof r->detail, "%s %s is not allowed for %s",
                      rt->method, rt->path, r->who.name);
             return SL_ERR_HTTP_FORBIDDEN;

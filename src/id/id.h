@@ -181,6 +181,11 @@ const char *sl__method_name(enum sl_verif_method m);
 
 #define SL_VERIF_TTL_MS (10 * 60 * 1000)
 
+/* Second factors a verification may include (factors_passed bits). */
+enum {
+    SL_FACTOR_BANK_CARD = 1u << 0,   /* seed 002: name+number+card+phone at the bank */
+};
+
 /* A verification result as consumers see it. */
 struct sl_verification {
     int64_t  id;
@@ -190,6 +195,7 @@ struct sl_verification {
     char     channel[16];          /* window | kiosk | h5 | staff */
     char     device[64];
     uint32_t levels_required, levels_passed;
+    uint32_t factors_passed;       /* SL_FACTOR_* bits that passed         */
     bool     passed;
     enum sl_verif_method method;
     char     vouched_by[64];       /* staff user / device that vouched, or "" */
@@ -214,6 +220,11 @@ sl_status sl__verification_finish_tx(sl_tx *tx, const sl_keyring *k, int64_t id,
                                      uint32_t levels_passed, bool passed,
                                      double score, double far,
                                      const char *result_json);
+/* Records the second factors that passed (SL_FACTOR_* bits), before finish. */
+sl_status sl__verification_factors_tx(sl_tx *tx, int64_t id, uint32_t factors_passed);
+/* The stored signature (SL_CRYPTO_SIG_BYTES) over result_json, as base64;
+ * "" when not finished. */
+sl_status sl__verification_signature_tx(sl_tx *tx, int64_t id, char *b64, size_t cap);
 sl_status sl__verification_get_tx(sl_tx *tx, int64_t id, struct sl_verification *out);
 
 /* Consumes a passed result, once, for (person, matter, reference): marks

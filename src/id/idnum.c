@@ -229,9 +229,10 @@ sl_status sl_id_check(enum sl_id_type t, const char *number, const char *today,
             return fail(why, "characters", SL_ERR_ID_CHARS);
         if (n < 5 || n > 20)
             return fail(why, "length", SL_ERR_ID_LENGTH);
-        /* A Chinese passport must have its shape; others only the above. */
-        if ((s[0] == 'E' || s[0] == 'G') && n == 9 && !(all_digits(s + 1, 8) ||
-             (s[0] == 'E' && s[1] != 'I' && s[1] != 'O' && s[1] >= 'A' && all_digits(s + 2, 7))))
+        /* A Chinese passport must have its shape: E + I/O + 7 digits is
+         * none (those letters are never issued). Other 9-character numbers
+         * starting with E or G (GB5512345) are foreign: shape only. */
+        if (s[0] == 'E' && n == 9 && (s[1] == 'I' || s[1] == 'O') && all_digits(s + 2, 7))
             return fail(why, "format", SL_ERR_ID_FORMAT);
         break;
     case SL_ID_HK_MACAO:

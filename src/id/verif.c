@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "id/id_int.h"
 
 static const char *const level_names[] = { "real_name", "real_person", "real_document" };
@@ -76,13 +78,43 @@ sl_status sl__verification_finish_tx(sl_tx *tx, const sl_keyring *k, int64_t id,
     return st;
 }
 
+sl_status sl__verification_factors_tx(sl_tx *tx, int64_t id, uint32_t factors_passed)
+{
+    int64_t ch = 0;
+    sl_status st = sl__tx_exec(tx,
+        "UPDATE id_verification SET factors_passed = ? WHERE id = ? AND used_ms = 0",
+        SL_ARGS(SL_INT(factors_passed), SL_INT(id)), &ch);
+    if (st == SL_OK && ch == 0)
+        st = SL_ERR_NOT_FOUND;
+    return st;
+}
+
+sl_status sl__verification_signature_tx(sl_tx *tx, int64_t id, char *b64, size_t cap)
+{
+    sl_rows *r = NULL;
+    if (cap)
+        b64[0] = 0;
+    sl_status st = sl__tx_query(tx, "SELECT signature FROM id_verification WHERE id = ?",
+                                SL_ARGS(SL_INT(id)), &r);
+    if (st == SL_OK && sl__rows_count(r) == 0)
+        st = SL_ERR_NOT_FOUND;
+    if (st == SL_OK) {
+        size_t n = 0;
+        const void *p = sl__rows_blob(r, 0, 0, &n);
+        if (p && n && sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL) <= cap)
+            sodium_bin2base64(b64, cap, p, n, sodium_base64_VARIANT_ORIGINAL);
+    }
+    sl__rows_free(r);
+    return st;
+}
+
 sl_status sl__verification_get_tx(sl_tx *tx, int64_t id, struct sl_verification *out)
 {
     sl_rows *r = NULL;
     sl_status st = sl__tx_query(tx,
         "SELECT id, person_id, matter, reference, channel, device, levels_required,"
         " levels_passed, passed, method, vouched_by, score, far, created_ms, expires_ms,"
-        " used_ms, result_json FROM id_verification WHERE id = ?",
+        " used_ms, result_json, factors_passed FROM id_verification WHERE id = ?",
         SL_ARGS(SL_INT(id)), &r);
     if (st == SL_OK && sl__rows_count(r) == 0)
         st = SL_ERR_NOT_FOUND;
@@ -107,6 +139,7 @@ sl_status sl__verification_get_tx(sl_tx *tx, int64_t id, struct sl_verification 
         out->used_ms = sl__rows_int(r, 0, 15);
         const char *js = sl__rows_text(r, 0, 16);
         snprintf(out->result_json, sizeof out->result_json, "%s", js ? js : "");
+        out->factors_passed = (uint32_t)sl__rows_int(r, 0, 17);
     }
     sl__rows_free(r);
     return st;

@@ -177,6 +177,21 @@ static const struct sl_migration migrations[] = {
       " valid_to_ms {int} NOT NULL,"
       " issued_ms {int} NOT NULL);"
       "CREATE INDEX lic_credential_holder ON lic_credential (holder_index, month);" },
+    /* citizen sessions (acct.h): token only as its keyed MAC; opened by a
+     * consumed "citizen_login" verification; idle/absolute expiry */
+    { 102, "acct_citizen_sessions",
+      "CREATE TABLE acct_citizen_session ("
+      " id {id},"
+      " person_id {int} NOT NULL,"
+      " hall_id {int} NOT NULL,"
+      " device {text} NOT NULL,"
+      " verification_id {int} NOT NULL,"
+      " token_hash {blob} NOT NULL UNIQUE,"
+      " created_ms {int} NOT NULL,"
+      " last_ms {int} NOT NULL,"
+      " expires_ms {int} NOT NULL,"
+      " revoked {int} NOT NULL);"
+      "CREATE INDEX acct_citizen_session_person ON acct_citizen_session (person_id);" },
     /* ---- id 200..299 (idcode: 250..259) ------------------------------- */
     { 200, "id_registry",
       /* persons: number and name sealed, found by a blind index */
@@ -248,6 +263,45 @@ static const struct sl_migration migrations[] = {
       " created_ms {int} NOT NULL,"
       " expires_ms {int} NOT NULL);"
       "CREATE INDEX id_frame_expires ON id_frame (expires_ms);" },
+    { 203, "id_verification_session",
+      /* second factors passed (SL_FACTOR_*), and the live session of a
+       * verification before its frames: liveness mode, the challenge
+       * issued (JSON; its nonce is single-use through store_once), the
+       * document's blind index for the lockout, what the matter asks for */
+      "ALTER TABLE id_verification ADD COLUMN factors_passed {int} NOT NULL DEFAULT 0;"
+      "CREATE TABLE id_verif_session ("
+      " verification_id {int} PRIMARY KEY,"
+      " liveness {text} NOT NULL,"
+      " challenge {text},"
+      " blind {text} NOT NULL,"
+      " factors_required {int} NOT NULL,"
+      " keep_reason {text} NOT NULL,"
+      " retention_days {int} NOT NULL,"
+      " far {real} NOT NULL,"
+      " face_allowed {int} NOT NULL,"
+      " done {int} NOT NULL);" },
+    { 210, "id_registry_import",
+      /* `registry import` progress, keyed by the CSV's SHA-256: rows up to
+       * rows_done are committed (with their rejects) in the same
+       * transaction as the persons, so --resume continues exactly there */
+      "CREATE TABLE id_import ("
+      " csv_sha256 {text} PRIMARY KEY,"
+      " rows_done {int} NOT NULL,"
+      " accepted {int} NOT NULL,"
+      " rejected {int} NOT NULL,"
+      " started_ms {int} NOT NULL,"
+      " updated_ms {int} NOT NULL,"
+      " finished_ms {int});"
+      /* rejected rows: row number, masked number, code, reason (no photo,
+       * no full number, no name) */
+      "CREATE TABLE id_import_reject ("
+      " csv_sha256 {text} NOT NULL,"
+      " row_no {int} NOT NULL,"
+      " id_masked {text},"
+      " code {text} NOT NULL,"
+      " reason {text} NOT NULL,"
+      " detail {text},"
+      " PRIMARY KEY (csv_sha256, row_no));" },
     { 250, "idcode",
       /* identity codes (src/id/idcode.h): which person a hall's pseudonym
        * names (written at issue; read only by an authorised verifier) */
@@ -319,6 +373,60 @@ static const struct sl_migration migrations[] = {
       " added_by {text} NOT NULL,"
       " created_ms {int} NOT NULL,"
       " UNIQUE (code, version));" },
+    /* applications bound to verifications (w3-gov): the registry person
+     * (subject), the proxy who opened it (person, relationship) and every
+     * consumed verification (role, method, levels) */
+    { 302, "gov_app_auth",
+      "ALTER TABLE gov_app ADD COLUMN person_id {int};"
+      "ALTER TABLE gov_app ADD COLUMN proxy_person_id {int};"
+      "ALTER TABLE gov_app ADD COLUMN proxy_relation {text};"
+      "CREATE INDEX gov_app_person_id ON gov_app (person_id);"
+      "CREATE INDEX gov_app_proxy ON gov_app (proxy_person_id);"
+      "CREATE TABLE gov_app_auth ("
+      " id {id},"
+      " app_id {int} NOT NULL REFERENCES gov_app (id),"
+      " role {text} NOT NULL,"
+      " person_id {int} NOT NULL,"
+      " verification_id {int} NOT NULL UNIQUE,"
+      " method {text} NOT NULL,"
+      " levels {int} NOT NULL,"
+      " at_ms {int} NOT NULL);"
+      "CREATE INDEX gov_app_auth_app ON gov_app_auth (app_id);" },
+    /* the elderly allowance (seed 003): one row per granted allowance,
+     * proof-of-life due dates, payment state; its events (proofs,
+     * reminders, suspension, death) as a log */
+    { 303, "gov_allowance",
+      "CREATE TABLE gov_allowance ("
+      " id {id},"
+      " app_id {int} NOT NULL REFERENCES gov_app (id),"
+      " matter {text} NOT NULL,"
+      " person_id {int} NOT NULL,"
+      " person_idx {blob} NOT NULL,"
+      " id_masked {text} NOT NULL,"
+      " hall_id {int} NOT NULL,"
+      " proxy_person_id {int},"
+      " proxy_relation {text},"
+      " state {text} NOT NULL,"
+      " interval_days {int} NOT NULL,"
+      " remind_days {int} NOT NULL,"
+      " last_proof_ms {int} NOT NULL,"
+      " due_ms {int} NOT NULL,"
+      " reminded_ms {int} NOT NULL,"
+      " checked_ms {int} NOT NULL,"
+      " created_ms {int} NOT NULL,"
+      " updated_ms {int} NOT NULL);"
+      "CREATE INDEX gov_allowance_person ON gov_allowance (person_id);"
+      "CREATE INDEX gov_allowance_due ON gov_allowance (state, due_ms);"
+      "CREATE TABLE gov_allowance_event ("
+      " id {id},"
+      " allowance_id {int} NOT NULL REFERENCES gov_allowance (id),"
+      " at_ms {int} NOT NULL,"
+      " kind {text} NOT NULL,"
+      " actor_kind {text} NOT NULL,"
+      " actor_id {text} NOT NULL,"
+      " verification_id {int},"
+      " note {text});"
+      "CREATE INDEX gov_allowance_event_a ON gov_allowance_event (allowance_id);" },
     /* hall (issue 13): the portrait library, watchlists, alarms, captures.
      * Templates are sealed (ad "hall_template|<person>"); hall_change is
      * the ordered change log every node's in-memory cache catches up on. */

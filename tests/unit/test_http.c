@@ -47,8 +47,16 @@ SL_TEST(http, table_is_consistent)
         /* a body schema needs a body limit and the reverse */
         SL_CHECKF(t, (rt->req != NULL) == (rt->body_max > 0), "%s %s body", rt->method, rt->path);
         /* every route is public or names who may call it */
-        SL_CHECKF(t, (rt->allow & SL_R_PUBLIC) || (rt->allow & (SL_ROLE_ALL | SL_DEV_ALL)),
+        SL_CHECKF(t, (rt->allow & SL_R_PUBLIC) || (rt->allow & (SL_ROLE_ALL | SL_DEV_ALL | SL_ROLE_CITIZEN)),
                   "%s %s allow", rt->method, rt->path);
+        /* a citizen reads the errors: a route citizens may call answers zh/en;
+         * and staff-only areas never admit a citizen session */
+        SL_CHECKF(t, !(rt->allow & SL_ROLE_CITIZEN) || (rt->allow & SL_R_CITIZEN),
+                  "%s %s: citizen route without SL_R_CITIZEN", rt->method, rt->path);
+        SL_CHECKF(t, !(rt->allow & SL_ROLE_CITIZEN) || (strncmp(rt->path, "/v1/users", 9) &&
+                      strncmp(rt->path, "/v1/devices", 11) && strncmp(rt->path, "/v1/halls", 9) &&
+                      strncmp(rt->path, "/v1/audit", 9) && strncmp(rt->path, "/v1/review", 10)),
+                  "%s %s: a staff-only area admits citizens", rt->method, rt->path);
         for (size_t j = 0; j < i; j++)
             SL_CHECKF(t, strcmp(sl__route_at(j)->path, rt->path) || strcmp(sl__route_at(j)->method, rt->method),
                       "%s %s twice", rt->method, rt->path);

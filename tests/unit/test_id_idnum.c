@@ -92,6 +92,7 @@ SL_TEST(id, other_documents)
     valid(t, SL_ID_PASSPORT, "G12345678", NULL);
     valid(t, SL_ID_PASSPORT, "x1234567", "X1234567");          /* foreign: shape only */
     invalid(t, SL_ID_PASSPORT, "EI1234567", SL_ERR_ID_FORMAT, "format");
+    valid(t, SL_ID_PASSPORT, "GB5512345", NULL);               /* foreign (demo person) */
     invalid(t, SL_ID_PASSPORT, "E123", SL_ERR_ID_LENGTH, "length");
     invalid(t, SL_ID_PASSPORT, "E1234-5678", SL_ERR_ID_CHARS, "characters");
     valid(t, SL_ID_HK_MACAO, "H12345678", NULL);

@@ -198,13 +198,18 @@ SL_TEST(id, verification_single_use)
     SL_CHECK_EQ(t, sl__verification_create_tx(tx, &vn, &vid2), SL_OK);
     /* not finished: not passed */
     SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid, "M1", "A1", NULL), SL_ERR_ID_VERIF_FAILED);
+    SL_CHECK_EQ(t, sl__verification_factors_tx(tx, vid, SL_FACTOR_BANK_CARD), SL_OK);
     SL_CHECK_EQ(t, sl__verification_finish_tx(tx, f.k, vid, vn.levels, true, 0.8, 1e-4, "{}"), SL_OK);
+    char sig[128];
+    SL_CHECK_EQ(t, sl__verification_signature_tx(tx, vid, sig, sizeof sig), SL_OK);
+    SL_CHECK(t, strlen(sig) > 40);
     SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid + 1, "M1", "A1", NULL), SL_ERR_ID_VERIF_BINDING);
     SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid, "M2", "A1", NULL), SL_ERR_ID_VERIF_BINDING);
     SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid, "M1", "A2", NULL), SL_ERR_ID_VERIF_BINDING);
     struct sl_verification v;
     SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid, "M1", "A1", &v), SL_OK);
     SL_CHECK(t, v.passed && v.used_ms > 0 && v.levels_passed == vn.levels);
+    SL_CHECK(t, v.factors_passed & SL_FACTOR_BANK_CARD);
     SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid, "M1", "A1", NULL), SL_ERR_ID_VERIF_USED);
     SL_CHECK_EQ(t, sl__verification_consume(tx, 99999, pid, "M1", "A1", NULL), SL_ERR_NOT_FOUND);
 
