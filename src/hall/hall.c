@@ -15,6 +15,7 @@
 
 #include "crypto/crypto.h"
 #include "id/id.h"
+#include "index/index_int.h"   /* the index's int8 scan kernels */
 #include "shualian/index.h"
 
 /* ============================ The cache ================================= */
@@ -62,6 +63,8 @@ static struct {
      * on the float vectors (bound below), so decisions are the exact scan's */
     int8_t         *wq;
     float          *wscale;
+    int32_t        *wvsum;      /* sum of each row's codes (the kernels')  */
+    float          *wout;       /* scores of one scan                      */
     size_t          wq_n, wq_cap;
     bool            wq_dirty;
 } C = { .mu = PTHREAD_MUTEX_INITIALIZER };
@@ -302,8 +305,12 @@ void sl__hall_cache_reset(void)
     sl__free(C.watch.a);
     sl__free(C.wq);
     sl__free(C.wscale);
+    sl__free(C.wvsum);
+    sl__free(C.wout);
     C.wq = NULL;
     C.wscale = NULL;
+    C.wvsum = NULL;
+    C.wout = NULL;
     C.wq_n = C.wq_cap = 0;
     C.wq_dirty = true;
     memset(&C.watch, 0, sizeof C.watch);
@@ -956,19 +963,6 @@ static float quant(const float *v, int8_t *q)
     return sc;
 }
 
-/* AVX-512BW or AVX2 where the CPU has it (x86-64; chosen at load time). */
-/* Not under ThreadSanitizer: an ifunc resolver runs before its runtime is up. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-#endif
-static int32_t dot_i8(const int8_t *a, const int8_t *b)
-{
-    int32_t s = 0;
-    for (int i = 0; i < SL_HALL_DIM; i++)
-        s += (int16_t)a[i] * (int16_t)b[i];
-    return s;
-}
-
 /* Caller holds C.mu. */
 static sl_status wq_refresh(void)
 {
@@ -978,19 +972,33 @@ static sl_status wq_refresh(void)
         size_t nc = C.watch.n + C.watch.n / 2 + 64;
         int8_t *q = sl__malloc(nc * SL_HALL_DIM);
         float *sc = sl__malloc(nc * sizeof *sc);
-        if (!q || !sc) {
+        int32_t *vs = sl__malloc(nc * sizeof *vs);
+        float *out = sl__malloc(nc * sizeof *out);
+        if (!q || !sc || !vs || !out) {
             sl__free(q);
             sl__free(sc);
+            sl__free(vs);
+            sl__free(out);
             return SL_ERR_NOMEM;
         }
         sl__free(C.wq);
         sl__free(C.wscale);
+        sl__free(C.wvsum);
+        sl__free(C.wout);
         C.wq = q;
         C.wscale = sc;
+        C.wvsum = vs;
+        C.wout = out;
         C.wq_cap = nc;
     }
-    for (size_t i = 0; i < C.watch.n; i++)
-        C.wscale[i] = quant(C.watch.a[i].v, C.wq + i * SL_HALL_DIM);
+    for (size_t i = 0; i < C.watch.n; i++) {
+        int8_t *row = C.wq + i * SL_HALL_DIM;
+        C.wscale[i] = quant(C.watch.a[i].v, row);
+        int32_t sum = 0;
+        for (int j = 0; j < SL_HALL_DIM; j++)
+            sum += row[j];
+        C.wvsum[i] = sum;
+    }
     C.wq_n = C.watch.n;
     C.wq_dirty = false;
     return SL_OK;
@@ -1048,8 +1056,16 @@ sl_status sl__hall_check_capture(sl_store *s, const sl_keyring *k, int64_t hall,
     /* every entry is scanned (int8), and every one within the margin of
      * the threshold is scored again on its float vector: exact decisions */
     const float thr = (float)SL_HALL_WATCH_THRESHOLD;
+    /* src/index's int8 kernel (AVX-512 VNNI / AVX2 / NEON / C, picked at
+     * load) over the contiguous rows: out[i] = wscale[i] * se * (qe . row) */
+    uint8_t qu[SL_HALL_DIM];
+    for (int j = 0; j < SL_HALL_DIM; j++)
+        qu[j] = (uint8_t)(qe[j] + 128);
+    if (C.wq_n)
+        sl__ix_kernels_best()->i8(C.wq, SL_HALL_DIM, C.wq_n, qe, qu, C.wvsum, C.wscale, se,
+                                  C.wout);
     for (size_t i = 0; i < C.wq_n; i++) {
-        float approx = (float)dot_i8(C.wq + i * SL_HALL_DIM, qe) * C.wscale[i] * se;
+        float approx = C.wout[i];
         if (approx < thr - (C.wscale[i] + se) * 0.5f * WQ_L1 * 1.05f)
             continue;
         const struct vec *v = &C.watch.a[i];
