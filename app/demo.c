@@ -23,6 +23,7 @@ static const struct { const char *name; sl_demo_seed_fn fn; } seeds[] = {
     { "verif", sl_demo_seed_verif },
     { "lic", sl_demo_seed_lic },
     { "sub", sl_demo_seed_sub },
+    { "hall", sl_demo_seed_hall },
     { NULL, NULL },
 };
 

@@ -58,6 +58,7 @@ sl_status sl_demo_seed_verif(struct sl_demo *d);      /* id: verification sessio
                                                          (persons if missing, bank cards) */
 sl_status sl_demo_seed_lic(struct sl_demo *d);        /* lic: issuers, licences */
 sl_status sl_demo_seed_sub(struct sl_demo *d);        /* gov/sub: seeds 002, 004 */
+sl_status sl_demo_seed_hall(struct sl_demo *d);       /* hall: library, watchlist */
 
 /* Path of photo number `i` (0 = the registry photo) of a persons.json
  * entry: FACES/dev/<photo_identity>/<n>.jpg sorted by n, or, when faces is

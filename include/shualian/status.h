@@ -225,6 +225,9 @@ typedef enum sl_status {
 #define SL_ERR_HALL_PERSON    (SL_ERR_NOT_FOUND | (224 << 8)) /* no such person      */
 #define SL_ERR_HALL_WATCH     (SL_ERR_NOT_FOUND | (225 << 8)) /* no such entry/alarm */
 #define SL_ERR_HALL_OTHER     (SL_ERR_DENIED    | (225 << 8)) /* another hall's data */
+#define SL_ERR_HALL_MISMATCH  (SL_ERR_DENIED    | (226 << 8)) /* capture != verified person */
+#define SL_ERR_HALL_CONFIRM   (SL_ERR_STATE     | (226 << 8)) /* capture not confirmable */
+#define SL_ERR_HALL_UNLINKED  (SL_ERR_STATE     | (227 << 8)) /* library person not in registry */
 #define SL_ERR_ID_PERSON_UNKNOWN (SL_ERR_NOT_FOUND | (200 << 8)) /* no such person   */
 #define SL_ERR_ID_PERSON_EXISTS  (SL_ERR_STATE     | (200 << 8)) /* number registered */
 #define SL_ERR_ID_PERSON_STATUS  (SL_ERR_STATE     | (201 << 8)) /* deceased/cancelled*/

@@ -5,13 +5,18 @@
 #include "hall/hall.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "crypto/crypto.h"
+#include "id/id.h"
+#include "index/index_int.h"   /* the index's int8 scan kernels */
+#include "shualian/index.h"
 
 /* ============================ The cache ================================= */
 
@@ -28,10 +33,23 @@ struct vset {
     size_t      n, cap;
 };
 
+/* A hall's library: the L2-normalised mean of each person's templates in
+ * an in-memory src/index gallery (int8 rows, 520 B a person; IVF once it
+ * holds ivf_min_rows, trained by compact), id = person, collection = the
+ * number of photos held (1..SL_HALL_MAX_PHOTOS). */
+struct lib {
+    int64_t   hall;
+    sl_index *ix;
+    size_t    n;            /* live persons                               */
+    size_t    compacted;    /* live persons at the last compact           */
+};
+
 static struct {
     pthread_mutex_t mu;
     int64_t         seen;       /* last hall_change id applied             */
-    struct vset     persons, watch;
+    struct vset     watch;
+    struct lib     *libs;
+    size_t          n_libs;
     sl_hall_alarm_fn hook;
     void           *hook_ctx;
     int64_t         applied;    /* changes applied since start (progress)  */
@@ -45,6 +63,8 @@ static struct {
      * on the float vectors (bound below), so decisions are the exact scan's */
     int8_t         *wq;
     float          *wscale;
+    int32_t        *wvsum;      /* sum of each row's codes (the kernels')  */
+    float          *wout;       /* scores of one scan                      */
     size_t          wq_n, wq_cap;
     bool            wq_dirty;
 } C = { .mu = PTHREAD_MUTEX_INITIALIZER };
@@ -53,6 +73,10 @@ static atomic_bool ready;
 static pthread_t   loader;
 static bool        loader_on;
 static struct { sl_store *s; const sl_keyring *k; } load_args;
+/* PostgreSQL: a listener on channel hall_change applies every change as
+ * it commits anywhere; while it is up, requests skip the catch-up query */
+static struct sl_store_listener *listener;
+static atomic_bool listening;
 
 static struct vec *vset_find(struct vset *s, int64_t id)
 {
@@ -98,6 +122,88 @@ static sl_status vset_put(struct vset *s, const struct vec *v)
     return vset_add(s, v, false);
 }
 
+static void libs_free(void)
+{
+    for (size_t i = 0; i < C.n_libs; i++)
+        sl_index_free(C.libs[i].ix);
+    sl__free(C.libs);
+    C.libs = NULL;
+    C.n_libs = 0;
+}
+
+/* hall's library (created when create); NULL if none. Caller holds C.mu. */
+static struct lib *lib_of(int64_t hall, bool create, sl_status *st)
+{
+    for (size_t i = 0; i < C.n_libs; i++)
+        if (C.libs[i].hall == hall)
+            return &C.libs[i];
+    if (!create)
+        return NULL;
+    struct sl_index_opts o;
+    sl_index_opts_default(&o);
+    o.dim = SL_HALL_DIM;
+    o.sync = SL_INDEX_SYNC_NONE;
+    sl_index *ix = NULL;
+    *st = sl_index_create(&ix, NULL, &o);
+    if (*st != SL_OK)
+        return NULL;
+    struct lib *na = sl__malloc((C.n_libs + 1) * sizeof *na);
+    if (!na) {
+        sl_index_free(ix);
+        *st = SL_ERR_NOMEM;
+        return NULL;
+    }
+    if (C.n_libs)
+        memcpy(na, C.libs, C.n_libs * sizeof *na);
+    sl__free(C.libs);
+    C.libs = na;
+    C.libs[C.n_libs] = (struct lib){ .hall = hall, .ix = ix };
+    return &C.libs[C.n_libs++];
+}
+
+/* Drops a person from every library (a withdrawn person's hall is not
+ * read again). Caller holds C.mu. */
+static void lib_drop(int64_t person)
+{
+    for (size_t i = 0; i < C.n_libs; i++)
+        if (sl_index_contains(C.libs[i].ix, (uint64_t)person) &&
+            sl_index_remove(C.libs[i].ix, (uint64_t)person) == SL_OK)
+            C.libs[i].n--;
+}
+
+/* Puts (replaces) a person's mean. Caller holds C.mu. */
+static sl_status lib_put(int64_t hall, int64_t person, int photos, const float *mean)
+{
+    lib_drop(person);
+    sl_status st = SL_OK;
+    struct lib *l = lib_of(hall, true, &st);
+    if (!l)
+        return st;
+    uint32_t coll = (uint32_t)(photos < 1 ? 1 : photos > 1000 ? 1000 : photos);
+    st = sl_index_add(l->ix, (uint64_t)person, coll, mean, SL_HALL_DIM);
+    if (st == SL_OK)
+        l->n++;
+    return st;
+}
+
+/* Trains the IVF (and drops tombstones) once a library has grown to the
+ * index's crossover, and again when it doubled. Caller holds C.mu. */
+static void libs_compact(void)
+{
+    for (size_t i = 0; i < C.n_libs; i++) {
+        struct lib *l = &C.libs[i];
+        if (l->n >= 200000 && l->n >= 2 * l->compacted) {
+            int64_t t0 = sl__now_ms();
+            sl_status st = sl_index_compact(l->ix);
+            if (st == SL_OK)
+                l->compacted = l->n;
+            sl_log_info("hall: library of hall %lld: %zu persons indexed (IVF), %s, %lld ms",
+                        (long long)l->hall, l->n, sl_status_name(st),
+                        (long long)(sl__now_ms() - t0));
+        }
+    }
+}
+
 static void *load_main(void *arg)
 {
     (void)arg;
@@ -113,11 +219,64 @@ static void *load_main(void *arg)
     return NULL;
 }
 
+static void on_notify(void *ctx, const char *payload)
+{
+    (void)ctx;
+    (void)payload;
+    sl_status st = sl__hall_sync(load_args.s, load_args.k);
+    if (st != SL_OK) {
+        atomic_store(&listening, false);   /* requests catch up themselves */
+        sl_log_warn("hall: applying a notified change failed: %s", sl_status_name(st));
+    }
+}
+
+static void on_listen_state(void *ctx, bool up)
+{
+    (void)ctx;
+    if (!up) {
+        atomic_store(&listening, false);
+        return;
+    }
+    /* (re)connected: catch up on whatever was missed, then trust pushes
+     * (a few tries: the pool's connections may have died with ours) */
+    sl_status st = SL_ERR_IO;
+    for (int i = 0; i < 5 && st != SL_OK; i++) {
+        if (i) {
+            struct timespec ts = { 0, 200 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
+        }
+        st = sl__hall_sync(load_args.s, load_args.k);
+    }
+    atomic_store(&listening, st == SL_OK);
+    sl_log_info("hall: listening for changes (LISTEN hall_change): %s", sl_status_name(st));
+}
+
+/* The catch-up before a search or capture check: skipped while the
+ * listener applies changes as they commit (PostgreSQL). */
+static sl_status sync_for_read(sl_store *s, const sl_keyring *k)
+{
+    if (atomic_load(&listening) && atomic_load(&ready))
+        return SL_OK;
+    return sl__hall_sync(s, k);
+}
+
+bool sl__hall_listening(void)
+{
+    return atomic_load(&listening);
+}
+
 sl_status sl__hall_load_start(sl_store *s, const sl_keyring *k)
 {
     atomic_store(&ready, false);
     load_args.s = s;
     load_args.k = k;
+    if (!listener) {
+        sl_status lst = sl__store_listen_start(s, "hall_change", on_notify, on_listen_state,
+                                               NULL, &listener);
+        if (lst != SL_OK && lst != SL_ERR_UNSUPPORTED)
+            sl_log_warn("hall: no change listener (%s): every request catches up",
+                        sl_status_name(lst));
+    }
     if (pthread_create(&loader, NULL, load_main, NULL) != 0)
         return SL_ERR_NOMEM;
     loader_on = true;
@@ -129,6 +288,9 @@ void sl__hall_load_wait(void)
     if (loader_on)
         pthread_join(loader, NULL);
     loader_on = false;
+    sl__store_listen_stop(listener);
+    listener = NULL;
+    atomic_store(&listening, false);
 }
 
 bool sl__hall_ready(void)
@@ -139,15 +301,18 @@ bool sl__hall_ready(void)
 void sl__hall_cache_reset(void)
 {
     pthread_mutex_lock(&C.mu);
-    sl__free(C.persons.a);
+    libs_free();
     sl__free(C.watch.a);
     sl__free(C.wq);
     sl__free(C.wscale);
+    sl__free(C.wvsum);
+    sl__free(C.wout);
     C.wq = NULL;
     C.wscale = NULL;
+    C.wvsum = NULL;
+    C.wout = NULL;
     C.wq_n = C.wq_cap = 0;
     C.wq_dirty = true;
-    memset(&C.persons, 0, sizeof C.persons);
     memset(&C.watch, 0, sizeof C.watch);
     C.seen = 0;
     pthread_mutex_unlock(&C.mu);
@@ -156,7 +321,9 @@ void sl__hall_cache_reset(void)
 size_t sl__hall_cached_persons(void)
 {
     pthread_mutex_lock(&C.mu);
-    size_t n = C.persons.n;
+    size_t n = 0;
+    for (size_t i = 0; i < C.n_libs; i++)
+        n += C.libs[i].n;
     pthread_mutex_unlock(&C.mu);
     return n;
 }
@@ -235,10 +402,12 @@ static sl_status open_emb(const sl_keyring *k, const char *table, int64_t id,
 
 /* ============================ Sync ====================================== */
 
+/* Logs a change; on PostgreSQL every node's listener hears of it at commit. */
 static sl_status change(sl_tx *tx, const char *kind, int64_t ref)
 {
-    return sl__tx_exec(tx, "INSERT INTO hall_change (kind, ref_id, at_ms) VALUES (?, ?, ?)",
-                       SL_ARGS(SL_TEXT(kind), SL_INT(ref), SL_INT(sl__now_ms())), NULL);
+    sl_status st = sl__tx_exec(tx, "INSERT INTO hall_change (kind, ref_id, at_ms) VALUES (?, ?, ?)",
+                               SL_ARGS(SL_TEXT(kind), SL_INT(ref), SL_INT(sl__now_ms())), NULL);
+    return st == SL_OK ? sl__tx_notify(tx, "hall_change", kind) : st;
 }
 
 /* Reloads one person into the cache (or drops them). Caller holds C.mu. */
@@ -253,7 +422,7 @@ static sl_status load_person(sl_tx *tx, const sl_keyring *k, int64_t id)
         return st;
     size_t n = sl__rows_count(rows);
     if (n == 0) {
-        vset_remove(&C.persons, id);
+        lib_drop(id);
         sl__rows_free(rows);
         return SL_OK;
     }
@@ -270,7 +439,7 @@ static sl_status load_person(sl_tx *tx, const sl_keyring *k, int64_t id)
     if (st != SL_OK)
         return st;
     normalise(v.v);   /* the L2-normalised mean */
-    return vset_put(&C.persons, &v);
+    return lib_put(v.hall, id, v.level, v.v);
 }
 
 static sl_status load_watch(sl_tx *tx, const sl_keyring *k, int64_t id)
@@ -303,46 +472,63 @@ struct sync_ctx {
     const sl_keyring *k;
 };
 
-/* From nothing: every live template and entry in two queries (the changes
- * up to the log's last id are then all reflected: same snapshot). */
+/* From nothing: every live template (paged by person, 4096 persons a
+ * query, so 10M persons never sit in one result) and every entry; the
+ * changes up to the log's last id read first are then all reflected (a
+ * change committed meanwhile is applied again by the catch-up: idempotent). */
 static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
 {
-    int64_t last = 0;
+    int64_t last = 0, after = 0;
     sl_status st = sl__tx_query_int(tx, "SELECT COALESCE(MAX(id), 0) FROM hall_change",
                                     NULL, 0, &last);
     sl_rows *rows = NULL;
-    if (st == SL_OK)
-        st = sl__tx_query(tx,
-            "SELECT p.id, p.hall_id, t.sealed FROM hall_person p JOIN hall_template t"
-            " ON t.person_id = p.id WHERE p.withdrawn_ms = 0 ORDER BY p.id, t.id", NULL, 0, &rows);
-    if (st != SL_OK)
-        return st;
-    size_t n = sl__rows_count(rows);
+    size_t loaded = 0;
     struct vec v = { 0 };
     float e[SL_HALL_DIM];
-    for (size_t i = 0; i < n && st == SL_OK; i++) {
-        int64_t id = sl__rows_int(rows, i, 0);
-        if (id != v.id) {
-            if (v.id) {
-                normalise(v.v);
-                st = vset_add(&C.persons, &v, true);
-            }
-            memset(&v, 0, sizeof v);
-            v.id = id;
-            v.hall = sl__rows_int(rows, i, 1);
-        }
-        size_t bn = 0;
-        const void *b = sl__rows_blob(rows, i, 2, &bn);
+    for (;;) {
         if (st == SL_OK)
-            st = open_emb(k, "hall_template", id, b, bn, e);
-        for (int j = 0; j < SL_HALL_DIM && st == SL_OK; j++)
-            v.v[j] += e[j];
-        v.level++;
+            st = sl__tx_query(tx,
+                "SELECT p.id, p.hall_id, t.sealed FROM hall_person p JOIN hall_template t"
+                " ON t.person_id = p.id WHERE p.id IN (SELECT id FROM hall_person"
+                " WHERE withdrawn_ms = 0 AND id > ? ORDER BY id LIMIT 4096)"
+                " ORDER BY p.id, t.id", SL_ARGS(SL_INT(after)), &rows);
+        if (st != SL_OK)
+            return st;
+        size_t n = sl__rows_count(rows);
+        for (size_t i = 0; i < n && st == SL_OK; i++) {
+            int64_t id = sl__rows_int(rows, i, 0);
+            if (id != v.id) {
+                if (v.id) {
+                    normalise(v.v);
+                    st = lib_put(v.hall, v.id, v.level, v.v);
+                    loaded++;
+                }
+                memset(&v, 0, sizeof v);
+                v.id = id;
+                v.hall = sl__rows_int(rows, i, 1);
+            }
+            size_t bn = 0;
+            const void *b = sl__rows_blob(rows, i, 2, &bn);
+            if (st == SL_OK)
+                st = open_emb(k, "hall_template", id, b, bn, e);
+            for (int j = 0; j < SL_HALL_DIM && st == SL_OK; j++)
+                v.v[j] += e[j];
+            v.level++;
+        }
+        sl__rows_free(rows);
+        rows = NULL;
+        if (st != SL_OK || n == 0)
+            break;
+        after = v.id;
+        if (loaded / 100000 != (loaded + 4096) / 100000)
+            sl_log_info("hall: cache loading: %zu persons", loaded);
     }
     if (st == SL_OK && v.id) {
         normalise(v.v);
-        st = vset_add(&C.persons, &v, true);
+        st = lib_put(v.hall, v.id, v.level, v.v);
     }
+    if (st == SL_OK)
+        libs_compact();
     sl__rows_free(rows);
     rows = NULL;
     if (st == SL_OK)
@@ -350,7 +536,7 @@ static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
                           " WHERE deleted = 0 AND sealed IS NOT NULL", NULL, 0, &rows);
     if (st != SL_OK)
         return st;
-    n = sl__rows_count(rows);
+    size_t n = sl__rows_count(rows);
     for (size_t i = 0; i < n && st == SL_OK; i++) {
         struct vec w = { .id = sl__rows_int(rows, i, 0), .hall = sl__rows_int(rows, i, 1),
                          .level = (int)sl__rows_int(rows, i, 2),
@@ -414,7 +600,8 @@ static sl_status sync_tx(sl_tx *tx, void *vctx)
 {
     struct sync_ctx *c = vctx;
     if (C.seen == 0) {   /* (re)building: start empty (a retried tx too) */
-        C.persons.n = C.watch.n = 0;
+        libs_free();
+        C.watch.n = 0;
         C.n_gaps = 0;
         sl_status rst = rebuild(tx, c->k);
         if (rst != SL_OK)
@@ -614,8 +801,25 @@ static sl_status withdraw_tx(sl_tx *tx, void *vctx)
         return st;
     if (ch == 0)
         return SL_ERR_HALL_PERSON;
-    st = sl__tx_exec(tx, "DELETE FROM hall_template WHERE person_id = ?",
-                     SL_ARGS(SL_INT(c->person)), &c->removed);
+    /* the consent this library rests on is withdrawn with it */
+    int64_t reg = 0;
+    st = sl__tx_query_int(tx, "SELECT registry_id FROM hall_person WHERE id = ?",
+                          SL_ARGS(SL_INT(c->person)), &reg);
+    char ref[32];
+    sl__hall_ref(c->hall, ref, sizeof ref);
+    for (int i = 0; st == SL_OK && reg > 0 && i < 64; i++) {
+        int64_t cid = 0;
+        st = sl__consent_check(tx, reg, SL_HALL_CONSENT_PURPOSE, ref, &cid);
+        if (st == SL_ERR_ID_CONSENT) {
+            st = SL_OK;
+            break;
+        }
+        if (st == SL_OK)
+            st = sl__consent_withdraw(tx, c->k, reg, cid, NULL);
+    }
+    if (st == SL_OK)
+        st = sl__tx_exec(tx, "DELETE FROM hall_template WHERE person_id = ?",
+                         SL_ARGS(SL_INT(c->person)), &c->removed);
     if (st == SL_OK)
         st = change(tx, "person", c->person);
     if (st == SL_OK)
@@ -632,7 +836,7 @@ sl_status sl__hall_withdraw(sl_store *s, const sl_keyring *k, int64_t hall,
     if (st != SL_OK)
         return st;
     pthread_mutex_lock(&C.mu);
-    vset_remove(&C.persons, person);   /* at once, before any sync */
+    lib_drop(person);   /* at once, before any sync */
     pthread_mutex_unlock(&C.mu);
     if (removed)
         *removed = c.removed;
@@ -643,28 +847,31 @@ sl_status sl__hall_search(sl_store *s, const sl_keyring *k, int64_t hall,
                           const float emb[SL_HALL_DIM], struct sl_hall_cand *out,
                           size_t cap, size_t *n)
 {
-    sl_status st = sl__hall_sync(s, k);
+    sl_status st = sync_for_read(s, k);
     if (st != SL_OK)
         return st;
     *n = 0;
+    if (cap == 0)
+        return SL_OK;
+    /* the index searches while others add (it is thread-safe); a library
+     * is freed only by a rebuild or a reset, which hold C.mu */
     pthread_mutex_lock(&C.mu);
-    for (size_t i = 0; i < C.persons.n; i++) {
-        const struct vec *v = &C.persons.a[i];
-        if (v->hall != hall)
-            continue;
-        double sc = dot(v->v, emb);
-        size_t at = *n;
-        while (at > 0 && out[at - 1].score < sc)
-            at--;
-        if (at >= cap)
-            continue;
-        size_t last = *n < cap ? *n : cap - 1;
-        memmove(&out[at + 1], &out[at], (last - at) * sizeof *out);
-        out[at] = (struct sl_hall_cand){ v->id, sc, v->level };
-        if (*n < cap)
-            (*n)++;
+    struct lib *l = lib_of(hall, false, &st);
+    struct sl_index_hit hits[32];
+    size_t nh = 0;
+    if (l) {
+        struct sl_index_query q;
+        sl_index_query_default(&q);
+        q.k = (uint32_t)(cap < SL_ARRAY_LEN(hits) ? cap : SL_ARRAY_LEN(hits));
+        q.threshold = -1.0f;
+        st = sl_index_search(l->ix, &q, emb, SL_HALL_DIM, hits, SL_ARRAY_LEN(hits), &nh);
     }
     pthread_mutex_unlock(&C.mu);
+    if (st != SL_OK)
+        return st;
+    for (size_t i = 0; i < nh && i < cap; i++)
+        out[i] = (struct sl_hall_cand){ (int64_t)hits[i].id, hits[i].score, (int)hits[i].coll };
+    *n = nh < cap ? nh : cap;
     return SL_OK;
 }
 
@@ -756,19 +963,6 @@ static float quant(const float *v, int8_t *q)
     return sc;
 }
 
-/* AVX-512BW or AVX2 where the CPU has it (x86-64; chosen at load time). */
-/* Not under ThreadSanitizer: an ifunc resolver runs before its runtime is up. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-#endif
-static int32_t dot_i8(const int8_t *a, const int8_t *b)
-{
-    int32_t s = 0;
-    for (int i = 0; i < SL_HALL_DIM; i++)
-        s += (int16_t)a[i] * (int16_t)b[i];
-    return s;
-}
-
 /* Caller holds C.mu. */
 static sl_status wq_refresh(void)
 {
@@ -778,19 +972,33 @@ static sl_status wq_refresh(void)
         size_t nc = C.watch.n + C.watch.n / 2 + 64;
         int8_t *q = sl__malloc(nc * SL_HALL_DIM);
         float *sc = sl__malloc(nc * sizeof *sc);
-        if (!q || !sc) {
+        int32_t *vs = sl__malloc(nc * sizeof *vs);
+        float *out = sl__malloc(nc * sizeof *out);
+        if (!q || !sc || !vs || !out) {
             sl__free(q);
             sl__free(sc);
+            sl__free(vs);
+            sl__free(out);
             return SL_ERR_NOMEM;
         }
         sl__free(C.wq);
         sl__free(C.wscale);
+        sl__free(C.wvsum);
+        sl__free(C.wout);
         C.wq = q;
         C.wscale = sc;
+        C.wvsum = vs;
+        C.wout = out;
         C.wq_cap = nc;
     }
-    for (size_t i = 0; i < C.watch.n; i++)
-        C.wscale[i] = quant(C.watch.a[i].v, C.wq + i * SL_HALL_DIM);
+    for (size_t i = 0; i < C.watch.n; i++) {
+        int8_t *row = C.wq + i * SL_HALL_DIM;
+        C.wscale[i] = quant(C.watch.a[i].v, row);
+        int32_t sum = 0;
+        for (int j = 0; j < SL_HALL_DIM; j++)
+            sum += row[j];
+        C.wvsum[i] = sum;
+    }
     C.wq_n = C.watch.n;
     C.wq_dirty = false;
     return SL_OK;
@@ -832,7 +1040,7 @@ sl_status sl__hall_check_capture(sl_store *s, const sl_keyring *k, int64_t hall,
 {
     if (n)
         *n = 0;
-    sl_status st = sl__hall_sync(s, k);
+    sl_status st = sync_for_read(s, k);
     if (st != SL_OK)
         return st;
     struct sl_hall_hit found[HITS_MAX];
@@ -848,8 +1056,16 @@ sl_status sl__hall_check_capture(sl_store *s, const sl_keyring *k, int64_t hall,
     /* every entry is scanned (int8), and every one within the margin of
      * the threshold is scored again on its float vector: exact decisions */
     const float thr = (float)SL_HALL_WATCH_THRESHOLD;
+    /* src/index's int8 kernel (AVX-512 VNNI / AVX2 / NEON / C, picked at
+     * load) over the contiguous rows: out[i] = wscale[i] * se * (qe . row) */
+    uint8_t qu[SL_HALL_DIM];
+    for (int j = 0; j < SL_HALL_DIM; j++)
+        qu[j] = (uint8_t)(qe[j] + 128);
+    if (C.wq_n)
+        sl__ix_kernels_best()->i8(C.wq, SL_HALL_DIM, C.wq_n, qe, qu, C.wvsum, C.wscale, se,
+                                  C.wout);
     for (size_t i = 0; i < C.wq_n; i++) {
-        float approx = (float)dot_i8(C.wq + i * SL_HALL_DIM, qe) * C.wscale[i] * se;
+        float approx = C.wout[i];
         if (approx < thr - (C.wscale[i] + se) * 0.5f * WQ_L1 * 1.05f)
             continue;
         const struct vec *v = &C.watch.a[i];
@@ -1004,4 +1220,316 @@ sl_status sl__hall_trail(sl_store *s, const sl_keyring *k, int64_t hall, int64_t
     }
     *out = c.out;
     return SL_OK;
+}
+
+/* ============================ Verified visits =========================== */
+
+void sl__hall_ref(int64_t hall, char *out, size_t cap)
+{
+    snprintf(out, cap, "hall:%lld", (long long)hall);
+}
+
+struct visit_ctx {
+    const sl_keyring *k;
+    const struct sl_hall_visit *v;
+    struct sl_hall_visit_out o;
+};
+
+static sl_status visit_tx(sl_tx *tx, void *vctx)
+{
+    struct visit_ctx *c = vctx;
+    const struct sl_hall_visit *v = c->v;
+    memset(&c->o, 0, sizeof c->o);
+    char ref[32];
+    sl__hall_ref(v->hall, ref, sizeof ref);
+    /* whom the verification names; consume binds it to this hall's matter */
+    struct sl_verification ver;
+    sl_status st = sl__verification_get_tx(tx, v->verification, &ver);
+    if (st == SL_OK && ver.person_id <= 0)
+        st = SL_ERR_ID_VERIF_FAILED;
+    if (st == SL_OK)
+        st = sl__verification_consume(tx, v->verification, ver.person_id,
+                                      SL_HALL_ENROL_MATTER, ref, NULL);
+    if (st != SL_OK)
+        return st;
+    int64_t reg = ver.person_id;
+    c->o.registry = reg;
+    if (v->consent_now) {
+        struct sl_consent_new cn = {
+            .person_id = reg, .purpose = SL_HALL_CONSENT_PURPOSE, .scope = ref,
+            .channel = v->channel ? v->channel : "window",
+            .alternative = "id_card_or_identity_code",
+        };
+        st = sl__consent_record(tx, c->k, &cn, v->consent_au, NULL);
+        if (st != SL_OK)
+            return st;
+    }
+    st = sl__consent_check(tx, reg, SL_HALL_CONSENT_PURPOSE, ref, NULL);
+    if (st == SL_ERR_ID_CONSENT)
+        return SL_ERR_HALL_CONSENT;
+    if (st != SL_OK)
+        return st;
+    /* the capture is of the verified person */
+    float *t = NULL;
+    size_t dim = 0;
+    st = sl__person_template_tx(tx, c->k, reg, &t, &dim);
+    if (st == SL_OK) {
+        bool same = dim == SL_HALL_DIM;
+        if (same) {
+            float u[SL_HALL_DIM];
+            memcpy(u, t, sizeof u);
+            normalise(u);
+            same = dot(u, v->emb) >= SL_HALL_VISIT_MATCH;
+        }
+        sodium_memzero(t, dim * sizeof *t);
+        sl__free(t);
+        if (!same)
+            return SL_ERR_HALL_MISMATCH;
+    } else if (st != SL_ERR_NOT_FOUND) {
+        return st;
+    }
+    /* already in the library: the visit adds a photo */
+    int64_t person = 0;
+    st = sl__tx_query_int(tx,
+        "SELECT id FROM hall_person WHERE hall_id = ? AND registry_id = ? AND withdrawn_ms = 0"
+        " ORDER BY id LIMIT 1", SL_ARGS(SL_INT(v->hall), SL_INT(reg)), &person);
+    if (st == SL_OK) {
+        struct photo_ctx pc = { c->k, v->hall, person, v->emb, v->au, false, 0 };
+        st = photo_tx(tx, &pc);
+        c->o.person = person;
+        c->o.added = pc.added;
+        c->o.templates = pc.count;
+        return st;
+    }
+    if (st != SL_ERR_NOT_FOUND)
+        return st;
+    struct enrol_ctx ec = { c->k, v->hall, v->emb, v->label, v->au, 0 };
+    st = enrol_tx(tx, &ec);
+    if (st == SL_OK)
+        st = sl__tx_exec(tx, "UPDATE hall_person SET registry_id = ? WHERE id = ?",
+                         SL_ARGS(SL_INT(reg), SL_INT(ec.person)), NULL);
+    c->o.person = ec.person;
+    c->o.enrolled = c->o.added = true;
+    c->o.templates = 1;
+    return st;
+}
+
+sl_status sl__hall_enrol_verified(sl_store *s, const sl_keyring *k,
+                                  const struct sl_hall_visit *v, struct sl_hall_visit_out *out)
+{
+    if (!v || !v->emb || v->hall <= 0 || v->verification <= 0)
+        return SL_ERR_INVALID;
+    struct visit_ctx c = { .k = k, .v = v };
+    sl_status st = sl__store_run(s, visit_tx, &c);
+    if (st != SL_OK)
+        return st;
+    *out = c.o;
+    return sl__hall_sync(s, k);
+}
+
+struct confirm_ctx {
+    const sl_keyring *k;
+    const struct sl_hall_confirm *c;
+    struct sl_hall_confirmed o;
+};
+
+static sl_status confirm_tx(sl_tx *tx, void *vctx)
+{
+    struct confirm_ctx *x = vctx;
+    const struct sl_hall_confirm *c = x->c;
+    sl_rows *rows = NULL;
+    sl_status st = sl__tx_query(tx,
+        "SELECT c.at_ms, COALESCE(c.person_id, 0), COALESCE(c.score, 0),"
+        " COALESCE(c.verification_id, 0), COALESCE(p.registry_id, 0), COALESCE(p.withdrawn_ms, 0)"
+        " FROM hall_capture c LEFT JOIN hall_person p ON p.id = c.person_id"
+        " WHERE c.id = ? AND c.hall_id = ?",
+        SL_ARGS(SL_INT(c->capture), SL_INT(c->hall)), &rows);
+    if (st != SL_OK)
+        return st;
+    if (sl__rows_count(rows) == 0) {
+        sl__rows_free(rows);
+        return SL_ERR_NOT_FOUND;
+    }
+    int64_t at = sl__rows_int(rows, 0, 0), person = sl__rows_int(rows, 0, 1);
+    double score = sl__rows_real(rows, 0, 2);
+    int64_t used = sl__rows_int(rows, 0, 3), reg = sl__rows_int(rows, 0, 4);
+    int64_t gone = sl__rows_int(rows, 0, 5);
+    sl__rows_free(rows);
+    int64_t now = sl__now_ms();
+    /* the proposal the clerk saw: this person, above the threshold, recent,
+     * not confirmed before */
+    if (used || person != c->person || person == 0 || gone || score < SL_HALL_IDENT_THRESHOLD ||
+        now - at > SL_HALL_CONFIRM_MS || now < at)
+        return SL_ERR_HALL_CONFIRM;
+    if (reg <= 0)
+        return SL_ERR_HALL_UNLINKED;
+    char ref[32];
+    sl__hall_ref(c->hall, ref, sizeof ref);
+    st = sl__consent_check(tx, reg, SL_HALL_CONSENT_PURPOSE, ref, NULL);
+    if (st == SL_ERR_ID_CONSENT)
+        return SL_ERR_HALL_CONSENT;
+    if (st != SL_OK)
+        return st;
+    uint32_t lv = SL_LEVEL_REAL_NAME | SL_LEVEL_REAL_PERSON;
+    struct sl_verification_new vn = {
+        .person_id = reg, .matter = c->matter, .reference = c->reference,
+        .channel = "window", .device = c->device ? c->device : "", .levels = lv,
+        .method = SL_METHOD_FACE, .vouched_by = c->clerk,
+    };
+    int64_t vid = 0;
+    st = sl__verification_create_tx(tx, &vn, &vid);
+    if (st != SL_OK)
+        return st;
+    /* per comparison below 1e-4 at this threshold (docs/hall.md) */
+    double far = 1e-4;
+    char js[768];
+    json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:f,s:s,s:b}",
+        "id", (json_int_t)vid, "person_id", (json_int_t)reg, "matter", c->matter,
+        "reference", c->reference, "method", "face", "mode", "1:N",
+        "hall", (json_int_t)c->hall, "capture_id", (json_int_t)c->capture,
+        "library_person", (json_int_t)person, "score", round(score * 1e4) / 1e4,
+        "far", far, "confirmed_by", c->clerk ? c->clerk : "", "passed", 1);
+    if (!o)
+        return SL_ERR_NOMEM;
+    char *dump = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    if (!dump)
+        return SL_ERR_NOMEM;
+    snprintf(js, sizeof js, "%s", dump);
+    free(dump);
+    st = sl__verification_finish_tx(tx, x->k, vid, lv, true, score, far, js);
+    int64_t ch = 0;
+    if (st == SL_OK)
+        st = sl__tx_exec(tx, "UPDATE hall_capture SET verification_id = ? WHERE id = ?"
+                         " AND verification_id IS NULL", SL_ARGS(SL_INT(vid), SL_INT(c->capture)), &ch);
+    if (st == SL_OK && ch == 0)
+        st = SL_ERR_HALL_CONFIRM;
+    if (st == SL_OK)
+        st = audit(tx, x->k, c->au, "person", person);
+    struct sl_verification got;
+    if (st == SL_OK)
+        st = sl__verification_get_tx(tx, vid, &got);
+    if (st == SL_OK)
+        x->o = (struct sl_hall_confirmed){ vid, reg, score, got.expires_ms };
+    return st;
+}
+
+sl_status sl__hall_confirm(sl_store *s, const sl_keyring *k, const struct sl_hall_confirm *c,
+                           struct sl_hall_confirmed *out)
+{
+    if (!c || c->hall <= 0 || c->capture <= 0 || c->person <= 0 || !c->matter || !c->matter[0] ||
+        !c->reference)
+        return SL_ERR_INVALID;
+    struct confirm_ctx x = { .k = k, .c = c };
+    sl_status st = sl__store_run(s, confirm_tx, &x);
+    if (st == SL_OK)
+        *out = x.o;
+    return st;
+}
+
+/* ============================ Seed look-ups ============================= */
+
+struct find_ctx {
+    int64_t hall, key;
+    const char *text;
+    int64_t id, flag;
+};
+
+static sl_status person_of_tx(sl_tx *tx, void *vctx)
+{
+    struct find_ctx *c = vctx;
+    sl_rows *rows = NULL;
+    sl_status st = sl__tx_query(tx,
+        "SELECT id, withdrawn_ms FROM hall_person WHERE hall_id = ? AND registry_id = ?"
+        " ORDER BY withdrawn_ms = 0 DESC, id DESC LIMIT 1",
+        SL_ARGS(SL_INT(c->hall), SL_INT(c->key)), &rows);
+    if (st != SL_OK)
+        return st;
+    if (sl__rows_count(rows) == 0)
+        st = SL_ERR_NOT_FOUND;
+    else {
+        c->id = sl__rows_int(rows, 0, 0);
+        c->flag = sl__rows_int(rows, 0, 1);
+    }
+    sl__rows_free(rows);
+    return st;
+}
+
+sl_status sl__hall_person_of(sl_store *s, int64_t hall, int64_t registry, int64_t *person,
+                             bool *withdrawn)
+{
+    struct find_ctx c = { .hall = hall, .key = registry };
+    sl_status st = sl__store_run(s, person_of_tx, &c);
+    if (st == SL_OK) {
+        *person = c.id;
+        *withdrawn = c.flag != 0;
+    }
+    return st;
+}
+
+static sl_status watch_find_tx(sl_tx *tx, void *vctx)
+{
+    struct find_ctx *c = vctx;
+    return sl__tx_query_int(tx, "SELECT id FROM hall_watch WHERE hall_id = ? AND reason = ?"
+                            " AND deleted = 0 ORDER BY id LIMIT 1",
+                            SL_ARGS(SL_INT(c->hall), SL_TEXT(c->text)), &c->id);
+}
+
+sl_status sl__hall_watch_find(sl_store *s, int64_t hall, const char *reason, int64_t *entry)
+{
+    struct find_ctx c = { .hall = hall, .text = reason };
+    sl_status st = sl__store_run(s, watch_find_tx, &c);
+    if (st == SL_OK)
+        *entry = c.id;
+    return st;
+}
+
+/* ============================ Consent enforcement ======================= */
+
+struct enforce_ctx {
+    int64_t hall, person;
+    bool gone;
+};
+
+static sl_status enforce_tx(sl_tx *tx, void *vctx)
+{
+    struct enforce_ctx *c = vctx;
+    c->gone = false;
+    int64_t reg = 0;
+    sl_status st = sl__tx_query_int(tx, "SELECT registry_id FROM hall_person WHERE id = ?"
+                                    " AND hall_id = ? AND withdrawn_ms = 0",
+                                    SL_ARGS(SL_INT(c->person), SL_INT(c->hall)), &reg);
+    if (st == SL_ERR_NOT_FOUND || (st == SL_OK && reg <= 0))
+        return SL_OK;   /* gone already, or imported (consent recorded by the import) */
+    char ref[32];
+    sl__hall_ref(c->hall, ref, sizeof ref);
+    if (st == SL_OK)
+        st = sl__consent_check(tx, reg, SL_HALL_CONSENT_PURPOSE, ref, NULL);
+    if (st == SL_ERR_ID_CONSENT) {
+        c->gone = true;
+        st = SL_OK;
+    }
+    return st;
+}
+
+sl_status sl__hall_consent_enforce(sl_store *s, const sl_keyring *k, int64_t hall,
+                                   int64_t person, bool *purged)
+{
+    struct enforce_ctx c = { hall, person, false };
+    *purged = false;
+    sl_status st = sl__store_run_read(s, enforce_tx, &c);
+    if (st != SL_OK || !c.gone)
+        return st;
+    struct sl_audit_rec au = { .actor_kind = "system", .actor_id = "hall",
+                               .action = "hall.withdraw", .purpose = "consent withdrawn",
+                               .outcome = "ok" };
+    int64_t removed = 0;
+    st = sl__hall_withdraw(s, k, hall, person, &au, &removed);
+    if (st == SL_ERR_HALL_PERSON)
+        st = SL_OK;   /* another request withdrew them meanwhile */
+    *purged = st == SL_OK;
+    if (*purged)
+        sl_log_info("hall: library person %lld withdrawn: their consent was withdrawn (%lld templates deleted)",
+                    (long long)person, (long long)removed);
+    return st;
 }

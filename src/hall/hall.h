@@ -47,6 +47,11 @@ sl_status sl__hall_sync(sl_store *s, const sl_keyring *k);
 sl_status sl__hall_load_start(sl_store *s, const sl_keyring *k);
 void      sl__hall_load_wait(void);
 bool      sl__hall_ready(void);
+/* PostgreSQL: true while this node's listener (LISTEN hall_change) is
+ * connected and applying every change as it commits anywhere; searches
+ * and capture checks then skip the catch-up query. False on SQLite and
+ * while the listener reconnects (every request catches up then). */
+bool      sl__hall_listening(void);
 /* Persons / active watchlist entries in the cache (all halls). */
 size_t    sl__hall_cached_persons(void);
 size_t    sl__hall_cached_watch(void);
@@ -68,6 +73,79 @@ sl_status sl__hall_add_photo(sl_store *s, const sl_keyring *k, int64_t hall,
 sl_status sl__hall_withdraw(sl_store *s, const sl_keyring *k, int64_t hall,
                             int64_t person, const struct sl_audit_rec *au,
                             int64_t *removed);
+
+/* ---- enrolment after a verified visit (seed 000 情形一 -> 情形二) ----
+ * A registry person enters a hall's library only after a passed
+ * verification at that hall (matter SL_HALL_ENROL_MATTER, reference
+ * "hall:<id>", consumed here) and with a recorded consent of purpose
+ * "library_enrolment" (scope "hall:<id>" or ""): recorded in the same
+ * transaction when consent_now is set, else one recorded before must
+ * exist. The capture must match the person's registry template (when they
+ * have one) at SL_HALL_VISIT_MATCH. A person already in the library gets
+ * the capture as another photo (kept when it differs; at most
+ * SL_HALL_MAX_PHOTOS) -- every verified visit keeps the library current. */
+#define SL_HALL_ENROL_MATTER "hall_enrolment"
+#define SL_HALL_CONSENT_PURPOSE "library_enrolment"
+/* 1:1 capture vs registry template: the FAR 1e-3 threshold measured for
+ * one photo (0.331, docs/hall.md) rounded up. */
+#define SL_HALL_VISIT_MATCH 0.35
+struct sl_acct_audit;
+struct sl_hall_visit {
+    int64_t hall;
+    int64_t verification;
+    const float *emb;                    /* the capture (L2-normalised)      */
+    bool consent_now;                    /* record the consent given now     */
+    const char *channel;                 /* where consent was given          */
+    const char *label;                   /* may be NULL                      */
+    const struct sl_audit_rec *au;       /* the enrolment's record           */
+    const struct sl_acct_audit *consent_au; /* the consent's record (may be NULL) */
+};
+struct sl_hall_visit_out {
+    int64_t person, registry;
+    bool enrolled;                       /* new in the library               */
+    bool added;                          /* a template was stored            */
+    int templates;
+};
+/* Errors: sl__verification_consume's (SL_ERR_NOT_FOUND, SL_ERR_ID_VERIF_*),
+ * SL_ERR_HALL_CONSENT, SL_ERR_HALL_MISMATCH; nothing changes on error. */
+sl_status sl__hall_enrol_verified(sl_store *s, const sl_keyring *k,
+                                  const struct sl_hall_visit *v, struct sl_hall_visit_out *out);
+/* A consent withdrawn elsewhere (id's consent records) reaches the library
+ * here: if the registry person behind library person `person` no longer
+ * has a live library_enrolment consent for hall, the person is withdrawn
+ * (templates deleted, cache updated) and *purged is true. Identification
+ * calls it for the candidate it is about to propose. */
+sl_status sl__hall_consent_enforce(sl_store *s, const sl_keyring *k, int64_t hall,
+                                   int64_t person, bool *purged);
+/* "hall:<id>": the verification reference and consent scope of a hall. */
+void sl__hall_ref(int64_t hall, char *out, size_t cap);
+
+/* ---- returning visitor: the clerk confirms an identification ----
+ * Capture `capture` (from identify, at most SL_HALL_CONFIRM_MS old, in
+ * hall) proposed `person` above the threshold; the clerk saw the person
+ * and confirms. Yields a passed verification result (method face, 1:N,
+ * levels real_name + real_person, vouched_by the clerk) bound to the
+ * registry person and (matter, reference) for the clerk's matter to
+ * consume with sl__verification_consume. Single use per capture. The
+ * person's library consent must still hold. Errors: SL_ERR_HALL_WATCH
+ * never; SL_ERR_NOT_FOUND (no such capture in hall), SL_ERR_HALL_CONFIRM,
+ * SL_ERR_HALL_UNLINKED (imported person without registry record),
+ * SL_ERR_HALL_CONSENT. */
+#define SL_HALL_CONFIRM_MS ((int64_t)5 * 60 * 1000)
+struct sl_hall_confirm {
+    int64_t hall, capture, person;
+    const char *matter, *reference;
+    const char *device;                  /* the window device or ""          */
+    const char *clerk;                   /* who confirmed                    */
+    const struct sl_audit_rec *au;
+};
+struct sl_hall_confirmed {
+    int64_t verification, registry;
+    double score;
+    int64_t expires_ms;
+};
+sl_status sl__hall_confirm(sl_store *s, const sl_keyring *k, const struct sl_hall_confirm *c,
+                           struct sl_hall_confirmed *out);
 
 struct sl_hall_cand {
     int64_t person;
@@ -128,6 +206,14 @@ sl_status sl__hall_retention(sl_tx *tx, int64_t now_ms, int64_t keep_ms, int64_t
  * "thumbnail" (bool)}], newest first; au appended in the same tx. */
 sl_status sl__hall_trail(sl_store *s, const sl_keyring *k, int64_t hall, int64_t person,
                          const struct sl_audit_rec *au, json_t **out);
+
+/* Look-ups for idempotent seeds (app/demo_hall.c): the library person of
+ * a registry person in hall (*withdrawn true when they withdrew: a seed
+ * must not enrol them again), the live watchlist entry with this reason.
+ * SL_ERR_NOT_FOUND when none. */
+sl_status sl__hall_person_of(sl_store *s, int64_t hall, int64_t registry, int64_t *person,
+                             bool *withdrawn);
+sl_status sl__hall_watch_find(sl_store *s, int64_t hall, const char *reason, int64_t *entry);
 
 /* For unit tests and benchmarks: drop the cache (next sync rebuilds). */
 void      sl__hall_cache_reset(void);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acct/acct.h"
 #include "audit/audit.h"
 #include "face/face_json.h"
 #include "hall/hall.h"
@@ -252,6 +253,11 @@ static void watch_check(struct sl_req *r, int64_t hall, const float *emb)
 
 /* ============================ Handlers ================================== */
 
+/* Enrolment after a verified visit: the verification (matter
+ * "hall_enrolment", reference "hall:<id>", passed) is consumed, the
+ * library consent recorded (consent.face true) or found, the capture
+ * matched against the verified person's registry template; a person
+ * already in the library gets the capture as another photo. */
 sl_status sl__h_hall_enrol(struct sl_req *r);
 sl_status sl__h_hall_enrol(struct sl_req *r)
 {
@@ -259,12 +265,8 @@ sl_status sl__h_hall_enrol(struct sl_req *r)
     sl_status st = hall_param(r, &hall);
     if (st != SL_OK)
         return st;
+    json_int_t vid = json_integer_value(json_object_get(r->json, "verification_id"));
     json_t *consent = json_object_get(r->json, "consent");
-    if (!json_is_true(json_object_get(consent, "face"))) {
-        snprintf(r->detail, sizeof r->detail,
-                 "consent.face must be true: face processing needs the person's separate consent");
-        return SL_ERR_HALL_CONSENT;
-    }
     float emb[SL_HALL_DIM];
     json_t *reasons = NULL;
     st = capture(r, true, emb, &reasons);
@@ -277,15 +279,83 @@ sl_status sl__h_hall_enrol(struct sl_req *r)
     json_decref(reasons);
     watch_check(r, hall, emb);
     struct au_buf b;
-    int64_t person = 0;
-    st = sl__hall_enrol(store_of(r), keys_of(r), hall, emb,
-                        json_string_value(json_object_get(r->json, "label")),
-                        au_for(r, &b, NULL), &person);
+    struct sl_acct_audit cau = {
+        .actor_kind = r->who.kind == SL_PRIN_STAFF ? "staff" : "device",
+        .actor_id = r->who.name, .action = r->route->audit_action,
+        .purpose = SL_HALL_CONSENT_PURPOSE, .request_id = r->id,
+    };
+    struct sl_hall_visit v = {
+        .hall = hall, .verification = (int64_t)vid, .emb = emb,
+        .consent_now = json_is_true(json_object_get(consent, "face")),
+        .channel = r->who.kind == SL_PRIN_STAFF ? "window_clerk" : "window",
+        .label = json_string_value(json_object_get(r->json, "label")),
+        .au = au_for(r, &b, NULL), .consent_au = &cau,
+    };
+    struct sl_hall_visit_out o;
+    st = sl__hall_enrol_verified(store_of(r), keys_of(r), &v, &o);
+    if (st == SL_ERR_NOT_FOUND)
+        snprintf(r->detail, sizeof r->detail, "verification %lld: no such verification",
+                 (long long)vid);
+    else if (st == SL_ERR_ID_VERIF_BINDING)
+        snprintf(r->detail, sizeof r->detail, "the verification was not made for matter "
+                 "\"%s\" with reference \"hall:%lld\"", SL_HALL_ENROL_MATTER, (long long)hall);
+    else if (st == SL_ERR_HALL_CONSENT)
+        snprintf(r->detail, sizeof r->detail, "no library_enrolment consent: set consent.face "
+                 "true when the person consents (a non-face alternative stays open)");
+    else if (st == SL_ERR_HALL_MISMATCH)
+        snprintf(r->detail, sizeof r->detail, "the capture does not match the verified "
+                 "person's registry photo");
+    if (st != SL_OK)
+        return st;
+    r->audited = o.added;
+    if (!o.added) {
+        snprintf(r->audit_object_type, sizeof r->audit_object_type, "person");
+        snprintf(r->audit_object_id, sizeof r->audit_object_id, "%lld", (long long)o.person);
+    }
+    return sl__reply_json(r, o.enrolled ? 201 : 200,
+        json_pack("{s:I,s:i,s:b,s:b}", "person_id", (json_int_t)o.person,
+                  "templates", o.templates, "enrolled", o.enrolled, "added", o.added));
+}
+
+/* The clerk confirms a proposed candidate: a verification result (method
+ * face, 1:N) for the clerk's matter to consume. */
+sl_status sl__h_hall_confirm(struct sl_req *r);
+sl_status sl__h_hall_confirm(struct sl_req *r)
+{
+    int64_t hall = 0, cap = 0;
+    sl_status st = hall_param(r, &hall);
+    if (st == SL_OK)
+        st = id_param(r, "capture", &cap);
+    if (st != SL_OK)
+        return st;
+    struct au_buf b;
+    const char *matter = json_string_value(json_object_get(r->json, "matter"));
+    struct sl_hall_confirm c = {
+        .hall = hall, .capture = cap,
+        .person = (int64_t)json_integer_value(json_object_get(r->json, "person_id")),
+        .matter = matter,
+        .reference = json_string_value(json_object_get(r->json, "reference")),
+        .device = "", .clerk = r->who.name, .au = au_for(r, &b, matter),
+    };
+    if (!c.reference)
+        c.reference = "";
+    struct sl_hall_confirmed o;
+    st = sl__hall_confirm(store_of(r), keys_of(r), &c, &o);
+    if (st == SL_ERR_NOT_FOUND)
+        snprintf(r->detail, sizeof r->detail, "no capture %lld in this hall", (long long)cap);
+    else if (st == SL_ERR_HALL_CONFIRM)
+        snprintf(r->detail, sizeof r->detail, "capture %lld did not propose person %lld, "
+                 "is older than %d s or was confirmed already: identify again", (long long)cap,
+                 (long long)c.person, (int)(SL_HALL_CONFIRM_MS / 1000));
     if (st != SL_OK)
         return st;
     r->audited = true;
-    return sl__reply_json(r, 201, json_pack("{s:I,s:i}", "person_id", (json_int_t)person,
-                                            "templates", 1));
+    return sl__reply_json(r, 201, json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:o,s:I,s:s,s:s}",
+        "verification_id", (json_int_t)o.verification, "person_id", (json_int_t)o.registry,
+        "library_person", (json_int_t)c.person, "method", "face", "mode", "1:N",
+        "matter", matter, "score", sl_json_real(o.score, 4),
+        "expires_at_ms", (json_int_t)o.expires_ms, "reference", c.reference,
+        "confirmed_by", r->who.name));
 }
 
 sl_status sl__h_hall_photo(struct sl_req *r);
@@ -370,7 +440,17 @@ sl_status sl__h_hall_identify(struct sl_req *r)
     watch_check(r, hall, emb);
     struct sl_hall_cand c[CANDS];
     size_t n = 0;
-    st = sl__hall_search(store_of(r), keys_of(r), hall, emb, c, CANDS, &n);
+    /* a person whose consent was withdrawn elsewhere is never proposed:
+     * they are withdrawn from the library and the search runs again */
+    bool purged = true;
+    for (int tries = 0; st == SL_OK && purged && tries < 3; tries++) {
+        purged = false;
+        st = sl__hall_search(store_of(r), keys_of(r), hall, emb, c, CANDS, &n);
+        if (st == SL_OK && n > 0 && c[0].score >= SL_HALL_IDENT_THRESHOLD)
+            st = sl__hall_consent_enforce(store_of(r), keys_of(r), hall, c[0].person, &purged);
+    }
+    if (st == SL_OK && purged)
+        n = 0;
     if (st != SL_OK) {
         json_decref(reasons);
         sl__free(thumb);
@@ -378,9 +458,10 @@ sl_status sl__h_hall_identify(struct sl_req *r)
     }
     bool match = n > 0 && c[0].score >= SL_HALL_IDENT_THRESHOLD;
     /* the capture trail: every capture, matched person (if any), thumbnail */
+    int64_t cap_id = 0;
     st = sl__hall_capture_record(store_of(r), keys_of(r), hall, r->who.name,
                                  match ? c[0].person : 0, n ? c[0].score : 0.0,
-                                 thumb, thumb_n, sl__now_ms(), NULL);
+                                 thumb, thumb_n, sl__now_ms(), &cap_id);
     sl__free(thumb);
     if (st != SL_OK) {
         json_decref(reasons);
@@ -398,10 +479,10 @@ sl_status sl__h_hall_identify(struct sl_req *r)
     if (!match)
         json_array_append_new(why, json_pack("{s:s,s:s,s:s}", "code", "below_threshold",
             "zh", "库中无人高于识别阈值", "en", "nobody in the library scores above the threshold"));
-    return sl__reply_json(r, 200, json_pack("{s:s,s:o,s:o,s:o,s:b,s:o}",
+    return sl__reply_json(r, 200, json_pack("{s:s,s:o,s:o,s:o,s:b,s:o,s:I}",
         "decision", match ? "match" : "unknown", "candidates", cands_json(c, shown),
         "threshold", sl_json_real(SL_HALL_IDENT_THRESHOLD, 4), "reasons", why,
-        "confirm_required", match, "quality", reasons));
+        "confirm_required", match, "quality", reasons, "capture_id", (json_int_t)cap_id));
 }
 
 sl_status sl__h_hall_search(struct sl_req *r);
@@ -557,14 +638,26 @@ static const struct sl_field f_consent[] = {
 };
 static const struct sl_schema s_consent = { .type = SL_S_OBJECT, .fields = f_consent,
     .desc = "separate consent for face processing (SPEC section 3)" };
+static const struct sl_schema s_id = { .type = SL_S_INT, .min = 1, .max = 9e15 };
 static const struct sl_field f_enrol[] = {
     { "image", &s_image, true },
     { "consent", &s_consent, true },
-    { "verification_id", &s_str, false },
+    { "verification_id", &s_id, true },
     { "label", &s_str, false },
     { NULL, NULL, false },
 };
-static const struct sl_schema s_enrol = { .type = SL_S_OBJECT, .fields = f_enrol };
+static const struct sl_schema s_enrol = { .type = SL_S_OBJECT, .fields = f_enrol,
+    .desc = "verification_id: a passed verification at this hall (matter hall_enrolment, "
+            "reference hall:<id>); consent.face true records the library_enrolment consent" };
+static const struct sl_schema s_ref = { .type = SL_S_STRING, .min_len = 0, .max_len = 120 };
+static const struct sl_field f_confirm[] = {
+    { "person_id", &s_id, true },
+    { "matter", &s_str, true },
+    { "reference", &s_ref, false },
+    { NULL, NULL, false },
+};
+static const struct sl_schema s_confirm = { .type = SL_S_OBJECT, .fields = f_confirm,
+    .desc = "the candidate the clerk saw and the matter the verification is for" };
 static const struct sl_field f_image[] = {
     { "image", &s_image, true },
     { NULL, NULL, false },
@@ -593,7 +686,7 @@ static const struct sl_schema s_watch = { .type = SL_S_OBJECT, .fields = f_watch
 const struct sl_route sl__hall_routes[] = {
     { "POST", "/v1/halls/{hall}/library", sl__h_hall_enrol, DESK, IMG_BODY, "engine",
       "hall.enrol", &s_enrol, &s_obj,
-      "enrol a consenting person in the hall's portrait library", "hall" },
+      "enrol a verified, consenting person (or add a verified visit's photo)", "hall" },
     { "POST", "/v1/halls/{hall}/library/{person}/photos", sl__h_hall_photo, DESK, IMG_BODY,
       "engine", "hall.photo", &s_image_req, &s_obj,
       "add a photo from another visit (kept when it differs; 5 at most)", "hall" },
@@ -603,6 +696,10 @@ const struct sl_route sl__hall_routes[] = {
     { "POST", "/v1/halls/{hall}/identify", sl__h_hall_identify, DESK, IMG_BODY, "engine",
       "hall.identify", &s_image_req, &s_obj,
       "1:N: match (candidates to confirm) or unknown", "hall" },
+    { "POST", "/v1/halls/{hall}/identify/{capture}/confirm", sl__h_hall_confirm,
+      SL_ROLE_CLERK | SL_ROLE_ADMIN, 4096, "default", "hall.confirm", &s_confirm, &s_obj,
+      "the clerk confirms a proposed candidate: a verification result (face, 1:N) for a matter",
+      "hall" },
     { "POST", "/v1/halls/{hall}/search", sl__h_hall_search, SL_ROLE_ADMIN | SL_ROLE_REVIEWER,
       IMG_BODY, "engine", "hall.search", &s_search, &s_obj,
       "search by image, purpose stated and audited", "hall" },

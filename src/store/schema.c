@@ -589,6 +589,13 @@ static const struct sl_migration migrations[] = {
       " thumb {blob});"
       "CREATE INDEX hall_capture_person ON hall_capture (person_id);"
       "CREATE INDEX hall_capture_at ON hall_capture (at_ms);" },
+    /* hall: a library person is a registry person (id_person) enrolled after
+     * a verified visit (0: imported by gallery import); a capture confirmed
+     * by a clerk names the verification result it yielded (single use) */
+    { 402, "hall library linked to the registry",
+      "ALTER TABLE hall_person ADD COLUMN registry_id {int} NOT NULL DEFAULT 0;"
+      "CREATE INDEX hall_person_registry ON hall_person (hall_id, registry_id);"
+      "ALTER TABLE hall_capture ADD COLUMN verification_id {int};" },
 };
 
 const struct sl_migration *sl__schema_list(size_t *n)

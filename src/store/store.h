@@ -140,6 +140,21 @@ enum sl_store_kind sl__store_kind(const sl_store *s);
 /* "sqlite" or "postgresql" */
 const char *sl__store_kind_name(const sl_store *s);
 
+/* PostgreSQL LISTEN/NOTIFY (listen.c), for caches kept current across
+ * nodes. sl__tx_notify sends payload on channel when tx commits (nothing
+ * on SQLite). A listener calls fn(ctx, payload) on its own thread for each
+ * notification, and state(ctx, up) when its connection comes up or is lost
+ * (it reconnects every second; notifications sent while it was down are
+ * lost: catch up with a query on up). SQLite: SL_ERR_UNSUPPORTED. */
+typedef void (*sl_store_notify_fn)(void *ctx, const char *payload);
+typedef void (*sl_store_state_fn)(void *ctx, bool up);
+struct sl_store_listener;
+sl_status sl__tx_notify(sl_tx *tx, const char *channel, const char *payload);
+sl_status sl__store_listen_start(sl_store *s, const char *channel, sl_store_notify_fn fn,
+                                 sl_store_state_fn state, void *ctx,
+                                 struct sl_store_listener **out);
+void      sl__store_listen_stop(struct sl_store_listener *l);
+
 /* Applies missing migrations (schema.c) in version order, each in its own
  * transaction, under a database-wide lock (two nodes starting at once
  * apply each migration once). Refuses a database that holds a version
