@@ -34,6 +34,12 @@ static const struct sl_enc_column columns[] = {
     { "hall_template", "id",   "sealed",          "template", "person_id",       NULL },
     { "hall_watch",    "id",   "sealed",          "template", NULL,              NULL },
     { "hall_capture",  "id",   "thumb",           "thumb",    NULL,              NULL },
+    /* lic (lic_store.c: "lic_licence|<licence id>", "lic_doc|<serial>",
+     * "lic_credential|<serial>"; the issuers' sealed key files are bound to
+     * the issuer's USCC, a column of another table: not re-sealed yet) */
+    { "lic_licence",   "id",   "fields_sealed",   "fields",   "licence_id",      ad_table_key },
+    { "lic_doc",       "id",   "sealed",          "doc",      "serial",          ad_table_key },
+    { "lic_credential","id",   "sealed",          "credential","serial",         ad_table_key },
     { NULL, NULL, NULL, NULL, NULL, NULL },   /* end; keeps the array non-empty */
 };
 
