@@ -20,7 +20,9 @@ JSON
 $S serve --config "$tmp/cfg.json" --listen 127.0.0.1:0 --data "$tmp/var" --demo --models "$M" \
   >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-for _ in $(seq 1 100); do grep -q '"listening"' "$tmp/out" 2>/dev/null && break; sleep 0.1; done
+# the demo seeds (registry templates, licences, the hall library) run
+# before the server listens: allow a minute
+for _ in $(seq 1 600); do grep -q '"listening"' "$tmp/out" 2>/dev/null && break; sleep 0.1; done
 PORT=$(jq -r 'select(.port).port' "$tmp/out")
 B=http://127.0.0.1:$PORT
 C=$tmp/var/demo-credentials.json
