@@ -22,7 +22,7 @@ JSON
   [ -n "$db" ] && args+=(--db "$db")
   $S "${args[@]}" >"$tmp/$label.out" 2>"$tmp/$label.err" &
   local pid=$!
-  for _ in $(seq 1 100); do grep -q '"listening"' "$tmp/$label.out" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 1 600); do grep -q '"listening"' "$tmp/$label.out" 2>/dev/null && break; sleep 0.1; done
   local port; port=$(jq -r 'select(.port).port' "$tmp/$label.out")
   printf '%s: ' "$label"
   node bench/gov_bench.js "http://127.0.0.1:$port" "$tmp/$label/demo-credentials.json" "$SECS" 2
