@@ -124,7 +124,7 @@ sl_status sl_demo_seed_sub(struct sl_demo *d)
     }
     if (st == SL_OK && rd.id == 0) {
         json_t *b = json_pack("{s:s,s:s,s:s,s:o,s:o}", "kind", "delegation",
-            "matter", "temp_id_credential", "note", "示例壬委托示例癸代办临时身份证明",
+            "matter", "temp_id_credential", "note", "委托代办临时身份证明（演示）",
             "principal", who(p[4], NULL), "agent", who(p[5], NULL));
         st = b ? sl__dlg_create(d->store, d->keys, &a, b, why, sizeof why, &out) : SL_ERR_NOMEM;
         json_decref(b);
