@@ -222,6 +222,21 @@ static sl_status quality_refusal(struct sl_req *r, json_t *reasons)
     return sl__reply_json(r, 422, o);
 }
 
+/* The request's capture, its embedding in emb. A refused capture is
+ * answered here (422 with its reasons): *replied is then true and the
+ * reply's status returned, which the handler returns as it is. */
+static sl_status capture_checked(struct sl_req *r, bool enrol, float emb[SL_HALL_DIM],
+                                 bool *replied)
+{
+    json_t *reasons = NULL;
+    sl_status st = capture(r, enrol, emb, &reasons);
+    *replied = st == SL_ERR_HALL_QUALITY;
+    if (*replied)
+        return quality_refusal(r, reasons);
+    json_decref(reasons);
+    return st;
+}
+
 /* Pushes alarms to the hall's event stream (topic "hall-alarms-<hall>"). */
 static void alarm_push(void *ctx, int64_t hall, const struct sl_hall_hit *h)
 {
@@ -268,15 +283,10 @@ sl_status sl__h_hall_enrol(struct sl_req *r)
     json_int_t vid = json_integer_value(json_object_get(r->json, "verification_id"));
     json_t *consent = json_object_get(r->json, "consent");
     float emb[SL_HALL_DIM];
-    json_t *reasons = NULL;
-    st = capture(r, true, emb, &reasons);
-    if (st == SL_ERR_HALL_QUALITY)
-        return quality_refusal(r, reasons);
-    if (st != SL_OK) {
-        json_decref(reasons);
+    bool replied = false;
+    st = capture_checked(r, true, emb, &replied);
+    if (replied || st != SL_OK)
         return st;
-    }
-    json_decref(reasons);
     watch_check(r, hall, emb);
     struct au_buf b;
     struct sl_acct_audit cau = {
@@ -368,15 +378,10 @@ sl_status sl__h_hall_photo(struct sl_req *r)
     if (st != SL_OK)
         return st;
     float emb[SL_HALL_DIM];
-    json_t *reasons = NULL;
-    st = capture(r, true, emb, &reasons);
-    if (st == SL_ERR_HALL_QUALITY)
-        return quality_refusal(r, reasons);
-    if (st != SL_OK) {
-        json_decref(reasons);
+    bool replied = false;
+    st = capture_checked(r, true, emb, &replied);
+    if (replied || st != SL_OK)
         return st;
-    }
-    json_decref(reasons);
     watch_check(r, hall, emb);
     struct au_buf b;
     bool added = false;
@@ -494,15 +499,10 @@ sl_status sl__h_hall_search(struct sl_req *r)
         return st;
     const char *purpose = json_string_value(json_object_get(r->json, "purpose"));
     float emb[SL_HALL_DIM];
-    json_t *reasons = NULL;
-    st = capture(r, false, emb, &reasons);
-    if (st == SL_ERR_HALL_QUALITY)
-        return quality_refusal(r, reasons);
-    if (st != SL_OK) {
-        json_decref(reasons);
+    bool replied = false;
+    st = capture_checked(r, false, emb, &replied);
+    if (replied || st != SL_OK)
         return st;
-    }
-    json_decref(reasons);
     struct sl_hall_cand c[CANDS];
     size_t n = 0;
     st = sl__hall_search(store_of(r), keys_of(r), hall, emb, c, CANDS, &n);
@@ -525,15 +525,10 @@ sl_status sl__h_hall_watch_add(struct sl_req *r)
     if (st != SL_OK)
         return st;
     float emb[SL_HALL_DIM];
-    json_t *reasons = NULL;
-    st = capture(r, false, emb, &reasons);
-    if (st == SL_ERR_HALL_QUALITY)
-        return quality_refusal(r, reasons);
-    if (st != SL_OK) {
-        json_decref(reasons);
+    bool replied = false;
+    st = capture_checked(r, false, emb, &replied);
+    if (replied || st != SL_OK)
         return st;
-    }
-    json_decref(reasons);
     json_t *lv = json_object_get(r->json, "level");
     json_t *ex = json_object_get(r->json, "expires_ms");
     int64_t expires = ex ? (int64_t)json_integer_value(ex) : INT64_MAX / 2;
