@@ -3,7 +3,8 @@
 # one run: GET /healthz req/s (wrk, 1 thread, 32 connections), and
 # POST /v1/faces/compare with 2 worker threads / 2 engine sessions
 # (wrk, 2 connections) against the in-process engine on the same two
-# images (build/bench-verify: sl_face_verify on one thread, no HTTP).
+# images (build/bench-verify: sl_face_verify without HTTP, one thread and
+# two processes at once, from decoded images and from the JPEG bytes).
 # Prints a JSON summary; with --write also the BENCHMARKS section.
 set -euo pipefail
 S=${S:-build/shualian}
@@ -52,10 +53,31 @@ wrk -t2 -c2 -d${SECS}s --latency -s "$tmp/post.lua" "$B/v1/faces/compare" >"$tmp
 read -r c_rps c_p50 c_p99 < <(parse "$tmp/c.txt")
 errs=$(grep -c 'Non-2xx' "$tmp/c.txt" || true)
 kill -TERM $pid; wait $pid || true; pid=
-inproc=$(build/bench-verify "$M" "$tmp/a.jpg" "$tmp/b.jpg" 30)
+# the in-process reference, on the same two cores as the server's two
+# workers: one thread alone, then two processes at once; each both from
+# decoded images (verdict only) and from the JPEG bytes (decode + verdict,
+# the work an HTTP request also does before the engine). The target ratio
+# is HTTP / the two processes from bytes; the decoded figure is printed too.
+RUNS=${SL_BENCH_RUNS:-300}
+V=build/bench-verify
+one=$($V "$M" "$tmp/a.jpg" "$tmp/b.jpg" 60 decoded)
+for mode in decoded bytes; do
+  $V "$M" "$tmp/a.jpg" "$tmp/b.jpg" "$RUNS" $mode >"$tmp/v1.$mode" &
+  $V "$M" "$tmp/a.jpg" "$tmp/b.jpg" "$RUNS" $mode >"$tmp/v2.$mode"
+  wait $!
+done
 load=$(cut -d' ' -f1 /proc/loadavg)
 jq -n --arg h "$h_rps" --arg hp50 "$h_p50" --arg hp99 "$h_p99" --arg c "$c_rps" --arg cp50 "$c_p50" \
-      --arg cp99 "$c_p99" --argjson inproc "$inproc" --arg load "$load" --arg errs "$errs" \
-  '{healthz: {req_per_s: ($h|tonumber), p50_ms: ($hp50|tonumber), p99_ms: ($hp99|tonumber), connections: 32},
+      --arg cp99 "$c_p99" --argjson one "$one" --arg load "$load" --arg errs "$errs" \
+      --slurpfile d1 "$tmp/v1.decoded" --slurpfile d2 "$tmp/v2.decoded" \
+      --slurpfile b1 "$tmp/v1.bytes" --slurpfile b2 "$tmp/v2.bytes" \
+  '($d1[0].per_s + $d2[0].per_s) as $dec | ($b1[0].per_s + $b2[0].per_s) as $byt |
+   {healthz: {req_per_s: ($h|tonumber), p50_ms: ($hp50|tonumber), p99_ms: ($hp99|tonumber), connections: 32},
     compare_http_2_workers: {req_per_s: ($c|tonumber), p50_ms: ($cp50|tonumber), p99_ms: ($cp99|tonumber), non_2xx_lines: ($errs|tonumber)},
-    compare_inprocess_1_thread: $inproc, loadavg_before_last_step: ($load|tonumber)}'
+    compare_inprocess_1_thread: $one,
+    compare_inprocess_2_processes: {from_bytes_per_s: $byt, decoded_per_s: $dec,
+      from_bytes: [$b1[0], $b2[0]], decoded: [$d1[0], $d2[0]]},
+    http_vs_inprocess_from_bytes: (($c|tonumber) / $byt * 1000 | round / 1000),
+    http_vs_inprocess_decoded: (($c|tonumber) / $dec * 1000 | round / 1000),
+    loadavg_before_last_step: ($load|tonumber)}'
+
