@@ -59,9 +59,16 @@ async function accepted(device, matter, p, form, commitments) {
   return api('POST', `/v1/applications/${a.id}/accept`, await staff('clerk'), {});
 }
 
+// every context launched records off-site requests and CSP violations of
+// all its pages; the last step checks both lists
+const offsite = [];
+const cspErrors = [];
+function watchPage(page) {
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(page.url() + ': ' + m.text()); });
+}
 async function launch(y4m) {
   const dir = fs.mkdtempSync(path.join(out, 'profile-'));
-  return chromium.launchPersistentContext(dir, {
+  const ctx = await chromium.launchPersistentContext(dir, {
     executablePath: process.env.SL_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -71,6 +78,22 @@ async function launch(y4m) {
     viewport: { width: 1100, height: 800 },
     permissions: ['camera'],
   });
+  ctx.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) offsite.push(r.url()); });
+  ctx.on('page', watchPage);
+  ctx.pages().forEach(watchPage);
+  return ctx;
+}
+// a fake-camera video of one photo (as 95-web.sh makes face.y4m): 3 s at
+// 10 fps, the face scaled to 300 px high in a 640x480 frame; a photo of
+// another size (tests/data) is fitted into the frame instead
+function y4m(photo, name) {
+  const f = path.join(out, name + '.y4m');
+  const small = /\/faces\//.test(photo);
+  const vf = small ? 'scale=-2:300:flags=bicubic,pad=640:480:(ow-iw)/2:(oh-ih)/2'
+    : 'scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2';
+  require('child_process').execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-loop', '1', '-i', photo,
+    '-t', '3', '-r', '10', '-vf', vf, '-pix_fmt', 'yuv420p', f]);
+  return f;
 }
 async function shot(page, name) { await page.screenshot({ path: path.join(out, name + '.png'), fullPage: true }); }
 async function axe(page) {
@@ -89,12 +112,8 @@ async function login(page, who, frag) {
 }
 
 (async () => {
-  const offsite = [];
   let ctx = await launch(faceY4m);
-  ctx.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) offsite.push(r.url()); });
   let page = ctx.pages()[0] || await ctx.newPage();
-  const cspErrors = [];
-  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(page.url() + ': ' + m.text()); });
 
   await step('start page: Chinese by default, English toggle', async () => {
     await page.goto(base + '/');
@@ -403,10 +422,6 @@ async function login(page, who, frag) {
     must((await page.textContent('#p-head')).includes('已批准'), 'head not updated');
     await shot(page, 'h5-progress');
   });
-  await step('no page loaded anything from outside the server; no CSP violation', async () => {
-    must(offsite.length === 0, 'offsite: ' + offsite.join(' '));
-    must(cspErrors.length === 0, cspErrors.join(' | '));
-  });
   await ctx.close();
 
   ctx = await launch(darkY4m);
@@ -420,6 +435,21 @@ async function login(page, who, frag) {
     await shot(page, 'console-dark-camera');
   });
   await ctx.close();
+
+  // one file per seed flow in flows/ (sorted), each exporting
+  // async function (t) with the helpers below; it launches its own contexts
+  const t = { base, creds, out, faceY4m, darkY4m, refJpg, facesDir, persons: P, person, step, must, skip,
+    api, dev, staff, photos, b64, accepted, launch, y4m, shot, axe, login };
+  const fdir = path.join(__dirname, 'flows');
+  for (const f of (fs.existsSync(fdir) ? fs.readdirSync(fdir) : []).filter((x) => x.endsWith('.cjs')).sort()) {
+    try { await require(path.join(fdir, f))(t); } catch (e) { bad('flow ' + f, e); }
+  }
+
+  await step('no page loaded anything from outside the server; no CSP violation', async () => {
+    must(offsite.length === 0, 'offsite: ' + offsite.join(' '));
+    must(cspErrors.length === 0, cspErrors.join(' | '));
+  });
+
   console.log(failed ? 'browser: failures ' + failed : 'browser: all passed');
   process.exit(failed ? 1 : 0);
 })().catch((e) => { console.log('FAIL browser run: ' + e.message); process.exit(1); });
