@@ -131,8 +131,10 @@ $(BUILD)/libshualian.so: $(LIB_OBJ)
 $(BUILD)/shualian: $(CLI_OBJ) $(APP_OBJ) $(BUILD)/libshualian.a
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(APP_OBJ) $(BUILD)/libshualian.a $(LIBS)
 
-$(BUILD)/shualian-dev: $(DEV_OBJ) $(BUILD)/libshualian.a
-	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(DEV_OBJ) $(BUILD)/libshualian.a $(LIBS)
+# shualian-dev links the server's commands (app/) too: `hall serve` runs
+# cmd_serve with a bench step (dev/hall_serve.c); shualian has none of dev/.
+$(BUILD)/shualian-dev: $(DEV_OBJ) $(APP_OBJ) $(BUILD)/cli/progress.o $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(DEV_OBJ) $(APP_OBJ) $(BUILD)/cli/progress.o $(BUILD)/libshualian.a $(LIBS)
 
 # The test table is generated from every SL_TEST(module, name) in tests/unit.
 $(BUILD)/gen/tests.def: $(TEST_SRC)
@@ -247,10 +249,10 @@ bench-serve: $(BUILD)/shualian $(BUILD)/bench-verify
 # The hall: exact watchlist check at 300,000 entries, the library search at
 # SL_HALL_N persons (default 100,000; IVF from 200,000) with recall@1 and the
 # cache load, identify over HTTP (bench/hall_http.sh); docs/BENCHMARKS.md.
-bench-hall: $(BUILD)/shualian-tests $(BUILD)/shualian
+bench-hall: $(BUILD)/shualian-tests $(BUILD)/shualian $(BUILD)/shualian-dev
 	SL_SLOW=1 $(BUILD)/shualian-tests hall/watch_scan_cost
 	SL_SLOW=1 $(BUILD)/shualian-tests hall/ident_scan_cost
-	S=$(BUILD)/shualian bench/hall_http.sh
+	S=$(BUILD)/shualian D=$(BUILD)/shualian-dev bench/hall_http.sh
 
 # Cost per call of each src/crypto operation, both suites (bench/crypto_bench.c;
 # numbers quoted in docs/crypto.md).

@@ -26,4 +26,13 @@ int sl_cli_server_open(const char *data, const char *db, const char *keys,
                        const char *suite, bool create, const struct sl_acct_opts *ao,
                        sl_store **s, sl_keyring **k, sl_acct **a, const char *cmd);
 
+/* A step run by `serve` after the demo seeds and before the server starts
+ * (so before the hall cache is loaded and /readyz turns true). NULL in
+ * the product program; shualian-dev's hall scale bench (dev/hall_serve.c)
+ * sets it to fill the demo hall's in-memory library. Returns -1 to go on,
+ * else serve's exit code. */
+typedef int (*sl_app_serve_hook_fn)(sl_store *s, sl_keyring *k, sl_acct *a, void *ctx);
+extern sl_app_serve_hook_fn sl_app_serve_hook;
+extern void *sl_app_serve_hook_ctx;
+
 #endif

@@ -41,6 +41,9 @@
 #include "store/store.h"
 
 #define MAX_RATES 16
+
+sl_app_serve_hook_fn sl_app_serve_hook;   /* app.h: NULL in the product */
+void *sl_app_serve_hook_ctx;
 #ifndef SL_DATADIR
 #define SL_SERVE_DATADIR "/usr/local/share"
 #else
@@ -456,6 +459,9 @@ int cmd_serve(int argc, char **argv)
         }
     }
     if (c.demo && (rc = demo_seed(&c, store, keys, acct, engine, gov)) >= 0)
+        goto out_engine;
+    if (sl_app_serve_hook && (rc = sl_app_serve_hook(store, keys, acct,
+                                                     sl_app_serve_hook_ctx)) >= 0)
         goto out_engine;
     /* verification sessions: the bank-card verifier and the 实证 thresholds */
     struct sl_bank_verifier bank = { 0 };

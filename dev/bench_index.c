@@ -23,229 +23,13 @@
 #include <string.h>
 
 #include "dev.h"
+#include "fit_model.h"
 #include "shualian/index.h"
 
 #define DIM      512
-#define RANK     64
 #define NQ_IN    1000
 #define NQ_OUT   1000
 #define NLAT     200       /* single queries timed                         */
-
-/* ============================ Random numbers ============================= */
-
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
-static float unif(uint64_t *s)          /* [-1, 1) */
-{
-    return (float)((double)(rnd(s) >> 11) / 4503599627370496.0 - 1.0);
-}
-
-static float gauss(uint64_t *s)         /* approx N(0,1): sum of 3 uniforms */
-{
-    return (unif(s) + unif(s) + unif(s));
-}
-
-static void normalize(float *v, size_t n)
-{
-    double ss = 0;
-    for (size_t i = 0; i < n; i++)
-        ss += (double)v[i] * v[i];
-    float inv = (float)(1.0 / sqrt(ss));
-    for (size_t i = 0; i < n; i++)
-        v[i] *= inv;
-}
-
-/* ============================ Identity model ============================= */
-
-struct model {
-    bool  iso;
-    float mean[DIM];
-    float basis[RANK][DIM];   /* orthonormal rows                           */
-    float sd[RANK];           /* sqrt eigenvalue                            */
-    float res_sd;             /* isotropic residual per dim                 */
-};
-
-static void orthonormalize(float (*b)[DIM], size_t r)
-{
-    for (size_t i = 0; i < r; i++) {
-        for (size_t j = 0; j < i; j++) {
-            double d = 0;
-            for (size_t k = 0; k < DIM; k++)
-                d += (double)b[i][k] * b[j][k];
-            for (size_t k = 0; k < DIM; k++)
-                b[i][k] -= (float)d * b[j][k];
-        }
-        normalize(b[i], DIM);
-    }
-}
-
-static void model_standin(struct model *m, uint64_t seed)
-{
-    uint64_t s = seed;
-    for (size_t i = 0; i < DIM; i++)
-        m->mean[i] = gauss(&s);
-    normalize(m->mean, DIM);
-    for (size_t i = 0; i < DIM; i++)
-        m->mean[i] *= 0.3f;
-    for (size_t i = 0; i < RANK; i++)
-        for (size_t k = 0; k < DIM; k++)
-            m->basis[i][k] = gauss(&s);
-    orthonormalize(m->basis, RANK);
-    double h = 0;
-    for (size_t i = 1; i <= DIM; i++)
-        h += 1.0 / (double)i;
-    double total = 1.0 - 0.09, tail = 0;
-    for (size_t i = 1; i <= DIM; i++) {
-        double lam = total * (1.0 / (double)i) / h;
-        if (i <= RANK)
-            m->sd[i - 1] = (float)sqrt(lam);
-        else
-            tail += lam;
-    }
-    m->res_sd = (float)sqrt(tail / DIM);
-}
-
-/* Mean + top-RANK eigenpairs (subspace iteration) of real embeddings. */
-static sl_status model_fit(struct model *m, const char *path)
-{
-    uint8_t *buf;
-    size_t len;
-    sl_status st = sl__read_file(path, 4ull << 30, &buf, &len);
-    if (st != SL_OK)
-        return st;
-    size_t n = len / (DIM * sizeof(float));
-    if (n < 2 * RANK) {
-        sl__free(buf);
-        return SL_ERR_INVALID;
-    }
-    const float *x = (const float *)buf;
-    double *mean = calloc(DIM, sizeof(double));
-    double *cov = calloc((size_t)DIM * DIM, sizeof(double));
-    float *v = malloc(DIM * sizeof(float));
-    for (size_t r = 0; r < n; r++) {
-        memcpy(v, x + r * DIM, DIM * sizeof(float));
-        normalize(v, DIM);
-        for (size_t i = 0; i < DIM; i++)
-            mean[i] += v[i];
-    }
-    for (size_t i = 0; i < DIM; i++)
-        mean[i] /= (double)n;
-    for (size_t r = 0; r < n; r++) {
-        memcpy(v, x + r * DIM, DIM * sizeof(float));
-        normalize(v, DIM);
-        for (size_t i = 0; i < DIM; i++) {
-            double a = v[i] - mean[i];
-            for (size_t j = 0; j < DIM; j++)
-                cov[i * DIM + j] += a * (v[j] - mean[j]);
-        }
-    }
-    double trace = 0;
-    for (size_t i = 0; i < DIM; i++) {
-        m->mean[i] = (float)mean[i];
-        trace += cov[i * DIM + i] / (double)(n - 1);
-    }
-    uint64_t s = 99;
-    for (size_t i = 0; i < RANK; i++)
-        for (size_t k = 0; k < DIM; k++)
-            m->basis[i][k] = gauss(&s);
-    orthonormalize(m->basis, RANK);
-    static float tmp[RANK][DIM];
-    for (int it = 0; it < 30; it++) {
-        for (size_t i = 0; i < RANK; i++)
-            for (size_t a = 0; a < DIM; a++) {
-                double acc = 0;
-                for (size_t b = 0; b < DIM; b++)
-                    acc += cov[a * DIM + b] * m->basis[i][b];
-                tmp[i][a] = (float)(acc / (double)(n - 1));
-            }
-        memcpy(m->basis, tmp, sizeof(tmp));
-        orthonormalize(m->basis, RANK);
-    }
-    double top = 0;
-    for (size_t i = 0; i < RANK; i++) {
-        double rq = 0;
-        for (size_t a = 0; a < DIM; a++) {
-            double acc = 0;
-            for (size_t b = 0; b < DIM; b++)
-                acc += cov[a * DIM + b] * m->basis[i][b];
-            rq += acc * m->basis[i][a];
-        }
-        rq /= (double)(n - 1);
-        m->sd[i] = (float)sqrt(rq > 0 ? rq : 0);
-        top += rq;
-    }
-    m->res_sd = (float)sqrt(fmax(trace - top, 0) / DIM);
-    free(mean);
-    free(cov);
-    free(v);
-    sl__free(buf);
-    return SL_OK;
-}
-
-/* Sets up m for --dist (iso) and --fit (path or NULL): isotropic, the
- * fitted stand-in, or a fit to real embeddings. *desc names what was set
- * up, for the report. */
-static sl_status model_init(struct model *m, bool iso, const char *fit,
-                            const char **desc)
-{
-    m->iso = iso;
-    *desc = iso ? "isotropic" : "fitted-standin";
-    if (iso)
-        return SL_OK;
-    if (!fit) {
-        model_standin(m, 2024);
-        return SL_OK;
-    }
-    sl_status st = model_fit(m, fit);
-    if (st == SL_OK)
-        *desc = "fitted";
-    return st;
-}
-
-static void centre_of(const struct model *m, uint64_t ident, float *c)
-{
-    uint64_t s = ident * 0x9e3779b97f4a7c15ULL + 12345;
-    if (m->iso) {
-        for (size_t i = 0; i < DIM; i++)
-            c[i] = gauss(&s);
-        normalize(c, DIM);
-        return;
-    }
-    for (size_t i = 0; i < DIM; i++)
-        c[i] = m->mean[i] + m->res_sd * 1.732f * unif(&s);
-    for (size_t r = 0; r < RANK; r++) {
-        float z = m->sd[r] * gauss(&s);
-        const float *b = m->basis[r];
-        for (size_t i = 0; i < DIM; i++)
-            c[i] += z * b[i];
-    }
-    normalize(c, DIM);
-}
-
-/* A sample of the identity: cosine to the centre in [0.775, 0.866], so
- * two samples have cosine ~0.6-0.75. */
-static void sample_of(const float *c, uint64_t seed, float *out)
-{
-    uint64_t s = seed * 0xbf58476d1ce4e5b9ULL + 7;
-    float n[DIM];
-    double d = 0;
-    for (size_t i = 0; i < DIM; i++) {
-        n[i] = unif(&s);
-        d += (double)n[i] * c[i];
-    }
-    for (size_t i = 0; i < DIM; i++)
-        n[i] -= (float)d * c[i];
-    normalize(n, DIM);
-    float cs = 0.775f + 0.091f * (unif(&s) + 1) / 2, sn = sqrtf(1 - cs * cs);
-    for (size_t i = 0; i < DIM; i++)
-        out[i] = cs * c[i] + sn * n[i];
-}
 
 static long rss_mb(void)
 {
@@ -349,11 +133,11 @@ static int bench_index(int argc, char **argv)
     if (!iso && strcmp(dist, "fitted") != 0)
         return sl_cli_usage_error("bench index", "bad --dist");
 
-    struct model *m = sl__calloc(1, sizeof(*m));
+    struct dev_model *m = sl__calloc(1, sizeof(*m));
     if (!m)
         return sl_cli_fail(SL_ERR_NOMEM, "bench index", "model");
     const char *dist_desc;
-    sl_status mst = model_init(m, iso, fit, &dist_desc);
+    sl_status mst = dev_model_init(m, iso, fit, &dist_desc);
     if (mst != SL_OK) {
         sl__free(m);
         return sl_cli_fail(mst, "bench index", "%s: need >= 128 raw float32 "
@@ -384,8 +168,8 @@ static int bench_index(int argc, char **argv)
         size_t cnt = (size_t)SL_MIN((long)B, n - b);
         for (size_t i = 0; i < cnt; i++) {
             uint64_t ident = (uint64_t)b + i;
-            centre_of(m, ident, c);
-            sample_of(c, ident * 2, vb + i * DIM);
+            dev_centre_of(m, ident, c);
+            dev_sample_of(c, ident * 2, vb + i * DIM);
             ids[i] = ident + 1;
         }
         size_t added;
@@ -419,14 +203,14 @@ static int bench_index(int argc, char **argv)
     for (size_t j = 0; j < qs.nq; j++) {
         uint64_t ident;
         if (j < NQ_IN) {
-            ident = rnd(&rs) % (uint64_t)n;
+            ident = dev_rnd(&rs) % (uint64_t)n;
             qs.truth_id[j] = ident + 1;
         } else {
             ident = (uint64_t)n + 1000000 + j;
             qs.truth_id[j] = 0;
         }
-        centre_of(m, ident, c);
-        sample_of(c, ident * 2 + 1, qs.v + j * DIM);
+        dev_centre_of(m, ident, c);
+        dev_sample_of(c, ident * 2 + 1, qs.v + j * DIM);
     }
 
     /* ground truth: exact fp32 top-10 */

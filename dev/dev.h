@@ -17,5 +17,6 @@ int dev_img(int argc, char **argv);        /* img_bench.c   */
 int dev_face(int argc, char **argv);       /* face_pose_eval.c */
 int dev_face_bench(int argc, char **argv); /* face_bench.c   */
 int dev_id(int argc, char **argv);         /* id_fusion.c   */
+int dev_hall(int argc, char **argv);       /* hall_serve.c: links app/ (the server) */
 
 #endif

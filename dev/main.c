@@ -14,6 +14,7 @@ static const struct {
 } commands[] = {
     { "bench", dev_bench, "benchmarks: index (1:N search speed, recall, memory)" },
     { "face",  dev_face,  "face bench|pose-eval: pipeline timing, head-pose sources" },
+    { "hall",  dev_hall,  "hall serve: the server with N synthetic persons in the demo library" },
     { "id",    dev_id,    "id fusion-calib: 实证 thresholds for fused frames (docs/identity.md)" },
     { "img",   dev_img,   "img bench: decode/resize/warp timing (bench/img.sh)" },
     { "index", dev_index, "index crashtest: SIGKILL durability driver (tests)" },

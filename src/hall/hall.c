@@ -204,6 +204,40 @@ static void libs_compact(void)
     }
 }
 
+sl_status sl__hall_bench_add(int64_t hall, const uint64_t *ids, const float *rows, size_t n)
+{
+    if (n == 0)
+        return SL_OK;
+    pthread_mutex_lock(&C.mu);
+    sl_status st = SL_OK;
+    struct lib *l = lib_of(hall, true, &st);
+    size_t added = 0;
+    if (l) {
+        uint32_t *coll = sl__malloc(n * sizeof *coll);
+        if (!coll)
+            st = SL_ERR_NOMEM;
+        for (size_t i = 0; coll && i < n; i++)
+            coll[i] = 1;
+        if (coll)
+            st = sl_index_add_batch(l->ix, ids, coll, rows, n, SL_HALL_DIM, &added);
+        sl__free(coll);
+        l->n += added;
+    }
+    pthread_mutex_unlock(&C.mu);
+    return st;
+}
+
+sl_status sl__hall_bench_index(int64_t hall, struct sl_index_stats *out)
+{
+    pthread_mutex_lock(&C.mu);
+    libs_compact();
+    sl_status st = SL_OK;
+    struct lib *l = lib_of(hall, false, &st);
+    st = l ? sl_index_stats(l->ix, out) : SL_ERR_NOT_FOUND;
+    pthread_mutex_unlock(&C.mu);
+    return st;
+}
+
 static void *load_main(void *arg)
 {
     (void)arg;

@@ -215,6 +215,18 @@ sl_status sl__hall_person_of(sl_store *s, int64_t hall, int64_t registry, int64_
                              bool *withdrawn);
 sl_status sl__hall_watch_find(sl_store *s, int64_t hall, const char *reason, int64_t *entry);
 
+/* For the scale benchmark only (shualian-dev hall serve, bench/hall_http.sh;
+ * never the product's routes): adds n persons (ids[i], rows of
+ * SL_HALL_DIM floats, unit length) straight into hall's in-memory library,
+ * not the store: the hours-long store fill is skipped. ids must not be
+ * store person ids (use >= SL_HALL_BENCH_ID0). They stay until the cache
+ * is rebuilt. sl__hall_bench_index then trains the IVF as a rebuild would
+ * (libraries from 200,000 persons) and reports hall's index. */
+#define SL_HALL_BENCH_ID0 ((int64_t)1 << 40)
+struct sl_index_stats;
+sl_status sl__hall_bench_add(int64_t hall, const uint64_t *ids, const float *rows, size_t n);
+sl_status sl__hall_bench_index(int64_t hall, struct sl_index_stats *out);
+
 /* For unit tests and benchmarks: drop the cache (next sync rebuilds). */
 void      sl__hall_cache_reset(void);
 

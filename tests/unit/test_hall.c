@@ -16,6 +16,7 @@
 #include "crypto/crypto.h"
 #include "hall/hall.h"
 #include "id/id.h"
+#include "shualian/index.h"
 #include "test.h"
 #include "test_store_fx.h"
 
@@ -309,6 +310,59 @@ SL_TEST(hall, verified_visit)
     v3.consent_now = true;
     SL_CHECK_EQ(t, sl__hall_enrol_verified(s, k, &v3, &o), SL_OK);
     SL_CHECK(t, o.enrolled && o.person != lib);
+    sl__keyring_free(k);
+    sl_t_fx_done(&f, s);
+    sl__hall_cache_reset();
+}
+
+/* The scale bench's path (dev/hall_serve.c): persons added straight into
+ * the cache sit beside store persons, are searched, survive a catch-up
+ * sync, and a store person enrolled afterwards is still found first. */
+SL_TEST(hall, bench_add)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    sl__hall_cache_reset();
+    sl_keyring *k = keys(t, &f);
+    int64_t h = add_hall(t, s, "h1");
+    float ida[SL_HALL_DIM], p[SL_HALL_DIM];
+    identity(ida);
+    photo(ida, p);
+    int64_t pa = 0;
+    SL_CHECK(t, sl__hall_enrol(s, k, h, p, "a", NULL, &pa) == SL_OK);
+    enum { NB = 2000 };
+    float *rows = sl__malloc((size_t)NB * SL_HALL_DIM * sizeof(float));
+    uint64_t *ids = sl__malloc(NB * sizeof *ids);
+    SL_CHECK(t, rows && ids);
+    for (size_t i = 0; rows && ids && i < NB; i++) {
+        identity(rows + i * SL_HALL_DIM);
+        ids[i] = (uint64_t)SL_HALL_BENCH_ID0 + i;
+    }
+    size_t before = sl__hall_cached_persons();
+    SL_CHECK(t, sl__hall_bench_add(h, ids, rows, NB) == SL_OK);
+    SL_CHECK_EQ(t, sl__hall_cached_persons(), before + NB);
+    struct sl_index_stats ist;
+    SL_CHECK(t, sl__hall_bench_index(h, &ist) == SL_OK);
+    SL_CHECK_EQ(t, ist.live, before + NB);
+    SL_CHECK(t, sl__hall_bench_index(h + 1000, &ist) == SL_ERR_NOT_FOUND);
+    struct sl_hall_cand c[3];
+    size_t n = 0;
+    photo(rows + 77 * SL_HALL_DIM, p);
+    SL_CHECK(t, sl__hall_search(s, k, h, p, c, 3, &n) == SL_OK);   /* syncs first */
+    SL_CHECK(t, n > 0 && c[0].person == SL_HALL_BENCH_ID0 + 77);
+    int64_t pb = 0;
+    float idb[SL_HALL_DIM];
+    identity(idb);
+    photo(idb, p);
+    SL_CHECK(t, sl__hall_enrol(s, k, h, p, "b", NULL, &pb) == SL_OK);
+    photo(idb, p);
+    SL_CHECK(t, sl__hall_search(s, k, h, p, c, 3, &n) == SL_OK);
+    SL_CHECK(t, n > 0 && c[0].person == pb);
+    SL_CHECK_EQ(t, sl__hall_cached_persons(), before + NB + 1);
+    sl__free(rows);
+    sl__free(ids);
     sl__keyring_free(k);
     sl_t_fx_done(&f, s);
     sl__hall_cache_reset();
