@@ -114,11 +114,11 @@ LUA
       --argjson errs "${errs:-0}" --argjson persons "$N" --argjson rss "$rss" --argjson hwm "$hwm" \
       --argjson listen_s "$t_listen" --arg lb "$load_before" --arg la "$load_after" \
       --argjson ms "$(jq -c '{score: .candidates[0].score}' "$tmp/match.json")" \
-      --argjson st "$(jq -c '{best: (.candidates[0].score // null)}' "$tmp/unknown.json")" \
+      --argjson st "$(jq -c "{decision}" "$tmp/unknown.json")" \
       '{bench: "hall identify over HTTP", synthetic_persons: $persons, image: "640x480 JPEG",
         connections: 2, requests: $n, p50: $p50, p99: $p99, req_per_s: $rps, non_2xx: $errs,
         server_rss_mb: $rss, server_peak_rss_mb: $hwm, start_to_listening_s: $listen_s,
-        demo_person_match: $ms, stranger_unknown: $st,
+        demo_person_match: $ms, stranger: $st,
         load_average_before: $lb, load_average_after: $la, dev_report: .}' "$tmp/report.json")
   echo "$line"
   [ -n "${SL_BENCH_OUT:-}" ] && echo "$line" >>"$SL_BENCH_OUT"

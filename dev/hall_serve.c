@@ -22,6 +22,8 @@
  *   4. trains the IVF as a rebuild would (sl__hall_bench_index);
  *   5. searches the P probes through sl__hall_search (the identify route's
  *      call): in-process latency and recall@1 against the exact top-1;
+ *      then P strangers (samples of identities not in the gallery): the
+ *      share whose best score reaches the identify threshold (FPIR);
  * then the server starts as `shualian serve` would and serves until
  * SIGTERM. The report (JSON) goes to FILE (and stderr). The product
  * program `shualian` contains none of this: its hook is NULL.
@@ -284,6 +286,26 @@ static int hook(sl_store *s, sl_keyring *k, sl_acct *a, void *ctx)
         exact_found += b.id == own;
         above += n > 0 && cand[0].score >= SL_HALL_IDENT_THRESHOLD;
     }
+    /* strangers: samples of identities not in the gallery; the open-set
+     * decision must say "unknown" (FPIR at the identify threshold) */
+    long false_pos = 0;
+    double stranger_max = -1;
+    for (long j = 0; j < h->probes; j++) {
+        float v[DEV_DIM];
+        uint64_t ident = (uint64_t)h->persons + 1000 + (uint64_t)j;
+        dev_centre_of(h->m, ident, c);
+        dev_sample_of(c, ident * 2 + 1, v);
+        struct sl_hall_cand cand[1];
+        size_t n = 0;
+        st = sl__hall_search(s, k, h->hall, v, cand, 1, &n);
+        if (st != SL_OK) {
+            sl__free(ms);
+            return sl_cli_fail(st, cmd, "search: %s", sl_status_name(st));
+        }
+        false_pos += n > 0 && cand[0].score >= SL_HALL_IDENT_THRESHOLD;
+        if (n > 0 && cand[0].score > stranger_max)
+            stranger_max = cand[0].score;
+    }
     qsort(ms, (size_t)h->probes, sizeof *ms, cmp_d);
     size_t P = (size_t)h->probes;
     double p50 = ms[P / 2], p99 = ms[(P * 99) / 100 < P ? (P * 99) / 100 : P - 1];
@@ -292,7 +314,7 @@ static int hook(sl_store *s, sl_keyring *k, sl_acct *a, void *ctx)
 
     json_t *rep = json_pack(
         "{s:s, s:I, s:I, s:s, s:I, s:f, s:f, s:f, s:{s:s, s:I, s:I, s:I, s:I, s:s},"
-        " s:{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f}, s:I, s:I, s:f}",
+        " s:{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}, s:I, s:I, s:f}",
         "bench", "hall serve: synthetic persons in the demo hall's library",
         "persons", (json_int_t)h->persons, "real_persons", (json_int_t)real_persons,
         "fit", h->fit, "fit_rows", (json_int_t)nreal,
@@ -306,6 +328,9 @@ static int hook(sl_store *s, sl_keyring *k, sl_acct *a, void *ctx)
         "own_identity_first", (double)found / (double)P,
         "own_identity_first_exact", (double)exact_found / (double)P,
         "top_above_threshold", (double)above / (double)P,
+        "threshold", SL_HALL_IDENT_THRESHOLD,
+        "strangers_above_threshold", (double)false_pos / (double)P,
+        "stranger_best_max", stranger_max,
         "probe_ms", t_probe - t_index,
         "rss_mb_filled", (json_int_t)rss_filled, "rss_mb_indexed", (json_int_t)rss_mb(),
         "load_average", load1());
