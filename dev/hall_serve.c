@@ -20,7 +20,10 @@
  *      scoring every one against P probes (another sample of P of the
  *      identities) on the way: the exact float top-1 of each probe;
  *   4. trains the IVF as a rebuild would (sl__hall_bench_index);
- *   5. searches the P probes through sl__hall_search (the identify route's
+ *   3b. adds R real persons too (the first photo of R identities of CACHE
+ *      with two; --real-probes, 200) whose second photo is a probe: recall
+ *      on real faces among the synthetic ones;
+ *   5. searches the P (+ R) probes through sl__hall_search (the identify route's
  *      call): in-process latency and recall@1 against the exact top-1;
  *      then P strangers (samples of identities not in the gallery): the
  *      share whose best score reaches the identify threshold (FPIR);
@@ -50,12 +53,15 @@ struct best {
 };
 
 struct hs {
-    long persons, probes, threads;
+    long persons, probes, threads;   /* probes: synthetic + real (below)   */
+    long nsyn, nreal;                /* probes [0, nsyn) synthetic, then
+                                        nreal pairs of real photos          */
     const char *fit, *report;
     int64_t hall;
     struct dev_model *m;
     float *pv;                    /* probes x 512                          */
-    uint64_t *pident;             /* the identity each probe is of         */
+    uint64_t *pident;             /* synthetic: the identity of each probe  */
+    uint64_t *own;                /* each probe's own gallery id            */
     struct best *best;            /* per thread x probes                   */
     atomic_long next;             /* next chunk                            */
     atomic_int  failed;
@@ -129,7 +135,7 @@ static void *fill_main(void *arg)
 /* The real embeddings of an eval cache (`shualian eval --cache`): header
  * "SLEC" + version + 8 bytes + count (u64); records: path length (u16),
  * path, 16 bytes, state (1: a face), 512 floats. */
-static float *cache_embeddings(const char *path, size_t *n)
+static float *cache_embeddings(const char *path, size_t *n, char (**labels)[64])
 {
     FILE *fp = fopen(path, "rb");
     if (!fp)
@@ -140,6 +146,11 @@ static float *cache_embeddings(const char *path, size_t *n)
     if (fread(head, 1, 24, fp) == 24 && memcmp(head, "SLEC", 4) == 0) {
         memcpy(&cnt, head + 16, 8);
         out = cnt > 0 && cnt < 10000000 ? sl__malloc(cnt * DEV_DIM * sizeof(float)) : NULL;
+        *labels = out ? sl__calloc(cnt, sizeof **labels) : NULL;
+        if (!*labels) {
+            sl__free(out);
+            out = NULL;
+        }
     }
     size_t got = 0;
     for (uint64_t i = 0; out && i < cnt; i++) {
@@ -150,13 +161,26 @@ static float *cache_embeddings(const char *path, size_t *n)
             fread(skip, 1, (size_t)ln + 17, fp) != (size_t)ln + 17 ||
             fread(e, sizeof e, 1, fp) != 1)
             break;
-        if (skip[ln + 16] == 1)
+        if (skip[ln + 16] == 1) {   /* the identity: the photo's folder */
+            skip[ln] = 0;
+            char *slash = strrchr((char *)skip, '/');
+            if (slash)
+                *slash = 0;
+            slash = strrchr((char *)skip, '/');
+            const char *name = slash ? slash + 1 : (const char *)skip;
+            size_t nl = strnlen(name, 63);
+            memcpy((*labels)[got], name, nl);
+            (*labels)[got][nl] = 0;
+            dev_normalize(e, DEV_DIM);
             memcpy(out + got++ * DEV_DIM, e, sizeof e);
+        }
     }
     fclose(fp);
     *n = got;
     if (!got) {
         sl__free(out);
+        sl__free(*labels);
+        *labels = NULL;
         return NULL;
     }
     return out;
@@ -210,32 +234,80 @@ static int hook(sl_store *s, sl_keyring *k, sl_acct *a, void *ctx)
         return sl_cli_fail(st, cmd, "hall cache load: %s", sl_status_name(st));
     size_t real_persons = sl__hall_cached_persons();
     size_t nreal = 0;
-    float *real = cache_embeddings(h->fit, &nreal);
+    char (*lab)[64] = NULL;
+    float *real = cache_embeddings(h->fit, &nreal, &lab);
     if (!real)
         return sl_cli_fail(SL_ERR_IO, cmd, "%s: no eval cache with embeddings (shualian eval "
                            "--faces ../shared/faces/dev --cache %s)", h->fit, h->fit);
     h->m = sl__calloc(1, sizeof *h->m);
     st = h->m ? dev_model_fit_rows(h->m, real, nreal) : SL_ERR_NOMEM;
-    sl__free(real);
-    if (st != SL_OK)
+    if (st != SL_OK) {
+        sl__free(real);
+        sl__free(lab);
         return sl_cli_fail(st, cmd, "model fit: %s", sl_status_name(st));
+    }
     double t_fit = now_ms();
 
-    /* probes: another sample of P identities of the gallery */
+    /* real pairs: identities of the cache with two photos (consecutive
+     * rows of one folder): the first photo enrolled, the second a probe;
+     * up to --real-probes of them, spread over the cache */
+    size_t npairs = 0;
+    size_t *pair = sl__malloc(nreal * sizeof *pair);   /* row of the 1st photo */
+    for (size_t r = 0; pair && r + 1 < nreal; r++)
+        if (strcmp(lab[r], lab[r + 1]) == 0 && (r == 0 || strcmp(lab[r - 1], lab[r]) != 0))
+            pair[npairs++] = r;
+    sl__free(lab);
+    size_t R = npairs < (size_t)h->nreal ? npairs : (size_t)h->nreal;
+    h->nreal = (long)R;
+    h->probes = h->nsyn + h->nreal;
     h->pv = sl__malloc((size_t)h->probes * DEV_DIM * sizeof(float));
     h->pident = sl__malloc((size_t)h->probes * sizeof(uint64_t));
+    h->own = sl__malloc((size_t)h->probes * sizeof(uint64_t));
     h->best = sl__malloc((size_t)h->threads * (size_t)h->probes * sizeof *h->best);
-    if (!h->pv || !h->pident || !h->best)
+    float *rg = sl__malloc((R ? R : 1) * DEV_DIM * sizeof(float));
+    uint64_t *rid = sl__malloc((R ? R : 1) * sizeof(uint64_t));
+    if (!pair || !h->pv || !h->pident || !h->own || !h->best || !rg || !rid) {
+        sl__free(real);
+        sl__free(pair);
+        sl__free(rg);
+        sl__free(rid);
         return sl_cli_fail(SL_ERR_NOMEM, cmd, "probes");
+    }
+    /* synthetic probes: another sample of P identities of the gallery */
     uint64_t rs = 0x5eed1234abcdULL;
     float c[DEV_DIM];
-    for (long j = 0; j < h->probes; j++) {
+    for (long j = 0; j < h->nsyn; j++) {
         h->pident[j] = dev_rnd(&rs) % (uint64_t)h->persons;
+        h->own[j] = (uint64_t)SL_HALL_BENCH_ID0 + h->pident[j];
         dev_centre_of(h->m, h->pident[j], c);
         dev_sample_of(c, h->pident[j] * 2 + 1, h->pv + (size_t)j * DEV_DIM);
     }
     for (size_t i = 0; i < (size_t)h->threads * (size_t)h->probes; i++)
         h->best[i] = (struct best){ -2.0f, 0 };
+    for (size_t q = 0; q < R; q++) {
+        size_t r = pair[(q * npairs) / R];
+        rid[q] = (uint64_t)SL_HALL_BENCH_ID0 * 2 + q;   /* above every synthetic id */
+        memcpy(rg + q * DEV_DIM, real + r * DEV_DIM, DEV_DIM * sizeof(float));
+        size_t j = (size_t)h->nsyn + q;
+        memcpy(h->pv + j * DEV_DIM, real + (r + 1) * DEV_DIM, DEV_DIM * sizeof(float));
+        h->own[j] = rid[q];
+    }
+    sl__free(real);
+    sl__free(pair);
+    /* the real persons: in the gallery, and in every probe's exact top-1 */
+    float *rsc = sl__malloc((R ? R : 1) * (size_t)h->probes * sizeof(float));
+    st = rsc ? sl__hall_bench_add(h->hall, rid, rg, R) : SL_ERR_NOMEM;
+    if (st == SL_OK && R)
+        score_block(rg, R, h->pv, (size_t)h->probes, rsc);
+    for (size_t i = 0; st == SL_OK && i < R; i++)
+        for (long j = 0; j < h->probes; j++)
+            if (rsc[i * (size_t)h->probes + (size_t)j] > h->best[j].score)
+                h->best[j] = (struct best){ rsc[i * (size_t)h->probes + (size_t)j], rid[i] };
+    sl__free(rsc);
+    sl__free(rg);
+    sl__free(rid);
+    if (st != SL_OK)
+        return sl_cli_fail(st, cmd, "real persons: %s", sl_status_name(st));
 
     /* fill */
     pthread_t th[8];
@@ -266,6 +338,7 @@ static int hook(sl_store *s, sl_keyring *k, sl_acct *a, void *ctx)
     if (!ms)
         return sl_cli_fail(SL_ERR_NOMEM, cmd, "probes");
     long agree = 0, found = 0, exact_found = 0, above = 0;
+    long r_agree = 0, r_found = 0, r_exact = 0, r_above = 0;
     for (long j = 0; j < h->probes; j++) {
         struct best b = { -2.0f, 0 };
         for (long t = 0; t < h->threads; t++)
@@ -280,17 +353,19 @@ static int hook(sl_store *s, sl_keyring *k, sl_acct *a, void *ctx)
             sl__free(ms);
             return sl_cli_fail(st, cmd, "search: %s", sl_status_name(st));
         }
-        uint64_t own = (uint64_t)SL_HALL_BENCH_ID0 + h->pident[j];
-        agree += n > 0 && (uint64_t)cand[0].person == b.id;
-        found += n > 0 && (uint64_t)cand[0].person == own;
-        exact_found += b.id == own;
-        above += n > 0 && cand[0].score >= SL_HALL_IDENT_THRESHOLD;
+        uint64_t own = h->own[j];
+        bool is_syn = j < h->nsyn;
+        *(is_syn ? &agree : &r_agree) += n > 0 && (uint64_t)cand[0].person == b.id;
+        *(is_syn ? &found : &r_found) += n > 0 && (uint64_t)cand[0].person == own;
+        *(is_syn ? &exact_found : &r_exact) += b.id == own;
+        *(is_syn ? &above : &r_above) += n > 0 && cand[0].person == (int64_t)own &&
+                                         cand[0].score >= SL_HALL_IDENT_THRESHOLD;
     }
     /* strangers: samples of identities not in the gallery; the open-set
      * decision must say "unknown" (FPIR at the identify threshold) */
     long false_pos = 0;
     double stranger_max = -1;
-    for (long j = 0; j < h->probes; j++) {
+    for (long j = 0; j < h->nsyn; j++) {
         float v[DEV_DIM];
         uint64_t ident = (uint64_t)h->persons + 1000 + (uint64_t)j;
         dev_centre_of(h->m, ident, c);
@@ -307,14 +382,15 @@ static int hook(sl_store *s, sl_keyring *k, sl_acct *a, void *ctx)
             stranger_max = cand[0].score;
     }
     qsort(ms, (size_t)h->probes, sizeof *ms, cmp_d);
-    size_t P = (size_t)h->probes;
+    size_t P = (size_t)h->probes, PS = (size_t)h->nsyn, PR = R ? R : 1;
     double p50 = ms[P / 2], p99 = ms[(P * 99) / 100 < P ? (P * 99) / 100 : P - 1];
     sl__free(ms);
     double t_probe = now_ms();
 
     json_t *rep = json_pack(
         "{s:s, s:I, s:I, s:s, s:I, s:f, s:f, s:f, s:{s:s, s:I, s:I, s:I, s:I, s:s},"
-        " s:{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}, s:I, s:I, s:f}",
+        " s:{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f},"
+        " s:{s:I, s:f, s:f, s:f, s:f}, s:I, s:I, s:f}",
         "bench", "hall serve: synthetic persons in the demo hall's library",
         "persons", (json_int_t)h->persons, "real_persons", (json_int_t)real_persons,
         "fit", h->fit, "fit_rows", (json_int_t)nreal,
@@ -323,15 +399,20 @@ static int hook(sl_store *s, sl_keyring *k, sl_acct *a, void *ctx)
         "nlist", (json_int_t)ist.ivf_nlist, "nprobe", (json_int_t)ist.ivf_nprobe,
         "bytes", (json_int_t)ist.bytes, "bytes_per_template", (json_int_t)ist.bytes_per_template,
         "kernel", ist.kernel ? ist.kernel : "",
-        "in_process", "probes", (json_int_t)h->probes, "p50_ms", p50, "p99_ms", p99,
-        "recall_at_1_vs_exact", (double)agree / (double)P,
-        "own_identity_first", (double)found / (double)P,
-        "own_identity_first_exact", (double)exact_found / (double)P,
-        "top_above_threshold", (double)above / (double)P,
+        "in_process", "probes", (json_int_t)h->nsyn, "p50_ms", p50, "p99_ms", p99,
+        "recall_at_1_vs_exact", (double)agree / (double)PS,
+        "own_identity_first", (double)found / (double)PS,
+        "own_identity_first_exact", (double)exact_found / (double)PS,
+        "own_first_above_threshold", (double)above / (double)PS,
         "threshold", SL_HALL_IDENT_THRESHOLD,
-        "strangers_above_threshold", (double)false_pos / (double)P,
+        "strangers_above_threshold", (double)false_pos / (double)PS,
         "stranger_best_max", stranger_max,
         "probe_ms", t_probe - t_index,
+        "real_pairs", "probes", (json_int_t)R,
+        "recall_at_1_vs_exact", (double)r_agree / (double)PR,
+        "own_identity_first", (double)r_found / (double)PR,
+        "own_identity_first_exact", (double)r_exact / (double)PR,
+        "own_first_above_threshold", (double)r_above / (double)PR,
         "rss_mb_filled", (json_int_t)rss_filled, "rss_mb_indexed", (json_int_t)rss_mb(),
         "load_average", load1());
     if (!rep)
@@ -358,7 +439,8 @@ static int hall_serve(int argc, char **argv)
 {
     static struct hs h;
     h.persons = 100000;
-    h.probes = 300;
+    h.nsyn = 300;
+    h.nreal = 200;
     h.threads = 2;
     h.fit = "build/face-eval-dev.cache";
     int i = 1;
@@ -374,8 +456,11 @@ static int hall_serve(int argc, char **argv)
             if (!sl_cli_parse_long(argv[++i], 1000, 50000000, &h.persons))
                 return sl_cli_usage_error("hall serve", "--persons: 1000..50000000");
         } else if (strcmp(argv[i], "--probes") == 0) {
-            if (!sl_cli_parse_long(argv[++i], 10, 100000, &h.probes))
+            if (!sl_cli_parse_long(argv[++i], 10, 100000, &h.nsyn))
                 return sl_cli_usage_error("hall serve", "--probes: 10..100000");
+        } else if (strcmp(argv[i], "--real-probes") == 0) {
+            if (!sl_cli_parse_long(argv[++i], 0, 100000, &h.nreal))
+                return sl_cli_usage_error("hall serve", "--real-probes: 0..100000");
         } else if (strcmp(argv[i], "--gen-threads") == 0) {
             if (!sl_cli_parse_long(argv[++i], 1, 8, &h.threads))
                 return sl_cli_usage_error("hall serve", "--gen-threads: 1..8");
@@ -402,6 +487,7 @@ static int hall_serve(int argc, char **argv)
     sl__free(h.m);
     sl__free(h.pv);
     sl__free(h.pident);
+    sl__free(h.own);
     sl__free(h.best);
     return rc;
 }
@@ -410,7 +496,7 @@ int dev_hall(int argc, char **argv)
 {
     if (argc < 2 || sl_cli_wants_help(argc, argv)) {
         printf("usage: shualian-dev hall serve --persons N [--fit CACHE] [--probes P]\n"
-               "                               [--gen-threads T] [--report FILE]\n"
+               "                               [--real-probes R] [--gen-threads T] [--report FILE]\n"
                "                               -- <shualian serve options, with --demo>\n\n"
                "The server with N synthetic persons (fitted to the real embeddings of\n"
                "CACHE, default build/face-eval-dev.cache) added to the demo hall's\n"
