@@ -29,6 +29,7 @@
 # Requests: req METHOD PATH AUTH [BODY|@file] -> ST, BODY   (on $B)
 #           req_at BASE METHOD PATH AUTH [BODY|@file]
 #           code; check NAME STATUS [CODE]; jcheck NAME JQ_EXPR (on BODY)
+#           REQ_MAX_S: curl's time limit per request (default 20 s)
 # Auth:     login ROLE -> token; staff ROLE -> "Bearer <token>" (cached per node);
 #           dev CLASS -> "Device <id>:<key>" (window, kiosk, h5 ... from the
 #           credentials file); citizen VERIFICATION [DEVICE_CLASS] -> "Bearer
@@ -44,6 +45,7 @@ SERVE_CONFIG=${SERVE_CONFIG:-}
 SERVE_READY_S=${SERVE_READY_S:-60}
 SERVE_DEMO=${SERVE_DEMO:-1}   # 0: start without --demo (restarts on seeded data)
 SERVE_WAIT_READY=${SERVE_WAIT_READY:-1}   # 0: return once listening
+REQ_MAX_S=${REQ_MAX_S:-20}    # curl -m of req/req_at (face-heavy suites want more)
 declare -a SERVE_ARGS=("${SERVE_ARGS[@]}")
 declare -A SERVE_PIDS=() SERVE_TOK=()
 SRV_PID= B= PORT= DATA= CRED= DB_ARG=() SRV_LABEL=
@@ -156,7 +158,7 @@ serve_done() { echo "$pass passed, $fail failed, $skip skipped"; [ "$fail" = 0 ]
 # ---------------------------------------------------------------- requests
 req_at() {   # BASE METHOD PATH AUTH [BODY|@file] -> ST, BODY
   local b=$1 m=$2 p=$3 a=$4 body=${5-}
-  local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$m" --path-as-is -m 20)
+  local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$m" --path-as-is -m "$REQ_MAX_S")
   [ -n "$a" ] && args+=(-H "Authorization: $a")
   [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
   ST=$(curl "${args[@]}" "$b$p")
