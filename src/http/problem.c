@@ -212,6 +212,19 @@ static sl_status reply_json_ctype(struct sl_req *r, unsigned status, json_t *obj
     return queue(r, status, resp);
 }
 
+sl_status sl__reply_result(struct sl_req *r, sl_status st, const char *why, unsigned code,
+                           const char *key, json_t *out)
+{
+    if (st != SL_OK) {
+        if (why && *why)
+            snprintf(r->detail, sizeof r->detail, "%s", why);
+        json_decref(out);
+        return st;
+    }
+    r->audited = true;
+    return sl__reply_json(r, code, key ? json_pack("{s:o}", key, out) : out);
+}
+
 sl_status sl__reply_json(struct sl_req *r, unsigned status, json_t *obj)
 {
     return reply_json_ctype(r, status, obj, "application/json", 0);
