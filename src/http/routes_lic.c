@@ -111,14 +111,6 @@ static void lic_of(const struct sl_req *r, struct sl__lic *L, struct sl__lic_act
 #define LIC(r) struct sl__lic L; struct sl__lic_actor A; \
     do { if (!(r)->srv->o.acct) return SL_ERR_HTTP_UNAVAILABLE; lic_of((r), &L, &A); } while (0)
 
-/* Replies 2xx with out, marking the request audited by the library. */
-static sl_status done(struct sl_req *r, sl_status st, unsigned code, json_t *out)
-{
-    if (st != SL_OK) return st;
-    r->audited = true;
-    return sl__reply_json(r, code, out);
-}
-
 static int64_t int_of(const json_t *o, const char *k)
 {
     const json_t *v = json_object_get(o, k);
@@ -137,7 +129,7 @@ static sl_status h_issuer_add(struct sl_req *r)
                                       sl_json_str(r->json, "uscc", ""), &out);
     if (st == SL_ERR_LIC_DATA)
         snprintf(r->detail, sizeof r->detail, "uscc: 18 characters with a valid GB 32100 check character");
-    return done(r, st, 201, out);
+    return sl__reply_result(r, st, NULL, 201, NULL, out);
 }
 
 static sl_status h_issuer_list(struct sl_req *r)
@@ -160,7 +152,7 @@ static sl_status h_type_add(struct sl_req *r)
     if (st == SL_ERR_LIC_DATA)
         snprintf(r->detail, sizeof r->detail, "code: digits; kind: a catalogue licence type; "
                  "fields: non-empty array of names");
-    return done(r, st, 201, out);
+    return sl__reply_result(r, st, NULL, 201, NULL, out);
 }
 
 static sl_status h_type_list(struct sl_req *r)
@@ -178,8 +170,7 @@ static sl_status h_issue(struct sl_req *r)
     json_t *out = NULL;
     char why[200] = "";
     sl_status st = sl__lic_issue(&L, &A, r->json, why, sizeof why, &out);
-    if (st != SL_OK && why[0]) snprintf(r->detail, sizeof r->detail, "%s", why);
-    return done(r, st, 201, out);
+    return sl__reply_result(r, st, why, 201, NULL, out);
 }
 
 static sl_status h_change(struct sl_req *r)
@@ -196,7 +187,7 @@ static sl_status h_change(struct sl_req *r)
     json_t *out = NULL;
     sl_status st = sl__lic_change(&L, &A, sl__req_param(r, "lid"), a,
                                   sl_json_str(r->json, "reason", NULL), &out);
-    return done(r, st, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 static sl_status h_check(struct sl_req *r)
@@ -213,7 +204,7 @@ static sl_status h_holder(struct sl_req *r)
     LIC(r);
     json_t *out = NULL;
     sl_status st = sl__lic_holder_list(&L, &A, sl_json_str(r->json, "id_number", ""), false, &out);
-    return done(r, st, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 static sl_status h_me_licences(struct sl_req *r)
@@ -221,7 +212,7 @@ static sl_status h_me_licences(struct sl_req *r)
     LIC(r);
     json_t *out = NULL;
     sl_status st = sl__lic_holder_mine(&L, &A, int_of(r->json, "verification"), &out);
-    return done(r, st, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 /* A citizen session: the person's own licences / one licence's uses. */
@@ -230,7 +221,7 @@ static sl_status h_my_licences(struct sl_req *r)
     LIC(r);
     json_t *out = NULL;
     sl_status st = sl__lic_holder_person(&L, &A, r->who.id, sl__req_param(r, "lid"), &out);
-    return done(r, st, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 static sl_status h_consent(struct sl_req *r)
@@ -242,7 +233,7 @@ static sl_status h_consent(struct sl_req *r)
                                         int_of(r->json, "verification"),
                                         sl_json_str(r->json, "proxy", NULL),
                                         ttl > 0 ? sl__now_ms() + ttl * 1000 : 0, &out);
-    return done(r, st, 201, out);
+    return sl__reply_result(r, st, NULL, 201, NULL, out);
 }
 
 static sl_status h_consent_withdraw(struct sl_req *r)
@@ -251,7 +242,7 @@ static sl_status h_consent_withdraw(struct sl_req *r)
     json_t *out = NULL;
     sl_status st = sl__lic_consent_withdraw(&L, &A, int_of(r->json, "application"),
                                             int_of(r->json, "consent"), &out);
-    return done(r, st, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 static sl_status h_fetch(struct sl_req *r)
@@ -262,7 +253,7 @@ static sl_status h_fetch(struct sl_req *r)
     if (st == SL_ERR_LIC_CONSENT)
         snprintf(r->detail, sizeof r->detail, "no consent covers this application's licences: "
                  "the holder gives it with POST /v1/licence-consents; nothing was fetched");
-    return done(r, st, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 /* ============================ printables ================================ */
@@ -349,7 +340,7 @@ static sl_status h_propcert_issue(struct sl_req *r)
     LIC(r);
     json_t *out = NULL;
     sl_status st = sl__lic_propcert_issue(&L, &A, int_of(r->json, "verification"), &out);
-    return done(r, st, 201, out);
+    return sl__reply_result(r, st, NULL, 201, NULL, out);
 }
 
 static sl_status h_propcert_get(struct sl_req *r)
@@ -395,7 +386,7 @@ static sl_status h_cred_issue(struct sl_req *r)
                                       hours > 0 ? (unsigned)hours : 0, cred_limit(), &out);
     if (st == SL_ERR_CRED_LIMIT)
         snprintf(r->detail, sizeof r->detail, "%u temporary credentials this month already", cred_limit());
-    return done(r, st, 201, out);
+    return sl__reply_result(r, st, NULL, 201, NULL, out);
 }
 
 static sl_status cred_doc(const json_t *c, sl__doc **out)
@@ -456,7 +447,7 @@ static sl_status h_cred_revoke(struct sl_req *r)
     LIC(r);
     const char *serial = sl__req_param(r, "serial");
     sl_status st = sl__lic_cred_revoke(&L, &A, serial, sl_json_str(r->json, "reason", NULL));
-    return done(r, st, 200, json_pack("{s:s,s:s}", "serial", serial, "status", "revoked"));
+    return sl__reply_result(r, st, NULL, 200, NULL, json_pack("{s:s,s:s}", "serial", serial, "status", "revoked"));
 }
 
 static sl_status h_cred_verify(struct sl_req *r)
@@ -464,7 +455,7 @@ static sl_status h_cred_verify(struct sl_req *r)
     LIC(r);
     json_t *out = NULL;
     sl_status st = sl__lic_cred_verify(&L, sl__req_query(r, "code"), &out);
-    return done(r, st, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 static const struct sl_schema s_hex64 = { .type = SL_S_STRING, .min_len = 64, .max_len = 64,
