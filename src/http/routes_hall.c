@@ -27,15 +27,13 @@ static const sl_keyring *keys_of(struct sl_req *r) { return sl__acct_keyring(r->
 /* The {hall} parameter: must be the caller's own hall. */
 static sl_status hall_param(struct sl_req *r, int64_t *hall)
 {
-    const char *p = sl__req_param(r, "hall");
-    char *end = NULL;
-    long long v = p ? strtoll(p, &end, 10) : 0;
-    if (!p || *end || v <= 0) {
+    int64_t v = 0;
+    if (!sl__req_id(r, "hall", &v)) {
         snprintf(r->detail, sizeof r->detail, "hall must be a positive integer id");
         return SL_ERR_HTTP_PARAM;
     }
     if (v != r->who.hall_id) {
-        snprintf(r->detail, sizeof r->detail, "hall %lld is not the caller's hall", v);
+        snprintf(r->detail, sizeof r->detail, "hall %lld is not the caller's hall", (long long)v);
         return SL_ERR_HALL_OTHER;
     }
     *hall = v;
@@ -44,15 +42,10 @@ static sl_status hall_param(struct sl_req *r, int64_t *hall)
 
 static sl_status id_param(struct sl_req *r, const char *name, int64_t *out)
 {
-    const char *p = sl__req_param(r, name);
-    char *end = NULL;
-    long long v = p ? strtoll(p, &end, 10) : 0;
-    if (!p || *end || v <= 0) {
-        snprintf(r->detail, sizeof r->detail, "%s must be a positive integer id", name);
-        return SL_ERR_HTTP_PARAM;
-    }
-    *out = v;
-    return SL_OK;
+    if (sl__req_id(r, name, out))
+        return SL_OK;
+    snprintf(r->detail, sizeof r->detail, "%s must be a positive integer id", name);
+    return SL_ERR_HTTP_PARAM;
 }
 
 /* The record this request appends itself (same transaction as its change). */
