@@ -668,6 +668,19 @@ static sl_status audit(sl_tx *tx, const sl_keyring *k, const struct sl_audit_rec
     return sl__audit_append(tx, k, &r, NULL);
 }
 
+/* Every change and look-up below is a ctx struct (inputs and results) and
+ * a transaction function: run_copy runs fn in one store transaction and,
+ * when it commits, copies n bytes of the ctx's result res to out (unless
+ * out is NULL). */
+static sl_status run_copy(sl_store *s, sl_status (*fn)(sl_tx *, void *), void *ctx,
+                          const void *res, void *out, size_t n)
+{
+    sl_status st = sl__store_run(s, fn, ctx);
+    if (st == SL_OK && out)
+        memcpy(out, res, n);
+    return st;
+}
+
 struct enrol_ctx {
     const sl_keyring *k;
     int64_t hall;
@@ -707,11 +720,8 @@ sl_status sl__hall_enrol(sl_store *s, const sl_keyring *k, int64_t hall,
                          const struct sl_audit_rec *au, int64_t *person)
 {
     struct enrol_ctx c = { k, hall, emb, label, au, 0 };
-    sl_status st = sl__store_run(s, enrol_tx, &c);
-    if (st != SL_OK)
-        return st;
-    *person = c.person;
-    return sl__hall_sync(s, k);
+    sl_status st = run_copy(s, enrol_tx, &c, &c.person, person, sizeof *person);
+    return st == SL_OK ? sl__hall_sync(s, k) : st;
 }
 
 struct photo_ctx {
@@ -919,11 +929,8 @@ sl_status sl__hall_watch_add(sl_store *s, const sl_keyring *k, int64_t hall,
                              const struct sl_audit_rec *au, int64_t *entry)
 {
     struct watch_ctx c = { k, hall, emb, reason, owner, level, expires_ms, au, 0 };
-    sl_status st = sl__store_run(s, watch_add_tx, &c);
-    if (st != SL_OK)
-        return st;
-    *entry = c.entry;
-    return sl__hall_sync(s, k);
+    sl_status st = run_copy(s, watch_add_tx, &c, &c.entry, entry, sizeof *entry);
+    return st == SL_OK ? sl__hall_sync(s, k) : st;
 }
 
 static sl_status watch_del_tx(sl_tx *tx, void *vctx)
@@ -1171,10 +1178,7 @@ sl_status sl__hall_capture_record(sl_store *s, const sl_keyring *k, int64_t hall
                                   int64_t *id)
 {
     struct cap_ctx c = { k, hall, person, now_ms, 0, device, score, thumb, thumb_n };
-    sl_status st = sl__store_run(s, cap_tx, &c);
-    if (st == SL_OK && id)
-        *id = c.id;
-    return st;
+    return run_copy(s, cap_tx, &c, &c.id, id, sizeof *id);
 }
 
 struct trail_ctx {
@@ -1320,11 +1324,8 @@ sl_status sl__hall_enrol_verified(sl_store *s, const sl_keyring *k,
     if (!v || !v->emb || v->hall <= 0 || v->verification <= 0)
         return SL_ERR_INVALID;
     struct visit_ctx c = { .k = k, .v = v };
-    sl_status st = sl__store_run(s, visit_tx, &c);
-    if (st != SL_OK)
-        return st;
-    *out = c.o;
-    return sl__hall_sync(s, k);
+    sl_status st = run_copy(s, visit_tx, &c, &c.o, out, sizeof *out);
+    return st == SL_OK ? sl__hall_sync(s, k) : st;
 }
 
 struct confirm_ctx {
@@ -1421,10 +1422,7 @@ sl_status sl__hall_confirm(sl_store *s, const sl_keyring *k, const struct sl_hal
         !c->reference)
         return SL_ERR_INVALID;
     struct confirm_ctx x = { .k = k, .c = c };
-    sl_status st = sl__store_run(s, confirm_tx, &x);
-    if (st == SL_OK)
-        *out = x.o;
-    return st;
+    return run_copy(s, confirm_tx, &x, &x.o, out, sizeof *out);
 }
 
 /* ============================ Seed look-ups ============================= */
@@ -1459,11 +1457,9 @@ sl_status sl__hall_person_of(sl_store *s, int64_t hall, int64_t registry, int64_
                              bool *withdrawn)
 {
     struct find_ctx c = { .hall = hall, .key = registry };
-    sl_status st = sl__store_run(s, person_of_tx, &c);
-    if (st == SL_OK) {
-        *person = c.id;
+    sl_status st = run_copy(s, person_of_tx, &c, &c.id, person, sizeof *person);
+    if (st == SL_OK)
         *withdrawn = c.flag != 0;
-    }
     return st;
 }
 
@@ -1478,10 +1474,7 @@ static sl_status watch_find_tx(sl_tx *tx, void *vctx)
 sl_status sl__hall_watch_find(sl_store *s, int64_t hall, const char *reason, int64_t *entry)
 {
     struct find_ctx c = { .hall = hall, .text = reason };
-    sl_status st = sl__store_run(s, watch_find_tx, &c);
-    if (st == SL_OK)
-        *entry = c.id;
-    return st;
+    return run_copy(s, watch_find_tx, &c, &c.id, entry, sizeof *entry);
 }
 
 /* ============================ Consent enforcement ======================= */
