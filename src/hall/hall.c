@@ -15,7 +15,7 @@
 
 #include "crypto/crypto.h"
 #include "id/id.h"
-#include "index/index_int.h"   /* the index's int8 scan kernels */
+#include "index/kernel.h"      /* the index's int8 scan kernel */
 #include "shualian/index.h"
 
 /* ============================ The cache ================================= */
@@ -1069,8 +1069,7 @@ sl_status sl__hall_check_capture(sl_store *s, const sl_keyring *k, int64_t hall,
     for (int j = 0; j < SL_HALL_DIM; j++)
         qu[j] = (uint8_t)(qe[j] + 128);
     if (C.wq_n)
-        sl__ix_kernels_best()->i8(C.wq, SL_HALL_DIM, C.wq_n, qe, qu, C.wvsum, C.wscale, se,
-                                  C.wout);
+        sl__ix_scan_i8(C.wq, SL_HALL_DIM, C.wq_n, qe, qu, C.wvsum, C.wscale, se, C.wout);
     for (size_t i = 0; i < C.wq_n; i++) {
         float approx = C.wout[i];
         if (approx < thr - (C.wscale[i] + se) * 0.5f * WQ_L1 * 1.05f)
