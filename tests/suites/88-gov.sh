@@ -381,10 +381,7 @@ run_suite() {
     || { bad "$L: audit records"; sort "$tmp/audit.txt" | uniq -c | head; }
 }
 
-suite() {   # $1 label: the server is up; the clock back to T0 for the next store
-  ok "$1: server up"
-  run_suite "$1"
-  set_clock $T0
-}
+# the server is up; afterwards the clock back to T0 for the next store
+suite() { ok "$1: server up"; run_suite "$1"; set_clock $T0; }
 serve_each_store suite
 serve_done
