@@ -78,8 +78,9 @@ function clearAll(idle) {
   // the session ends on the server too (the old token is refused afterwards)
   if (hasToken()) {
     document.body.dataset.session = 'closing';
-    call('POST', '/v1/citizen/logout', {}).catch(() => {})
-      .finally(() => { if (!hasToken()) document.body.dataset.session = 'closed'; });
+    call('POST', '/v1/citizen/logout')
+      .then(() => { if (!hasToken()) document.body.dataset.session = 'closed'; },
+            () => { if (!hasToken()) document.body.dataset.session = 'logout-failed'; });
   }
   setToken(null); who = null; cert = null;
   $('pane').replaceChildren(); problem.hide($('problem')); problem.hide($('s-problem'));
@@ -118,7 +119,7 @@ async function scanStart() {
   if (!needDevice()) return;
   const g = gen;
   let login;
-  try { login = await call('POST', '/v1/kiosk/logins', {}, { device: true }); } catch (e) { if (g === gen) problem.show($('problem'), e); return; }
+  try { login = await call('POST', '/v1/kiosk/logins', undefined, { device: true }); } catch (e) { if (g === gen) problem.show($('problem'), e); return; }
   if (g !== gen) return;
   const left = Date.parse(login.expires_at) - Date.now();
   const ttl = Math.max(10, Math.round((left > 0 && left < 600000 ? left : 120000) / 1000));
