@@ -125,6 +125,7 @@ async function scanStart() {
   const ttl = Math.max(10, Math.round((left > 0 && left < 600000 ? left : 120000) / 1000));
   const until = Date.now() + ttl * 1000;
   $('scan-qr').src = 'data:image/png;base64,' + login.qr_png;
+  $('scan-qr').alt = t('kiosk.scan.qr');
   $('scan-qr').dataset.login = login.id;
   $('scan-box').hidden = false;
   const tick = () => { $('scan-state').textContent = t('kiosk.scan.wait', { s: Math.max(0, Math.round((until - Date.now()) / 1000)) }); };

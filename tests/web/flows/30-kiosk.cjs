@@ -74,6 +74,13 @@ module.exports = async function (t) {
     const kiosk = all.filter((m) => (m.channels || []).includes('kiosk')).map((m) => m.code).sort();
     const shown = (await kpage.$$eval('#matters li', (ls) => ls.map((l) => l.dataset.code))).sort();
     must(JSON.stringify(kiosk) === JSON.stringify(shown) && shown.includes('bdc.fangcha_zhengming'), 'matters: ' + shown.join(','));
+    must(await kpage.isHidden('#attract') && await kpage.isHidden('#menu'), 'attract screen or login menu left on screen');
+    const ax = await t.axe(kpage);
+    must(ax.length === 0, 'axe (kiosk logged in): ' + ax.join(', '));
+    await kpage.click('#lang');
+    must((await kpage.textContent('#session')).includes('Matters available at this kiosk') &&
+         (await kpage.textContent('#matters')).includes('Certificate of real-estate records'), 'logged-in screen not in English');
+    await kpage.click('#lang');
     await shot(kpage, 'kiosk-logged-in');
   });
 
@@ -135,6 +142,8 @@ module.exports = async function (t) {
     await ppage.waitForFunction(() => { const i = document.getElementById('me-code-img'); return i && i.naturalWidth > 0; }, null, { timeout: 10000 });
     must(/\d+/.test(await ppage.textContent('#me-code-left')), 'no countdown');
     await shot(ppage, 'phone-identity-code');
+    const ax = await t.axe(ppage);
+    must(ax.length === 0, 'axe (phone identity code): ' + ax.join(', '));
     const png = path.join(out, 'phone-identity-code-qr.png');
     await ppage.locator('#me-code-img').screenshot({ path: png });
 
