@@ -82,6 +82,7 @@ function confirmLogin(g, s) {
   const kiosk = (s.kiosk && (s.kiosk.label || s.kiosk.device)) || '';
   const hall = (s.hall && s.hall.name) || '';
   const q = el('p', { id: 'me-confirm', class: 'prompt' }, t('me.scan.confirm', { hall, kiosk }));
+  q.dataset.hall = hall; q.dataset.kiosk = kiosk;
   const yes = el('button', { type: 'button', id: 'me-yes', class: 'big', i18n: 'me.scan.yes' });
   const no = el('button', { type: 'button', id: 'me-no', class: 'big', i18n: 'me.scan.no' });
   $('me-pane').replaceChildren(q, el('p', { class: 'row' }, yes, no));
@@ -118,4 +119,8 @@ async function showCode(g) {
   };
   tick();
 }
+document.addEventListener('langchange', () => {
+  const q = document.getElementById('me-confirm');
+  if (q) q.textContent = t('me.scan.confirm', { hall: q.dataset.hall, kiosk: q.dataset.kiosk });
+});
 $('me-close').addEventListener('click', () => { stop(); $('me').hidden = true; });
