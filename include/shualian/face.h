@@ -621,6 +621,10 @@ SL_API sl_status sl_calib_parse(sl_calib *out, const char *text, size_t len);
  * in memory (sl_calib_parse applies them to files; the engine to a table
  * it is given): SL_ERR_FACE_CALIB_FORMAT if any fails. c is borrowed. */
 SL_API SL_NODISCARD sl_status sl_calib_validate(const sl_calib *c);
+/* Reads the file at path (at most SL_CALIB_MAX_BYTES; path borrowed) and
+ * parses it as sl_calib_parse does; free *out with sl_calib_free(). Files
+ * are written by the development program (`shualian-dev calib build`,
+ * `shualian-dev eval --calib-out`). */
 SL_API sl_status sl_calib_load(sl_calib *out, const char *path);
 
 /* Lowest threshold whose estimated FAR <= far (0 < far < 1): the exact
