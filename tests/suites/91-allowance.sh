@@ -41,45 +41,6 @@ next_exchange() {   # each node its own copy of the exchange (the suite edits it
 }
 next_exchange
 photo() { ls "$F/$1"/*.jpg 2>/dev/null | sort -V | sed -n "$(( $2 + 1 ))p"; }
-# Camera-like frames of a still (the dev photos are 150 px): scaled, on a
-# wider background, a little moved per frame as a video would be.
-frames_of() {   # PHOTO -> {"frames":[...]} (3 frames, 200 ms apart)
-  local i t=0 first=1
-  printf '{"frames":['
-  for i in 1 2 3; do
-    convert "$1" -filter Catrom -resize 320x320 -unsharp 0x1+1.5+0 -distort SRT "$((i % 3 - 1)).$((i % 5))" \
-      -gravity center -background '#808080' -extent 640x560 "$tmp/cam.$i.jpg"
-    [ $first = 1 ] || printf ','; first=0
-    printf '{"t_ms":%d,"image":"%s"}' $t "$(base64 -w0 "$tmp/cam.$i.jpg")"; t=$((t + 200))
-  done
-  printf ']}'
-}
-# altverif AUTH(window) ID_NUMBER NAME MATTER REF -> VID: the non-face
-# alternative at a window (the clerk checks the ID document)
-altverif() {
-  VID= VLAST=
-  req POST /v1/verifications "$1" "{\"id_type\":\"resident_id\",\"id_number\":\"$2\",\"name\":\"$3\",\"levels\":[\"real_name\",\"real_person\",\"real_document\"],\"liveness\":\"actions\",\"matter\":\"$4\",\"reference\":\"$5\",\"method\":\"alternative\"}"
-  [ "$ST" = 201 ] || return 1
-  VLAST=$(jq -r .id <<<"$BODY")
-  req POST "/v1/verifications/$VLAST/alternative" "$1" '{"method":"clerk_document_check","clerk":"demo-clerk","document":"resident_id card"}'
-  VBODY=$BODY
-  [ "$ST" = 200 ] && [ "$(jq -r .passed <<<"$BODY")" = true ] && VID=$VLAST
-}
-# mkverif AUTH ID_NUMBER NAME MATTER REF IMAGE [LIVENESS] -> VID (passed) or
-# '', VLAST (the session id either way), VBODY
-mkverif() {
-  local a=$1 num=$2 name=$3 matter=$4 ref=$5 img=$6 live=${7:-digits}
-  VID= VLAST= VBODY=
-  [ -n "$img" ] && [ -f "$img" ] || return 1
-  req POST /v1/verifications "$a" "{\"id_type\":\"resident_id\",\"id_number\":\"$num\",\"name\":\"$name\",\"levels\":[\"real_name\",\"real_person\",\"real_document\"],\"liveness\":\"$live\",\"matter\":\"$matter\",\"reference\":\"$ref\",\"consent\":{\"face_processing\":true,\"remote_frames\":true}}"
-  VBODY=$BODY
-  [ "$ST" = 201 ] || return 1
-  VLAST=$(jq -r .id <<<"$BODY")
-  frames_of "$img" >"$tmp/frames.json"
-  req POST "/v1/verifications/$VLAST/frames" "$a" "@$tmp/frames.json"
-  VBODY=$BODY
-  [ "$ST" = 200 ] && [ "$(jq -r .passed <<<"$BODY")" = true ] && VID=$VLAST
-}
 # The registry person id of a document: a 实名-only verification (no face)
 person_of() {   # ID_NUMBER NAME -> PID
   req POST /v1/verifications "$KIOSK" "{\"id_type\":\"resident_id\",\"id_number\":\"$1\",\"name\":\"$2\",\"levels\":[\"real_name\"],\"liveness\":\"actions\",\"matter\":\"citizen_login\",\"reference\":\"whois\"}"
