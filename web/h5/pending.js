@@ -18,6 +18,7 @@ import * as problem from '../shared/problem.js';
 import { el } from '../shared/dom.js';
 import * as challenge from './challenge.js';
 import * as licences from './licences.js';
+import * as proxy from './proxy.js';
 
 extend({
   'm.nav.apply': ['在线申请', 'Apply online'],
@@ -44,6 +45,7 @@ extend({
   'm.logout': ['退出登录', 'Log out'],
   'm.tab.pending': ['待办', 'To do'],
   'm.tab.licences': ['我的证照', 'My licences'],
+  'm.tab.proxy': ['为长辈代办', 'Apply for an elder'],
   'm.pending.title': ['待办事项（{d} 天内）', 'Items waiting for me (within {d} days)'],
   'm.pending.none': ['没有待办事项。', 'Nothing is waiting for you.'],
   'm.pending.notices': ['提醒', 'Notices'],
@@ -175,17 +177,17 @@ const fail = (e) => problem.show(prob, e);
 
 // ---- the face check: a verification bound to (matter, reference) made by
 // the phone device, the challenge with the front camera, the verdict ----
-async function faceCheck(matter, reference, extra = {}) {
+async function faceCheck(matter, reference, extra = {}, who = me, liveness = 'actions') {
   verdict = null;
   ui.video.hidden = false;
   try { await cam.open(ui.video, 'user'); } catch { ui.video.hidden = true; throw Object.assign(new Error('camera'), { key: 'err.camera' }); }
   try {
-    const v = await call('POST', '/v1/verifications', { id_type: me.id_type, id_number: me.id_number, name: me.name,
-      levels: ['real_name', 'real_person', 'real_document'], liveness: 'actions', matter, reference,
+    const v = await call('POST', '/v1/verifications', { id_type: who.id_type, id_number: who.id_number, name: who.name,
+      levels: ['real_name', 'real_person', 'real_document'], liveness, matter, reference,
       consent: { face_processing: true, remote_frames: true }, ...extra }, { device: true });
     let r = v;
     if (v.status !== 'decided') {
-      const frames = await challenge.run(v.challenge, ui);
+      const frames = await challenge.run(v.challenge || { steps: [], issued_at: 0 }, ui);   // passive: ~2 s of frames
       ui.prompt.textContent = t('m.checking');
       r = await call('POST', `/v1/verifications/${v.id}/frames`, { frames }, { device: true });
     }
@@ -397,13 +399,16 @@ function render() {
     el('button', { type: 'button', id: 'm-tab-pending', 'aria-current': view !== 'licences' ? 'page' : null,
       onclick: () => act(async () => { view = 'pending'; item = null; await loadPending(); }) }, t('m.tab.pending')),
     el('button', { type: 'button', id: 'm-tab-licences', 'aria-current': view === 'licences' ? 'page' : null,
-      onclick: () => act(async () => { view = 'licences'; await licences.load(); }) }, t('m.tab.licences')));
+      onclick: () => act(async () => { view = 'licences'; await licences.load(); }) }, t('m.tab.licences')),
+    el('button', { type: 'button', id: 'm-tab-proxy', 'aria-current': view === 'proxy' ? 'page' : null,
+      onclick: () => act(async () => { view = 'proxy'; await proxy.load(); }) }, t('m.tab.proxy')));
   const who = el('p', { id: 'm-who' }, t('m.who', { name: session.name, id: session.id_masked }), ' ',
     el('button', { type: 'button', id: 'm-logout', onclick: () => act(async () => {
       try { await call('POST', '/v1/citizen/logout', {}); } catch { /* the token is dropped anyway */ }
-      setToken(null); session = null; me = null; pending = null; item = null; licences.clear();
+      setToken(null); session = null; me = null; pending = null; item = null; licences.clear(); proxy.clear();
     }) }, t('m.logout')));
   const content = view === 'licences' ? licences.view(fail, act)
+    : view === 'proxy' ? proxy.view({ act, faceCheck, verdictBox, prob, clearVerdict: () => { verdict = null; } })
     : view === 'item' && item ? (item.type === 'submission' ? submissionView(item.data) : delegationView(item.data))
       : pendingView();
   body.replaceChildren(who, tabs, content);

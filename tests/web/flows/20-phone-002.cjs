@@ -210,4 +210,48 @@ module.exports = async function (t) {
     await t.shot(page, 'h5-agreement');
   });
   await c.ctx.close();
+
+  // proxy (seed 003): 示例辛 applies for his father 示例庚; the elder's face on the son's phone
+  const xin = P('示例辛'), geng = P('示例庚');
+  c = await phone(geng);   // the camera sees the elder, who holds the son's phone
+  await step('proxy on the phone: 示例辛 applies for 示例庚 (高龄津贴, relation child); the elder\'s face check on the phone; the application shows in his list', async () => {
+    const { page } = c;
+    await login(page, xin);
+    await page.click('#m-tab-proxy');
+    await page.waitForSelector('#p-form');
+    must(await page.$('#p-matter option[value="mz.gaoling_jintie"]'), 'no 高龄津贴 among the proxy matters');
+    await page.selectOption('#p-matter', 'mz.gaoling_jintie');
+    await page.fill('#p-number', geng.id_number);
+    await page.fill('#p-name', geng.name);
+    await page.selectOption('#p-relation', 'child');
+    await page.fill('#p-f-bank_account', '6222020000001234');
+    for (const cb of await page.$$('#p-form [data-commit]')) await cb.check();
+    await page.click('#p-go');
+    await page.waitForSelector('#p-app[data-state="awaiting_auth"]', { timeout: 30000 });
+    const appId = await page.getAttribute('#p-app', 'data-app');
+    const a = await api('GET', `/v1/applications/${appId}`, await t.staff('clerk'));
+    must(a.proxy && a.proxy.relation === 'child' && a.id_masked.endsWith('101X'), 'proxy not recorded: ' + JSON.stringify(a.proxy));
+    await vouch(page, false);   // the elder's face: the phone's own check (passive), real frames
+    await page.check('#p-elder-consent');
+    await page.click('#p-face');
+    await page.waitForSelector('#m-verdict, #p-app:not([data-state="awaiting_auth"]), #m-problem:not([hidden])', { timeout: 60000 });
+    if (await page.$('#m-verdict')) {
+      const v = await page.textContent('#m-verdict');
+      must(/\[[a-z_]+\]/.test(v) && /[\u4e00-\u9fff]/.test(v), 'verdict without reasons: ' + v);
+      await t.shot(page, 'h5-proxy-refused');
+      // the non-face way at a window for the elder, then the son's session submits
+      const v2 = await api('POST', '/v1/verifications', await t.staff('clerk'), { id_type: geng.id_type, id_number: geng.id_number, name: geng.name,
+        levels: ['real_name', 'real_person', 'real_document'], method: 'alternative', matter: 'mz.gaoling_jintie', reference: String(appId) });
+      await api('POST', `/v1/verifications/${v2.id}/alternative`, await t.staff('clerk'), { method: 'clerk_document_check', document: '居民身份证原件' });
+      await api('POST', `/v1/applications/${appId}/submit`, await citizen(xin), { verifications: [String(v2.id)], commitments: ['truthful'] })
+        .catch(async (e) => { throw new Error('window submit: ' + e.message); });
+    }
+    await page.click('#m-tab-proxy');
+    await page.waitForSelector(`#p-apps tr[data-app="${appId}"]`);
+    const st = await page.getAttribute(`#p-apps tr[data-app="${appId}"]`, 'data-state');
+    must(st && st !== 'draft' && st !== 'awaiting_auth', 'state in the list: ' + st);
+    must((await page.textContent(`#p-apps tr[data-app="${appId}"]`)).includes('代办'), 'not marked as proxy');
+    await t.shot(page, 'h5-proxy');
+  });
+  await c.ctx.close();
 };
