@@ -94,6 +94,10 @@ module.exports = async function (t) {
     const li = await page.textContent(`#m-items li[data-id="${sub.id}"]`);
     must(li.includes('示例贸易') && li.includes('股东') && /剩余 7 天/.test(li), 'pending item: ' + li);
     await t.shot(page, 'h5-pending');
+    await page.click('#elderly');
+    must(await page.evaluate(() => document.body.classList.contains('elderly')), 'elderly mode not on');
+    await t.shot(page, 'h5-pending-elderly');
+    await page.click('#elderly');
     const ax = await t.axe(page);
     must(ax.length === 0, 'axe (pending): ' + ax.join(', '));
     await openItem(page, 'submission', sub.id);
