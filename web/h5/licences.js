@@ -7,7 +7,7 @@
 // docs/licences.md): it is given in the application flow, not here.
 import { t, extend } from '../shared/i18n.js';
 import { call } from '../shared/api.js';
-import { el } from '../shared/dom.js';
+import { el, fmtTime } from '../shared/dom.js';
 
 extend({
   'l.title': ['我的电子证照', 'My electronic licences'],
@@ -46,7 +46,7 @@ function usesTable(list) {
   return el('table', { class: 'grid l-uses' },
     el('thead', {}, el('tr', {}, ['l.col.at', 'l.col.matter', 'l.col.fields', 'l.col.consent', 'l.col.by'].map((h) => el('th', { scope: 'col', i18n: h })))),
     el('tbody', {}, list.map((u) => el('tr', {},
-      el('td', {}, String(u.at || u.used_at || '').slice(0, 19).replace('T', ' ')),
+      el('td', {}, u.at ? fmtTime(Date.parse(u.at)) : ''),
       el('td', {}, u.matter || ''),
       el('td', {}, (Array.isArray(u.fields) ? u.fields : Object.keys(u.fields || {})).join('、')),
       el('td', {}, u.consent !== undefined && u.consent !== null ? String(u.consent) : (u.consent_id ? String(u.consent_id) : '')),

@@ -15,7 +15,7 @@ import { t, pick, extend, currentLang } from '../shared/i18n.js';
 import { call, setToken, hasDevice } from '../shared/api.js';
 import * as cam from '../shared/camera.js';
 import * as problem from '../shared/problem.js';
-import { el } from '../shared/dom.js';
+import { el, fmtTime } from '../shared/dom.js';
 import * as challenge from './challenge.js';
 import * as licences from './licences.js';
 import * as proxy from './proxy.js';
@@ -254,7 +254,7 @@ function loginView() {
 async function loadPending() { pending = await call('GET', '/v1/me/pending'); }
 function daysLeft(iso) { return Math.max(0, Math.ceil((Date.parse(iso) - Date.now()) / 86400000)); }
 function deadline(iso) {
-  const d = daysLeft(iso); const at = iso.slice(0, 16).replace('T', ' ');
+  const d = daysLeft(iso); const at = fmtTime(Date.parse(iso)).slice(0, 16);
   return d > 0 ? t('m.deadline', { at, d }) : t('m.deadline.today', { at });
 }
 function pendingView() {
@@ -274,7 +274,7 @@ function pendingView() {
 }
 function noticeText(n) {
   const d = n.detail || n;
-  return [n.submission ? 'sub_' + n.submission : '', (n.at || '').slice(0, 16).replace('T', ' '), pick(d),
+  return [n.submission ? 'sub_' + n.submission : '', n.at ? fmtTime(Date.parse(n.at)).slice(0, 16) : '', pick(d),
           d.role ? T('role.' + d.role, d.role) + ' ' + (d.name || '') : '', d.reason ? '“' + d.reason + '”' : ''].filter(Boolean).join(' · ');
 }
 async function openItem(type, id) {
@@ -299,7 +299,7 @@ function sigBox(s) {
       el('dt', { i18n: 'm.sig.by' }), el('dd', {}, s.signer || ''),
       el('dt', { i18n: 'm.hash' }), el('dd', { class: 'small' }, s.doc_hash || ''),
       el('dt', { i18n: 'm.sig.verif' }), el('dd', { class: 'small' }, inner.verification_id || String(s.verification_id || '')),
-      el('dt', { i18n: 'm.sig.at' }), el('dd', {}, String(s.signed_at || '').slice(0, 19).replace('T', ' ')),
+      el('dt', { i18n: 'm.sig.at' }), el('dd', {}, s.signed_at ? fmtTime(Date.parse(s.signed_at)) : ''),
       el('dt', { i18n: 'm.sig.suite' }), el('dd', {}, (inner.suite || '') + ' · ' + (inner.result || ''))));
 }
 function actions(kind, matter, reference, bankNeeded, onConfirm, onRefuse) {
@@ -343,7 +343,7 @@ function submissionView(s) {
       el('span', { id: 'm-state', class: 'pill' + (s.state === 'submitted' ? ' ok' : ''), 'data-state': s.state }, T('pstate.' + s.state, s.state)),
       mine ? [' · ', t('m.role'), '：', T('role.' + mine.role, mine.role)] : null),
     s.state === 'open' && s.expires_at ? el('p', { class: 'deadline' }, deadline(s.expires_at)) : null,
-    s.state === 'submitted' ? el('p', { id: 'm-submitted', class: 'verdict ok' }, t('m.submitted', { at: (s.submitted_at || '').slice(0, 16).replace('T', ' ') })) : null,
+    s.state === 'submitted' ? el('p', { id: 'm-submitted', class: 'verdict ok' }, t('m.submitted', { at: s.submitted_at ? fmtTime(Date.parse(s.submitted_at)).slice(0, 16) : '' })) : null,
     el('h3', { i18n: 'm.materials' }), dl(s.document),
     el('table', { class: 'grid', id: 'm-parties' }, el('caption', { i18n: 'm.parties' }),
       el('thead', {}, el('tr', {}, ['m.col.role', 'm.col.name', 'm.col.doc', 'm.col.state', 'm.col.bank'].map((h) => el('th', { scope: 'col', i18n: h })))),

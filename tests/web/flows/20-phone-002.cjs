@@ -169,7 +169,7 @@ module.exports = async function (t) {
     must(kinds.includes('business_licence') && kinds.includes('resident_id'), 'licences: ' + kinds.join(','));
     await page.click('#m-licences li[data-kind="business_licence"] .l-uses-show');
     await page.waitForSelector('#m-licences li[data-kind="business_licence"] .l-uses, #m-licences li[data-kind="business_licence"] .l-uses-none');
-    await t.shot(page, 'h5-licences');
+    await t.shot(page, 'h5-licences-list');
     const ax = await t.axe(page);
     must(ax.length === 0, 'axe (licences): ' + ax.join(', '));
   });
@@ -212,6 +212,20 @@ module.exports = async function (t) {
     const r = await api('GET', `/v1/delegations/${d.id}`, await t.staff('clerk'));
     must(r.state === 'confirmed' && r.signature, 'server: ' + r.state);
     await t.shot(page, 'h5-agreement');
+  });
+  await step('我的证照: a 房查证明 read 示例甲\'s marriage licence -- the use record (when, matter, fields, consent, by whom) is on his phone', async () => {
+    const clerk = await t.staff('clerk');
+    const v = await api('POST', '/v1/verifications', clerk, { id_type: jia.id_type, id_number: jia.id_number, name: jia.name,
+      levels: ['real_name', 'real_person', 'real_document'], method: 'alternative', matter: 'bdc.fangcha_zhengming', reference: 'flow20' });
+    await api('POST', `/v1/verifications/${v.id}/alternative`, clerk, { method: 'clerk_document_check', document: '居民身份证原件' });
+    await api('POST', '/v1/property-certificates', clerk, { verification: v.id });
+    const { page } = c;
+    await page.click('#m-tab-licences');
+    await page.click('#m-licences li[data-kind="marriage_certificate"] .l-uses-show');
+    await page.waitForSelector('#m-licences li[data-kind="marriage_certificate"] table.l-uses');
+    const u = await page.textContent('#m-licences li[data-kind="marriage_certificate"] table.l-uses');
+    must(u.includes('bdc.fangcha_zhengming') && u.includes('spouse_name') && u.includes('demo-clerk'), 'use record: ' + u);
+    await t.shot(page, 'h5-licences');
   });
   await c.ctx.close();
 
