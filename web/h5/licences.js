@@ -5,7 +5,7 @@
 // audited by the server. A licence fetch for an application needs the
 // holder's consent bound to that application (POST /v1/licence-consents,
 // docs/licences.md): it is given in the application flow, not here.
-import { t, extend } from '../shared/i18n.js';
+import { t, pick, extend } from '../shared/i18n.js';
 import { call } from '../shared/api.js';
 import { el, fmtTime } from '../shared/dom.js';
 
@@ -32,10 +32,17 @@ extend({
   'l.unlimited': ['长期', 'No end date'],
 });
 let data = null;
+let names = null;          // matter code -> {zh, en} (the public catalogue)
 const uses = new Map();   // licence id -> its uses (after "show")
 
 export function clear() { data = null; uses.clear(); }
-export async function load() { data = await call('GET', '/v1/me/licences'); uses.clear(); }
+export async function load() {
+  data = await call('GET', '/v1/me/licences'); uses.clear();
+  if (!names) {
+    names = new Map();
+    try { for (const m of (await call('GET', '/v1/matters')).matters || []) names.set(m.code, m.name); } catch { /* codes are shown */ }
+  }
+}
 async function loadUses(lid) {
   const r = await call('GET', `/v1/me/licences/${encodeURIComponent(lid)}/uses`);
   uses.set(lid, r.uses || []);
@@ -47,7 +54,7 @@ function usesTable(list) {
     el('thead', {}, el('tr', {}, ['l.col.at', 'l.col.matter', 'l.col.fields', 'l.col.consent', 'l.col.by'].map((h) => el('th', { scope: 'col', i18n: h })))),
     el('tbody', {}, list.map((u) => el('tr', {},
       el('td', {}, u.at ? fmtTime(Date.parse(u.at)) : ''),
-      el('td', {}, u.matter || ''),
+      el('td', {}, names && names.get(u.matter) ? pick(names.get(u.matter)) + ' (' + u.matter + ')' : (u.matter || '')),
       el('td', {}, (Array.isArray(u.fields) ? u.fields : Object.keys(u.fields || {})).join('、')),
       el('td', {}, u.consent !== undefined && u.consent !== null ? String(u.consent) : (u.consent_id ? String(u.consent_id) : '')),
       el('td', {}, u.actor || u.by || '')))));
