@@ -19,6 +19,7 @@ import { el, fmtTime } from '../shared/dom.js';
 import * as challenge from './challenge.js';
 import * as licences from './licences.js';
 import * as proxy from './proxy.js';
+import * as request from './request.js';
 
 extend({
   'm.nav.apply': ['在线申请', 'Apply online'],
@@ -251,7 +252,7 @@ function loginView() {
 }
 
 // ---- 待办 ----
-async function loadPending() { pending = await call('GET', '/v1/me/pending'); }
+async function loadPending() { pending = await call('GET', '/v1/me/pending'); await request.load(); }
 function daysLeft(iso) { return Math.max(0, Math.ceil((Date.parse(iso) - Date.now()) / 86400000)); }
 function deadline(iso) {
   const d = daysLeft(iso); const at = fmtTime(Date.parse(iso)).slice(0, 16);
@@ -270,7 +271,8 @@ function pendingView() {
         onclick: () => act(() => openItem(it.type, it.id)) }, t('m.open')))))
       : el('p', { id: 'm-none', i18n: 'm.pending.none' }),
     (pending.notices || []).length ? el('div', { id: 'm-notices' }, el('h3', { i18n: 'm.pending.notices' }),
-      el('ul', {}, pending.notices.map((n) => el('li', {}, noticeText(n))))) : null);
+      el('ul', {}, pending.notices.map((n) => el('li', {}, noticeText(n))))) : null,
+    request.view({ act, prob, me: () => ({ ...me }) }));
 }
 function noticeText(n) {
   const d = n.detail || n;
@@ -405,7 +407,7 @@ function render() {
   const who = el('p', { id: 'm-who' }, t('m.who', { name: session.name, id: session.id_masked }), ' ',
     el('button', { type: 'button', id: 'm-logout', onclick: () => act(async () => {
       try { await call('POST', '/v1/citizen/logout', {}); } catch { /* the token is dropped anyway */ }
-      setToken(null); session = null; me = null; pending = null; item = null; licences.clear(); proxy.clear();
+      setToken(null); session = null; me = null; pending = null; item = null; licences.clear(); proxy.clear(); request.clear();
     }) }, t('m.logout')));
   const content = view === 'licences' ? licences.view(fail, act)
     : view === 'proxy' ? proxy.view({ act, faceCheck, verdictBox, prob, clearVerdict: () => { verdict = null; } })

@@ -229,6 +229,38 @@ module.exports = async function (t) {
   });
   await c.ctx.close();
 
+  // 谁委托: 示例癸 asks 示例壬 on her phone to delegate a matter to her; he confirms on his
+  const ren = P('示例壬'), gui = P('示例癸');
+  let dlg = null;
+  c = await phone(gui);
+  await step('delegation: 示例癸 asks 示例壬 for a delegation on her phone; it waits in his 待办', async () => {
+    const { page } = c;
+    await login(page, gui);
+    await page.selectOption('#r-kind', 'delegation');
+    await page.selectOption('#r-idtype', ren.id_type);
+    await page.fill('#r-number', ren.id_number);
+    await page.fill('#r-name', ren.name);
+    await page.fill('#r-note', '委托示例癸代办');
+    await page.click('#r-go');
+    await page.waitForSelector('#r-sent li[data-state="pending"]', { timeout: 30000 });
+    dlg = Number(await page.getAttribute('#r-sent li', 'data-id'));
+    const p = await api('GET', '/v1/me/pending', await citizen(ren));
+    must((p.items || []).some((x) => x.id === dlg && x.role === 'principal'), 'not in the principal\'s 待办');
+  });
+  await c.ctx.close();
+  c = await phone(ren);
+  await step('delegation: 示例壬 confirms it with his face; the signed delegation is shown', async () => {
+    must(dlg, 'no delegation');
+    const { page } = c;
+    await login(page, ren);
+    await openItem(page, 'delegation', dlg);
+    must((await page.textContent('#m-item')).includes('委托'), 'delegation screen');
+    await confirm(page, null);
+    await page.waitForSelector('#m-state[data-state="confirmed"]', { timeout: 30000 });
+    must(await page.$('#m-sig'), 'no signature record');
+  });
+  await c.ctx.close();
+
   // proxy (seed 003): 示例辛 applies for his father 示例庚; the elder's face on the son's phone
   const xin = P('示例辛'), geng = P('示例庚');
   c = await phone(geng);   // the camera sees the elder, who holds the son's phone
