@@ -12,7 +12,7 @@
 // phone device (the citizen's token cannot open one); everything else as
 // the citizen.
 import { t, pick, extend, currentLang } from '../shared/i18n.js';
-import { call, setToken, hasDevice } from '../shared/api.js';
+import { call, setToken, hasDevice, hasToken } from '../shared/api.js';
 import * as cam from '../shared/camera.js';
 import * as problem from '../shared/problem.js';
 import { el, fmtTime } from '../shared/dom.js';
@@ -44,6 +44,7 @@ extend({
   'm.checking': ['正在核验…', 'Checking…'],
   'm.who': ['已登录：{name}（{id}）', 'Logged in: {name} ({id})'],
   'm.logout': ['退出登录', 'Log out'],
+  'm.ident': ['本人证件号码和姓名（用于本次刷脸核验）', 'Your document number and name (for this face check)'],
   'm.tab.pending': ['待办', 'To do'],
   'm.tab.licences': ['我的证照', 'My licences'],
   'm.tab.proxy': ['为长辈代办', 'Apply for an elder'],
@@ -146,7 +147,8 @@ function showMine(on) {
   }
   for (const b of nav.querySelectorAll('button')) b.removeAttribute('aria-current');
   (on ? bMine : bApply).setAttribute('aria-current', 'page');
-  if (on) render();
+  if (on && !session && hasToken()) act(async () => { const m = await call('GET', '/v1/me'); session = { ...m, handed: true }; await loadPending(); });
+  else if (on) render();
 }
 bMine.addEventListener('click', () => showMine(true));
 bApply.addEventListener('click', () => showMine(false));
@@ -306,6 +308,14 @@ function sigBox(s) {
 }
 function actions(kind, matter, reference, bankNeeded, onConfirm, onRefuse) {
   const kids = [];
+  // a session handed over by the government app (#citizen=TOKEN): the page does
+  // not know the full number, which the face check needs; the citizen types it
+  const ask = !me || session.handed;
+  if (ask) kids.push(el('fieldset', { id: 'm-ident' }, el('legend', { i18n: 'm.ident' }),
+    el('label', { for: 'm-vnumber', i18n: 'm.number' }),
+    el('input', { type: 'text', id: 'm-vnumber', autocomplete: 'off', maxlength: 32, value: me ? me.id_number : '' }),
+    el('label', { for: 'm-vname', i18n: 'm.name' }),
+    el('input', { type: 'text', id: 'm-vname', autocomplete: 'name', maxlength: 64, value: me ? me.name : '' })));
   if (bankNeeded) kids.push(el('fieldset', { id: 'm-bank' }, el('legend', { i18n: 'm.bank.title' }),
     el('label', { for: 'm-card', i18n: 'm.bank.card' }), el('input', { type: 'text', id: 'm-card', inputmode: 'numeric', autocomplete: 'off', maxlength: 19 }),
     el('label', { for: 'm-phone', i18n: 'm.bank.phone' }), el('input', { type: 'text', id: 'm-phone', inputmode: 'tel', autocomplete: 'off', maxlength: 11 })));
@@ -315,6 +325,8 @@ function actions(kind, matter, reference, bankNeeded, onConfirm, onRefuse) {
   kids.push(verdictBox());
   kids.push(el('p', {}, el('button', { type: 'button', id: 'm-confirm', onclick: () => {
     if (!document.getElementById('m-sign-consent').checked) { problem.show(prob, { key: 'm.noconsent' }); return; }
+    if (ask) me = { id_type: session.id_type || 'resident_id', id_number: document.getElementById('m-vnumber').value.trim().toUpperCase(),
+                    name: document.getElementById('m-vname').value.trim() };
     const card = bankNeeded ? document.getElementById('m-card').value.trim() : '';
     const phone = bankNeeded ? document.getElementById('m-phone').value.trim() : '';
     act(async () => {

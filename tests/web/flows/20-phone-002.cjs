@@ -182,8 +182,15 @@ module.exports = async function (t) {
     sub2 = await api('POST', '/v1/submissions', await citizen(wu), { kind: 'company_registration', title: '示例咨询（杭州）有限公司 设立登记',
       document: { company: '示例咨询（杭州）有限公司' }, parties: [who(wu, 'legal_representative'), who(ji, 'shareholder')] });
     const { page } = c;
-    await login(page, ji);
+    // this time the government app hands its citizen session over (#citizen=TOKEN, as scan.js reads it): no face login
+    const tok = (await citizen(ji)).slice('Bearer '.length);
+    await page.goto('about:blank');
+    await page.goto(base + '/web/h5/index.html' + h5frag + '&citizen=' + tok);
+    await page.click('#nav-mine');
+    await page.waitForSelector('#m-pending', { timeout: 30000 });
+    must((await page.textContent('#m-who')).includes('1025'), 'handed-over session not shown');
     await openItem(page, 'submission', sub2.id);
+    must(await page.$('#m-vnumber'), 'no document fields for the face check of a handed-over session');
     await page.click('#m-refuse');
     must((await page.textContent('#m-problem')).includes('拒绝理由'), 'empty reason accepted');
     await page.fill('#m-reason', '我未参与该公司设立');
