@@ -286,6 +286,21 @@ static bool want_json(const struct sl_req *r)
     return !fmt || strcmp(fmt, "json") == 0;
 }
 
+/* The tail of a printable's GET (房查证明, temporary credential): the
+ * record rec (stolen) as JSON, or built by doc into a document and sent
+ * as HTML or PDF (?format=). The library audited the read. */
+static sl_status reply_printable(struct sl_req *r, json_t *rec,
+                                 sl_status (*doc)(const json_t *, sl__doc **), const char *title)
+{
+    r->audited = true;
+    if (want_json(r)) return sl__reply_json(r, 200, rec);
+    sl__doc *d = NULL;
+    sl_status st = doc(rec, &d);
+    json_decref(rec);
+    if (st != SL_OK) return st;
+    return reply_doc(r, d, title);
+}
+
 static sl_status check_fmt(struct sl_req *r)
 {
     const char *fmt = sl__req_query(r, "format");
@@ -367,13 +382,7 @@ static sl_status h_propcert_get(struct sl_req *r)
     json_t *out = NULL;
     st = sl__lic_propcert_get(&L, &A, sl__req_param(r, "serial"), &out);
     if (st != SL_OK) return st;
-    r->audited = true;
-    if (want_json(r)) return sl__reply_json(r, 200, out);
-    sl__doc *d = NULL;
-    st = propcert_doc(out, &d);
-    json_decref(out);
-    if (st != SL_OK) return st;
-    return reply_doc(r, d, "房查证明");
+    return reply_printable(r, out, propcert_doc, "房查证明");
 }
 
 static sl_status h_propcert_verify(struct sl_req *r)
@@ -449,13 +458,7 @@ static sl_status h_cred_get(struct sl_req *r)
     json_t *out = NULL;
     st = sl__lic_cred_get(&L, &A, sl__req_param(r, "serial"), &out);
     if (st != SL_OK) return st;
-    r->audited = true;
-    if (want_json(r)) return sl__reply_json(r, 200, out);
-    sl__doc *d = NULL;
-    st = cred_doc(out, &d);
-    json_decref(out);
-    if (st != SL_OK) return st;
-    return reply_doc(r, d, "临时身份证明");
+    return reply_printable(r, out, cred_doc, "临时身份证明");
 }
 
 static sl_status h_cred_revoke(struct sl_req *r)
