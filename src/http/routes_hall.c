@@ -48,6 +48,13 @@ static sl_status id_param(struct sl_req *r, const char *name, int64_t *out)
     return SL_ERR_HTTP_PARAM;
 }
 
+/* {hall} (the caller's own) and the numeric path parameter name. */
+static sl_status hall_id_params(struct sl_req *r, const char *name, int64_t *hall, int64_t *id)
+{
+    sl_status st = hall_param(r, hall);
+    return st == SL_OK ? id_param(r, name, id) : st;
+}
+
 /* The record this request appends itself (same transaction as its change). */
 struct au_buf {
     struct sl_audit_rec rec;
@@ -326,9 +333,7 @@ sl_status sl__h_hall_confirm(struct sl_req *r);
 sl_status sl__h_hall_confirm(struct sl_req *r)
 {
     int64_t hall = 0, cap = 0;
-    sl_status st = hall_param(r, &hall);
-    if (st == SL_OK)
-        st = id_param(r, "capture", &cap);
+    sl_status st = hall_id_params(r, "capture", &hall, &cap);
     if (st != SL_OK)
         return st;
     struct au_buf b;
@@ -365,9 +370,7 @@ sl_status sl__h_hall_photo(struct sl_req *r);
 sl_status sl__h_hall_photo(struct sl_req *r)
 {
     int64_t hall = 0, person = 0;
-    sl_status st = hall_param(r, &hall);
-    if (st == SL_OK)
-        st = id_param(r, "person", &person);
+    sl_status st = hall_id_params(r, "person", &hall, &person);
     if (st != SL_OK)
         return st;
     float emb[SL_HALL_DIM];
@@ -392,9 +395,7 @@ sl_status sl__h_hall_withdraw(struct sl_req *r);
 sl_status sl__h_hall_withdraw(struct sl_req *r)
 {
     int64_t hall = 0, person = 0;
-    sl_status st = hall_param(r, &hall);
-    if (st == SL_OK)
-        st = id_param(r, "person", &person);
+    sl_status st = hall_id_params(r, "person", &hall, &person);
     if (st != SL_OK)
         return st;
     struct au_buf b;
@@ -541,9 +542,7 @@ sl_status sl__h_hall_watch_delete(struct sl_req *r);
 sl_status sl__h_hall_watch_delete(struct sl_req *r)
 {
     int64_t hall = 0, entry = 0;
-    sl_status st = hall_param(r, &hall);
-    if (st == SL_OK)
-        st = id_param(r, "entry", &entry);
+    sl_status st = hall_id_params(r, "entry", &hall, &entry);
     if (st != SL_OK)
         return st;
     struct au_buf b;
@@ -577,9 +576,7 @@ sl_status sl__h_hall_alarm_ack(struct sl_req *r);
 sl_status sl__h_hall_alarm_ack(struct sl_req *r)
 {
     int64_t hall = 0, alarm = 0;
-    sl_status st = hall_param(r, &hall);
-    if (st == SL_OK)
-        st = id_param(r, "alarm", &alarm);
+    sl_status st = hall_id_params(r, "alarm", &hall, &alarm);
     if (st != SL_OK)
         return st;
     struct au_buf b;
