@@ -80,6 +80,21 @@ module.exports = async function (t) {
         must(await page.isChecked('input[name="v-method"][value="clerk_document_check"]') &&
           await page.evaluate(() => document.activeElement.id) === 'v-number', 'the way was not taken');
       });
+      await step('window 情形二 -> seed 004: the confirmed returning visitor gets a temporary credential in her name', async () => {
+        await page.check('input[name="v-method"][value="returning"]');
+        await page.selectOption('#v-matter', 'temp_credential');
+        await page.click('#v-go');
+        await settle(page);
+        await page.waitForSelector('#ident-yes');
+        await page.click('#ident-yes');
+        await page.waitForSelector('#cred-go:visible');
+        await page.click('#cred-go');
+        await page.waitForFunction(() => !document.getElementById('cred').hidden || !document.getElementById('cred-problem').hidden,
+          null, { timeout: 30000 });
+        const doc = await page.textContent('#cred-doc') + ' | ' + await page.textContent('#cred-problem');
+        must(doc.includes('示**') && doc.includes('3303**********3022') && !doc.includes(ding.name), 'credential of 示例丁: ' + doc.slice(0, 300));
+        await page.click('#cred-close');
+      });
     } finally { await ctx.close(); }
   }
 
