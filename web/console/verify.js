@@ -108,7 +108,8 @@ function renderIdent() {
     fig,
     el('p', { class: 'muted', i18n: 'ident.ask' }),
     el('p', {}, el('button', { type: 'button', id: 'ident-yes', i18n: 'ident.confirm', onclick: () => confirmIdent(c) }), ' ',
-      el('button', { type: 'button', id: 'ident-no', class: 'warn', i18n: 'ident.reject', onclick: () => { ident.rejected = true; renderIdent(); } })));
+      el('button', { type: 'button', id: 'ident-no', class: 'warn', i18n: 'ident.reject', onclick: () => {
+        ident.rejected = true; renderIdent(); document.querySelector('#ident button.way').focus(); } })));
 }
 async function confirmIdent(c) {
   problem.hide($('problem'));
@@ -168,7 +169,8 @@ $('v-form').addEventListener('submit', async (ev) => {
       const a = await call('POST', `/v1/halls/${hall}/identify`, { image: cam.capture($('cam')).image });
       ident = { answer: a, matter: $('v-matter').value, rejected: false };
       $('v-go').disabled = false; renderIdent();
-      if ($('ident-yes')) $('ident-yes').focus();
+      const next = $('ident-yes') || document.querySelector('#ident button.way');
+      if (next) next.focus();
       return;
     }
     if (m === 'first_visit') {
