@@ -44,6 +44,7 @@
 #include "gov/app.h"
 #include "gov/lic.h"
 #include "gov/licstore.h"
+#include "id/idcode.h"
 #include "http/http_int.h"
 #include "print/print.h"
 #include "shualian/image.h"
@@ -348,7 +349,22 @@ static sl_status h_propcert_issue(struct sl_req *r)
 {
     LIC(r);
     json_t *out = NULL;
-    sl_status st = sl__lic_propcert_issue(&L, &A, int_of(r->json, "verification"), &out);
+    sl_status st;
+    if (r->who.kind == SL_PRIN_CITIZEN) {
+        /* at a kiosk after 扫码/亮码 login: the session's person, with the
+         * consent the citizen ticked on the screen (seed 003) */
+        if (!json_is_true(json_object_get(json_object_get(r->json, "consent"), "licence_use")))
+            return SL_ERR_KIOSK_CONSENT;
+        st = sl__lic_propcert_issue_person(&L, &A, r->who.id, &out);
+    } else {
+        st = sl__lic_propcert_issue(&L, &A, int_of(r->json, "verification"), &out);
+    }
+    if (st == SL_OK) {   /* the QR as SVG, for the page that prints it */
+        char *svg = NULL;
+        if (sl__qr_svg(sl_json_str(out, "qr", ""), &svg) == SL_OK)
+            json_object_set_new(out, "qr_svg", json_string(svg));
+        sl__free(svg);
+    }
     return done(r, st, 201, out);
 }
 
@@ -522,6 +538,14 @@ static const struct sl_schema s_holder = { .type = SL_S_OBJECT, .fields = f_hold
 static const struct sl_schema s_ref = { .type = SL_S_ANY, .desc = "an id (integer or decimal text)" };
 static const struct sl_field f_verif[] = { { "verification", &s_ref, true }, { NULL, NULL, false } };
 static const struct sl_schema s_verif = { .type = SL_S_OBJECT, .fields = f_verif };
+/* 房查证明: a verification (staff, devices), or a citizen session + the consent ticked on the kiosk */
+static const struct sl_schema s_pc_bool = { .type = SL_S_BOOL };
+static const struct sl_field f_pc_consent[] = { { "licence_use", &s_pc_bool, true }, { NULL, NULL, false } };
+static const struct sl_schema s_pc_consent = { .type = SL_S_OBJECT, .fields = f_pc_consent,
+    .desc = "citizen session: agreement to read own and spouse's property and marriage records" };
+static const struct sl_field f_pc[] = { { "verification", &s_ref, false },
+                                        { "consent", &s_pc_consent, false }, { NULL, NULL, false } };
+static const struct sl_schema s_pc = { .type = SL_S_OBJECT, .fields = f_pc };
 static const struct sl_schema s_ttl = { .type = SL_S_INT, .desc = "seconds (default 86400)" };
 static const struct sl_schema s_proxy = { .type = SL_S_STRING, .max_len = 200,
     .desc = "who gives it for the holder: \"relation:name\" (recorded)" };
@@ -587,8 +611,9 @@ const struct sl_route sl__lic_routes[] = {
     { "POST", "/v1/licence-fetches", h_fetch, SL_ROLE_CLERK | SL_ROLE_REVIEWER | SL_DEV_ALL | SL_R_CITIZEN,
       1 * KB, "default", "licence.fetch", &s_fetch, &s_obj,
       "免提交: the application's licences, only the fields its matter needs, under consent", "licences" },
-    { "POST", "/v1/property-certificates", h_propcert_issue, SL_ROLE_CLERK | SL_DEV_ALL | SL_R_CITIZEN,
-      1 * KB, "default", "certificate.issue", &s_verif, &s_obj,
+    { "POST", "/v1/property-certificates", h_propcert_issue,
+      SL_ROLE_CLERK | SL_DEV_ALL | SL_ROLE_CITIZEN | SL_R_CITIZEN,
+      1 * KB, "default", "certificate.issue", &s_pc, &s_obj,
       "房查证明 for the verified person and spouse (signed, with a verification QR)", "kiosk" },
     { "GET",  "/v1/property-certificates/{serial}", h_propcert_get, SL_ROLE_ALL | SL_DEV_ALL | SL_R_RAW,
       0, "default", "certificate.read", NULL, NULL, "the certificate: ?format=json|html|pdf", "kiosk" },

@@ -433,7 +433,7 @@ SL_TEST(hall, watch_scan_cost)
 
 /* Identification's exact library scan at 100,000 persons (one photo each),
  * in process (no HTTP, no embedding): SL_SLOW=1 only. */
-/* The real embeddings of ../shared/faces dev (the cache `shualian eval
+/* The real embeddings of ../shared/faces dev (the cache `shualian-dev eval
  * --cache` writes; bench/hall_fusion.py reads the same format): *n of them,
  * unit length, sl__malloc'd. NULL when the file is absent. */
 static float *real_embeddings(const char *path, size_t *n)
@@ -509,7 +509,7 @@ SL_TEST(hall, ident_scan_cost)
     size_t nseed = 0;
     float *seeds = real_embeddings(fit ? fit : "build/face-eval-dev.cache", &nseed);
     if (!seeds) {
-        sl_t_skip(t, "no real embeddings (build/face-eval-dev.cache: shualian eval --faces "
+        sl_t_skip(t, "no real embeddings (build/face-eval-dev.cache: shualian-dev eval --faces "
                      "../shared/faces/dev --cache build/face-eval-dev.cache)");
         return;
     }
