@@ -906,6 +906,12 @@ static sl_status dlg_create_tx(sl_tx *tx, void *vc)
         WHY("%s and %s are the same person", ck, ok);
         return SL_ERR_SUB_FORMAT;
     }
+    /* a citizen asks only for themselves: one of the two parties; staff and
+     * devices of the hall record either (the transaction rolls back) */
+    if (c->a->person_id > 0 && c->a->person_id != cw.person && c->a->person_id != ow.person) {
+        WHY("you can ask for a %s only as its %s or %s", kind, ck, ok);
+        return SL_ERR_SUB_NOT_PARTY;
+    }
     if (sub > 0) {
         int64_t n = 0;
         st = sl__tx_query_int(tx, "SELECT count(*) FROM sub_submission WHERE id = ?",
