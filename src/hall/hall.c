@@ -1525,3 +1525,54 @@ sl_status sl__hall_consent_enforce(sl_store *s, const sl_keyring *k, int64_t hal
                     (long long)person, (long long)removed);
     return st;
 }
+
+/* ======================= Candidates' masked names ======================== */
+
+struct names_ctx {
+    const sl_keyring *k;
+    int64_t hall;
+    const struct sl_hall_cand *cand;
+    size_t n, cap;
+    const struct sl_acct_audit *au;
+    char *names;
+};
+
+static sl_status names_tx(sl_tx *tx, void *vctx)
+{
+    struct names_ctx *c = vctx;
+    sl_status st = SL_OK;
+    for (size_t i = 0; st == SL_OK && i < c->n; i++) {
+        char *out = c->names + i * c->cap;
+        out[0] = '\0';
+        int64_t reg = 0;
+        st = sl__tx_query_int(tx, "SELECT registry_id FROM hall_person WHERE id = ? AND hall_id = ?",
+                              SL_ARGS(SL_INT(c->cand[i].person), SL_INT(c->hall)), &reg);
+        if (st == SL_ERR_NOT_FOUND || (st == SL_OK && reg <= 0)) {
+            st = SL_OK;   /* imported without a registry record: no name to show */
+            continue;
+        }
+        struct sl_person p;
+        if (st == SL_OK)
+            st = sl__person_get_tx(tx, c->k, reg, false, c->au, &p);
+        if (st == SL_ERR_ID_PERSON_UNKNOWN) {
+            st = SL_OK;
+            continue;
+        }
+        if (st == SL_OK)
+            snprintf(out, c->cap, "%s", p.name);
+        sodium_memzero(&p, sizeof p);
+    }
+    return st;
+}
+
+sl_status sl__hall_masked_names(sl_store *s, const sl_keyring *k, int64_t hall,
+                                const struct sl_hall_cand *cand, size_t n,
+                                const struct sl_acct_audit *au, char *names, size_t cap)
+{
+    if (n == 0)
+        return SL_OK;
+    if (!names || cap == 0)
+        return SL_ERR_INVALID;
+    struct names_ctx c = { k, hall, cand, n, cap, au, names };
+    return sl__store_run(s, names_tx, &c);
+}

@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "face/face_json.h"
 #include "hall/hall.h"
+#include "id/id.h"
 #include "http/http_int.h"
 #include "shualian/engine.h"
 #include "shualian/face.h"
@@ -418,6 +419,27 @@ static json_t *cands_json(const struct sl_hall_cand *c, size_t n)
     return a;
 }
 
+/* identify's candidates with the masked registry name ("name_masked"), so
+ * the clerk compares it with who stands at the window before confirming;
+ * every name read is audited (hall.identify, object the registry person) */
+static sl_status named_cands(struct sl_req *r, int64_t hall, const struct sl_hall_cand *c,
+                             size_t n, json_t **out)
+{
+    char names[CANDS][SL_ID_NAME_MAX];
+    struct sl_acct_audit au;
+    sl__http_citizen_audit(r, &au);
+    au.purpose = "returning visitor";
+    sl_status st = sl__hall_masked_names(store_of(r), keys_of(r), hall, c, n, &au,
+                                         &names[0][0], SL_ID_NAME_MAX);
+    if (st != SL_OK)
+        return st;
+    *out = cands_json(c, n);
+    for (size_t i = 0; i < n; i++)
+        if (names[i][0])
+            json_object_set_new(json_array_get(*out, i), "name_masked", json_string(names[i]));
+    return SL_OK;
+}
+
 sl_status sl__h_hall_identify(struct sl_req *r);
 sl_status sl__h_hall_identify(struct sl_req *r)
 {
@@ -474,12 +496,18 @@ sl_status sl__h_hall_identify(struct sl_req *r)
         snprintf(r->audit_object_type, sizeof r->audit_object_type, "person");
         snprintf(r->audit_object_id, sizeof r->audit_object_id, "%lld", (long long)c[0].person);
     }
+    json_t *named = NULL;
+    st = named_cands(r, hall, c, shown, &named);
+    if (st != SL_OK) {
+        json_decref(reasons);
+        return st;
+    }
     json_t *why = json_array();
     if (!match)
         json_array_append_new(why, json_pack("{s:s,s:s,s:s}", "code", "below_threshold",
             "zh", "库中无人高于识别阈值", "en", "nobody in the library scores above the threshold"));
     return sl__reply_json(r, 200, json_pack("{s:s,s:o,s:o,s:o,s:b,s:o,s:I}",
-        "decision", match ? "match" : "unknown", "candidates", cands_json(c, shown),
+        "decision", match ? "match" : "unknown", "candidates", named,
         "threshold", sl_json_real(SL_HALL_IDENT_THRESHOLD, 4), "reasons", why,
         "confirm_required", match, "quality", reasons, "capture_id", (json_int_t)cap_id));
 }

@@ -130,6 +130,9 @@ run_suite() {   # $1 label; the node is $B with credentials $CRED
   req POST /v1/halls/$H/identify "$TC" "@$tmp/same.json"; check "$L: identify" 200
   jq -e --argjson p "$P" '.decision == "match" and .candidates[0].person_id == $p and (.reasons|type=="array")' <<<"$BODY" >/dev/null \
     && ok "$L: same person from another photo is proposed ($(jq -c .candidates[0].score <<<"$BODY"))" || bad "$L: identify $BODY"
+  jq -e '.candidates[0].name_masked == "示**"' <<<"$BODY" >/dev/null \
+    && ok "$L: the proposal shows the masked registry name only" || bad "$L: name_masked $BODY"
+  audited "$L: the name read for the proposal is audited" "action = 'hall.identify' AND purpose = 'returning visitor' AND object_type = 'person'"
   local CAP; CAP=$(jq -r .capture_id <<<"$BODY")
   # 情形二: the clerk confirms -> a verification result (face, 1:N) for the matter
   echo "{\"person_id\": $P, \"matter\": \"id_card_reissue\", \"reference\": \"app-$L\"}" >"$tmp/confirm.json"
