@@ -221,8 +221,12 @@ static sl_status sign_doc(struct ctx *c, sl_tx *tx, const struct sl_verification
                           const char *otype, int64_t oid, const char *masked, const char *doc,
                           int64_t *sig_id)
 {
-    char ev[65];
-    sl_status st = hash_hex(c->k, v->result_json, strlen(v->result_json), ev);
+    /* the evidence is the whole signed result (result_json is cut at 1 KiB) */
+    char ev[65], *full = NULL;
+    sl_status st = sl__verification_result_tx(tx, v->id, &full);
+    if (st != SL_OK) return st;
+    st = hash_hex(c->k, full, strlen(full), ev);
+    sl__free(full);
     if (st != SL_OK) return st;
     char ref[SL_ESIGN_REF_MAX];
     snprintf(ref, sizeof ref, "%" PRId64 "@%.40s", v->id, ev);
