@@ -9,7 +9,7 @@
 import { t, pick } from '../shared/i18n.js';
 import { call, callText } from '../shared/api.js';
 import * as problem from '../shared/problem.js';
-import { el } from '../shared/dom.js';
+import { el, inertHtml } from '../shared/dom.js';
 
 const $ = (id) => document.getElementById(id);
 let verification = null;   // the passed temp_credential verification to consume
@@ -33,20 +33,10 @@ export function offer(vid) {
 export function reset() { problem.hide($('cred-problem')); }
 export const checkUrl = (code) => `${location.origin}/web/check/index.html#code=${encodeURIComponent(code)}`;
 
-// the server's printable, inert: no <style> (our CSP allows no inline
-// style; app.css styles .receipt-doc), nothing active
-function inert(html) {
-  const doc = new DOMParser().parseFromString(html.replace(/<style[\s\S]*?<\/style\s*>/gi, ''), 'text/html');
-  doc.querySelectorAll('script, style, link, iframe, object, embed, foreignObject').forEach((n) => n.remove());
-  doc.querySelectorAll('*').forEach((n) => [...n.attributes].forEach((a) => {
-    if (/^on/i.test(a.name) || /^\s*javascript:/i.test(a.value) || a.name === 'style') n.removeAttribute(a.name);
-  }));
-  return [...doc.body.childNodes].map((n) => document.importNode(n, true));
-}
 async function showDoc() {
   const html = await callText(`/v1/credentials/${encodeURIComponent(issued.serial)}?format=html`);
   const url = checkUrl(issued.code);
-  const nodes = inert(html);
+  const nodes = inertHtml(html);
   // the paper carries the masked name, as the public check shows it (the
   // printable's full name is for the screen of the staff who issued it)
   for (const n of nodes) if (n.nodeType === 1 && n.matches('p') && /^\s*姓名 Name:/.test(n.textContent) && n.lastChild)
