@@ -3,9 +3,9 @@
 (docs/hall.md): TAR at FAR 1e-3 / 1e-4 when a person is scored by the
 L2-normalised mean of k = 1..4 enrolled photos, against max-over-photos.
 
-Reads the embedding cache `shualian eval --cache FILE` writes (no model run
+Reads the embedding cache `shualian-dev eval --cache FILE` writes (no model run
 here): make one with
-  build/shualian eval --faces ../shared/faces/dev --threads 2 --cache build/face-eval-dev.cache
+  build/shualian-dev eval --faces ../shared/faces/dev --threads 2 --cache build/face-eval-dev.cache
 then: python3 bench/hall_fusion.py build/face-eval-dev.cache
 Protocol: identities with >= 5 photos with a face (sorted by file name);
 the gallery is the first k photos, every photo from the 5th on is a probe

@@ -109,7 +109,6 @@ int cmd_nn(int argc, char **argv);
 int cmd_face(int argc, char **argv);
 int cmd_calib(int argc, char **argv);
 int cmd_index(int argc, char **argv);
-int cmd_eval(int argc, char **argv);
 int cmd_calendar(int argc, char **argv);
 int cmd_matters(int argc, char **argv);
 /* The server's commands (app/: the composition root; they use the

@@ -1,6 +1,6 @@
 /*
  * face_opts.c -- parsing of the options shared by the face-engine
- * subcommands and `shualian eval` (face_opts.h).
+ * subcommands and `shualian-dev eval` (face_opts.h).
  */
 #include <math.h>
 #include <stdio.h>

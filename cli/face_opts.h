@@ -1,6 +1,6 @@
 /*
  * face_opts.h -- options shared by the face-engine subcommands and
- * `shualian eval` (engine configuration knobs, models folder, outputs).
+ * `shualian-dev eval` (engine configuration knobs, models folder, outputs).
  */
 #ifndef SL_CLI_FACE_OPTS_H
 #define SL_CLI_FACE_OPTS_H
@@ -13,7 +13,7 @@ struct fe_opts {
     sl_face_config cfg;
     bool           all, attributes;
     bool           no_model_check;   /* --no-model-check: custom models   */
-    /* shualian eval */
+    /* shualian-dev eval */
     const char    *faces, *pairs, *pad, *json_out, *plot, *roc, *cache, *calib_out;
     long           threads, quality_min_side;
     const char    *quality_gate;

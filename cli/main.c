@@ -15,8 +15,7 @@ struct command {
 static const struct command commands[] = {
     { "calendar", cmd_calendar, "working days: holidays and 调休 make-up days, 2019-2026" },
     { "audit",   cmd_audit,   "audit log: verify the chain, query, append, checkpoint" },
-    { "calib",   cmd_calib,   "calibration tables: build from scores, query thresholds" },
-    { "eval",    cmd_eval,    "evaluate the face engine: LFW pairs, ROC, rank-1, PAD" },
+    { "calib",   cmd_calib,   "calibration tables: query thresholds and decisions" },
     { "face",    cmd_face,    "face engine: challenge new|check (active liveness)" },
     { "img",     cmd_img,     "image files: info, convert (decode, EXIF orientation, limits)" },
     { "matters", cmd_matters, "service matters: check, list, show the catalogue; eval rules" },

@@ -1,8 +1,10 @@
 /*
- * dev.h -- the shualian-dev program: benchmarks, crash tests and kernel
- * probes used by `make bench` and the test suites. It is not installed; it
- * links the static library and may use its internals (src/), which the
- * product program (cli/) does not. It shares cli/util.c's output helpers.
+ * dev.h -- the shualian-dev program: benchmarks, crash tests, kernel
+ * probes, the face evaluation and the calibration-table builder, used by
+ * `make bench` and the test suites. It is not installed; it links the
+ * static library and may use its internals (src/), which the product
+ * program (cli/) does not. It shares cli/util.c's output helpers (and
+ * face_opts.c, progress.c).
  */
 #ifndef SL_DEV_H
 #define SL_DEV_H
@@ -18,5 +20,7 @@ int dev_face(int argc, char **argv);       /* face_pose_eval.c */
 int dev_face_bench(int argc, char **argv); /* face_bench.c   */
 int dev_id(int argc, char **argv);         /* id_fusion.c   */
 int dev_hall(int argc, char **argv);       /* hall_serve.c: links app/ (the server) */
+int dev_eval(int argc, char **argv);       /* eval.c        */
+int dev_calib(int argc, char **argv);      /* calib.c       */
 
 #endif

@@ -2,7 +2,7 @@
  * id_fusion.c -- `shualian-dev id fusion-calib`: measures the 实证
  * thresholds of a verification session (src/id/vsession.h) on the dev set.
  *
- * From the embeddings `shualian eval --cache FILE` keeps (one per image of
+ * From the embeddings `shualian-dev eval --cache FILE` keeps (one per image of
  * FACES/dev/<identity>/<n>.jpg): for every identity with 4 or more images
  * the first by number stands for the registry photo, the next up to five
  * for live frames. Genuine: registry vs the fused (L2-normalised mean,
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "dev.h"
+#include "face/eval_int.h"
 #include "id/vsession.h"
 #include "shualian/engine.h"
 #include "shualian/face.h"
@@ -112,7 +113,7 @@ int dev_id(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "fusion-calib") != 0 || sl_cli_wants_help(argc, argv)) {
         printf("usage: shualian-dev id fusion-calib --cache EVAL.cache [--out FILE]\n\n"
                "Measures the 实证 thresholds for fused (best 3..5 frames) and single-frame\n"
-               "comparisons against a registry photo from `shualian eval --cache` embeddings\n"
+               "comparisons against a registry photo from `shualian-dev eval --cache` embeddings\n"
                "(docs/identity.md). --out writes the calibration (default\n"
                "share/shualian/id-fusion-calib.json).\n");
         return argc < 2 ? SL_EXIT_USAGE : SL_EXIT_OK;
@@ -179,10 +180,10 @@ int dev_id(int argc, char **argv)
     sl_calib c;
     char src[128];
     snprintf(src, sizeof src, "shualian-dev id fusion-calib, %zu identities of the dev set", m);
-    if (sl_calib_init(&c, SL_FACE_ENGINE_MODEL_ID, src) != SL_OK ||
-        sl_calib_add(&c, SL_VERIF_MODE_FUSED, gf, m, imp, k) != SL_OK ||
-        sl_calib_add(&c, SL_VERIF_MODE_SINGLE, gs, m, is, k) != SL_OK ||
-        sl_calib_save(&c, outp) != SL_OK) {
+    if (sl__calib_init(&c, SL_FACE_ENGINE_MODEL_ID, src) != SL_OK ||
+        sl__calib_add(&c, SL_VERIF_MODE_FUSED, gf, m, imp, k) != SL_OK ||
+        sl__calib_add(&c, SL_VERIF_MODE_SINGLE, gs, m, is, k) != SL_OK ||
+        sl__calib_save(&c, outp) != SL_OK) {
         fprintf(stderr, "id fusion-calib: cannot build or write %s\n", outp);
         rc = SL_EXIT_INPUT;
     } else {

@@ -13,6 +13,8 @@ static const struct {
     const char *summary;
 } commands[] = {
     { "bench", dev_bench, "benchmarks: index (1:N search speed, recall, memory)" },
+    { "calib", dev_calib, "calib build: calibration table from genuine/impostor score files" },
+    { "eval",  dev_eval,  "evaluate the face engine: LFW pairs, ROC, rank-1, PAD, calibration" },
     { "face",  dev_face,  "face bench|pose-eval: pipeline timing, head-pose sources" },
     { "hall",  dev_hall,  "hall serve: the server with N synthetic persons in the demo library" },
     { "id",    dev_id,    "id fusion-calib: 实证 thresholds for fused frames (docs/identity.md)" },

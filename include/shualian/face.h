@@ -1,7 +1,7 @@
 /*
  * face.h -- the model-free parts of the face engine: geometry (68 -> 5
  * points, similarity alignment), versioned embedding templates, score
- * calibration and decisions, evaluation metrics and plots, quality reasons,
+ * calibration look-up and decisions, quality reasons,
  * passive-liveness decisions and active-liveness challenges.
  *
  * Nothing here runs a network or decodes an image: the pipeline feeds these
@@ -188,11 +188,14 @@ SL_API sl_status sl_face_flip_fuse(float *out, const float *a,
 /* Plain cosine of two vectors; 0 if either is zero. */
 SL_API double sl_face_cosine(const float *a, const float *b, size_t n);
 
-/* ============================ Evaluation metrics ========================
- * Scores are similarities: higher = more alike (or, for PAD, more live).
- * A pair is accepted when score >= threshold. For a threshold t:
- *   FAR(t) = #impostor >= t / #impostor,  FRR(t) = #genuine < t / #genuine,
- *   TAR = 1 - FRR. Inputs are borrowed; non-finite scores are rejected. */
+/* ============================ Score points ==============================
+ * Scores are similarities: higher = more alike. A pair is accepted when
+ * score >= threshold; FAR(t) = #impostor >= t / #impostor, FRR(t) =
+ * #genuine < t / #genuine, TAR = 1 - FRR. A calibration table
+ * (sl_calib_table, below) is a list of these points. Measuring them
+ * (ROC, TAR@FAR, EER, k-fold accuracy, rank-1, PAD metrics, DET/ROC plots)
+ * is development tooling, not API: src/face/eval_int.h, used by
+ * `shualian-dev eval` and `shualian-dev calib build`. */
 
 typedef struct sl_roc_point {
     double threshold;   /* accept when score >= threshold                  */
@@ -200,105 +203,8 @@ typedef struct sl_roc_point {
     double frr;         /* false-reject rate, 0..1 (TAR = 1 - frr)         */
 } sl_roc_point;
 
-/* An ROC as one point per distinct score, thresholds descending (FAR rises,
- * FRR falls), starting with (+inf, 0, 1). When there are more than
- * max_points distinct scores (max_points >= 16), points are thinned so that
- * consecutive kept points differ by >= 0.01 decade in FAR or >= 0.001 in
- * FRR; the first and last points are always kept. */
-typedef struct sl_roc {
-    size_t        n;
-    sl_roc_point *pts;   /* n points, owned: free with sl_roc_free          */
-} sl_roc;
-
-SL_API sl_status sl_roc_compute(sl_roc *out, const float *genuine, size_t ng,
-                                const float *impostor, size_t ni,
-                                size_t max_points);
-SL_API void sl_roc_free(sl_roc *roc);            /* NULL ok; zeroes *roc     */
-
-/* For each target FAR f (0 < f <= 1): the lowest threshold whose FAR <= f,
- * i.e. just above the (floor(f * ni) + 1)-th highest impostor score, and
- * the TAR there. thr may be NULL. Exact (sorted copies, no binning). When
- * f * ni < 1 the threshold sits above every impostor score and the
- * estimate has no support: callers should report ni with it. */
-SL_API sl_status sl_metric_tar_at_far(double *tar, double *thr,
-                                      const double *fars, size_t nf,
-                                      const float *genuine, size_t ng,
-                                      const float *impostor, size_t ni);
-
-/* Equal error rate: where FAR and FRR cross, linearly interpolated between
- * the two neighbouring exact ROC points; *thr (may be NULL) likewise. */
-SL_API sl_status sl_metric_eer(double *eer, double *thr,
-                               const float *genuine, size_t ng,
-                               const float *impostor, size_t ni);
-
-/* LFW-style k-fold verification accuracy. Pair i has score[i], same[i]
- * (true = same person) and fold[i] (any integers; at least 2 distinct).
- * For each fold, the threshold maximising accuracy on the other folds is
- * chosen among midpoints of consecutive distinct scores (plus one below
- * the minimum and one above the maximum; ties: the lowest), then applied
- * to the fold. *mean and *std (population std, as numpy's default) are over
- * folds; per_fold (may be NULL, cap entries) gets each fold's accuracy in
- * ascending fold-id order and *nfolds the number of folds. */
-typedef struct sl_kfold_result {
-    double mean, std;
-    size_t nfolds;
-} sl_kfold_result;
-SL_API sl_status sl_metric_kfold_accuracy(sl_kfold_result *out,
-                                          double *per_fold, size_t cap,
-                                          const float *score, const bool *same,
-                                          const int32_t *fold, size_t n);
-
-/* Rank-1 identification, leave-one-out: every image whose label has >= 2
- * images is a probe; the gallery is every other image (labels with one
- * image act as distractors). A probe is a hit when its most similar
- * gallery image (cosine of the rows; ties: the lowest index) has its label.
- * emb is n x dim row-major, rows need not be normalised (zero rows never
- * match). *probes gets the probe count; SL_ERR_INVALID when it is 0. */
-SL_API sl_status sl_metric_rank1(double *rank1, size_t *probes,
-                                 const float *emb, size_t n, size_t dim,
-                                 const int32_t *label);
-
-/* Genuine and impostor scores of all pairs i < j (cosine of the rows).
- * The caller frees *gen and *imp with sl_face_free(). */
-SL_API sl_status sl_metric_all_pairs(float **gen, size_t *ng, float **imp,
-                                     size_t *ni, const float *emb, size_t n,
-                                     size_t dim, const int32_t *label);
-
-/* Presentation-attack detection at a threshold (ISO/IEC 30107-3 terms):
- * bona fide (live) when score >= thr. APCER = attacks accepted as live /
- * attacks, BPCER = bona fide rejected / bona fide, ACER = the mean.
- * AUC = P(live score > attack score) + P(equal)/2 (Mann-Whitney U with
- * mid-ranks). One attack species: APCER is not a max over species. */
-typedef struct sl_pad_metrics {
-    double apcer, bpcer, acer, auc;
-} sl_pad_metrics;
-SL_API sl_status sl_metric_pad(sl_pad_metrics *out, double thr,
-                               const float *live, size_t nl,
-                               const float *attack, size_t na);
-
 /* Frees memory the face functions hand out (NULL ok). */
 SL_API void sl_face_free(void *p);
-
-/* ============================ SVG plots =================================
- * Standalone SVG 1.1 text (XML declaration, viewBox, inline styles). */
-
-enum sl_plot_kind {
-    SL_PLOT_DET = 0,   /* FRR vs FAR, both log10 axes                         */
-    SL_PLOT_ROC = 1,   /* TAR (linear 0..1) vs FAR (log10)                    */
-};
-
-typedef struct sl_plot_curve {
-    const char         *label;   /* legend text (escaped on output)          */
-    const sl_roc_point *pts;     /* borrowed                                 */
-    size_t              n;
-} sl_plot_curve;
-
-/* Writes the plot into a new NUL-terminated string (*out, *len), at most
- * 4 MiB; the caller frees *out with sl_face_free(). Zero rates are drawn
- * on the lowest axis value. 1..8 curves. */
-SL_API sl_status sl_plot_svg(char **out, size_t *len, enum sl_plot_kind kind,
-                             const char *title, const sl_plot_curve *curves,
-                             size_t ncurves);
 
 /* ============================ Messages ==================================
  * Every reason below has a stable snake_case code and a message in Chinese
@@ -664,8 +570,10 @@ SL_API size_t    sl_nonce_registry_count(sl_nonce_registry *r);
 
 /* ============================ Calibration ===============================
  * A calibration maps a cosine score to estimated FAR and FRR, measured on a
- * labelled dev set (exactly what `shualian eval` computes), so a caller can
- * ask for "FAR 1e-3" instead of a raw number. One table per comparison mode
+ * labelled dev set (`shualian-dev eval --calib-out` or `shualian-dev calib
+ * build` build the file; building is tooling, src/face/eval_int.h), so a
+ * caller can ask for "FAR 1e-3" instead of a raw number. Here: loading,
+ * validating and querying a table. One table per comparison mode
  * ("live" = live capture vs live capture / enrolment photo, "idphoto" =
  * ID-card or registry photo vs live capture); a file holds up to
  * SL_CALIB_MAX_TABLES tables of one model. File format: docs/calibration.md. */
@@ -700,26 +608,11 @@ typedef struct sl_calib {
     sl_calib_table tables[SL_CALIB_MAX_TABLES];
 } sl_calib;
 
-/* Zeroes *c and sets the model id and source (either may be NULL). */
-SL_API sl_status sl_calib_init(sl_calib *c, const char *model_id,
-                               const char *source);
 /* Frees the tables' points (c itself is the caller's); NULL ok. */
 SL_API void sl_calib_free(sl_calib *c);
-/* Builds the table for mode from genuine and impostor scores (borrowed)
- * and adds it, replacing a table of the same mode. The ROC is thinned to
- * at most ~2000 points; the targets are exact. SL_ERR_TOO_LARGE when
- * SL_CALIB_MAX_TABLES modes are already there; SL_ERR_INVALID for a score
- * outside [-1, 1] (or NaN), an empty set, or a genuine mean not above the
- * impostor mean (swapped inputs). */
-SL_API sl_status sl_calib_add(sl_calib *c, const char *mode,
-                              const float *genuine, size_t ng,
-                              const float *impostor, size_t ni);
 /* The table of a mode, or NULL. Borrowed from c. */
 SL_API const sl_calib_table *sl_calib_get(const sl_calib *c, const char *mode);
 
-/* JSON text of c in the documented format; the caller frees *out with
- * sl_face_free(). */
-SL_API sl_status sl_calib_to_json(char **out, size_t *len, const sl_calib *c);
 /* Parses len bytes of JSON (strict: unknown versions, unsorted or
  * inconsistent points are SL_ERR_FACE_CALIB_FORMAT). On SL_OK *out holds
  * new tables; free with sl_calib_free(). */
@@ -728,7 +621,10 @@ SL_API sl_status sl_calib_parse(sl_calib *out, const char *text, size_t len);
  * in memory (sl_calib_parse applies them to files; the engine to a table
  * it is given): SL_ERR_FACE_CALIB_FORMAT if any fails. c is borrowed. */
 SL_API SL_NODISCARD sl_status sl_calib_validate(const sl_calib *c);
-SL_API sl_status sl_calib_save(const sl_calib *c, const char *path);
+/* Reads the file at path (at most SL_CALIB_MAX_BYTES; path borrowed) and
+ * parses it as sl_calib_parse does; free *out with sl_calib_free(). Files
+ * are written by the development program (`shualian-dev calib build`,
+ * `shualian-dev eval --calib-out`). */
 SL_API sl_status sl_calib_load(sl_calib *out, const char *path);
 
 /* Lowest threshold whose estimated FAR <= far (0 < far < 1): the exact

@@ -14,6 +14,10 @@
 #include "shualian/engine.h"
 #include "shualian/face.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 SL_API json_t *sl_challenge_to_json(const sl_challenge *c);
 SL_API sl_status sl_challenge_from_json(sl_challenge *out, const json_t *j);
 SL_API sl_status sl_frames_from_json(sl_frame_signal *out, size_t cap, size_t *n,
@@ -41,5 +45,9 @@ SL_API json_t *sl_face_quality_json(const sl_quality_meas *m,
  * is its text); name_a/name_b label the sides. */
 SL_API json_t *sl_face_verdict_json(const sl_face_verdict *v, const char *name_a,
                                     const char *name_b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,10 @@
 
 #include "shualian/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Parses at most len bytes of untrusted text; rejects nesting deeper than
  * 64 levels and duplicate keys. On error returns NULL and writes a one-line
  * reason into err (cap bytes). The result is a new reference. */
@@ -34,5 +38,9 @@ SL_API json_t *sl_json_real(double v, int digits);
  * UTF-8 is kept, every byte of an invalid sequence becomes U+FFFD. NULL s
  * gives JSON null. NULL only when out of memory. */
 SL_API json_t *sl_json_text(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

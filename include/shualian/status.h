@@ -218,6 +218,8 @@ typedef enum sl_status {
 #define SL_ERR_IDCODE_NO_QR     (SL_ERR_NOT_FOUND| (210 << 8)) /* no QR in the image   */
 #define SL_ERR_KIOSK_LOGIN_DONE (SL_ERR_STATE    | (211 << 8)) /* approved already     */
 #define SL_ERR_KIOSK_LOGIN_EXPIRED (SL_ERR_EXPIRED | (211 << 8)) /* login session over */
+/* the 24-hour kiosk (web/kiosk), details 230..233 */
+#define SL_ERR_KIOSK_CONSENT    (SL_ERR_DENIED   | (230 << 8)) /* licence use not agreed */
 
 /* Extended codes: hall (portrait library, watchlists), details 224..239. */
 #define SL_ERR_HALL_CONSENT   (SL_ERR_DENIED    | (224 << 8)) /* no face consent     */

@@ -127,6 +127,7 @@ static const struct status_row rows[] = {
     { SL_ERR_IDCODE_NO_QR,   "idcode_no_qr",      "no QR code was found in the image" },
     { SL_ERR_KIOSK_LOGIN_DONE, "kiosk_login_done", "the kiosk login session was approved already" },
     { SL_ERR_KIOSK_LOGIN_EXPIRED, "kiosk_login_expired", "the kiosk login session has expired" },
+    { SL_ERR_KIOSK_CONSENT,  "kiosk_consent",     "the citizen has not agreed to the use of their records for this certificate" },
     { SL_ERR_ID_PERSON_UNKNOWN, "id_person_unknown", "no person with this document in the registry" },
     { SL_ERR_ID_PERSON_EXISTS, "id_person_exists", "a person with this document is already in the registry" },
     { SL_ERR_ID_PERSON_STATUS, "id_person_status", "the registry record is not active (deceased or cancelled)" },

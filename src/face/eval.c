@@ -1,5 +1,5 @@
 /*
- * eval.c -- the evaluation driver (eval.h).
+ * eval.c -- the evaluation driver (eval_int.h; `shualian-dev eval`).
  *
  * One run per model/data-set change: thousands of images, each embedded
  * exactly once (the embedder is the slow part: ~25 ms per image), then
@@ -19,7 +19,7 @@
 
 #include "base/base.h"
 #include "base/json.h"
-#include "face/eval.h"
+#include "face/eval_int.h"
 
 #define EVAL_DEFAULT_MAX_IMAGES 200000
 #define EVAL_PAIRS_MAX_BYTES    (64u << 20)
@@ -330,8 +330,8 @@ static sl_status write_text(const char *path, const char *text, size_t len)
 /* ---- the run ---- */
 
 struct run {
-    const sl_eval_opts     *o;
-    const sl_eval_embedder *e;
+    const sl__eval_opts    *o;
+    const sl__eval_embedder *e;
     struct img_list         imgs;      /* tree images, then pair images     */
     struct img_list         pad;       /* real, then spoof                  */
     size_t                  n_tree, n_ids, n_pad_real;
@@ -391,9 +391,9 @@ static sl_status eval_pairs(struct run *r)
         sc[i] = (float)sl_face_cosine(r->emb + (size_t)a->canon * dim,
                                       r->emb + (size_t)b->canon * dim, dim);
     }
-    sl_kfold_result k = { 0, 0, 0 };
+    sl__kfold_result k = { 0, 0, 0 };
     double per[64];
-    sl_status kst = n ? sl_metric_kfold_accuracy(&k, per, SL_ARRAY_LEN(per), sc, same, fold, n)
+    sl_status kst = n ? sl__metric_kfold_accuracy(&k, per, SL_ARRAY_LEN(per), sc, same, fold, n)
                       : SL_ERR_INVALID;
     if (kst == SL_ERR_NOMEM)
         goto out;
@@ -420,7 +420,7 @@ static sl_status eval_all_pairs(struct run *r, char *err, size_t errcap)
     float *e = NULL, *gen = NULL, *imp = NULL;
     int32_t *lab = NULL;
     size_t ng = 0, ni = 0;
-    sl_roc roc = { 0, NULL };
+    sl__roc roc = { 0, NULL };
     json_t *tar = json_object(), *thr = json_object(), *sup = json_object();
     if (!tar || !thr || !sup)
         goto out;
@@ -438,21 +438,21 @@ static sl_status eval_all_pairs(struct run *r, char *err, size_t errcap)
     double t[3], th[3], eer = 0, eer_t = 0, rank1 = 0;
     size_t probes = 0;
     bool have_pairs = false, have_rank1 = false;
-    json_object_set_new(r->res, "all_pairs_skipped", json_boolean(m > SL_EVAL_ALL_PAIRS_MAX));
-    if (m >= 2 && m <= SL_EVAL_ALL_PAIRS_MAX) {
-        st = sl_metric_all_pairs(&gen, &ng, &imp, &ni, e, m, dim, lab);
+    json_object_set_new(r->res, "all_pairs_skipped", json_boolean(m > SL__EVAL_ALL_PAIRS_MAX));
+    if (m >= 2 && m <= SL__EVAL_ALL_PAIRS_MAX) {
+        st = sl__metric_all_pairs(&gen, &ng, &imp, &ni, e, m, dim, lab);
         if (st != SL_OK)
             goto out;
         have_pairs = ng > 0 && ni > 0;
-        st = sl_metric_rank1(&rank1, &probes, e, m, dim, lab);
+        st = sl__metric_rank1(&rank1, &probes, e, m, dim, lab);
         if (st == SL_ERR_NOMEM)
             goto out;
         have_rank1 = st == SL_OK;
     }
     if (have_pairs) {
-        if ((st = sl_metric_tar_at_far(t, th, fars, 3, gen, ng, imp, ni)) != SL_OK ||
-            (st = sl_metric_eer(&eer, &eer_t, gen, ng, imp, ni)) != SL_OK ||
-            (st = sl_roc_compute(&roc, gen, ng, imp, ni, 2000)) != SL_OK)
+        if ((st = sl__metric_tar_at_far(t, th, fars, 3, gen, ng, imp, ni)) != SL_OK ||
+            (st = sl__metric_eer(&eer, &eer_t, gen, ng, imp, ni)) != SL_OK ||
+            (st = sl__roc_compute(&roc, gen, ng, imp, ni, 2000)) != SL_OK)
             goto out;
     }
     for (int k = 0; k < 3; k++) {
@@ -472,15 +472,15 @@ static sl_status eval_all_pairs(struct run *r, char *err, size_t errcap)
     json_object_set_new(r->res, "rank1_probes", json_integer((json_int_t)probes));
 
     if (have_pairs && (r->o->det_svg || r->o->roc_svg)) {
-        sl_plot_curve c = { r->o->model_id ? r->o->model_id : "model", roc.pts, roc.n };
+        sl__plot_curve c = { r->o->model_id ? r->o->model_id : "model", roc.pts, roc.n };
         for (int k = 0; k < 2; k++) {
             const char *path = k ? r->o->roc_svg : r->o->det_svg;
             if (!path)
                 continue;
             char *svg;
             size_t len;
-            st = sl_plot_svg(&svg, &len, k ? SL_PLOT_ROC : SL_PLOT_DET,
-                             k ? "ROC: all pairs" : "DET: all pairs", &c, 1);
+            st = sl__plot_svg(&svg, &len, k ? SL__PLOT_ROC : SL__PLOT_DET,
+                              k ? "ROC: all pairs" : "DET: all pairs", &c, 1);
             if (st != SL_OK)
                 goto out;
             st = write_text(path, svg, len);
@@ -494,10 +494,12 @@ static sl_status eval_all_pairs(struct run *r, char *err, size_t errcap)
     if (have_pairs && r->o->calib_out) {
         sl_calib c;
         char src[128];
+        /* the provenance text the shipped table carries (kept when the
+         * command moved to shualian-dev: tables stay byte-identical) */
         snprintf(src, sizeof(src), "shualian eval, all pairs of %zu images", m);
-        st = sl_calib_init(&c, r->o->model_id ? r->o->model_id : "unknown", src);
-        if (st == SL_OK && (st = sl_calib_add(&c, "live", gen, ng, imp, ni)) == SL_OK)
-            st = sl_calib_save(&c, r->o->calib_out);
+        st = sl__calib_init(&c, r->o->model_id ? r->o->model_id : "unknown", src);
+        if (st == SL_OK && (st = sl__calib_add(&c, "live", gen, ng, imp, ni)) == SL_OK)
+            st = sl__calib_save(&c, r->o->calib_out);
         sl_calib_free(&c);
         if (st != SL_OK) {
             seterr(err, errcap, "cannot write calibration %s", r->o->calib_out);
@@ -506,7 +508,7 @@ static sl_status eval_all_pairs(struct run *r, char *err, size_t errcap)
     }
     st = SL_OK;
 out:
-    sl_roc_free(&roc);
+    sl__roc_free(&roc);
     json_decref(sup);
     json_decref(thr);
     json_decref(tar);
@@ -543,9 +545,9 @@ static sl_status eval_pad(struct run *r)
         if (r->o->progress)
             r->o->progress(r->o->progress_ctx, "pad", i + 1, n, noface, i + 1 == n);
     }
-    sl_pad_metrics pm = { 0, 0, 0, 0 };
+    sl__pad_metrics pm = { 0, 0, 0, 0 };
     bool ok = nl > 0 && na > 0 &&
-              sl_metric_pad(&pm, r->o->pad_threshold, live, nl, att, na) == SL_OK;
+              sl__metric_pad(&pm, r->o->pad_threshold, live, nl, att, na) == SL_OK;
     json_object_set_new(r->res, "pad_real", json_integer((json_int_t)r->n_pad_real));
     json_object_set_new(r->res, "pad_spoof", json_integer((json_int_t)(n - r->n_pad_real)));
     json_object_set_new(r->res, "pad_no_face", json_integer((json_int_t)noface));
@@ -571,8 +573,8 @@ static sl_status canon_dir(char out[PATH_MAX], const char *dir, char *err, size_
     return SL_OK;
 }
 
-sl_status sl_eval_run(json_t **out, const sl_eval_opts *o,
-                      const sl_eval_embedder *e, char *err, size_t errcap)
+sl_status sl__eval_run(json_t **out, const sl__eval_opts *o,
+                       const sl__eval_embedder *e, char *err, size_t errcap)
 {
     if (!out || !o || !e || (o->root || o->pairs ? !e->embed || e->dim == 0 ||
                              e->dim > SL_FACE_TEMPLATE_MAX_DIM : false) ||
@@ -702,7 +704,7 @@ static void row(FILE *f, const char *name, const json_t *v, bool percent)
         fprintf(f, "  %-28s %10s\n", name, "-");
 }
 
-void sl_eval_print_summary(FILE *f, const json_t *res)
+void sl__eval_print_summary(FILE *f, const json_t *res)
 {
     if (!f || !res)
         return;

@@ -1,6 +1,7 @@
 /*
  * metrics.c -- verification, identification and PAD metrics for
- * `shualian eval` and for building calibration tables.
+ * `shualian-dev eval` and for building calibration tables (internal:
+ * eval_int.h, not exported).
  *
  * Workload: one evaluation run over a dev set, e.g. 5,544 images give
  * 15.4 M all-pairs impostor scores. Everything works on sorted copies of the
@@ -13,12 +14,7 @@
 #include <string.h>
 
 #include "base/base.h"
-#include "shualian/face.h"
-
-void sl_face_free(void *p)
-{
-    sl__free(p);
-}
+#include "face/eval_int.h"
 
 static int cmp_float(const void *a, const void *b)
 {
@@ -168,8 +164,8 @@ static bool keep_point(const sl_roc_point *last, const sl_roc_point *p)
     return fabs(log10(p->far) - log10(last->far)) >= 0.01;
 }
 
-sl_status sl_roc_compute(sl_roc *out, const float *genuine, size_t ng,
-                         const float *impostor, size_t ni, size_t max_points)
+sl_status sl__roc_compute(sl__roc *out, const float *genuine, size_t ng,
+                          const float *impostor, size_t ni, size_t max_points)
 {
     float *g = NULL, *im = NULL;
     sl_roc_point *pts = NULL;
@@ -227,7 +223,7 @@ out:
     return st;
 }
 
-void sl_roc_free(sl_roc *roc)
+void sl__roc_free(sl__roc *roc)
 {
     if (!roc)
         return;
@@ -236,9 +232,9 @@ void sl_roc_free(sl_roc *roc)
     roc->n = 0;
 }
 
-sl_status sl_metric_tar_at_far(double *tar, double *thr, const double *fars,
-                               size_t nf, const float *genuine, size_t ng,
-                               const float *impostor, size_t ni)
+sl_status sl__metric_tar_at_far(double *tar, double *thr, const double *fars,
+                                size_t nf, const float *genuine, size_t ng,
+                                const float *impostor, size_t ni)
 {
     float *g = NULL, *im = NULL;
     sl_status st;
@@ -272,8 +268,8 @@ out:
     return st;
 }
 
-sl_status sl_metric_eer(double *eer, double *thr, const float *genuine,
-                        size_t ng, const float *impostor, size_t ni)
+sl_status sl__metric_eer(double *eer, double *thr, const float *genuine,
+                         size_t ng, const float *impostor, size_t ni)
 {
     float *g = NULL, *im = NULL;
     sl_status st;
@@ -344,10 +340,10 @@ static double best_threshold(const struct scored *tr, size_t n)
     return best_t;
 }
 
-sl_status sl_metric_kfold_accuracy(sl_kfold_result *out, double *per_fold,
-                                   size_t cap, const float *score,
-                                   const bool *same, const int32_t *fold,
-                                   size_t n)
+sl_status sl__metric_kfold_accuracy(sl__kfold_result *out, double *per_fold,
+                                    size_t cap, const float *score,
+                                    const bool *same, const int32_t *fold,
+                                    size_t n)
 {
     sl_status st = SL_OK;
     if (!out || !score || !same || !fold || n == 0)
@@ -472,8 +468,8 @@ static bool dims_ok(const float *emb, size_t n, size_t dim, const int32_t *label
            !sl__mul_overflow(n, dim, &cells) && cells <= SIZE_MAX / sizeof(float);
 }
 
-sl_status sl_metric_rank1(double *rank1, size_t *probes, const float *emb,
-                          size_t n, size_t dim, const int32_t *label)
+sl_status sl__metric_rank1(double *rank1, size_t *probes, const float *emb,
+                           size_t n, size_t dim, const int32_t *label)
 {
     if (!rank1 || !probes || !dims_ok(emb, n, dim, label))
         return SL_ERR_INVALID;
@@ -518,9 +514,9 @@ out_free_sl:
     return st;
 }
 
-sl_status sl_metric_all_pairs(float **gen, size_t *ng, float **imp, size_t *ni,
-                              const float *emb, size_t n, size_t dim,
-                              const int32_t *label)
+sl_status sl__metric_all_pairs(float **gen, size_t *ng, float **imp, size_t *ni,
+                               const float *emb, size_t n, size_t dim,
+                               const int32_t *label)
 {
     if (!gen || !ng || !imp || !ni || !dims_ok(emb, n, dim, label))
         return SL_ERR_INVALID;
@@ -566,8 +562,8 @@ out:
     return st;
 }
 
-sl_status sl_metric_pad(sl_pad_metrics *out, double thr, const float *live,
-                        size_t nl, const float *attack, size_t na)
+sl_status sl__metric_pad(sl__pad_metrics *out, double thr, const float *live,
+                         size_t nl, const float *attack, size_t na)
 {
     float *l = NULL, *a = NULL;
     sl_status st;

@@ -1,5 +1,6 @@
 /*
- * svg.c -- DET and ROC plots as standalone SVG for `shualian eval`.
+ * svg.c -- DET and ROC plots as standalone SVG for `shualian-dev eval`
+ * (internal: eval_int.h).
  *
  * One plot per evaluation run, a few thousand points per curve: plain
  * formatted text into a capped buffer. Axes: FAR is always log10; DET puts
@@ -9,7 +10,7 @@
 #include <string.h>
 
 #include "base/base.h"
-#include "shualian/face.h"
+#include "face/eval_int.h"
 
 #define SVG_MAX_BYTES (4u << 20)
 #define SVG_W   640.0
@@ -44,7 +45,7 @@ static double axis_pos(const struct axis *a, double v, double p0, double p1)
 }
 
 /* Lowest decade that shows every non-zero rate, clamped. */
-static double low_decade(const sl_plot_curve *c, size_t nc, bool use_far)
+static double low_decade(const sl__plot_curve *c, size_t nc, bool use_far)
 {
     double mn = 1;
     for (size_t k = 0; k < nc; k++)
@@ -124,13 +125,13 @@ out_fail:
     return st;
 }
 
-sl_status sl_plot_svg(char **out, size_t *len, enum sl_plot_kind kind,
-                      const char *title, const sl_plot_curve *curves,
-                      size_t ncurves)
+sl_status sl__plot_svg(char **out, size_t *len, enum sl__plot_kind kind,
+                       const char *title, const sl__plot_curve *curves,
+                       size_t ncurves)
 {
     if (!out || !len || !curves || ncurves == 0 ||
         ncurves > SL_ARRAY_LEN(palette) ||
-        (kind != SL_PLOT_DET && kind != SL_PLOT_ROC))
+        (kind != SL__PLOT_DET && kind != SL__PLOT_ROC))
         return SL_ERR_INVALID;
     for (size_t k = 0; k < ncurves; k++) {
         if (!curves[k].pts && curves[k].n)
@@ -140,7 +141,7 @@ sl_status sl_plot_svg(char **out, size_t *len, enum sl_plot_kind kind,
                   curves[k].pts[i].frr >= 0 && curves[k].pts[i].frr <= 1))
                 return SL_ERR_INVALID;
     }
-    bool det = kind == SL_PLOT_DET;
+    bool det = kind == SL__PLOT_DET;
     struct axis ax = { true, low_decade(curves, ncurves, true), 0 };
     struct axis ay = det ? (struct axis){ true, low_decade(curves, ncurves, false), 0 }
                          : (struct axis){ false, 0, 1 };
@@ -165,7 +166,7 @@ sl_status sl_plot_svg(char **out, size_t *len, enum sl_plot_kind kind,
                   det ? "false reject rate (FRR)" : "true accept rate (TAR)"));
 
     for (size_t k = 0; k < ncurves; k++) {
-        const sl_plot_curve *c = &curves[k];
+        const sl__plot_curve *c = &curves[k];
         TRY(sl_buf_appendf(&b, "<polyline class=\"curve\" stroke=\"%s\" points=\"",
                            palette[k]));
         for (size_t i = 0; i < c->n; i++) {

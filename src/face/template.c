@@ -17,6 +17,12 @@
 _Static_assert(SL_FACE_TEMPLATE_HEADER == 16 + SL_FACE_MODEL_ID_MAX,
                "template header layout");
 
+/* Frees what the face functions hand out (templates' bytes, JSON text). */
+void sl_face_free(void *p)
+{
+    sl__free(p);
+}
+
 /* ---- little-endian helpers ---- */
 
 static void put_u16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }

@@ -1115,6 +1115,7 @@ struct pc_ctx {
     const struct sl__lic_actor *a;
     int64_t verif;
     json_t *out;
+    int64_t person;   /* a citizen session's person instead of verif */
 };
 
 #define PC_MATTER "bdc.fangcha_zhengming"
@@ -1125,12 +1126,27 @@ static sl_status pc_tx(sl_tx *tx, void *p)
     struct sl_person per;
     uint8_t idx[SL_CRYPTO_HASH_BYTES];
     char masked[SL_ID_MAX];
-    sl_status st = verified(tx, c->L, c->a, c->verif, PC_MATTER, "person.read", &per, idx, masked);
-    if (st != SL_OK) return st;
-    /* the verification in this flow is the holder's consent to use the
-     * marriage licence (spouse) for this certificate */
+    sl_status st;
     char scope[64];
-    snprintf(scope, sizeof scope, PC_MATTER ":%" PRId64, c->verif);
+    if (c->person > 0) {
+        /* a citizen session (kiosk 扫码/亮码 login, itself opened by a face
+         * verification): the person is the session's; the citizen's tick on
+         * the kiosk is the consent recorded below */
+        struct sl_acct_audit ra = { .actor_kind = c->a ? c->a->kind : "system",
+                                    .actor_id = c->a ? c->a->id : NULL, .action = "person.read",
+                                    .purpose = PC_MATTER, .request_id = c->a ? c->a->request_id : NULL };
+        st = sl__person_get_tx(tx, c->L->keys, c->person, true, &ra, &per);
+        if (st == SL_OK && per.status != SL_PERSON_ACTIVE) st = SL_ERR_ID_PERSON_STATUS;
+        if (st == SL_OK) st = holder_of(c->L->keys, per.number, idx, masked);
+        if (st != SL_OK) { sodium_memzero(per.number, sizeof per.number); return st; }
+        snprintf(scope, sizeof scope, PC_MATTER ":citizen:%" PRId64, sl__now_ms());
+    } else {
+        st = verified(tx, c->L, c->a, c->verif, PC_MATTER, "person.read", &per, idx, masked);
+        if (st != SL_OK) return st;
+        /* the verification in this flow is the holder's consent to use the
+         * marriage licence (spouse) for this certificate */
+        snprintf(scope, sizeof scope, PC_MATTER ":%" PRId64, c->verif);
+    }
     struct sl_acct_audit au = { .actor_kind = c->a ? c->a->kind : "system",
                                 .actor_id = c->a ? c->a->id : NULL, .action = "licence.consent",
                                 .id_masked = masked, .purpose = PC_MATTER,
@@ -1206,7 +1222,18 @@ static sl_status pc_tx(sl_tx *tx, void *p)
 sl_status sl__lic_propcert_issue(struct sl__lic *L, const struct sl__lic_actor *a, int64_t verif,
                                  json_t **out)
 {
-    struct pc_ctx c = { L, a, verif, NULL };
+    struct pc_ctx c = { L, a, verif, NULL, 0 };
+    sl_status st = sl__store_run(L->store, pc_tx, &c);
+    if (st != SL_OK) { json_decref(c.out); return st; }
+    *out = c.out;
+    return SL_OK;
+}
+
+sl_status sl__lic_propcert_issue_person(struct sl__lic *L, const struct sl__lic_actor *a,
+                                        int64_t person, json_t **out)
+{
+    struct pc_ctx c = { L, a, 0, NULL, person };
+    if (person <= 0) return SL_ERR_INVALID;
     sl_status st = sl__store_run(L->store, pc_tx, &c);
     if (st != SL_OK) { json_decref(c.out); return st; }
     *out = c.out;

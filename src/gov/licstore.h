@@ -127,6 +127,12 @@ sl_status sl__lic_fetch(struct sl__lic *L, const struct sl__lic_actor *a, int64_
  * qr}. */
 sl_status sl__lic_propcert_issue(struct sl__lic *L, const struct sl__lic_actor *a, int64_t verif,
                                  json_t **out);
+/* The same for a citizen session's person (kiosk 扫码/亮码 login, the
+ * session itself opened by a passed face verification): the citizen's
+ * consent given on the kiosk screen is recorded as the licence_use
+ * consent. */
+sl_status sl__lic_propcert_issue_person(struct sl__lic *L, const struct sl__lic_actor *a,
+                                        int64_t person, json_t **out);
 /* The certificate again (for printing): SL_ERR_LIC_NOT_FOUND if none. */
 sl_status sl__lic_propcert_get(struct sl__lic *L, const struct sl__lic_actor *a,
                                const char *serial, json_t **out);

@@ -156,12 +156,10 @@ static sl_status classify(sl_tx *tx, const struct sl_verification *v, char *why,
     /* the reason codes, read from the text of the full signed result
      * (sl_verification.result_json is cut at 1 KiB, before "reasons" in
      * sorted-key order) */
-    sl_rows *rows = NULL;
+    char *full = NULL;
     const char *text = v->result_json;
-    if (tx && sl__tx_query(tx, "SELECT result_json FROM id_verification WHERE id = ?",
-                           SL_ARGS(SL_INT(v->id)), &rows) == SL_OK &&
-        sl__rows_count(rows) == 1 && sl__rows_text(rows, 0, 0))
-        text = sl__rows_text(rows, 0, 0);
+    if (tx && sl__verification_result_tx(tx, v->id, &full) == SL_OK)
+        text = full;
     sl_status st = SL_ERR_SUB_FACE;
     static const char *const q[] = { "quality", "dark", "blur", "resolution", "small",
                                      "light", "bright", "exposure", NULL };
@@ -185,7 +183,7 @@ static sl_status classify(sl_tx *tx, const struct sl_verification *v, char *why,
         for (size_t k = 0; idn[k]; k++)
             if (strstr(code, idn[k]) && rank < 1) { rank = 1; st = SL_ERR_SUB_IDENTITY; }
     }
-    sl__rows_free(rows);
+    sl__free(full);
     sl__gov_pathf(why, cap, "verification %" PRId64 " did not pass: %s", v->id,
                   st == SL_ERR_SUB_QUALITY ? "low resolution or dark lighting (像素低、光线暗)"
                   : st == SL_ERR_SUB_TRANSIENT ? "transient error, retry later (请稍后重试)"
@@ -223,8 +221,12 @@ static sl_status sign_doc(struct ctx *c, sl_tx *tx, const struct sl_verification
                           const char *otype, int64_t oid, const char *masked, const char *doc,
                           int64_t *sig_id)
 {
-    char ev[65];
-    sl_status st = hash_hex(c->k, v->result_json, strlen(v->result_json), ev);
+    /* the evidence is the whole signed result (result_json is cut at 1 KiB) */
+    char ev[65], *full = NULL;
+    sl_status st = sl__verification_result_tx(tx, v->id, &full);
+    if (st != SL_OK) return st;
+    st = hash_hex(c->k, full, strlen(full), ev);
+    sl__free(full);
     if (st != SL_OK) return st;
     char ref[SL_ESIGN_REF_MAX];
     snprintf(ref, sizeof ref, "%" PRId64 "@%.40s", v->id, ev);
@@ -905,6 +907,12 @@ static sl_status dlg_create_tx(sl_tx *tx, void *vc)
     if (cw.person == ow.person) {
         WHY("%s and %s are the same person", ck, ok);
         return SL_ERR_SUB_FORMAT;
+    }
+    /* a citizen asks only for themselves: one of the two parties; staff and
+     * devices of the hall record either (the transaction rolls back) */
+    if (c->a->person_id > 0 && c->a->person_id != cw.person && c->a->person_id != ow.person) {
+        WHY("you can ask for a %s only as its %s or %s", kind, ck, ok);
+        return SL_ERR_SUB_NOT_PARTY;
     }
     if (sub > 0) {
         int64_t n = 0;

@@ -15,7 +15,7 @@
 
 #include "crypto/crypto.h"
 #include "id/id.h"
-#include "index/index_int.h"   /* the index's int8 scan kernels */
+#include "index/kernel.h"      /* the index's int8 scan kernel */
 #include "shualian/index.h"
 
 /* ============================ The cache ================================= */
@@ -702,6 +702,19 @@ static sl_status audit(sl_tx *tx, const sl_keyring *k, const struct sl_audit_rec
     return sl__audit_append(tx, k, &r, NULL);
 }
 
+/* Every change and look-up below is a ctx struct (inputs and results) and
+ * a transaction function: run_copy runs fn in one store transaction and,
+ * when it commits, copies n bytes of the ctx's result res to out (unless
+ * out is NULL). */
+static sl_status run_copy(sl_store *s, sl_status (*fn)(sl_tx *, void *), void *ctx,
+                          const void *res, void *out, size_t n)
+{
+    sl_status st = sl__store_run(s, fn, ctx);
+    if (st == SL_OK && out)
+        memcpy(out, res, n);
+    return st;
+}
+
 struct enrol_ctx {
     const sl_keyring *k;
     int64_t hall;
@@ -741,11 +754,8 @@ sl_status sl__hall_enrol(sl_store *s, const sl_keyring *k, int64_t hall,
                          const struct sl_audit_rec *au, int64_t *person)
 {
     struct enrol_ctx c = { k, hall, emb, label, au, 0 };
-    sl_status st = sl__store_run(s, enrol_tx, &c);
-    if (st != SL_OK)
-        return st;
-    *person = c.person;
-    return sl__hall_sync(s, k);
+    sl_status st = run_copy(s, enrol_tx, &c, &c.person, person, sizeof *person);
+    return st == SL_OK ? sl__hall_sync(s, k) : st;
 }
 
 struct photo_ctx {
@@ -953,11 +963,8 @@ sl_status sl__hall_watch_add(sl_store *s, const sl_keyring *k, int64_t hall,
                              const struct sl_audit_rec *au, int64_t *entry)
 {
     struct watch_ctx c = { k, hall, emb, reason, owner, level, expires_ms, au, 0 };
-    sl_status st = sl__store_run(s, watch_add_tx, &c);
-    if (st != SL_OK)
-        return st;
-    *entry = c.entry;
-    return sl__hall_sync(s, k);
+    sl_status st = run_copy(s, watch_add_tx, &c, &c.entry, entry, sizeof *entry);
+    return st == SL_OK ? sl__hall_sync(s, k) : st;
 }
 
 static sl_status watch_del_tx(sl_tx *tx, void *vctx)
@@ -1096,8 +1103,7 @@ sl_status sl__hall_check_capture(sl_store *s, const sl_keyring *k, int64_t hall,
     for (int j = 0; j < SL_HALL_DIM; j++)
         qu[j] = (uint8_t)(qe[j] + 128);
     if (C.wq_n)
-        sl__ix_kernels_best()->i8(C.wq, SL_HALL_DIM, C.wq_n, qe, qu, C.wvsum, C.wscale, se,
-                                  C.wout);
+        sl__ix_scan_i8(C.wq, SL_HALL_DIM, C.wq_n, qe, qu, C.wvsum, C.wscale, se, C.wout);
     for (size_t i = 0; i < C.wq_n; i++) {
         float approx = C.wout[i];
         if (approx < thr - (C.wscale[i] + se) * 0.5f * WQ_L1 * 1.05f)
@@ -1205,10 +1211,7 @@ sl_status sl__hall_capture_record(sl_store *s, const sl_keyring *k, int64_t hall
                                   int64_t *id)
 {
     struct cap_ctx c = { k, hall, person, now_ms, 0, device, score, thumb, thumb_n };
-    sl_status st = sl__store_run(s, cap_tx, &c);
-    if (st == SL_OK && id)
-        *id = c.id;
-    return st;
+    return run_copy(s, cap_tx, &c, &c.id, id, sizeof *id);
 }
 
 struct trail_ctx {
@@ -1354,11 +1357,8 @@ sl_status sl__hall_enrol_verified(sl_store *s, const sl_keyring *k,
     if (!v || !v->emb || v->hall <= 0 || v->verification <= 0)
         return SL_ERR_INVALID;
     struct visit_ctx c = { .k = k, .v = v };
-    sl_status st = sl__store_run(s, visit_tx, &c);
-    if (st != SL_OK)
-        return st;
-    *out = c.o;
-    return sl__hall_sync(s, k);
+    sl_status st = run_copy(s, visit_tx, &c, &c.o, out, sizeof *out);
+    return st == SL_OK ? sl__hall_sync(s, k) : st;
 }
 
 struct confirm_ctx {
@@ -1455,10 +1455,7 @@ sl_status sl__hall_confirm(sl_store *s, const sl_keyring *k, const struct sl_hal
         !c->reference)
         return SL_ERR_INVALID;
     struct confirm_ctx x = { .k = k, .c = c };
-    sl_status st = sl__store_run(s, confirm_tx, &x);
-    if (st == SL_OK)
-        *out = x.o;
-    return st;
+    return run_copy(s, confirm_tx, &x, &x.o, out, sizeof *out);
 }
 
 /* ============================ Seed look-ups ============================= */
@@ -1493,11 +1490,9 @@ sl_status sl__hall_person_of(sl_store *s, int64_t hall, int64_t registry, int64_
                              bool *withdrawn)
 {
     struct find_ctx c = { .hall = hall, .key = registry };
-    sl_status st = sl__store_run(s, person_of_tx, &c);
-    if (st == SL_OK) {
-        *person = c.id;
+    sl_status st = run_copy(s, person_of_tx, &c, &c.id, person, sizeof *person);
+    if (st == SL_OK)
         *withdrawn = c.flag != 0;
-    }
     return st;
 }
 
@@ -1512,10 +1507,7 @@ static sl_status watch_find_tx(sl_tx *tx, void *vctx)
 sl_status sl__hall_watch_find(sl_store *s, int64_t hall, const char *reason, int64_t *entry)
 {
     struct find_ctx c = { .hall = hall, .text = reason };
-    sl_status st = sl__store_run(s, watch_find_tx, &c);
-    if (st == SL_OK)
-        *entry = c.id;
-    return st;
+    return run_copy(s, watch_find_tx, &c, &c.id, entry, sizeof *entry);
 }
 
 /* ============================ Consent enforcement ======================= */
@@ -1566,4 +1558,55 @@ sl_status sl__hall_consent_enforce(sl_store *s, const sl_keyring *k, int64_t hal
         sl_log_info("hall: library person %lld withdrawn: their consent was withdrawn (%lld templates deleted)",
                     (long long)person, (long long)removed);
     return st;
+}
+
+/* ======================= Candidates' masked names ======================== */
+
+struct names_ctx {
+    const sl_keyring *k;
+    int64_t hall;
+    const struct sl_hall_cand *cand;
+    size_t n, cap;
+    const struct sl_acct_audit *au;
+    char *names;
+};
+
+static sl_status names_tx(sl_tx *tx, void *vctx)
+{
+    struct names_ctx *c = vctx;
+    sl_status st = SL_OK;
+    for (size_t i = 0; st == SL_OK && i < c->n; i++) {
+        char *out = c->names + i * c->cap;
+        out[0] = '\0';
+        int64_t reg = 0;
+        st = sl__tx_query_int(tx, "SELECT registry_id FROM hall_person WHERE id = ? AND hall_id = ?",
+                              SL_ARGS(SL_INT(c->cand[i].person), SL_INT(c->hall)), &reg);
+        if (st == SL_ERR_NOT_FOUND || (st == SL_OK && reg <= 0)) {
+            st = SL_OK;   /* imported without a registry record: no name to show */
+            continue;
+        }
+        struct sl_person p;
+        if (st == SL_OK)
+            st = sl__person_get_tx(tx, c->k, reg, false, c->au, &p);
+        if (st == SL_ERR_ID_PERSON_UNKNOWN) {
+            st = SL_OK;
+            continue;
+        }
+        if (st == SL_OK)
+            snprintf(out, c->cap, "%s", p.name);
+        sodium_memzero(&p, sizeof p);
+    }
+    return st;
+}
+
+sl_status sl__hall_masked_names(sl_store *s, const sl_keyring *k, int64_t hall,
+                                const struct sl_hall_cand *cand, size_t n,
+                                const struct sl_acct_audit *au, char *names, size_t cap)
+{
+    if (n == 0)
+        return SL_OK;
+    if (!names || cap == 0)
+        return SL_ERR_INVALID;
+    struct names_ctx c = { k, hall, cand, n, cap, au, names };
+    return sl__store_run(s, names_tx, &c);
 }

@@ -152,6 +152,15 @@ struct sl_hall_cand {
     double  score;
     int     photos;
 };
+/* The masked registry names of candidates (first character + '*', empty for
+ * an imported person without a registry record), for the clerk to compare
+ * with who stands at the window before confirming: names[i] (cap bytes
+ * each) for cand[i]. Each name read is audited with au (action, actor;
+ * object = the registry person) in the one read transaction. */
+struct sl_acct_audit;
+sl_status sl__hall_masked_names(sl_store *s, const sl_keyring *k, int64_t hall,
+                                const struct sl_hall_cand *cand, size_t n,
+                                const struct sl_acct_audit *au, char *names, size_t cap);
 /* Exact 1:N search of hall's library (cache): the top cap candidates by
  * score, descending. Syncs first. */
 sl_status sl__hall_search(sl_store *s, const sl_keyring *k, int64_t hall,

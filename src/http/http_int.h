@@ -91,6 +91,10 @@ struct sl_req {
 
 /* A path parameter ({name}) of the matched route; NULL if none. */
 const char *sl__req_param(const struct sl_req *r, const char *name);
+/* A path parameter that must be a positive integer id: true and *id set,
+ * or false (absent, empty, not all digits, zero, negative); the caller
+ * picks the problem (its not-found, or SL_ERR_HTTP_PARAM with a detail). */
+bool sl__req_id(const struct sl_req *r, const char *name, int64_t *id);
 /* A query parameter (borrowed from MHD); NULL if absent. */
 const char *sl__req_query(const struct sl_req *r, const char *name);
 const char *sl__req_header(const struct sl_req *r, const char *name);
@@ -102,6 +106,15 @@ typedef sl_status (*sl_http_handler)(struct sl_req *r);
 
 /* Sends obj (stolen) as application/json with HTTP status. */
 sl_status sl__reply_json(struct sl_req *r, unsigned status, json_t *obj);
+/* The last step of a handler whose library call audited in its own
+ * transaction and answered st and out (owned by the caller):
+ *   st != SL_OK: why (when not NULL or empty) becomes the problem detail,
+ *                out is freed, st is returned (r->audited is left as is);
+ *   SL_OK:       r->audited = true, and out is replied with status code,
+ *                as {key: out} when key is not NULL.
+ * Each call site reads: call the library, then `return sl__reply_result(...)`. */
+sl_status sl__reply_result(struct sl_req *r, sl_status st, const char *why, unsigned code,
+                           const char *key, json_t *out);
 /* Sends bytes (copied) with a content type. */
 sl_status sl__reply_bytes(struct sl_req *r, unsigned status, const char *ctype,
                           const void *p, size_t n);

@@ -85,6 +85,15 @@ static const struct advice advice[] = {
     { SL_ERR_SUB_STATE, "该事项已处理，无需重复操作。", "This item was already handled." },
     { SL_ERR_SUB_EXPIRED, "该待办事项已超过 7 天，请联系提交人重新发起。", "The item is older than 7 days; ask the filer to start it again." },
     { SL_ERR_SUB_NOT_FOUND, "未找到该事项，请检查编号。", "No such item; check the number." },
+    { SL_ERR_IDCODE_FORMAT, "这不是有效的电子身份码或终端登录码，请对准正确的二维码重试。", "This is not an identity code or kiosk login code; point the camera at the right QR code and try again." },
+    { SL_ERR_IDCODE_SIGNATURE, "电子身份码无法验证，请在手机上刷新后重新亮码。", "The identity code cannot be verified; refresh it on the phone and show it again." },
+    { SL_ERR_IDCODE_EXPIRED, "电子身份码已过期，请在手机上刷新后重新亮码。", "The identity code has expired; refresh it on the phone and show it again." },
+    { SL_ERR_IDCODE_USED, "该电子身份码已使用过，请在手机上刷新后重新亮码。", "This identity code was used already; refresh it on the phone and show it again." },
+    { SL_ERR_IDCODE_PURPOSE, "该码不能在本大厅或本用途使用，请在手机上重新生成。", "This code is for another hall or purpose; generate a new one on the phone." },
+    { SL_ERR_IDCODE_NO_QR, "画面中没有识别到二维码，请将二维码完整对准摄像头后重试。", "No QR code was found in the picture; hold the whole code in front of the camera and try again." },
+    { SL_ERR_KIOSK_LOGIN_DONE, "该终端登录码已被确认过，请在终端上重新选择扫码登录。", "This kiosk login was approved already; choose scan login on the kiosk again." },
+    { SL_ERR_KIOSK_LOGIN_EXPIRED, "终端登录码已过期，请在终端上重新选择扫码登录。", "The kiosk login code has expired; choose scan login on the kiosk again." },
+    { SL_ERR_KIOSK_CONSENT, "请先勾选同意查询本人及配偶的不动产和婚姻登记信息，或到窗口办理。", "Tick your agreement to the look-up of your and your spouse's property and marriage records first, or go to a service window." },
     { SL_ERR_ID_PHOTO_NO_FACE, "登记照片中未检测到人脸，请换一张正面免冠照片。", "No face in the registry photo; use a frontal photo of the person." },
     { SL_ERR_ID_PHOTO_QUALITY, "登记照片不可用（多人、脸部不完整或光线不当），请换一张照片。", "The registry photo is not usable (several faces, face cut off, or bad light); use another photo." },
     { SL_ERR_ID_PERSON_EXISTS, "该证件号码已登记，无需重复添加。", "This document is already in the registry; look it up instead of adding it." },
@@ -210,6 +219,19 @@ static sl_status reply_json_ctype(struct sl_req *r, unsigned status, json_t *obj
         MHD_add_response_header(resp, "WWW-Authenticate",
                                 "Bearer realm=\"shualian\", Device realm=\"shualian\"");
     return queue(r, status, resp);
+}
+
+sl_status sl__reply_result(struct sl_req *r, sl_status st, const char *why, unsigned code,
+                           const char *key, json_t *out)
+{
+    if (st != SL_OK) {
+        if (why && *why)
+            snprintf(r->detail, sizeof r->detail, "%s", why);
+        json_decref(out);
+        return st;
+    }
+    r->audited = true;
+    return sl__reply_json(r, code, key ? json_pack("{s:o}", key, out) : out);
 }
 
 sl_status sl__reply_json(struct sl_req *r, unsigned status, json_t *obj)

@@ -49,16 +49,6 @@ static void actor_of(const struct sl_req *r, struct sl__gov_actor *a)
     a->request_id = r->id;
 }
 
-static bool id_param(const struct sl_req *r, int64_t *id)
-{
-    const char *s = sl__req_param(r, "id");
-    char *end = NULL;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (!s || !*s || *end || v <= 0) return false;
-    *id = v;
-    return true;
-}
-
 /* The hold-release job runs on the store lease "gov.holds" (one node at a
  * time): on its own thread every 30 s (sl__gov_jobs_start, started by
  * serve), on POST /v1/gov/jobs/holds, and on gov reads at most once per
@@ -134,11 +124,7 @@ static sl_status h_matter_add(struct sl_req *r)
     sl_status st = sl__gov_matter_add(gov_of(r), &a, text, strlen(text), err, sizeof err, &out);
     free(text);
     r->audited = true;
-    if (st != SL_OK) {
-        if (err[0]) snprintf(r->detail, sizeof r->detail, "%s", err);
-        return st;
-    }
-    return sl__reply_json(r, 201, out);
+    return sl__reply_result(r, st, err, 201, NULL, out);
 }
 
 /* ============================ Applications ============================== */
@@ -174,22 +160,21 @@ static sl_status h_app_get(struct sl_req *r)
 {
     NEED_GOV(r);
     int64_t id;
-    if (!id_param(r, &id)) return SL_ERR_APP_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_APP_NOT_FOUND;
     maybe_tick(r, false);
     struct sl__gov_actor a;
     actor_of(r, &a);
     json_t *out = NULL;
     sl_status st = sl__gov_app_get(gov_of(r), &a, id, &out);
     r->audited = true;
-    if (st != SL_OK) return st;
-    return sl__reply_json(r, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 static sl_status h_app_event(struct sl_req *r)
 {
     NEED_GOV(r);
     int64_t id;
-    if (!id_param(r, &id)) return SL_ERR_APP_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_APP_NOT_FOUND;
     struct sl__gov_actor a;
     actor_of(r, &a);
     json_t *out = NULL, *entries = NULL;
@@ -211,7 +196,7 @@ static sl_status h_app_claim(struct sl_req *r)
 {
     NEED_GOV(r);
     int64_t id;
-    if (!id_param(r, &id)) return SL_ERR_APP_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_APP_NOT_FOUND;
     struct sl__gov_actor a;
     actor_of(r, &a);
     sl_status st = sl__gov_app_claim(gov_of(r), &a, id);
@@ -225,7 +210,7 @@ static sl_status h_app_stream(struct sl_req *r)
 {
     NEED_GOV(r);
     int64_t id;
-    if (!id_param(r, &id)) return SL_ERR_APP_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_APP_NOT_FOUND;
     /* the caller must be able to see the application (hall) */
     struct sl__gov_actor a;
     actor_of(r, &a);
@@ -248,8 +233,7 @@ static sl_status h_review_queue(struct sl_req *r)
     json_t *out = NULL;
     sl_status st = sl__gov_queue(gov_of(r), &a, sl__req_query(r, "matter"), &out);
     r->audited = true;
-    if (st != SL_OK) return st;
-    return sl__reply_json(r, 200, json_pack("{s:o}", "applications", out));
+    return sl__reply_result(r, st, NULL, 200, "applications", out);
 }
 
 static sl_status h_app_list(struct sl_req *r)
@@ -263,11 +247,8 @@ static sl_status h_app_list(struct sl_req *r)
     sl_status st = sl__gov_list(gov_of(r), &a, sl__req_query(r, "state"),
                                 sl__req_query(r, "matter"), ov && strcmp(ov, "1") == 0, &out);
     r->audited = true;
-    if (st != SL_OK) {
-        if (st == SL_ERR_APP_FORM) snprintf(r->detail, sizeof r->detail, "no such state");
-        return st;
-    }
-    return sl__reply_json(r, 200, json_pack("{s:o}", "applications", out));
+    return sl__reply_result(r, st, st == SL_ERR_APP_FORM ? "no such state" : NULL, 200,
+                            "applications", out);
 }
 
 /* ============================ Citizens and the allowance ================ */
@@ -281,8 +262,7 @@ static sl_status h_my_apps(struct sl_req *r)
     json_t *out = NULL;
     sl_status st = sl__gov_my_apps(gov_of(r), &a, &out);
     r->audited = true;
-    if (st != SL_OK) return st;
-    return sl__reply_json(r, 200, json_pack("{s:o}", "applications", out));
+    return sl__reply_result(r, st, NULL, 200, "applications", out);
 }
 
 static void allowance_tick(struct sl_req *r, bool force)
@@ -305,8 +285,7 @@ static sl_status h_my_allowances(struct sl_req *r)
     json_t *out = NULL;
     sl_status st = sl__gov_allowance_mine(gov_of(r), &a, &out);
     r->audited = true;
-    if (st != SL_OK) return st;
-    return sl__reply_json(r, 200, json_pack("{s:o}", "allowances", out));
+    return sl__reply_result(r, st, NULL, 200, "allowances", out);
 }
 
 static sl_status h_allowance_list(struct sl_req *r)
@@ -318,18 +297,16 @@ static sl_status h_allowance_list(struct sl_req *r)
     json_t *out = NULL;
     sl_status st = sl__gov_allowance_list(gov_of(r), &a, sl__req_query(r, "state"), &out);
     r->audited = true;
-    if (st != SL_OK) {
-        if (st == SL_ERR_APP_FORM) snprintf(r->detail, sizeof r->detail, "state: active, suspended or stopped");
-        return st;
-    }
-    return sl__reply_json(r, 200, json_pack("{s:o}", "allowances", out));
+    return sl__reply_result(r, st,
+                            st == SL_ERR_APP_FORM ? "state: active, suspended or stopped" : NULL,
+                            200, "allowances", out);
 }
 
 static sl_status h_allowance_proof(struct sl_req *r)
 {
     NEED_GOV(r);
     int64_t id, vid;
-    if (!id_param(r, &id)) return SL_ERR_APP_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_APP_NOT_FOUND;
     if (!sl__http_verif_id(json_object_get(r->json, "verification"), &vid)) {
         snprintf(r->detail, sizeof r->detail, "/verification: a verification id");
         return SL_ERR_HTTP_FIELD_VALUE;
@@ -342,8 +319,7 @@ static sl_status h_allowance_proof(struct sl_req *r)
     if (st == SL_ERR_ID_VERIF_BINDING)
         snprintf(r->detail, sizeof r->detail, "the verification must be of the elder, for matter "
                  "of the allowance, reference allowance:%lld", (long long)id);
-    if (st != SL_OK) return st;
-    return sl__reply_json(r, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 static sl_status h_allowance_jobs(struct sl_req *r)
@@ -411,7 +387,7 @@ static sl_status h_app_receipt(struct sl_req *r)
 {
     NEED_GOV(r);
     int64_t id;
-    if (!id_param(r, &id)) return SL_ERR_APP_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_APP_NOT_FOUND;
     struct sl__gov_actor a;
     actor_of(r, &a);
     json_t *rc = NULL;

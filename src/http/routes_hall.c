@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "face/face_json.h"
 #include "hall/hall.h"
+#include "id/id.h"
 #include "http/http_int.h"
 #include "shualian/engine.h"
 #include "shualian/face.h"
@@ -27,15 +28,13 @@ static const sl_keyring *keys_of(struct sl_req *r) { return sl__acct_keyring(r->
 /* The {hall} parameter: must be the caller's own hall. */
 static sl_status hall_param(struct sl_req *r, int64_t *hall)
 {
-    const char *p = sl__req_param(r, "hall");
-    char *end = NULL;
-    long long v = p ? strtoll(p, &end, 10) : 0;
-    if (!p || *end || v <= 0) {
+    int64_t v = 0;
+    if (!sl__req_id(r, "hall", &v)) {
         snprintf(r->detail, sizeof r->detail, "hall must be a positive integer id");
         return SL_ERR_HTTP_PARAM;
     }
     if (v != r->who.hall_id) {
-        snprintf(r->detail, sizeof r->detail, "hall %lld is not the caller's hall", v);
+        snprintf(r->detail, sizeof r->detail, "hall %lld is not the caller's hall", (long long)v);
         return SL_ERR_HALL_OTHER;
     }
     *hall = v;
@@ -44,15 +43,17 @@ static sl_status hall_param(struct sl_req *r, int64_t *hall)
 
 static sl_status id_param(struct sl_req *r, const char *name, int64_t *out)
 {
-    const char *p = sl__req_param(r, name);
-    char *end = NULL;
-    long long v = p ? strtoll(p, &end, 10) : 0;
-    if (!p || *end || v <= 0) {
-        snprintf(r->detail, sizeof r->detail, "%s must be a positive integer id", name);
-        return SL_ERR_HTTP_PARAM;
-    }
-    *out = v;
-    return SL_OK;
+    if (sl__req_id(r, name, out))
+        return SL_OK;
+    snprintf(r->detail, sizeof r->detail, "%s must be a positive integer id", name);
+    return SL_ERR_HTTP_PARAM;
+}
+
+/* {hall} (the caller's own) and the numeric path parameter name. */
+static sl_status hall_id_params(struct sl_req *r, const char *name, int64_t *hall, int64_t *id)
+{
+    sl_status st = hall_param(r, hall);
+    return st == SL_OK ? id_param(r, name, id) : st;
 }
 
 /* The record this request appends itself (same transaction as its change). */
@@ -333,9 +334,7 @@ sl_status sl__h_hall_confirm(struct sl_req *r);
 sl_status sl__h_hall_confirm(struct sl_req *r)
 {
     int64_t hall = 0, cap = 0;
-    sl_status st = hall_param(r, &hall);
-    if (st == SL_OK)
-        st = id_param(r, "capture", &cap);
+    sl_status st = hall_id_params(r, "capture", &hall, &cap);
     if (st != SL_OK)
         return st;
     struct au_buf b;
@@ -372,9 +371,7 @@ sl_status sl__h_hall_photo(struct sl_req *r);
 sl_status sl__h_hall_photo(struct sl_req *r)
 {
     int64_t hall = 0, person = 0;
-    sl_status st = hall_param(r, &hall);
-    if (st == SL_OK)
-        st = id_param(r, "person", &person);
+    sl_status st = hall_id_params(r, "person", &hall, &person);
     if (st != SL_OK)
         return st;
     float emb[SL_HALL_DIM];
@@ -399,9 +396,7 @@ sl_status sl__h_hall_withdraw(struct sl_req *r);
 sl_status sl__h_hall_withdraw(struct sl_req *r)
 {
     int64_t hall = 0, person = 0;
-    sl_status st = hall_param(r, &hall);
-    if (st == SL_OK)
-        st = id_param(r, "person", &person);
+    sl_status st = hall_id_params(r, "person", &hall, &person);
     if (st != SL_OK)
         return st;
     struct au_buf b;
@@ -422,6 +417,27 @@ static json_t *cands_json(const struct sl_hall_cand *c, size_t n)
                                            "score", sl_json_real(c[i].score, 4),
                                            "photos", c[i].photos));
     return a;
+}
+
+/* identify's candidates with the masked registry name ("name_masked"), so
+ * the clerk compares it with who stands at the window before confirming;
+ * every name read is audited (hall.identify, object the registry person) */
+static sl_status named_cands(struct sl_req *r, int64_t hall, const struct sl_hall_cand *c,
+                             size_t n, json_t **out)
+{
+    char names[CANDS][SL_ID_NAME_MAX];
+    struct sl_acct_audit au;
+    sl__http_citizen_audit(r, &au);
+    au.purpose = "returning visitor";
+    sl_status st = sl__hall_masked_names(store_of(r), keys_of(r), hall, c, n, &au,
+                                         &names[0][0], SL_ID_NAME_MAX);
+    if (st != SL_OK)
+        return st;
+    *out = cands_json(c, n);
+    for (size_t i = 0; i < n; i++)
+        if (names[i][0])
+            json_object_set_new(json_array_get(*out, i), "name_masked", json_string(names[i]));
+    return SL_OK;
 }
 
 sl_status sl__h_hall_identify(struct sl_req *r);
@@ -480,12 +496,18 @@ sl_status sl__h_hall_identify(struct sl_req *r)
         snprintf(r->audit_object_type, sizeof r->audit_object_type, "person");
         snprintf(r->audit_object_id, sizeof r->audit_object_id, "%lld", (long long)c[0].person);
     }
+    json_t *named = NULL;
+    st = named_cands(r, hall, c, shown, &named);
+    if (st != SL_OK) {
+        json_decref(reasons);
+        return st;
+    }
     json_t *why = json_array();
     if (!match)
         json_array_append_new(why, json_pack("{s:s,s:s,s:s}", "code", "below_threshold",
             "zh", "库中无人高于识别阈值", "en", "nobody in the library scores above the threshold"));
     return sl__reply_json(r, 200, json_pack("{s:s,s:o,s:o,s:o,s:b,s:o,s:I}",
-        "decision", match ? "match" : "unknown", "candidates", cands_json(c, shown),
+        "decision", match ? "match" : "unknown", "candidates", named,
         "threshold", sl_json_real(SL_HALL_IDENT_THRESHOLD, 4), "reasons", why,
         "confirm_required", match, "quality", reasons, "capture_id", (json_int_t)cap_id));
 }
@@ -548,9 +570,7 @@ sl_status sl__h_hall_watch_delete(struct sl_req *r);
 sl_status sl__h_hall_watch_delete(struct sl_req *r)
 {
     int64_t hall = 0, entry = 0;
-    sl_status st = hall_param(r, &hall);
-    if (st == SL_OK)
-        st = id_param(r, "entry", &entry);
+    sl_status st = hall_id_params(r, "entry", &hall, &entry);
     if (st != SL_OK)
         return st;
     struct au_buf b;
@@ -584,9 +604,7 @@ sl_status sl__h_hall_alarm_ack(struct sl_req *r);
 sl_status sl__h_hall_alarm_ack(struct sl_req *r)
 {
     int64_t hall = 0, alarm = 0;
-    sl_status st = hall_param(r, &hall);
-    if (st == SL_OK)
-        st = id_param(r, "alarm", &alarm);
+    sl_status st = hall_id_params(r, "alarm", &hall, &alarm);
     if (st != SL_OK)
         return st;
     struct au_buf b;

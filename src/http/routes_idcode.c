@@ -100,6 +100,19 @@ static sl_status issue_tx(sl_tx *tx, void *vctx)
 static sl_status sl__h_idcode_issue(struct sl_req *r)
 {
     const char *person = json_string_value(json_object_get(r->json, "person"));
+    char own[24];
+    if (r->who.kind == SL_PRIN_CITIZEN) {
+        /* a citizen's phone gets the citizen's own code, never another's */
+        snprintf(own, sizeof own, "%lld", (long long)r->who.id);
+        if (person && strcmp(person, own) != 0) {
+            snprintf(r->detail, sizeof r->detail, "/person: a citizen gets only their own code");
+            return SL_ERR_HTTP_FIELD_VALUE;
+        }
+        person = own;
+    } else if (!person) {
+        snprintf(r->detail, sizeof r->detail, "/person: required for a device or staff caller");
+        return SL_ERR_HTTP_FIELD_MISSING;
+    }
     json_t *hv = json_object_get(r->json, "hall");
     int64_t hall = hv ? json_integer_value(hv) : r->who.hall_id;
     if (hall < 1 || hall > (int64_t)UINT32_MAX) {
@@ -187,6 +200,10 @@ struct verify_ctx {
     char subject[2 * SL_IDCODE_SUBJECT_LEN + 1];
     char person[129];       /* out: "" if not disclosed / unknown         */
     struct login_ctx *login;/* approve: the kiosk login session            */
+    bool session;           /* kiosk 亮码 login: open a citizen session     */
+    char token[80];         /* out (session)                               */
+    int64_t expires;
+    struct sl_person p;
 };
 
 static sl_status verify_tx(sl_tx *tx, void *vctx)
@@ -208,6 +225,23 @@ static sl_status verify_tx(sl_tx *tx, void *vctx)
     const char *ref = sl__rows_count(rows) ? sl__rows_text(rows, 0, 0) : NULL;
     if (ref && v->disclose)
         snprintf(v->person, sizeof v->person, "%s", ref);
+    if (v->session) {
+        /* 亮码 login at a kiosk: the code's registry person gets a citizen
+         * session on this kiosk, in the transaction that takes the code */
+        char *end = NULL;
+        long long pid = ref ? strtoll(ref, &end, 10) : 0;
+        if (!ref || !*ref || !end || *end || pid <= 0) {
+            sl__rows_free(rows);
+            snprintf(v->r->detail, sizeof v->r->detail, "the code names no registry person");
+            return SL_ERR_NOT_FOUND;
+        }
+        st = sl__http_citizen_open_tx(v->r, tx, 0, pid, v->r->who.name, v->token,
+                                      sizeof v->token, &v->expires, &v->p);
+        if (st != SL_OK) {
+            sl__rows_free(rows);
+            return st;
+        }
+    }
     /* the use, on the person's record (audit object person/<ref>) */
     struct sl_audit_rec rec = {
         .actor_kind = actor_kind(v->r), .actor_id = v->r->who.name,
@@ -258,10 +292,18 @@ static sl_status sl__h_idcode_verify(struct sl_req *r)
      * window device or a clerk of the code's hall naming the matter */
     v.disclose = matter && matter[0] &&
                  (r->who.bits & (SL_DEV_WINDOW | SL_ROLE_CLERK | SL_ROLE_ADMIN));
+    v.session = json_is_true(json_object_get(r->json, "session"));
+    if (v.session && !(r->who.kind == SL_PRIN_DEVICE && (r->who.bits & SL_DEV_KIOSK))) {
+        sl__free(text);
+        snprintf(r->detail, sizeof r->detail, "/session: only a kiosk logs a citizen in by 亮码");
+        return SL_ERR_HTTP_FIELD_VALUE;
+    }
     st = take_code(r, text, purpose, &c, &v);
     sl__free(text);
-    if (st != SL_OK)
+    if (st != SL_OK) {
+        sodium_memzero(v.token, sizeof v.token);
         return st;
+    }
     json_t *o = json_pack("{s:b,s:s,s:s,s:I,s:o,s:o}", "valid", 1, "subject", v.subject,
                           "purpose", sl__idcode_purpose_name(c.purpose), "hall",
                           (json_int_t)c.hall_id, "issued_at", iso(c.issued_ms),
@@ -271,6 +313,10 @@ static sl_status sl__h_idcode_verify(struct sl_req *r)
                                                     "matter", matter));
     else
         json_object_set_new(o, "person", json_null());
+    if (v.session)
+        json_object_set_new(o, "citizen", json_pack("{s:s,s:I,s:o,s:s}", "token", v.token,
+            "person_id", (json_int_t)v.p.id, "expires_at", iso(v.expires), "name", v.p.name));
+    sodium_memzero(&v, sizeof v);
     return sl__reply_json(r, 200, o);
 }
 
@@ -516,6 +562,88 @@ static sl_status sl__h_kiosk_login_approve(struct sl_req *r)
                                             "subject", v.subject));
 }
 
+/* The phone's 扫一扫 (扫码): the kiosk QR's text, from the phone camera's
+ * frame decoded here (or the text a native scanner read), with what the
+ * phone is about to approve -- the kiosk (device id and label) and its
+ * hall's name -- so the citizen confirms before approving. Nothing is
+ * changed; nothing personal is read. */
+struct scan_ctx {
+    const char *id;
+    int64_t now;
+    char state[16], device[64], label[128], hall[128];
+    int64_t hall_id, expires;
+};
+
+static sl_status scan_tx(sl_tx *tx, void *vctx)
+{
+    struct scan_ctx *c = vctx;
+    sl_rows *rows = NULL;
+    sl_val a[] = { SL_TEXT(c->id) };
+    sl_status st = sl__tx_query(tx,
+        "SELECT k.state, k.expires_ms, k.device, k.hall_id, h.name, d.label "
+        "FROM idcode_kiosk_login k JOIN acct_hall h ON h.id = k.hall_id "
+        "LEFT JOIN acct_device d ON d.device_id = k.device WHERE k.id = ?", a, 1, &rows);
+    if (st != SL_OK)
+        return st;
+    if (sl__rows_count(rows) == 0) {
+        sl__rows_free(rows);
+        return SL_ERR_NOT_FOUND;
+    }
+    snprintf(c->state, sizeof c->state, "%s", sl__rows_text(rows, 0, 0));
+    c->expires = sl__rows_int(rows, 0, 1);
+    snprintf(c->device, sizeof c->device, "%s", sl__rows_text(rows, 0, 2));
+    c->hall_id = sl__rows_int(rows, 0, 3);
+    snprintf(c->hall, sizeof c->hall, "%s", sl__rows_text(rows, 0, 4));
+    const char *l = sl__rows_null(rows, 0, 5) ? NULL : sl__rows_text(rows, 0, 5);
+    snprintf(c->label, sizeof c->label, "%s", l ? l : "");
+    if (strcmp(c->state, "pending") == 0 && c->now >= c->expires)
+        snprintf(c->state, sizeof c->state, "expired");
+    sl__rows_free(rows);
+    return SL_OK;
+}
+
+static sl_status sl__h_kiosk_login_scan(struct sl_req *r)
+{
+    char *text = NULL;
+    const char *s = json_string_value(json_object_get(r->json, "login"));
+    sl_status st;
+    if (s) {
+        size_t n = strlen(s);
+        text = sl__malloc(n + 1);
+        if (!text)
+            return SL_ERR_NOMEM;
+        memcpy(text, s, n + 1);
+    } else {
+        st = code_text(r, &text);
+        if (st != SL_OK)
+            return st;
+    }
+    char id[SL_KIOSK_LOGIN_ID_LEN + 1];
+    if (sl__kiosk_login_parse(text, id, sizeof id) != SL_OK) {
+        sl__free(text);
+        snprintf(r->detail, sizeof r->detail, "the QR is not a kiosk login code (SLKL1.<id>)");
+        return SL_ERR_IDCODE_FORMAT;
+    }
+    struct scan_ctx c = { .id = id, .now = sl__now_ms() };
+    st = sl__store_run_read(store(r), scan_tx, &c);
+    if (st == SL_ERR_NOT_FOUND)
+        snprintf(r->detail, sizeof r->detail, "no such kiosk login session");
+    if (st == SL_OK && strcmp(c.state, "expired") == 0)
+        st = SL_ERR_KIOSK_LOGIN_EXPIRED;
+    else if (st == SL_OK && strcmp(c.state, "pending") != 0)
+        st = SL_ERR_KIOSK_LOGIN_DONE;
+    if (st != SL_OK) {
+        sl__free(text);
+        return st;
+    }
+    json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:{s:I,s:s},s:{s:s,s:s}}", "login", text, "id", id,
+                          "state", c.state, "expires_at", iso(c.expires), "hall", "id",
+                          (json_int_t)c.hall_id, "name", c.hall, "kiosk", "device", c.device,
+                          "label", c.label);
+    sl__free(text);
+    return sl__reply_json(r, 200, o);
+}
+
 /* ============================ Schemas and rows ========================== */
 
 static const struct sl_schema s_person = { .type = SL_S_STRING, .min_len = 1, .max_len = 128,
@@ -534,26 +662,34 @@ static const struct sl_schema s_matter = { .type = SL_S_STRING, .min_len = 1, .m
 static const struct sl_schema s_login = { .type = SL_S_STRING, .min_len = 1, .max_len = 64,
     .desc = "the kiosk QR's text SLKL1.<id>" };
 static const struct sl_schema s_any = { .type = SL_S_ANY };
+static const struct sl_schema s_bool = { .type = SL_S_BOOL,
+    .desc = "kiosk 亮码 login: open a citizen session for the code's person" };
 
 static const struct sl_field f_issue[] = {
-    { "person", &s_person, true }, { "hall", &s_hall, false },
+    { "person", &s_person, false }, { "hall", &s_hall, false },
     { "purpose", &s_purpose, false }, { NULL, NULL, false },
 };
 static const struct sl_schema s_issue = { .type = SL_S_OBJECT, .fields = f_issue };
 static const struct sl_field f_verify[] = {
     { "code", &s_code, false }, { "image", &s_frame, false },
-    { "purpose", &s_purpose, false }, { "matter", &s_matter, false }, { NULL, NULL, false },
+    { "purpose", &s_purpose, false }, { "matter", &s_matter, false },
+    { "session", &s_bool, false }, { NULL, NULL, false },
 };
 static const struct sl_schema s_verify = { .type = SL_S_OBJECT, .fields = f_verify };
 static const struct sl_field f_approve[] = {
     { "login", &s_login, true }, { "code", &s_code, true }, { NULL, NULL, false },
 };
 static const struct sl_schema s_approve = { .type = SL_S_OBJECT, .fields = f_approve };
+static const struct sl_field f_scan[] = {
+    { "login", &s_login, false }, { "image", &s_frame, false }, { NULL, NULL, false },
+};
+static const struct sl_schema s_scan = { .type = SL_S_OBJECT, .fields = f_scan };
 
 #define STAFF_ANY (SL_ROLE_ADMIN | SL_ROLE_CLERK | SL_ROLE_REVIEWER | SL_ROLE_ISSUER)
 
 const struct sl_route sl__idcode_routes[] = {
-    { "POST", "/v1/id-codes", sl__h_idcode_issue, SL_DEV_H5 | SL_ROLE_ADMIN, 4096, NULL,
+    { "POST", "/v1/id-codes", sl__h_idcode_issue,
+      SL_DEV_H5 | SL_ROLE_ADMIN | SL_ROLE_CITIZEN | SL_R_CITIZEN, 4096, NULL,
       "idcode.issue", &s_issue, &s_any, "a fresh identity code (60 s) with its QR", "identity" },
     { "POST", "/v1/id-codes/verify", sl__h_idcode_verify,
       SL_DEV_WINDOW | SL_DEV_KIOSK | STAFF_ANY | SL_R_CITIZEN, ((size_t)14 << 20) + 4096, NULL,
@@ -564,7 +700,12 @@ const struct sl_route sl__idcode_routes[] = {
       NULL, &s_any, "the login session's state (polling)", "identity" },
     { "GET", "/v1/kiosk/logins/{id}/events", sl__h_kiosk_login_events, SL_DEV_KIOSK | SL_R_SSE,
       0, NULL, NULL, NULL, NULL, "the login session's outcome as server-sent events", "identity" },
-    { "POST", "/v1/kiosk/logins/approve", sl__h_kiosk_login_approve, SL_DEV_H5 | SL_R_CITIZEN,
+    { "POST", "/v1/kiosk/logins/scan", sl__h_kiosk_login_scan,
+      SL_DEV_H5 | SL_ROLE_CITIZEN | SL_R_CITIZEN, ((size_t)14 << 20) + 4096, "default", NULL, &s_scan,
+      &s_any, "the phone's 扫一扫: the kiosk QR in a camera frame -> the kiosk and hall to confirm",
+      "identity" },
+    { "POST", "/v1/kiosk/logins/approve", sl__h_kiosk_login_approve,
+      SL_DEV_H5 | SL_ROLE_CITIZEN | SL_R_CITIZEN,
       4096, NULL, "kiosk.login.approve", &s_approve, &s_any,
       "the phone approves a kiosk login once with a login code", "identity" },
 };

@@ -44,6 +44,7 @@
 #include "gov/app.h"
 #include "gov/lic.h"
 #include "gov/licstore.h"
+#include "id/idcode.h"
 #include "http/http_int.h"
 #include "print/print.h"
 #include "shualian/image.h"
@@ -111,14 +112,6 @@ static void lic_of(const struct sl_req *r, struct sl__lic *L, struct sl__lic_act
 #define LIC(r) struct sl__lic L; struct sl__lic_actor A; \
     do { if (!(r)->srv->o.acct) return SL_ERR_HTTP_UNAVAILABLE; lic_of((r), &L, &A); } while (0)
 
-/* Replies 2xx with out, marking the request audited by the library. */
-static sl_status done(struct sl_req *r, sl_status st, unsigned code, json_t *out)
-{
-    if (st != SL_OK) return st;
-    r->audited = true;
-    return sl__reply_json(r, code, out);
-}
-
 static int64_t int_of(const json_t *o, const char *k)
 {
     const json_t *v = json_object_get(o, k);
@@ -137,7 +130,7 @@ static sl_status h_issuer_add(struct sl_req *r)
                                       sl_json_str(r->json, "uscc", ""), &out);
     if (st == SL_ERR_LIC_DATA)
         snprintf(r->detail, sizeof r->detail, "uscc: 18 characters with a valid GB 32100 check character");
-    return done(r, st, 201, out);
+    return sl__reply_result(r, st, NULL, 201, NULL, out);
 }
 
 static sl_status h_issuer_list(struct sl_req *r)
@@ -160,7 +153,7 @@ static sl_status h_type_add(struct sl_req *r)
     if (st == SL_ERR_LIC_DATA)
         snprintf(r->detail, sizeof r->detail, "code: digits; kind: a catalogue licence type; "
                  "fields: non-empty array of names");
-    return done(r, st, 201, out);
+    return sl__reply_result(r, st, NULL, 201, NULL, out);
 }
 
 static sl_status h_type_list(struct sl_req *r)
@@ -178,8 +171,7 @@ static sl_status h_issue(struct sl_req *r)
     json_t *out = NULL;
     char why[200] = "";
     sl_status st = sl__lic_issue(&L, &A, r->json, why, sizeof why, &out);
-    if (st != SL_OK && why[0]) snprintf(r->detail, sizeof r->detail, "%s", why);
-    return done(r, st, 201, out);
+    return sl__reply_result(r, st, why, 201, NULL, out);
 }
 
 static sl_status h_change(struct sl_req *r)
@@ -196,7 +188,7 @@ static sl_status h_change(struct sl_req *r)
     json_t *out = NULL;
     sl_status st = sl__lic_change(&L, &A, sl__req_param(r, "lid"), a,
                                   sl_json_str(r->json, "reason", NULL), &out);
-    return done(r, st, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 static sl_status h_check(struct sl_req *r)
@@ -213,7 +205,7 @@ static sl_status h_holder(struct sl_req *r)
     LIC(r);
     json_t *out = NULL;
     sl_status st = sl__lic_holder_list(&L, &A, sl_json_str(r->json, "id_number", ""), false, &out);
-    return done(r, st, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 static sl_status h_me_licences(struct sl_req *r)
@@ -221,7 +213,7 @@ static sl_status h_me_licences(struct sl_req *r)
     LIC(r);
     json_t *out = NULL;
     sl_status st = sl__lic_holder_mine(&L, &A, int_of(r->json, "verification"), &out);
-    return done(r, st, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 /* A citizen session: the person's own licences / one licence's uses. */
@@ -230,7 +222,7 @@ static sl_status h_my_licences(struct sl_req *r)
     LIC(r);
     json_t *out = NULL;
     sl_status st = sl__lic_holder_person(&L, &A, r->who.id, sl__req_param(r, "lid"), &out);
-    return done(r, st, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 static sl_status h_consent(struct sl_req *r)
@@ -242,7 +234,7 @@ static sl_status h_consent(struct sl_req *r)
                                         int_of(r->json, "verification"),
                                         sl_json_str(r->json, "proxy", NULL),
                                         ttl > 0 ? sl__now_ms() + ttl * 1000 : 0, &out);
-    return done(r, st, 201, out);
+    return sl__reply_result(r, st, NULL, 201, NULL, out);
 }
 
 static sl_status h_consent_withdraw(struct sl_req *r)
@@ -251,7 +243,7 @@ static sl_status h_consent_withdraw(struct sl_req *r)
     json_t *out = NULL;
     sl_status st = sl__lic_consent_withdraw(&L, &A, int_of(r->json, "application"),
                                             int_of(r->json, "consent"), &out);
-    return done(r, st, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 static sl_status h_fetch(struct sl_req *r)
@@ -262,7 +254,7 @@ static sl_status h_fetch(struct sl_req *r)
     if (st == SL_ERR_LIC_CONSENT)
         snprintf(r->detail, sizeof r->detail, "no consent covers this application's licences: "
                  "the holder gives it with POST /v1/licence-consents; nothing was fetched");
-    return done(r, st, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 /* ============================ printables ================================ */
@@ -292,6 +284,21 @@ static bool want_json(const struct sl_req *r)
 {
     const char *fmt = sl__req_query(r, "format");
     return !fmt || strcmp(fmt, "json") == 0;
+}
+
+/* The tail of a printable's GET (房查证明, temporary credential): the
+ * record rec (stolen) as JSON, or built by doc into a document and sent
+ * as HTML or PDF (?format=). The library audited the read. */
+static sl_status reply_printable(struct sl_req *r, json_t *rec,
+                                 sl_status (*doc)(const json_t *, sl__doc **), const char *title)
+{
+    r->audited = true;
+    if (want_json(r)) return sl__reply_json(r, 200, rec);
+    sl__doc *d = NULL;
+    sl_status st = doc(rec, &d);
+    json_decref(rec);
+    if (st != SL_OK) return st;
+    return reply_doc(r, d, title);
 }
 
 static sl_status check_fmt(struct sl_req *r)
@@ -348,8 +355,23 @@ static sl_status h_propcert_issue(struct sl_req *r)
 {
     LIC(r);
     json_t *out = NULL;
-    sl_status st = sl__lic_propcert_issue(&L, &A, int_of(r->json, "verification"), &out);
-    return done(r, st, 201, out);
+    sl_status st;
+    if (r->who.kind == SL_PRIN_CITIZEN) {
+        /* at a kiosk after 扫码/亮码 login: the session's person, with the
+         * consent the citizen ticked on the screen (seed 003) */
+        if (!json_is_true(json_object_get(json_object_get(r->json, "consent"), "licence_use")))
+            return SL_ERR_KIOSK_CONSENT;
+        st = sl__lic_propcert_issue_person(&L, &A, r->who.id, &out);
+    } else {
+        st = sl__lic_propcert_issue(&L, &A, int_of(r->json, "verification"), &out);
+    }
+    if (st == SL_OK) {   /* the QR as SVG, for the page that prints it */
+        char *svg = NULL;
+        if (sl__qr_svg(sl_json_str(out, "qr", ""), &svg) == SL_OK)
+            json_object_set_new(out, "qr_svg", json_string(svg));
+        sl__free(svg);
+    }
+    return sl__reply_result(r, st, NULL, 201, NULL, out);
 }
 
 static sl_status h_propcert_get(struct sl_req *r)
@@ -360,13 +382,7 @@ static sl_status h_propcert_get(struct sl_req *r)
     json_t *out = NULL;
     st = sl__lic_propcert_get(&L, &A, sl__req_param(r, "serial"), &out);
     if (st != SL_OK) return st;
-    r->audited = true;
-    if (want_json(r)) return sl__reply_json(r, 200, out);
-    sl__doc *d = NULL;
-    st = propcert_doc(out, &d);
-    json_decref(out);
-    if (st != SL_OK) return st;
-    return reply_doc(r, d, "房查证明");
+    return reply_printable(r, out, propcert_doc, "房查证明");
 }
 
 static sl_status h_propcert_verify(struct sl_req *r)
@@ -395,7 +411,7 @@ static sl_status h_cred_issue(struct sl_req *r)
                                       hours > 0 ? (unsigned)hours : 0, cred_limit(), &out);
     if (st == SL_ERR_CRED_LIMIT)
         snprintf(r->detail, sizeof r->detail, "%u temporary credentials this month already", cred_limit());
-    return done(r, st, 201, out);
+    return sl__reply_result(r, st, NULL, 201, NULL, out);
 }
 
 static sl_status cred_doc(const json_t *c, sl__doc **out)
@@ -442,13 +458,7 @@ static sl_status h_cred_get(struct sl_req *r)
     json_t *out = NULL;
     st = sl__lic_cred_get(&L, &A, sl__req_param(r, "serial"), &out);
     if (st != SL_OK) return st;
-    r->audited = true;
-    if (want_json(r)) return sl__reply_json(r, 200, out);
-    sl__doc *d = NULL;
-    st = cred_doc(out, &d);
-    json_decref(out);
-    if (st != SL_OK) return st;
-    return reply_doc(r, d, "临时身份证明");
+    return reply_printable(r, out, cred_doc, "临时身份证明");
 }
 
 static sl_status h_cred_revoke(struct sl_req *r)
@@ -456,7 +466,8 @@ static sl_status h_cred_revoke(struct sl_req *r)
     LIC(r);
     const char *serial = sl__req_param(r, "serial");
     sl_status st = sl__lic_cred_revoke(&L, &A, serial, sl_json_str(r->json, "reason", NULL));
-    return done(r, st, 200, json_pack("{s:s,s:s}", "serial", serial, "status", "revoked"));
+    return sl__reply_result(r, st, NULL, 200, NULL,
+                            json_pack("{s:s,s:s}", "serial", serial, "status", "revoked"));
 }
 
 static sl_status h_cred_verify(struct sl_req *r)
@@ -464,7 +475,7 @@ static sl_status h_cred_verify(struct sl_req *r)
     LIC(r);
     json_t *out = NULL;
     sl_status st = sl__lic_cred_verify(&L, sl__req_query(r, "code"), &out);
-    return done(r, st, 200, out);
+    return sl__reply_result(r, st, NULL, 200, NULL, out);
 }
 
 static const struct sl_schema s_hex64 = { .type = SL_S_STRING, .min_len = 64, .max_len = 64,
@@ -522,6 +533,14 @@ static const struct sl_schema s_holder = { .type = SL_S_OBJECT, .fields = f_hold
 static const struct sl_schema s_ref = { .type = SL_S_ANY, .desc = "an id (integer or decimal text)" };
 static const struct sl_field f_verif[] = { { "verification", &s_ref, true }, { NULL, NULL, false } };
 static const struct sl_schema s_verif = { .type = SL_S_OBJECT, .fields = f_verif };
+/* 房查证明: a verification (staff, devices), or a citizen session + the consent ticked on the kiosk */
+static const struct sl_schema s_pc_bool = { .type = SL_S_BOOL };
+static const struct sl_field f_pc_consent[] = { { "licence_use", &s_pc_bool, true }, { NULL, NULL, false } };
+static const struct sl_schema s_pc_consent = { .type = SL_S_OBJECT, .fields = f_pc_consent,
+    .desc = "citizen session: agreement to read own and spouse's property and marriage records" };
+static const struct sl_field f_pc[] = { { "verification", &s_ref, false },
+                                        { "consent", &s_pc_consent, false }, { NULL, NULL, false } };
+static const struct sl_schema s_pc = { .type = SL_S_OBJECT, .fields = f_pc };
 static const struct sl_schema s_ttl = { .type = SL_S_INT, .desc = "seconds (default 86400)" };
 static const struct sl_schema s_proxy = { .type = SL_S_STRING, .max_len = 200,
     .desc = "who gives it for the holder: \"relation:name\" (recorded)" };
@@ -587,8 +606,9 @@ const struct sl_route sl__lic_routes[] = {
     { "POST", "/v1/licence-fetches", h_fetch, SL_ROLE_CLERK | SL_ROLE_REVIEWER | SL_DEV_ALL | SL_R_CITIZEN,
       1 * KB, "default", "licence.fetch", &s_fetch, &s_obj,
       "免提交: the application's licences, only the fields its matter needs, under consent", "licences" },
-    { "POST", "/v1/property-certificates", h_propcert_issue, SL_ROLE_CLERK | SL_DEV_ALL | SL_R_CITIZEN,
-      1 * KB, "default", "certificate.issue", &s_verif, &s_obj,
+    { "POST", "/v1/property-certificates", h_propcert_issue,
+      SL_ROLE_CLERK | SL_DEV_ALL | SL_ROLE_CITIZEN | SL_R_CITIZEN,
+      1 * KB, "default", "certificate.issue", &s_pc, &s_obj,
       "房查证明 for the verified person and spouse (signed, with a verification QR)", "kiosk" },
     { "GET",  "/v1/property-certificates/{serial}", h_propcert_get, SL_ROLE_ALL | SL_DEV_ALL | SL_R_RAW,
       0, "default", "certificate.read", NULL, NULL, "the certificate: ?format=json|html|pdf", "kiosk" },

@@ -55,31 +55,10 @@ static void actor_of(const struct sl_req *r, struct actor *x)
     x->a.request_id = r->id;
 }
 
-static bool id_param(const struct sl_req *r, int64_t *id)
-{
-    const char *s = sl__req_param(r, "id");
-    char *end = NULL;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (!s || !*s || *end || v <= 0) return false;
-    *id = v;
-    return true;
-}
-
 static int64_t vid_of(const struct sl_req *r)
 {
     int64_t v = 0;
     return sl__http_verif_id(json_object_get(r->json, "verification"), &v) ? v : 0;
-}
-
-static sl_status done(struct sl_req *r, sl_status st, const char *why, unsigned code, json_t *out)
-{
-    r->audited = st == SL_OK;
-    if (st != SL_OK) {
-        if (why && *why) snprintf(r->detail, sizeof r->detail, "%s", why);
-        json_decref(out);
-        return st;
-    }
-    return sl__reply_json(r, code, out);
 }
 
 #define ACT(r) struct actor x; actor_of(r, &x); char why[512] = ""; json_t *out = NULL; \
@@ -89,40 +68,40 @@ static sl_status h_sub_create(struct sl_req *r)
 {
     ACT(r);
     sl_status st = sl__sub_create(store(r), keys(r), &x.a, r->json, why, sizeof why, &out);
-    return done(r, st, why, 201, out);
+    return sl__reply_result(r, st, why, 201, NULL, out);
 }
 
 static sl_status h_sub_get(struct sl_req *r)
 {
     ACT(r);
-    if (!id_param(r, &id)) return SL_ERR_SUB_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_SUB_NOT_FOUND;
     sl_status st = sl__sub_get(store(r), keys(r), &x.a, id, &out);
-    return done(r, st, why, 200, out);
+    return sl__reply_result(r, st, why, 200, NULL, out);
 }
 
 static sl_status h_sub_submit(struct sl_req *r)
 {
     ACT(r);
-    if (!id_param(r, &id)) return SL_ERR_SUB_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_SUB_NOT_FOUND;
     sl_status st = sl__sub_submit(store(r), keys(r), &x.a, id, why, sizeof why, &out);
-    return done(r, st, why, 200, out);
+    return sl__reply_result(r, st, why, 200, NULL, out);
 }
 
 static sl_status h_sub_confirm(struct sl_req *r)
 {
     ACT(r);
-    if (!id_param(r, &id)) return SL_ERR_SUB_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_SUB_NOT_FOUND;
     sl_status st = sl__sub_confirm(store(r), keys(r), &x.a, id, vid_of(r), why, sizeof why, &out);
-    return done(r, st, why, 200, out);
+    return sl__reply_result(r, st, why, 200, NULL, out);
 }
 
 static sl_status h_sub_refuse(struct sl_req *r)
 {
     ACT(r);
-    if (!id_param(r, &id)) return SL_ERR_SUB_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_SUB_NOT_FOUND;
     sl_status st = sl__sub_refuse(store(r), keys(r), &x.a, id, vid_of(r),
                                   sl_json_str(r->json, "reason", ""), why, sizeof why, &out);
-    return done(r, st, why, 200, out);
+    return sl__reply_result(r, st, why, 200, NULL, out);
 }
 
 static sl_status h_pending(struct sl_req *r)
@@ -130,39 +109,39 @@ static sl_status h_pending(struct sl_req *r)
     ACT(r);
     if (x.a.person_id <= 0) return SL_ERR_HTTP_FORBIDDEN;
     sl_status st = sl__sub_pending(store(r), keys(r), &x.a, x.a.person_id, &out);
-    return done(r, st, why, 200, out);
+    return sl__reply_result(r, st, why, 200, NULL, out);
 }
 
 static sl_status h_dlg_create(struct sl_req *r)
 {
     ACT(r);
     sl_status st = sl__dlg_create(store(r), keys(r), &x.a, r->json, why, sizeof why, &out);
-    return done(r, st, why, 201, out);
+    return sl__reply_result(r, st, why, 201, NULL, out);
 }
 
 static sl_status h_dlg_get(struct sl_req *r)
 {
     ACT(r);
-    if (!id_param(r, &id)) return SL_ERR_SUB_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_SUB_NOT_FOUND;
     sl_status st = sl__dlg_get(store(r), keys(r), &x.a, id, &out);
-    return done(r, st, why, 200, out);
+    return sl__reply_result(r, st, why, 200, NULL, out);
 }
 
 static sl_status h_dlg_confirm(struct sl_req *r)
 {
     ACT(r);
-    if (!id_param(r, &id)) return SL_ERR_SUB_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_SUB_NOT_FOUND;
     sl_status st = sl__dlg_confirm(store(r), keys(r), &x.a, id, vid_of(r), why, sizeof why, &out);
-    return done(r, st, why, 200, out);
+    return sl__reply_result(r, st, why, 200, NULL, out);
 }
 
 static sl_status h_dlg_refuse(struct sl_req *r)
 {
     ACT(r);
-    if (!id_param(r, &id)) return SL_ERR_SUB_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_SUB_NOT_FOUND;
     sl_status st = sl__dlg_refuse(store(r), keys(r), &x.a, id, vid_of(r),
                                   sl_json_str(r->json, "reason", ""), why, sizeof why, &out);
-    return done(r, st, why, 200, out);
+    return sl__reply_result(r, st, why, 200, NULL, out);
 }
 
 static sl_status h_commit(struct sl_req *r)
@@ -171,21 +150,21 @@ static sl_status h_commit(struct sl_req *r)
     sl_status st = sl__sub_commitment(store(r), keys(r), &x.a,
                                       (int64_t)sl_json_int(r->json, "application", 0), vid_of(r),
                                       why, sizeof why, &out);
-    return done(r, st, why, 201, out);
+    return sl__reply_result(r, st, why, 201, NULL, out);
 }
 
 static sl_status h_evidence(struct sl_req *r)
 {
     ACT(r);
-    if (!id_param(r, &id)) return SL_ERR_SUB_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_SUB_NOT_FOUND;
     sl_status st = sl__sub_app_evidence(store(r), keys(r), &x.a, id, &out);
-    return done(r, st, why, 200, out);
+    return sl__reply_result(r, st, why, 200, NULL, out);
 }
 
 static sl_status h_sig_get(struct sl_req *r)
 {
     int64_t id = 0;
-    if (!id_param(r, &id)) return SL_ERR_SUB_NOT_FOUND;
+    if (!sl__req_id(r, "id", &id)) return SL_ERR_SUB_NOT_FOUND;
     json_t *out = NULL;
     sl_status st = sl__sig_get(store(r), id, &out);
     if (st != SL_OK) return st;

@@ -35,6 +35,17 @@ const char *sl__req_param(const struct sl_req *r, const char *name)
     return NULL;
 }
 
+bool sl__req_id(const struct sl_req *r, const char *name, int64_t *id)
+{
+    const char *s = sl__req_param(r, name);
+    char *end = NULL;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    if (!s || !*s || *end || v <= 0)
+        return false;
+    *id = v;
+    return true;
+}
+
 const char *sl__req_query(const struct sl_req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);

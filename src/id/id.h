@@ -226,6 +226,10 @@ sl_status sl__verification_factors_tx(sl_tx *tx, int64_t id, uint32_t factors_pa
  * "" when not finished. */
 sl_status sl__verification_signature_tx(sl_tx *tx, int64_t id, char *b64, size_t cap);
 sl_status sl__verification_get_tx(sl_tx *tx, int64_t id, struct sl_verification *out);
+/* The whole canonical signed result (struct sl_verification's result_json
+ * is cut at 1 KiB): *json gets a copy the caller frees with sl__free; ""
+ * before the result is finished. SL_ERR_NOT_FOUND: no such verification. */
+sl_status sl__verification_result_tx(sl_tx *tx, int64_t id, char **json);
 
 /* Consumes a passed result, once, for (person, matter, reference): marks
  * it used in tx. Errors: SL_ERR_NOT_FOUND, SL_ERR_ID_VERIF_BINDING (other

@@ -145,6 +145,24 @@ sl_status sl__verification_get_tx(sl_tx *tx, int64_t id, struct sl_verification 
     return st;
 }
 
+sl_status sl__verification_result_tx(sl_tx *tx, int64_t id, char **json)
+{
+    *json = NULL;
+    sl_rows *r = NULL;
+    sl_status st = sl__tx_query(tx, "SELECT result_json FROM id_verification WHERE id = ?",
+                                SL_ARGS(SL_INT(id)), &r);
+    if (st == SL_OK && sl__rows_count(r) == 0)
+        st = SL_ERR_NOT_FOUND;
+    if (st == SL_OK) {
+        const char *js = sl__rows_text(r, 0, 0);
+        *json = sl__strdup(js ? js : "");
+        if (!*json)
+            st = SL_ERR_NOMEM;
+    }
+    sl__rows_free(r);
+    return st;
+}
+
 sl_status sl__verification_consume(sl_tx *tx, int64_t id, int64_t person,
                                    const char *matter, const char *reference,
                                    struct sl_verification *result)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "index_int.h"
+#include "kernel.h"
 
 float sl__ix_quantize(const float *v, size_t pdim, int8_t *out, int32_t *sum)
 {
@@ -151,4 +152,11 @@ const struct sl__ix_kernels *sl__ix_kernels_best(void)
         return sl__ix_kernels_neon();
 #endif
     return &ref_kernels;
+}
+
+void sl__ix_scan_i8(const int8_t *codes, size_t pdim, size_t n, const int8_t *q,
+                    const uint8_t *qu, const int32_t *vsum, const float *scale,
+                    float qscale, float *out)
+{
+    sl__ix_kernels_best()->i8(codes, pdim, n, q, qu, vsum, scale, qscale, out);
 }

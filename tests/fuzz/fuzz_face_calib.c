@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "base/base.h"
-#include "shualian/face.h"
+#include "face/eval_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     char *text;
     size_t len;
-    if (sl_calib_to_json(&text, &len, &c) == SL_OK) {
+    if (sl__calib_to_json(&text, &len, &c) == SL_OK) {
         sl_status st = sl_calib_parse(&d, text, len);
         if (st == SL_OK)
             sl_calib_free(&d);

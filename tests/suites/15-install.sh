@@ -34,6 +34,26 @@ if cc -std=c17 -Wall -Werror $(pkg-config --cflags shualian) "$stage/use.c" \
 else
   bad link_static_via_pkgconfig
 fi
+# the installed umbrella alone: every public header, C17 -pedantic, and the
+# library's version equals the .pc file's (the installed eval.h is gone)
+cat > "$stage/umbrella.c" <<'C'
+#include <stdio.h>
+#include <shualian/shualian.h>
+int main(void)
+{
+    printf("%s %d\n", sl_version(), sl_version_number());
+    return 0;
+}
+C
+if cc -std=c17 -Wall -Wextra -Werror -pedantic $(pkg-config --cflags shualian) "$stage/umbrella.c" \
+     -o "$stage/umbrella" "$stage/usr/lib/libshualian.a" \
+     $(pkg-config --static --libs-only-l shualian | sed 's/-lshualian//') \
+   && v=$("$stage/umbrella") && [ "${v% *}" = "$(pkg-config --modversion shualian)" ]; then
+  ok "umbrella_header_and_version ($v)"
+else
+  bad "umbrella_header_and_version (${v:-no output})"
+fi
+[ ! -e "$stage/usr/include/shualian/eval.h" ] && ok no_evaluation_header || bad no_evaluation_header
 # the example program of docs/api.md, built against the installed library
 if cc -std=c17 -Wall -Wextra -Werror $(pkg-config --cflags shualian) docs/examples/verify.c \
      -o "$stage/verify" "$stage/usr/lib/libshualian.a" \

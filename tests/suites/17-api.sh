@@ -9,9 +9,8 @@
 #    the server commands, listed below);
 #  - the product carries no development tool (they are in shualian-dev) and
 #    its --help lists each command once.
-# Evaluation tooling (ROC, metrics, SVG plots, the eval driver) is still
-# public because `shualian eval` needs it; it is listed below explicitly and
-# a new evaluation-like export fails the test until it is listed.
+# Evaluation tooling (ROC, metrics, SVG plots, the eval driver, calibration
+# building) is internal (src/face/eval_int.h): no export may look like it.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 make -s -j2 build/libshualian.so build/shualian build/shualian-dev >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
@@ -41,13 +40,13 @@ else
   bad "public headers do not compile together"
 fi
 
-# --- evaluation tooling still public: explicit list -----------------------
-eval_api="sl_eval_run sl_eval_print_summary sl_metric_all_pairs sl_metric_eer
-sl_metric_kfold_accuracy sl_metric_pad sl_metric_rank1 sl_metric_tar_at_far
-sl_plot_svg sl_roc_compute sl_roc_free"
-new_eval=$(grep -E '^sl_(eval|metric|roc|plot)_' "$tmp/exported" | grep -v -x -F "$(tr ' ' '\n' <<<"$eval_api")")
-[ -z "$new_eval" ] && ok "evaluation tooling exported: only the $(grep -c -E '^sl_(eval|metric|roc|plot)_' "$tmp/exported") listed functions (to move out of the public API)" \
-  || bad "new evaluation export(s): $new_eval (list them here or keep them internal)"
+# --- evaluation tooling is not API ----------------------------------------
+tooling=$(grep -E '^sl_(eval|metric|roc|plot|kfold|pad_metrics)(_|$)|^sl_calib_(init|add|to_json|save|build)$' "$tmp/exported")
+[ -z "$tooling" ] && ok "no evaluation, metrics, plotting or calibration-building export" \
+  || bad "evaluation tooling exported: $(tr '\n' ' ' <<<"$tooling") (keep it in src/face/eval_int.h)"
+[ ! -e include/shualian/eval.h ] && ! grep -l -E '\bsl_(eval|metric|plot)_|\bsl_roc\b|\bsl_roc_(compute|free)\b' include/shualian/*.h >/dev/null \
+  && ok "no public header declares evaluation tooling" \
+  || bad "evaluation tooling in include/shualian: $(grep -l -E '\bsl_(eval|metric|plot)_|\bsl_roc\b' include/shualian/*.h | tr '\n' ' ')"
 
 # --- each header on its own -----------------------------------------------
 badh=
@@ -56,6 +55,42 @@ for h in include/shualian/*.h; do
     -fsyntax-only -x c - 2>/dev/null || badh="$badh $h"
 done
 [ -z "$badh" ] && ok "every public header compiles on its own" || bad "headers not self-contained:$badh"
+
+# --- the umbrella: shualian.h alone gives every public header ---------------
+missing_h=
+for h in include/shualian/*.h; do
+  b=${h#include/}
+  [ "$b" = shualian/shualian.h ] || grep -q -x "#include \"$b\"" include/shualian/shualian.h || missing_h="$missing_h $b"
+done
+[ -z "$missing_h" ] && ok "shualian.h includes every public header" || bad "shualian.h does not include:$missing_h"
+cat >"$tmp/umbrella.c" <<'EOF'
+#include "shualian/shualian.h"
+int main(void)
+{
+    sl_face_engine_opts o = sl_face_engine_opts_default();   /* engine.h */
+    (void)o;
+    return sl_version_number() > 0 && sl_version()[0] ? 0 : 1;
+}
+EOF
+mkdir -p "$tmp/lib"   # the soname, as make install links it
+ln -sf "$PWD/build/libshualian.so" "$tmp/lib/libshualian.so.0"
+$CC -std=c17 -Iinclude -Wall -Wextra -Werror -pedantic -c "$tmp/umbrella.c" -o "$tmp/umbrella.o" 2>"$tmp/umb.err" \
+  && ok "shualian.h alone compiles as C17 (-Wall -Wextra -Werror -pedantic)" \
+  || { bad "shualian.h as C17"; head -5 "$tmp/umb.err"; }
+if command -v g++ >/dev/null; then
+  g++ -x c++ -std=c++17 -Iinclude -Wall -Wextra -Werror -pedantic -c "$tmp/umbrella.c" -o "$tmp/umbrella-cxx.o" 2>"$tmp/umbxx.err" \
+    && ok "shualian.h alone compiles as C++17 (-Wall -Wextra -Werror -pedantic)" \
+    || { bad "shualian.h as C++17"; head -5 "$tmp/umbxx.err"; }
+  # C++ callers link against the C symbols (extern "C" in every header)
+  if g++ -o "$tmp/umbrella-cxx" "$tmp/umbrella-cxx.o" -Lbuild -lshualian -Wl,-rpath,"$tmp/lib" 2>"$tmp/umbxx-link.err" \
+     && "$tmp/umbrella-cxx"; then
+    ok "a C++ program links against libshualian.so and calls the version and engine calls"
+  else
+    bad "C++ program against libshualian.so"; head -5 "$tmp/umbxx-link.err"
+  fi
+else
+  skip=$((skip + 1)); echo "skip shualian.h as C++ (no g++)"
+fi
 
 # --- the library's tools use only the public API ----------------------------
 # cli/ (img, nn, face, calib, eval, index, calendar, version) may call only
@@ -99,15 +134,21 @@ fi
 help=$(build/shualian --help)
 dups=$(awk '/^  [a-z]/ { print $1 }' <<<"$help" | sort | uniq -d)
 [ -z "$dups" ] && ok "shualian --help lists each command once" || bad "listed twice: $dups"
-for c in "bench index --n 10" "index crashtest $tmp/ix" "nn fma" "nn hold x.onnx" "nn dump x.onnx" "img bench x.jpg"; do
+for c in "bench index --n 10" "index crashtest $tmp/ix" "nn fma" "nn hold x.onnx" "nn dump x.onnx" "img bench x.jpg" \
+         "eval --faces $tmp" "calib build --genuine g.txt --impostor i.txt --out c.json"; do
   build/shualian $c >/dev/null 2>&1; rc=$?
   [ $rc = 2 ] && ok "not in the product: shualian $c (usage error)" || bad "shualian $c: exit $rc, want 2"
 done
-for c in bench img index nn face; do
+for c in bench img index nn face eval calib; do
   build/shualian-dev $c --help >/dev/null 2>&1 && ok "shualian-dev $c --help" || bad "shualian-dev $c --help"
 done
 nm build/shualian | grep -q -E ' [Tt] (bench_index|sub_crashtest|cmd_fma|cmd_hold|img_bench)$' \
   && bad "a dev-tool function is linked into build/shualian" || ok "no dev-tool function in build/shualian"
+# the engine's run-time calibration (load, validate, decide) needs none of
+# the evaluation tooling: the static link of the product pulls none of it in
+tl=$(nm build/shualian | grep -E ' [Tt] sl__(roc_|metric_|plot_|eval_|calib_(init|add|to_json|save)$)' | awk '{print $3}')
+[ -z "$tl" ] && ok "no evaluation tooling linked into build/shualian (metrics, ROC, plots, calibration building)" \
+  || bad "evaluation tooling linked into build/shualian: $(tr '\n' ' ' <<<"$tl")"
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

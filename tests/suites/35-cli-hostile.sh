@@ -9,6 +9,9 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$(realpath "${SL_BIN:-$S}")
+# eval and calib build are development tools (shualian-dev)
+make -s -j2 build/shualian-dev >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+SD=$(realpath "${SL_DEV_BIN:-build/shualian-dev}")
 skp() { skip=$((skip + 1)); echo "skip $1: $2"; }
 T=10              # seconds: anything that waits longer is hanging
 
@@ -36,10 +39,12 @@ jqexpect "usage error JSON (face challenge new)" 2 '.error.code == "usage"' -- \
   $S face challenge new --min-steps 9
 jqexpect "unknown option is named as such" 2 '.error.message | test("unknown option --bogus")' -- \
   $S face detect x.jpg --bogus
-for c in "img info x.jpg" "calib build" "calib query" "face challenge new" "face challenge check"; do
+for c in "img info x.jpg" "calib query" "face challenge new" "face challenge check"; do
   jqexpect "unknown option named as such: $c" 2 '.error.message | test("unknown option --bogus")' -- \
     $S $c --bogus
 done
+jqexpect "unknown option named as such: shualian-dev calib build" 2 '.error.message | test("unknown option --bogus")' -- \
+  $SD calib build --bogus
 jqexpect "--backend bogus is a usage error in face" 2 '.error.code == "usage"' -- \
   $S face detect x.jpg --backend bogus
 jqexpect "--backend bogus is a usage error in nn" 2 '.error.code == "usage"' -- \
@@ -142,11 +147,11 @@ printf '0.6\n0.7\n5\n' >"$tmp/g5.txt"
 printf '0.1\n0.2\n0.0\n' >"$tmp/i.txt"
 printf '0.6\n0.7\n0.8\n' >"$tmp/g.txt"
 jqexpect "calib build refuses a score of 5" 3 '.error.message | test("g5.txt: line 3")' -- \
-  $S calib build --genuine "$tmp/g5.txt" --impostor "$tmp/i.txt" --out "$tmp/c5.json"
+  $SD calib build --genuine "$tmp/g5.txt" --impostor "$tmp/i.txt" --out "$tmp/c5.json"
 jqexpect "calib build refuses swapped files" 3 '.error.message | test("swapped")' -- \
-  $S calib build --genuine "$tmp/i.txt" --impostor "$tmp/g.txt" --out "$tmp/cs.json"
+  $SD calib build --genuine "$tmp/i.txt" --impostor "$tmp/g.txt" --out "$tmp/cs.json"
 jqexpect "calib build still builds from good files" 0 '.genuine == 3' -- \
-  $S calib build --genuine "$tmp/g.txt" --impostor "$tmp/i.txt" --out "$tmp/cg.json"
+  $SD calib build --genuine "$tmp/g.txt" --impostor "$tmp/i.txt" --out "$tmp/cg.json"
 
 # --- 11 and 14: eval ---------------------------------------------------------------
 if [ $have_img = 1 ] && [ $have_models = 1 ]; then
@@ -156,17 +161,17 @@ if [ $have_img = 1 ] && [ $have_models = 1 ]; then
   printf 'lfw_fold\tpath1\tpath2\tsame_person\n1\ta/1.jpg\ta/2.jpg\t1\n2\tb/1.jpg\tb/2.jpg\t1\n' \
     >"$tmp/faces/good.tsv"
   jqexpect "eval: a pairs file with its header line runs" 0 '.pairs == 2' -- \
-    $S eval --pairs "$tmp/faces/good.tsv" --threads 1
+    $SD eval --pairs "$tmp/faces/good.tsv" --threads 1
   printf '1\ta/1.jpg\ta/2.jpg\t1\n1\ta/1.jpg\tb/9.jpg\t0\n' >"$tmp/faces/pairs.tsv"
   jqexpect "eval: a missing pair image is an error naming it" 4 \
     '.error.code == "not_found" and (.error.message | test("b/9.jpg"))' -- \
-    $S eval --pairs "$tmp/faces/pairs.tsv" --threads 1
+    $SD eval --pairs "$tmp/faces/pairs.tsv" --threads 1
   jqexpect "eval: an empty --faces is refused" 3 '.error.code == "invalid"' -- \
-    $S eval --faces "$tmp/empty" --threads 1
-  out=$(timeout 60 $S eval --faces "$tmp/faces" --threads 1 --plot /nonexistent/det.svg 2>"$tmp/err"); rc=$?
+    $SD eval --faces "$tmp/empty" --threads 1
+  out=$(timeout 60 $SD eval --faces "$tmp/faces" --threads 1 --plot /nonexistent/det.svg 2>"$tmp/err"); rc=$?
   if [ "$rc" = 4 ] && ! grep -q embedding "$tmp/err"; then ok "eval: unwritable --plot refused before the run"
   else bad "eval: unwritable --plot (exit $rc)"; head -c 300 "$tmp/err"; fi
-  timeout 120 $S eval --faces "$tmp/faces" --threads 1 >"$tmp/ev.json" 2>"$tmp/ev.log"; rc=$?
+  timeout 120 $SD eval --faces "$tmp/faces" --threads 1 >"$tmp/ev.json" 2>"$tmp/ev.log"; rc=$?
   if [ "$rc" = 0 ] && ! grep -q $'\r' "$tmp/ev.log" && grep -q '^embedding: 4/4' "$tmp/ev.log"; then
     ok "eval progress into a log: plain lines, no carriage returns"
   else bad "eval progress into a log (exit $rc)"; head -c 400 "$tmp/ev.log" | od -c | head; fi

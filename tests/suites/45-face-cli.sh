@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Black-box tests of `shualian face challenge` and `shualian calib` (no models
-# needed): challenges judged on synthetic signals, calibration round trip.
+# Black-box tests of `shualian face challenge` and `shualian calib query` (no
+# models needed): challenges judged on synthetic signals, calibration round
+# trip (tables built by the development program, `shualian-dev calib build`).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+make -s -j2 build/shualian-dev >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+SD=build/shualian-dev
 
 T0=1700000000000
 expect "challenge new prints a challenge" 0 '"nonce":"' -- $S face challenge new --now $T0
@@ -45,9 +48,9 @@ fi
 awk 'BEGIN { srand(7); for (i = 0; i < 3000; i++) print 0.45 + 0.4 * rand() }' >"$tmp/g.txt"
 awk 'BEGIN { srand(8); for (i = 0; i < 30000; i++) print 0.35 * rand() * rand() }' >"$tmp/i.txt"
 expect "calib build" 0 '"far":0.001' -- \
-  $S calib build --genuine "$tmp/g.txt" --impostor "$tmp/i.txt" --out "$tmp/cal.json" --source test
+  $SD calib build --genuine "$tmp/g.txt" --impostor "$tmp/i.txt" --out "$tmp/cal.json" --source test
 expect "calib build --append idphoto" 0 '"mode":"idphoto"' -- \
-  $S calib build --genuine "$tmp/g.txt" --impostor "$tmp/i.txt" --out "$tmp/cal.json" --mode idphoto --append
+  $SD calib build --genuine "$tmp/g.txt" --impostor "$tmp/i.txt" --out "$tmp/cal.json" --mode idphoto --append
 expect "calib file has both modes" 0 '"idphoto"' -- cat "$tmp/cal.json"
 expect "calib query --far" 0 '"threshold"' -- $S calib query --calib "$tmp/cal.json" --far 1e-3
 expect "calib query high score matches" 0 '"match":true' -- \
@@ -60,9 +63,12 @@ expect "calib query default threshold is far:1e-3" 0 '"match":true' -- \
   $S calib query --calib "$tmp/cal.json" --score 0.8
 expect "calib query unknown mode" 4 'not_found' -- \
   $S calib query --calib "$tmp/cal.json" --mode other --far 1e-3
+expect "the product does not build tables (shualian-dev calib build does)" 2 'shualian-dev calib build' -- \
+  $S calib build --genuine "$tmp/g.txt" --impostor "$tmp/i.txt" --out "$tmp/p.json"
+[ ! -e "$tmp/p.json" ] && ok "shualian calib build wrote nothing" || bad "shualian calib build wrote a table"
 printf '0.5\nnot-a-number\n' >"$tmp/bad.txt"
 expect "calib build refuses a bad score file" 3 'line 2' -- \
-  $S calib build --genuine "$tmp/bad.txt" --impostor "$tmp/i.txt" --out "$tmp/x.json"
+  $SD calib build --genuine "$tmp/bad.txt" --impostor "$tmp/i.txt" --out "$tmp/x.json"
 echo '{"format":"shualian-calibration","version":9}' >"$tmp/v9.json"
 expect "calib query refuses an unknown version" 3 'face_calib_format' -- \
   $S calib query --calib "$tmp/v9.json" --far 1e-3

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Black-box tests of the model-backed face commands: shualian face
 # detect|landmarks|embed|quality|live|verify|bench, challenge check --frames,
-# and shualian eval on a tiny tree made from the test photos. Needs the
+# and shualian-dev eval on a tiny tree made from the test photos. Needs the
 # models (./models or $SL_MODELS) and tests/data; skips visibly without.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+make -s -j2 build/shualian-dev >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+SD=build/shualian-dev   # eval is a development tool
 M=${SL_MODELS:-models}
 D=tests/data
 F=${SL_FACES:-${SL_ROOT:-.}/../shared/faces}
@@ -187,17 +189,17 @@ mkdir -p "$tmp/tree/a" "$tmp/tree/b"
 cp "$tmp/p1.jpg" "$tmp/tree/a/1.jpg"; cp "$tmp/p2.jpg" "$tmp/tree/a/2.jpg"
 convert $D/sample6.jpg -crop 520x560+150+380 +repage "$tmp/tree/b/1.jpg"
 convert $D/sample6.jpg -crop 400x460+200+430 +repage -resize 80% "$tmp/tree/b/2.jpg"
-out=$($S eval --faces "$tmp/tree" --threads 2 --plot "$tmp/det.svg" --cache "$tmp/cache" 2>"$tmp/err"); rc=$?
+out=$($SD eval --faces "$tmp/tree" --threads 2 --plot "$tmp/det.svg" --cache "$tmp/cache" 2>"$tmp/err"); rc=$?
 [ $rc = 0 ] && [ "$(jq .images <<<"$out")" = 4 ] && [ "$(jq .rank1 <<<"$out")" = 1 ] \
   && ok "eval on a tiny tree: 4 images, rank-1 = 1" || { bad "eval tiny tree (exit $rc)"; echo "$out" | head -c 400; cat "$tmp/err"; }
 grep -q '<svg' "$tmp/det.svg" 2>/dev/null && ok "eval writes the DET plot" || bad "eval DET plot"
-out2=$($S eval --faces "$tmp/tree" --threads 1 --cache "$tmp/cache" 2>"$tmp/err2")
+out2=$($SD eval --faces "$tmp/tree" --threads 1 --cache "$tmp/cache" 2>"$tmp/err2")
 grep -q 'from the cache' "$tmp/err2" && [ "$(jq .eer <<<"$out")" = "$(jq .eer <<<"$out2")" ] \
   && ok "eval cache gives the same result" || bad "eval cache"
-out=$($S eval --faces "$tmp/tree" --quality enrol 2>/dev/null)
+out=$($SD eval --faces "$tmp/tree" --quality enrol 2>/dev/null)
 jq -e '.quality_gate == "enrol" and .no_face == 4 and .quality_rejected.low_resolution == 2' <<<"$out" >/dev/null \
   && ok "eval --quality enrol rejects all 4 (2 for low_resolution)" || bad "eval --quality: $(jq -c '{no_face, quality_rejected}' <<<"$out")"
-expect "eval without inputs is a usage error" 2 '' -- $S eval
+expect "eval without inputs is a usage error" 2 '' -- $SD eval
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Accuracy gate: `shualian eval` on ../shared/faces dev (all 5,544 images,
+# Accuracy gate: `shualian-dev eval` on ../shared/faces dev (all 5,544 images,
 # the LFW pairs of folds 1-6, the PAD set) with --threads 2 and an embedding
 # cache in build/ (a run that embeds takes ~45-90 s on the 2 shared cores;
 # reruns take ~10 s while the images, the configuration, the program build
@@ -7,8 +7,8 @@
 # metric falls below what the engine reached (docs/face-eval-dev.json)
 # minus a small margin. Skips visibly without the data or the models.
 set -uo pipefail
-make -s -j2 build/shualian >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
-S=build/shualian
+make -s -j2 build/shualian-dev >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+S=build/shualian-dev
 F=${SL_FACES:-${SL_ROOT:-.}/../shared/faces}
 M=${SL_MODELS:-models}
 if [ ! -d "$F/dev" ] || [ ! -f "$F/lfw_pairs_dev.tsv" ]; then

@@ -12,58 +12,20 @@
 # ../shared/faces/dev (the first photo is the registry photo), scaled to a
 # camera's size; without the photos the face tests skip visibly.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-pg.sh"
-for t in curl jq base64 convert; do
-  command -v $t >/dev/null || { echo "skip id: $t absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
-done
-M=${SL_MODELS:-models}
+. "$(dirname "$0")/lib-serve.sh"
+serve_need curl jq base64 convert
+SERVE_ARGS=(--threads 2 --quiet)
+REQ_MAX_S=60                         # 30 frames of face checks take their time
 FACES=${SL_FACES:-../shared/faces}
 [ -d "$FACES/dev" ] || FACES=/work/shared/faces
+export SL_FACES=$FACES
 HAVE_FACES=0; [ -d "$FACES/dev/Keanu_Reeves" ] && [ -d "$M" ] && HAVE_FACES=1
 
-T0=1796382000000                     # 2026-12-04T11:00:00Z on the test clock
-set_clock() { echo "$1" >"$tmp/clock.new" && mv "$tmp/clock.new" "$tmp/clock"; }
-PIDS=()
-start_node() {   # $1 label, $2 data dir, $3 db url (empty: sqlite in data) -> sets B_<label>
-  local label=$1 data=$2 db=$3
-  local args=(serve --listen 127.0.0.1:0 --data "$data" --demo --clock "$tmp/clock" --models "$M" --threads 2 --quiet)
-  [ -n "$db" ] && args+=(--db "$db")
-  SL_FACES=$FACES $S "${args[@]}" >"$tmp/$label.out" 2>"$tmp/$label.err" &
-  local pid=$!; PIDS+=($pid)
-  for _ in $(seq 1 300); do
-    grep -q '"listening"' "$tmp/$label.out" 2>/dev/null && break
-    kill -0 $pid 2>/dev/null || break
-    sleep 0.1
-  done
-  local port; port=$(jq -r 'select(.port).port' "$tmp/$label.out" 2>/dev/null)
-  [ -n "$port" ] && [ "$port" != null ] || return 1
-  printf -v "B_$label" 'http://127.0.0.1:%s' "$port"
-}
-stop_nodes() { for p in "${PIDS[@]}"; do kill -TERM $p 2>/dev/null; done; for p in "${PIDS[@]}"; do wait $p 2>/dev/null; done; PIDS=(); }
-req() {   # BASE METHOD PATH AUTH [BODY|@file] -> ST, BODY
-  local b=$1 m=$2 p=$3 a=$4 body=${5-}
-  local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$m" -m 60 -H "Authorization: $a")
-  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
-  ST=$(curl "${args[@]}" "$b$p")
-  BODY=$(cat "$tmp/body")
-}
-code() { jq -r '.code // empty' <<<"$BODY" 2>/dev/null; }
-check() {   # NAME WANT_STATUS [WANT_CODE]
-  local c; c=$(code)
-  if [ "$ST" = "$2" ] && { [ -z "${3-}" ] || [ "$c" = "$3" ]; }; then ok "$1"
-  else bad "$1 (status $ST code '$c', want $2 ${3-})"; echo "$BODY" | head -c 400; echo; fi
-}
-jcheck() {   # NAME JQ_EXPR: passes when the expression on BODY is true
-  if [ "$(jq -r "$2" <<<"$BODY" 2>/dev/null)" = true ]; then ok "$1"
-  else bad "$1 ($2)"; echo "$BODY" | jq -c 'del(.alternatives, .signature)' 2>/dev/null | head -c 600; echo; fi
-}
 has_reason() { jq -e --arg c "$1" '[.reasons[]?.code] | index($c) != null' <<<"$BODY" >/dev/null; }
 rcheck() {   # NAME REASON: a refused result (200/201, passed false) with that reason
   if [ "$(jq -r .passed <<<"$BODY" 2>/dev/null)" = false ] && has_reason "$2"; then ok "$1"
   else bad "$1 (want refused with $2; status $ST)"; echo "$BODY" | jq -c 'del(.alternatives, .signature)' 2>/dev/null | head -c 600; echo; fi
 }
-dev() { echo "Device $(jq -r ".devices.$1.id" "$CRED"):$(jq -r ".devices.$1.key" "$CRED")"; }
 
 # ---- persons (share/shualian/demo/persons.json)
 JIA=330302198805126615; YI=330302199003034529; DING=330302197508153022
@@ -105,10 +67,10 @@ prepare_frames() {
 frames() {   # BASE AUTH VID FILE...: posts the frames (body in a file: 30 frames are large)
   local b=$1 a=$2 v=$3; shift 3
   body "$@" >"$tmp/frames.json"
-  req "$b" POST /v1/verifications/$v/frames "$a" "@$tmp/frames.json"
+  req_at "$b" POST /v1/verifications/$v/frames "$a" "@$tmp/frames.json"
 }
 create() {   # BASE AUTH NUMBER NAME LEVELS LIVENESS MATTER REF [EXTRA_JSON]
-  req "$1" POST /v1/verifications "$2" "{\"id_type\":\"resident_id\",\"id_number\":\"$3\",\"name\":\"$4\",\"levels\":$5,\"liveness\":\"$6\",\"matter\":\"$7\",\"reference\":\"$8\"${9:+,$9}}"
+  req_at "$1" POST /v1/verifications "$2" "{\"id_type\":\"resident_id\",\"id_number\":\"$3\",\"name\":\"$4\",\"levels\":$5,\"liveness\":\"$6\",\"matter\":\"$7\",\"reference\":\"$8\"${9:+,$9}}"
   VID=$(jq -r '.id // empty' <<<"$BODY")
 }
 ALL='["real_name","real_person","real_document"]'
@@ -135,20 +97,20 @@ run_suite() {   # $1 label, $2 base URL
   # ---- a result is consumed once (citizen sessions consume "citizen_login")
   # the name alone (实名) opens no session: a face or a checked document does
   create $B "$KIOSK" $JIA 示例甲 '["real_name"]' actions citizen_login $L-s0
-  req $B POST /v1/citizen/sessions "$KIOSK" "{\"verification\":$VID}"
+  req_at $B POST /v1/citizen/sessions "$KIOSK" "{\"verification\":$VID}"
   check "$L: a name-only verification opens no citizen session" 403 citizen_login_level
   create $B "$WINDOW" $JIA 示例甲 "$ALL" actions citizen_login $L-s1 '"method":"alternative"'
-  req $B POST /v1/verifications/$VID/alternative "$WINDOW" '{"method":"clerk_document_check","clerk":"demo-clerk","document":"resident_id card"}'
-  req $B POST /v1/citizen/sessions "$KIOSK" "{\"verification\":$VID}"
+  req_at $B POST /v1/verifications/$VID/alternative "$WINDOW" '{"method":"clerk_document_check","clerk":"demo-clerk","document":"resident_id card"}'
+  req_at $B POST /v1/citizen/sessions "$KIOSK" "{\"verification\":$VID}"
   check "$L: a passed verification (document checked by the clerk) opens a citizen session" 201
-  req $B POST /v1/citizen/sessions "$KIOSK" "{\"verification\":$VID}"
+  req_at $B POST /v1/citizen/sessions "$KIOSK" "{\"verification\":$VID}"
   check "$L: the same verification consumed twice refused" 409 id_verification_used
   create $B "$KIOSK" $JIA 示例乙 '["real_name"]' actions citizen_login $L-s2
-  req $B POST /v1/citizen/sessions "$KIOSK" "{\"verification\":$VID}"
+  req_at $B POST /v1/citizen/sessions "$KIOSK" "{\"verification\":$VID}"
   check "$L: a refused verification cannot be consumed" 403 id_verification_failed
   create $B "$KIOSK" $JIA 示例甲 '["real_name"]' actions citizen_login $L-s3
   set_clock $((T0 + 11 * 60 * 1000)); sleep 1.2
-  req $B POST /v1/citizen/sessions "$KIOSK" "{\"verification\":$VID}"
+  req_at $B POST /v1/citizen/sessions "$KIOSK" "{\"verification\":$VID}"
   check "$L: an expired verification cannot be consumed" 401 id_verification_expired
   set_clock $T0; sleep 1.2
 
@@ -192,21 +154,21 @@ run_suite() {   # $1 label, $2 base URL
   # ---- alternatives (no face, no face consent)
   create $B "$WINDOW" $JIA 示例甲 "$ALL" actions window_service $L-a1 '"method":"alternative"'
   jcheck "$L: alternative session awaits the alternative" '.status == "awaiting_alternative"'
-  req $B POST /v1/verifications/$VID/alternative "$WINDOW" '{"method":"clerk_document_check","clerk":"demo-clerk","document":"resident_id card"}'
+  req_at $B POST /v1/verifications/$VID/alternative "$WINDOW" '{"method":"clerk_document_check","clerk":"demo-clerk","document":"resident_id card"}'
   jcheck "$L: clerk document check recorded" '.passed == true and .method == "clerk_document_check" and (.vouched_by | test("demo-clerk"))'
   create $B "$WINDOW" $JIA 示例甲 "$ALL" actions window_service $L-a2 '"method":"alternative"'
-  req $B POST /v1/verifications/$VID/alternative "$WINDOW" "{\"method\":\"id_card_reader\",\"card\":{\"id_number\":\"$YI\",\"name\":\"示例乙\"}}"
+  req_at $B POST /v1/verifications/$VID/alternative "$WINDOW" "{\"method\":\"id_card_reader\",\"card\":{\"id_number\":\"$YI\",\"name\":\"示例乙\"}}"
   rcheck "$L: ID card of another document refused" card_mismatch
   create $B "$WINDOW" $JIA 示例甲 "$ALL" actions window_service $L-a3 '"method":"alternative"'
-  req $B POST /v1/verifications/$VID/alternative "$WINDOW" '{"method":"identity_code","code":"SLID1.AAAA"}'
+  req_at $B POST /v1/verifications/$VID/alternative "$WINDOW" '{"method":"identity_code","code":"SLID1.AAAA"}'
   rcheck "$L: a bad identity code refused" id_code_invalid
   create $B "$KIOSK" $JIA 示例甲 "$ALL" actions window_service $L-a4 '"method":"alternative"'
   check "$L: alternatives only at a window" 403 id_liveness_mode
   create $B "$WINDOW" $JIA 示例甲 "$ALL" actions window_service $L-a5 '"method":"alternative"'
   PID_JIA=$(jq -r .person_id <<<"$BODY")
-  req $B POST /v1/id-codes "$H5" "{\"person\":\"$PID_JIA\"}"
+  req_at $B POST /v1/id-codes "$H5" "{\"person\":\"$PID_JIA\"}"
   IDCODE=$(jq -r '.code // empty' <<<"$BODY")
-  req $B POST /v1/verifications/$VID/alternative "$WINDOW" "{\"method\":\"identity_code\",\"code\":\"$IDCODE\"}"
+  req_at $B POST /v1/verifications/$VID/alternative "$WINDOW" "{\"method\":\"identity_code\",\"code\":\"$IDCODE\"}"
   jcheck "$L: identity code recorded" '.passed == true and .method == "identity_code"'
 
   if [ $HAVE_FACES = 0 ]; then
@@ -223,9 +185,9 @@ run_suite() {   # $1 label, $2 base URL
   GOOD=$VID
   frames $B "$WINDOW" $VID $D/jia.1.jpg
   check "$L: frames for a decided session refused" 409 id_session_done
-  req $B GET /v1/verifications/$GOOD "$WINDOW"
+  req_at $B GET /v1/verifications/$GOOD "$WINDOW"
   jcheck "$L: GET returns the signed result" '.passed == true and .result.id == '$GOOD' and (.signature | length) > 40 and (.result_json | fromjson | .passed) == true'
-  req $B GET /v1/verifications/$GOOD "$KIOSK"
+  req_at $B GET /v1/verifications/$GOOD "$KIOSK"
   check "$L: another device cannot read it" 404
 
   # ---- each face level alone
@@ -264,7 +226,7 @@ run_suite() {   # $1 label, $2 base URL
   set_clock $T0; sleep 1.2
   reset_jia
   create $B "$WINDOW" $JIA 示例甲 "$ALL" passive bdc.buzheng $L-x7 "$CONSENT"
-  req $B POST /v1/verifications/$VID/frames "$WINDOW" '{"frames":[{"t_ms":0,"image":"bm90IGFuIGltYWdl"}]}'
+  req_at $B POST /v1/verifications/$VID/frames "$WINDOW" '{"frames":[{"t_ms":0,"image":"bm90IGFuIGltYWdl"}]}'
   check "$L: a frame that is not an image: 4xx, not a crash" 422
   frames $B "$WINDOW" $VID $D/jia.1.jpg
   jcheck "$L: a malformed upload does not spend the challenge" '.passed == true'
@@ -297,18 +259,14 @@ run_suite() {   # $1 label, $2 base URL
   rcheck "$L: digits not read (no mouth movement): refused" liveness_failed
 }
 
-trap 'stop_nodes; rm -rf "$tmp"' EXIT
 [ $HAVE_FACES = 1 ] && prepare_frames
-set_clock $T0
-if start_node sqlite "$tmp/sqlite" ""; then CRED=$tmp/sqlite/demo-credentials.json run_suite sqlite "$B_sqlite"
-else bad "sqlite: server did not start"; tail -5 "$tmp/sqlite.err"; fi
-stop_nodes
+if serve_start sqlite ""; then run_suite sqlite "$B_sqlite"; serve_stop sqlite
+else bad "sqlite: server did not start"; serve_kill sqlite; fi
 
 if pg_start; then
-  trap 'stop_nodes; pg_stop; rm -rf "$tmp"' EXIT
   set_clock $T0
-  if start_node pga "$tmp/pg" "$PG_URL" && start_node pgb "$tmp/pg" "$PG_URL"; then
-    CRED=$tmp/pg/demo-credentials.json
+  if SERVE_DATA=$tmp/pg serve_start pga "$PG_URL" && SERVE_DATA=$tmp/pg serve_start pgb "$PG_URL"; then
+    serve_use pga
     run_suite pg "$B_pga"
     # a session's frames are single-use across nodes
     if [ $HAVE_FACES = 1 ]; then
@@ -334,9 +292,9 @@ if pg_start; then
     for i in 1 2 3 4 5; do create "$B_pga" "$KIOSK" $YI 示例甲 '["real_name"]' actions citizen_login pg-l$i; done
     create "$B_pgb" "$KIOSK" $YI 示例乙 '["real_name"]' actions citizen_login pg-l6
     check "pg: a lock made on node A holds on node B" 403 id_locked
-  else bad "pg: servers did not start"; tail -5 "$tmp/pga.err"; fi
+    serve_stop pga; serve_stop pgb
+  else bad "pg: servers did not start"; serve_kill pga; serve_kill pgb; fi
 else
   echo "skip pg: $PG_SKIP"; skip=$((skip + 1))
 fi
-echo "$pass passed, $fail failed, $skip skipped"
-[ $fail = 0 ]
+serve_done

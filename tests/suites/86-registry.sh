@@ -16,54 +16,17 @@
 #   someone else's face, a deceased person and a replayed code are refused.
 # Needs ../shared/faces (SL_FACES): skips visibly without it.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-pg.sh"
-for t in curl jq base64 convert; do
-  command -v $t >/dev/null || { echo "skip registry: $t absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
-done
-M=${SL_MODELS:-models}
+. "$(dirname "$0")/lib-serve.sh"
+serve_need curl jq base64 convert
+SERVE_ARGS=(--threads 4)
 FACES=${SL_FACES:-../shared/faces}
 if [ ! -d "$FACES/dev" ] || [ ! -f "$M/fr_feature.onnx" ]; then
   echo "skip registry: needs $FACES/dev (SL_FACES) and the models in $M"
   echo "0 passed, 0 failed, 1 skipped"; exit 0
 fi
+export SL_FACES=$FACES
+REQ_MAX_S=60
 
-PID=
-start_node() {   # $1 label, $2 data dir, $3 db url (empty: sqlite) -> B
-  local label=$1 data=$2 db=$3
-  local args=(serve --listen 127.0.0.1:0 --data "$data" --demo --models "$M" --threads 4)
-  [ -n "$db" ] && args+=(--db "$db")
-  SL_FACES=$FACES $S "${args[@]}" >"$tmp/$label.out" 2>"$tmp/$label.err" &
-  PID=$!
-  for _ in $(seq 1 300); do
-    grep -q '"listening"' "$tmp/$label.out" 2>/dev/null && break
-    kill -0 $PID 2>/dev/null || break
-    sleep 0.1
-  done
-  local port; port=$(jq -r 'select(.port).port' "$tmp/$label.out" 2>/dev/null)
-  [ -n "$port" ] && [ "$port" != null ] || return 1
-  B=http://127.0.0.1:$port
-}
-stop_node() { [ -n "$PID" ] && { kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null; }; PID=; }
-req() {   # METHOD PATH AUTH [BODY|@file] -> ST, BODY
-  local m=$1 p=$2 a=$3 body=${4-}
-  local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$m" -m 60 -H "Authorization: $a")
-  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
-  ST=$(curl "${args[@]}" "$B$p")
-  BODY=$(cat "$tmp/body")
-}
-code() { jq -r '.code // empty' <<<"$BODY" 2>/dev/null; }
-check() {   # NAME WANT_STATUS [WANT_CODE]
-  local c; c=$(code)
-  if [ "$ST" = "$2" ] && { [ -z "${3-}" ] || [ "$c" = "$3" ]; }; then ok "$1"
-  else bad "$1 (status $ST code '$c', want $2 ${3-})"; echo "$BODY" | head -c 400; echo; fi
-}
-login() {   # ROLE -> "Bearer <token>"
-  local pw; pw=$(jq -r ".users.$1.password" "$CRED")
-  curl -s -X POST -H 'Content-Type: application/json' \
-    -d "{\"username\":\"demo-$1\",\"password\":\"$pw\"}" "$B/v1/auth/login" | jq -r '"Bearer " + .token'
-}
-dev() { echo "Device $(jq -r ".devices.$1.id" "$CRED"):$(jq -r ".devices.$1.key" "$CRED")"; }
 photo() {   # IDENTITY [N] -> path of its N-th photo (0 = first by number)
   ls "$FACES/dev/$1" | sort -n | sed -n "$(( ${2:-0} + 1 ))p" | sed "s|^|$FACES/dev/$1/|"
 }
@@ -89,9 +52,8 @@ GROUP=$(ls "$FACES"/dev_group/*.jpg 2>/dev/null | head -1)
 
 run_suite() {   # $1 label, $2 data dir, $3 db url
   local L=$1 DATA=$2 DB=$3
-  CRED=$DATA/demo-credentials.json
   local ADMIN CLERK AUDITOR WINDOW H5
-  ADMIN=$(login admin); CLERK=$(login clerk); AUDITOR=$(login auditor)
+  ADMIN=$(staff admin); CLERK=$(staff clerk); AUDITOR=$(staff auditor)
   WINDOW=$(dev window); H5=$(dev h5)
 
   # ---- the demo registry
@@ -290,32 +252,20 @@ run_suite() {   # $1 label, $2 data dir, $3 db url
 DEMO_PERSONS=
 seed_twice() {   # $1 label, $2 data, $3 db: restart and compare the demo persons
   local before; before=$(jq -cS .persons "$2/demo-credentials.json")
-  stop_node
-  if start_node "$1-2" "$2" "$3"; then
+  serve_stop "$1"
+  if SERVE_DATA=$2 serve_start "${1}2" "$3"; then
     local after; after=$(jq -cS .persons "$2/demo-credentials.json")
     [ "$before" = "$after" ] && ok "$1: demo seed on restart: the same persons and ids" || bad "$1: demo persons changed on restart"
-    grep -q 'demo registry: 13 persons (0 added now' "$tmp/$1-2.err" && ok "$1: restart adds nobody" \
-      || bad "$1: restart seed: $(grep 'demo registry' "$tmp/$1-2.err")"
-  else bad "$1: restart failed"; tail -3 "$tmp/$1-2.err"; fi
+    grep -q 'demo registry: 13 persons (0 added now' "$tmp/${1}2.err" && ok "$1: restart adds nobody" \
+      || bad "$1: restart seed: $(grep 'demo registry' "$tmp/${1}2.err")"
+    serve_stop "${1}2"
+  else bad "$1: restart failed"; serve_kill "${1}2"; fi
 }
 
-trap 'stop_node; rm -rf "$tmp"' EXIT
-if start_node sqlite "$tmp/sqlite" ""; then
-  run_suite sqlite "$tmp/sqlite" ""
-  seed_twice sqlite "$tmp/sqlite" ""
-else bad "sqlite: server did not start"; tail -5 "$tmp/sqlite.err"; fi
-stop_node
-
-if pg_start; then
-  trap 'stop_node; pg_stop; rm -rf "$tmp"' EXIT
-  if start_node pg "$tmp/pg" "$PG_URL"; then
-    run_suite pg "$tmp/pg" "$PG_URL"
-    seed_twice pg "$tmp/pg" "$PG_URL"
-  else bad "pg: server did not start"; tail -5 "$tmp/pg.err"; fi
-  stop_node
-else
-  skip=$((skip + 1)); echo "skip PostgreSQL: $PG_SKIP"
-fi
-
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" = 0 ]
+suite() {   # $1 label: the whole run, then a restart on the same data
+  local db_v="DB_$1"
+  run_suite "$1" "$DATA" "${!db_v}"
+  seed_twice "$1" "$DATA" "${!db_v}"
+}
+serve_each_store suite
+serve_done

@@ -127,6 +127,26 @@ run_suite() {   # $1 label, $2 base URL
   [ "$(jq -r .state <<<"$BODY")" = expired ] && ok "$L: kiosk polls: expired" || bad "$L: poll expired: $BODY"
   req_at $B POST /v1/kiosk/logins/approve "$H5" "{\"login\":\"SLKL1.AAAAAAAAAAAAAAAAAAAAAA\",\"code\":\"$CODE\"}"
   check "$L: unknown login session" 404
+  # ---- the phone's 扫一扫 (web/h5/scan.js) and 亮码 login (web/kiosk)
+  req_at $B POST /v1/kiosk/logins "$KIOSK"
+  jq -r .qr_png <<<"$BODY" | base64 -d >"$tmp/klogin.png"
+  qr=$(jq -r .qr_text <<<"$BODY")
+  printf '{"image":"%s"}' "$(base64 -w0 "$tmp/klogin.png")" >"$tmp/kscan.json"
+  req_at $B POST /v1/kiosk/logins/scan "$H5" "@$tmp/kscan.json"
+  [ "$ST" = 200 ] && [ "$(jq -r .login <<<"$BODY")" = "$qr" ] && [ "$(jq -r .kiosk.device <<<"$BODY")" = "$(cut -d: -f1 <<<"${KIOSK#Device }")" ] \
+    && [ -n "$(jq -r '.hall.name // empty' <<<"$BODY")" ] && ok "$L: 扫一扫 frame -> the kiosk and hall to confirm" || bad "$L: scan: $ST $BODY"
+  req_at $B POST /v1/kiosk/logins/scan "$KIOSK" "{\"login\":\"$qr\"}"
+  check "$L: a kiosk cannot use the phone's scan" 403
+  req_at $B POST /v1/kiosk/logins/scan "$H5" '{"login":"SLID1.nope"}'
+  check "$L: scan of a QR that is no kiosk login" 422 idcode_format
+  set_clock $((NOW + 242000))
+  req_at $B POST /v1/kiosk/logins/scan "$H5" "{\"login\":\"$qr\"}"
+  check "$L: scan of an expired kiosk login" 401 kiosk_login_expired
+  issue $B p_demo_4
+  req_at $B POST /v1/id-codes/verify "$WINDOW" "{\"code\":\"$CODE\",\"session\":true}"
+  check "$L: only a kiosk logs a citizen in by 亮码" 422
+  req_at $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$CODE\",\"session\":true}"
+  check "$L: 亮码 login needs a registry person (p_demo_4 is none)" 404
 }
 
 set_clock $T0

@@ -20,122 +20,24 @@
 # verification routes (branch w3-idverif) and the demo registry (w3-idreg):
 # without them they are skipped visibly.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-pg.sh"
-S=${SL_SERVE_BIN:-$S}    # e.g. build-asan/shualian to run the suite under ASan
-for t in curl jq base64 convert; do
-  command -v $t >/dev/null || { echo "skip gov: $t absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
-done
+. "$(dirname "$0")/lib-serve.sh"
+serve_need curl jq base64 convert
 
 BUYER=330302198805126615 NOPROP=330302199003034529 DEAD=330302194001010010 OWNER=330302197508153022
-M=${SL_MODELS:-models}
 F=${SL_FACES:-../shared/faces}/dev
-MODELS=(--no-models)
-[ -f "$M/det_10g.onnx" ] || [ -n "$(ls "$M"/*.onnx 2>/dev/null)" ] && MODELS=(--models "$M")
+SERVE_ARGS=(--quiet --matters share/shualian/matters --shared-data share/shualian/exchange)
+[ -f "$M/det_10g.onnx" ] || [ -n "$(ls "$M"/*.onnx 2>/dev/null)" ] || SERVE_ARGS+=(--no-models)
+SERVE_CONFIG='{ "threads": 2, "rate": { "default": { "per_s": 1000, "burst": 100000 },
+                          "login": { "per_s": 100, "burst": 100 } } }'
 ms() { echo $(( $(date -u -d "$1" +%s) * 1000 )); }
 T0=$(ms 2026-09-21T02:00:00Z)        # Monday 2026-09-21 10:00 in China
-set_clock() { echo "$1" >"$tmp/clock.new" && mv "$tmp/clock.new" "$tmp/clock"; }
-SRV_PID=
-start_server() {   # $1 label, $2 db url (empty: sqlite)
-  local label=$1 db=$2
-  DATA=$tmp/$label
-  set_clock $T0
-  cat >"$tmp/$label.json" <<JSON
-{ "threads": 2, "rate": { "default": { "per_s": 1000, "burst": 100000 },
-                          "login": { "per_s": 100, "burst": 100 } } }
-JSON
-  local args=(serve --config "$tmp/$label.json" --listen 127.0.0.1:0 --data "$DATA" --demo --clock "$tmp/clock" "${MODELS[@]}" --quiet
-              --matters share/shualian/matters --shared-data share/shualian/exchange)
-  [ -n "$db" ] && args+=(--db "$db")
-  LSAN_OPTIONS=suppressions=$PWD/tests/suites/lsan-print.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS} \
-    $S "${args[@]}" >"$tmp/$label.out" 2>"$tmp/$label.err" &
-  SRV_PID=$!
-  for _ in $(seq 1 100); do
-    grep -q '"listening"' "$tmp/$label.out" 2>/dev/null && break
-    kill -0 $SRV_PID 2>/dev/null || break
-    sleep 0.1
-  done
-  PORT=$(jq -r 'select(.port).port' "$tmp/$label.out" 2>/dev/null)
-  B=http://127.0.0.1:$PORT
-  CRED=$DATA/demo-credentials.json
-  [ -n "$PORT" ] && [ "$PORT" != null ]
-}
-stop_server() {   # SIGTERM: exits 0, and clean under ASan/LSan when built so
-  local rc=0
-  kill -TERM $SRV_PID && wait $SRV_PID || rc=$?
-  SRV_PID=
-  if [ $rc = 0 ] && ! grep -q "Sanitizer" "$tmp/$1.err"; then ok "$1: server stops cleanly (exit 0, no sanitizer report)"
-  else bad "$1: server exit $rc"; grep -A12 "Sanitizer" "$tmp/$1.err" | head -40; fi
-}
-req() {   # METHOD PATH AUTH [BODY] -> ST, BODY
-  local m=$1 p=$2 a=$3 body=${4-}
-  local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$m" -m 20)
-  [ -n "$a" ] && args+=(-H "Authorization: $a")
-  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
-  ST=$(curl "${args[@]}" "$B$p")
-  BODY=$(cat "$tmp/body")
-}
-code() { jq -r '.code // empty' <<<"$BODY" 2>/dev/null; }
-check() {   # NAME WANT_STATUS [WANT_CODE]
-  local c; c=$(code)
-  if [ "$ST" = "$2" ] && { [ -z "${3-}" ] || [ "$c" = "$3" ]; }; then ok "$1"
-  else bad "$1 (status $ST code '$c', want $2 ${3-})"; echo "$BODY" | head -c 400; echo; fi
-}
-jcheck() {   # NAME JQ_EXPR (on BODY)
-  if jq -e "$2" <<<"$BODY" >/dev/null 2>&1; then ok "$1"
-  else bad "$1 ($2)"; echo "$BODY" | head -c 600; echo; fi
-}
-login() {
-  curl -s -m 20 "$B/v1/auth/login" -H 'Content-Type: application/json' \
-    -d "{\"username\":\"$(jq -r ".users.$1.username" "$CRED")\",\"password\":\"$(jq -r ".users.$1.password" "$CRED")\"}" \
-    | jq -r '.token // empty'
-}
-dev() { echo "Device $(jq -r ".devices.$1.id" "$CRED"):$(jq -r ".devices.$1.key" "$CRED")"; }
+set_clock $T0
 step() {   # AUTH ID EVENT [BODY]
   req POST "/v1/applications/$2/$3" "$1" "${4:-{\}}"
 }
 state_of() { req GET "/v1/applications/$2" "$1"; jq -r .state <<<"$BODY"; }
 # The Nth photo (0 = the registry photo) of a demo person's photo identity.
 photo() { ls "$F/$1"/*.jpg 2>/dev/null | sort -V | sed -n "$(( $2 + 1 ))p"; }
-# Camera-like frames of a still (the dev photos are 150 px): scaled, on a
-# wider background, a little moved per frame as a video would be.
-frames_of() {   # PHOTO -> {"frames":[...]} (3 frames, 200 ms apart)
-  local i t=0 first=1
-  printf '{"frames":['
-  for i in 1 2 3; do
-    convert "$1" -filter Catrom -resize 320x320 -unsharp 0x1+1.5+0 -distort SRT "$((i % 3 - 1)).$((i % 5))" \
-      -gravity center -background '#808080' -extent 640x560 "$tmp/cam.$i.jpg"
-    [ $first = 1 ] || printf ','; first=0
-    printf '{"t_ms":%d,"image":"%s"}' $t "$(base64 -w0 "$tmp/cam.$i.jpg")"; t=$((t + 200))
-  done
-  printf ']}'
-}
-# altverif AUTH(window) ID_NUMBER NAME MATTER REF -> VID: the non-face
-# alternative at a window (the clerk checks the ID document)
-altverif() {
-  VID= VLAST=
-  req POST /v1/verifications "$1" "{\"id_type\":\"resident_id\",\"id_number\":\"$2\",\"name\":\"$3\",\"levels\":[\"real_name\",\"real_person\",\"real_document\"],\"liveness\":\"actions\",\"matter\":\"$4\",\"reference\":\"$5\",\"method\":\"alternative\"}"
-  [ "$ST" = 201 ] || return 1
-  VLAST=$(jq -r .id <<<"$BODY")
-  req POST "/v1/verifications/$VLAST/alternative" "$1" '{"method":"clerk_document_check","clerk":"demo-clerk","document":"resident_id card"}'
-  VBODY=$BODY
-  [ "$ST" = 200 ] && [ "$(jq -r .passed <<<"$BODY")" = true ] && VID=$VLAST
-}
-# mkverif AUTH ID_NUMBER NAME MATTER REF IMAGE [LIVENESS] -> VID (empty when
-# it did not pass or the routes are absent), VBODY (the result)
-mkverif() {
-  local a=$1 num=$2 name=$3 matter=$4 ref=$5 img=$6 live=${7:-digits} vid
-  VID= VLAST= VBODY=
-  [ -n "$img" ] && [ -f "$img" ] || return 1
-  req POST /v1/verifications "$a" "{\"id_type\":\"resident_id\",\"id_number\":\"$num\",\"name\":\"$name\",\"levels\":[\"real_name\",\"real_person\",\"real_document\"],\"liveness\":\"$live\",\"matter\":\"$matter\",\"reference\":\"$ref\",\"consent\":{\"face_processing\":true,\"remote_frames\":true}}"
-  VBODY=$BODY
-  [ "$ST" = 201 ] || return 1
-  vid=$(jq -r .id <<<"$BODY"); VLAST=$vid
-  frames_of "$img" >"$tmp/frames.json"
-  req POST "/v1/verifications/$vid/frames" "$a" "@$tmp/frames.json"
-  VBODY=$BODY
-  [ "$ST" = 200 ] && [ "$(jq -r .passed <<<"$BODY")" = true ] && VID=$vid
-}
 submit() {   # AUTH ID VID [COMMITMENTS_JSON]
   step "$1" "$2" submit "{\"verifications\":[${3:-0}],\"commitments\":${4:-[\"truthful\"]}}"
 }
@@ -440,24 +342,7 @@ run_suite() {
     || { bad "$L: audit records"; sort "$tmp/audit.txt" | uniq -c | head; }
 }
 
-if start_server sqlite ""; then
-  ok "sqlite: server up"
-  run_suite sqlite
-  stop_server sqlite
-else
-  bad "sqlite: server did not start"; cat "$tmp/sqlite.err" | tail -5
-fi
-if pg_start; then
-  if start_server pg "$PG_URL"; then
-    ok "postgresql: server up"
-    run_suite postgresql
-    stop_server pg
-  else
-    bad "postgresql: server did not start"; tail -5 "$tmp/pg.err"
-  fi
-else
-  skip=$((skip + 1)); echo "skip postgresql: $PG_SKIP"
-fi
-
-echo "$pass passed, $fail failed, $skip skipped"
-[ $fail = 0 ]
+# the server is up; afterwards the clock back to T0 for the next store
+suite() { ok "$1: server up"; run_suite "$1"; set_clock $T0; }
+serve_each_store suite
+serve_done

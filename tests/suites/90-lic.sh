@@ -15,53 +15,18 @@
 # kind (SQLite, and SL_TEST_STORE_URL=PostgreSQL): the verification routes
 # are branch w3-idverif's.
 cd "$(dirname "$0")/../.." || exit 1
-. tests/suites/lib.sh
-. tests/suites/lib-pg.sh
-for t in curl jq; do
-  command -v $t >/dev/null || { echo "skip lic: $t absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
-done
-
-SRV_PID= PORT=
-start_server() {   # $1 label, $2 db url (empty: sqlite in the data dir)
-  local label=$1 db=$2 data="$tmp/$1"
-  mkdir -p "$data"
-  echo "2026-12-04T02:00:00Z" > "$tmp/$label.clock"
-  cat >"$tmp/$label.json" <<JSON
-{ "threads": 2, "rate": { "default": { "per_s": 1000, "burst": 100000 },
-                          "login": { "per_s": 100, "burst": 100 } } }
-JSON
-  local args=(serve --config "$tmp/$label.json" --listen 127.0.0.1:0 --data "$data" --no-models --quiet --demo
-              --clock "$tmp/$label.clock" --matters share/shualian/matters --shared-data share/shualian/exchange)
-  [ -n "$db" ] && args+=(--db "$db")
-  "$S" "${args[@]}" > "$tmp/$label.out" 2> "$tmp/$label.err" &
-  SRV_PID=$!
-  for _ in $(seq 100); do
-    kill -0 $SRV_PID 2>/dev/null || break
-    PORT=$(jq -r 'select(.port).port' "$tmp/$label.out" 2>/dev/null)
-    [ -n "$PORT" ] && return 0
-    sleep 0.1
-  done
-  cat "$tmp/$label.err"; return 1
-}
-stop_server() { [ -n "$SRV_PID" ] && kill $SRV_PID 2>/dev/null && wait $SRV_PID 2>/dev/null; SRV_PID=; }
-trap 'stop_server; rm -rf "$tmp"' EXIT
+. tests/suites/lib-serve.sh
+serve_need curl jq
+ms() { echo $(( $(date -u -d "$1" +%s) * 1000 )); }
+T0=$(ms 2026-12-04T02:00:00Z)
+set_clock $T0
+SERVE_CONFIG='{ "threads": 2, "rate": { "default": { "per_s": 1000, "burst": 100000 },
+                          "login": { "per_s": 100, "burst": 100 } } }'
+SERVE_ARGS=(--no-models --quiet --matters share/shualian/matters --shared-data share/shualian/exchange)
 
 post() { curl -s -o "$tmp/body" -w '%{http_code}' -XPOST -H 'content-type: application/json' \
               "http://127.0.0.1:$PORT$1" --data-binary "$2"; }
-# req METHOD PATH AUTH [BODY] -> $ST and $tmp/body
-req() {
-  local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$1" -m 20)
-  [ -n "$3" ] && args+=(-H "Authorization: $3")
-  [ -n "${4-}" ] && args+=(-H 'content-type: application/json' --data-binary "$4")
-  ST=$(curl "${args[@]}" "http://127.0.0.1:$PORT$2")
-}
 jb() { jq -e "$1" "$tmp/body" >/dev/null 2>&1; }
-login() {   # role -> Bearer token
-  local c=$tmp/$LABEL/demo-credentials.json
-  echo "Bearer $(curl -s "http://127.0.0.1:$PORT/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"username\":\"$(jq -r ".users.$1.username" "$c")\",\"password\":\"$(jq -r ".users.$1.password" "$c")\"}" | jq -r .token)"
-}
-dev() { local c=$tmp/$LABEL/demo-credentials.json; echo "Device $(jq -r ".devices.$1.id" "$c"):$(jq -r ".devices.$1.key" "$c")"; }
 sql() {   # $1 db url (empty: sqlite), $2 statement
   if [ -z "$1" ]; then sqlite3 "$tmp/$LABEL/shualian.db" "$2"; else "$PG_BIN/psql" -qtA -d "$1" -c "$2"; fi
 }
@@ -75,7 +40,6 @@ rec() {   # $1 sig hex, $2 suite
 
 suite_tests() {   # $1 label, $2 db url
   local label=$1
-  if ! start_server "$label" "$2"; then bad "$label: server starts"; return; fi
   ok "$label: server starts"
   local key; key=$(curl -s "http://127.0.0.1:$PORT/v1/esign/key")
   if jq -e '.suite == "gm" and (.public_key | startswith("gm:1:"))' <<<"$key" >/dev/null; then
@@ -128,7 +92,6 @@ suite_tests() {   # $1 label, $2 db url
   if curl -s "http://127.0.0.1:$PORT/v1/openapi.json" | jq -e '.paths["/v1/licence-fetches"].post and .paths["/v1/verify/credential"].get and .paths["/v1/me/licences"].get' >/dev/null; then
     ok "$label: OpenAPI lists the licence, credential and citizen routes"
   else bad "$label: openapi licence routes"; fi
-  stop_server
 }
 
 licence_tests() {   # $1 label, $2 db url
@@ -149,7 +112,7 @@ licence_tests() {   # $1 label, $2 db url
   else bad "$label: check ($ST $(cat "$tmp/body"))"; fi
 
   local ISS CLERK AUD H5
-  ISS=$(login issuer) CLERK=$(login clerk) AUD=$(login auditor) H5=$(dev h5)
+  ISS=$(staff issuer) CLERK=$(staff clerk) AUD=$(staff auditor) H5=$(dev h5)
   local fields='{"name":"示例甲","id_number":"'$JIA'","sex":"M","birth_date":"1988-05-12","address":"温州","valid_to":"2036-01-01"}'
   local iss; iss=$(jq -r .licences.issuers.police.uscc "$c")
   # a licence id with a wrong check character, another type's id, foreign fields
@@ -248,7 +211,7 @@ alt_verif() {
 
 flow_tests() {   # $1 label, $2 db url, $3 the gjj.tiqu application of 示例甲
   local label=$1 db=$2 app=$3 W CLERK AUD ISS v
-  W=$(dev window) CLERK=$(login clerk) AUD=$(login auditor) ISS=$(login issuer)
+  W=$(dev window) CLERK=$(staff clerk) AUD=$(staff auditor) ISS=$(staff issuer)
   v=$(alt_verif $JIA 示例甲 gjj.tiqu "$app")
   if [ -z "$v" ]; then bad "$label: a passed verification (window, clerk's document check)"; return; fi
   req POST /v1/licence-consents "$W" '{"application":'"$app"',"verification":'"$v"'}'
@@ -339,17 +302,15 @@ flow_tests() {   # $1 label, $2 db url, $3 the gjj.tiqu application of 示例甲
   req POST "/v1/credentials/$c1/revoke" "$CLERK" '{"reason":"lost"}'
   req GET "/v1/verify/credential?code=$code1" ""
   jb '.status == "revoked"' && ok "$label: a revoked credential checks as revoked" || bad "$label: revoked ($(cat "$tmp/body" | head -c 200))"
-  echo "2026-12-04T04:30:00Z" > "$tmp/$label.clock"
+  set_clock "$(ms 2026-12-04T04:30:00Z)"
   req GET "/v1/verify/credential?code=$c2" ""
   jb '.status == "expired"' && ok "$label: after its 2 hours (test clock) the credential checks as expired" || bad "$label: expired ($(cat "$tmp/body" | head -c 200))"
 }
 
-suite_tests sqlite ""
-if pg_start; then
-  suite_tests postgresql "$PG_URL"
-else
-  skip=$((skip + 1)); echo "skip postgresql: $PG_SKIP"
-fi
-
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" = 0 ]
+suite() {   # $1 label: the node is up (SQLite, then PostgreSQL); the clock back to T0
+  local db_v="DB_$1"
+  suite_tests "$1" "${!db_v}"
+  set_clock $T0
+}
+serve_each_store suite
+serve_done

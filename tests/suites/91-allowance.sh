@@ -21,114 +21,26 @@
 # (w3-idverif) and the demo registry (w3-idreg): without them they are
 # skipped visibly.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-pg.sh"
-for t in curl jq base64 convert; do
-  command -v $t >/dev/null || { echo "skip allowance: $t absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
-done
+. "$(dirname "$0")/lib-serve.sh"
+serve_need curl jq base64 convert
 ELDER=33030219421108101X SON=330302197002151038 BUYER=330302198805126615
 ALLOW=mz.gaoling_jintie
-M=${SL_MODELS:-models}
 F=${SL_FACES:-../shared/faces}/dev
 ms() { echo $(( $(date -u -d "$1" +%s) * 1000 )); }
 T0=$(ms 2026-03-02T02:00:00Z)        # Monday 2026-03-02 10:00 in China
 DAY=86400000
-set_clock() { echo "$1" >"$tmp/clock.new" && mv "$tmp/clock.new" "$tmp/clock"; }
-SRV_PID=
-start_server() {   # $1 label, $2 db url (empty: sqlite)
-  local label=$1 db=$2
-  DATA=$tmp/$label
-  XD=$tmp/$label-exchange
-  rm -rf "$XD"; cp -r share/shualian/exchange "$XD"
-  set_clock $T0
-  cat >"$tmp/$label.json" <<JSON
-{ "threads": 2, "rate": { "default": { "per_s": 1000, "burst": 100000 },
-                          "login": { "per_s": 100, "burst": 100 } } }
-JSON
-  local args=(serve --config "$tmp/$label.json" --listen 127.0.0.1:0 --data "$DATA" --demo --clock "$tmp/clock"
-              --models "$M" --quiet --matters share/shualian/matters --shared-data "$XD")
-  [ -n "$db" ] && args+=(--db "$db")
-  $S "${args[@]}" >"$tmp/$label.out" 2>"$tmp/$label.err" &
-  SRV_PID=$!
-  for _ in $(seq 1 300); do
-    grep -q '"listening"' "$tmp/$label.out" 2>/dev/null && break
-    kill -0 $SRV_PID 2>/dev/null || break
-    sleep 0.1
-  done
-  PORT=$(jq -r 'select(.port).port' "$tmp/$label.out" 2>/dev/null)
-  B=http://127.0.0.1:$PORT
-  CRED=$DATA/demo-credentials.json
-  [ -n "$PORT" ] && [ "$PORT" != null ]
+set_clock $T0
+REQ_MAX_S=30
+SERVE_CONFIG='{ "threads": 2, "rate": { "default": { "per_s": 1000, "burst": 100000 },
+                          "login": { "per_s": 100, "burst": 100 } } }'
+XN=0
+next_exchange() {   # each node its own copy of the exchange (the suite edits it)
+  XN=$((XN + 1)); XD=$tmp/exchange.$XN
+  cp -r share/shualian/exchange "$XD"
+  SERVE_ARGS=(--quiet --matters share/shualian/matters --shared-data "$XD")
 }
-stop_server() {
-  local rc=0
-  kill -TERM $SRV_PID && wait $SRV_PID || rc=$?
-  SRV_PID=
-  [ $rc = 0 ] && ok "$1: server stops cleanly" || bad "$1: server exit $rc"
-}
-req() {   # METHOD PATH AUTH [BODY|@file] -> ST, BODY
-  local m=$1 p=$2 a=$3 body=${4-}
-  local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$m" -m 30)
-  [ -n "$a" ] && args+=(-H "Authorization: $a")
-  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
-  ST=$(curl "${args[@]}" "$B$p")
-  BODY=$(cat "$tmp/body")
-}
-code() { jq -r '.code // empty' <<<"$BODY" 2>/dev/null; }
-check() {   # NAME WANT_STATUS [WANT_CODE]
-  local c; c=$(code)
-  if [ "$ST" = "$2" ] && { [ -z "${3-}" ] || [ "$c" = "$3" ]; }; then ok "$1"
-  else bad "$1 (status $ST code '$c', want $2 ${3-})"; echo "$BODY" | head -c 400; echo; fi
-}
-jcheck() {   # NAME JQ_EXPR (on BODY)
-  if jq -e "$2" <<<"$BODY" >/dev/null 2>&1; then ok "$1"
-  else bad "$1 ($2)"; echo "$BODY" | head -c 600; echo; fi
-}
-login() {
-  curl -s -m 20 "$B/v1/auth/login" -H 'Content-Type: application/json' \
-    -d "{\"username\":\"$(jq -r ".users.$1.username" "$CRED")\",\"password\":\"$(jq -r ".users.$1.password" "$CRED")\"}" \
-    | jq -r '.token // empty'
-}
+next_exchange
 photo() { ls "$F/$1"/*.jpg 2>/dev/null | sort -V | sed -n "$(( $2 + 1 ))p"; }
-# Camera-like frames of a still (the dev photos are 150 px): scaled, on a
-# wider background, a little moved per frame as a video would be.
-frames_of() {   # PHOTO -> {"frames":[...]} (3 frames, 200 ms apart)
-  local i t=0 first=1
-  printf '{"frames":['
-  for i in 1 2 3; do
-    convert "$1" -filter Catrom -resize 320x320 -unsharp 0x1+1.5+0 -distort SRT "$((i % 3 - 1)).$((i % 5))" \
-      -gravity center -background '#808080' -extent 640x560 "$tmp/cam.$i.jpg"
-    [ $first = 1 ] || printf ','; first=0
-    printf '{"t_ms":%d,"image":"%s"}' $t "$(base64 -w0 "$tmp/cam.$i.jpg")"; t=$((t + 200))
-  done
-  printf ']}'
-}
-# altverif AUTH(window) ID_NUMBER NAME MATTER REF -> VID: the non-face
-# alternative at a window (the clerk checks the ID document)
-altverif() {
-  VID= VLAST=
-  req POST /v1/verifications "$1" "{\"id_type\":\"resident_id\",\"id_number\":\"$2\",\"name\":\"$3\",\"levels\":[\"real_name\",\"real_person\",\"real_document\"],\"liveness\":\"actions\",\"matter\":\"$4\",\"reference\":\"$5\",\"method\":\"alternative\"}"
-  [ "$ST" = 201 ] || return 1
-  VLAST=$(jq -r .id <<<"$BODY")
-  req POST "/v1/verifications/$VLAST/alternative" "$1" '{"method":"clerk_document_check","clerk":"demo-clerk","document":"resident_id card"}'
-  VBODY=$BODY
-  [ "$ST" = 200 ] && [ "$(jq -r .passed <<<"$BODY")" = true ] && VID=$VLAST
-}
-# mkverif AUTH ID_NUMBER NAME MATTER REF IMAGE [LIVENESS] -> VID (passed) or
-# '', VLAST (the session id either way), VBODY
-mkverif() {
-  local a=$1 num=$2 name=$3 matter=$4 ref=$5 img=$6 live=${7:-digits}
-  VID= VLAST= VBODY=
-  [ -n "$img" ] && [ -f "$img" ] || return 1
-  req POST /v1/verifications "$a" "{\"id_type\":\"resident_id\",\"id_number\":\"$num\",\"name\":\"$name\",\"levels\":[\"real_name\",\"real_person\",\"real_document\"],\"liveness\":\"$live\",\"matter\":\"$matter\",\"reference\":\"$ref\",\"consent\":{\"face_processing\":true,\"remote_frames\":true}}"
-  VBODY=$BODY
-  [ "$ST" = 201 ] || return 1
-  VLAST=$(jq -r .id <<<"$BODY")
-  frames_of "$img" >"$tmp/frames.json"
-  req POST "/v1/verifications/$VLAST/frames" "$a" "@$tmp/frames.json"
-  VBODY=$BODY
-  [ "$ST" = 200 ] && [ "$(jq -r .passed <<<"$BODY")" = true ] && VID=$VLAST
-}
 # The registry person id of a document: a 实名-only verification (no face)
 person_of() {   # ID_NUMBER NAME -> PID
   req POST /v1/verifications "$KIOSK" "{\"id_type\":\"resident_id\",\"id_number\":\"$1\",\"name\":\"$2\",\"levels\":[\"real_name\"],\"liveness\":\"actions\",\"matter\":\"citizen_login\",\"reference\":\"whois\"}"
@@ -277,24 +189,10 @@ run_suite() {
   check "$L: no proof of life after a death record" 409 allowance_stopped
 }
 
-if start_server sqlite ""; then
-  ok "sqlite: server up"
-  run_suite sqlite
-  stop_server sqlite
-else
-  bad "sqlite: server did not start"; tail -5 "$tmp/sqlite.err"
-fi
-if pg_start; then
-  if start_server pg "$PG_URL"; then
-    ok "postgresql: server up"
-    run_suite postgresql
-    stop_server pg
-  else
-    bad "postgresql: server did not start"; tail -5 "$tmp/pg.err"
-  fi
-else
-  skip=$((skip + 1)); echo "skip postgresql: $PG_SKIP"
-fi
-
-echo "$pass passed, $fail failed, $skip skipped"
-[ $fail = 0 ]
+suite() {   # $1 label: the server is up; clock and exchange fresh for the next store
+  ok "$1: server up"
+  run_suite "$1"
+  set_clock $T0; next_exchange
+}
+serve_each_store suite
+serve_done

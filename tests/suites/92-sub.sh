@@ -22,12 +22,8 @@
 #     today's filing and not the 8-day-old one (test clock), refuses with
 #     the session; acting on the 8-day-old filing refused (sub_expired).
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-pg.sh"
-S=${SL_SERVE_BIN:-$S}
-for t in curl jq; do
-  command -v $t >/dev/null || { echo "skip sub: $t absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
-done
+. "$(dirname "$0")/lib-serve.sh"
+serve_need curl jq
 FACES=${SL_FACES:-../shared/faces}
 [ -d "$FACES" ] || FACES=/work/shared/faces
 
@@ -36,63 +32,12 @@ WU=330106198203041010 JI=330106198507091025 CHOU=H1234567801 BLAIR=GB5512345
 REN=330106199206182016 GUI=330106199509222046 JIA=330302198805126615 YI=330302199003034529
 ms() { echo $(( $(date -u -d "$1" +%s) * 1000 )); }
 T0=$(ms 2026-12-04T02:00:00Z)
-set_clock() { echo "$1" >"$tmp/clock.new" && mv "$tmp/clock.new" "$tmp/clock"; }
-SRV_PID=
-start_server() {   # $1 label, $2 db url (empty: sqlite)
-  local label=$1 db=$2
-  DATA=$tmp/$label
-  set_clock $T0
-  cat >"$tmp/$label.json" <<JSON
-{ "threads": 2, "rate": { "default": { "per_s": 1000, "burst": 100000 },
-                          "login": { "per_s": 100, "burst": 100 } } }
-JSON
-  local args=(serve --config "$tmp/$label.json" --listen 127.0.0.1:0 --data "$DATA" --demo --clock "$tmp/clock" --quiet)
-  [ -n "${SUB_NO_MODELS-}" ] && args+=(--no-models)
-  [ -n "$db" ] && args+=(--db "$db")
-  LSAN_OPTIONS=suppressions=$PWD/tests/suites/lsan-print.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS} \
-    $S "${args[@]}" >"$tmp/$label.out" 2>"$tmp/$label.err" &
-  SRV_PID=$!
-  for _ in $(seq 1 300); do
-    grep -q '"listening"' "$tmp/$label.out" 2>/dev/null && break
-    kill -0 $SRV_PID 2>/dev/null || break
-    sleep 0.1
-  done
-  PORT=$(jq -r 'select(.port).port' "$tmp/$label.out" 2>/dev/null)
-  B=http://127.0.0.1:$PORT
-  CRED=$DATA/demo-credentials.json
-  [ -n "$PORT" ] && [ "$PORT" != null ]
-}
-stop_server() {
-  local rc=0
-  kill -TERM $SRV_PID && wait $SRV_PID || rc=$?
-  SRV_PID=
-  if [ $rc = 0 ] && ! grep -q "Sanitizer" "$tmp/$1.err"; then ok "$1: server stops cleanly"
-  else bad "$1: server exit $rc"; grep -A12 "Sanitizer" "$tmp/$1.err" | head -40; fi
-}
-req() {   # METHOD PATH AUTH [BODY] -> ST, BODY
-  local m=$1 p=$2 a=$3 body=${4-}
-  local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$m" -m 60)
-  [ -n "$a" ] && args+=(-H "Authorization: $a")
-  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "@$tmp/req")
-  [ -n "$body" ] && printf '%s' "$body" >"$tmp/req"
-  ST=$(curl "${args[@]}" "$B$p")
-  BODY=$(cat "$tmp/body")
-}
-code() { jq -r '.code // empty' <<<"$BODY" 2>/dev/null; }
-check() {   # NAME WANT_STATUS [WANT_CODE]
-  local c; c=$(code)
-  if [ "$ST" = "$2" ] && { [ -z "${3-}" ] || [ "$c" = "$3" ]; }; then ok "$1"
-  else bad "$1 (status $ST code '$c', want $2 ${3-})"; echo "$BODY" | head -c 400; echo; fi
-}
-jcheck() {
-  if jq -e "$2" <<<"$BODY" >/dev/null 2>&1; then ok "$1"
-  else bad "$1 ($2)"; echo "$BODY" | head -c 600; echo; fi
-}
-login() {
-  curl -s -m 20 "$B/v1/auth/login" -H 'Content-Type: application/json' \
-    -d "{\"username\":\"$(jq -r ".users.$1.username" "$CRED")\",\"password\":\"$(jq -r ".users.$1.password" "$CRED")\"}" \
-    | jq -r '.token // empty'
-}
+set_clock $T0
+REQ_MAX_S=60
+SERVE_CONFIG='{ "threads": 2, "rate": { "default": { "per_s": 1000, "burst": 100000 },
+                          "login": { "per_s": 100, "burst": 100 } } }'
+SERVE_ARGS=(--quiet)
+[ -n "${SUB_NO_MODELS-}" ] && SERVE_ARGS+=(--no-models)
 person() {   # TYPE NUMBER NAME [ROLE]
   if [ -n "${4-}" ]; then printf '{"role":"%s","id_type":"%s","id_number":"%s","name":"%s"}' "$4" "$1" "$2" "$3"
   else printf '{"id_type":"%s","id_number":"%s","name":"%s"}' "$1" "$2" "$3"; fi
@@ -287,24 +232,7 @@ run_suite() {
     || { bad "$L: audit records"; sort "$tmp/audit.txt" | uniq -c | head -20; }
 }
 
-if start_server sqlite ""; then
-  ok "sqlite: server up"
-  run_suite sqlite
-  stop_server sqlite
-else
-  bad "sqlite: server did not start"; tail -5 "$tmp/sqlite.err"
-fi
-if pg_start; then
-  if start_server pg "$PG_URL"; then
-    ok "postgresql: server up"
-    run_suite postgresql
-    stop_server pg
-  else
-    bad "postgresql: server did not start"; tail -5 "$tmp/pg.err"
-  fi
-else
-  skip=$((skip + 1)); echo "skip postgresql: $PG_SKIP"
-fi
-
-echo "$pass passed, $fail failed, $skip skipped"
-[ $fail = 0 ]
+# the server is up; afterwards the clock back to T0 for the next store
+suite() { ok "$1: server up"; run_suite "$1"; set_clock $T0; }
+serve_each_store suite
+serve_done

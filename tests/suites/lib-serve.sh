@@ -29,11 +29,18 @@
 # Requests: req METHOD PATH AUTH [BODY|@file] -> ST, BODY   (on $B)
 #           req_at BASE METHOD PATH AUTH [BODY|@file]
 #           code; check NAME STATUS [CODE]; jcheck NAME JQ_EXPR (on BODY)
+#           REQ_MAX_S: curl's time limit per request (default 20 s)
 # Auth:     login ROLE -> token; staff ROLE -> "Bearer <token>" (cached per node);
 #           dev CLASS -> "Device <id>:<key>" (window, kiosk, h5 ... from the
 #           credentials file); citizen VERIFICATION [DEVICE_CLASS] -> "Bearer
 #           <citizen token>" via POST /v1/citizen/sessions (the w3-gov
 #           contract), empty if refused.
+# Verifications (issue 11's contract; needs convert and base64):
+#           frames_of PHOTO -> {"frames":[...]} (3 camera-like frames)
+#           altverif AUTH ID_NUMBER NAME MATTER REF -> VID (the window's
+#             non-face alternative, a clerk's document check)
+#           mkverif AUTH ID_NUMBER NAME MATTER REF IMAGE [LIVENESS] -> VID
+#             (face), VLAST, VBODY
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lib-pg.sh"
 S=${SL_SERVE_BIN:-$S}    # e.g. build-asan/shualian to run a suite under ASan
@@ -44,6 +51,7 @@ SERVE_CONFIG=${SERVE_CONFIG:-}
 SERVE_READY_S=${SERVE_READY_S:-60}
 SERVE_DEMO=${SERVE_DEMO:-1}   # 0: start without --demo (restarts on seeded data)
 SERVE_WAIT_READY=${SERVE_WAIT_READY:-1}   # 0: return once listening
+REQ_MAX_S=${REQ_MAX_S:-20}    # curl -m of req/req_at (face-heavy suites want more)
 declare -a SERVE_ARGS=("${SERVE_ARGS[@]}")
 declare -A SERVE_PIDS=() SERVE_TOK=()
 SRV_PID= B= PORT= DATA= CRED= DB_ARG=() SRV_LABEL=
@@ -156,7 +164,7 @@ serve_done() { echo "$pass passed, $fail failed, $skip skipped"; [ "$fail" = 0 ]
 # ---------------------------------------------------------------- requests
 req_at() {   # BASE METHOD PATH AUTH [BODY|@file] -> ST, BODY
   local b=$1 m=$2 p=$3 a=$4 body=${5-}
-  local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$m" --path-as-is -m 20)
+  local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$m" --path-as-is -m "$REQ_MAX_S")
   [ -n "$a" ] && args+=(-H "Authorization: $a")
   [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
   ST=$(curl "${args[@]}" "$b$p")
@@ -192,4 +200,46 @@ citizen() {   # VERIFICATION_ID [DEVICE_CLASS=h5] -> "Bearer <citizen token>" (e
   req POST /v1/citizen/sessions "$(dev "${2:-h5}")" "{\"verification\":$(jq -Rn --arg v "$1" '$v|tonumber? // $v')}"
   t=$(jq -r '.token // empty' <<<"$BODY" 2>/dev/null)
   [ -n "$t" ] && echo "Bearer $t"
+}
+
+# ---------------------------------------------------------------- verifications
+# Camera-like frames of a still (the dev photos are 150 px): scaled, on a
+# wider background, a little moved per frame as a video would be.
+frames_of() {   # PHOTO -> {"frames":[...]} (3 frames, 200 ms apart)
+  local i t=0 first=1
+  printf '{"frames":['
+  for i in 1 2 3; do
+    convert "$1" -filter Catrom -resize 320x320 -unsharp 0x1+1.5+0 -distort SRT "$((i % 3 - 1)).$((i % 5))" \
+      -gravity center -background '#808080' -extent 640x560 "$tmp/cam.$i.jpg"
+    [ $first = 1 ] || printf ','; first=0
+    printf '{"t_ms":%d,"image":"%s"}' $t "$(base64 -w0 "$tmp/cam.$i.jpg")"; t=$((t + 200))
+  done
+  printf ']}'
+}
+# altverif AUTH(window) ID_NUMBER NAME MATTER REF -> VID: the non-face
+# alternative at a window (the clerk checks the ID document)
+altverif() {
+  VID= VLAST=
+  req POST /v1/verifications "$1" "{\"id_type\":\"resident_id\",\"id_number\":\"$2\",\"name\":\"$3\",\"levels\":[\"real_name\",\"real_person\",\"real_document\"],\"liveness\":\"actions\",\"matter\":\"$4\",\"reference\":\"$5\",\"method\":\"alternative\"}"
+  [ "$ST" = 201 ] || return 1
+  VLAST=$(jq -r .id <<<"$BODY")
+  req POST "/v1/verifications/$VLAST/alternative" "$1" '{"method":"clerk_document_check","clerk":"demo-clerk","document":"resident_id card"}'
+  VBODY=$BODY
+  [ "$ST" = 200 ] && [ "$(jq -r .passed <<<"$BODY")" = true ] && VID=$VLAST
+}
+# mkverif AUTH ID_NUMBER NAME MATTER REF IMAGE [LIVENESS] -> VID (passed) or
+# '' (not passed, or the routes absent), VLAST (the session id either
+# way), VBODY (the last answer)
+mkverif() {
+  local a=$1 num=$2 name=$3 matter=$4 ref=$5 img=$6 live=${7:-digits}
+  VID= VLAST= VBODY=
+  [ -n "$img" ] && [ -f "$img" ] || return 1
+  req POST /v1/verifications "$a" "{\"id_type\":\"resident_id\",\"id_number\":\"$num\",\"name\":\"$name\",\"levels\":[\"real_name\",\"real_person\",\"real_document\"],\"liveness\":\"$live\",\"matter\":\"$matter\",\"reference\":\"$ref\",\"consent\":{\"face_processing\":true,\"remote_frames\":true}}"
+  VBODY=$BODY
+  [ "$ST" = 201 ] || return 1
+  VLAST=$(jq -r .id <<<"$BODY")
+  frames_of "$img" >"$tmp/frames.json"
+  req POST "/v1/verifications/$VLAST/frames" "$a" "@$tmp/frames.json"
+  VBODY=$BODY
+  [ "$ST" = 200 ] && [ "$(jq -r .passed <<<"$BODY")" = true ] && VID=$VLAST
 }

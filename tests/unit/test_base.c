@@ -23,6 +23,18 @@ SL_TEST(base, status_names)
     SL_CHECK(t, sl_status_str(-1) != NULL);
 }
 
+/* The version calls agree with each other and with the Makefile's VERSION
+ * (SL_VERSION, the same flag the library was built with). */
+SL_TEST(base, version)
+{
+    const char *v = sl_version();
+    SL_CHECK(t, v != NULL && strcmp(v, SL_VERSION) == 0);
+    unsigned a = 0, b = 0, c = 0;
+    SL_CHECK_EQ(t, sscanf(v, "%u.%u.%u", &a, &b, &c), 3);
+    SL_CHECK_EQ(t, sl_version_number(), (int)(a * 1000000 + b * 1000 + c));
+    SL_CHECK(t, sl_version_number() > 0);
+}
+
 SL_TEST(base, arena)
 {
     struct sl_arena a;

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "base/base.h"
-#include "shualian/face.h"
+#include "face/eval_int.h"
 #include "test.h"
 
 static bool near(double a, double b, double tol) { return fabs(a - b) <= tol; }
@@ -20,8 +20,8 @@ static const float I4[] = { 0.1f, 0.6f, 0.2f, 0.4f };
 SL_TEST(face, calib_small_table)
 {
     sl_calib c;
-    SL_CHECK_EQ(t, sl_calib_init(&c, "fr_feature@1", "hand case"), SL_OK);
-    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 4, I4, 4), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_init(&c, "fr_feature@1", "hand case"), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "live", G4, 4, I4, 4), SL_OK);
     const sl_calib_table *tb = sl_calib_get(&c, "live");
     SL_CHECK(t, tb && tb->n == 8 && sl_calib_get(&c, "idphoto") == NULL);
     /* ascending: .1 .2 .3 .4 .6 .7 .8 .9 */
@@ -61,7 +61,7 @@ SL_TEST(face, calib_small_table)
                 SL_ERR_INVALID);
     SL_CHECK_EQ(t, sl_calib_decide(&d, tb, NAN, (sl_threshold_req){ SL_THRESHOLD_RAW, 0.5 }),
                 SL_ERR_INVALID);
-    SL_CHECK_EQ(t, sl_calib_add(&c, "Bad Mode", G4, 4, I4, 4), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "Bad Mode", G4, 4, I4, 4), SL_ERR_INVALID);
     sl_calib_free(&c);
 }
 
@@ -75,16 +75,16 @@ SL_TEST(face, calib_large_matches_metrics)
     for (int i = 0; i < NI; i++)
         im[i] = 0.05f + 0.2f * sl_t_randf(&s) * fabsf(sl_t_randf(&s));
     sl_calib c;
-    SL_CHECK_EQ(t, sl_calib_init(&c, "m", NULL), SL_OK);
-    SL_CHECK_EQ(t, sl_calib_add(&c, "live", g, NG, im, NI), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_init(&c, "m", NULL), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "live", g, NG, im, NI), SL_OK);
     /* the second mode replaces nothing, the third call replaces "live" */
-    SL_CHECK_EQ(t, sl_calib_add(&c, "idphoto", g, NG / 2, im, NI / 2), SL_OK);
-    SL_CHECK_EQ(t, sl_calib_add(&c, "live", g, NG, im, NI), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "idphoto", g, NG / 2, im, NI / 2), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "live", g, NG, im, NI), SL_OK);
     SL_CHECK_EQ(t, c.n_tables, 2);
     const sl_calib_table *tb = sl_calib_get(&c, "live");
     SL_CHECK(t, tb && tb->n <= SL_CALIB_MAX_POINTS && tb->n > 100);
     double fars[] = { 1e-2, 1e-3, 1e-4 }, tar[3], thr[3];
-    SL_CHECK_EQ(t, sl_metric_tar_at_far(tar, thr, fars, 3, g, NG, im, NI), SL_OK);
+    SL_CHECK_EQ(t, sl__metric_tar_at_far(tar, thr, fars, 3, g, NG, im, NI), SL_OK);
     for (int k = 0; k < 3; k++) {
         double q;
         SL_CHECK_EQ(t, sl_calib_threshold_for_far(&q, NULL, tb, fars[k]), SL_OK);
@@ -102,7 +102,7 @@ SL_TEST(face, calib_large_matches_metrics)
     /* JSON round trip keeps every number to 9 significant digits */
     char *text;
     size_t len;
-    SL_CHECK_EQ(t, sl_calib_to_json(&text, &len, &c), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_to_json(&text, &len, &c), SL_OK);
     sl_calib back;
     SL_CHECK_EQ(t, sl_calib_parse(&back, text, len), SL_OK);
     SL_CHECK(t, back.n_tables == 2 && strcmp(back.model_id, "m") == 0);
@@ -120,7 +120,7 @@ SL_TEST(face, calib_large_matches_metrics)
     /* save and load through a file */
     char path[128];
     snprintf(path, sizeof(path), "/tmp/sl-calib-test-%d.json", (int)getpid());
-    SL_CHECK_EQ(t, sl_calib_save(&c, path), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_save(&c, path), SL_OK);
     sl_calib loaded;
     SL_CHECK_EQ(t, sl_calib_load(&loaded, path), SL_OK);
     SL_CHECK(t, loaded.n_tables == 2 && sl_calib_get(&loaded, "idphoto") != NULL);
@@ -218,8 +218,8 @@ SL_TEST(face, calib_validate)
     for (int i = 0; i < NI; i++)
         imp[i] = (float)i / NI - 0.5f;
     sl_calib c;
-    SL_CHECK_EQ(t, sl_calib_init(&c, "fr_feature-v1", "validate"), SL_OK);
-    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 4, imp, NI), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_init(&c, "fr_feature-v1", "validate"), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "live", G4, 4, imp, NI), SL_OK);
     SL_CHECK_EQ(t, sl_calib_validate(&c), SL_OK);
     sl_calib_table *tb = &c.tables[0];
     double keep = tb->targets[2].threshold;
@@ -272,8 +272,8 @@ SL_TEST(face, threshold_check_far_range)
     for (int i = 0; i < NI; i++)
         imp[i] = (float)i / NI - 0.5f;
     sl_calib c;
-    SL_CHECK_EQ(t, sl_calib_init(&c, "fr_feature-v1", "range case"), SL_OK);
-    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 4, imp, NI), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_init(&c, "fr_feature-v1", "range case"), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "live", G4, 4, imp, NI), SL_OK);
     const sl_calib_table *tb = sl_calib_get(&c, "live");
     sl_face_threshold_spec sp;
     static const struct { const char *spec; sl_status want; } cases[] = {
@@ -303,11 +303,11 @@ SL_TEST(face, calib_alloc_failures)
         sl_calib c, back;
         char *text = NULL;
         size_t len;
-        SL_CHECK_EQ(t, sl_calib_init(&c, "m", NULL), SL_OK);
+        SL_CHECK_EQ(t, sl__calib_init(&c, "m", NULL), SL_OK);
         sl__fail_after(k);
-        sl_status st = sl_calib_add(&c, "live", G4, 4, I4, 4);
+        sl_status st = sl__calib_add(&c, "live", G4, 4, I4, 4);
         if (st == SL_OK)
-            st = sl_calib_to_json(&text, &len, &c);
+            st = sl__calib_to_json(&text, &len, &c);
         if (st == SL_OK) {
             st = sl_calib_parse(&back, text, len);
             if (st == SL_OK)
@@ -327,16 +327,16 @@ SL_TEST(face, calib_alloc_failures)
 SL_TEST(face, calib_add_refuses_bad_scores)
 {
     sl_calib c;
-    SL_CHECK_EQ(t, sl_calib_init(&c, "m", "test"), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_init(&c, "m", "test"), SL_OK);
     const float g5[] = { 0.7f, 0.3f, 5.0f, 0.8f }, gneg[] = { 0.7f, -5.0f, 0.9f, 0.8f };
     const float gnan[] = { 0.7f, NAN, 0.9f, 0.8f };
-    SL_CHECK_EQ(t, sl_calib_add(&c, "live", g5, 4, I4, 4), SL_ERR_INVALID);
-    SL_CHECK_EQ(t, sl_calib_add(&c, "live", gneg, 4, I4, 4), SL_ERR_INVALID);
-    SL_CHECK_EQ(t, sl_calib_add(&c, "live", gnan, 4, I4, 4), SL_ERR_INVALID);
-    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 4, g5, 4), SL_ERR_INVALID);
-    SL_CHECK_EQ(t, sl_calib_add(&c, "live", I4, 4, G4, 4), SL_ERR_INVALID);   /* swapped */
-    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 0, I4, 4), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "live", g5, 4, I4, 4), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "live", gneg, 4, I4, 4), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "live", gnan, 4, I4, 4), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "live", G4, 4, g5, 4), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "live", I4, 4, G4, 4), SL_ERR_INVALID);   /* swapped */
+    SL_CHECK_EQ(t, sl__calib_add(&c, "live", G4, 0, I4, 4), SL_ERR_INVALID);
     SL_CHECK(t, c.n_tables == 0);
-    SL_CHECK_EQ(t, sl_calib_add(&c, "live", G4, 4, I4, 4), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "live", G4, 4, I4, 4), SL_OK);
     sl_calib_free(&c);
 }

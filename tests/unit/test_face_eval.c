@@ -13,7 +13,7 @@
 
 #include "base/base.h"
 #include "base/json.h"
-#include "face/eval.h"
+#include "face/eval_int.h"
 #include "test.h"
 
 /* Files hold "x y" (the embedding), "noface", or for PAD one score. */
@@ -103,12 +103,12 @@ SL_TEST(face, eval_synthetic_tree)
     snprintf(det, sizeof(det), "%s/det.svg", root);
     snprintf(roc, sizeof(roc), "%s/roc.svg", root);
     snprintf(cal, sizeof(cal), "%s/calib.json", root);
-    sl_eval_opts o = { .root = tree, .pairs = pairs, .pad_root = pad, .pad_threshold = 0.5,
+    sl__eval_opts o = { .root = tree, .pairs = pairs, .pad_root = pad, .pad_threshold = 0.5,
                        .det_svg = det, .roc_svg = roc, .calib_out = cal, .model_id = "fake" };
-    sl_eval_embedder e = { NULL, 2, file_embed, file_live };
+    sl__eval_embedder e = { NULL, 2, file_embed, file_live };
     json_t *r = NULL;
     char err[256] = "";
-    SL_CHECK_EQ(t, sl_eval_run(&r, &o, &e, err, sizeof(err)), SL_OK);
+    SL_CHECK_EQ(t, sl__eval_run(&r, &o, &e, err, sizeof(err)), SL_OK);
     SL_CHECKF(t, r != NULL, "err: %s", err);
     if (!r)
         return;
@@ -157,7 +157,7 @@ SL_TEST(face, eval_synthetic_tree)
     char *txt = NULL;
     size_t tl = 0;
     FILE *mf = open_memstream(&txt, &tl);
-    sl_eval_print_summary(mf, r);
+    sl__eval_print_summary(mf, r);
     fclose(mf);
     SL_CHECK(t, txt && strstr(txt, "TAR @ FAR 1e-3") && strstr(txt, "100.00 %") &&
                 strstr(txt, "PAD ACER"));
@@ -167,28 +167,28 @@ SL_TEST(face, eval_synthetic_tree)
     /* a malformed pairs file names its line */
     put(root, "bad.tsv", "lfw_fold\tpath1\tpath2\tsame_person\n1\ta\tb\t1\n2\ta\tb\n");
     snprintf(pairs, sizeof(pairs), "%s/bad.tsv", root);
-    sl_eval_opts ob = { .pairs = pairs };
-    SL_CHECK_EQ(t, sl_eval_run(&r, &ob, &e, err, sizeof(err)), SL_ERR_INVALID);
+    sl__eval_opts ob = { .pairs = pairs };
+    SL_CHECK_EQ(t, sl__eval_run(&r, &ob, &e, err, sizeof(err)), SL_ERR_INVALID);
     SL_CHECKF(t, strstr(err, "bad.tsv:3") != NULL, "err: %s", err);
     /* a pair image that is not there is an error naming it, not "no face" */
     put(root, "miss.tsv", "1\ttree/Ann/1.jpg\ttree/Ann/9.jpg\t1\n");
     snprintf(pairs, sizeof(pairs), "%s/miss.tsv", root);
-    sl_eval_opts omiss = { .pairs = pairs };
-    SL_CHECK_EQ(t, sl_eval_run(&r, &omiss, &e, err, sizeof(err)), SL_ERR_NOT_FOUND);
+    sl__eval_opts omiss = { .pairs = pairs };
+    SL_CHECK_EQ(t, sl__eval_run(&r, &omiss, &e, err, sizeof(err)), SL_ERR_NOT_FOUND);
     SL_CHECKF(t, strstr(err, "tree/Ann/9.jpg") != NULL, "err: %s", err);
     /* a face tree without an image is refused, not null metrics */
     char empty[600];
     snprintf(empty, sizeof(empty), "%s/empty/x", root);
     put(root, "empty/x/readme.txt", "no images");
     snprintf(empty, sizeof(empty), "%s/empty", root);
-    sl_eval_opts oe = { .root = empty };
-    SL_CHECK_EQ(t, sl_eval_run(&r, &oe, &e, err, sizeof(err)), SL_ERR_INVALID);
+    sl__eval_opts oe = { .root = empty };
+    SL_CHECK_EQ(t, sl__eval_run(&r, &oe, &e, err, sizeof(err)), SL_ERR_INVALID);
     /* missing folders */
-    sl_eval_opts om = { .root = "/nonexistent/faces" };
-    SL_CHECK_EQ(t, sl_eval_run(&r, &om, &e, err, sizeof(err)), SL_ERR_NOT_FOUND);
+    sl__eval_opts om = { .root = "/nonexistent/faces" };
+    SL_CHECK_EQ(t, sl__eval_run(&r, &om, &e, err, sizeof(err)), SL_ERR_NOT_FOUND);
     /* a cap on the number of images */
-    sl_eval_opts oc = { .root = tree, .max_images = 3 };
-    SL_CHECK_EQ(t, sl_eval_run(&r, &oc, &e, err, sizeof(err)), SL_ERR_TOO_LARGE);
+    sl__eval_opts oc = { .root = tree, .max_images = 3 };
+    SL_CHECK_EQ(t, sl__eval_run(&r, &oc, &e, err, sizeof(err)), SL_ERR_TOO_LARGE);
 
     char cmd[700];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
@@ -224,11 +224,11 @@ SL_TEST(face, eval_real_layout)
     char dev[512], pairs[512];
     snprintf(dev, sizeof(dev), "%s/dev", faces);
     snprintf(pairs, sizeof(pairs), "%s/lfw_pairs_dev.tsv", faces);
-    sl_eval_opts o = { .root = dev, .pairs = pairs };
-    sl_eval_embedder e = { NULL, 32, name_embed, NULL };
+    sl__eval_opts o = { .root = dev, .pairs = pairs };
+    sl__eval_embedder e = { NULL, 32, name_embed, NULL };
     json_t *r = NULL;
     char err[256] = "";
-    SL_CHECK_EQ(t, sl_eval_run(&r, &o, &e, err, sizeof(err)), SL_OK);
+    SL_CHECK_EQ(t, sl__eval_run(&r, &o, &e, err, sizeof(err)), SL_OK);
     if (!r) {
         SL_CHECKF(t, false, "err: %s", err);
         return;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "face/eval_int.h"
 #include "face/pipeline.h"
 #include "shualian/engine.h"
 #include "test.h"
@@ -456,8 +457,8 @@ SL_TEST(face_pipeline, engine_calibration_config)
     sl_calib c;
     char err[256] = "";
     sl_face_engine *e = NULL;
-    SL_CHECK_EQ(t, sl_calib_init(&c, "other-model-v2", "unit"), SL_OK);
-    SL_CHECK_EQ(t, sl_calib_add(&c, "live", g, 3, im, 4), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_init(&c, "other-model-v2", "unit"), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "live", g, 3, im, 4), SL_OK);
     sl_face_engine_opts o = sl_face_engine_opts_default();
     o.models_dir = "/nonexistent-models";
     o.calib = &c;
@@ -471,8 +472,8 @@ SL_TEST(face_pipeline, engine_calibration_config)
     if (!engine(t))
         return;
     /* a valid table is copied: the caller may free its own at once */
-    SL_CHECK_EQ(t, sl_calib_init(&c, SL_FACE_ENGINE_MODEL_ID, "unit table"), SL_OK);
-    SL_CHECK_EQ(t, sl_calib_add(&c, "idphoto", g, 3, im, 4), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_init(&c, SL_FACE_ENGINE_MODEL_ID, "unit table"), SL_OK);
+    SL_CHECK_EQ(t, sl__calib_add(&c, "idphoto", g, 3, im, 4), SL_OK);
     char dir[1024];
     sl_t_path(dir, sizeof(dir), "models");
     o = sl_face_engine_opts_default();

@@ -272,6 +272,18 @@ SL_TEST(gov_licstore, mianjiaoti_certificate_credential)
         SL_CHECKF(t, sl__lic_propcert_verify(&L, bad, &o) == SL_ERR_PRINT_TOKEN, "byte %zu", at);
     }
     SL_CHECK_EQ(t, count(s, "SELECT count(*) FROM lic_use WHERE matter = ?", "bdc.fangcha_zhengming"), 1);
+    /* the same for a kiosk citizen session's person (no verification) */
+    SL_CHECK_EQ(t, sl__lic_propcert_issue_person(&L, &a, 0, &pc), SL_ERR_INVALID);
+    SL_CHECK_EQ(t, sl__lic_propcert_issue_person(&L, &a, 999999, &pc), SL_ERR_ID_PERSON_UNKNOWN);
+    SL_CHECK_EQ(t, sl__lic_propcert_issue_person(&L, &a, pyi, &pc), SL_OK);
+    SL_CHECK(t, json_is_object(json_object_get(pc, "spouse")));
+    SL_CHECK(t, strcmp(sl_json_str(pc, "holder_masked_name", ""), "示**") == 0);
+    snprintf(qr, sizeof qr, "%s", sl_json_str(pc, "qr", ""));
+    json_decref(pc);
+    SL_CHECK_EQ(t, sl__lic_propcert_verify(&L, qr, &o), SL_OK);
+    SL_CHECK(t, json_is_true(json_object_get(o, "valid")));
+    json_decref(o);
+    SL_CHECK_EQ(t, count(s, "SELECT count(*) FROM lic_use WHERE matter = ?", "bdc.fangcha_zhengming"), 2);
 
     /* temporary credentials of 示例壬: limit 3 a month */
     json_t *c1 = NULL, *c2 = NULL;

@@ -325,7 +325,18 @@ SL_TEST(sub, delegation_and_agreement)
                           "agent", "id_type", P[5].type, "id_number", P[5].num, "name", P[5].name);
     char why[512] = "";
     json_t *out = NULL;
-    sl_status st = sl__dlg_create(f.s, f.k, &CLERK, b, why, sizeof why, &out);
+    /* a citizen asks only as one of the two parties: a third person's
+     * request is refused and leaves no row */
+    struct sl__sub_actor third = { .kind = "citizen", .id = "p6", .hall_id = 1, .person_id = pid[6] };
+    sl_status st = sl__dlg_create(f.s, f.k, &third, b, why, sizeof why, &out);
+    SL_CHECKF(t, st == SL_ERR_SUB_NOT_PARTY, "third person: %s %s", sl_status_name(st), why);
+    SL_CHECK(t, out == NULL);
+    struct sl__sub_actor agent = { .kind = "citizen", .id = "p5", .hall_id = 1, .person_id = pid[5] };
+    st = sl__dlg_create(f.s, f.k, &agent, b, why, sizeof why, &out);
+    SL_CHECKF(t, st == SL_OK, "the agent asks: %s %s", sl_status_name(st), why);
+    json_decref(out);
+    out = NULL;
+    st = sl__dlg_create(f.s, f.k, &CLERK, b, why, sizeof why, &out);
     SL_CHECKF(t, st == SL_OK, "create: %s %s", sl_status_name(st), why);
     json_decref(b);
     int64_t d = json_integer_value(json_object_get(out, "id"));
@@ -333,10 +344,10 @@ SL_TEST(sub, delegation_and_agreement)
     out = NULL;
     char ref[32];
     snprintf(ref, sizeof ref, "dlg_%" PRId64, d);
-    /* listed as the principal's pending item */
+    /* listed as the principal's pending items (the agent's request and the clerk's) */
     struct sl__sub_actor ren = { .kind = "citizen", .id = "p4", .person_id = pid[4] };
     SL_CHECK_EQ(t, sl__sub_pending(f.s, f.k, &ren, pid[4], &out), SL_OK);
-    SL_CHECK_EQ(t, (long long)json_array_size(json_object_get(out, "items")), 1LL);
+    SL_CHECK_EQ(t, (long long)json_array_size(json_object_get(out, "items")), 2LL);
     json_decref(out);
     out = NULL;
     /* the agent's own face does not confirm the principal's delegation */

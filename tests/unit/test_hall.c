@@ -80,14 +80,40 @@ static int64_t add_hall(struct sl_t *t, sl_store *s, const char *name)
     return id;
 }
 
+/* Every test's fixture: a fresh store (SQLite, or PostgreSQL with
+ * SL_TEST_STORE_URL), its keyring and an empty library cache; s and k are
+ * what the tests use. hall_fx_open is false (the test skipped) without a
+ * store. */
+struct hall_fx {
+    struct sl_t_fx f;
+    sl_store *s;
+    sl_keyring *k;
+};
+
+static bool hall_fx_open(struct sl_t *t, struct hall_fx *x)
+{
+    x->s = sl_t_fx_open(t, &x->f);
+    if (!x->s)
+        return false;
+    sl__hall_cache_reset();
+    x->k = keys(t, &x->f);
+    return true;
+}
+
+static void hall_fx_done(struct hall_fx *x)
+{
+    sl__keyring_free(x->k);
+    sl_t_fx_done(&x->f, x->s);
+    sl__hall_cache_reset();
+}
+
 SL_TEST(hall, library)
 {
-    struct sl_t_fx f;
-    sl_store *s = sl_t_fx_open(t, &f);
-    if (!s)
+    struct hall_fx fx;
+    if (!hall_fx_open(t, &fx))
         return;
-    sl__hall_cache_reset();
-    sl_keyring *k = keys(t, &f);
+    sl_store *s = fx.s;
+    sl_keyring *k = fx.k;
     int64_t h = add_hall(t, s, "h1"), h2 = add_hall(t, s, "h2");
     float ida[SL_HALL_DIM], idb[SL_HALL_DIM], p[SL_HALL_DIM];
     identity(ida);
@@ -137,9 +163,7 @@ SL_TEST(hall, library)
     sl__hall_cache_reset();
     SL_CHECK(t, sl__hall_search(s, k, h, p, c, 4, &n) == SL_OK);
     SL_CHECK(t, n == 1 && c[0].person == pb);
-    sl__keyring_free(k);
-    sl_t_fx_done(&f, s);
-    sl__hall_cache_reset();
+    hall_fx_done(&fx);
 }
 
 /* A passed verification for person, created with the id.h library (what
@@ -172,12 +196,11 @@ static int64_t verified(struct sl_t *t, sl_store *s, const sl_keyring *k, int64_
  * deletes the templates and the consent at once. */
 SL_TEST(hall, verified_visit)
 {
-    struct sl_t_fx f;
-    sl_store *s = sl_t_fx_open(t, &f);
-    if (!s)
+    struct hall_fx fx;
+    if (!hall_fx_open(t, &fx))
         return;
-    sl__hall_cache_reset();
-    sl_keyring *k = keys(t, &f);
+    sl_store *s = fx.s;
+    sl_keyring *k = fx.k;
     int64_t h = add_hall(t, s, "vh1"), h2 = add_hall(t, s, "vh2");
     float idd[SL_HALL_DIM], ida[SL_HALL_DIM], p[SL_HALL_DIM];
     identity(idd);
@@ -310,9 +333,7 @@ SL_TEST(hall, verified_visit)
     v3.consent_now = true;
     SL_CHECK_EQ(t, sl__hall_enrol_verified(s, k, &v3, &o), SL_OK);
     SL_CHECK(t, o.enrolled && o.person != lib);
-    sl__keyring_free(k);
-    sl_t_fx_done(&f, s);
-    sl__hall_cache_reset();
+    hall_fx_done(&fx);
 }
 
 /* The scale bench's path (dev/hall_serve.c): persons added straight into
@@ -377,12 +398,11 @@ static void on_alarm(void *ctx, int64_t hall, const struct sl_hall_hit *hit)
 
 SL_TEST(hall, watchlist)
 {
-    struct sl_t_fx f;
-    sl_store *s = sl_t_fx_open(t, &f);
-    if (!s)
+    struct hall_fx fx;
+    if (!hall_fx_open(t, &fx))
         return;
-    sl__hall_cache_reset();
-    sl_keyring *k = keys(t, &f);
+    sl_store *s = fx.s;
+    sl_keyring *k = fx.k;
     int64_t h = add_hall(t, s, "h1");
     float ida[SL_HALL_DIM], idb[SL_HALL_DIM], p[SL_HALL_DIM];
     identity(ida);
@@ -414,21 +434,18 @@ SL_TEST(hall, watchlist)
     SL_CHECK(t, sl__hall_check_capture(s, k, h, p, 500, hits, 4, &n) == SL_OK);
     SL_CHECK_EQ(t, n, 0);
     sl__hall_on_alarm(NULL, NULL);
-    sl__keyring_free(k);
-    sl_t_fx_done(&f, s);
-    sl__hall_cache_reset();
+    hall_fx_done(&fx);
 }
 
 /* Exact watchlist check cost: entries written in one transaction, the cache
  * loaded, then the per-capture scan timed (median of 21). */
 SL_TEST(hall, watch_scan_cost)
 {
-    struct sl_t_fx f;
-    sl_store *s = sl_t_fx_open(t, &f);
-    if (!s)
+    struct hall_fx fx;
+    if (!hall_fx_open(t, &fx))
         return;
-    sl__hall_cache_reset();
-    sl_keyring *k = keys(t, &f);
+    sl_store *s = fx.s;
+    sl_keyring *k = fx.k;
     int64_t h = add_hall(t, s, "h1");
     const char *slow = getenv("SL_SLOW");
     int N = slow && *slow == '1' ? 300000 : 20000;
@@ -476,18 +493,16 @@ SL_TEST(hall, watch_scan_cost)
             double x = ms[j]; ms[j] = ms[j - 1]; ms[j - 1] = x;
         }
     printf("hall: exact watchlist check over %d entries: median %.2f ms, max %.2f ms per capture;"
-           " cache load %.2f s (%s)\n", N, ms[10], ms[20], load, f.pg ? "postgresql" : "sqlite");
+           " cache load %.2f s (%s)\n", N, ms[10], ms[20], load, fx.f.pg ? "postgresql" : "sqlite");
     if (N == 300000)   /* a benchmark: the verdict is printed, not asserted (shared machine) */
         printf("hall: issue 13 target (<= 10 ms per capture at 300,000): %s\n",
                ms[10] <= 10.0 ? "met" : "NOT met");
-    sl__keyring_free(k);
-    sl_t_fx_done(&f, s);
-    sl__hall_cache_reset();
+    hall_fx_done(&fx);
 }
 
 /* Identification's exact library scan at 100,000 persons (one photo each),
  * in process (no HTTP, no embedding): SL_SLOW=1 only. */
-/* The real embeddings of ../shared/faces dev (the cache `shualian eval
+/* The real embeddings of ../shared/faces dev (the cache `shualian-dev eval
  * --cache` writes; bench/hall_fusion.py reads the same format): *n of them,
  * unit length, sl__malloc'd. NULL when the file is absent. */
 static float *real_embeddings(const char *path, size_t *n)
@@ -563,20 +578,19 @@ SL_TEST(hall, ident_scan_cost)
     size_t nseed = 0;
     float *seeds = real_embeddings(fit ? fit : "build/face-eval-dev.cache", &nseed);
     if (!seeds) {
-        sl_t_skip(t, "no real embeddings (build/face-eval-dev.cache: shualian eval --faces "
+        sl_t_skip(t, "no real embeddings (build/face-eval-dev.cache: shualian-dev eval --faces "
                      "../shared/faces/dev --cache build/face-eval-dev.cache)");
         return;
     }
     const char *en = getenv("SL_HALL_N");
     const int N = en && atoi(en) > 0 ? atoi(en) : 100000;
-    struct sl_t_fx f;
-    sl_store *s = sl_t_fx_open(t, &f);
-    if (!s) {
+    struct hall_fx fx;
+    if (!hall_fx_open(t, &fx)) {
         sl__free(seeds);
         return;
     }
-    sl__hall_cache_reset();
-    sl_keyring *k = keys(t, &f);
+    sl_store *s = fx.s;
+    sl_keyring *k = fx.k;
     int64_t h = add_hall(t, s, "h1");
     float *gal = sl__malloc((size_t)N * SL_HALL_DIM * sizeof(float));
     SL_CHECK(t, gal != NULL);
@@ -660,11 +674,9 @@ SL_TEST(hall, ident_scan_cost)
            " embedding): p50 %.2f ms, p99 %.2f ms; recall@1 vs exact %.3f; the enrolled person"
            " first %.3f; store fill %.1f s, cache load %.1f s (%s)\n", N,
            N >= 200000 ? "IVF" : "exact int8", ms[Q / 2], ms[Q * 99 / 100], recall,
-           (double)found / Q, fill, load, f.pg ? "postgresql" : "sqlite");
+           (double)found / Q, fill, load, fx.f.pg ? "postgresql" : "sqlite");
     SL_CHECKF(t, recall >= 0.99, "recall@1 %.3f", recall);
     sl__free(gal);
     sl__free(seeds);
-    sl__keyring_free(k);
-    sl_t_fx_done(&f, s);
-    sl__hall_cache_reset();
+    hall_fx_done(&fx);
 }

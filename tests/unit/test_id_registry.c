@@ -203,6 +203,19 @@ SL_TEST(id, verification_single_use)
     char sig[128];
     SL_CHECK_EQ(t, sl__verification_signature_tx(tx, vid, sig, sizeof sig), SL_OK);
     SL_CHECK(t, strlen(sig) > 40);
+    /* a result longer than struct sl_verification keeps (1 KiB): the whole
+     * text from sl__verification_result_tx, the reasons included */
+    char longjs[2100];
+    snprintf(longjs, sizeof longjs, "{\"pad\":\"%0*d\",\"reasons\":[{\"code\":\"dark\"}]}", 2000, 0);
+    SL_CHECK_EQ(t, sl__verification_finish_tx(tx, f.k, vid2, 0, false, 0.1, 1e-4, longjs), SL_OK);
+    char *full = NULL;
+    SL_CHECK_EQ(t, sl__verification_result_tx(tx, vid2, &full), SL_OK);
+    SL_CHECK(t, full && strcmp(full, longjs) == 0);
+    sl__free(full);
+    struct sl_verification cut;
+    SL_CHECK_EQ(t, sl__verification_get_tx(tx, vid2, &cut), SL_OK);
+    SL_CHECK(t, strlen(cut.result_json) < strlen(longjs) && !strstr(cut.result_json, "reasons"));
+    SL_CHECK_EQ(t, sl__verification_result_tx(tx, 99999, &full), SL_ERR_NOT_FOUND);
     SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid + 1, "M1", "A1", NULL), SL_ERR_ID_VERIF_BINDING);
     SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid, "M2", "A1", NULL), SL_ERR_ID_VERIF_BINDING);
     SL_CHECK_EQ(t, sl__verification_consume(tx, vid, pid, "M1", "A2", NULL), SL_ERR_ID_VERIF_BINDING);

@@ -6,7 +6,7 @@
 import { t, pick } from '../shared/i18n.js';
 import { call, callText } from '../shared/api.js';
 import * as problem from '../shared/problem.js';
-import { el, table } from '../shared/dom.js';
+import { el, table, inertHtml } from '../shared/dom.js';
 
 const $ = (id) => document.getElementById(id);
 let rows = [];
@@ -40,14 +40,7 @@ async function receipt(id) {
   let html;
   try { html = await callText(`/v1/applications/${id}/receipt?format=html&size=a4`); }
   catch (e) { problem.show($('board-problem'), e); return; }
-  // the <style> goes before parsing: even an inert parsed document reports it to the CSP
-  const doc = new DOMParser().parseFromString(html.replace(/<style[\s\S]*?<\/style\s*>/gi, ''), 'text/html');
-  doc.querySelectorAll('script, style, link, iframe, object, embed, foreignObject').forEach((n) => n.remove());
-  doc.querySelectorAll('*').forEach((n) => [...n.attributes].forEach((a) => {
-    if (/^on/i.test(a.name) || /^\s*javascript:/i.test(a.value) || a.name === 'style') n.removeAttribute(a.name);
-  }));
-  const box = $('receipt-doc');
-  box.replaceChildren(...[...doc.body.childNodes].map((n) => document.importNode(n, true)));
+  $('receipt-doc').replaceChildren(...inertHtml(html));
   $('receipt').hidden = false;
   document.body.classList.add('print-doc');
   $('receipt').scrollIntoView({ block: 'start' });

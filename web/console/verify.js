@@ -6,24 +6,41 @@
 // always offered -- one of the non-face ways (POST .../alternative: the
 // clerk's check of the original document, the ID-card reader's chip data,
 // an identity code). The verification id is what the matter then consumes.
+// 情形二, the returning visitor (face only): one capture -> POST
+// /v1/halls/{hall}/identify -> the proposed person (masked name, score,
+// threshold) or unknown (the other ways offered at once) -> the clerk
+// confirms (POST .../identify/{capture}/confirm: a verification result for
+// the matter) or rejects. After a passed verification: enrolment into the
+// hall's library (its own consent; POST /v1/halls/{hall}/library with a
+// hall_enrolment verification) and, for matter temp_credential, the
+// temporary credential (cred.js).
 import { t, pick } from '../shared/i18n.js';
 import { call, hasDevice } from '../shared/api.js';
 import * as cam from '../shared/camera.js';
 import * as problem from '../shared/problem.js';
 import { el } from '../shared/dom.js';
+import * as cred from './cred.js';
 
 const $ = (id) => document.getElementById(id);
 let last = null;      // the last result, re-rendered on a language change
 let matters = [];
+let hall = null;      // the clerk's hall (GET /v1/auth/me)
+let ident = null;     // the last identification {answer, matter, rejected}
+let lastMatter = '';  // the matter the last verdict was for
+let lastDoc = null;   // {id_type, id_number, name} of the last verdict (enrolment)
+// matters that are not in the catalogue but are verified at the window
+const EXTRA = [{ code: 'temp_credential', name: { zh: '临时身份证明', en: 'Temporary identity credential' } }];
 
 const method = () => document.querySelector('input[name="v-method"]:checked').value;
 function syncMethod() {
   const m = method();
-  const face = m === 'face', first = m === 'first_visit';
+  const face = m === 'face', first = m === 'first_visit', back = m === 'returning';
   $('v-face-opts').hidden = !face;
-  $('v-alt-opts').hidden = face;
-  // the identity code names the person at a first visit: no number or name typed
-  for (const id of ['v-number', 'v-name']) $(id).required = !first;
+  $('v-alt-opts').hidden = face || back;
+  // the identity code names the person at a first visit, the face alone a
+  // returning visitor: no number or name typed
+  for (const id of ['v-number', 'v-name']) $(id).required = !first && !back;
+  for (const id of ['v-type', 'v-number', 'v-name']) $(id).closest('div').hidden = back;
   for (const [id, want] of [['v-document', 'clerk_document_check'], ['v-code', 'identity_code']])
     for (const e of [$(id), document.querySelector(`label[for="${id}"]`)]) e.hidden = !(m === want || (id === 'v-code' && first));
 }
@@ -32,8 +49,9 @@ document.querySelectorAll('input[name="v-method"]').forEach((r) => r.addEventLis
 function renderMatters() {
   const sel = $('v-matter');
   const keep = sel.value;
-  sel.replaceChildren(...matters.map((m) => el('option', { value: m.code }, pick(m.name) + ' (' + m.code + ')')));
+  sel.replaceChildren(...[...matters, ...EXTRA].map((m) => el('option', { value: m.code }, pick(m.name) + ' (' + m.code + ')')));
   if (keep) sel.value = keep;
+  cred.setMatters(matters);
 }
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 // three frames 300 ms apart, t_ms from the first (no challenge: passive)
@@ -47,8 +65,68 @@ async function frames() {
   }
   return out;
 }
+function afterVerdict() {
+  const ok = !!(last && last.passed);
+  $('after').hidden = !ok;
+  // a returning visitor is in the library already (a confirmed identification)
+  $('enrol').hidden = !ok || last.mode === '1:N' || !lastDoc;
+  cred.offer(ok && lastMatter === 'temp_credential' ? last.id : null);
+}
+// the other ways, offered at once when the face alone does not name anyone
+function otherWays() {
+  const ways = [['face', 'v.m.face'], ['first_visit', 'v.m.first'], ['clerk_document_check', 'v.m.clerk'],
+                ['id_card_reader', 'v.m.reader'], ['identity_code', 'v.m.code']];
+  return el('div', { class: 'ways' }, el('p', { i18n: 'ident.other' }),
+    el('ul', {}, ways.map(([m, key]) => el('li', {}, el('button', { type: 'button', class: 'way', 'data-way': m, i18n: key, onclick: () => useWay(m) })))));
+}
+function useWay(m) {
+  document.querySelector(`input[name="v-method"][value="${m}"]`).checked = true;
+  syncMethod();
+  ident = null; renderIdent();
+  $(m === 'first_visit' || m === 'identity_code' ? 'v-code' : 'v-number').focus();
+}
+function renderIdent() {
+  const box = $('ident');
+  if (!ident) { box.hidden = true; box.replaceChildren(); return; }
+  const a = ident.answer;
+  box.hidden = false;
+  const fig = el('p', { class: 'score' }, `${t('verdict.threshold')} ${Number(a.threshold).toFixed(2)} · ${t('ident.fpir')}`);
+  if (a.decision !== 'match' || ident.rejected) {
+    box.className = 'ident no';
+    const kids = [el('h3', { i18n: ident.rejected ? 'ident.rejected' : 'ident.unknown' }), fig];
+    for (const r of a.reasons || [])
+      kids.push(el('p', {}, pick(r) + ' [' + r.code + ']', el('span', { class: 'other', lang: document.documentElement.lang === 'en' ? 'zh-CN' : 'en' }, ' / ' + (document.documentElement.lang === 'en' ? r.zh : r.en))));
+    kids.push(otherWays());
+    box.replaceChildren(...kids);
+    return;
+  }
+  box.className = 'ident';
+  const c = a.candidates[0];
+  box.replaceChildren(
+    el('h3', { i18n: 'ident.match' }),
+    el('p', { class: 'cand' }, `${t('ident.person')} ${c.name_masked || '—'} · ${t('ident.libno')} ${c.person_id} · ${t('verdict.score')} ${Number(c.score).toFixed(3)} · ${t('search.photos')} ${c.photos}`),
+    fig,
+    el('p', { class: 'muted', i18n: 'ident.ask' }),
+    el('p', {}, el('button', { type: 'button', id: 'ident-yes', i18n: 'ident.confirm', onclick: () => confirmIdent(c) }), ' ',
+      el('button', { type: 'button', id: 'ident-no', class: 'warn', i18n: 'ident.reject', onclick: () => {
+        ident.rejected = true; renderIdent(); document.querySelector('#ident button.way').focus(); } })));
+}
+async function confirmIdent(c) {
+  problem.hide($('problem'));
+  $('ident-yes').disabled = true;
+  try {
+    const r = await call('POST', `/v1/halls/${hall}/identify/${ident.answer.capture_id}/confirm`,
+      { person_id: c.person_id, matter: ident.matter, reference: 'window-' + Date.now().toString(36) });
+    // the same verdict as the other ways: a passed verification for the matter
+    last = { id: r.verification_id, passed: true, method: r.method || 'face', mode: r.mode, score: r.score,
+             threshold: ident.answer.threshold, levels: { real_name: true, real_person: true }, name_masked: c.name_masked };
+    lastMatter = r.matter || ident.matter; lastDoc = null;
+    ident = null; renderIdent(); render();
+  } catch (e) { problem.show($('problem'), e); if ($('ident-yes')) $('ident-yes').disabled = false; }
+}
 function render() {
   const v = $('verdict');
+  afterVerdict();
   if (!last) { v.hidden = true; v.replaceChildren(); return; }
   const r = last;
   v.hidden = false;
@@ -57,7 +135,8 @@ function render() {
   const lv = r.levels || {};
   const kids = [
     el('h3', {}, t(r.passed ? 'v.passed' : 'v.failed')),
-    el('p', {}, `${t('v.id')} ${r.id} · ${t('v.method')}: ${t('m.' + r.method) === 'm.' + r.method ? r.method : t('m.' + r.method)}`),
+    el('p', {}, `${t('v.id')} ${r.id} · ${t('v.method')}: ${t('m.' + r.method) === 'm.' + r.method ? r.method : t('m.' + r.method)}` +
+      (r.mode === '1:N' ? ' (' + t('ident.mode') + ')' : '') + (r.name_masked ? ` · ${t('ident.person')} ${r.name_masked}` : '')),
     el('p', {}, t('v.levels') + ': ' + Object.keys(lv).map((k) => `${t('v.level.' + k)} ${lv[k] ? '✓' : '✗'}`).join(' · ')),
   ];
   if (typeof r.score === 'number')
@@ -70,20 +149,30 @@ function render() {
     kids.push(el('p', {}, t('v.alts') + ':'), el('ul', {}, r.alternatives.map((a) => el('li', {}, pick(a)))));
   v.replaceChildren(...kids);
 }
-document.addEventListener('langchange', () => { renderMatters(); render(); });
+document.addEventListener('langchange', () => { renderMatters(); renderIdent(); render(); });
 $('cam-on').addEventListener('click', async () => {
   problem.hide($('problem'));
   try { await cam.open($('cam')); } catch { problem.show($('problem'), { key: 'err.camera' }); }
 });
 $('v-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
-  problem.hide($('problem')); last = null; render();
+  problem.hide($('problem')); last = null; ident = null; renderIdent(); render(); cred.reset();
   const m = method();
-  const face = m === 'face' || m === 'first_visit';
+  const face = m === 'face' || m === 'first_visit' || m === 'returning';
   if (face && !$('cam').srcObject) { problem.show($('problem'), { key: 'err.camera' }); return; }
   if (m === 'first_visit' && !hasDevice()) { problem.show($('problem'), { key: 'v.nodevice' }); return; }
   $('v-go').disabled = true;
+  lastMatter = $('v-matter').value; lastDoc = null;
   try {
+    if (m === 'returning') {
+      // 情形二: the face alone; nothing is done in anyone's name before the clerk confirms
+      const a = await call('POST', `/v1/halls/${hall}/identify`, { image: cam.capture($('cam')).image });
+      ident = { answer: a, matter: $('v-matter').value, rejected: false };
+      $('v-go').disabled = false; renderIdent();
+      const next = $('ident-yes') || document.querySelector('#ident button.way');
+      if (next) next.focus();
+      return;
+    }
     if (m === 'first_visit') {
       // 情形一: the identity code names the person, the capture is compared
       // with the registry photo (a window device's call)
@@ -98,6 +187,7 @@ $('v-form').addEventListener('submit', async (ev) => {
     // method alternative (no face consent needed), the way follows
     if (face) body.consent = { face_processing: $('v-consent').checked };
     else body.method = 'alternative';
+    lastDoc = { id_type: body.id_type, id_number: body.id_number, name: body.name };
     const s = await call('POST', '/v1/verifications', body);
     if (s.status === 'decided') last = s;
     else if (face) last = await call('POST', `/v1/verifications/${s.id}/frames`, { frames: await frames() });
@@ -113,7 +203,32 @@ $('v-form').addEventListener('submit', async (ev) => {
   $('v-go').disabled = false;
   render();
 });
-export async function show() {
+// enrolment after a verified visit: the clerk has just verified the person
+// (the verdict above), so the hall_enrolment verification the library
+// requires is the clerk's check at this window (a non-face way, naming the
+// verification just passed); the server then compares the window capture
+// with the person's registry photo before storing it, and records the
+// library consent (consent.face) in the same transaction
+$('enrol-go').addEventListener('click', async () => {
+  problem.hide($('problem')); $('enrol-done').hidden = true;
+  if (!$('enrol-consent').checked) { problem.show($('problem'), { key: 'enrol.noconsent' }); return; }
+  if (!$('cam').srcObject) { problem.show($('problem'), { key: 'err.camera' }); return; }
+  if (!lastDoc || !last || !last.passed) return;
+  $('enrol-go').disabled = true;
+  try {
+    const s = await call('POST', '/v1/verifications', { ...lastDoc, levels: ['real_name', 'real_person'], method: 'alternative',
+      matter: 'hall_enrolment', reference: 'hall:' + hall });
+    const v = await call('POST', `/v1/verifications/${s.id}/alternative`, { method: 'clerk_document_check',
+      document: t('enrol.document', { id: last.id }) });
+    if (!v.passed) { last = { ...v, id: v.id || s.id }; render(); throw { key: 'enrol.failed' }; }
+    const r = await call('POST', `/v1/halls/${hall}/library`, { verification_id: v.id || s.id, image: cam.capture($('cam')).image, consent: { face: true } });
+    $('enrol-done').textContent = t(r.enrolled === false ? 'enrol.added' : 'enrol.done', { id: r.person_id });
+    $('enrol-done').hidden = false;
+  } catch (e) { problem.show($('problem'), e); }
+  $('enrol-go').disabled = false;
+});
+export async function show(me) {
+  if (me && me.hall) hall = me.hall;
   syncMethod();
   if (!matters.length) {
     try {

@@ -15,6 +15,7 @@ import * as cam from '../shared/camera.js';
 import * as problem from '../shared/problem.js';
 import * as sse from '../shared/sse.js';
 import { el, fmtTime } from '../shared/dom.js';
+import * as challenge from './challenge.js';
 
 extend({
   'h5.apply.title': ['在线申请', 'Apply online'],
@@ -95,57 +96,13 @@ $('apply-form').addEventListener('submit', async (ev) => {
 });
 
 // ---- the challenge ----
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 function liveness() {
   const a = ((matter && matter.auth) || [])[0] || {};
   const l = a.liveness || ['digits'];
   return l.includes('digits') ? 'digits' : l.includes('actions') ? 'actions' : l[0];
 }
 function levels() { const a = ((matter && matter.auth) || [])[0] || {}; return a.levels || ['real_name', 'real_person', 'real_document']; }
-// what is on screen at offset ms from the issue: [prompt, digit]
-function screenAt(ch, ms) {
-  for (const s of ch.steps) {
-    const s0 = s.start - ch.issued_at, e0 = s.end - ch.issued_at;
-    if (ms < s0 || ms >= e0) continue;
-    if (s.action === 'read_digits' && s.digits) {
-      let from = 0;
-      for (let k = 0; k < s.digits.length; k++) {
-        const to = s.digit_ends[k];
-        if (ms - s0 >= from && ms - s0 < to) return [pick(s.prompt), s.digits[k], e0 - ms, s.start + ':' + k];
-        from = to;
-      }
-      return [pick(s.prompt), '', e0 - ms];
-    }
-    return [pick(s.prompt), '', e0 - ms];
-  }
-  const first = ch.steps.length ? ch.steps[0].start - ch.issued_at : 0;
-  return [ms < first ? t('h5.leadin') : '', '', ms < first ? first - ms : 0];
-}
-async function runChallenge() {
-  const ch = verif.challenge;
-  const t0 = performance.now();
-  const total = ch.steps.length ? ch.steps[ch.steps.length - 1].end - ch.issued_at + 200 : 2000;
-  const every = Math.max(200, Math.ceil(total / 60));   // at most 64 frames, gaps well under 500 ms
-  const frames = [];
-  let nextShot = 0;
-  for (;;) {
-    const ms = performance.now() - t0;
-    if (ms > total) break;
-    const [p, d, left, at] = screenAt(ch, ms);   // at: which digit (step:index), so a repeated digit is shown anew
-    if ($('prompt').textContent !== p) $('prompt').textContent = p;
-    if ($('digit').dataset.at !== (at || '')) { $('digit').textContent = d; $('digit').dataset.at = at || ''; }
-    $('countdown').textContent = left > 0 ? t('h5.left', { s: Math.ceil(left / 1000) }) : '';
-    if (ms >= nextShot && frames.length < 64) {
-      const f = cam.capture($('cam'), 0.8);
-      const tm = Math.round(performance.now() - t0);
-      if (!frames.length || tm > frames[frames.length - 1].t_ms) frames.push({ t_ms: tm, image: f.image });
-      nextShot += every;
-    }
-    await sleep(40);
-  }
-  $('prompt').textContent = ''; $('digit').textContent = ''; $('digit').dataset.at = ''; $('countdown').textContent = '';
-  return frames;
-}
+const runChallenge = () => challenge.run(verif.challenge, { video: $('cam'), prompt: $('prompt'), digit: $('digit'), countdown: $('countdown') });
 $('start').addEventListener('click', async () => {
   problem.hide($('problem'));
   $('start').disabled = true; result = null; renderResult();

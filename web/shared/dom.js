@@ -28,3 +28,16 @@ export function fmtTime(ms) {
   const p = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
+// a server-rendered printable (receipt, credential) as inert nodes to put
+// in the page: its <style> removed before parsing (even an inert parsed
+// document reports an inline style to the CSP; app.css styles
+// .receipt-doc), no script/style/link/embedded objects, no event handler,
+// javascript: URL or style attribute
+export function inertHtml(html) {
+  const doc = new DOMParser().parseFromString(html.replace(/<style[\s\S]*?<\/style\s*>/gi, ''), 'text/html');
+  doc.querySelectorAll('script, style, link, iframe, object, embed, foreignObject').forEach((n) => n.remove());
+  doc.querySelectorAll('*').forEach((n) => [...n.attributes].forEach((a) => {
+    if (/^on/i.test(a.name) || /^\s*javascript:/i.test(a.value) || a.name === 'style') n.removeAttribute(a.name);
+  }));
+  return [...doc.body.childNodes].map((n) => document.importNode(n, true));
+}

@@ -7,6 +7,7 @@ const T = {
   'nav.kiosk': ['24小时自助终端', '24-hour kiosk'],
   'nav.h5': ['手机办理（市民）', 'Phone service (citizens)'],
   'nav.docs': ['接口文档', 'API documentation'],
+  'nav.check': ['临时身份证明核验（公开）', 'Check a temporary credential (public)'],
   'console.title': ['窗口工作台', 'Window console'],
   'login.title': ['工作人员登录', 'Staff login'],
   'login.user': ['用户名', 'Username'],

@@ -1,6 +1,7 @@
 /*
- * cmd_eval.c -- `shualian eval`: the evaluation driver (src/face/eval.h)
- * with the real engine as its embedder.
+ * eval.c -- `shualian-dev eval`: the evaluation driver
+ * (src/face/eval_int.h, internal to the library) with the real engine as
+ * its embedder. A development tool: the product program does not carry it.
  *
  * Embedding is the slow part (~25-40 ms per image), so every image named by
  * the face tree and the pairs file is embedded up front by --threads
@@ -22,9 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "shualian/eval.h"
-#include "face_opts.h"
+#include "dev.h"
+#include "../cli/face_opts.h"
+#include "face/eval_int.h"
 #include "shualian/engine.h"
 
 #define EV_MAX_IMAGES   200000
@@ -497,11 +498,11 @@ static sl_status cb_live(void *ctx, const char *path, float *score)
     return embed_file(e->main_s, e->cfg, path, NULL, score, NULL, NULL);
 }
 
-int cmd_eval(int argc, char **argv)
+int dev_eval(int argc, char **argv)
 {
     const char *cmd = "eval";
     if (sl_cli_wants_help(argc, argv)) {
-        printf("usage: shualian eval --faces DIR [--pairs FILE] [--pad DIR] [--json OUT.json]\n"
+        printf("usage: shualian-dev eval --faces DIR [--pairs FILE] [--pad DIR] [--json OUT.json]\n"
                "         [--plot DET.svg] [--roc ROC.svg] [--threads N] [--cache FILE]\n"
                "         [--calib-out FILE] [--pad-threshold X] [--quality verify|enrol]\n"
                "         [engine options]\n\n"
@@ -595,15 +596,15 @@ int cmd_eval(int argc, char **argv)
     if (o.cache && (st = ev_cache_save(&e, o.cache)) != SL_OK)
         fprintf(stderr, "eval: cannot write the cache %s\n", o.cache);
     struct ev_progress evp = { .what = NULL };
-    sl_eval_opts eopt = {
+    sl__eval_opts eopt = {
         .root = o.faces, .pairs = o.pairs, .pad_root = o.pad,
         .pad_threshold = isnan(o.pad_threshold) ? sl_passive_defaults().live_min
                                                 : o.pad_threshold,
         .det_svg = o.plot, .roc_svg = o.roc, .calib_out = o.calib_out,
         .model_id = SL_FACE_ENGINE_MODEL_ID, .progress = cb_progress, .progress_ctx = &evp,
     };
-    sl_eval_embedder emb = { &e, SL_FACE_EMBED_DIM, cb_embed, o.pad ? cb_live : NULL };
-    if ((st = sl_eval_run(&res, &eopt, &emb, err, sizeof(err))) != SL_OK) {
+    sl__eval_embedder emb = { &e, SL_FACE_EMBED_DIM, cb_embed, o.pad ? cb_live : NULL };
+    if ((st = sl__eval_run(&res, &eopt, &emb, err, sizeof(err))) != SL_OK) {
         rc = sl_cli_fail(st, cmd, "%s", err[0] ? err : sl_status_str(st));
         goto out;
     }
@@ -623,7 +624,7 @@ int cmd_eval(int argc, char **argv)
         json_object_set_new(res, "quality_gate", json_string(o.quality_gate));
         json_object_set_new(res, "quality_rejected", qj);
     }
-    sl_eval_print_summary(stderr, res);
+    sl__eval_print_summary(stderr, res);
     if (o.json_out) {
         char *text = json_dumps(res, JSON_INDENT(1) | JSON_SORT_KEYS);
         st = text ? sl_file_write(o.json_out, text, strlen(text)) : SL_ERR_NOMEM;
