@@ -134,8 +134,8 @@ $(BUILD)/shualian: $(CLI_OBJ) $(APP_OBJ) $(BUILD)/libshualian.a
 
 # shualian-dev links the server's commands (app/) too: `hall serve` runs
 # cmd_serve with a bench step (dev/hall_serve.c); shualian has none of dev/.
-$(BUILD)/shualian-dev: $(DEV_OBJ) $(APP_OBJ) $(BUILD)/cli/progress.o $(BUILD)/libshualian.a
-	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(DEV_OBJ) $(APP_OBJ) $(BUILD)/cli/progress.o $(BUILD)/libshualian.a $(LIBS)
+$(BUILD)/shualian-dev: $(DEV_OBJ) $(APP_OBJ) $(BUILD)/libshualian.a
+	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $(DEV_OBJ) $(APP_OBJ) $(BUILD)/libshualian.a $(LIBS)
 
 # The test table is generated from every SL_TEST(module, name) in tests/unit.
 $(BUILD)/gen/tests.def: $(TEST_SRC)

@@ -12,7 +12,7 @@
  * the store) and before the server starts, the serve hook (app.h):
  *   1. loads the demo hall's cache from the store (sl__hall_sync);
  *   2. fits the template model (dev/fit_model.h, as `bench index --fit`)
- *      to the real embeddings of CACHE (an eval cache: `shualian eval
+ *      to the real embeddings of CACHE (an eval cache: `shualian-dev eval
  *      --faces ../shared/faces/dev --cache build/face-eval-dev.cache`);
  *   3. adds N persons, one sample of a fitted identity each (ids from
  *      SL_HALL_BENCH_ID0), straight into the in-memory library
@@ -132,7 +132,7 @@ static void *fill_main(void *arg)
     return NULL;
 }
 
-/* The real embeddings of an eval cache (`shualian eval --cache`): header
+/* The real embeddings of an eval cache (`shualian-dev eval --cache`): header
  * "SLEC" + version + 8 bytes + count (u64); records: path length (u16),
  * path, 16 bytes, state (1: a face), 512 floats. */
 static float *cache_embeddings(const char *path, size_t *n, char (**labels)[64])
@@ -237,7 +237,7 @@ static int hook(sl_store *s, sl_keyring *k, sl_acct *a, void *ctx)
     char (*lab)[64] = NULL;
     float *real = cache_embeddings(h->fit, &nreal, &lab);
     if (!real)
-        return sl_cli_fail(SL_ERR_IO, cmd, "%s: no eval cache with embeddings (shualian eval "
+        return sl_cli_fail(SL_ERR_IO, cmd, "%s: no eval cache with embeddings (shualian-dev eval "
                            "--faces ../shared/faces/dev --cache %s)", h->fit, h->fit);
     h->m = sl__calloc(1, sizeof *h->m);
     st = h->m ? dev_model_fit_rows(h->m, real, nreal) : SL_ERR_NOMEM;
