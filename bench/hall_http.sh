@@ -16,7 +16,8 @@
 #      in-memory library after the demo seeds; its report (fill and IVF
 #      build time, bytes per template, in-process search p50/p99 and
 #      recall@1 of the search mode against an exact float scan, same run)
-#      is merged into the line printed here.
+#      is merged into the line printed here; 200 real persons (pairs of
+#      photos of the cache) are added too: recall on real faces.
 # Before timing, each server must still answer "match" with 示例丁 first
 # for her photo, and "unknown" for a stranger (Adam_Sandler/1.jpg, in no
 # library): otherwise the run goes on (the answers are in the line) and
