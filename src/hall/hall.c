@@ -238,6 +238,34 @@ sl_status sl__hall_bench_index(int64_t hall, struct sl_index_stats *out)
     return st;
 }
 
+sl_status sl__hall_bench_top1(int64_t hall, const float emb[SL_HALL_DIM], uint32_t nprobe,
+                              int64_t *id, double *score)
+{
+    pthread_mutex_lock(&C.mu);
+    sl_status st = SL_OK;
+    struct lib *l = lib_of(hall, false, &st);
+    struct sl_index_hit hit;
+    size_t nh = 0;
+    *id = 0;
+    *score = -1;
+    if (l) {
+        struct sl_index_query q;
+        sl_index_query_default(&q);
+        q.k = 1;
+        q.threshold = -1.0f;
+        q.nprobe = nprobe;
+        st = sl_index_search(l->ix, &q, emb, SL_HALL_DIM, &hit, 1, &nh);
+    } else {
+        st = SL_ERR_NOT_FOUND;
+    }
+    pthread_mutex_unlock(&C.mu);
+    if (st == SL_OK && nh) {
+        *id = (int64_t)hit.id;
+        *score = hit.score;
+    }
+    return st;
+}
+
 static void *load_main(void *arg)
 {
     (void)arg;

@@ -235,6 +235,10 @@ sl_status sl__hall_watch_find(sl_store *s, int64_t hall, const char *reason, int
 struct sl_index_stats;
 sl_status sl__hall_bench_add(int64_t hall, const uint64_t *ids, const float *rows, size_t n);
 sl_status sl__hall_bench_index(int64_t hall, struct sl_index_stats *out);
+/* The bench's nprobe sweep: hall's best match at nprobe lists (0: the
+ * default) without the catch-up query; *id 0 when empty. */
+sl_status sl__hall_bench_top1(int64_t hall, const float emb[SL_HALL_DIM], uint32_t nprobe,
+                              int64_t *id, double *score);
 
 /* For unit tests and benchmarks: drop the cache (next sync rebuilds). */
 void      sl__hall_cache_reset(void);
