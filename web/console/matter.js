@@ -137,10 +137,11 @@ function render() {
   // keep the ticks across a re-render
   const ticks = {};
   document.querySelectorAll('#m-body input[type=checkbox]').forEach((c) => { ticks[c.id || c.dataset.material || c.dataset.commit] = c.checked; });
-  box.replaceChildren(form, el('h4', { i18n: 'matter.materials' }), mats, lic, commits,
+  box.replaceChildren(...[form, el('h4', { i18n: 'matter.materials' }), mats, lic, commits,
     el('p', {}, el('button', { type: 'button', id: 'm-submit', i18n: 'matter.submit', onclick: submit, disabled: !app || app.state !== 'awaiting_auth' })),
     app && app.state !== 'draft' && app.state !== 'awaiting_auth' ? el('p', { class: 'ok', role: 'status', id: 'm-state' },
-      t(app.dates && app.dates.accepted ? 'matter.done' : 'matter.submitted', { serial: app.serial, state: t('state.' + app.state) === 'state.' + app.state ? app.state : t('state.' + app.state) })) : null);
+      t(app.dates && app.dates.accepted ? 'matter.done' : 'matter.submitted', { serial: app.serial, state: t('state.' + app.state) === 'state.' + app.state ? app.state : t('state.' + app.state) })) : null]
+    .filter((x) => x));
   box.querySelectorAll('input[type=checkbox]').forEach((c) => { const k = c.id || c.dataset.material || c.dataset.commit; if (k in ticks) c.checked = ticks[k]; });
 }
 // the shared data the server fetched at submit (the rules' facts)
@@ -160,6 +161,7 @@ async function openMatter() {
   $('m-open').disabled = true;
   try {
     def = await call('GET', '/v1/matters/' + encodeURIComponent(ctx.matter));
+    $('m-open').hidden = true;
     render();
     const first = document.querySelector('#m-form input, #m-form select');
     if (first) first.focus();

@@ -34,7 +34,9 @@ module.exports = async function (t) {
       await page.focus('#m-open');
       await page.keyboard.press('Enter');      // keyboard-usable
       await page.waitForSelector('#m-form #m-f-loss_reason');
+      must(await page.isHidden('#m-open'), 'the open button stays after opening');
       const body = await page.textContent('#m-body');
+      must(!/\bnull\b|undefined/.test(body), 'null/undefined shown: ' + body);
       for (const want of ['遗失情况说明', '申请人居民身份证', '免提交', '来源：电子证照（resident_id）', '来源：共享数据（land_property）',
                           '系统生成', '本人知晓采用电子身份证明验证身份的风险'])
         must(body.includes(want), 'missing in the matter panel: ' + want);
@@ -66,6 +68,7 @@ module.exports = async function (t) {
       const f = await page.textContent('#m-materials li[data-material="id_document"]');
       must(f.includes('name=' + jia.name) && f.includes('id_number=' + jia.id_number) && f.includes('1.2.156.3005.2.100001'), 'licence fields: ' + f);
       await page.check('#m-commits input.m-commit[data-commit="eid_risk"]');
+      must(!/\bnull\b|undefined/.test(await page.textContent('#m-body')), 'null/undefined shown');
       await t.shot(page, 'console-matter');
       const ax = await t.axe(page);
       must(ax.length === 0, 'axe (matter): ' + ax.join(', '));
