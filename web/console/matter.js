@@ -51,7 +51,6 @@ extend({
   'matter.commit.tick': ['申请人已阅读并同意签署', 'The applicant has read and agrees to sign'],
   'matter.commit.signed': ['已电子签名（签名 #{id}）', 'E-signed (signature #{id})'],
   'matter.submit': ['签署承诺、提交并受理', 'Sign, submit and accept'],
-  'matter.missing': ['还有材料未收到：{list}。请收取后勾选“已收到”。', 'Materials not yet received: {list}. Tick "Received" once handed in.'],
   'matter.create.first': ['请先保存申请表。', 'Save the application form first.'],
   'matter.document': ['窗口核验编号 {id} 已通过，申请人在窗口当面办理', 'Window verification {id} passed; the applicant is at the window'],
   'matter.vfailed': ['本事项的身份核验未通过，请重新核验身份。', 'The identity check for this matter did not pass; verify the applicant again.'],
@@ -60,6 +59,8 @@ extend({
   'matter.receipt': ['受理凭证', 'Acceptance receipt'],
 });
 
+const MISSING = { zh: '还有材料未收到：{list}。请收取后勾选“已收到”，再提交。',
+                  en: 'Materials not yet received: {list}. Tick "Received" once handed in, then submit.' };
 const $ = (id) => document.getElementById(id);
 let ctx = null;       // {verdict, doc, matter} of the passed verification
 let def = null;       // the matter's catalogue entry
@@ -75,6 +76,7 @@ export function offer(c) {
   // the same verdict again (a re-render, a language change): keep the work
   if (c && ctx && c.verdict.id === ctx.verdict.id && c.matter === ctx.matter) return;
   ctx = c; def = null; app = null; fetched = {}; signed = {};
+  if (!$('m-receipt').hidden) closeReceipt();
   $('m-body').replaceChildren();
   problem.hide($('m-problem'));
   $('matter').hidden = !c;
@@ -138,7 +140,7 @@ function render() {
   const ticks = {};
   document.querySelectorAll('#m-body input[type=checkbox]').forEach((c) => { ticks[c.id || c.dataset.material || c.dataset.commit] = c.checked; });
   box.replaceChildren(...[form, el('h4', { i18n: 'matter.materials' }), mats, lic, commits,
-    el('p', {}, el('button', { type: 'button', id: 'm-submit', i18n: 'matter.submit', onclick: submit, disabled: !app || app.state !== 'awaiting_auth' })),
+    el('p', {}, el('button', { type: 'button', id: 'm-submit', i18n: 'matter.submit', onclick: submit, disabled: !app || !(app.state === 'awaiting_auth' || (app.state === 'submitted' && roles.includes('clerk'))) })),
     app && app.state !== 'draft' && app.state !== 'awaiting_auth' ? el('p', { class: 'ok', role: 'status', id: 'm-state' },
       t(app.dates && app.dates.accepted ? 'matter.done' : 'matter.submitted', { serial: app.serial, state: t('state.' + app.state) === 'state.' + app.state ? app.state : t('state.' + app.state) })) : null]
     .filter((x) => x));
@@ -210,9 +212,17 @@ async function fetchLicences() {
 async function submit() {
   problem.hide($('m-problem'));
   if (!app) { problem.show($('m-problem'), { key: 'matter.create.first' }); return; }
-  const missing = [...document.querySelectorAll('#m-body input.m-recv')].filter((c) => !c.checked)
-    .map((c) => pick((def.materials || []).find((m) => m.id === c.dataset.material)));
-  if (missing.length) { problem.show($('m-problem'), { key: 'matter.missing' }); $('m-problem').querySelector('p').textContent = t('matter.missing', { list: missing.join('、') }); return; }
+  // a material to hand in not yet received: refused here (no API keeps
+  // paper receipts), in both languages like the API's refusals
+  const missing = app.state !== 'awaiting_auth' ? [] : [...document.querySelectorAll('#m-body input.m-recv')].filter((c) => !c.checked)
+    .map((c) => (def.materials || []).find((m) => m.id === c.dataset.material) || {});
+  if (missing.length) {
+    problem.show($('m-problem'), { problem: { zh: MISSING.zh.replace('{list}', missing.map((m) => m.zh).join('、')),
+                                              en: MISSING.en.replace('{list}', missing.map((m) => m.en).join(', ')) } });
+    const first = document.querySelector('#m-body input.m-recv:not(:checked)');
+    if (first) first.focus();
+    return;
+  }
   const ticked = [...document.querySelectorAll('#m-body input.m-commit')].filter((c) => c.checked).map((c) => c.dataset.commit);
   const commitments = [...new Set([...Object.keys(signed), ...ticked])];
   $('m-submit').disabled = true;
@@ -221,8 +231,11 @@ async function submit() {
     for (const id of ticked) if (id === 'eid_risk' && !signed[id]) {
       signed[id] = await call('POST', '/v1/commitments', { application: app.id, verification: await clerkCheck('commitment', 'app_' + app.id) });
     }
-    const v = await clerkCheck(ctx.matter, String(app.id));
-    app = await call('POST', `/v1/applications/${app.id}/submit`, { verifications: [String(v)], commitments });
+    // submitted already (an accept refused before): accept only
+    if (app.state === 'awaiting_auth') {
+      const v = await clerkCheck(ctx.matter, String(app.id));
+      app = await call('POST', `/v1/applications/${app.id}/submit`, { verifications: [String(v)], commitments });
+    }
     if (roles.includes('clerk')) app = await call('POST', `/v1/applications/${app.id}/accept`, {});
     try { app = await call('GET', `/v1/applications/${app.id}`); } catch { /* the accept answer is enough */ }
     render();
@@ -241,7 +254,8 @@ async function receipt() {
 }
 $('m-open').addEventListener('click', openMatter);
 $('m-receipt-print').addEventListener('click', () => window.print());
-$('m-receipt-close').addEventListener('click', () => {
+function closeReceipt() {
   $('m-receipt').hidden = true; $('m-receipt-doc').replaceChildren(); document.body.classList.remove('print-doc');
-});
+}
+$('m-receipt-close').addEventListener('click', closeReceipt);
 document.addEventListener('langchange', () => { if (def) render(); });

@@ -8,7 +8,9 @@
 // commitment is e-signed, the application submitted and accepted (on
 // hold: the loss declaration), the ownership material filled from shared
 // data, the receipt shown and printed (print media: the receipt, none of
-// the console). Server-side checks: the licence use names its consent,
+// the console). 换证 for 示例丁: a material to hand in not ticked is
+// refused in the page (zh/en, the list), the licence declined for the
+// paper copy, then accepted. Server-side checks: the licence use names its consent,
 // the commitment signature is kept with the application.
 'use strict';
 
@@ -102,6 +104,34 @@ module.exports = async function (t) {
       const au = await t.api('GET', '/v1/audit?action=licence.use', await t.staff('auditor'));
       const uses = (au.records || []).filter((r) => new RegExp('^gov_app:' + appId + ' ').test(String(r.purpose || '')));
       must(uses.length >= 1 && uses.every((r) => /consent:\d+/.test(JSON.stringify(r))), 'licence use not bound to a consent: ' + JSON.stringify(uses).slice(0, 300));
+    });
+    await step('window matter: 换证 for 示例丁 -- a material to hand in not ticked is refused (zh/en, the list), the licence declined for paper, then submitted and accepted', async () => {
+      const ding = t.person('示例丁');
+      await page.selectOption('#v-matter', 'bdc.huanzheng');
+      await page.fill('#v-number', ding.id_number);
+      await page.fill('#v-name', ding.name);
+      await page.check('input[name="v-method"][value="clerk_document_check"]');
+      await page.click('#v-go');
+      await page.waitForSelector('#matter:not([hidden]) #m-open:not([hidden])', { timeout: 30000 });
+      must(await page.isHidden('#m-receipt'), 'the last receipt is still open');
+      await page.click('#m-open');
+      await page.waitForSelector('#m-f-cert_no');
+      await page.fill('#m-f-cert_no', '浙(2026)温州市不动产权第0020001号');
+      await page.click('#m-create');
+      await page.waitForSelector('#m-created');
+      await page.check('#m-commits input.m-commit[data-commit="eid_risk"]');
+      await page.click('#m-submit');
+      await page.waitForSelector('#m-problem:not([hidden])');
+      const p = await problemText();
+      must(p.includes('还有材料未收到') && p.includes('破损的不动产权证书原件') && p.includes('申请人居民身份证') &&
+           p.includes('The damaged original title certificate'), 'no missing-material refusal: ' + p);
+      must(await page.evaluate(() => document.activeElement && document.activeElement.classList.contains('m-recv')), 'focus not on the missing material');
+      for (const c of await page.$$('#m-materials input.m-recv')) await c.check();
+      await page.click('#m-submit');
+      await page.waitForSelector('#m-receipt:not([hidden]) svg.qr', { timeout: 60000 });
+      const st = await page.textContent('#m-state');
+      must(/SL[0-9-]+/.test(st) && st.includes('已提交并受理'), 'state: ' + st + ' | ' + await problemText());
+      must(!(await page.textContent('#m-materials')).includes(ding.id_number), 'a licence field shown without consent');
     });
   } finally {
     await waitIdle('#lang').catch(() => {});
