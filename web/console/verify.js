@@ -13,13 +13,15 @@
 // the matter) or rejects. After a passed verification: enrolment into the
 // hall's library (its own consent; POST /v1/halls/{hall}/library with a
 // hall_enrolment verification) and, for matter temp_credential, the
-// temporary credential (cred.js).
+// temporary credential (cred.js); for a catalogue matter, the matter itself
+// run at once (matter.js: form, 免提交 materials, commitment, receipt).
 import { t, pick } from '../shared/i18n.js';
 import { call, hasDevice } from '../shared/api.js';
 import * as cam from '../shared/camera.js';
 import * as problem from '../shared/problem.js';
 import { el } from '../shared/dom.js';
 import * as cred from './cred.js';
+import * as matter from './matter.js';
 
 const $ = (id) => document.getElementById(id);
 let last = null;      // the last result, re-rendered on a language change
@@ -71,6 +73,8 @@ function afterVerdict() {
   // a returning visitor is in the library already (a confirmed identification)
   $('enrol').hidden = !ok || last.mode === '1:N' || !lastDoc;
   cred.offer(ok && lastMatter === 'temp_credential' ? last.id : null);
+  // a catalogue matter: run it now (matter.js) for the person just verified
+  matter.offer(ok && matters.some((m) => m.code === lastMatter) ? { verdict: last, doc: lastDoc, matter: lastMatter } : null);
 }
 // the other ways, offered at once when the face alone does not name anyone
 function otherWays() {
@@ -229,6 +233,7 @@ $('enrol-go').addEventListener('click', async () => {
 });
 export async function show(me) {
   if (me && me.hall) hall = me.hall;
+  if (me) matter.setRoles(me.roles);
   syncMethod();
   if (!matters.length) {
     try {
