@@ -24,7 +24,7 @@ import { call } from '../shared/api.js';
 import { el } from '../shared/dom.js';
 import * as challenge from '../h5/challenge.js';
 
-extend({
+const S = {
   'kf.title': ['刷脸登录：请输入本人居民身份证号码', 'Face login: enter your resident ID number'],
   'kf.number': ['身份证号码（18位）', 'Resident ID number (18 characters)'],
   'kf.count': ['已输入 {n}/18 位', '{n} of 18 entered'],
@@ -52,7 +52,8 @@ extend({
   'kf.retry': ['重新刷脸', 'Try the face again'],
   'kf.useScan': ['改用扫码登录', 'Use Scan instead'],
   'kf.useShow': ['改用亮码登录', 'Use Show code instead'],
-});
+};
+extend(S);
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'X', '0'];
 let o = null;          // init options: {box, video, problem, gen(), loggedIn(c), scan(), show(), touch()}
@@ -149,18 +150,19 @@ function next() {
     return;
   }
   name = ui.name.value.trim();
-  if (!name) { problem.show(o.problem, { key: 'kf.noname' }); return; }
+  if (!name) { refuseHere('kiosk_name', ...both('kf.noname')); return; }
   show('consent');
   ui.consent.focus();
 }
 // a client-side refusal in both languages, shaped like the API's
 function refuseHere(code, zh, en) { problem.show(o.problem, { problem: { code, zh, en } }); }
+const both = (key) => S[key];   // [zh, en]
 const LEN = ['身份证号码应为18位，您输入了 {n} 位：请补全或清除后重新输入。',
              'A resident ID number has 18 characters; you entered {n}: complete it or clear it and start again.'];
 
 async function go() {
   problem.hide(o.problem);
-  if (!ui.consent.checked) { problem.show(o.problem, { key: 'kf.noconsent' }); return; }
+  if (!ui.consent.checked) { refuseHere('kiosk_face_consent', ...both('kf.noconsent')); return; }
   if (busy) return;
   busy = true;
   const g = o.gen(), my = epoch;

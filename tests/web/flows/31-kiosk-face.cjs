@@ -88,7 +88,8 @@ module.exports = async function (t) {
     must(await page.isVisible('#kf-consent-box button.alt-scan') && await page.isVisible('#kf-consent-box button.alt-show'), '扫码/亮码 not offered');
     await page.click('#kf-go');   // without the tick
     await page.waitForSelector('#problem:not([hidden])');
-    must((await page.textContent('#problem')).includes('未同意人脸采集'), 'no-consent refusal');
+    const nc = await page.textContent('#problem');
+    must(nc.includes('未同意人脸采集') && nc.includes('No consent') && nc.includes('kiosk_face_consent'), 'no-consent refusal: ' + nc);
     must(seen.created.length === 0 && await page.isHidden('#cam'), 'a verification or the camera without consent');
     await page.check('#kf-consent');
     await page.click('#kf-go');
