@@ -6,6 +6,8 @@
 //      system touch keyboard (its pinyin/handwriting input). The kiosk never
 //      offers the registry's name for a typed number: that would tell anyone
 //      whose number it is.
+//      The camera's picture is shown from the first screen (to stand right);
+//      nothing is captured or sent before the consent.
 //   2. the separate face consent, with the non-face ways at this kiosk
 //      named (扫码 / 亮码) and offered as buttons;
 //   3. POST /v1/verifications as the kiosk device (matter citizen_login,
@@ -120,6 +122,7 @@ function press(k) {
   render();
 }
 function show(which) {
+  o.box.dataset.stage = which;
   ui.keyBox.hidden = which !== 'keys';
   ui.consentBox.hidden = which !== 'consent';
   ui.checkBox.hidden = which !== 'check';
@@ -130,7 +133,23 @@ export function start() {
   stop();
   o.box.hidden = false;
   show('keys');
+  preview();
   ui.display.focus();
+}
+// the kiosk camera's picture from the first screen on, so the person can
+// stand right while typing: it stays in the page, no frame is taken or
+// sent before the consent tick (go())
+let opening = null;
+function camera() {
+  if (o.video.srcObject) return Promise.resolve();
+  if (!opening) opening = cam.open(o.video, 'user').finally(() => { opening = null; });
+  return opening;
+}
+function preview() {
+  const g = o.gen(), my = epoch;
+  o.video.hidden = false;
+  camera().then(() => { if (g !== o.gen() || my !== epoch) cam.close(o.video); },
+    () => { if (g === o.gen() && my === epoch) { o.video.hidden = true; problem.show(o.problem, { key: 'err.camera' }); } });
 }
 // leaves the face login: the typed number and name are dropped
 export function stop() {
@@ -172,7 +191,7 @@ async function go() {
   o.video.hidden = false;
   let result = null, err = null;
   try {
-    try { await cam.open(o.video, 'user'); } catch { throw Object.assign(new Error('camera'), { key: 'err.camera' }); }
+    try { await camera(); } catch { throw Object.assign(new Error('camera'), { key: 'err.camera' }); }
     if (gone()) return;
     const v = await call('POST', '/v1/verifications', { id_type: 'resident_id', id_number: number, name,
       levels: ['real_name', 'real_person', 'real_document'], liveness: 'actions', matter: 'citizen_login',
@@ -228,4 +247,5 @@ function retry() {
   ui.consent.checked = false;
   ui.verdict.replaceChildren();
   show('keys');
+  preview();
 }

@@ -184,8 +184,8 @@ face.init({ box: $('face-box'), video: $('cam'), problem: $('problem'), gen: () 
   scan: () => $('m-scan').click(), show: () => $('m-show').click() });
 $('m-face').addEventListener('click', () => {
   stopWaiting(); problem.hide($('problem')); $('pane').replaceChildren();
-  if (!needDevice()) return;
-  face.start();
+  face.start();   // the keypad works offline; without a device the kiosk says so at once
+  needDevice();
 });
 
 // ---- logged in: matters, 房查证明, print ----

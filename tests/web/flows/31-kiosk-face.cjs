@@ -46,7 +46,7 @@ module.exports = async function (t) {
     await page.click('#attract');
     await page.click('#m-face');
     await page.waitForSelector('#kf-keys:not([hidden])');
-    must(await page.isHidden('#cam'), 'camera opened before the number and the consent');
+    await page.waitForFunction(() => document.getElementById('cam').videoWidth > 0, null, { timeout: 10000 });   // the picture, to stand right
     must(await page.isDisabled('#kf-keypad button[data-key="X"]'), 'X allowed as the first character');
     await typeNumber(p.id_number.slice(0, 10));
     await page.click('#kf-back');
@@ -90,7 +90,7 @@ module.exports = async function (t) {
     await page.waitForSelector('#problem:not([hidden])');
     const nc = await page.textContent('#problem');
     must(nc.includes('未同意人脸采集') && nc.includes('No consent') && nc.includes('kiosk_face_consent'), 'no-consent refusal: ' + nc);
-    must(seen.created.length === 0 && await page.isHidden('#cam'), 'a verification or the camera without consent');
+    must(seen.created.length === 0 && seen.frames.length === 0, 'a verification or frames without consent');
     await page.check('#kf-consent');
     await page.click('#kf-go');
     // the server's challenge, one step at a time
