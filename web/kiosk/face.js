@@ -68,7 +68,7 @@ const ui = {};
 export function init(opts) {
   o = opts;
   ui.video = o.video;
-  ui.display = el('output', { id: 'kf-number', class: 'idnum', 'aria-live': 'polite', 'data-i18n-label': 'kf.number', 'aria-label': t('kf.number') });
+  ui.display = el('output', { id: 'kf-number', class: 'idnum', tabindex: '-1', 'aria-live': 'polite', 'data-i18n-label': 'kf.number', 'aria-label': t('kf.number') });
   ui.count = el('p', { id: 'kf-count', class: 'muted' });
   ui.pad = el('div', { id: 'kf-keypad', class: 'keypad', role: 'group', 'data-i18n-label': 'kf.keypad', 'aria-label': t('kf.keypad') },
     KEYS.map((k) => el('button', { type: 'button', class: 'key', 'data-key': k, onclick: () => press(k) }, k)),
