@@ -5,6 +5,9 @@
 //   亮码: the kiosk camera's frames -> POST /v1/id-codes/verify
 //         {image, session: true}: the server finds the QR (libzbar), takes
 //         the single-use code and opens the citizen session
+//   刷脸: face.js: the ID number on an on-screen keypad, the separate face
+//         consent, a citizen_login verification with the server's liveness
+//         challenge -> POST /v1/citizen/sessions
 // then the matters this kiosk offers (catalogue channel "kiosk"), the
 // 房查证明 with the citizen's consent, printed with window.print() (the
 // print stylesheet leaves only the certificate), logout. The token is held
@@ -18,6 +21,7 @@ import * as problem from '../shared/problem.js';
 import * as sse from '../shared/sse.js';
 import { call, setToken, hasToken, setDevice, hasDevice } from '../shared/api.js';
 import { el } from '../shared/dom.js';
+import * as face from './face.js';
 
 extend({
   'kiosk.scan.hint': ['请打开手机政务App，点击“扫一扫”扫描下方二维码', 'Open the government app on your phone, tap “Scan” and scan the code below'],
@@ -71,6 +75,7 @@ function stopWaiting() {
   cam.close($('cam')); $('cam').hidden = true;
   $('scan-box').hidden = true; $('show-box').hidden = true;
   $('scan-qr').removeAttribute('src');
+  face.stop();
 }
 function clearAll(idle) {
   gen++;
@@ -174,17 +179,13 @@ $('m-show').addEventListener('click', async () => {
   };
   shown = setTimeout(look, 300);
 });
-$('m-face').addEventListener('click', async () => {
-  stopWaiting(); problem.hide($('problem'));
-  const g = gen;
-  try {
-    $('cam').hidden = false;
-    await cam.open($('cam'));
-    if (g !== gen) { cam.close($('cam')); $('cam').hidden = true; return; }
-    note('kiosk.facecheck');
-  } catch {
-    if (g === gen) problem.show($('problem'), { key: 'err.camera' });
-  }
+// ---- 刷脸: ID number on the keypad, consent, liveness challenge (face.js) ----
+face.init({ box: $('face-box'), video: $('cam'), problem: $('problem'), gen: () => gen, loggedIn, touch,
+  scan: () => $('m-scan').click(), show: () => $('m-show').click() });
+$('m-face').addEventListener('click', () => {
+  stopWaiting(); problem.hide($('problem')); $('pane').replaceChildren();
+  face.start();   // the keypad works offline; without a device the kiosk says so at once
+  needDevice();
 });
 
 // ---- logged in: matters, 房查证明, print ----
