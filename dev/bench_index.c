@@ -56,18 +56,6 @@ static sl_status write_json(const char *path, const json_t *obj)
     return st == SL_OK ? SL_OK : SL_ERR_IO;
 }
 
-/* 1-minute load average: other work on the machine, for reading noise. */
-static double load1(void)
-{
-    FILE *f = fopen("/proc/loadavg", "r");
-    double l = -1;
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1)
-            l = -1;
-        fclose(f);
-    }
-    return l;
-}
 
 /* ============================ bench index ================================ */
 
@@ -312,7 +300,7 @@ static int bench_index(int argc, char **argv)
             "truth", json_string(have_ref ? "exact-fp32" : "exact-scan"),
             "nprobe", (int)q.nprobe, "nlist", (int)ss.ivf_nlist,
             "kernel", ss.kernel);
-        json_object_set_new(row, "load1", sl_json_real(load1(), 3));
+        json_object_set_new(row, "load1", sl_json_real(dev_load1(), 3));
         fprintf(stderr, "  %s nprobe=%u: median %.2f ms p99 %.2f ms batch64 %.1f ms "
                 "recall@1 %.4f (out %.4f) @10 %.4f ident %.3f fpr %.3f "
                 "(bound %.2f ms at %.1f GB/s)\n", kindname, q.nprobe,

@@ -23,4 +23,8 @@ int dev_hall(int argc, char **argv);       /* hall_serve.c: links app/ (the serv
 int dev_eval(int argc, char **argv);       /* eval.c        */
 int dev_calib(int argc, char **argv);      /* calib.c       */
 
+/* 1-minute load average (other work on the machine, for reading a
+ * benchmark's noise); -1 if unknown. main.c */
+double dev_load1(void);
+
 #endif

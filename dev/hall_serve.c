@@ -199,17 +199,6 @@ static long rss_mb(void)
     return kb / 1024;
 }
 
-static double load1(void)
-{
-    FILE *f = fopen("/proc/loadavg", "r");
-    double l = -1;
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1)
-            l = -1;
-        fclose(f);
-    }
-    return l;
-}
 
 static double now_ms(void)
 {
@@ -433,7 +422,7 @@ static int hook(sl_store *s, sl_keyring *k, sl_acct *a, void *ctx)
         "recall_at_1_vs_exact_by_nprobe", "64", sweep_recall[0], "128", sweep_recall[1],
         "256", sweep_recall[2], "512", sweep_recall[3],
         "rss_mb_filled", (json_int_t)rss_filled, "rss_mb_indexed", (json_int_t)rss_mb(),
-        "load_average", load1());
+        "load_average", dev_load1());
     if (!rep)
         return sl_cli_fail(SL_ERR_NOMEM, cmd, "report");
     char *text = json_dumps(rep, JSON_COMPACT);

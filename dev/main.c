@@ -49,3 +49,15 @@ int main(int argc, char **argv)
             argv[1]);
     return SL_EXIT_USAGE;
 }
+
+double dev_load1(void)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    double l = -1;
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
+}
