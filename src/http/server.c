@@ -597,6 +597,10 @@ sl_status sl__http_start(const struct sl_http_opts *o, sl_http **out, char *err,
     *out = h;
     return SL_OK;
 out_pool:
+    /* the portrait library's cache load (a thread using the store) and its
+     * alarm hook were started above: both end before the store can go */
+    sl__hall_load_wait();
+    sl__hall_on_alarm(NULL, NULL);
     sl__pool_free(h->pool);
     watchdog_free(h->watchdog);
 out_hub:

@@ -324,6 +324,14 @@ if [ $have_faces = 1 ]; then
     || bad "per-IP limit: $out"
   out=$(node $CLIENT idle 127.0.0.1 "$PORT" 6)
   jq -e '.healthz == 200' <<<"$out" >/dev/null && ok "per-IP limit 8: 7 connections served" || bad "per-IP: $out"
+  # a second server on the same port: a clear refusal and a plain exit,
+  # not a crash (it segfaulted once: the portrait library's cache load
+  # outlived the store on this path)
+  "$S" serve --no-models --quiet --data "$tmp/taken" --listen "127.0.0.1:$PORT" \
+    >"$tmp/taken.out" 2>"$tmp/taken.err"; rc=$?
+  [ $rc -gt 0 ] && [ $rc -lt 128 ] && grep -q 'cannot listen on 127.0.0.1' "$tmp/taken.err" \
+    && ok "port in use: refused with its reason, exit $rc (no crash)" \
+    || bad "port in use: exit $rc: $(tail -2 "$tmp/taken.err")"
   serve_stop busy
 fi
 
