@@ -39,7 +39,16 @@ on_disk() {   # LABEL -> sorted hall names in the store
 durability() {   # LABEL DB_URL ITERATIONS
   local L=$1 db=$2 n=$3 i k
   SERVE_DEMO=1 SERVE_WAIT_READY=1
-  serve_start "$L" "$db" || { bad "$L: server did not start"; serve_kill "$L"; return; }
+  # a fixed port below the kernel's ephemeral range: the writer retries
+  # connecting while the server is down, and a client's ephemeral source
+  # port equal to a free listening port connects to itself (TCP
+  # simultaneous open) and holds it, so the restart could not bind
+  local fixed=0 p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 12000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { fixed=$p; break; }
+  done
+  serve_start "$L" "$db" --listen "127.0.0.1:$fixed" || { bad "$L: server did not start"; serve_kill "$L"; return; }
   local auth port=$PORT; auth=$(staff admin)
   [ "$auth" != "Bearer " ] && ok "$L: admin logged in (the session survives restarts)" || { bad "$L: login"; return; }
   # one writer for the whole run, on a fixed port: it retries while the
