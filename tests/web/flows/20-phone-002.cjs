@@ -32,18 +32,7 @@ module.exports = async function (t) {
     const s = await api('POST', '/v1/citizen/sessions', dev('h5'), { verification: v.id });
     return 'Bearer ' + s.token;
   }
-  // the window device vouches in place of the phone's challenge (see the header)
-  async function vouch(page, on) {
-    if (!on) { await page.unroute('**/v1/verifications'); return; }
-    await page.route('**/v1/verifications', async (route) => {
-      const req = route.request();
-      if (req.method() !== 'POST') return route.continue();
-      const b = JSON.parse(req.postData());
-      b.liveness = 'none'; b.levels = ['real_name', 'real_person'];
-      if (b.consent) delete b.consent.remote_frames;
-      return route.continue({ headers: { ...req.headers(), authorization: dev('window') }, postData: JSON.stringify(b) });
-    });
-  }
+  const vouch = t.vouch;   // the window device vouches in place of the phone's challenge (see the header)
   const camFor = (p) => {
     const ph = t.photos(p.photo_identity);
     return t.y4m(ph[1] || ph[0] || t.refJpg, 'flow20-' + p.photo_identity);

@@ -22,17 +22,7 @@ module.exports = async function (t) {
   const { base, step, must, skip, api, dev } = t;
   const ren = t.person('示例壬');
   const h5frag = '#device=' + t.creds.devices.h5.id + ':' + t.creds.devices.h5.key;
-  async function vouch(page, on) {
-    if (!on) { await page.unroute('**/v1/verifications'); return; }
-    await page.route('**/v1/verifications', async (route) => {
-      const req = route.request();
-      if (req.method() !== 'POST') return route.continue();
-      const b = JSON.parse(req.postData());
-      b.liveness = 'none'; b.levels = ['real_name', 'real_person'];
-      if (b.consent) delete b.consent.remote_frames;
-      return route.continue({ headers: { ...req.headers(), authorization: dev('window') }, postData: JSON.stringify(b) });
-    });
-  }
+  const vouch = t.vouch;
   async function fill(page, purpose) {
     await page.waitForSelector('#tc-form');
     await page.selectOption('#tc-idtype', ren.id_type);
