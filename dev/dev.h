@@ -20,6 +20,7 @@ int dev_face(int argc, char **argv);       /* face_pose_eval.c */
 int dev_face_bench(int argc, char **argv); /* face_bench.c   */
 int dev_id(int argc, char **argv);         /* id_fusion.c   */
 int dev_hall(int argc, char **argv);       /* hall_serve.c: links app/ (the server) */
+int dev_hall_fill(int argc, char **argv);  /* hall_fill.c: hall fill|load       */
 int dev_eval(int argc, char **argv);       /* eval.c        */
 int dev_calib(int argc, char **argv);      /* calib.c       */
 

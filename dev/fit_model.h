@@ -43,5 +43,9 @@ sl_status dev_model_fit_rows(struct dev_model *m, const float *x, size_t n);
 void dev_centre_of(const struct dev_model *m, uint64_t ident, float *c);
 /* A sample (one photo's template) of the identity with centre c. */
 void dev_sample_of(const float *c, uint64_t seed, float *out);
+/* The face embeddings of an eval cache (`shualian-dev eval --cache`),
+ * normalised, n x DEV_DIM, with each one's identity (its photo's folder)
+ * in *labels (both sl__free'd by the caller); NULL when none. hall_serve.c */
+float *dev_cache_embeddings(const char *path, size_t *n, char (**labels)[64]);
 
 #endif

@@ -135,7 +135,7 @@ static void *fill_main(void *arg)
 /* The real embeddings of an eval cache (`shualian-dev eval --cache`): header
  * "SLEC" + version + 8 bytes + count (u64); records: path length (u16),
  * path, 16 bytes, state (1: a face), 512 floats. */
-static float *cache_embeddings(const char *path, size_t *n, char (**labels)[64])
+float *dev_cache_embeddings(const char *path, size_t *n, char (**labels)[64])
 {
     FILE *fp = fopen(path, "rb");
     if (!fp)
@@ -224,7 +224,7 @@ static int hook(sl_store *s, sl_keyring *k, sl_acct *a, void *ctx)
     size_t real_persons = sl__hall_cached_persons();
     size_t nreal = 0;
     char (*lab)[64] = NULL;
-    float *real = cache_embeddings(h->fit, &nreal, &lab);
+    float *real = dev_cache_embeddings(h->fit, &nreal, &lab);
     if (!real)
         return sl_cli_fail(SL_ERR_IO, cmd, "%s: no eval cache with embeddings (shualian-dev eval "
                            "--faces ../shared/faces/dev --cache %s)", h->fit, h->fit);
@@ -510,10 +510,18 @@ int dev_hall(int argc, char **argv)
                "CACHE, default build/face-eval-dev.cache) added to the demo hall's\n"
                "in-memory library after the demo seeds; recall@1 of the search mode\n"
                "against an exact scan and in-process latency in the report\n"
-               "(bench/hall_http.sh).\n");
+               "(bench/hall_http.sh).\n\n"
+               "       shualian-dev hall fill --persons N [--fit CACHE|none] [--batch B]\n"
+               "                              --data DIR [--db URL] [--suite gm|intl]\n"
+               "       shualian-dev hall load --data DIR [--db URL] [--suite gm|intl]\n\n"
+               "fill: N such persons written through the store as enrolment writes them\n"
+               "(B a transaction); load: the cache load from that store, timed\n"
+               "(bench/hall_load.sh).\n");
         return argc < 2 ? SL_EXIT_USAGE : SL_EXIT_OK;
     }
     if (strcmp(argv[1], "serve") == 0)
         return hall_serve(argc - 1, argv + 1);
+    if (strcmp(argv[1], "fill") == 0 || strcmp(argv[1], "load") == 0)
+        return dev_hall_fill(argc - 1, argv + 1);
     return sl_cli_usage_error("hall", "unknown subcommand '%s'", argv[1]);
 }

@@ -16,7 +16,7 @@ static const struct {
     { "calib", dev_calib, "calib build: calibration table from genuine/impostor score files" },
     { "eval",  dev_eval,  "evaluate the face engine: LFW pairs, ROC, rank-1, PAD, calibration" },
     { "face",  dev_face,  "face bench|pose-eval: pipeline timing, head-pose sources" },
-    { "hall",  dev_hall,  "hall serve: the server with N synthetic persons in the demo library" },
+    { "hall",  dev_hall,  "hall serve|fill|load: N synthetic persons in the demo library, the store" },
     { "id",    dev_id,    "id fusion-calib: 实证 thresholds for fused frames (docs/identity.md)" },
     { "img",   dev_img,   "img bench: decode/resize/warp timing (bench/img.sh)" },
     { "index", dev_index, "index crashtest: SIGKILL durability driver (tests)" },

@@ -752,26 +752,32 @@ struct enrol_ctx {
     int64_t person;
 };
 
-static sl_status enrol_tx(sl_tx *tx, void *vctx)
+sl_status sl__hall_enrol_write(sl_tx *tx, const sl_keyring *k, int64_t hall,
+                               const float emb[SL_HALL_DIM], const char *label,
+                               int64_t *person)
 {
-    struct enrol_ctx *c = vctx;
     int64_t now = sl__now_ms();
     sl_status st = sl__tx_query_int(tx,
         "INSERT INTO hall_person (hall_id, label, consent_ms, withdrawn_ms, created_ms)"
         " VALUES (?, ?, ?, 0, ?) RETURNING id",
-        SL_ARGS(SL_INT(c->hall), SL_TEXT(c->label), SL_INT(now), SL_INT(now)), &c->person);
+        SL_ARGS(SL_INT(hall), SL_TEXT(label), SL_INT(now), SL_INT(now)), person);
     if (st != SL_OK)
         return st;
     uint8_t *ct = NULL;
     size_t ctn = 0;
-    st = seal_emb(c->k, "hall_template", c->person, c->emb, &ct, &ctn);
+    st = seal_emb(k, "hall_template", *person, emb, &ct, &ctn);
     if (st != SL_OK)
         return st;
     st = sl__tx_exec(tx, "INSERT INTO hall_template (person_id, sealed, created_ms) VALUES (?, ?, ?)",
-                     SL_ARGS(SL_INT(c->person), SL_BLOB(ct, ctn), SL_INT(now)), NULL);
+                     SL_ARGS(SL_INT(*person), SL_BLOB(ct, ctn), SL_INT(now)), NULL);
     sl__free(ct);
-    if (st == SL_OK)
-        st = change(tx, "person", c->person);
+    return st == SL_OK ? change(tx, "person", *person) : st;
+}
+
+static sl_status enrol_tx(sl_tx *tx, void *vctx)
+{
+    struct enrol_ctx *c = vctx;
+    sl_status st = sl__hall_enrol_write(tx, c->k, c->hall, c->emb, c->label, &c->person);
     if (st == SL_OK)
         st = audit(tx, c->k, c->au, "person", c->person);
     return st;

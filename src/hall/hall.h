@@ -240,6 +240,15 @@ sl_status sl__hall_bench_index(int64_t hall, struct sl_index_stats *out);
 sl_status sl__hall_bench_top1(int64_t hall, const float emb[SL_HALL_DIM], uint32_t nprobe,
                               int64_t *id, double *score);
 
+/* Writes one library person inside tx exactly as enrolment does (the
+ * hall_person row, the template sealed with ad "hall_template|<id>|template",
+ * the hall_change row), without the audit record and without syncing the
+ * cache: sl__hall_enrol adds those. Also the bench's store fill
+ * (shualian-dev hall fill: many persons a transaction). */
+sl_status sl__hall_enrol_write(sl_tx *tx, const sl_keyring *k, int64_t hall,
+                               const float emb[SL_HALL_DIM], const char *label,
+                               int64_t *person);
+
 /* For unit tests and benchmarks: drop the cache (next sync rebuilds). */
 void      sl__hall_cache_reset(void);
 

@@ -680,3 +680,137 @@ SL_TEST(hall, ident_scan_cost)
     sl__free(seeds);
     hall_fx_done(&fx);
 }
+
+/* The cache load from the store gives the library an in-memory add of the
+ * same templates gives: persons written as the bench's store fill writes
+ * them (sl__hall_enrol_write, many a transaction), others through
+ * sl__hall_enrol, some with more photos (summed in template order), some
+ * withdrawn, in two halls; after a rebuild from the store, every person's
+ * best match and its exact score are those of an index filled directly
+ * with each live person's L2-normalised mean (hall.c's computation). */
+SL_TEST(hall, load_same_as_add)
+{
+    struct hall_fx fx;
+    if (!hall_fx_open(t, &fx))
+        return;
+    sl_store *s = fx.s;
+    sl_keyring *k = fx.k;
+    int64_t halls[2] = { add_hall(t, s, "h1"), add_hall(t, s, "h2") };
+    enum { NP = 700, MAXT = SL_HALL_MAX_PHOTOS };
+    float *emb = sl__calloc((size_t)NP * MAXT * SL_HALL_DIM, sizeof(float));
+    int nt[NP] = { 0 };
+    int64_t pid[NP] = { 0 };
+    bool gone[NP] = { false };
+    float id[SL_HALL_DIM];
+    SL_CHECK(t, emb != NULL);
+    if (!emb) {
+        hall_fx_done(&fx);
+        return;
+    }
+    /* the fill's path: 600 persons, three transactions */
+    for (int b = 0; b < 3; b++) {
+        sl_tx *tx = NULL;
+        sl_status st = sl__tx_begin(s, &tx);
+        for (int i = b * 200; i < (b + 1) * 200 && st == SL_OK; i++) {
+            identity(id);
+            photo(id, emb + (size_t)i * MAXT * SL_HALL_DIM);
+            nt[i] = 1;
+            st = sl__hall_enrol_write(tx, k, halls[i % 2], emb + (size_t)i * MAXT * SL_HALL_DIM,
+                                      "bench", &pid[i]);
+        }
+        if (st == SL_OK)
+            st = sl__tx_commit(tx);
+        else
+            sl__tx_rollback(tx);
+        SL_CHECKF(t, st == SL_OK, "fill: %s", sl_status_name(st));
+    }
+    /* enrolment's path, more photos, withdrawals */
+    for (int i = 600; i < NP; i++) {
+        identity(id);
+        photo(id, emb + (size_t)i * MAXT * SL_HALL_DIM);
+        nt[i] = 1;
+        SL_CHECK(t, sl__hall_enrol(s, k, halls[i % 2], emb + (size_t)i * MAXT * SL_HALL_DIM,
+                                   "enrolled", NULL, &pid[i]) == SL_OK);
+    }
+    for (int i = 3; i < NP; i += 13) {
+        const float *first = emb + (size_t)i * MAXT * SL_HALL_DIM;
+        for (int j = 1; j < 1 + i % 4; j++) {
+            bool added = false;
+            int count = 0;
+            float *e = emb + ((size_t)i * MAXT + (size_t)nt[i]) * SL_HALL_DIM;
+            photo(first, e);
+            SL_CHECK(t, sl__hall_add_photo(s, k, halls[i % 2], pid[i], e, NULL, &added,
+                                           &count) == SL_OK);
+            if (added)
+                nt[i]++;
+        }
+    }
+    size_t live = NP;
+    for (int i = 5; i < NP; i += 17) {
+        int64_t removed = 0;
+        SL_CHECK(t, sl__hall_withdraw(s, k, halls[i % 2], pid[i], NULL, &removed) == SL_OK);
+        gone[i] = true;
+        live--;
+    }
+
+    /* what an in-memory add of the same templates gives */
+    sl_index *want[2] = { NULL, NULL };
+    float *mean = sl__malloc((size_t)NP * SL_HALL_DIM * sizeof(float));
+    SL_CHECK(t, mean != NULL);
+    for (int h = 0; h < 2; h++) {
+        struct sl_index_opts o;
+        sl_index_opts_default(&o);
+        o.dim = SL_HALL_DIM;
+        o.sync = SL_INDEX_SYNC_NONE;
+        SL_CHECK(t, sl_index_create(&want[h], NULL, &o) == SL_OK);
+    }
+    for (int i = 0; mean && i < NP; i++) {
+        float *m = mean + (size_t)i * SL_HALL_DIM;
+        memset(m, 0, SL_HALL_DIM * sizeof(float));
+        for (int j = 0; j < nt[i]; j++)
+            for (int d = 0; d < SL_HALL_DIM; d++)
+                m[d] += emb[((size_t)i * MAXT + (size_t)j) * SL_HALL_DIM + d];
+        double ss = 0;
+        for (int d = 0; d < SL_HALL_DIM; d++)
+            ss += (double)m[d] * m[d];
+        float inv = (float)(1.0 / sqrt(ss));
+        for (int d = 0; d < SL_HALL_DIM; d++)
+            m[d] *= inv;
+        if (!gone[i] && want[i % 2])
+            SL_CHECK(t, sl_index_add(want[i % 2], (uint64_t)pid[i], (uint32_t)nt[i], m,
+                                     SL_HALL_DIM) == SL_OK);
+    }
+
+    /* another node: the cache rebuilt from the store */
+    sl__hall_cache_reset();
+    SL_CHECK(t, sl__hall_sync(s, k) == SL_OK);
+    SL_CHECK_EQ(t, sl__hall_cached_persons(), live);
+    int differ = 0;
+    for (int i = 0; mean && i < NP; i++) {
+        float q[SL_HALL_DIM];
+        photo(mean + (size_t)i * SL_HALL_DIM, q);
+        int64_t got = 0;
+        double score = 0;
+        SL_CHECK(t, sl__hall_bench_top1(halls[i % 2], q, 0, &got, &score) == SL_OK);
+        struct sl_index_query qq;
+        sl_index_query_default(&qq);
+        qq.k = 1;
+        qq.threshold = -1.0f;
+        struct sl_index_hit hit = { 0 };
+        size_t nh = 0;
+        SL_CHECK(t, want[i % 2] &&
+                    sl_index_search(want[i % 2], &qq, q, SL_HALL_DIM, &hit, 1, &nh) == SL_OK);
+        if (nh != 1 || got != (int64_t)hit.id || score != hit.score ||
+            (!gone[i] && got != pid[i]))
+            differ++;
+        if (differ == 1 && (nh != 1 || got != (int64_t)hit.id || score != hit.score))
+            SL_CHECKF(t, false, "person %d: loaded %lld %.6f, added %lld %.6f", i,
+                      (long long)got, score, (long long)hit.id, (double)hit.score);
+    }
+    SL_CHECKF(t, differ == 0, "%d of %d probes differ", differ, NP);
+    for (int h = 0; h < 2; h++)
+        sl_index_free(want[h]);
+    sl__free(mean);
+    sl__free(emb);
+    hall_fx_done(&fx);
+}
