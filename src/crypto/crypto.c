@@ -342,6 +342,136 @@ sl_status sl__open(const sl_keyring *k, const void *ad, size_t adn,
     return st;
 }
 
+/* ============================ Opener ===================================== */
+
+#define OPENER_KEYS 8
+
+struct sl_opener {
+    const sl_keyring *k;
+    sl_suite suite;
+    size_t n;
+    struct {
+        uint32_t kid;
+        void *hmac, *sm4;                    /* gm                         */
+        uint8_t aead[SL_CRYPTO_KEY_BYTES];   /* intl                       */
+    } keys[OPENER_KEYS];
+};
+
+sl_status sl__opener_new(const sl_keyring *k, sl_opener **out)
+{
+    sl_opener *o = sl__calloc(1, sizeof *o);
+    if (!o)
+        return SL_ERR_NOMEM;
+    o->k = k;
+    sl__kr_rdlock(k);
+    o->suite = k->suite;
+    sl__kr_unlock(k);
+    *out = o;
+    return SL_OK;
+}
+
+void sl__opener_free(sl_opener *o)
+{
+    if (!o)
+        return;
+    for (size_t i = 0; i < o->n; i++) {
+        sl__gm_hmac_ctx_free(o->keys[i].hmac);
+        sl__gm_sm4_ctx_free(o->keys[i].sm4);
+    }
+    sodium_memzero(o, sizeof *o);
+    sl__free(o);
+}
+
+/* The slot of key kid, set up from the keyring at its first use. */
+static sl_status opener_key(sl_opener *o, uint32_t kid, size_t *slot)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (o->keys[i].kid == kid) {
+            *slot = i;
+            return SL_OK;
+        }
+    if (o->n == OPENER_KEYS)
+        return SL_ERR_CRYPTO_KEY_UNKNOWN;   /* sl__open handles it */
+    sl__kr_rdlock(o->k);
+    const struct sym_key *sk = sl__kr_sym(o->k, kid);
+    sl_status st = sk ? SL_OK : SL_ERR_CRYPTO_KEY_UNKNOWN;
+    size_t i = o->n;
+    o->keys[i].kid = kid;
+    if (st == SL_OK && o->suite == SL_SUITE_GM) {
+        o->keys[i].hmac = sl__gm_hmac_ctx_new(sk->mac);
+        o->keys[i].sm4 = sl__gm_sm4_ctx_new(sk->enc);
+        if (!o->keys[i].hmac || !o->keys[i].sm4) {
+            sl__gm_hmac_ctx_free(o->keys[i].hmac);
+            sl__gm_sm4_ctx_free(o->keys[i].sm4);
+            o->keys[i].hmac = o->keys[i].sm4 = NULL;
+            st = SL_ERR_CRYPTO_LIB;
+        }
+    } else if (st == SL_OK) {
+        memcpy(o->keys[i].aead, sk->enc, sizeof o->keys[i].aead);
+    }
+    sl__kr_unlock(o->k);
+    if (st == SL_OK) {
+        o->n++;
+        *slot = i;
+    }
+    return st;
+}
+
+sl_status sl__opener_open(sl_opener *o, const void *ad, size_t adn, const uint8_t *ct,
+                          size_t ctn, void *pt, size_t cap, size_t *n)
+{
+    uint32_t kid;
+    sl_status st = sl__sealed_kid(ct, ctn, &kid);
+    if (st != SL_OK)
+        return st;
+    sl_suite s = o->suite;
+    if (ct[4] != s)
+        return SL_ERR_CRYPTO_SUITE;
+    if (adn && !ad)
+        return SL_ERR_INVALID;
+    size_t hdrn = SL_SEAL_HDR_BYTES + nonce_bytes(s);
+    size_t bodyn = ctn - sl__seal_overhead(s);
+    const uint8_t *body = ct + hdrn;
+    if (bodyn > cap)
+        return SL_ERR_TOO_LARGE;
+    size_t slot = 0;
+    st = opener_key(o, kid, &slot);
+    if (st != SL_OK)
+        return st;
+    if (s == SL_SUITE_GM) {
+        uint8_t len[8], tag[32];
+        for (int i = 0; i < 8; i++)
+            len[i] = (uint8_t)((uint64_t)adn >> (56 - 8 * i));
+        struct sl_iov v[4] = { { len, 8 }, { ad, adn }, { ct, hdrn }, { body, bodyn } };
+        st = sl__gm_hmac_ctx_run(o->keys[slot].hmac, v, 4, tag);
+        if (st == SL_OK && !sl__ct_equal(tag, body + bodyn, 32))
+            st = SL_ERR_CRYPTO_AUTH;
+        if (st == SL_OK)
+            st = sl__gm_sm4_ctx_ctr(o->keys[slot].sm4, ct + SL_SEAL_HDR_BYTES, body, pt, bodyn);
+    } else {
+        uint8_t fadb[256];
+        uint8_t *fad = hdrn + adn <= sizeof fadb ? fadb : sl__malloc(hdrn + adn);
+        if (!fad)
+            return SL_ERR_NOMEM;
+        memcpy(fad, ct, hdrn);
+        if (adn)
+            memcpy(fad + hdrn, ad, adn);
+        unsigned long long ml = 0;
+        if (crypto_aead_xchacha20poly1305_ietf_decrypt(pt, &ml, NULL, body,
+                bodyn + tag_bytes(s), fad, hdrn + adn, ct + SL_SEAL_HDR_BYTES,
+                o->keys[slot].aead) != 0)
+            st = SL_ERR_CRYPTO_AUTH;
+        if (fad != fadb)
+            sl__free(fad);
+    }
+    if (st != SL_OK) {
+        sodium_memzero(pt, bodyn);
+        return st;
+    }
+    *n = bodyn;
+    return SL_OK;
+}
+
 sl_status sl__reseal(const sl_keyring *k, const void *ad, size_t adn,
                      const uint8_t *ct, size_t ctn, uint8_t **out,
                      size_t *outn)

@@ -205,6 +205,21 @@ SL_NODISCARD sl_status sl__seal(const sl_keyring *k, const void *ad,
 SL_NODISCARD sl_status sl__open(const sl_keyring *k, const void *ad,
                                 size_t adn, const uint8_t *ct, size_t ctn,
                                 uint8_t **pt, size_t *n);
+/* Opening many blobs in a row (the hall cache's load from the store): an
+ * opener keeps, per key id it met, the suite's keyed contexts (gm: HMAC-SM3
+ * with its key set, SM4 with its key schedule), so each open costs the
+ * hashing and decryption only, and writes the plaintext to the caller's
+ * buffer (cap bytes; SL_ERR_TOO_LARGE if it does not fit) instead of an
+ * allocation. Same checks and errors as sl__open, except that a key id the
+ * keyring does not hold is SL_ERR_CRYPTO_KEY_UNKNOWN at once (no reload:
+ * open that blob with sl__open). Not thread-safe: one opener per thread;
+ * the keyring must outlive it. */
+typedef struct sl_opener sl_opener;
+SL_NODISCARD sl_status sl__opener_new(const sl_keyring *k, sl_opener **out);
+SL_NODISCARD sl_status sl__opener_open(sl_opener *o, const void *ad, size_t adn,
+                                       const uint8_t *ct, size_t ctn, void *pt,
+                                       size_t cap, size_t *n);
+void sl__opener_free(sl_opener *o);
 /* The key id a sealed blob names, without decrypting (for the rotation
  * loop: blobs already under the current kid are skipped). */
 sl_status sl__sealed_kid(const uint8_t *ct, size_t ctn, uint32_t *kid);

@@ -66,6 +66,15 @@ sl_status sl__gm_hmacv(const void *key, size_t keyn, const struct sl_iov *v,
 /* SM4-CTR with a 16-byte initial counter block; in and out may alias. */
 sl_status sl__gm_sm4_ctr(const uint8_t key[16], const uint8_t iv[16],
                          const uint8_t *in, uint8_t *out, size_t n);
+/* Keyed contexts reused over many messages (sl__opener): HMAC-SM3 with a
+ * 32-byte key, SM4-CTR with a 16-byte key; NULL on failure. */
+void     *sl__gm_hmac_ctx_new(const uint8_t key[32]);
+sl_status sl__gm_hmac_ctx_run(void *c, const struct sl_iov *v, size_t nv, uint8_t out[32]);
+void      sl__gm_hmac_ctx_free(void *c);
+void     *sl__gm_sm4_ctx_new(const uint8_t key[16]);
+sl_status sl__gm_sm4_ctx_ctr(void *c, const uint8_t iv[16], const uint8_t *in,
+                             uint8_t *out, size_t n);
+void      sl__gm_sm4_ctx_free(void *c);
 /* One SM4 block (ECB), for the known-answer test. */
 sl_status sl__gm_sm4_block(const uint8_t key[16], const uint8_t in[16],
                            uint8_t out[16]);

@@ -85,6 +85,39 @@ out:
     return st;
 }
 
+/* A keyed HMAC-SM3 context reused over many messages (sl__opener): the key
+ * is set once; each run re-initialises with the same key (a NULL key). */
+void *sl__gm_hmac_ctx_new(const uint8_t key[32])
+{
+    EVP_MAC_CTX *c = EVP_MAC_CTX_new(mac_hmac);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SM3", 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (c && EVP_MAC_init(c, key, 32, params) != 1) {
+        EVP_MAC_CTX_free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+sl_status sl__gm_hmac_ctx_run(void *ctx, const struct sl_iov *v, size_t nv, uint8_t out[32])
+{
+    EVP_MAC_CTX *c = ctx;
+    size_t outn = 0;
+    if (EVP_MAC_init(c, NULL, 0, NULL) != 1)
+        return SL_ERR_CRYPTO_LIB;
+    for (size_t i = 0; i < nv; i++)
+        if (v[i].n && EVP_MAC_update(c, v[i].p, v[i].n) != 1)
+            return SL_ERR_CRYPTO_LIB;
+    return EVP_MAC_final(c, out, &outn, 32) == 1 && outn == 32 ? SL_OK : SL_ERR_CRYPTO_LIB;
+}
+
+void sl__gm_hmac_ctx_free(void *ctx)
+{
+    EVP_MAC_CTX_free(ctx);
+}
+
 /* ============================ SM4 ======================================== */
 
 static sl_status sm4_run(const EVP_CIPHER *ci, const uint8_t key[16],
@@ -119,6 +152,40 @@ sl_status sl__gm_sm4_ctr(const uint8_t key[16], const uint8_t iv[16],
                          const uint8_t *in, uint8_t *out, size_t n)
 {
     return sm4_run(ciph_ctr, key, iv, in, out, n);
+}
+
+/* An SM4-CTR context keyed once (the key schedule kept); each run sets a
+ * new initial counter block. */
+void *sl__gm_sm4_ctx_new(const uint8_t key[16])
+{
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    if (c && (EVP_EncryptInit_ex2(c, ciph_ctr, key, NULL, NULL) != 1 ||
+              EVP_CIPHER_CTX_set_padding(c, 0) != 1)) {
+        EVP_CIPHER_CTX_free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+sl_status sl__gm_sm4_ctx_ctr(void *ctx, const uint8_t iv[16], const uint8_t *in,
+                             uint8_t *out, size_t n)
+{
+    EVP_CIPHER_CTX *c = ctx;
+    if (EVP_EncryptInit_ex2(c, NULL, NULL, iv, NULL) != 1)
+        return SL_ERR_CRYPTO_LIB;
+    size_t done = 0;
+    while (done < n) {
+        int chunk = (int)SL_MIN(n - done, (size_t)1 << 30), got = 0;
+        if (EVP_EncryptUpdate(c, out + done, &got, in + done, chunk) != 1 || got != chunk)
+            return SL_ERR_CRYPTO_LIB;
+        done += (size_t)chunk;
+    }
+    return SL_OK;
+}
+
+void sl__gm_sm4_ctx_free(void *ctx)
+{
+    EVP_CIPHER_CTX_free(ctx);
 }
 
 sl_status sl__gm_sm4_block(const uint8_t key[16], const uint8_t in[16],

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "id/id.h"
@@ -534,20 +535,164 @@ struct sync_ctx {
     const sl_keyring *k;
 };
 
+/* Opens a sealed template with an opener (the load's: keyed contexts
+ * reused, no allocation); a key id it does not hold goes through sl__open
+ * (which reloads a rotated key file). Same results as open_emb. */
+static sl_status open_fast(sl_opener *o, const sl_keyring *k, const char *table, int64_t id,
+                           const void *ct, size_t ctn, float *emb)
+{
+    char ad[64];
+    ad_for(ad, sizeof ad, table, id);
+    size_t n = 0;
+    sl_status st = sl__opener_open(o, ad, strlen(ad), ct, ctn, emb,
+                                   SL_HALL_DIM * sizeof(float), &n);
+    if (st == SL_ERR_CRYPTO_KEY_UNKNOWN)
+        return open_emb(k, table, id, ct, ctn, emb);
+    if (st == SL_ERR_TOO_LARGE || (st == SL_OK && n != SL_HALL_DIM * sizeof(float)))
+        return SL_ERR_CORRUPT;
+    return st;
+}
+
+/* The load opens a page's templates on up to LOAD_THREADS threads (the
+ * suite's decryption and MAC are most of its time), each with its own
+ * opener, into out[i] for row i; the means are then summed in row order
+ * on the loader, so the library is the same whatever the thread count. */
+#define LOAD_THREADS 4
+
+struct load_part {
+    const sl_rows *rows;
+    size_t lo, hi;
+    float *out;
+    sl_opener *o;
+    const sl_keyring *k;
+    sl_status st;
+};
+
+static void *open_part(void *arg)
+{
+    struct load_part *p = arg;
+    p->st = SL_OK;
+    for (size_t i = p->lo; i < p->hi && p->st == SL_OK; i++) {
+        size_t bn = 0;
+        const void *b = sl__rows_blob(p->rows, i, 2, &bn);
+        p->st = open_fast(p->o, p->k, "hall_template", sl__rows_int(p->rows, i, 0), b, bn,
+                          p->out + i * SL_HALL_DIM);
+    }
+    return NULL;
+}
+
+static sl_status open_page(struct load_part *parts, size_t nt, const sl_rows *rows, size_t n,
+                           float *out)
+{
+    pthread_t th[LOAD_THREADS];
+    bool on[LOAD_THREADS] = { false };
+    size_t per = (n + nt - 1) / nt;
+    for (size_t t = 0; t < nt; t++) {
+        parts[t].rows = rows;
+        parts[t].lo = SL_MIN(n, t * per);
+        parts[t].hi = SL_MIN(n, (t + 1) * per);
+        parts[t].out = out;
+        if (t > 0 && parts[t].lo < parts[t].hi)
+            on[t] = pthread_create(&th[t], NULL, open_part, &parts[t]) == 0;
+    }
+    open_part(&parts[0]);
+    sl_status st = parts[0].st;
+    for (size_t t = 1; t < nt; t++) {
+        if (on[t])
+            pthread_join(th[t], NULL);
+        else if (parts[t].lo < parts[t].hi)
+            open_part(&parts[t]);   /* no thread: this one does it */
+        if (st == SL_OK)
+            st = parts[t].st;
+    }
+    return st;
+}
+
+/* Persons of one page, in person order, added to their hall's library in
+ * runs of the same hall (one sl_index_add_batch each). Caller holds C.mu. */
+struct load_batch {
+    uint64_t *ids;
+    uint32_t *coll;
+    int64_t  *hall;
+    float    *mean;
+    size_t    n, cap;
+};
+
+static sl_status batch_flush(struct load_batch *b)
+{
+    sl_status st = SL_OK;
+    for (size_t i = 0; i < b->n && st == SL_OK;) {
+        size_t j = i;
+        while (j < b->n && b->hall[j] == b->hall[i])
+            j++;
+        struct lib *l = lib_of(b->hall[i], true, &st);
+        size_t added = 0;
+        if (l)
+            st = sl_index_add_batch(l->ix, b->ids + i, b->coll + i,
+                                    b->mean + i * SL_HALL_DIM, j - i, SL_HALL_DIM, &added);
+        if (l)
+            l->n += added;
+        i = j;
+    }
+    b->n = 0;
+    return st;
+}
+
+static sl_status batch_grow(struct load_batch *b, size_t need)
+{
+    if (need <= b->cap)
+        return SL_OK;
+    size_t cap = need;
+    uint64_t *ids = sl__malloc(cap * sizeof *ids);
+    uint32_t *coll = sl__malloc(cap * sizeof *coll);
+    int64_t *hall = sl__malloc(cap * sizeof *hall);
+    float *mean = sl__malloc(cap * SL_HALL_DIM * sizeof *mean);
+    if (!ids || !coll || !hall || !mean) {
+        sl__free(ids);
+        sl__free(coll);
+        sl__free(hall);
+        sl__free(mean);
+        return SL_ERR_NOMEM;
+    }
+    sl__free(b->ids);
+    sl__free(b->coll);
+    sl__free(b->hall);
+    sl__free(b->mean);
+    *b = (struct load_batch){ ids, coll, hall, mean, 0, cap };
+    return SL_OK;
+}
+
+static size_t load_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > LOAD_THREADS ? LOAD_THREADS : (size_t)n;
+}
+
 /* From nothing: every live template (paged by person, 4096 persons a
  * query, so 10M persons never sit in one result) and every entry; the
  * changes up to the log's last id read first are then all reflected (a
- * change committed meanwhile is applied again by the catch-up: idempotent). */
+ * change committed meanwhile is applied again by the catch-up: idempotent).
+ * A page's templates are opened on several threads (open_page), its
+ * persons' means added to the libraries in one batch, the IVF trained
+ * once at the end (libs_compact). */
 static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
 {
     int64_t last = 0, after = 0;
     sl_status st = sl__tx_query_int(tx, "SELECT COALESCE(MAX(id), 0) FROM hall_change",
                                     NULL, 0, &last);
     sl_rows *rows = NULL;
-    size_t loaded = 0;
-    struct vec v = { 0 };
-    float e[SL_HALL_DIM];
+    size_t loaded = 0, nt = load_threads(), tcap = 0;
+    struct load_part parts[LOAD_THREADS];
+    memset(parts, 0, sizeof parts);
+    for (size_t t = 0; t < nt && st == SL_OK; t++) {
+        parts[t].k = k;
+        st = sl__opener_new(k, &parts[t].o);
+    }
+    float *tpl = NULL;                 /* the page's opened templates     */
+    struct load_batch b = { 0 };
+    int64_t t_query = 0, t_open = 0, t_add = 0, t0 = sl__now_ms();
     for (;;) {
+        int64_t ta = sl__now_ms();
         if (st == SL_OK)
             st = sl__tx_query(tx,
                 "SELECT p.id, p.hall_id, t.sealed FROM hall_person p JOIN hall_template t"
@@ -555,57 +700,79 @@ static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
                 " WHERE withdrawn_ms = 0 AND id > ? ORDER BY id LIMIT 4096)"
                 " ORDER BY p.id, t.id", SL_ARGS(SL_INT(after)), &rows);
         if (st != SL_OK)
-            return st;
+            break;
+        int64_t tb = sl__now_ms();
         size_t n = sl__rows_count(rows);
-        for (size_t i = 0; i < n && st == SL_OK; i++) {
-            int64_t id = sl__rows_int(rows, i, 0);
-            if (id != v.id) {
-                if (v.id) {
-                    normalise(v.v);
-                    st = lib_put(v.hall, v.id, v.level, v.v);
-                    loaded++;
-                }
-                memset(&v, 0, sizeof v);
-                v.id = id;
-                v.hall = sl__rows_int(rows, i, 1);
-            }
-            size_t bn = 0;
-            const void *b = sl__rows_blob(rows, i, 2, &bn);
-            if (st == SL_OK)
-                st = open_emb(k, "hall_template", id, b, bn, e);
-            for (int j = 0; j < SL_HALL_DIM && st == SL_OK; j++)
-                v.v[j] += e[j];
-            v.level++;
+        if (n > tcap) {
+            sl__free(tpl);
+            tpl = sl__malloc(n * SL_HALL_DIM * sizeof *tpl);
+            tcap = tpl ? n : 0;
+            if (!tpl)
+                st = SL_ERR_NOMEM;
         }
+        if (st == SL_OK && n)
+            st = open_page(parts, nt, rows, n, tpl);
+        int64_t tc = sl__now_ms();
+        if (st == SL_OK)
+            st = batch_grow(&b, SL_MIN(n, 4096));
+        /* the means, in row order (templates summed in template id order) */
+        for (size_t i = 0; i < n && st == SL_OK;) {
+            int64_t id = sl__rows_int(rows, i, 0);
+            float *m = b.mean + b.n * SL_HALL_DIM;
+            memset(m, 0, SL_HALL_DIM * sizeof *m);
+            size_t j = i;
+            for (; j < n && sl__rows_int(rows, j, 0) == id; j++)
+                for (int d = 0; d < SL_HALL_DIM; d++)
+                    m[d] += tpl[j * SL_HALL_DIM + d];
+            normalise(m);
+            size_t photos = j - i;
+            b.ids[b.n] = (uint64_t)id;
+            b.coll[b.n] = (uint32_t)(photos > 1000 ? 1000 : photos);
+            b.hall[b.n] = sl__rows_int(rows, i, 1);
+            b.n++;
+            after = id;
+            i = j;
+        }
+        size_t persons = b.n;
+        if (st == SL_OK)
+            st = batch_flush(&b);
+        t_query += tb - ta;
+        t_open += tc - tb;
+        t_add += sl__now_ms() - tc;
         sl__rows_free(rows);
         rows = NULL;
         if (st != SL_OK || n == 0)
             break;
-        after = v.id;
-        if (loaded / 100000 != (loaded + 4096) / 100000)
-            sl_log_info("hall: cache loading: %zu persons", loaded);
+        if (loaded / 100000 != (loaded + persons) / 100000)
+            sl_log_info("hall: cache loading: %zu persons", loaded + persons);
+        loaded += persons;
     }
-    if (st == SL_OK && v.id) {
-        normalise(v.v);
-        st = lib_put(v.hall, v.id, v.level, v.v);
-    }
+    if (tpl)
+        sodium_memzero(tpl, tcap * SL_HALL_DIM * sizeof *tpl);
+    sl__free(tpl);
+    sl__free(b.ids);
+    sl__free(b.coll);
+    sl__free(b.hall);
+    sl__free(b.mean);
+    int64_t td = sl__now_ms();
     if (st == SL_OK)
         libs_compact();
-    sl__rows_free(rows);
-    rows = NULL;
+    if (st == SL_OK && loaded)
+        sl_log_info("hall: cache load: %zu persons: query %lld ms, open (%zu threads) %lld ms,"
+                    " add %lld ms, index %lld ms", loaded, (long long)t_query, nt,
+                    (long long)t_open, (long long)t_add, (long long)(sl__now_ms() - td));
+    (void)t0;
     if (st == SL_OK)
         st = sl__tx_query(tx, "SELECT id, hall_id, level, expires_ms, sealed FROM hall_watch"
                           " WHERE deleted = 0 AND sealed IS NOT NULL", NULL, 0, &rows);
-    if (st != SL_OK)
-        return st;
-    size_t n = sl__rows_count(rows);
+    size_t n = st == SL_OK ? sl__rows_count(rows) : 0;
     for (size_t i = 0; i < n && st == SL_OK; i++) {
         struct vec w = { .id = sl__rows_int(rows, i, 0), .hall = sl__rows_int(rows, i, 1),
                          .level = (int)sl__rows_int(rows, i, 2),
                          .expires_ms = sl__rows_int(rows, i, 3) };
         size_t bn = 0;
-        const void *b = sl__rows_blob(rows, i, 4, &bn);
-        st = open_emb(k, "hall_watch", w.id, b, bn, w.v);
+        const void *bl = sl__rows_blob(rows, i, 4, &bn);
+        st = open_fast(parts[0].o, k, "hall_watch", w.id, bl, bn, w.v);
         if (st == SL_OK)
             st = vset_add(&C.watch, &w, true);
         C.wq_dirty = true;
@@ -613,6 +780,8 @@ static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
             sl_log_info("hall: cache loading: %zu of %zu watchlist entries", i + 1, n);
     }
     sl__rows_free(rows);
+    for (size_t t = 0; t < nt; t++)
+        sl__opener_free(parts[t].o);
     if (st == SL_OK)
         C.seen = last;
     return st;

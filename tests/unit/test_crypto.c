@@ -925,3 +925,67 @@ SL_TEST(crypto, alloc_fail_create)
         tmp_clean(path);
     }
 }
+
+/* The opener (bulk opening, the hall cache's load) gives what sl__open
+ * gives, over many blobs and two key ids, in both suites: same bytes, and
+ * the same errors for a changed byte, a wrong ad, another suite's blob, a
+ * too small buffer and a key id it does not hold. */
+SL_TEST(crypto, opener)
+{
+    for (size_t si = 0; si < SL_ARRAY_LEN(suites); si++) {
+        char path[256];
+        sl_keyring *k = new_ring(t, suites[si], path, sizeof(path));
+        enum { NB = 64 };
+        uint8_t *ct[NB];
+        size_t ctn[NB];
+        uint8_t msg[NB][300];
+        char ad[NB][32];
+        for (size_t i = 0; i < NB; i++) {
+            if (i == NB / 2) {
+                uint32_t kid = 0;
+                SL_CHECK_EQ(t, sl__keyring_rotate(k, &kid), SL_OK);
+            }
+            sl__random(msg[i], sizeof msg[i]);
+            snprintf(ad[i], sizeof ad[i], "hall_template|%zu|template", i);
+            SL_ASSERT(sl__seal(k, ad[i], strlen(ad[i]), msg[i], 1 + i * 4, &ct[i],
+                               &ctn[i]) == SL_OK);
+        }
+        sl_opener *o = NULL;
+        SL_ASSERT(sl__opener_new(k, &o) == SL_OK);
+        uint8_t out[300];
+        size_t n = 0;
+        for (int pass = 0; pass < 2; pass++)   /* the second reuses the contexts */
+            for (size_t i = 0; i < NB; i++) {
+                uint8_t *pt = NULL;
+                size_t pn = 0;
+                SL_CHECK_EQ(t, sl__opener_open(o, ad[i], strlen(ad[i]), ct[i], ctn[i], out,
+                                               sizeof out, &n), SL_OK);
+                SL_CHECK_EQ(t, sl__open(k, ad[i], strlen(ad[i]), ct[i], ctn[i], &pt, &pn),
+                            SL_OK);
+                SL_CHECK(t, n == 1 + i * 4 && pn == n && memcmp(out, msg[i], n) == 0 &&
+                            memcmp(pt, out, n) == 0);
+                sl__free(pt);
+            }
+        /* wrong ad, changed byte, small buffer, unknown kid */
+        SL_CHECK_EQ(t, sl__opener_open(o, ad[1], strlen(ad[1]), ct[2], ctn[2], out, sizeof out,
+                                       &n), SL_ERR_CRYPTO_AUTH);
+        ct[3][ctn[3] / 2] ^= 1;
+        SL_CHECK_EQ(t, sl__opener_open(o, ad[3], strlen(ad[3]), ct[3], ctn[3], out, sizeof out,
+                                       &n), SL_ERR_CRYPTO_AUTH);
+        SL_CHECK_EQ(t, sl__opener_open(o, ad[9], strlen(ad[9]), ct[9], ctn[9], out, 3, &n),
+                    SL_ERR_TOO_LARGE);
+        ct[4][8] ^= 0x40;   /* the key id's low byte */
+        SL_CHECK_EQ(t, sl__opener_open(o, ad[4], strlen(ad[4]), ct[4], ctn[4], out, sizeof out,
+                                       &n), SL_ERR_CRYPTO_KEY_UNKNOWN);
+        ct[5][4] = (uint8_t)(suites[si] == SL_SUITE_GM ? SL_SUITE_INTL : SL_SUITE_GM);
+        SL_CHECK_EQ(t, sl__opener_open(o, ad[5], strlen(ad[5]), ct[5], ctn[5], out, sizeof out,
+                                       &n), SL_ERR_CRYPTO_SUITE);
+        SL_CHECK_EQ(t, sl__opener_open(o, ad[6], strlen(ad[6]), ct[6], 5, out, sizeof out, &n),
+                    SL_ERR_CRYPTO_FORMAT);
+        sl__opener_free(o);
+        for (size_t i = 0; i < NB; i++)
+            sl__free(ct[i]);
+        sl__keyring_free(k);
+        tmp_clean(path);
+    }
+}
