@@ -249,11 +249,13 @@ bench-serve: $(BUILD)/shualian $(BUILD)/bench-verify
 	S=$(BUILD)/shualian bench/serve.sh
 # The hall: exact watchlist check at 300,000 entries, the library search at
 # SL_HALL_N persons (default 100,000; IVF from 200,000) with recall@1 and the
-# cache load, identify over HTTP (bench/hall_http.sh); docs/BENCHMARKS.md.
+# cache load, identify over HTTP (bench/hall_http.sh), the cache load from a
+# store filled with SL_HALL_LOAD_SIZES persons (bench/hall_load.sh); docs/BENCHMARKS.md.
 bench-hall: $(BUILD)/shualian-tests $(BUILD)/shualian $(BUILD)/shualian-dev
 	SL_SLOW=1 $(BUILD)/shualian-tests hall/watch_scan_cost
 	SL_SLOW=1 $(BUILD)/shualian-tests hall/ident_scan_cost
 	S=$(BUILD)/shualian D=$(BUILD)/shualian-dev bench/hall_http.sh
+	S=$(BUILD)/shualian D=$(BUILD)/shualian-dev bench/hall_load.sh
 
 # Cost per call of each src/crypto operation, both suites (bench/crypto_bench.c;
 # numbers quoted in docs/crypto.md).

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../app/app.h"
 #include "acct/acct.h"
@@ -203,14 +204,21 @@ static int hall_load(int argc, char **argv)
     rc = sl_cli_server_open(o.data, o.db, NULL, o.suite, false, NULL, &s, &k, &a, cmd);
     if (rc >= 0)
         return rc;
+    struct rusage r0, r1;
+    getrusage(RUSAGE_SELF, &r0);
     double t0 = now_ms();
     sl_status st = sl__hall_sync(s, k);
     double ms = now_ms() - t0;
+    getrusage(RUSAGE_SELF, &r1);
+    double cpu = (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec -
+                          r0.ru_stime.tv_sec) * 1e3 +
+                 (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec + r1.ru_stime.tv_usec -
+                          r0.ru_stime.tv_usec) / 1e3;
     size_t n = sl__hall_cached_persons();
     if (st == SL_OK)
         printf("{\"step\":\"load\",\"persons\":%zu,\"watch\":%zu,\"ms\":%.0f,"
-               "\"persons_per_s\":%.0f,\"peak_rss_mb\":%ld,\"load1\":%.2f}\n",
-               n, sl__hall_cached_watch(), ms, ms > 0 ? (double)n * 1000.0 / ms : 0.0,
+               "\"cpu_ms\":%.0f,\"persons_per_s\":%.0f,\"peak_rss_mb\":%ld,\"load1\":%.2f}\n",
+               n, sl__hall_cached_watch(), ms, cpu, ms > 0 ? (double)n * 1000.0 / ms : 0.0,
                rss_mb(), dev_load1());
     sl__hall_cache_reset();
     sl__acct_free(a);

@@ -662,9 +662,12 @@ static sl_status batch_grow(struct load_batch *b, size_t need)
     return SL_OK;
 }
 
+/* The CPUs online, at most LOAD_THREADS; SL_HALL_LOAD_THREADS (1..4)
+ * overrides it (the bench compares). */
 static size_t load_threads(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *e = getenv("SL_HALL_LOAD_THREADS");
+    long n = e && *e ? strtol(e, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > LOAD_THREADS ? LOAD_THREADS : (size_t)n;
 }
 
