@@ -23,6 +23,7 @@
 #define EC_FIXED    (2u + 8u + 8u + 1u)  /* a record without path and floats */
 #define EC_DIM_MAX  4096u
 
+__attribute__((format(printf, 4, 5)))
 static sl_status ec_fail(sl_status st, char *err, size_t cap, const char *fmt, ...)
 {
     if (err && cap) {

@@ -56,6 +56,17 @@ static uint8_t *slurp(const char *path, size_t *len)
     return b;
 }
 
+/* The fixture's three entries written with dim floats and read back as
+ * bytes (*len); NULL when that fails. */
+static uint8_t *fx_written(struct fixture *f, size_t dim, size_t *len)
+{
+    fx_make(f);
+    *len = 0;
+    if (!f->dir[0] || sl__evcache_write(f->path, 9, f->v, 3, dim) != SL_OK)
+        return NULL;
+    return slurp(f->path, len);
+}
+
 SL_TEST(face, evalcache_roundtrip)
 {
     struct fixture f;
@@ -124,11 +135,8 @@ SL_TEST(face, evalcache_roundtrip)
 SL_TEST(face, evalcache_truncated)
 {
     struct fixture f;
-    fx_make(&f);
-    SL_ASSERT(f.dir[0]);
-    SL_ASSERT(sl__evcache_write(f.path, 9, f.v, 3, D) == SL_OK);
     size_t len;
-    uint8_t *b = slurp(f.path, &len);
+    uint8_t *b = fx_written(&f, D, &len);
     SL_ASSERT(b);
     sl__evcache c;
     char err[256];
@@ -157,11 +165,8 @@ SL_TEST(face, evalcache_truncated)
 SL_TEST(face, evalcache_wrong_magic_version_state)
 {
     struct fixture f;
-    fx_make(&f);
-    SL_ASSERT(f.dir[0]);
-    SL_ASSERT(sl__evcache_write(f.path, 9, f.v, 3, D) == SL_OK);
     size_t len;
-    uint8_t *b = slurp(f.path, &len);
+    uint8_t *b = fx_written(&f, D, &len);
     SL_ASSERT(b);
     sl__evcache c;
     char err[256];
