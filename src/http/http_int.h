@@ -201,11 +201,14 @@ bool sl__http_verif_id(const json_t *v, int64_t *id);
 void sl__http_citizen_audit(const struct sl_req *r, struct sl_acct_audit *au);
 /* Opens a citizen session for person in tx (the caller consumed the
  * verification in tx): the person must be active; the look-up and the
- * session are audited. p gets the masked record. (Also the kiosk 扫码
- * login.) */
+ * session are audited as "citizen.login" whatever the route (its own
+ * action is the caller's to write), with method -- "face", "alternative"
+ * (a consumed verification), "identity_code" (the kiosk's 亮码),
+ * "kiosk_login" (扫码 approved by the phone) -- as the record's purpose.
+ * p gets the masked record. */
 struct sl_person;
 sl_status sl__http_citizen_open_tx(struct sl_req *r, sl_tx *tx, int64_t verification,
-                                   int64_t person, const char *device,
+                                   int64_t person, const char *device, const char *method,
                                    char *token, size_t cap, int64_t *expires,
                                    struct sl_person *p);
 
