@@ -11,7 +11,6 @@
  * the result up.
  */
 #include <dirent.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -29,11 +28,9 @@
 #include "shualian/engine.h"
 
 #define EV_MAX_IMAGES   200000
-#define EV_CACHE_MAGIC  "SLEC"
-#define EV_CACHE_VER    1u
 #define EV_PIPELINE_VER 3u       /* bump when the pipeline's output changes */
 
-enum { EV_PENDING = 0, EV_OK = 1, EV_NOFACE = 2, EV_FAILED = 3 };
+enum { EV_PENDING = 0, EV_OK = SL__EVCACHE_FACE, EV_NOFACE = SL__EVCACHE_NOFACE, EV_FAILED = 3 };
 
 struct ev_item {
     char    *path;               /* canonical, owned                         */
@@ -201,8 +198,7 @@ static sl_status ev_finish_list(struct ev *e)
     return SL_OK;
 }
 
-/* ---- cache: magic, version, pipeline hash, count, then per entry
- * u16 path length, path, i64 size, i64 mtime, u8 state, dim floats ---- */
+/* ---- cache (format and reader: src/face/evalcache.c); its hash: ---- */
 
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 {
@@ -255,84 +251,44 @@ static uint64_t cfg_hash(const sl_face_config *c, const char *models_dir)
 
 static void ev_cache_load(struct ev *e, const char *path)
 {
-    /* a regular file or nothing: O_NONBLOCK so a FIFO cannot hang us */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    struct stat fsb;
-    if (fd < 0)
-        return;
-    FILE *f = fstat(fd, &fsb) == 0 && S_ISREG(fsb.st_mode) ? fdopen(fd, "rb") : NULL;
-    if (!f) {
-        close(fd);
-        fprintf(stderr, "eval: the cache %s is not a regular file: not read\n", path);
+    sl__evcache c;
+    char err[256];
+    sl_status st = sl__evcache_read(&c, path, SL_FACE_EMBED_DIM, err, sizeof err);
+    if (st != SL_OK) {
+        if (st != SL_ERR_NOT_FOUND)
+            fprintf(stderr, "eval: the cache %s: %s (%s): not used\n", path, err,
+                    sl_status_name(st));
         return;
     }
-    char magic[4];
-    uint32_t ver;
-    uint64_t h, n;
     size_t hits = 0;
-    if (fread(magic, 4, 1, f) != 1 || memcmp(magic, EV_CACHE_MAGIC, 4) != 0 ||
-        fread(&ver, 4, 1, f) != 1 || ver != EV_CACHE_VER || fread(&h, 8, 1, f) != 1 ||
-        h != e->cfg_hash || fread(&n, 8, 1, f) != 1)
-        goto out;
-    float *emb = malloc(SL_FACE_EMBED_DIM * sizeof(float));
-    if (!emb)
-        goto out;
-    for (uint64_t i = 0; i < n; i++) {
-        uint16_t len;
-        char p[PATH_MAX];
-        int64_t size, mt;
-        uint8_t state;
-        if (fread(&len, 2, 1, f) != 1 || len >= sizeof(p) || fread(p, 1, len, f) != len)
-            break;
-        p[len] = 0;
-        if (fread(&size, 8, 1, f) != 1 || fread(&mt, 8, 1, f) != 1 ||
-            fread(&state, 1, 1, f) != 1 ||
-            fread(emb, sizeof(float), SL_FACE_EMBED_DIM, f) != SL_FACE_EMBED_DIM)
-            break;
-        struct ev_item *it = ev_find(e, p);
-        if (!it || it->size != size || it->mtime_ns != mt ||
-            (state != EV_OK && state != EV_NOFACE))
+    for (size_t i = 0; c.hash == e->cfg_hash && i < c.n; i++) {
+        const sl__evcache_entry *ce = &c.v[i];
+        struct ev_item *it = ev_find(e, ce->path);
+        if (!it || it->size != ce->size || it->mtime_ns != ce->mtime_ns)
             continue;
-        it->state = state;
-        memcpy(it->emb, emb, SL_FACE_EMBED_DIM * sizeof(float));
+        it->state = ce->state;
+        memcpy(it->emb, ce->emb, SL_FACE_EMBED_DIM * sizeof(float));
         hits++;
     }
-    free(emb);
-out:
-    fclose(f);
+    sl__evcache_free(&c);
     if (hits)
         fprintf(stderr, "eval: %zu embeddings from the cache %s\n", hits, path);
 }
 
 static sl_status ev_cache_save(const struct ev *e, const char *path)
 {
-    char tmp[PATH_MAX + 8];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return SL_ERR_IO;
-    uint32_t ver = EV_CACHE_VER;
-    uint64_t n = 0;
-    for (size_t i = 0; i < e->n; i++)
-        n += e->v[i].state == EV_OK || e->v[i].state == EV_NOFACE;
-    bool ok = fwrite(EV_CACHE_MAGIC, 4, 1, f) == 1 && fwrite(&ver, 4, 1, f) == 1 &&
-              fwrite(&e->cfg_hash, 8, 1, f) == 1 && fwrite(&n, 8, 1, f) == 1;
-    for (size_t i = 0; ok && i < e->n; i++) {
+    sl__evcache_entry *v = malloc((e->n ? e->n : 1) * sizeof *v);
+    if (!v)
+        return SL_ERR_NOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < e->n; i++) {
         const struct ev_item *it = &e->v[i];
-        if (it->state != EV_OK && it->state != EV_NOFACE)
-            continue;
-        uint16_t len = (uint16_t)strlen(it->path);
-        ok = fwrite(&len, 2, 1, f) == 1 && fwrite(it->path, 1, len, f) == len &&
-             fwrite(&it->size, 8, 1, f) == 1 && fwrite(&it->mtime_ns, 8, 1, f) == 1 &&
-             fwrite(&it->state, 1, 1, f) == 1 &&
-             fwrite(it->emb, sizeof(float), SL_FACE_EMBED_DIM, f) == SL_FACE_EMBED_DIM;
+        if (it->state == EV_OK || it->state == EV_NOFACE)
+            v[n++] = (sl__evcache_entry){ it->path, it->size, it->mtime_ns, it->state, it->emb };
     }
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        return SL_ERR_IO;
-    }
-    return SL_OK;
+    sl_status st = sl__evcache_write(path, e->cfg_hash, v, n, SL_FACE_EMBED_DIM);
+    free(v);
+    return st;
 }
 
 /* ---- embedding ---- */

@@ -41,6 +41,7 @@
 #include "../app/app.h"
 #include "acct/acct.h"
 #include "dev.h"
+#include "face/eval_int.h"
 #include "fit_model.h"
 #include "hall/hall.h"
 #include "shualian/index.h"
@@ -132,50 +133,37 @@ static void *fill_main(void *arg)
     return NULL;
 }
 
-/* The real embeddings of an eval cache (`shualian-dev eval --cache`): header
- * "SLEC" + version + 8 bytes + count (u64); records: path length (u16),
- * path, 16 bytes, state (1: a face), 512 floats. */
+/* The real embeddings of an eval cache (`shualian-dev eval --cache`; the
+ * reader in src/face/evalcache.c): the photos with a face, unit length,
+ * with their identity (the photo's folder) in *labels. NULL when there is
+ * none (the reason logged). Also hall_fill.c's (fit_model.h). */
 float *dev_cache_embeddings(const char *path, size_t *n, char (**labels)[64])
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    sl__evcache c;
+    char err[256];
+    sl_status st = sl__evcache_read(&c, path, DEV_DIM, err, sizeof err);
+    *n = 0;
+    *labels = NULL;
+    if (st != SL_OK) {
+        sl_log_warn("hall serve: %s: %s (%s)", path, err, sl_status_name(st));
         return NULL;
-    uint8_t head[24];
-    uint64_t cnt = 0;
-    float *out = NULL;
-    if (fread(head, 1, 24, fp) == 24 && memcmp(head, "SLEC", 4) == 0) {
-        memcpy(&cnt, head + 16, 8);
-        out = cnt > 0 && cnt < 10000000 ? sl__malloc(cnt * DEV_DIM * sizeof(float)) : NULL;
-        *labels = out ? sl__calloc(cnt, sizeof **labels) : NULL;
-        if (!*labels) {
-            sl__free(out);
-            out = NULL;
-        }
     }
+    float *out = c.n ? sl__malloc(c.n * DEV_DIM * sizeof(float)) : NULL;
+    *labels = out ? sl__calloc(c.n, sizeof **labels) : NULL;
     size_t got = 0;
-    for (uint64_t i = 0; out && i < cnt; i++) {
-        uint16_t ln = 0;
-        uint8_t skip[512 + 17];
-        float e[DEV_DIM];
-        if (fread(&ln, 2, 1, fp) != 1 || ln > 512 ||
-            fread(skip, 1, (size_t)ln + 17, fp) != (size_t)ln + 17 ||
-            fread(e, sizeof e, 1, fp) != 1)
-            break;
-        if (skip[ln + 16] == 1) {   /* the identity: the photo's folder */
-            skip[ln] = 0;
-            char *slash = strrchr((char *)skip, '/');
-            if (slash)
-                *slash = 0;
-            slash = strrchr((char *)skip, '/');
-            const char *name = slash ? slash + 1 : (const char *)skip;
-            size_t nl = strnlen(name, 63);
-            memcpy((*labels)[got], name, nl);
-            (*labels)[got][nl] = 0;
-            dev_normalize(e, DEV_DIM);
-            memcpy(out + got++ * DEV_DIM, e, sizeof e);
-        }
+    for (size_t i = 0; *labels && i < c.n; i++) {
+        if (c.v[i].state != SL__EVCACHE_FACE)
+            continue;
+        const char *name;
+        size_t nl = sl__evcache_identity(c.v[i].path, &name);
+        nl = nl < 63 ? nl : 63;
+        memcpy((*labels)[got], name, nl);
+        (*labels)[got][nl] = 0;
+        float *e = out + got++ * DEV_DIM;
+        memcpy(e, c.v[i].emb, DEV_DIM * sizeof(float));
+        dev_normalize(e, DEV_DIM);
     }
-    fclose(fp);
+    sl__evcache_free(&c);
     *n = got;
     if (!got) {
         sl__free(out);

@@ -43,48 +43,31 @@ static float dot(const float *a, const float *b)
     return (float)d;
 }
 
+/* The photos with a face of the cache, by identity then number. */
 static int load(const char *path, struct img **out, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    char magic[4];
-    uint32_t ver;
-    uint64_t h, cnt;
-    if (fread(magic, 4, 1, f) != 1 || memcmp(magic, "SLEC", 4) != 0 || fread(&ver, 4, 1, f) != 1 ||
-        fread(&h, 8, 1, f) != 1 || fread(&cnt, 8, 1, f) != 1 || cnt > 1000000) {
-        fclose(f);
+    sl__evcache c;
+    char err[256];
+    sl_status st = sl__evcache_read(&c, path, SL_FACE_EMBED_DIM, err, sizeof err);
+    if (st != SL_OK) {
+        fprintf(stderr, "id fusion-calib: %s: %s (%s)\n", path, err, sl_status_name(st));
         return -1;
     }
-    struct img *v = calloc(cnt ? cnt : 1, sizeof *v);
+    struct img *v = calloc(c.n ? c.n : 1, sizeof *v);
     size_t k = 0;
-    for (uint64_t i = 0; v && i < cnt; i++) {
-        uint16_t len;
-        char p[4096];
-        int64_t size, mt;
-        uint8_t state;
-        if (fread(&len, 2, 1, f) != 1 || len >= sizeof p || fread(p, 1, len, f) != len)
-            break;
-        p[len] = 0;
-        if (fread(&size, 8, 1, f) != 1 || fread(&mt, 8, 1, f) != 1 || fread(&state, 1, 1, f) != 1 ||
-            fread(v[k].emb, sizeof(float), SL_FACE_EMBED_DIM, f) != SL_FACE_EMBED_DIM)
-            break;
-        if (state != 1)
-            continue;                       /* no face */
-        char *slash = strrchr(p, '/');
-        if (!slash || slash == p)
+    for (size_t i = 0; v && i < c.n; i++) {
+        const sl__evcache_entry *e = &c.v[i];
+        const char *idn;
+        size_t il = sl__evcache_identity(e->path, &idn);
+        if (e->state != SL__EVCACHE_FACE || il == 0 || il >= sizeof v[k].id)
             continue;
-        *slash = 0;
-        char *dir = strrchr(p, '/');
-        const char *idn = dir ? dir + 1 : p;
-        size_t il = strlen(idn);
-        if (il >= sizeof v[k].id)
-            continue;
-        memcpy(v[k].id, idn, il + 1);
-        v[k].num = strtol(slash + 1, NULL, 10);
+        memcpy(v[k].id, idn, il);
+        v[k].id[il] = 0;
+        v[k].num = strtol(idn + il + 1, NULL, 10);
+        memcpy(v[k].emb, e->emb, sizeof v[k].emb);
         k++;
     }
-    fclose(f);
+    sl__evcache_free(&c);
     if (!v)
         return -1;
     qsort(v, k, sizeof *v, by_id_num);

@@ -201,4 +201,66 @@ sl_status sl__eval_run(json_t **out, const sl__eval_opts *o,
 /* A human summary table of a result from sl__eval_run. */
 void sl__eval_print_summary(FILE *f, const json_t *result);
 
+/* ============================ Embedding cache ===========================
+ * The file `shualian-dev eval --cache` keeps (dev/eval.c) and the tools
+ * that reuse its embeddings read (`shualian-dev id fusion-calib`, `hall
+ * serve`, the hall unit tests; bench/hall_fusion.py reads it in Python).
+ * Little-endian, version 1:
+ *   "SLEC", u32 version (1), u64 hash (the writer's pipeline key; readers
+ *   other than eval ignore it), u64 count, then count records:
+ *   u16 path length (1..4095), path bytes (no NUL), i64 size, i64 mtime
+ *   (ns), u8 state (1 face, 2 no face), dim f32 (the embedding; zeros
+ *   without a face). The file ends after the last record.
+ * The dimension is not stored: the reader is told it, and a file written
+ * with another one does not parse (records overrun or leave bytes). */
+
+#define SL__EVCACHE_VERSION   1u
+#define SL__EVCACHE_PATH_MAX  4095
+#define SL__EVCACHE_MAX_BYTES ((size_t)1 << 32)   /* 4 GiB: ~2M photos */
+
+enum { SL__EVCACHE_FACE = 1, SL__EVCACHE_NOFACE = 2 };
+
+typedef struct sl__evcache_entry {
+    const char  *path;       /* canonical path of the photo                  */
+    int64_t      size, mtime_ns;
+    uint8_t      state;      /* SL__EVCACHE_FACE or SL__EVCACHE_NOFACE       */
+    const float *emb;        /* dim floats                                   */
+} sl__evcache_entry;
+
+typedef struct sl__evcache {
+    uint64_t           hash;
+    size_t             n, dim;
+    sl__evcache_entry *v;    /* n entries in file order; paths and           */
+    char              *paths;/* embeddings point into these blocks (owned)  */
+    float             *embs;
+} sl__evcache;
+
+/* Parses a cache held in memory (len bytes) into *out (zeroed first; free
+ * with sl__evcache_free, also after an error). dim: the embedding size the
+ * caller expects (1..4096). Errors, with a line in err (may be NULL):
+ * SL_ERR_CORRUPT for a wrong magic, a record past the end (truncated), a
+ * bad path length or state, or bytes after the last record (another dim);
+ * SL_ERR_UNSUPPORTED for another version; SL_ERR_INVALID for a bad dim. */
+sl_status sl__evcache_parse(sl__evcache *out, const uint8_t *buf, size_t len,
+                            size_t dim, char *err, size_t errcap);
+
+/* sl__evcache_parse on the file at path: SL_ERR_NOT_FOUND when absent,
+ * SL_ERR_INVALID when not a regular file (a FIFO is not waited on),
+ * SL_ERR_TOO_LARGE over SL__EVCACHE_MAX_BYTES, SL_ERR_IO when unreadable. */
+sl_status sl__evcache_read(sl__evcache *out, const char *path, size_t dim,
+                           char *err, size_t errcap);
+
+void sl__evcache_free(sl__evcache *c);     /* NULL ok; zeroes *c          */
+
+/* Writes n entries (their state FACE or NOFACE; emb dim floats) with hash
+ * through path.tmp renamed onto path. SL_ERR_INVALID for an entry the
+ * format cannot hold, SL_ERR_IO when it cannot be written. */
+sl_status sl__evcache_write(const char *path, uint64_t hash,
+                            const sl__evcache_entry *v, size_t n, size_t dim);
+
+/* The identity of a photo in a <faces>/<identity>/<n>.jpg tree: the name
+ * of the folder holding it (into *name, not NUL-terminated: the length is
+ * returned); 0 when the path has no folder part. */
+size_t sl__evcache_identity(const char *path, const char **name);
+
 #endif

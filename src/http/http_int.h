@@ -86,6 +86,12 @@ struct sl_req {
     char                   audit_id_masked[32];
     bool                   audited;    /* handler appended its own record */
     struct sl_sse         *sse;        /* event stream, if the route is one */
+    /* SL_R_ENGINE routes (work.c): the handler runs on a worker while the
+     * connection is suspended; its response waits here for MHD's thread */
+    bool                   deferred;
+    struct MHD_Response   *resp;
+    uint64_t               queued_ns;
+    struct sl_req         *next_job;   /* the worker queue's link          */
     char                   detail[256];/* problem detail a handler may set */
 };
 
@@ -136,6 +142,8 @@ enum {
     SL_R_SSE      = 1u << 17,  /* an event stream (suspend/resume)         */
     SL_R_CITIZEN  = 1u << 18,  /* a citizen may read the errors: zh/en     */
     SL_R_RAW      = 1u << 19,  /* response is not JSON (metrics, docs)     */
+    SL_R_ENGINE   = 1u << 20,  /* face engine work: runs on the engine
+                                  workers, the connection suspended (work.c) */
 };
 /* Who may call (allow): SL_ROLE_* and SL_DEV_* bits (acct.h), or
  * SL_R_PUBLIC. Devices are allowed only by their class bits. */
@@ -193,11 +201,14 @@ bool sl__http_verif_id(const json_t *v, int64_t *id);
 void sl__http_citizen_audit(const struct sl_req *r, struct sl_acct_audit *au);
 /* Opens a citizen session for person in tx (the caller consumed the
  * verification in tx): the person must be active; the look-up and the
- * session are audited. p gets the masked record. (Also the kiosk 扫码
- * login.) */
+ * session are audited as "citizen.login" whatever the route (its own
+ * action is the caller's to write), with method -- "face", "alternative"
+ * (a consumed verification), "identity_code" (the kiosk's 亮码),
+ * "kiosk_login" (扫码 approved by the phone) -- as the record's purpose.
+ * p gets the masked record. */
 struct sl_person;
 sl_status sl__http_citizen_open_tx(struct sl_req *r, sl_tx *tx, int64_t verification,
-                                   int64_t person, const char *device,
+                                   int64_t person, const char *device, const char *method,
                                    char *token, size_t cap, int64_t *expires,
                                    struct sl_person *p);
 
@@ -209,6 +220,7 @@ sl_status sl__route_match(struct sl_req *r, const char *method, const char *path
 
 /* ============================ Server state ============================== */
 struct sl_pool;
+struct sl_work;
 struct sl_sse_hub;
 struct sl_metrics;
 struct sl_watchdog;
@@ -226,6 +238,7 @@ struct sl_http {
     struct sl_sse_hub  *hub;
     struct sl_metrics  *metrics;
     struct sl_watchdog *watchdog;     /* slow-client deadline (server.c)   */
+    struct sl_work     *work;         /* engine workers (work.c) or NULL   */
 };
 
 /* Rate limits: takes one token for r's client address (and device) in the
@@ -280,6 +293,19 @@ sl_status sl__pool_take(struct sl_pool *p, struct sl_metrics *m,
 void      sl__pool_give(struct sl_pool *p, sl_face_session *s);
 unsigned  sl__pool_size(const struct sl_pool *p);
 unsigned  sl__pool_busy(struct sl_pool *p);
+
+/* ============================ Engine workers ============================ *
+ * n threads running the handlers of SL_R_ENGINE routes, FIFO (work.c says
+ * why). run(r) is called on a worker for each pushed request. */
+struct sl_work;
+sl_status sl__work_new(unsigned n, void (*run)(struct sl_req *r), struct sl_work **out);
+/* false once sl__work_free has begun: the caller runs r itself */
+bool      sl__work_push(struct sl_work *w, struct sl_req *r);
+size_t    sl__work_queued(struct sl_work *w);
+/* true on a worker thread (the engine pool warns when taken elsewhere) */
+bool      sl__work_on_worker(void);
+/* runs every queued request, then joins the threads */
+void      sl__work_free(struct sl_work *w);
 
 /* ============================ Handlers ================================== */
 sl_status sl__h_healthz(struct sl_req *r);

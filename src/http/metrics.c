@@ -153,7 +153,7 @@ sl_status sl__metrics_render(struct sl_metrics *m, const sl_http *h, struct sl_b
     }
     if (st == SL_OK)
         st = sl_buf_appendf(b,
-            "# HELP shualian_engine_pool_wait_seconds Wait for a free face engine session.\n"
+            "# HELP shualian_engine_pool_wait_seconds Wait for a face engine (worker queue, then session).\n"
             "# TYPE shualian_engine_pool_wait_seconds histogram\n");
     if (st == SL_OK)
         st = hist_render(b, "shualian_engine_pool_wait_seconds", "", &m->pool_wait);
@@ -170,6 +170,9 @@ sl_status sl__metrics_render(struct sl_metrics *m, const sl_http *h, struct sl_b
             "# TYPE shualian_engine_pool_sessions gauge\n"
             "shualian_engine_pool_sessions{state=\"size\"} %u\n"
             "shualian_engine_pool_sessions{state=\"busy\"} %u\n"
+            "# HELP shualian_engine_queue_requests Face requests waiting for an engine worker.\n"
+            "# TYPE shualian_engine_queue_requests gauge\n"
+            "shualian_engine_queue_requests %zu\n"
             "# HELP shualian_http_inflight Requests being handled.\n"
             "# TYPE shualian_http_inflight gauge\n"
             "shualian_http_inflight %d\n"
@@ -177,7 +180,7 @@ sl_status sl__metrics_render(struct sl_metrics *m, const sl_http *h, struct sl_b
             "# TYPE shualian_sse_streams gauge\n"
             "shualian_sse_streams %zu\n",
             h->pool ? sl__pool_size(h->pool) : 0, h->pool ? sl__pool_busy(h->pool) : 0,
-            atomic_load(&((sl_http *)h)->inflight), sl__sse_count(h->hub));
+            h->work ? sl__work_queued(h->work) : (size_t)0, atomic_load(&((sl_http *)h)->inflight), sl__sse_count(h->hub));
     if (st == SL_OK)
         st = sl__registry_metrics(h, b);
     return st;

@@ -59,6 +59,8 @@ static json_t *operation(const struct sl_route *rt)
         json_object_set_new(op, "x-rate-class", json_string(rt->rate_class));
     if (rt->audit_action)
         json_object_set_new(op, "x-audit-action", json_string(rt->audit_action));
+    if (rt->allow & SL_R_ENGINE)
+        json_object_set_new(op, "x-engine-worker", json_true());
     json_t *params = json_array();
     for (const char *p = strchr(rt->path, '{'); p; p = strchr(p + 1, '{')) {
         const char *e = strchr(p, '}');

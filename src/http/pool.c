@@ -5,6 +5,7 @@
  * engines run than configured; a request waits up to wait_ms for one, then
  * gets SL_ERR_HTTP_BUSY (503 + Retry-After).
  */
+#include <stdatomic.h>
 #include <time.h>
 
 #include "http/http_int.h"
@@ -68,6 +69,14 @@ void sl__pool_free(struct sl_pool *p)
 
 sl_status sl__pool_take(struct sl_pool *p, struct sl_metrics *m, sl_face_session **out)
 {
+    if (!sl__work_on_worker()) {
+        /* a handler on MHD's thread holds it up for every connection the
+         * thread serves: the route wants SL_R_ENGINE (work.c) */
+        static atomic_bool warned;
+        if (!atomic_exchange(&warned, true))
+            sl_log_warn("http: a face engine session taken outside the engine workers"
+                        " (mark the route SL_R_ENGINE)");
+    }
     uint64_t t0 = sl_time_mono_ns();
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);

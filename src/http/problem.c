@@ -158,6 +158,14 @@ static sl_status queue(struct sl_req *r, unsigned status, struct MHD_Response *r
         return SL_ERR_NOMEM;
     if (atomic_load(&r->srv->stopping))
         MHD_add_response_header(resp, "Connection", "close");
+    if (r->deferred) {           /* on a worker: MHD's thread queues it */
+        if (r->resp)
+            MHD_destroy_response(r->resp);
+        r->resp = resp;
+        r->responded = true;
+        r->status = status;
+        return SL_OK;
+    }
     enum MHD_Result ok = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
     if (ok != MHD_YES)

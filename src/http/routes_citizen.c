@@ -58,7 +58,7 @@ void sl__http_citizen_audit(const struct sl_req *r, struct sl_acct_audit *au)
 }
 
 sl_status sl__http_citizen_open_tx(struct sl_req *r, sl_tx *tx, int64_t verification,
-                                   int64_t person, const char *device,
+                                   int64_t person, const char *device, const char *method,
                                    char *token, size_t cap, int64_t *expires,
                                    struct sl_person *p)
 {
@@ -66,8 +66,8 @@ sl_status sl__http_citizen_open_tx(struct sl_req *r, sl_tx *tx, int64_t verifica
     const sl_keyring *k = sl__acct_keyring(a);
     struct sl_acct_audit au;
     sl__http_citizen_audit(r, &au);
-    if (!au.action)
-        au.action = "citizen.login";
+    au.action = "citizen.login";   /* also under 亮码's idcode.verify route */
+    au.purpose = method;
     sl_status st = sl__person_get_tx(tx, k, person, false, &au, p);
     if (st == SL_OK && p->status != SL_PERSON_ACTIVE)
         st = SL_ERR_ID_PERSON_STATUS;
@@ -102,8 +102,9 @@ static sl_status open_fn(sl_tx *tx, void *vctx)
     if (!(v.levels_passed & (SL_LEVEL_REAL_PERSON | SL_LEVEL_REAL_DOCUMENT)) &&
         v.method == SL_METHOD_FACE)
         return SL_ERR_CITIZEN_LEVEL;
-    return sl__http_citizen_open_tx(c->r, tx, c->vid, v.person_id, c->r->who.name, c->token,
-                                    sizeof c->token, &c->expires, &c->p);
+    return sl__http_citizen_open_tx(c->r, tx, c->vid, v.person_id, c->r->who.name,
+                                    v.method == SL_METHOD_FACE ? "face" : "alternative",
+                                    c->token, sizeof c->token, &c->expires, &c->p);
 }
 
 static sl_status h_session_open(struct sl_req *r)

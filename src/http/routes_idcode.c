@@ -235,8 +235,8 @@ static sl_status verify_tx(sl_tx *tx, void *vctx)
             snprintf(v->r->detail, sizeof v->r->detail, "the code names no registry person");
             return SL_ERR_NOT_FOUND;
         }
-        st = sl__http_citizen_open_tx(v->r, tx, 0, pid, v->r->who.name, v->token,
-                                      sizeof v->token, &v->expires, &v->p);
+        st = sl__http_citizen_open_tx(v->r, tx, 0, pid, v->r->who.name, "identity_code",
+                                      v->token, sizeof v->token, &v->expires, &v->p);
         if (st != SL_OK) {
             sl__rows_free(rows);
             return st;
@@ -436,8 +436,8 @@ static sl_status kiosk_citizen_tx(sl_tx *tx, void *vctx)
         return SL_OK;
     }
     if (st == SL_OK)
-        st = sl__http_citizen_open_tx(k->r, tx, 0, pid, k->r->who.name, k->token,
-                                      sizeof k->token, &k->expires, &k->p);
+        st = sl__http_citizen_open_tx(k->r, tx, 0, pid, k->r->who.name, "kiosk_login",
+                                      k->token, sizeof k->token, &k->expires, &k->p);
     k->issued = st == SL_OK;
     return st;
 }

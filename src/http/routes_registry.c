@@ -748,7 +748,7 @@ static const struct sl_schema s_fv = { .type = SL_S_OBJECT, .fields = f_fv };
 #define BODY_PHOTO (((size_t)14 << 20) + 8192)
 
 const struct sl_route sl__registry_routes[] = {
-    { "POST", "/v1/registry/persons", sl__h_registry_add, SL_ROLE_ADMIN, BODY_PHOTO, NULL,
+    { "POST", "/v1/registry/persons", sl__h_registry_add, SL_ROLE_ADMIN | SL_R_ENGINE, BODY_PHOTO, NULL,
       "person.add", &s_add, &s_any, "add a person with a registry photo (checked number, one "
       "usable face)", "registry" },
     { "POST", "/v1/registry/persons/lookup", sl__h_registry_lookup, SL_ROLE_ADMIN | SL_ROLE_CLERK,
@@ -760,7 +760,7 @@ const struct sl_route sl__registry_routes[] = {
     { "GET", "/v1/registry/face-report", sl__h_registry_face_report, SL_ROLE_ADMIN, 0, NULL,
       "registry.face_report", NULL, &s_any,
       "persons whose face data is stored (warning from 90,000; filing at 100,000)", "registry" },
-    { "POST", "/v1/window/first-visit", sl__h_first_visit, SL_DEV_WINDOW | SL_R_CITIZEN,
+    { "POST", "/v1/window/first-visit", sl__h_first_visit, SL_DEV_WINDOW | SL_R_CITIZEN | SL_R_ENGINE,
       BODY_PHOTO, NULL, "window.first_visit", &s_fv, &s_any,
       "window first visit: identity code + live capture -> 1:1 with the registry photo",
       "identity" },

@@ -386,6 +386,27 @@ static void finish(struct sl_req *r)
         sl__http_audit(r);
 }
 
+/* An SL_R_ENGINE request on a worker (work.c): the handler, unless it
+ * waited in the queue longer than a request may wait for an engine (then
+ * 503 + Retry-After, as the pool answers); then MHD's thread is woken to
+ * send what was answered. */
+static void run_job(struct sl_req *r)
+{
+    sl_http *h = r->srv;
+    uint64_t waited = sl_time_mono_ns() - r->queued_ns;
+    sl__metrics_pool_wait(h->metrics, (double)waited / 1e9);
+    if (waited > (uint64_t)h->o.engine_wait_ms * 1000000u) {
+        sl__reply_problem(r, SL_ERR_HTTP_BUSY, "every face engine is busy", 2);
+        if (r->route->audit_action && !r->audited)
+            sl__http_audit(r);
+    } else {
+        finish(r);
+    }
+    if (!r->resp)                 /* cannot happen: finish always answers */
+        sl__reply_problem(r, SL_ERR_INTERNAL, "handler gave no response", 0);
+    MHD_resume_connection(r->conn);
+}
+
 static struct sl_req *req_new(sl_http *h, struct MHD_Connection *c,
                               const char *method, const char *url)
 {
@@ -412,6 +433,16 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
     (void)version;
     sl_http *h = cls;
     struct sl_req *r = *con_cls;
+    if (r && r->deferred) {       /* back from a worker: send its answer */
+        r->deferred = false;
+        struct MHD_Response *resp = r->resp;
+        r->resp = NULL;
+        if (!resp)
+            return MHD_NO;
+        enum MHD_Result ok = MHD_queue_response(c, r->status, resp);
+        MHD_destroy_response(resp);
+        return ok;
+    }
     if (!r) {
         r = req_new(h, c, method, url);
         if (!r)
@@ -448,6 +479,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
         sl__reply_problem(r, SL_ERR_HTTP_BODY, r->detail, 0);
         return MHD_YES;
     }
+    if ((r->route->allow & SL_R_ENGINE) && h->work) {
+        r->deferred = true;
+        r->queued_ns = sl_time_mono_ns();
+        MHD_suspend_connection(c);
+        if (!sl__work_push(h->work, r))
+            run_job(r);           /* shutting down: run it here */
+        return MHD_YES;
+    }
     finish(r);
     return MHD_YES;
 }
@@ -467,6 +506,8 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
     sl__metrics_request(h->metrics, r->route_idx, r->responded ? r->status : 0, secs);
     sl_buf_free(&r->body);
     json_decref(r->json);
+    if (r->resp)
+        MHD_destroy_response(r->resp);
     sl__free(r);
     watch_busy(h, c, false);
     atomic_fetch_sub(&h->inflight, 1);
@@ -567,6 +608,11 @@ sl_status sl__http_start(const struct sl_http_opts *o, sl_http **out, char *err,
             snprintf(err, cap, "cannot create %u face engine sessions", h->o.engines);
             goto out_pool;
         }
+        st = sl__work_new(h->o.engines, run_job, &h->work);
+        if (st != SL_OK) {
+            snprintf(err, cap, "cannot start %u engine worker threads", h->o.engines);
+            goto out_pool;
+        }
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
@@ -601,6 +647,7 @@ out_pool:
      * alarm hook were started above: both end before the store can go */
     sl__hall_load_wait();
     sl__hall_on_alarm(NULL, NULL);
+    sl__work_free(h->work);
     sl__pool_free(h->pool);
     watchdog_free(h->watchdog);
 out_hub:
@@ -634,6 +681,10 @@ void sl__http_shutdown(sl_http *h, unsigned grace_ms)
     if (atomic_load(&h->inflight) > 0)
         sl_log_warn("http: %d requests still running at shutdown",
                     atomic_load(&h->inflight));
+    /* every engine request run and its connection resumed: MHD aborts on
+     * a connection still suspended when it stops */
+    sl__work_free(h->work);
+    h->work = NULL;
     MHD_stop_daemon(h->d);
     watchdog_free(h->watchdog);
     sl__hall_load_wait();

@@ -255,12 +255,35 @@ run_suite() {
   jq -e '.opened == 2000 and .healthz == 200' <<<"$out" >/dev/null \
     && ok "$L: 2,000 idle connections, /healthz still answers ($out)" || bad "$L: idle connections: $out"
 
-  # graceful stop with a stream open
+  # graceful stop with a stream open and face requests queued on the one
+  # engine worker (suspended connections: MHD aborts if one is left)
+  local spids=() kauth
+  if [ $have_faces = 1 ]; then
+    : >"$tmp/stop.$L"
+    kauth=$(dev kiosk)
+    for i in 1 2 3 4 5 6 7 8; do
+      curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: $kauth" -H 'Content-Type: application/json' \
+        --data-binary @"$tmp/cmp.json" "$B/v1/faces/compare" >>"$tmp/stop.$L" &
+      spids+=($!)
+    done
+    # SIGTERM once all 8 are in (one running, seven queued on the worker)
+    for _ in $(seq 1 100); do
+      curl -s "$B/metrics" | awk '/^shualian_engine_queue_requests/ {q=$2}
+        /^shualian_engine_pool_sessions\{state="busy"\}/ {b=$2} END {exit !(q + b >= 8)}' && break
+      sleep 0.05
+    done
+  fi
   curl -s -N -m 20 -H "Authorization: Bearer $TA" "$B/v1/events/ping" >/dev/null 2>&1 &
   local cpid=$!
   sleep 0.3
   serve_stop "$L"
   wait $cpid 2>/dev/null
+  if [ $have_faces = 1 ]; then
+    wait "${spids[@]}"
+    [ "$(sort -u "$tmp/stop.$L" | tr -d '\n')" = 200 ] \
+      && ok "$L: 8 face requests in flight at SIGTERM all answered 200" \
+      || bad "$L: face requests at SIGTERM: $(sort "$tmp/stop.$L" | uniq -c | tr '\n' ' ')"
+  fi
   # the admin CLI on the same data (server stopped; it works while running too)
   local ad=(--data "$DATA") did2
   [ "$L" = pg ] && ad+=("${DB_ARG[@]}")

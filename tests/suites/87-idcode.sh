@@ -19,7 +19,7 @@ issue() {   # BASE PERSON [PURPOSE] -> CODE (and BODY)
 
 run_suite() {   # $1 label, $2 base URL
   local L=$1 B=$2
-  KIOSK=$(dev kiosk); WINDOW=$(dev window); H5=$(dev h5)
+  KIOSK=$(dev kiosk); WINDOW=$(dev window); H5=$(dev h5); AUDITOR=$(staff auditor)
   # ---- issue
   issue $B p_demo_1
   check "$L: the phone channel gets a code" 201
@@ -145,8 +145,43 @@ run_suite() {   # $1 label, $2 base URL
   issue $B p_demo_4
   req_at $B POST /v1/id-codes/verify "$WINDOW" "{\"code\":\"$CODE\",\"session\":true}"
   check "$L: only a kiosk logs a citizen in by 亮码" 422
+  local n0; n0=$(logins_by_code $B)
   req_at $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$CODE\",\"session\":true}"
   check "$L: 亮码 login needs a registry person (p_demo_4 is none)" 404
+  # ---- 亮码 login of a registry person (示例辛, his phone's own code): the
+  # session opening is audited as citizen.login (method identity_code) and
+  # the verify as idcode.verify; a failed verify leaves no citizen.login
+  altverif "$WINDOW" 330302197002151038 示例辛 citizen_login "lk-$L"
+  local ph; ph=$(citizen "$VID" h5)
+  [ -n "$ph" ] && ok "$L: 示例辛's phone has a citizen session" || bad "$L: citizen session for 示例辛: $VBODY"
+  req_at $B POST /v1/id-codes "$ph" '{}'
+  check "$L: the phone shows its own code" 201
+  local code; code=$(jq -r .code <<<"$BODY")
+  [ "$(logins_by_code $B)" = "$n0" ] && ok "$L: no citizen.login from the refused 亮码" || bad "$L: citizen.login after a refusal"
+  req_at $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$code\",\"session\":true}"
+  local pid; pid=$(jq -r '.citizen.person_id // empty' <<<"$BODY")
+  [ "$ST" = 200 ] && [ -n "$(jq -r '.citizen.token // empty' <<<"$BODY")" ] && [ -n "$pid" ] \
+    && ok "$L: 亮码 at the kiosk opens 示例辛's citizen session" || bad "$L: 亮码 login: $ST $BODY"
+  req_at $B GET "/v1/audit?action=citizen.login" "$AUDITOR"
+  jq -e '[.records[] | select(.purpose == "identity_code" and .object.type == "citizen_session"
+        and .id_masked == "3303**********1038" and .actor.kind == "device")] | length == 1' <<<"$BODY" >/dev/null \
+    && ok "$L: the audit holds one citizen.login (identity_code) for the session opened" \
+    || bad "$L: citizen.login record: $(jq -c '[.records[] | select(.purpose == "identity_code")]' <<<"$BODY" | head -c 600)"
+  [ "$(logins_by_code $B)" -gt "$n0" ] && ok "$L: citizen.login records by identity code: $n0 -> $(logins_by_code $B)" \
+    || bad "$L: no new citizen.login record"
+  req_at $B GET "/v1/audit?action=idcode.verify" "$AUDITOR"
+  jq -e --arg p "$pid" '[.records[] | select(.object.type == "person" and .object.id == $p)] | length >= 1' <<<"$BODY" >/dev/null \
+    && ok "$L: the verify itself is still audited (idcode.verify on person/$pid)" || bad "$L: idcode.verify record for $pid"
+  local n1; n1=$(logins_by_code $B)
+  req_at $B POST /v1/id-codes/verify "$KIOSK" "{\"code\":\"$code\",\"session\":true}"
+  check "$L: the same code again opens nothing" 409 idcode_used
+  [ "$(logins_by_code $B)" = "$n1" ] && ok "$L: the failed verify adds no citizen.login" || bad "$L: citizen.login after a failed verify"
+}
+
+logins_by_code() {   # BASE -> how many citizen.login records name the identity code
+  local ST BODY
+  req_at "$1" GET "/v1/audit?action=citizen.login" "$AUDITOR"
+  jq '[.records[] | select(.purpose == "identity_code")] | length' <<<"$BODY"
 }
 
 set_clock $T0

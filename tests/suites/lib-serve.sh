@@ -135,6 +135,11 @@ serve_stop() {   # LABEL: SIGTERM -> exit 0 within 10 s, no sanitizer report
   else
     bad "$label: SIGTERM -> exit $rc after $ms ms"; grep -A12 "Sanitizer" "$tmp/$label.err" | head -40
   fi
+  # a route doing face engine work without SL_R_ENGINE ran it on an HTTP
+  # thread (src/http/work.c): the pool says so once in the log
+  if grep -q "taken outside the engine workers" "$tmp/$label.err" "$tmp/$label.out" 2>/dev/null; then
+    bad "$label: a face engine session was taken outside the engine workers"
+  fi
 }
 serve_kill() {   # LABEL: SIGKILL, no check
   local label=${1:-$SRV_LABEL} pid

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "crypto/crypto.h"
+#include "face/eval_int.h"
 #include "hall/hall.h"
 #include "id/id.h"
 #include "shualian/index.h"
@@ -503,35 +504,25 @@ SL_TEST(hall, watch_scan_cost)
 /* Identification's exact library scan at 100,000 persons (one photo each),
  * in process (no HTTP, no embedding): SL_SLOW=1 only. */
 /* The real embeddings of ../shared/faces dev (the cache `shualian-dev eval
- * --cache` writes; bench/hall_fusion.py reads the same format): *n of them,
- * unit length, sl__malloc'd. NULL when the file is absent. */
+ * --cache` writes, read by src/face/evalcache.c): *n of them (the photos
+ * with a face), unit length, sl__malloc'd. NULL when the file is absent
+ * or unreadable. */
 static float *real_embeddings(const char *path, size_t *n)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    sl__evcache c;
+    *n = 0;
+    if (sl__evcache_read(&c, path, SL_HALL_DIM, NULL, 0) != SL_OK)
         return NULL;
-    uint8_t head[24];
-    uint64_t cnt = 0;
-    float *out = NULL;
-    if (fread(head, 1, 24, fp) == 24) {
-        memcpy(&cnt, head + 16, 8);
-        out = cnt > 0 && cnt < 10000000 ? sl__malloc(cnt * SL_HALL_DIM * sizeof(float)) : NULL;
-    }
+    float *out = c.n ? sl__malloc(c.n * SL_HALL_DIM * sizeof(float)) : NULL;
     size_t got = 0;
-    for (uint64_t i = 0; out && i < cnt; i++) {
-        uint16_t ln = 0;
-        uint8_t skip[512 + 17];
-        float e[SL_HALL_DIM];
-        if (fread(&ln, 2, 1, fp) != 1 || ln > 512 || fread(skip, 1, (size_t)ln + 17, fp) != (size_t)ln + 17 ||
-            fread(e, sizeof e, 1, fp) != 1)
-            break;
-        if (skip[ln + 16] == 1) {   /* state 1: a face was found */
-            unit(e);
-            memcpy(out + got * SL_HALL_DIM, e, sizeof e);
-            got++;
-        }
+    for (size_t i = 0; out && i < c.n; i++) {
+        if (c.v[i].state != SL__EVCACHE_FACE)
+            continue;
+        float *e = out + got++ * SL_HALL_DIM;
+        memcpy(e, c.v[i].emb, SL_HALL_DIM * sizeof(float));
+        unit(e);
     }
-    fclose(fp);
+    sl__evcache_free(&c);
     *n = got;
     if (got == 0) {
         sl__free(out);

@@ -14,15 +14,13 @@ import * as cam from '../shared/camera.js';
 import * as problem from '../shared/problem.js';
 import { el, fmtTime } from '../shared/dom.js';
 import * as challenge from './challenge.js';
+import './text.js';
 
 extend({
   'tc.nav': ['临时身份凭证', 'Temporary ID credential'],
   'tc.title': ['申领临时身份凭证', 'Get a temporary identity credential'],
   'tc.intro': ['身份证丢失或过期时，可刷脸申领临时身份凭证（每人每月最多 3 次），出示给核验方扫码或输入核验码核验。',
                'If your ID card is lost or expired, get a temporary credential with your face (at most 3 a month) and show it: the checker scans it or types its code.'],
-  'tc.idtype': ['证件类型', 'Document type'],
-  'tc.number': ['证件号码', 'Document number'],
-  'tc.name': ['姓名', 'Name'],
   'tc.purpose': ['用途', 'Purpose'],
   'tc.purpose.hint': ['例如：乘车、住宿', 'e.g. a train journey, a hotel stay'],
   'tc.hours': ['有效时长', 'Valid for'],
@@ -31,14 +29,8 @@ extend({
                  'I separately agree to my face being captured and compared for this credential (optional: a non-face way is offered).'],
   'tc.alt': ['非人脸方式：携带户口簿等证件到任一窗口，由工作人员核验后出具临时身份证明。',
              'Non-face way: bring your household register or another document to any service window; the clerk checks it and issues the credential.'],
-  'tc.noconsent': ['未同意人脸采集：请使用非人脸方式（到窗口办理）。', 'No consent for the face: please use the non-face way (a service window).'],
-  'tc.nodevice': ['本页面未登记为办理终端：请从政务服务App打开。', 'This page is not registered as a service device: open it from the government app.'],
   'tc.go': ['刷脸申领', 'Verify my face and get it'],
-  'tc.camera': ['前置摄像头', 'Front camera'],
-  'tc.checking': ['正在核验…', 'Checking…'],
   'tc.failed': ['人脸核验未通过，未出具凭证', 'Face check not passed: no credential issued'],
-  'tc.nextstep': ['下一步：', 'Next step: '],
-  'tc.retry': ['重新核验', 'Try again'],
   'tc.done': ['临时身份凭证', 'Temporary identity credential'],
   'tc.holder': ['持证人', 'Holder'],
   'tc.idno': ['证件号码', 'ID number'],
@@ -54,7 +46,7 @@ extend({
 const idtypes = ['resident_id', 'hk_macao_permit', 'taiwan_permit', 'passport'];
 const main = document.querySelector('main');
 let nav = document.getElementById('h5-nav');
-if (!nav) { nav = el('nav', { id: 'h5-nav', class: 'tabs', 'aria-label': t('m.nav') }); main.before(nav); }
+if (!nav) { nav = el('nav', { id: 'h5-nav', class: 'tabs', 'aria-label': t('ph.nav') }); main.before(nav); }
 const bCred = el('button', { type: 'button', id: 'nav-cred', i18n: 'tc.nav' });
 nav.append(bCred);
 const box = el('section', { id: 'cred', hidden: true });
@@ -85,7 +77,7 @@ bCred.addEventListener('click', () => setTimeout(show, 0));
 nav.addEventListener('click', (ev) => { const b = ev.target.closest('button'); if (b && b !== bCred) leave(); }, true);
 
 const ui = {
-  video: el('video', { id: 'tc-cam', muted: true, playsinline: true, 'aria-label': t('tc.camera'), hidden: true }),
+  video: el('video', { id: 'tc-cam', muted: true, playsinline: true, 'aria-label': t('ph.camera'), hidden: true }),
   prompt: el('p', { id: 'tc-prompt', class: 'prompt', 'aria-live': 'assertive' }),
   digit: el('div', { id: 'tc-digit', class: 'digit', 'aria-live': 'assertive' }),
   countdown: el('p', { id: 'tc-countdown', class: 'muted', 'aria-live': 'off' }),
@@ -100,15 +92,15 @@ function read() {
   form = { id_type: v('tc-idtype') || 'resident_id', id_number: v('tc-number'), name: v('tc-name'), purpose: v('tc-purpose'), hours: v('tc-hours') || '24' };
 }
 function formView() {
-  const sel = el('select', { id: 'tc-idtype' }, idtypes.map((k) => el('option', { value: k }, t('idtype.' + k) === 'idtype.' + k ? k : t('idtype.' + k))));
+  const sel = el('select', { id: 'tc-idtype' }, idtypes.map((k) => el('option', { value: k }, t('idtype.' + k))));
   sel.value = form.id_type;
   const hours = el('select', { id: 'tc-hours' }, ['24', '48', '72'].map((h) => el('option', { value: h }, t('tc.h', { h }))));
   hours.value = form.hours;
   const f = el('form', { id: 'tc-form' },
     el('h2', { i18n: 'tc.title' }), el('p', { class: 'muted', i18n: 'tc.intro' }),
-    el('label', { for: 'tc-idtype', i18n: 'tc.idtype' }), sel,
-    el('label', { for: 'tc-number', i18n: 'tc.number' }), el('input', { type: 'text', id: 'tc-number', autocomplete: 'off', required: true, maxlength: 18, value: form.id_number }),
-    el('label', { for: 'tc-name', i18n: 'tc.name' }), el('input', { type: 'text', id: 'tc-name', autocomplete: 'name', required: true, maxlength: 64, value: form.name }),
+    el('label', { for: 'tc-idtype', i18n: 'ph.idtype' }), sel,
+    el('label', { for: 'tc-number', i18n: 'ph.number' }), el('input', { type: 'text', id: 'tc-number', autocomplete: 'off', required: true, maxlength: 18, value: form.id_number }),
+    el('label', { for: 'tc-name', i18n: 'ph.name' }), el('input', { type: 'text', id: 'tc-name', autocomplete: 'name', required: true, maxlength: 64, value: form.name }),
     el('label', { for: 'tc-purpose', i18n: 'tc.purpose' }), el('input', { type: 'text', id: 'tc-purpose', maxlength: 100, placeholder: t('tc.purpose.hint'), value: form.purpose }),
     el('label', { for: 'tc-hours', i18n: 'tc.hours' }), hours,
     el('p', {}, el('input', { type: 'checkbox', id: 'tc-consent' }), ' ', el('label', { for: 'tc-consent', class: 'inline', i18n: 'tc.consent' })),
@@ -123,7 +115,7 @@ function verdictView() {
   return el('div', { id: 'tc-verdict', class: 'verdict no', 'aria-live': 'polite' },
     el('h3', { i18n: 'tc.failed' }),
     el('ul', { class: 'reasons' }, (verdict.reasons || []).map((r) => el('li', {}, pick(r) + ' [' + r.code + ']'))),
-    verdict.next_step ? el('p', {}, t('tc.nextstep') + pick(verdict.next_step)) : null,
+    verdict.next_step ? el('p', {}, t('ph.nextstep') + pick(verdict.next_step)) : null,
     (verdict.alternatives || []).length ? el('p', { class: 'muted' }, verdict.alternatives.map(pick).join('；')) : el('p', { class: 'muted', i18n: 'tc.alt' }));
 }
 function credView(c) {
@@ -151,8 +143,8 @@ async function issue() {
   verdict = null;
   const old = document.getElementById('tc-verdict');
   if (old) old.remove();
-  if (!document.getElementById('tc-consent').checked) { problem.show(prob, { key: 'tc.noconsent' }); return; }
-  if (!hasDevice()) { problem.show(prob, { key: 'tc.nodevice' }); return; }
+  if (!document.getElementById('tc-consent').checked) { problem.show(prob, { key: 'ph.noconsent' }); return; }
+  if (!hasDevice()) { problem.show(prob, { key: 'ph.nodevice' }); return; }
   const go = document.getElementById('tc-go');
   go.disabled = true;
   try {
@@ -164,7 +156,7 @@ async function issue() {
     let r = v;
     if (v.status !== 'decided') {
       const frames = await challenge.run(v.challenge || { steps: [], issued_at: 0 }, ui);
-      ui.prompt.textContent = t('tc.checking');
+      ui.prompt.textContent = t('ph.checking');
       r = await call('POST', `/v1/verifications/${v.id}/frames`, { frames }, { device: true });
     }
     cam.close(ui.video); ui.video.hidden = true; ui.prompt.textContent = '';

@@ -16,24 +16,18 @@ import * as problem from '../shared/problem.js';
 import * as sse from '../shared/sse.js';
 import { el, fmtTime } from '../shared/dom.js';
 import * as challenge from './challenge.js';
+import './text.js';
 
 extend({
-  'h5.apply.title': ['在线申请', 'Apply online'],
   'h5.apply.matter': ['办理事项', 'Matter'],
   'h5.apply.number': ['身份证号码', 'ID card number'],
-  'h5.apply.name': ['姓名', 'Name'],
   'h5.apply.reason': ['申请事由', 'Reason for the application'],
   'h5.apply.go': ['提交申请并刷脸核验', 'Apply and verify with my face'],
-  'h5.camera': ['前置摄像头', 'Front camera'],
-  'h5.leadin': ['请正对镜头，保持不动', 'Face the camera and hold still'],
-  'h5.left': ['剩余 {s} 秒', '{s} s left'],
   'h5.sent': ['已发送 {n} 帧（带时间戳），正在核验…', 'Sent {n} frames with timestamps; checking…'],
   'h5.passed': ['核验通过，申请已提交。', 'Verified; the application is submitted.'],
   'h5.failed': ['核验未通过', 'Not verified'],
-  'h5.retry': ['重新核验', 'Try again'],
   'h5.reasons': ['原因', 'Reasons'],
   'h5.next': ['下一步', 'Next'],
-  'h5.nextstep': ['下一步：', 'Next step: '],
   'h5.progress.title': ['办理进度', 'Progress'],
   'h5.progress.head': ['申请 {serial}：{state}', 'Application {serial}: {state}'],
   'h5.nodevice': ['本页面未登记为办理终端：请从政务服务App或终端打开。', 'This page is not registered as a service device: open it from the government app or a kiosk.'],
@@ -136,9 +130,9 @@ function renderResult() {
   if (!result.passed) {
     if (result.reasons && result.reasons.length) kids.push(el('p', {}, t('h5.reasons')), el('ul', { class: 'reasons' },
       result.reasons.map((r) => el('li', {}, pick(r) + ' [' + r.code + ']'))));
-    if (result.next_step) kids.push(el('p', {}, t('h5.nextstep') + pick(result.next_step)));
+    if (result.next_step) kids.push(el('p', {}, t('ph.nextstep') + pick(result.next_step)));
     kids.push(el('p', { class: 'muted' }, t('h5.consent.alt')));
-    kids.push(el('p', {}, el('button', { type: 'button', id: 'retry', onclick: () => $('start').click() }, t('h5.retry'))));
+    kids.push(el('p', {}, el('button', { type: 'button', id: 'retry', onclick: () => $('start').click() }, t('ph.retry'))));
   }
   box.replaceChildren(...kids);
 }

@@ -8,6 +8,7 @@
 import { t, pick, extend } from '../shared/i18n.js';
 import { call } from '../shared/api.js';
 import { el, fmtTime } from '../shared/dom.js';
+import './text.js';
 
 extend({
   'l.title': ['我的电子证照', 'My electronic licences'],
@@ -21,7 +22,6 @@ extend({
   'l.uses.show': ['查看用证记录', 'Show the use records'],
   'l.uses.none': ['该证照尚未被调用。', 'This licence has not been used.'],
   'l.col.at': ['时间', 'When'],
-  'l.col.matter': ['事项', 'Matter'],
   'l.col.fields': ['使用的信息', 'Fields used'],
   'l.col.consent': ['授权', 'Consent'],
   'l.col.by': ['调用方', 'By'],
@@ -51,7 +51,7 @@ const st = (s) => { const k = 'l.st.' + s; const v = t(k); return v === k ? s : 
 function usesTable(list) {
   if (!list.length) return el('p', { class: 'muted l-uses-none', i18n: 'l.uses.none' });
   return el('table', { class: 'grid l-uses' },
-    el('thead', {}, el('tr', {}, ['l.col.at', 'l.col.matter', 'l.col.fields', 'l.col.consent', 'l.col.by'].map((h) => el('th', { scope: 'col', i18n: h })))),
+    el('thead', {}, el('tr', {}, ['l.col.at', 'ph.matter', 'l.col.fields', 'l.col.consent', 'l.col.by'].map((h) => el('th', { scope: 'col', i18n: h })))),
     el('tbody', {}, list.map((u) => el('tr', {},
       el('td', {}, u.at ? fmtTime(Date.parse(u.at)) : ''),
       el('td', {}, names && names.get(u.matter) ? pick(names.get(u.matter)) + ' (' + u.matter + ')' : (u.matter || '')),
@@ -61,7 +61,7 @@ function usesTable(list) {
 }
 // the tab's content; act(fn) runs fn and re-renders (pending.js)
 export function view(fail, act) {
-  if (!data) return el('p', { class: 'muted', i18n: 'm.checking' });
+  if (!data) return el('p', { class: 'muted', i18n: 'ph.checking' });
   const list = data.licences || [];
   return el('div', { id: 'm-licences' }, el('h2', { i18n: 'l.title' }),
     list.length ? el('ul', { class: 'timeline' }, list.map((l) => el('li', { class: 'licence', 'data-kind': l.kind },

@@ -20,34 +20,21 @@ import * as challenge from './challenge.js';
 import * as licences from './licences.js';
 import * as proxy from './proxy.js';
 import * as request from './request.js';
+import './text.js';
 
 extend({
-  'm.nav.apply': ['在线申请', 'Apply online'],
   'm.nav.mine': ['待办与证照', 'My items and licences'],
-  'm.nav': ['手机办理功能', 'Phone service sections'],
   'm.login.title': ['刷脸登录：查看我的待办和证照', 'Log in with your face: my items and licences'],
-  'm.idtype': ['证件类型', 'Document type'],
-  'idtype.resident_id': ['居民身份证', 'Resident ID card'],
-  'idtype.hk_macao_permit': ['港澳居民来往内地通行证', 'Mainland travel permit (HK/Macao)'],
-  'idtype.taiwan_permit': ['台湾居民来往大陆通行证', 'Mainland travel permit (Taiwan)'],
-  'idtype.passport': ['护照', 'Passport'],
-  'm.number': ['证件号码', 'Document number'],
-  'm.name': ['姓名', 'Name'],
   'm.consent': ['我单独同意为本次登录采集并比对我的人脸（可不同意，改用非人脸方式）。',
                 'I separately agree to my face being captured and compared for this login (optional: a non-face way is offered).'],
   'm.alt': ['非人脸方式：携带证件原件到任一窗口，由工作人员核验后办理待办事项。',
             'Non-face way: bring your original document to any service window; the clerk checks it and you act on the item there.'],
   'm.login.go': ['刷脸登录', 'Log in with my face'],
-  'm.noconsent': ['未同意人脸采集：请使用非人脸方式（到窗口办理）。', 'No consent for the face: please use the non-face way (a service window).'],
-  'm.nodevice': ['本页面未登记为办理终端：请从政务服务App打开。', 'This page is not registered as a service device: open it from the government app.'],
-  'm.camera': ['前置摄像头', 'Front camera'],
-  'm.checking': ['正在核验…', 'Checking…'],
   'm.who': ['已登录：{name}（{id}）', 'Logged in: {name} ({id})'],
   'm.logout': ['退出登录', 'Log out'],
   'm.ident': ['本人证件号码和姓名（用于本次刷脸核验）', 'Your document number and name (for this face check)'],
   'm.tab.pending': ['待办', 'To do'],
   'm.tab.licences': ['我的证照', 'My licences'],
-  'm.tab.proxy': ['为长辈代办', 'Apply for an elder'],
   'm.pending.title': ['待办事项（{d} 天内）', 'Items waiting for me (within {d} days)'],
   'm.pending.none': ['没有待办事项。', 'Nothing is waiting for you.'],
   'm.pending.notices': ['提醒', 'Notices'],
@@ -59,13 +46,10 @@ extend({
   'm.item.delegation': ['需要您确认的委托', 'A delegation you must confirm'],
   'm.item.agreement': ['需要您同意的第三方事项', 'A third-party agreement you must give'],
   'm.role': ['我的身份', 'My role'],
-  'm.state': ['状态', 'State'],
   'm.materials': ['业务内容与材料', 'What it is: the filing\'s content'],
   'm.parties': ['相关人员（每人须本人刷脸并签名）', 'Parties (each must verify their own face and sign)'],
   'm.col.role': ['身份', 'Role'],
-  'm.col.name': ['姓名', 'Name'],
   'm.col.doc': ['证件', 'Document'],
-  'm.col.state': ['状态', 'State'],
   'm.col.bank': ['银行卡核验', 'Bank-card check'],
   'm.me': ['（本人）', ' (me)'],
   'm.yes': ['需要', 'required'],
@@ -93,11 +77,8 @@ extend({
   'm.done.me': ['您已确认并签名。', 'You have confirmed and signed.'],
   'm.events': ['记录', 'Events'],
   'm.dlg.other': ['对方', 'The other person'],
-  'm.dlg.matter': ['事项', 'Matter'],
-  'm.dlg.note': ['说明', 'Note'],
   'm.verdict.no': ['人脸核验未通过', 'Face check not passed'],
   'm.verdict.alts': ['也可以：', 'You can also: '],
-  'm.retry': ['重新核验', 'Try again'],
   'role.legal_representative': ['法定代表人', 'Legal representative'],
   'role.shareholder': ['股东', 'Shareholder'],
   'role.director': ['董事', 'Director'],
@@ -127,8 +108,8 @@ const T = (key, fallback) => { const s = t(key); return s === key ? (fallback ||
 // ---- the hook into h5's page: a nav button and one section of our own ----
 const main = document.querySelector('main');
 let nav = document.getElementById('h5-nav');
-if (!nav) { nav = el('nav', { id: 'h5-nav', class: 'tabs', 'data-i18n-label': 'm.nav', 'aria-label': t('m.nav') }); main.before(nav); }
-const bApply = el('button', { type: 'button', id: 'nav-apply', i18n: 'm.nav.apply', 'aria-current': 'page' });
+if (!nav) { nav = el('nav', { id: 'h5-nav', class: 'tabs', 'data-i18n-label': 'ph.nav', 'aria-label': t('ph.nav') }); main.before(nav); }
+const bApply = el('button', { type: 'button', id: 'nav-apply', i18n: 'ph.apply', 'aria-current': 'page' });
 const bMine = el('button', { type: 'button', id: 'nav-mine', i18n: 'm.nav.mine' });
 nav.append(bApply, bMine);
 const box = el('section', { id: 'mine', hidden: true });
@@ -166,7 +147,7 @@ let sig = null;       // the signature just made
 let busy = false;
 
 const ui = {
-  video: el('video', { id: 'm-cam', muted: true, playsinline: true, 'data-i18n-label': 'm.camera', 'aria-label': t('m.camera'), hidden: true }),
+  video: el('video', { id: 'm-cam', muted: true, playsinline: true, 'data-i18n-label': 'ph.camera', 'aria-label': t('ph.camera'), hidden: true }),
   prompt: el('p', { id: 'm-prompt', class: 'prompt', 'aria-live': 'assertive' }),
   digit: el('div', { id: 'm-digit', class: 'digit', 'aria-live': 'assertive' }),
   countdown: el('p', { id: 'm-countdown', class: 'muted', 'aria-live': 'off' }),
@@ -191,7 +172,7 @@ async function faceCheck(matter, reference, extra = {}, who = me, liveness = 'ac
     let r = v;
     if (v.status !== 'decided') {
       const frames = await challenge.run(v.challenge || { steps: [], issued_at: 0 }, ui);   // passive: ~2 s of frames
-      ui.prompt.textContent = t('m.checking');
+      ui.prompt.textContent = t('ph.checking');
       r = await call('POST', `/v1/verifications/${v.id}/frames`, { frames }, { device: true });
     }
     if (!r.passed) { verdict = r; return null; }
@@ -206,7 +187,7 @@ function verdictBox() {
     el('h3', {}, t('m.verdict.no')),
     el('ul', { class: 'reasons' }, (verdict.reasons || []).map((r) => el('li', {}, pick(r) + ' [' + r.code + '] ',
       el('span', { class: 'other', lang: currentLang() === 'zh' ? 'en' : 'zh-CN' }, currentLang() === 'zh' ? r.en : r.zh)))),
-    verdict.next_step ? el('p', {}, t('h5.nextstep') + pick(verdict.next_step)) : null,
+    verdict.next_step ? el('p', {}, t('ph.nextstep') + pick(verdict.next_step)) : null,
     (verdict.alternatives || []).length ? el('p', { class: 'muted' }, t('m.verdict.alts') + verdict.alternatives.map(pick).join('；')) : el('p', { class: 'muted' }, t('m.alt')));
 }
 // runs fn with the buttons disabled; a refusal is shown with zh/en and code
@@ -226,10 +207,10 @@ function loginView() {
   if (me) sel.value = me.id_type;
   const form = el('form', { id: 'm-login' },
     el('h2', { i18n: 'm.login.title' }),
-    el('label', { for: 'm-idtype', i18n: 'm.idtype' }), sel,
-    el('label', { for: 'm-number', i18n: 'm.number' }),
+    el('label', { for: 'm-idtype', i18n: 'ph.idtype' }), sel,
+    el('label', { for: 'm-number', i18n: 'ph.number' }),
     el('input', { type: 'text', id: 'm-number', autocomplete: 'off', required: true, maxlength: 32, value: me ? me.id_number : '' }),
-    el('label', { for: 'm-name', i18n: 'm.name' }),
+    el('label', { for: 'm-name', i18n: 'ph.name' }),
     el('input', { type: 'text', id: 'm-name', autocomplete: 'name', required: true, maxlength: 64, value: me ? me.name : '' }),
     el('p', {}, el('input', { type: 'checkbox', id: 'm-consent' }), ' ', el('label', { for: 'm-consent', class: 'inline', i18n: 'm.consent' })),
     el('p', { class: 'muted', i18n: 'm.alt' }),
@@ -237,8 +218,8 @@ function loginView() {
     el('p', {}, el('button', { type: 'submit', id: 'm-login-go', i18n: 'm.login.go' })));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    if (!document.getElementById('m-consent').checked) { problem.show(prob, { key: 'm.noconsent' }); return; }
-    if (!hasDevice()) { problem.show(prob, { key: 'm.nodevice' }); return; }
+    if (!document.getElementById('m-consent').checked) { problem.show(prob, { key: 'ph.noconsent' }); return; }
+    if (!hasDevice()) { problem.show(prob, { key: 'ph.nodevice' }); return; }
     me = { id_type: sel.value, id_number: document.getElementById('m-number').value.trim().toUpperCase(),
            name: document.getElementById('m-name').value.trim() };
     act(async () => {
@@ -261,7 +242,7 @@ function deadline(iso) {
   return d > 0 ? t('m.deadline', { at, d }) : t('m.deadline.today', { at });
 }
 function pendingView() {
-  if (!pending) return el('p', { class: 'muted', i18n: 'm.checking' });
+  if (!pending) return el('p', { class: 'muted', i18n: 'ph.checking' });
   const items = pending.items || [];
   return el('div', { id: 'm-pending' },
     el('h2', {}, t('m.pending.title', { d: pending.days || 7 })),
@@ -312,9 +293,9 @@ function actions(kind, matter, reference, bankNeeded, onConfirm, onRefuse) {
   // not know the full number, which the face check needs; the citizen types it
   const ask = !me || session.handed;
   if (ask) kids.push(el('fieldset', { id: 'm-ident' }, el('legend', { i18n: 'm.ident' }),
-    el('label', { for: 'm-vnumber', i18n: 'm.number' }),
+    el('label', { for: 'm-vnumber', i18n: 'ph.number' }),
     el('input', { type: 'text', id: 'm-vnumber', autocomplete: 'off', maxlength: 32, value: me ? me.id_number : '' }),
-    el('label', { for: 'm-vname', i18n: 'm.name' }),
+    el('label', { for: 'm-vname', i18n: 'ph.name' }),
     el('input', { type: 'text', id: 'm-vname', autocomplete: 'name', maxlength: 64, value: me ? me.name : '' })));
   if (bankNeeded) kids.push(el('fieldset', { id: 'm-bank' }, el('legend', { i18n: 'm.bank.title' }),
     el('label', { for: 'm-card', i18n: 'm.bank.card' }), el('input', { type: 'text', id: 'm-card', inputmode: 'numeric', autocomplete: 'off', maxlength: 19 }),
@@ -324,7 +305,7 @@ function actions(kind, matter, reference, bankNeeded, onConfirm, onRefuse) {
   kids.push(el('p', { class: 'muted', i18n: 'm.alt' }));
   kids.push(verdictBox());
   kids.push(el('p', {}, el('button', { type: 'button', id: 'm-confirm', onclick: () => {
-    if (!document.getElementById('m-sign-consent').checked) { problem.show(prob, { key: 'm.noconsent' }); return; }
+    if (!document.getElementById('m-sign-consent').checked) { problem.show(prob, { key: 'ph.noconsent' }); return; }
     if (ask) me = { id_type: session.id_type || 'resident_id', id_number: document.getElementById('m-vnumber').value.trim().toUpperCase(),
                     name: document.getElementById('m-vname').value.trim() };
     const card = bankNeeded ? document.getElementById('m-card').value.trim() : '';
@@ -353,14 +334,14 @@ function submissionView(s) {
   const kids = [
     el('p', {}, el('button', { type: 'button', id: 'm-back', onclick: () => { view = 'pending'; item = null; render(); } }, t('m.back'))),
     el('h2', { id: 'm-title' }, s.title), el('p', { class: 'muted' }, t('m.item.submission')),
-    el('p', {}, T('kind.' + s.kind, s.kind), ' · ', t('m.state'), '：',
+    el('p', {}, T('kind.' + s.kind, s.kind), ' · ', t('ph.state'), '：',
       el('span', { id: 'm-state', class: 'pill' + (s.state === 'submitted' ? ' ok' : ''), 'data-state': s.state }, T('pstate.' + s.state, s.state)),
       mine ? [' · ', t('m.role'), '：', T('role.' + mine.role, mine.role)] : null),
     s.state === 'open' && s.expires_at ? el('p', { class: 'deadline' }, deadline(s.expires_at)) : null,
     s.state === 'submitted' ? el('p', { id: 'm-submitted', class: 'verdict ok' }, t('m.submitted', { at: s.submitted_at ? fmtTime(Date.parse(s.submitted_at)).slice(0, 16) : '' })) : null,
     el('h3', { i18n: 'm.materials' }), dl(s.document),
     el('table', { class: 'grid', id: 'm-parties' }, el('caption', { i18n: 'm.parties' }),
-      el('thead', {}, el('tr', {}, ['m.col.role', 'm.col.name', 'm.col.doc', 'm.col.state', 'm.col.bank'].map((h) => el('th', { scope: 'col', i18n: h })))),
+      el('thead', {}, el('tr', {}, ['m.col.role', 'ph.name', 'm.col.doc', 'ph.state', 'm.col.bank'].map((h) => el('th', { scope: 'col', i18n: h })))),
       el('tbody', {}, (s.parties || []).map((p) => el('tr', { 'data-seq': String(p.seq), 'data-state': p.state },
         el('td', {}, T('role.' + p.role, p.role), p === mine ? t('m.me') : ''), el('td', {}, p.name),
         el('td', {}, T('idtype.' + p.id_type, p.id_type) + ' ' + p.id_masked),
@@ -387,13 +368,13 @@ function delegationView(d) {
     el('p', {}, el('button', { type: 'button', id: 'm-back', onclick: () => { view = 'pending'; item = null; render(); } }, t('m.back'))),
     el('h2', { id: 'm-title' }, d.note || T('kind.' + d.kind, d.kind)),
     el('p', { class: 'muted' }, t(d.kind === 'agreement' ? 'm.item.agreement' : 'm.item.delegation')),
-    el('p', {}, t('m.state'), '：', el('span', { id: 'm-state', class: 'pill', 'data-state': d.state }, T('pstate.' + d.state, d.state))),
+    el('p', {}, t('ph.state'), '：', el('span', { id: 'm-state', class: 'pill', 'data-state': d.state }, T('pstate.' + d.state, d.state))),
     d.state === 'pending' && d.expires_at ? el('p', { class: 'deadline' }, deadline(d.expires_at)) : null,
     el('dl', { class: 'form' },
-      el('dt', { i18n: 'm.dlg.matter' }), el('dd', {}, d.matter || ''),
+      el('dt', { i18n: 'ph.matter' }), el('dd', {}, d.matter || ''),
       el('dt', { i18n: 'm.role' }), el('dd', {}, T('role.' + (d.confirmer || {}).role, (d.confirmer || {}).role)),
       el('dt', { i18n: 'm.dlg.other' }), el('dd', {}, T('role.' + (d.other || {}).role, (d.other || {}).role) + ' ' + ((d.other || {}).name || '') + ' ' + ((d.other || {}).id_masked || '')),
-      el('dt', { i18n: 'm.dlg.note' }), el('dd', {}, d.note || '')),
+      el('dt', { i18n: 'ph.note' }), el('dd', {}, d.note || '')),
     el('details', { id: 'm-signed', open: true }, el('summary', { i18n: 'm.signed.title' }), el('pre', { class: 'small' }, pretty(d.signed_document))),
   ];
   if (sig || d.signature) kids.push(sigBox(sig || (typeof d.signature === 'object' ? d.signature : null)));
@@ -415,7 +396,7 @@ function render() {
     el('button', { type: 'button', id: 'm-tab-licences', 'aria-current': view === 'licences' ? 'page' : null,
       onclick: () => act(async () => { view = 'licences'; await licences.load(); }) }, t('m.tab.licences')),
     el('button', { type: 'button', id: 'm-tab-proxy', 'aria-current': view === 'proxy' ? 'page' : null,
-      onclick: () => act(async () => { view = 'proxy'; await proxy.load(); }) }, t('m.tab.proxy')));
+      onclick: () => act(async () => { view = 'proxy'; await proxy.load(); }) }, t('ph.proxy')));
   const who = el('p', { id: 'm-who' }, t('m.who', { name: session.name, id: session.id_masked }), ' ',
     el('button', { type: 'button', id: 'm-logout', onclick: () => act(async () => {
       try { await call('POST', '/v1/citizen/logout', {}); } catch { /* the token is dropped anyway */ }

@@ -13,9 +13,9 @@ import { t, pick, extend } from '../shared/i18n.js';
 import { call } from '../shared/api.js';
 import { el } from '../shared/dom.js';
 import * as problem from '../shared/problem.js';
+import './text.js';
 
 extend({
-  'p.title': ['为长辈代办', 'Apply for an elder'],
   'p.intro': ['您以本人身份登录后为老人申请；老人须本人同意并在本手机上刷脸，作为老人的授权。',
               'You apply for the elder under your own login; the elder agrees and shows their own face on this phone as their authorisation.'],
   'p.matter': ['代办事项', 'Matter'],
@@ -40,9 +40,7 @@ extend({
   'p.new': ['再办一件', 'Apply again'],
   'p.mine': ['我的申请（本人及代办）', 'My applications (mine and as a proxy)'],
   'p.col.serial': ['编号', 'No.'],
-  'p.col.matter': ['事项', 'Matter'],
   'p.col.as': ['身份', 'As'],
-  'p.col.state': ['状态', 'State'],
   'p.as.subject': ['本人', 'Myself'],
   'p.as.proxy': ['代办', 'Proxy'],
   'p.need': ['请填写全部必填项并勾选承诺。', 'Fill in every required field and tick the commitments.'],
@@ -124,7 +122,7 @@ function appView(ctx) {
         el('label', { for: 'p-elder-consent', class: 'inline', i18n: 'p.face.consent' })),
       el('p', { class: 'muted', i18n: 'p.alt' }), ctx.verdictBox(),
       el('p', {}, el('button', { type: 'button', id: 'p-face', onclick: () => {
-        if (!document.getElementById('p-elder-consent').checked) { problem.show(ctx.prob, { key: 'm.noconsent' }); return; }
+        if (!document.getElementById('p-elder-consent').checked) { problem.show(ctx.prob, { key: 'ph.noconsent' }); return; }
         ctx.act(async () => {
           const elder = { id_type: 'resident_id', id_number: draft.number, name: draft.name };
           const r = await ctx.faceCheck(m.code, String(app.id), {}, elder, subjectLiveness(m));
@@ -140,7 +138,7 @@ function appView(ctx) {
 function appsTable() {
   if (!apps || !apps.length) return null;
   return el('table', { class: 'grid', id: 'p-apps' }, el('caption', { i18n: 'p.mine' }),
-    el('thead', {}, el('tr', {}, ['p.col.serial', 'p.col.matter', 'p.col.as', 'p.col.state'].map((h) => el('th', { scope: 'col', i18n: h })))),
+    el('thead', {}, el('tr', {}, ['p.col.serial', 'ph.matter', 'p.col.as', 'ph.state'].map((h) => el('th', { scope: 'col', i18n: h })))),
     el('tbody', {}, apps.map((a) => el('tr', { 'data-app': String(a.id), 'data-state': a.state },
       el('td', {}, a.serial), el('td', {}, pick(a.name)), el('td', {}, t('p.as.' + (a.as === 'proxy' ? 'proxy' : 'subject'))),
       el('td', {}, stateText(a.state))))));
@@ -148,7 +146,7 @@ function appsTable() {
 // the tab's content; ctx: {act, faceCheck, verdictBox, prob, clearVerdict} from pending.js
 export function view(ctx) {
   save();   // what was typed survives a re-render (language, another refusal)
-  if (!matters) return el('p', { class: 'muted', i18n: 'm.checking' });
-  return el('div', { id: 'm-proxy' }, el('h2', { i18n: 'p.title' }), el('p', { class: 'muted', i18n: 'p.intro' }),
+  if (!matters) return el('p', { class: 'muted', i18n: 'ph.checking' });
+  return el('div', { id: 'm-proxy' }, el('h2', { i18n: 'ph.proxy' }), el('p', { class: 'muted', i18n: 'p.intro' }),
     app ? appView(ctx) : formView(ctx), appsTable());
 }

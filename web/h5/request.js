@@ -9,15 +9,14 @@ import { t, pick, extend } from '../shared/i18n.js';
 import { call } from '../shared/api.js';
 import { el } from '../shared/dom.js';
 import * as problem from '../shared/problem.js';
+import './text.js';
 
 extend({
   'r.title': ['请他人委托我或同意我的申请', 'Ask someone to delegate to me or to agree to my application'],
   'r.kind': ['请求类型', 'Request'],
   'r.kind.delegation': ['委托：对方委托我代为办理', 'Delegation: they delegate the matter to me'],
   'r.kind.agreement': ['第三方同意：对方同意我的申请', 'Agreement: they agree to my application'],
-  'r.matter': ['事项', 'Matter'],
   'r.other': ['对方信息（对方须本人刷脸确认）', 'The other person (confirms with their own face)'],
-  'r.note': ['说明', 'Note'],
   'r.go': ['发出请求', 'Send the request'],
   'r.sent': ['我发出的请求', 'My requests'],
   'r.row': ['#{id} {kind} · {matter} · 对方 {name} {masked}：{state}', '#{id} {kind} · {matter} · {name} {masked}: {state}'],
@@ -41,12 +40,12 @@ export function view(ctx) {
   const f = el('form', { id: 'r-form' },
     el('h3', { i18n: 'r.title' }),
     el('label', { for: 'r-kind', i18n: 'r.kind' }), kind,
-    el('label', { for: 'r-matter', i18n: 'r.matter' }), matter,
+    el('label', { for: 'r-matter', i18n: 'ph.matter' }), matter,
     el('fieldset', {}, el('legend', { i18n: 'r.other' }),
-      el('label', { for: 'r-idtype', i18n: 'm.idtype' }), idtype,
-      el('label', { for: 'r-number', i18n: 'm.number' }), el('input', { type: 'text', id: 'r-number', autocomplete: 'off', maxlength: 32 }),
-      el('label', { for: 'r-name', i18n: 'm.name' }), el('input', { type: 'text', id: 'r-name', autocomplete: 'off', maxlength: 64 })),
-    el('label', { for: 'r-note', i18n: 'r.note' }), el('textarea', { id: 'r-note', rows: 2, maxlength: 200 }),
+      el('label', { for: 'r-idtype', i18n: 'ph.idtype' }), idtype,
+      el('label', { for: 'r-number', i18n: 'ph.number' }), el('input', { type: 'text', id: 'r-number', autocomplete: 'off', maxlength: 32 }),
+      el('label', { for: 'r-name', i18n: 'ph.name' }), el('input', { type: 'text', id: 'r-name', autocomplete: 'off', maxlength: 64 })),
+    el('label', { for: 'r-note', i18n: 'ph.note' }), el('textarea', { id: 'r-note', rows: 2, maxlength: 200 }),
     el('p', {}, el('button', { type: 'submit', id: 'r-go', i18n: 'r.go' })));
   f.addEventListener('submit', (ev) => {
     ev.preventDefault();
