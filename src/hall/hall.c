@@ -662,6 +662,13 @@ static sl_status batch_grow(struct load_batch *b, size_t need)
     return SL_OK;
 }
 
+static size_t load_page = 4096;   /* persons a page of the load       */
+
+void sl__hall_set_load_page(size_t persons)
+{
+    load_page = persons ? persons : 4096;
+}
+
 /* The CPUs online, at most LOAD_THREADS; SL_HALL_LOAD_THREADS (1..4)
  * overrides it (the bench compares). */
 static size_t load_threads(void)
@@ -672,7 +679,7 @@ static size_t load_threads(void)
 }
 
 /* From nothing: every live template (paged by person, 4096 persons a
- * query, so 10M persons never sit in one result) and every entry; the
+ * page, so 10M persons never sit in one result) and every entry; the
  * changes up to the log's last id read first are then all reflected (a
  * change committed meanwhile is applied again by the catch-up: idempotent).
  * A page's templates are opened on several threads (open_page), its
@@ -695,13 +702,22 @@ static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
     struct load_batch b = { 0 };
     int64_t t_query = 0, t_open = 0, t_add = 0, t0 = sl__now_ms();
     for (;;) {
-        int64_t ta = sl__now_ms();
+        int64_t ta = sl__now_ms(), hi = 0;
+        /* the page: the next 4096 live persons, (after, hi]; their
+         * templates by a range on hall_template_person (an IN (subquery)
+         * made PostgreSQL scan all of hall_template for every page) */
         if (st == SL_OK)
-            st = sl__tx_query(tx,
-                "SELECT p.id, p.hall_id, t.sealed FROM hall_person p JOIN hall_template t"
-                " ON t.person_id = p.id WHERE p.id IN (SELECT id FROM hall_person"
-                " WHERE withdrawn_ms = 0 AND id > ? ORDER BY id LIMIT 4096)"
-                " ORDER BY p.id, t.id", SL_ARGS(SL_INT(after)), &rows);
+            st = sl__tx_query_int(tx,
+                "SELECT COALESCE(MAX(id), 0) FROM (SELECT id FROM hall_person"
+                " WHERE withdrawn_ms = 0 AND id > ? ORDER BY id LIMIT ?) s",
+                SL_ARGS(SL_INT(after), SL_INT((int64_t)load_page)), &hi);
+        if (st != SL_OK || hi == 0)
+            break;
+        st = sl__tx_query(tx,
+            "SELECT t.person_id, p.hall_id, t.sealed FROM hall_template t JOIN hall_person p"
+            " ON p.id = t.person_id WHERE t.person_id > ? AND t.person_id <= ?"
+            " AND p.withdrawn_ms = 0 ORDER BY t.person_id, t.id",
+            SL_ARGS(SL_INT(after), SL_INT(hi)), &rows);
         if (st != SL_OK)
             break;
         int64_t tb = sl__now_ms();
@@ -717,7 +733,7 @@ static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
             st = open_page(parts, nt, rows, n, tpl);
         int64_t tc = sl__now_ms();
         if (st == SL_OK)
-            st = batch_grow(&b, SL_MIN(n, 4096));
+            st = batch_grow(&b, SL_MIN(n, load_page));
         /* the means, in row order (templates summed in template id order) */
         for (size_t i = 0; i < n && st == SL_OK;) {
             int64_t id = sl__rows_int(rows, i, 0);
@@ -733,9 +749,9 @@ static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
             b.coll[b.n] = (uint32_t)(photos > 1000 ? 1000 : photos);
             b.hall[b.n] = sl__rows_int(rows, i, 1);
             b.n++;
-            after = id;
             i = j;
         }
+        after = hi;
         size_t persons = b.n;
         if (st == SL_OK)
             st = batch_flush(&b);
@@ -744,7 +760,7 @@ static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
         t_add += sl__now_ms() - tc;
         sl__rows_free(rows);
         rows = NULL;
-        if (st != SL_OK || n == 0)
+        if (st != SL_OK)
             break;
         if (loaded / 100000 != (loaded + persons) / 100000)
             sl_log_info("hall: cache loading: %zu persons", loaded + persons);

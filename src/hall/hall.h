@@ -249,6 +249,11 @@ sl_status sl__hall_enrol_write(sl_tx *tx, const sl_keyring *k, int64_t hall,
                                const float emb[SL_HALL_DIM], const char *label,
                                int64_t *person);
 
+/* For unit tests: persons a page of the cache load (0: the default 4096);
+ * the load opens a page's templates on SL_HALL_LOAD_THREADS threads (env,
+ * 1..4; default the CPUs online, at most 4). */
+void      sl__hall_set_load_page(size_t persons);
+
 /* For unit tests and benchmarks: drop the cache (next sync rebuilds). */
 void      sl__hall_cache_reset(void);
 

@@ -772,33 +772,40 @@ SL_TEST(hall, load_same_as_add)
                                      SL_HALL_DIM) == SL_OK);
     }
 
-    /* another node: the cache rebuilt from the store */
-    sl__hall_cache_reset();
-    SL_CHECK(t, sl__hall_sync(s, k) == SL_OK);
-    SL_CHECK_EQ(t, sl__hall_cached_persons(), live);
+    /* another node: the cache rebuilt from the store, in one page and one
+     * thread, then in pages of 64 persons on 3 threads */
     int differ = 0;
-    for (int i = 0; mean && i < NP; i++) {
-        float q[SL_HALL_DIM];
-        photo(mean + (size_t)i * SL_HALL_DIM, q);
-        int64_t got = 0;
-        double score = 0;
-        SL_CHECK(t, sl__hall_bench_top1(halls[i % 2], q, 0, &got, &score) == SL_OK);
-        struct sl_index_query qq;
-        sl_index_query_default(&qq);
-        qq.k = 1;
-        qq.threshold = -1.0f;
-        struct sl_index_hit hit = { 0 };
-        size_t nh = 0;
-        SL_CHECK(t, want[i % 2] &&
-                    sl_index_search(want[i % 2], &qq, q, SL_HALL_DIM, &hit, 1, &nh) == SL_OK);
-        if (nh != 1 || got != (int64_t)hit.id || score != hit.score ||
-            (!gone[i] && got != pid[i]))
-            differ++;
-        if (differ == 1 && (nh != 1 || got != (int64_t)hit.id || score != hit.score))
-            SL_CHECKF(t, false, "person %d: loaded %lld %.6f, added %lld %.6f", i,
-                      (long long)got, score, (long long)hit.id, (double)hit.score);
+    for (int run = 0; run < 2; run++) {
+        sl__hall_set_load_page(run ? 64 : 0);
+        setenv("SL_HALL_LOAD_THREADS", run ? "3" : "1", 1);
+        sl__hall_cache_reset();
+        SL_CHECK(t, sl__hall_sync(s, k) == SL_OK);
+        SL_CHECK_EQ(t, sl__hall_cached_persons(), live);
+        for (int i = 0; mean && i < NP; i++) {
+            float q[SL_HALL_DIM];
+            photo(mean + (size_t)i * SL_HALL_DIM, q);
+            int64_t got = 0;
+            double score = 0;
+            SL_CHECK(t, sl__hall_bench_top1(halls[i % 2], q, 0, &got, &score) == SL_OK);
+            struct sl_index_query qq;
+            sl_index_query_default(&qq);
+            qq.k = 1;
+            qq.threshold = -1.0f;
+            struct sl_index_hit hit = { 0 };
+            size_t nh = 0;
+            SL_CHECK(t, want[i % 2] &&
+                        sl_index_search(want[i % 2], &qq, q, SL_HALL_DIM, &hit, 1, &nh) == SL_OK);
+            if (nh != 1 || got != (int64_t)hit.id || score != hit.score ||
+                (!gone[i] && got != pid[i]))
+                differ++;
+            if (differ == 1 && (nh != 1 || got != (int64_t)hit.id || score != hit.score))
+                SL_CHECKF(t, false, "person %d: loaded %lld %.6f, added %lld %.6f", i,
+                          (long long)got, score, (long long)hit.id, (double)hit.score);
+        }
     }
-    SL_CHECKF(t, differ == 0, "%d of %d probes differ", differ, NP);
+    sl__hall_set_load_page(0);
+    unsetenv("SL_HALL_LOAD_THREADS");
+    SL_CHECKF(t, differ == 0, "%d of %d probes differ (2 loads)", differ, NP);
     for (int h = 0; h < 2; h++)
         sl_index_free(want[h]);
     sl__free(mean);
