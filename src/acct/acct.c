@@ -132,7 +132,10 @@ sl_status sl__acct_rate_take(sl_acct *a, const char *cls, const char *key, doubl
                              double burst, int64_t *retry_ms)
 {
     struct rate_ctx c = { cls, key, per_s, burst, 0, SL_OK };
-    sl_status st = sl__store_run(a->store, rate_fn, &c);
+    /* lazy: a token taken is lost at a power cut at worst (the bucket is a
+     * throttle, not a record; lockouts and audit commit in full), and this
+     * commit is on every request's path before its body is read */
+    sl_status st = sl__store_run_lazy(a->store, rate_fn, &c);
     if (st != SL_OK)
         return st;
     if (c.res == SL_ERR_STORE_RATE) {

@@ -608,7 +608,10 @@ sl_status sl__http_start(const struct sl_http_opts *o, sl_http **out, char *err,
             snprintf(err, cap, "cannot create %u face engine sessions", h->o.engines);
             goto out_pool;
         }
-        st = sl__work_new(h->o.engines, run_job, &h->work);
+        /* twice the engines: a worker waiting for its audit commit
+         * (an fsync, 3 ms on SQLite here) does not leave an engine idle;
+         * the pool still bounds the engines at work to 'engines' */
+        st = sl__work_new(h->o.engines * 2, run_job, &h->work);
         if (st != SL_OK) {
             snprintf(err, cap, "cannot start %u engine worker threads", h->o.engines);
             goto out_pool;

@@ -10,8 +10,8 @@
  * face request held up every quick request (healthz, pages) on its thread.
  *
  * So when such a request's body is complete, server.c suspends the
- * connection and queues the request here; one of n worker threads (n = the
- * engine sessions) runs it, the response is kept in the request, and the
+ * connection and queues the request here; one of n worker threads (n =
+ * twice the engine sessions, server.c) runs it, the response is kept in the request, and the
  * connection is resumed: MHD then calls the access handler again, which
  * queues that response on MHD's own thread. The queue is FIFO; the wait in
  * it is bounded by the server (engine_wait_ms -> 503 + Retry-After).

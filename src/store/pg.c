@@ -139,10 +139,19 @@ static bool pg_usable(void *conn)
     return PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 }
 
-static sl_status pg_begin(void *conn, bool read_only, char *err)
+static void pg_rollback(void *conn);
+
+static sl_status pg_begin(void *conn, unsigned flags, char *err)
 {
-    return simple(conn, read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-                                  : "BEGIN ISOLATION LEVEL SERIALIZABLE", err);
+    sl_status st = simple(conn, (flags & SL_TXF_READ)
+                                    ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                                    : "BEGIN ISOLATION LEVEL SERIALIZABLE", err);
+    if (st == SL_OK && (flags & SL_TXF_LAZY) && !(flags & SL_TXF_READ)) {
+        st = simple(conn, "SET LOCAL synchronous_commit TO OFF", err);
+        if (st != SL_OK)
+            pg_rollback(conn);
+    }
+    return st;
 }
 
 static sl_status pg_commit(void *conn, char *err)

@@ -33,6 +33,7 @@ struct cached {
 struct sq_conn {
     sqlite3      *db;
     bool          read_only;      /* the open transaction is read-only   */
+    bool          lazy;           /* synchronous=NORMAL until it ends    */
     struct cached cache[STMT_CACHE];
     uint64_t      clock;
 };
@@ -126,19 +127,47 @@ static sl_status simple(struct sq_conn *c, const char *sql, char *err)
     return rc == SQLITE_OK ? SL_OK : fail(c->db, rc, err, sql);
 }
 
-static sl_status sq_begin(void *conn, bool read_only, char *err)
+/* A lazy transaction's connection goes back to synchronous=FULL when the
+ * transaction ends (the pragma is the connection's, set outside a
+ * transaction). */
+static void sq_unlazy(struct sq_conn *c)
+{
+    if (c->lazy) {
+        sqlite3_exec(c->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+        c->lazy = false;
+    }
+}
+
+static sl_status sq_begin(void *conn, unsigned flags, char *err)
 {
     struct sq_conn *c = conn;
-    c->read_only = read_only;
-    return simple(c, read_only ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE", err);
+    c->read_only = flags & SL_TXF_READ;
+    if ((flags & SL_TXF_LAZY) && !c->read_only) {
+        sl_status st = simple(c, "PRAGMA synchronous=NORMAL", err);
+        if (st != SL_OK)
+            return st;
+        c->lazy = true;
+    }
+    sl_status st = simple(c, c->read_only ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE", err);
+    if (st != SL_OK)
+        sq_unlazy(c);
+    return st;
 }
-static sl_status sq_commit(void *conn, char *err) { return simple(conn, "COMMIT", err); }
+
+static sl_status sq_commit(void *conn, char *err)
+{
+    sl_status st = simple(conn, "COMMIT", err);
+    if (st == SL_OK || sqlite3_get_autocommit(((struct sq_conn *)conn)->db))
+        sq_unlazy(conn);
+    return st;
+}
 
 static void sq_rollback(void *conn)
 {
     struct sq_conn *c = conn;
     if (!sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    sq_unlazy(c);
 }
 
 static sl_status prepare(struct sq_conn *c, const char *sql, sqlite3_stmt **out, char *err)

@@ -183,7 +183,7 @@ void sl__store_conn_put(sl_store *s, void *conn)
 
 /* ============================ Transactions =============================== */
 
-static sl_status tx_begin_on(sl_store *s, void *conn, bool keep, bool read_only,
+static sl_status tx_begin_on(sl_store *s, void *conn, bool keep, unsigned flags,
                              sl_tx **out)
 {
     sl_tx *tx = sl__calloc(1, sizeof(*tx));
@@ -192,8 +192,8 @@ static sl_status tx_begin_on(sl_store *s, void *conn, bool keep, bool read_only,
     tx->s = s;
     tx->conn = conn;
     tx->keep_conn = keep;
-    tx->read_only = read_only;
-    sl_status st = s->ops->begin(conn, read_only, tx->err);
+    tx->read_only = flags & SL_TXF_READ;
+    sl_status st = s->ops->begin(conn, flags, tx->err);
     if (st != SL_OK) {
         if (st != SL_ERR_STORE_BUSY)
             sl_log_warn("store: begin failed: %s", tx->err);
@@ -211,7 +211,7 @@ static void tx_end(sl_tx *tx)
     sl__free(tx);
 }
 
-static sl_status tx_begin(sl_store *s, bool read_only, sl_tx **out)
+static sl_status tx_begin(sl_store *s, unsigned flags, sl_tx **out)
 {
     void *conn;
     char err[SL_STORE_ERRMSG] = "";
@@ -226,7 +226,7 @@ static sl_status tx_begin(sl_store *s, bool read_only, sl_tx **out)
                 sl_log_err("store: cannot connect: %s", err);
             return st;
         }
-        st = tx_begin_on(s, conn, false, read_only, out);
+        st = tx_begin_on(s, conn, false, flags, out);
         if (st == SL_OK)
             return SL_OK;
         bool dead = !s->ops->usable(conn);
@@ -237,8 +237,8 @@ static sl_status tx_begin(sl_store *s, bool read_only, sl_tx **out)
     return st;
 }
 
-sl_status sl__tx_begin(sl_store *s, sl_tx **out) { return tx_begin(s, false, out); }
-sl_status sl__tx_begin_read(sl_store *s, sl_tx **out) { return tx_begin(s, true, out); }
+sl_status sl__tx_begin(sl_store *s, sl_tx **out) { return tx_begin(s, 0, out); }
+sl_status sl__tx_begin_read(sl_store *s, sl_tx **out) { return tx_begin(s, SL_TXF_READ, out); }
 
 sl_status sl__tx_commit(sl_tx *tx)
 {
@@ -350,7 +350,7 @@ static void backoff(int attempt)
     nanosleep(&ts, NULL);
 }
 
-static sl_status run(sl_store *s, bool read_only, sl_status (*fn)(sl_tx *tx, void *ctx),
+static sl_status run(sl_store *s, unsigned flags, sl_status (*fn)(sl_tx *tx, void *ctx),
                      void *ctx)
 {
     sl_status st = SL_ERR_STORE_BUSY;
@@ -360,7 +360,7 @@ static sl_status run(sl_store *s, bool read_only, sl_status (*fn)(sl_tx *tx, voi
             backoff(attempt);
         }
         sl_tx *tx;
-        st = tx_begin(s, read_only, &tx);
+        st = tx_begin(s, flags, &tx);
         if (st == SL_ERR_STORE_BUSY)
             continue;
         if (st != SL_OK)
@@ -384,12 +384,17 @@ static sl_status run(sl_store *s, bool read_only, sl_status (*fn)(sl_tx *tx, voi
 
 sl_status sl__store_run(sl_store *s, sl_status (*fn)(sl_tx *tx, void *ctx), void *ctx)
 {
-    return run(s, false, fn, ctx);
+    return run(s, 0, fn, ctx);
 }
 
 sl_status sl__store_run_read(sl_store *s, sl_status (*fn)(sl_tx *tx, void *ctx), void *ctx)
 {
-    return run(s, true, fn, ctx);
+    return run(s, SL_TXF_READ, fn, ctx);
+}
+
+sl_status sl__store_run_lazy(sl_store *s, sl_status (*fn)(sl_tx *tx, void *ctx), void *ctx)
+{
+    return run(s, SL_TXF_LAZY, fn, ctx);
 }
 
 /* ============================ Migrations ================================= */
@@ -481,7 +486,7 @@ static sl_status migrate_on(sl_store *s, void *conn)
         return SL_ERR_NOMEM;
 
     sl_tx *tx = NULL;
-    sl_status st = tx_begin_on(s, conn, true, false, &tx);
+    sl_status st = tx_begin_on(s, conn, true, 0, &tx);
     if (st == SL_OK)
         st = tx_script(tx, schema_table);
     if (st == SL_OK)
@@ -494,7 +499,7 @@ static sl_status migrate_on(sl_store *s, void *conn)
     for (size_t k = 0; k < nm && st == SL_OK; k++) {
         if (applied[k])
             continue;
-        st = tx_begin_on(s, conn, true, false, &tx);
+        st = tx_begin_on(s, conn, true, 0, &tx);
         if (st != SL_OK)
             break;
         st = tx_script(tx, m[k].sql);

@@ -228,6 +228,14 @@ sl_status sl__tx_query_int(sl_tx *tx, const char *sql, const sl_val *args,
 sl_status sl__store_run(sl_store *s, sl_status (*fn)(sl_tx *tx, void *ctx), void *ctx);
 /* The same in a read-only transaction (sl__tx_begin_read). */
 sl_status sl__store_run_read(sl_store *s, sl_status (*fn)(sl_tx *tx, void *ctx), void *ctx);
+/* The same, committed without waiting for the disk: atomic and isolated
+ * as any transaction, but a power cut may lose it (SQLite: the commit does
+ * not fsync the WAL, the next full commit does; PostgreSQL:
+ * synchronous_commit off). Only for rows whose loss is harmless -- the
+ * rate-limit buckets, taken on every request before its body is read,
+ * where an fsync (3 ms on SQLite here) was the largest wait of a request.
+ * Never for anything acknowledged to a client. */
+sl_status sl__store_run_lazy(sl_store *s, sl_status (*fn)(sl_tx *tx, void *ctx), void *ctx);
 
 /* ============================ Result rows =============================== *
  * Row and column indexes are checked (programmer errors abort). Values are

@@ -18,6 +18,7 @@ enum { SL_TOK_ID, SL_TOK_INT, SL_TOK_REAL, SL_TOK_BLOB, SL_TOK_TEXT, SL_TOK_COUN
 /* A backend. 'conn' is the backend's own per-connection struct. Every
  * function that can fail writes a message (no parameter values) into
  * err[SL_STORE_ERRMSG]. */
+enum { SL_TXF_READ = 1u << 0, SL_TXF_LAZY = 1u << 1 };
 struct sl_store_ops {
     const char *name;                                /* "sqlite" | "postgresql" */
     const char *tokens[SL_TOK_COUNT];
@@ -25,10 +26,15 @@ struct sl_store_ops {
     void      (*disconnect)(void *conn);
     /* false if the connection is broken and must be dropped. */
     bool      (*usable)(void *conn);
-    /* read_only: a snapshot that does not take the writer lock (SQLite
-     * BEGIN DEFERRED; PostgreSQL REPEATABLE READ READ ONLY); a write in
-     * it is refused with SL_ERR_STORE_PARAM. */
-    sl_status (*begin)(void *conn, bool read_only, char *err);
+    /* flags: SL_TXF_READ: a snapshot that does not take the writer lock
+     * (SQLite BEGIN DEFERRED; PostgreSQL REPEATABLE READ READ ONLY); a
+     * write in it is refused with SL_ERR_STORE_PARAM. SL_TXF_LAZY: the
+     * commit need not wait for the disk (SQLite synchronous=NORMAL for
+     * this commit, WAL: consistent, the frames reach the disk with the
+     * next full commit or checkpoint; PostgreSQL synchronous_commit off
+     * for this transaction): only for rows whose loss at a power cut is
+     * harmless (rate-limit buckets). */
+    sl_status (*begin)(void *conn, unsigned flags, char *err);
     sl_status (*commit)(void *conn, char *err);
     void      (*rollback)(void *conn);
     /* One statement; rows != NULL: collect the result rows. */

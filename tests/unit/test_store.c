@@ -347,6 +347,74 @@ SL_TEST(store, run_retry)
     sl_t_fx_done(&f, s);
 }
 
+/* A lazy transaction (rate-limit buckets): committed and visible like any
+ * other, run with the backend's no-wait commit setting (SQLite
+ * synchronous=NORMAL, PostgreSQL synchronous_commit off) -- and the
+ * connection goes back to full commits afterwards, also after a rollback. */
+struct lazy_probe { bool pg; char seen[16]; int calls; bool fail; };
+
+static sl_status sync_setting(sl_tx *tx, bool pg, char *out, size_t cap)
+{
+    sl_rows *rows = NULL;
+    sl_status st = sl__tx_query(tx, pg ? "SHOW synchronous_commit" : "PRAGMA synchronous",
+                                NULL, 0, &rows);
+    if (st != SL_OK)
+        return st;
+    if (sl__rows_count(rows) != 1)
+        st = SL_ERR_INTERNAL;
+    else if (pg)
+        snprintf(out, cap, "%s", sl__rows_text(rows, 0, 0));
+    else
+        snprintf(out, cap, "%lld", (long long)sl__rows_int(rows, 0, 0));
+    sl__rows_free(rows);
+    return st;
+}
+
+static sl_status lazy_fn(sl_tx *tx, void *ctx)
+{
+    struct lazy_probe *p = ctx;
+    p->calls++;
+    sl_status st = sl__store_counter(tx, "lazy", 1, NULL);
+    if (st == SL_OK)
+        st = sync_setting(tx, p->pg, p->seen, sizeof p->seen);
+    return st == SL_OK && p->fail ? SL_ERR_DENIED : st;
+}
+
+static sl_status after_fn(sl_tx *tx, void *ctx)
+{
+    struct lazy_probe *p = ctx;
+    return sync_setting(tx, p->pg, p->seen, sizeof p->seen);
+}
+
+SL_TEST(store, lazy_commit)
+{
+    struct sl_t_fx f;
+    sl_store *s = sl_t_fx_open(t, &f);
+    if (!s)
+        return;
+    bool pg = sl__store_kind(s) == SL_STORE_PG;
+    const char *lazy = pg ? "off" : "1", *full = pg ? "on" : "2";
+    for (int round = 0; round < 2; round++) {
+        struct lazy_probe p = { .pg = pg, .fail = round == 1 };
+        SL_CHECK_EQ(t, sl__store_run_lazy(s, lazy_fn, &p), round ? SL_ERR_DENIED : SL_OK);
+        SL_CHECK_EQ(t, p.calls, 1);
+        SL_CHECK(t, strcmp(p.seen, lazy) == 0);
+        /* every pooled connection is back at full commits */
+        for (int i = 0; i < 4; i++) {
+            struct lazy_probe q = { .pg = pg };
+            SL_CHECK_EQ(t, sl__store_run(s, after_fn, &q), SL_OK);
+            SL_CHECK(t, strcmp(q.seen, full) == 0);
+        }
+    }
+    sl_tx *tx;
+    int64_t v = 0;
+    SL_CHECK_EQ(t, sl__tx_begin(s, &tx), SL_OK);
+    SL_CHECK_EQ(t, sl__store_counter_get(tx, "lazy", &v), SL_OK);
+    SL_CHECK_EQ(t, v, 1);                       /* the committed one, not the rolled back */
+    sl__tx_rollback(tx);
+    sl_t_fx_done(&f, s);
+}
+
 /* A real serialization failure (PostgreSQL): while fn's transaction has
  * read the counter, another transaction changes and commits it; fn's
  * update then fails with 40001 -> SL_ERR_STORE_BUSY, and sl__store_run
