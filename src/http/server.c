@@ -400,10 +400,8 @@ static void run_job(struct sl_req *r)
         if (r->route->audit_action && !r->audited)
             sl__http_audit(r);
     } else {
-        finish(r);
+        finish(r);                /* answers, with its own fallback */
     }
-    if (!r->resp)                 /* cannot happen: finish always answers */
-        sl__reply_problem(r, SL_ERR_INTERNAL, "handler gave no response", 0);
     MHD_resume_connection(r->conn);
 }
 
@@ -611,9 +609,10 @@ sl_status sl__http_start(const struct sl_http_opts *o, sl_http **out, char *err,
         /* twice the engines: a worker waiting for its audit commit
          * (an fsync, 3 ms on SQLite here) does not leave an engine idle;
          * the pool still bounds the engines at work to 'engines' */
-        st = sl__work_new(h->o.engines * 2, run_job, &h->work);
+        unsigned workers = h->o.engines * 2;
+        st = sl__work_new(workers, run_job, &h->work);
         if (st != SL_OK) {
-            snprintf(err, cap, "cannot start %u engine worker threads", h->o.engines);
+            snprintf(err, cap, "cannot start %u engine worker threads", workers);
             goto out_pool;
         }
     }
