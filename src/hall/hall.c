@@ -704,7 +704,7 @@ static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
         st = sl__tx_exec(tx, "SET LOCAL max_parallel_workers_per_gather = 0", NULL, 0, NULL);
     float *tpl = NULL;                 /* the page's opened templates     */
     struct load_batch b = { 0 };
-    int64_t t_query = 0, t_open = 0, t_add = 0, t0 = sl__now_ms();
+    int64_t t_query = 0, t_open = 0, t_add = 0;
     for (;;) {
         int64_t ta = sl__now_ms(), hi = 0;
         /* the page: the next 4096 live persons, (after, hi]; their
@@ -784,7 +784,6 @@ static sl_status rebuild(sl_tx *tx, const sl_keyring *k)
         sl_log_info("hall: cache load: %zu persons: query %lld ms, open (%zu threads) %lld ms,"
                     " add %lld ms, index %lld ms", loaded, (long long)t_query, nt,
                     (long long)t_open, (long long)t_add, (long long)(sl__now_ms() - td));
-    (void)t0;
     if (st == SL_OK)
         st = sl__tx_query(tx, "SELECT id, hall_id, level, expires_ms, sealed FROM hall_watch"
                           " WHERE deleted = 0 AND sealed IS NOT NULL", NULL, 0, &rows);
